@@ -1,0 +1,190 @@
+"""People and places: authorities, teams, users and the roles they hold.
+
+A person's access is the union of their memberships (PRODUCT.md §2). Each membership names a
+role and the place it applies to: a coach or supervisor belongs to a team, a borough lead to an
+authority, and programme leads, evaluators and administrators to the whole service.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Authority(models.Model):
+    """A London local authority, identified by its ONS (GSS) code."""
+
+    gss_code = models.CharField("ONS code", max_length=9, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(
+        default=True, help_text="Whether the authority currently runs the programme."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "authorities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gss_code__regex=r"^E09[0-9]{6}$"), name="authority_gss_code_format"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrialArm(models.TextChoices):
+    YOUR_CHOICE = "your_choice", "Your Choice"
+    USUAL_SERVICE = "usual_service", "Business as usual"
+
+
+class Team(models.Model):
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=100)
+    trial_arm = models.CharField(
+        max_length=20,
+        choices=TrialArm.choices,
+        blank=True,
+        help_text="Set only for teams that took part in the randomised trial.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["authority__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "name"], name="team_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.authority.name})"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        user = self.create_user(email, password, **extra)
+        Membership.objects.get_or_create(user=user, role=Role.ADMINISTRATOR)
+        return user
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Someone who signs in. Signs in with an email address and an authenticator app."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can use the administration site (administrators only)."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(email=models.functions.Lower("email")), name="user_email_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    COACH = "coach", "Coach"
+    SUPERVISOR = "supervisor", "Supervisor"
+    BOROUGH_LEAD = "borough_lead", "Borough lead"
+    PROGRAMME_LEAD = "programme_lead", "Programme lead"
+    EVALUATOR = "evaluator", "Evaluator"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+TEAM_ROLES = (Role.COACH, Role.SUPERVISOR)
+AUTHORITY_ROLES = (Role.BOROUGH_LEAD,)
+SERVICE_ROLES = (Role.PROGRAMME_LEAD, Role.EVALUATOR, Role.ADMINISTRATOR)
+
+
+class Membership(models.Model):
+    """One role held by one person in one place. The database enforces the right place."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="membership_place_matches_role",
+                condition=(
+                    Q(role__in=[r.value for r in TEAM_ROLES], team__isnull=False, authority__isnull=True)
+                    | Q(role__in=[r.value for r in AUTHORITY_ROLES], team__isnull=True, authority__isnull=False)
+                    | Q(role__in=[r.value for r in SERVICE_ROLES], team__isnull=True, authority__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "team"], name="membership_unique_team_role",
+                condition=Q(team__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "authority"], name="membership_unique_authority_role",
+                condition=Q(authority__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], name="membership_unique_service_role",
+                condition=Q(team__isnull=True, authority__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.team or self.authority or "London"
+        return f"{self.get_role_display()}, {place}"
+
+
+class Cover(models.Model):
+    """A coach covering a colleague's caseload in the same team, for a set period."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="covers")
+    absent_coach = models.ForeignKey(User, on_delete=models.PROTECT, related_name="covered_by")
+    covering_coach = models.ForeignKey(User, on_delete=models.PROTECT, related_name="covering")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    arranged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cover_dates_in_order"),
+            models.CheckConstraint(
+                condition=~Q(absent_coach=models.F("covering_coach")), name="cover_not_self"
+            ),
+        ]

@@ -1,0 +1,265 @@
+"""Goals, standardised measures and reports (PRODUCT.md O1–O5)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from yourchoice.scoping import CaseQuerySet, case_manager
+
+#: Live goals an episode may hold at once (O1). The database enforces it with goal slots.
+MAX_LIVE_GOALS = 3
+#: A rise of this many points from the first rating is "meaningful improvement" (PRODUCT.md §4).
+#: The programme should confirm the threshold; it is one constant so that is one change.
+MEANINGFUL_GOAL_CHANGE = 3
+
+
+class GoalStatus(models.TextChoices):
+    LIVE = "live", "Working on it"
+    ACHIEVED = "achieved", "Achieved"
+    REPLACED = "replaced", "Replaced"
+    DROPPED = "dropped", "Dropped"
+
+
+class Goal(models.Model):
+    """A goal in the young person's own words. At most three are live at once, one per slot."""
+
+    episode = models.ForeignKey("cases.Episode", on_delete=models.PROTECT, related_name="goals")
+    slot = models.PositiveSmallIntegerField(
+        help_text="Which of the three goal places this goal holds while it is live."
+    )
+    description = models.TextField("the goal, in the young person's words")
+    status = models.CharField(max_length=20, choices=GoalStatus.choices, default=GoalStatus.LIVE)
+    agreed_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = case_manager(CaseQuerySet, "episode")
+
+    class Meta:
+        ordering = ["slot", "agreed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="goal_slot_1_to_3", condition=Q(slot__gte=1, slot__lte=MAX_LIVE_GOALS)
+            ),
+            models.UniqueConstraint(
+                fields=["episode", "slot"],
+                condition=Q(status="live"),
+                name="goal_at_most_three_live",
+            ),
+            models.CheckConstraint(
+                name="goal_ended_has_date",
+                condition=Q(status="live", ended_on__isnull=True)
+                | (~Q(status="live") & Q(ended_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="goal_replaced_names_successor",
+                condition=~Q(status="replaced") | Q(replaced_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Goal {self.pk}"
+
+
+class GoalRating(models.Model):
+    """How far a goal has been met, 0 (not at all) to 10 (fully), on a given day."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="ratings")
+    score = models.PositiveSmallIntegerField()
+    rated_on = models.DateField()
+    session_log = models.ForeignKey(
+        "coaching.SessionLog", on_delete=models.PROTECT, null=True, blank=True, related_name="goal_ratings"
+    )
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = case_manager(CaseQuerySet, "goal__episode")
+
+    class Meta:
+        ordering = ["rated_on", "pk"]
+        constraints = [
+            models.CheckConstraint(name="goal_rating_0_to_10", condition=Q(score__lte=10)),
+            models.UniqueConstraint(
+                fields=["goal", "session_log"],
+                condition=Q(session_log__isnull=False),
+                name="goal_rating_once_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["goal", "rated_on"])]
+
+
+class MeasureDefinition(models.Model):
+    """A standardised measure, described as data so that more can be added (O2).
+
+    `scoring` names the scorer in outcomes/scoring; `items` lists item numbers and the answer
+    labels only (never the wording of a licensed questionnaire); `windows` gives the collection
+    occasions in days from the start of the episode.
+    """
+
+    code = models.SlugField(max_length=50)
+    version = models.CharField(max_length=20)
+    name = models.CharField(max_length=150)
+    min_age = models.PositiveSmallIntegerField()
+    max_age = models.PositiveSmallIntegerField()
+    scoring = models.CharField(max_length=50)
+    items = models.JSONField(default=dict)
+    bands = models.JSONField(default=dict)
+    windows = models.JSONField(default=dict)
+    licence_note = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="measure_code_version_unique"),
+            models.CheckConstraint(name="measure_age_range", condition=Q(min_age__lte=models.F("max_age"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.version})"
+
+
+class Occasion(models.TextChoices):
+    BASELINE = "baseline", "Baseline"
+    REVIEW = "review", "Review"
+    END = "end", "End"
+
+
+class EntryMode(models.TextChoices):
+    ITEMS = "items", "Answers to each item"
+    SCALES = "scales", "Scale scores"
+
+
+class MeasureResponse(models.Model):
+    """One completed measure. Scores are computed by the scorer when it is recorded."""
+
+    episode = models.ForeignKey("cases.Episode", on_delete=models.PROTECT, related_name="measure_responses")
+    definition = models.ForeignKey(MeasureDefinition, on_delete=models.PROTECT, related_name="responses")
+    occasion = models.CharField(max_length=20, choices=Occasion.choices)
+    completed_on = models.DateField()
+    entry_mode = models.CharField(max_length=10, choices=EntryMode.choices)
+    # Item number -> the answer ticked (before any reverse scoring); empty for scale entry.
+    item_answers = models.JSONField(default=dict, blank=True)
+    # Scale code -> score, as computed by the scorer (or keyed in for scale entry).
+    scores = models.JSONField(default=dict)
+    total_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The measure's headline total (SDQ total difficulties)."
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = case_manager(CaseQuerySet, "episode")
+
+    class Meta:
+        ordering = ["completed_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "definition", "occasion"],
+                condition=Q(occasion__in=["baseline", "end"]),
+                name="measure_one_baseline_and_end",
+            ),
+            models.CheckConstraint(
+                name="measure_items_only_for_item_entry",
+                condition=Q(entry_mode="items") | Q(item_answers={}),
+            ),
+        ]
+        indexes = [models.Index(fields=["episode", "definition", "occasion"])]
+
+
+class ReportScope(models.TextChoices):
+    AUTHORITY = "authority", "One authority"
+    LONDON = "london", "All of London"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Report(models.Model):
+    """An outcome report: what was asked, how it was made, and where its files are (O4).
+
+    Reports hold aggregates only, under disclosure control; no named young person.
+    """
+
+    scope = models.CharField(max_length=20, choices=ReportScope.choices)
+    authority = models.ForeignKey(
+        "accounts.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for reports made on the monthly schedule.",
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    data_cutoff = models.DateTimeField(null=True, blank=True)
+    software_version = models.CharField(max_length=40, blank=True)
+    suppression_threshold = models.PositiveSmallIntegerField(null=True, blank=True)
+    cells_suppressed = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="report_scope_matches_authority",
+                condition=Q(scope="authority", authority__isnull=False)
+                | Q(scope="london", authority__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="report_period_in_order", condition=Q(period_end__gte=models.F("period_start"))
+            ),
+            models.CheckConstraint(
+                name="report_failed_has_reason", condition=~Q(status="failed") | ~Q(failure_reason="")
+            ),
+            models.UniqueConstraint(
+                fields=["scope", "authority", "period_start", "period_end"],
+                condition=Q(status__in=["queued", "running"]),
+                nulls_distinct=False,
+                name="report_one_in_progress_per_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk}"
+
+
+class ReportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "Excel"
+    HTML = "html", "Printable web page"
+    PDF = "pdf", "PDF"
+
+
+class ReportFile(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
+    format = models.CharField(max_length=10, choices=ReportFormat.choices)
+    file = models.FileField(upload_to="reports/%Y/%m/")
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "format"], name="report_file_one_per_format")
+        ]

@@ -1,0 +1,13 @@
+"""The Celery application. Schedules are defined in code (yourchoice/schedules.py)."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yourchoice.settings")
+
+app = Celery("yourchoice")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,1 @@
+from yourchoice.navigation import navigation  # noqa: F401
