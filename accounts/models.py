@@ -22,6 +22,8 @@ class Authority(models.Model):
     active = models.BooleanField(
         default=True, help_text="Whether the authority currently runs the programme."
     )
+    # Counter behind young people's pseudonymous references (YC-<code>-<number>).
+    last_reference_number = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

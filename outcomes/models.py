@@ -99,9 +99,9 @@ class GoalRating(models.Model):
 class MeasureDefinition(models.Model):
     """A standardised measure, described as data so that more can be added (O2).
 
-    `scoring` names the scorer in outcomes/scoring; `items` lists item numbers and the answer
-    labels only (never the wording of a licensed questionnaire); `windows` gives the collection
-    occasions in days from the start of the episode.
+    `scoring` names the scorer in outcomes/scoring, which holds the measure's bands; `items`
+    lists item numbers and the answer labels only (never the wording of a licensed
+    questionnaire); `windows` gives the collection occasions in days from the episode's start.
     """
 
     code = models.SlugField(max_length=50)
@@ -111,7 +111,6 @@ class MeasureDefinition(models.Model):
     max_age = models.PositiveSmallIntegerField()
     scoring = models.CharField(max_length=50)
     items = models.JSONField(default=dict)
-    bands = models.JSONField(default=dict)
     windows = models.JSONField(default=dict)
     licence_note = models.TextField(blank=True)
     active = models.BooleanField(default=True)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django import forms
+
+from yourchoice.forms import GovForm
+
+
+class SignInForm(GovForm):
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+        error_messages={"required": "Enter your email address", "invalid": "Enter an email address in the correct format, like name@example.org"},
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+
+
+class CodeForm(GovForm):
+    code = forms.RegexField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code shown in the app, for example 123456",
+        regex=r"^\s*\d{6}\s*$",
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "govuk-input--width-5"}
+        ),
+        error_messages={"required": "Enter the 6-digit code", "invalid": "Enter the 6-digit code, using numbers only"},
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip()

@@ -1,0 +1,333 @@
+"""Reads of case data. Each starts from the visibility rule and fetches what the page renders.
+
+Selectors return evaluated objects (lists, instances), so templates never trigger queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Authority, Membership, Role
+from cases.models import (
+    OPEN_STATUSES,
+    Allocation,
+    ClosureDecision,
+    ClosureRequest,
+    Episode,
+    EpisodeStatus,
+    EpisodeStatusChange,
+    RiskFlag,
+    YoungPerson,
+)
+from outcomes.models import Goal, GoalRating, MeasureResponse
+from sessions import dose
+from sessions.models import SessionLog
+from supervision.models import Action, CaseDiscussion
+from yourchoice import access
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def get_episode_for_user(user: User, pk: int) -> Episode:
+    """The episode, if the user may reach it; otherwise 404, exactly as if it did not exist."""
+    episode = (
+        Episode.objects.visible_to(user)
+        .select_related("young_person", "authority", "team", "coach")
+        .filter(pk=pk)
+        .first()
+    )
+    if episode is None:
+        raise Http404
+    return episode
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of a caseload or authority list."""
+
+    episode: Episode
+    last_contact: datetime | None
+    sessions_this_week: int
+    sessions_attended: int
+    open_flags: int
+    weeks_active: int
+
+    @property
+    def young_person(self) -> YoungPerson:
+        return self.episode.young_person
+
+    @property
+    def no_contact(self) -> bool:
+        last = timezone.localdate(self.last_contact) if self.last_contact else None
+        return self.episode.is_open and dose.no_contact(
+            last, self.episode.allocated_on, timezone.localdate()
+        )
+
+    @property
+    def sessions_per_week(self) -> float | None:
+        return dose.sessions_per_week(self.sessions_attended, self.weeks_active)
+
+
+def _case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
+    monday = dose.week_start(today)
+    rows = (
+        episodes.select_related("young_person", "coach", "team")
+        .annotate(
+            last_contact_at=dose.last_contact(),
+            this_week=dose.sessions_attended_between(monday, monday + timedelta(days=6)),
+            attended=dose.sessions_attended_total(),
+            open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+        )
+        .order_by("young_person__family_name", "young_person__given_name", "pk")
+    )
+    return [
+        CaseRow(
+            episode=e,
+            last_contact=e.last_contact_at,
+            sessions_this_week=e.this_week,
+            sessions_attended=e.attended,
+            open_flags=e.open_flag_count,
+            weeks_active=dose.weeks_active(e.started_on, e.closed_on, today),
+        )
+        for e in rows
+    ]
+
+
+def caseload_for_coach(user: User) -> list[CaseRow]:
+    """The coach's own open cases and those they cover, with dose and flags."""
+    scope = access.case_scope(user, Role.COACH)
+    if scope is None:
+        return []
+    episodes = Episode.objects.visible_to(user).filter(scope).open()
+    return _case_rows(episodes, timezone.localdate())
+
+
+def cases_for_authority(user: User) -> list[CaseRow]:
+    """Every open case in the borough lead's authorities."""
+    scope = access.case_scope(user, Role.BOROUGH_LEAD)
+    if scope is None:
+        return []
+    return _case_rows(Episode.objects.visible_to(user).filter(scope).open(), timezone.localdate())
+
+
+@dataclass(frozen=True)
+class CoachSummary:
+    coach_id: int
+    name: str
+    team: str
+    open_cases: int
+    sessions_last_4_weeks: int
+
+
+def coaches_for_supervisor(user: User) -> list[CoachSummary]:
+    """Each coach the supervisor supervises, with caseload size and recent sessions."""
+    team_ids = access.team_ids(user, Role.SUPERVISOR)
+    if not team_ids:
+        return []
+    since = timezone.now() - timedelta(weeks=4)
+    memberships = (
+        Membership.objects.filter(role=Role.COACH, team_id__in=team_ids)
+        .select_related("user", "team")
+        .order_by("user__full_name")
+    )
+    coach_ids = [m.user_id for m in memberships]
+    open_counts = dict(
+        Episode.objects.visible_to(user)
+        .filter(coach_id__in=coach_ids, team_id__in=team_ids, status__in=OPEN_STATUSES)
+        .values("coach_id")
+        .annotate(n=Count("pk"))
+        .values_list("coach_id", "n")
+    )
+    session_counts = dict(
+        SessionLog.objects.visible_to(user)
+        .filter(coach_id__in=coach_ids, occurred_at__gte=since, attendance="attended")
+        .values("coach_id")
+        .annotate(n=Count("pk"))
+        .values_list("coach_id", "n")
+    )
+    return [
+        CoachSummary(
+            coach_id=m.user_id,
+            name=m.user.full_name,
+            team=m.team.name,
+            open_cases=open_counts.get(m.user_id, 0),
+            sessions_last_4_weeks=session_counts.get(m.user_id, 0),
+        )
+        for m in memberships
+    ]
+
+
+@dataclass(frozen=True)
+class AuthorityCount:
+    authority: Authority
+    referrals: int
+    open_cases: int
+    active_cases: int
+
+
+def counts_by_authority() -> list[AuthorityCount]:
+    """Aggregates for the programme lead: counts per authority, never a named young person."""
+    counts = {
+        row["authority_id"]: row
+        for row in Episode.objects.unscoped()
+        .values("authority_id")
+        .annotate(
+            referrals=Count("pk"),
+            open_cases=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            active_cases=Count("pk", filter=Q(status=EpisodeStatus.ACTIVE)),
+        )
+    }
+    return [
+        AuthorityCount(
+            authority=authority,
+            referrals=counts.get(authority.pk, {}).get("referrals", 0),
+            open_cases=counts.get(authority.pk, {}).get("open_cases", 0),
+            active_cases=counts.get(authority.pk, {}).get("active_cases", 0),
+        )
+        for authority in Authority.objects.filter(active=True)
+    ]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str
+    title: str
+    detail: str = ""
+
+
+@dataclass
+class YoungPersonPage:
+    young_person: YoungPerson
+    episode: Episode | None
+    episodes: list[Episode]
+    sessions: list[SessionLog]
+    goals: list[Goal]
+    measures: list[MeasureResponse]
+    flags: list[RiskFlag]
+    actions: list[Action]
+    closure_requests: list[ClosureRequest]
+    allocations: list[Allocation]
+    timeline: list[TimelineEntry]
+    sessions_attended: int
+    weeks_active: int
+
+    @property
+    def sessions_per_week(self) -> float | None:
+        return dose.sessions_per_week(self.sessions_attended, self.weeks_active)
+
+    @property
+    def pending_closure(self) -> ClosureRequest | None:
+        return next((c for c in self.closure_requests if c.decision == ClosureDecision.PENDING), None)
+
+
+def young_person_page(user: User, pk: int) -> YoungPersonPage:
+    """Everything on a young person's page, in a fixed number of queries (C4, C7)."""
+    young_person = YoungPerson.objects.visible_to(user).filter(pk=pk).first()
+    if young_person is None:
+        raise Http404
+    episodes = list(
+        Episode.objects.visible_to(user)
+        .filter(young_person=young_person)
+        .select_related("team", "coach", "authority", "referral")
+        .order_by("-referred_on", "-pk")
+    )
+    episode = next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0] if episodes else None)
+    if episode is None:  # pragma: no cover - a visible young person always has a visible episode
+        raise Http404
+    sessions = list(
+        SessionLog.objects.visible_to(user)
+        .filter(episode=episode)
+        .select_related("coach")
+        .prefetch_related("techniques", "addenda__author")
+        .order_by("-occurred_at", "-pk")
+    )
+    goals = list(
+        Goal.objects.visible_to(user)
+        .filter(episode=episode)
+        .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.unscoped().order_by("rated_on", "pk")))
+        .order_by("status", "slot", "pk")
+    )
+    measures = list(
+        MeasureResponse.objects.visible_to(user).filter(episode=episode).select_related("definition")
+    )
+    flags = list(RiskFlag.objects.visible_to(user).filter(episode=episode).select_related("raised_by"))
+    actions = list(
+        Action.objects.visible_to(user).filter(episode=episode).select_related("owner", "record")
+    )
+    closure_requests = list(
+        ClosureRequest.objects.visible_to(user)
+        .filter(episode=episode)
+        .select_related("requested_by", "decided_by")
+    )
+    allocations = list(
+        Allocation.objects.visible_to(user)
+        .filter(episode=episode)
+        .select_related("team", "coach", "authority")
+    )
+    status_changes = list(
+        EpisodeStatusChange.objects.visible_to(user).filter(episode=episode)
+    )
+    discussions = list(
+        CaseDiscussion.objects.visible_to(user).filter(episode=episode).select_related("record")
+    )
+    today = timezone.localdate()
+    attended = sum(1 for s in sessions if s.attendance == "attended")
+    return YoungPersonPage(
+        young_person=young_person,
+        episode=episode,
+        episodes=episodes,
+        sessions=sessions,
+        goals=goals,
+        measures=measures,
+        flags=flags,
+        actions=actions,
+        closure_requests=closure_requests,
+        allocations=allocations,
+        timeline=_timeline(sessions, goals, measures, flags, status_changes, discussions),
+        sessions_attended=attended,
+        weeks_active=dose.weeks_active(episode.started_on, episode.closed_on, today),
+    )
+
+
+def _at_noon(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))
+
+
+def _timeline(sessions, goals, measures, flags, status_changes, discussions) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
+    """One story of the case, newest first (C7). Built from rows already fetched."""
+    entries = [
+        TimelineEntry(s.occurred_at, "session", f"Session: {s.get_attendance_display().lower()}",
+                      f"{s.duration_minutes} minutes, {s.get_place_display().lower()}" if s.duration_minutes else "")
+        for s in sessions
+    ]
+    for goal in goals:
+        entries.append(TimelineEntry(_at_noon(goal.agreed_on), "goal", "Goal agreed", goal.description))
+        if goal.ended_on:
+            entries.append(TimelineEntry(_at_noon(goal.ended_on), "goal", f"Goal {goal.get_status_display().lower()}", goal.description))
+    entries += [
+        TimelineEntry(_at_noon(m.completed_on), "measure",
+                      f"{m.definition.name}: {m.get_occasion_display().lower()}",
+                      f"Total difficulties {m.total_score}" if m.total_score is not None else "")
+        for m in measures
+    ]
+    entries += [
+        TimelineEntry(f.raised_at, "flag", f"{f.get_level_display()} flag raised: {f.get_category_display().lower()}")
+        for f in flags
+    ]
+    entries += [
+        TimelineEntry(c.changed_at, "status", f"Case {c.get_to_status_display().lower()}")
+        for c in status_changes
+    ]
+    entries += [
+        TimelineEntry(_at_noon(d.record.held_on), "supervision", "Discussed in supervision")
+        for d in discussions
+    ]
+    return sorted(entries, key=lambda e: e.when, reverse=True)

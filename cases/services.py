@@ -1,0 +1,325 @@
+"""Writes to cases: referral, allocation, flags, closure (PRODUCT.md C1–C6, V4).
+
+Each service takes the acting person, checks they may act *here*, validates, saves in one
+transaction and writes an audit event. Services raise DomainError, never HTTP errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Authority, Membership, Role, Team
+from cases.models import (
+    Allocation,
+    AllocationKind,
+    ClosureDecision,
+    ClosureRequest,
+    EndingReason,
+    Episode,
+    EpisodeStatus,
+    EpisodeStatusChange,
+    Referral,
+    RiskFlag,
+    YoungPerson,
+)
+from yourchoice import access, audit, queue
+from yourchoice.access import Perm
+from yourchoice.errors import DomainError, PossibleDuplicate
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from sessions.models import SessionLog
+
+#: Ages at referral the programme takes (PRODUCT.md §1: 11 to 17).
+MIN_AGE = 11
+MAX_AGE = 17
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def eligibility_problems(
+    *, date_of_birth: date, received_on: date, authority: Authority, consent_given: bool
+) -> list[str]:
+    """Why a referral is not eligible, in plain English; empty when it is (C1)."""
+    problems = []
+    age = age_on(date_of_birth, received_on)
+    if age < MIN_AGE or age > MAX_AGE:
+        problems.append(
+            f"The young person was {age} when referred. Your Choice is for ages {MIN_AGE} to {MAX_AGE}."
+        )
+    if not authority.active:
+        problems.append(f"{authority.name} is not currently running Your Choice.")
+    if not consent_given:
+        problems.append("The young person has not agreed to take part.")
+    return problems
+
+
+def likely_duplicates(
+    *, authority: Authority, date_of_birth: date, given_name: str, family_name: str
+) -> list[YoungPerson]:
+    """Young people in the authority with the same date of birth and a similar name (C2)."""
+    similar = Q(family_name__iexact=family_name.strip()) | Q(
+        given_name__istartswith=given_name.strip()[:3]
+    )
+    return list(
+        YoungPerson.objects.unscoped().filter(
+            Q(authority=authority, date_of_birth=date_of_birth) & similar
+        )
+    )
+
+
+def _next_reference(authority: Authority) -> str:
+    # One row-locked counter per authority keeps references unique and gap-free under load.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_authority SET last_reference_number = last_reference_number + 1 "
+            "WHERE id = %s RETURNING last_reference_number",
+            [authority.pk],
+        )
+        (number,) = cursor.fetchone()
+    return f"YC-{authority.gss_code}-{number:06d}"
+
+
+@dataclass(frozen=True)
+class YoungPersonDetails:
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    preferred_name: str = ""
+    gender: str = "not_known"
+    ethnicity: str = "notknown_notknown"
+    special_needs: str = "not_known"
+    looked_after: str = "not_known"
+    education_status: str = "not_known"
+    youth_justice: str = "not_known"
+    research_consent: bool = False
+
+
+def _change_status(*, episode: Episode, to: str, actor: User) -> None:
+    EpisodeStatusChange.objects.unscoped().create(
+        episode=episode, from_status=episode.status, to_status=to, changed_by=actor
+    )
+    episode.status = to
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: User,
+    authority: Authority,
+    details: YoungPersonDetails,
+    referrer_name: str,
+    referrer_organisation: str,
+    received_on: date,
+    panel_date: date,
+    risk_level: str,
+    harms: list[str],
+    consent_given: bool,
+    existing_young_person: YoungPerson | None = None,
+    confirmed_not_duplicate: bool = False,
+) -> Episode:
+    """Record a referral, creating the young person unless an existing one is named (C1, C2).
+
+    An ineligible referral is still recorded (reports count referrals received), as an episode
+    that was not taken on, with the reasons in plain English.
+    """
+    if authority.pk not in access.authority_ids(actor, Role.BOROUGH_LEAD):
+        raise PermissionDenied
+    if not harms:
+        raise DomainError({"harms": ["Choose at least one harm of concern."]})
+    if panel_date > received_on:
+        raise DomainError({"panel_date": ["The panel date must be on or before the date received."]})
+    if received_on > timezone.localdate():
+        raise DomainError({"received_on": ["The date received cannot be in the future."]})
+
+    if existing_young_person is None:
+        if not confirmed_not_duplicate:
+            matches = likely_duplicates(
+                authority=authority,
+                date_of_birth=details.date_of_birth,
+                given_name=details.given_name,
+                family_name=details.family_name,
+            )
+            if matches:
+                raise PossibleDuplicate(matches)
+        young_person = YoungPerson.objects.unscoped().create(
+            reference=_next_reference(authority), authority=authority, **details.__dict__
+        )
+        date_of_birth = details.date_of_birth
+    else:
+        young_person = existing_young_person
+        date_of_birth = young_person.date_of_birth
+        if young_person.authority_id != authority.pk:
+            raise PermissionDenied
+        if Episode.objects.unscoped().open().filter(young_person=young_person).exists():
+            raise DomainError("This young person already has an open case.")
+
+    problems = eligibility_problems(
+        date_of_birth=date_of_birth,
+        received_on=received_on,
+        authority=authority,
+        consent_given=consent_given,
+    )
+    episode = Episode.objects.unscoped().create(
+        young_person=young_person,
+        authority=authority,
+        referred_on=received_on,
+        activity_budget_pence=settings.ACTIVITY_BUDGET_PENCE,
+        status=EpisodeStatus.REFERRED,
+    )
+    EpisodeStatusChange.objects.unscoped().create(
+        episode=episode, from_status="", to_status=EpisodeStatus.REFERRED, changed_by=actor
+    )
+    Referral.objects.unscoped().create(
+        episode=episode,
+        referrer_name=referrer_name,
+        referrer_organisation=referrer_organisation,
+        received_on=received_on,
+        panel_date=panel_date,
+        risk_level=risk_level,
+        harms=harms,
+        consent_given=consent_given,
+        eligible=not problems,
+        ineligible_reasons=problems,
+        recorded_by=actor,
+    )
+    if problems:
+        _change_status(episode=episode, to=EpisodeStatus.NOT_TAKEN_ON, actor=actor)
+        episode.closed_on = received_on
+        episode.ending_reason = EndingReason.NOT_ELIGIBLE
+        episode.save(update_fields=["status", "closed_on", "ending_reason"])
+    audit.record_for_episode(
+        actor=actor, action="referral.create", episode=episode, eligible=not problems
+    )
+    return episode
+
+
+def _is_coach_in(user: User, team: Team) -> bool:
+    return Membership.objects.filter(user=user, role=Role.COACH, team=team).exists()
+
+
+@transaction.atomic
+def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) -> Episode:
+    """Allocate a case to a coach, or reallocate it within the authority (C5)."""
+    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    access.require_on(actor, Perm.CASE_ALLOCATE, episode)
+    if not episode.is_open:
+        raise DomainError("A closed case cannot be allocated. Record a new referral instead.")
+    if team.authority_id != episode.authority_id:
+        raise DomainError({"team": ["Choose a team in the case's own authority."]})
+    if not _is_coach_in(coach, team):
+        raise DomainError({"coach": [f"{coach} is not a coach in {team.name}."]})
+    if episode.coach_id == coach.pk and episode.team_id == team.pk:
+        raise DomainError({"coach": ["The case is already allocated to this coach."]})
+
+    now = timezone.now()
+    previous = Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True)
+    kind = AllocationKind.REALLOCATED if previous.exists() else AllocationKind.ALLOCATED
+    previous.update(ends_at=now)
+    Allocation.objects.unscoped().create(
+        episode=episode, kind=kind, authority_id=episode.authority_id, team=team, coach=coach,
+        starts_at=now, made_by=actor,
+    )
+    episode.coach = coach
+    episode.team = team
+    fields = ["coach", "team", "updated_at", "version"]
+    if episode.status == EpisodeStatus.REFERRED:
+        _change_status(episode=episode, to=EpisodeStatus.ALLOCATED, actor=actor)
+        episode.allocated_on = timezone.localdate()
+        fields += ["status", "allocated_on"]
+    episode.updated_at = now
+    episode.version += 1
+    episode.save(update_fields=fields)
+    audit.record_for_episode(actor=actor, action=f"episode.{kind}", episode=episode, coach_id=coach.pk)
+    return episode
+
+
+@transaction.atomic
+def flag_raise(
+    *,
+    actor: User,
+    episode: Episode,
+    category: str,
+    level: str,
+    summary: str,
+    review_on: date,
+    session_log: SessionLog | None = None,
+) -> RiskFlag:
+    """Raise a risk or safeguarding flag (C6). A flag raised from a session tells the supervisor."""
+    access.require_on(actor, Perm.FLAG_WRITE, episode)
+    if not summary.strip():
+        raise DomainError({"summary": ["Describe the concern."]})
+    if review_on < timezone.localdate():
+        raise DomainError({"review_on": ["The review date must be today or later."]})
+    flag = RiskFlag.objects.unscoped().create(
+        episode=episode, category=category, level=level, summary=summary.strip(),
+        review_on=review_on, raised_by=actor, session=session_log,
+    )
+    audit.record_for_episode(actor=actor, action="flag.raise", episode=episode, obj=flag, level=level)
+    if session_log is not None:
+        from cases.tasks import notify_supervisors_of_flag
+
+        queue.send_after_commit(notify_supervisors_of_flag, flag.pk)
+    return flag
+
+
+@transaction.atomic
+def closure_request(*, actor: User, episode: Episode, ending_reason: str, summary: str) -> ClosureRequest:
+    """A coach asks to close a case; it closes only when a supervisor approves (C3, V4)."""
+    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    access.require_on(actor, Perm.CLOSURE_REQUEST, episode)
+    if episode.status not in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE):
+        raise DomainError("Only an allocated or active case can be closed.")
+    if ClosureRequest.objects.unscoped().filter(episode=episode, decision=ClosureDecision.PENDING).exists():
+        raise DomainError("A request to close this case is already waiting for approval.")
+    if ending_reason not in EndingReason.values or ending_reason == EndingReason.NOT_ELIGIBLE:
+        raise DomainError({"ending_reason": ["Choose why the case is ending."]})
+    if not summary.strip():
+        raise DomainError({"summary": ["Say briefly why the case should close."]})
+    request = ClosureRequest.objects.unscoped().create(
+        episode=episode, ending_reason=ending_reason, summary=summary.strip(), requested_by=actor
+    )
+    audit.record_for_episode(actor=actor, action="closure.request", episode=episode, obj=request)
+    return request
+
+
+@transaction.atomic
+def closure_decide(
+    *, actor: User, closure: ClosureRequest, approve: bool, comment: str = ""
+) -> ClosureRequest:
+    """Approve (the case closes) or return (with a comment the coach sees) a closure request."""
+    closure = ClosureRequest.objects.unscoped().select_for_update().get(pk=closure.pk)
+    episode = Episode.objects.unscoped().select_for_update().get(pk=closure.episode_id)
+    access.require_on(actor, Perm.CLOSURE_APPROVE, episode)
+    if closure.decision != ClosureDecision.PENDING:
+        raise DomainError("This request has already been decided.")
+    if not approve and not comment.strip():
+        raise DomainError({"comment": ["Say why the request is returned, so the coach knows what to do."]})
+    now = timezone.now()
+    closure.decision = ClosureDecision.APPROVED if approve else ClosureDecision.RETURNED
+    closure.decided_by = actor
+    closure.decided_at = now
+    closure.decision_comment = comment.strip()
+    closure.save(update_fields=["decision", "decided_by", "decided_at", "decision_comment"])
+    if approve:
+        _change_status(episode=episode, to=EpisodeStatus.CLOSED, actor=actor)
+        episode.closed_on = timezone.localdate()
+        episode.ending_reason = closure.ending_reason
+        episode.updated_at = now
+        episode.version += 1
+        episode.save(update_fields=["status", "closed_on", "ending_reason", "updated_at", "version"])
+        Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True).update(ends_at=now)
+    audit.record_for_episode(
+        actor=actor, action="closure.approve" if approve else "closure.return", episode=episode, obj=closure
+    )
+    return closure

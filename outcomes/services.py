@@ -1,0 +1,177 @@
+"""Goals and measures (PRODUCT.md O1–O3)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases.models import OPEN_STATUSES
+from outcomes.models import (
+    MAX_LIVE_GOALS,
+    EntryMode,
+    Goal,
+    GoalRating,
+    GoalStatus,
+    MeasureDefinition,
+    MeasureResponse,
+    Occasion,
+)
+from outcomes.scoring import sdq
+from yourchoice import access, audit
+from yourchoice.access import Perm
+from yourchoice.errors import DomainError, StaleVersion
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from cases.models import Episode
+    from sessions.models import SessionLog
+
+
+def _check_rating(score: int, rated_on: date) -> None:
+    if not 0 <= score <= 10:
+        raise DomainError({"score": ["Enter a rating from 0 to 10."]})
+    if rated_on > timezone.localdate():
+        raise DomainError({"rated_on": ["The rating date cannot be in the future."]})
+
+
+@transaction.atomic
+def goal_set(
+    *, actor: User, episode: Episode, description: str, agreed_on: date, first_score: int
+) -> Goal:
+    """Agree a goal in the young person's words and rate it (O1). At most three are live."""
+    access.require_on(actor, Perm.GOAL_WRITE, episode)
+    if episode.status not in OPEN_STATUSES:
+        raise DomainError("Goals can only be set on an open case.")
+    if not description.strip():
+        raise DomainError({"description": ["Write the goal in the young person's own words."]})
+    _check_rating(first_score, agreed_on)
+    taken = set(
+        Goal.objects.unscoped()
+        .select_for_update()
+        .filter(episode=episode, status=GoalStatus.LIVE)
+        .values_list("slot", flat=True)
+    )
+    free = [slot for slot in range(1, MAX_LIVE_GOALS + 1) if slot not in taken]
+    if not free:
+        raise DomainError(
+            f"This young person already has {MAX_LIVE_GOALS} goals. Mark one achieved, "
+            "dropped or replaced first."
+        )
+    try:
+        with transaction.atomic():
+            goal = Goal.objects.unscoped().create(
+                episode=episode, slot=free[0], description=description.strip(),
+                agreed_on=agreed_on, created_by=actor,
+            )
+    except IntegrityError:
+        raise DomainError("Someone else added a goal at the same moment. Try again.") from None
+    GoalRating.objects.unscoped().create(goal=goal, score=first_score, rated_on=agreed_on, rated_by=actor)
+    audit.record_for_episode(actor=actor, action="goal.set", episode=episode, obj=goal)
+    return goal
+
+
+@transaction.atomic
+def goal_rate(
+    *, actor: User, goal: Goal, score: int, rated_on: date, session_log: SessionLog | None = None
+) -> GoalRating:
+    """Rate a live goal 0-10 (O1)."""
+    access.require_on(actor, Perm.GOAL_WRITE, goal.episode)
+    if goal.status != GoalStatus.LIVE:
+        raise DomainError("Only a goal that is still being worked on can be rated.")
+    _check_rating(score, rated_on)
+    rating = GoalRating.objects.unscoped().create(
+        goal=goal, score=score, rated_on=rated_on, session_log=session_log, rated_by=actor
+    )
+    audit.record_for_episode(actor=actor, action="goal.rate", episode=goal.episode, obj=rating)
+    return rating
+
+
+@transaction.atomic
+def goal_end(
+    *,
+    actor: User,
+    goal: Goal,
+    status: str,
+    version: int,
+    replacement: str = "",
+    replacement_score: int | None = None,
+) -> Goal:
+    """Mark a goal achieved or dropped, or replace it with a new one; history is kept (O1)."""
+    current = Goal.objects.unscoped().select_for_update().select_related("episode").get(pk=goal.pk)
+    access.require_on(actor, Perm.GOAL_WRITE, current.episode)
+    if current.version != version:
+        raise StaleVersion("Someone else changed this goal since you opened it. Check it and try again.")
+    if current.status != GoalStatus.LIVE:
+        raise DomainError("This goal has already ended.")
+    if status not in (GoalStatus.ACHIEVED, GoalStatus.DROPPED, GoalStatus.REPLACED):
+        raise DomainError({"status": ["Choose what happened to the goal."]})
+    today = timezone.localdate()
+    current.status = status
+    current.ended_on = today
+    current.version += 1
+    if status == GoalStatus.REPLACED:
+        if not replacement.strip() or replacement_score is None:
+            raise DomainError({"replacement": ["Write the new goal and give it a first rating."]})
+        # Take the old goal out of its slot first, so the new one can have it.
+        Goal.objects.unscoped().filter(pk=current.pk).update(status=GoalStatus.DROPPED, ended_on=today)
+        successor = goal_set(
+            actor=actor, episode=current.episode, description=replacement,
+            agreed_on=today, first_score=replacement_score,
+        )
+        current.replaced_by = successor
+    current.save(update_fields=["status", "ended_on", "version", "replaced_by"])
+    audit.record_for_episode(actor=actor, action=f"goal.{status}", episode=current.episode, obj=current)
+    return current
+
+
+def _score(definition: MeasureDefinition, *, item_answers: dict[int, int | None] | None,
+           scale_scores: dict[str, int | None] | None) -> sdq.SdqScores:
+    if definition.scoring != "sdq":
+        raise DomainError("This measure cannot be scored yet.")
+    try:
+        if item_answers is not None:
+            return sdq.score_items(item_answers)
+        return sdq.score_scales(**(scale_scores or {}))
+    except (ValueError, TypeError) as error:
+        raise DomainError(str(error)) from None
+
+
+@transaction.atomic
+def measure_record(
+    *,
+    actor: User,
+    episode: Episode,
+    definition: MeasureDefinition,
+    occasion: str,
+    completed_on: date,
+    item_answers: dict[int, int | None] | None = None,
+    scale_scores: dict[str, int | None] | None = None,
+) -> MeasureResponse:
+    """Record a completed measure from the paper form, by item answers or by scale scores (O2)."""
+    access.require_on(actor, Perm.MEASURE_WRITE, episode)
+    if (item_answers is None) == (scale_scores is None):
+        raise DomainError("Enter either the answer to each item or the five scale scores.")
+    if occasion not in Occasion.values:
+        raise DomainError({"occasion": ["Choose baseline, review or end."]})
+    if completed_on > timezone.localdate():
+        raise DomainError({"completed_on": ["The date cannot be in the future."]})
+    scores = _score(definition, item_answers=item_answers, scale_scores=scale_scores)
+    try:
+        with transaction.atomic():
+            response = MeasureResponse.objects.unscoped().create(
+                episode=episode, definition=definition, occasion=occasion,
+                completed_on=completed_on,
+                entry_mode=EntryMode.ITEMS if item_answers is not None else EntryMode.SCALES,
+                item_answers={str(k): v for k, v in (item_answers or {}).items() if v is not None},
+                scores=scores.as_dict(), total_score=scores.total_difficulties, recorded_by=actor,
+            )
+    except IntegrityError:
+        raise DomainError(
+            {"occasion": [f"A {Occasion(occasion).label.lower()} {definition.name} is already recorded."]}
+        ) from None
+    audit.record_for_episode(actor=actor, action="measure.record", episode=episode, obj=response,
+                             occasion=occasion)
+    return response

@@ -1,0 +1,200 @@
+"""Logging sessions (PRODUCT.md S1–S3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cases.models import EpisodeStatus, FlagCategory, FlagLevel
+from cases.services import _change_status, flag_raise
+from outcomes.models import Goal, GoalRating, GoalStatus
+from sessions.models import Attendance, SessionLog, SessionNoteAddendum, Technique
+from yourchoice import access, audit
+from yourchoice.access import Perm
+from yourchoice.errors import DomainError
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from cases.models import Episode
+
+#: How long a raised safeguarding concern waits for review by default.
+CONCERN_REVIEW_DAYS = 7
+
+
+def notes_locked(session_log: SessionLog, now: datetime | None = None) -> bool:
+    """Notes can be corrected for a short window after logging; then only addenda (S3)."""
+    window = timedelta(minutes=settings.SESSION_NOTES_CORRECTION_MINUTES)
+    return (now or timezone.now()) >= session_log.created_at + window
+
+
+def _validate(
+    *,
+    episode: Episode,
+    occurred_at: datetime,
+    attendance: str,
+    duration_minutes: int | None,
+    place: str,
+    feeling_start: int | None,
+    feeling_end: int | None,
+    goal_scores: dict[int, int],
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if occurred_at > timezone.now() + timedelta(minutes=5):
+        errors["occurred_at"] = ["The session date cannot be in the future."]
+    elif timezone.localdate(occurred_at) < episode.referred_on:
+        errors["occurred_at"] = ["The session date cannot be before the referral."]
+    if attendance not in Attendance.values:
+        errors["attendance"] = ["Choose whether the session happened."]
+    attended = attendance == Attendance.ATTENDED
+    if attended:
+        if duration_minutes is None:
+            errors["duration_minutes"] = ["Enter how long the session lasted, in minutes."]
+        if not place:
+            errors["place"] = ["Choose where the session took place."]
+    elif feeling_start is not None or feeling_end is not None or goal_scores:
+        errors[""] = ["Feelings and goal ratings can only be recorded for a session that happened."]
+    if duration_minutes is not None and not 1 <= duration_minutes <= 600:
+        errors["duration_minutes"] = ["Enter a duration between 1 and 600 minutes."]
+    for name, value in (("feeling_start", feeling_start), ("feeling_end", feeling_end)):
+        if value is not None and not 0 <= value <= 10:
+            errors[name] = ["Enter a number from 0 to 10."]
+    for goal_id, score in goal_scores.items():
+        if not 0 <= score <= 10:
+            errors[f"goal_{goal_id}"] = ["Enter a goal rating from 0 to 10."]
+    return errors
+
+
+@transaction.atomic
+def session_log(
+    *,
+    actor: User,
+    episode: Episode,
+    idempotency_key: uuid.UUID,
+    occurred_at: datetime,
+    attendance: str,
+    duration_minutes: int | None = None,
+    place: str = "",
+    techniques: list[Technique] | None = None,
+    feeling_start: int | None = None,
+    feeling_end: int | None = None,
+    goal_scores: dict[int, int] | None = None,
+    between_session_task: str = "",
+    notes: str = "",
+    safeguarding_concern: bool = False,
+    concern_summary: str = "",
+) -> tuple[SessionLog, bool]:
+    """Record a session. Returns (session, created); a repeated key returns the first one."""
+    existing = SessionLog.objects.unscoped().filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.episode_id != episode.pk:
+            raise DomainError("This form was already used for another young person. Reload it.")
+        return existing, False
+
+    access.require_on(actor, Perm.SESSION_WRITE, episode)
+    if episode.status not in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE):
+        raise DomainError("Sessions can only be logged for an allocated or active case.")
+    goal_scores = goal_scores or {}
+    errors = _validate(
+        episode=episode, occurred_at=occurred_at, attendance=attendance,
+        duration_minutes=duration_minutes, place=place, feeling_start=feeling_start,
+        feeling_end=feeling_end, goal_scores=goal_scores,
+    )
+    live_goals = {
+        g.pk: g
+        for g in Goal.objects.unscoped().filter(episode=episode, status=GoalStatus.LIVE)
+    }
+    for goal_id in goal_scores:
+        if goal_id not in live_goals:
+            errors.setdefault("", []).append("A goal rating was for a goal that is no longer live.")
+    if safeguarding_concern and not concern_summary.strip():
+        errors["concern_summary"] = ["Describe the safeguarding concern."]
+    if errors:
+        raise DomainError(errors)
+
+    try:
+        with transaction.atomic():  # a savepoint, so a racing duplicate can be recovered
+            log = SessionLog.objects.unscoped().create(
+                episode=episode, coach=actor, occurred_at=occurred_at,
+                duration_minutes=duration_minutes, attendance=attendance, place=place,
+                feeling_start=feeling_start, feeling_end=feeling_end,
+                between_session_task=between_session_task.strip(), notes=notes.strip(),
+                safeguarding_concern=safeguarding_concern, idempotency_key=idempotency_key,
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        existing = SessionLog.objects.unscoped().filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    if techniques:
+        log.techniques.set(techniques)
+    session_day = timezone.localdate(occurred_at)
+    GoalRating.objects.unscoped().bulk_create(
+        GoalRating(goal=live_goals[goal_id], score=score, rated_on=session_day,
+                   session_log=log, rated_by=actor)
+        for goal_id, score in goal_scores.items()
+    )
+    if attendance == Attendance.ATTENDED:
+        _mark_started(actor=actor, episode=episode, day=session_day)
+    audit.record_for_episode(actor=actor, action="session.log", episode=episode, obj=log,
+                             attendance=attendance)
+    if safeguarding_concern:
+        flag_raise(
+            actor=actor, episode=episode, category=FlagCategory.SAFEGUARDING,
+            level=FlagLevel.HIGH, summary=concern_summary,
+            review_on=timezone.localdate() + timedelta(days=CONCERN_REVIEW_DAYS), session_log=log,
+        )
+    return log, True
+
+
+def _mark_started(*, actor: User, episode: Episode, day: date) -> None:
+    fields = []
+    if episode.started_on is None or day < episode.started_on:
+        episode.started_on = day
+        fields.append("started_on")
+    if episode.status == EpisodeStatus.ALLOCATED:
+        _change_status(episode=episode, to=EpisodeStatus.ACTIVE, actor=actor)
+        fields.append("status")
+    if fields:
+        episode.save(update_fields=fields)
+
+
+@transaction.atomic
+def session_notes_correct(*, actor: User, session_log: SessionLog, notes: str) -> SessionLog:
+    """Correct a session's notes within the correction window (S3)."""
+    log = SessionLog.objects.unscoped().select_for_update().select_related("episode").get(pk=session_log.pk)
+    access.require_on(actor, Perm.SESSION_WRITE, log.episode)
+    if notes_locked(log):
+        raise DomainError("These notes are locked. Add an addendum instead, saying why.")
+    log.notes = notes.strip()
+    log.updated_at = timezone.now()
+    log.save(update_fields=["notes", "updated_at"])
+    audit.record_for_episode(actor=actor, action="session.correct_notes", episode=log.episode, obj=log)
+    return log
+
+
+@transaction.atomic
+def session_addendum_add(
+    *, actor: User, session_log: SessionLog, text: str, reason: str
+) -> SessionNoteAddendum:
+    """Append to locked notes, with who, when and why (S3)."""
+    access.require_on(actor, Perm.SESSION_WRITE, session_log.episode)
+    errors = {}
+    if not text.strip():
+        errors["text"] = ["Enter the addendum."]
+    if not reason.strip():
+        errors["reason"] = ["Say why the notes need an addendum."]
+    if errors:
+        raise DomainError(errors)
+    addendum = SessionNoteAddendum.objects.unscoped().create(
+        session_log=session_log, text=text.strip(), reason=reason.strip(), author=actor
+    )
+    audit.record_for_episode(
+        actor=actor, action="session.addendum", episode=session_log.episode, obj=addendum
+    )
+    return addendum

@@ -1,0 +1,120 @@
+"""Recording clinical supervision and its actions (PRODUCT.md V2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Role, Team
+from cases.models import Episode
+from supervision.models import (
+    Action,
+    CaseDiscussion,
+    SupervisionAttendee,
+    SupervisionFormat,
+    SupervisionRecord,
+)
+from yourchoice import access, audit
+from yourchoice.errors import DomainError
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class AgreedAction:
+    description: str
+    owner: User
+    due_on: date
+    episode: Episode | None = None
+
+
+@dataclass(frozen=True)
+class Discussion:
+    episode: Episode
+    notes: str = ""
+
+
+@dataclass
+class SupervisionInput:
+    held_on: date
+    format: str
+    coaches: dict[int, str] = field(default_factory=dict)  # coach id -> wellbeing check-in
+    discussions: list[Discussion] = field(default_factory=list)
+    decisions: str = ""
+    actions: list[AgreedAction] = field(default_factory=list)
+
+
+@transaction.atomic
+def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> SupervisionRecord:
+    """Record a supervision session for a team's coaches, with cases discussed and actions."""
+    if team.pk not in access.team_ids(actor, Role.SUPERVISOR):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if data.held_on > timezone.localdate():
+        errors["held_on"] = ["The supervision date cannot be in the future."]
+    if data.format not in SupervisionFormat.values:
+        errors["format"] = ["Choose individual or group."]
+    team_coaches = set(
+        Membership.objects.filter(team=team, role=Role.COACH).values_list("user_id", flat=True)
+    )
+    if not data.coaches:
+        errors["coaches"] = ["Choose the coaches who were there."]
+    elif not set(data.coaches) <= team_coaches:
+        errors["coaches"] = ["Choose coaches from this team."]
+    elif data.format == SupervisionFormat.INDIVIDUAL and len(data.coaches) != 1:
+        errors["coaches"] = ["Individual supervision is with one coach. Choose group for more."]
+    for discussion in data.discussions:
+        if discussion.episode.team_id != team.pk:
+            errors["discussions"] = ["Cases discussed must belong to this team."]
+    for action in data.actions:
+        if not action.description.strip():
+            errors["actions"] = ["Describe each action."]
+        if action.episode is not None and action.episode.team_id != team.pk:
+            errors["actions"] = ["Actions can only be attached to this team's cases."]
+    if errors:
+        raise DomainError(errors)
+
+    record = SupervisionRecord.objects.unscoped().create(
+        team=team, supervisor=actor, held_on=data.held_on, format=data.format,
+        decisions=data.decisions.strip(),
+    )
+    SupervisionAttendee.objects.bulk_create(
+        SupervisionAttendee(record=record, coach_id=coach_id, wellbeing_checkin=note.strip())
+        for coach_id, note in data.coaches.items()
+    )
+    CaseDiscussion.objects.unscoped().bulk_create(
+        CaseDiscussion(record=record, episode=d.episode, notes=d.notes.strip())
+        for d in data.discussions
+    )
+    Action.objects.unscoped().bulk_create(
+        Action(record=record, episode=a.episode, description=a.description.strip(),
+               owner=a.owner, due_on=a.due_on)
+        for a in data.actions
+    )
+    audit.record(actor=actor, action="supervision.record", obj=record,
+                 cases=[d.episode.pk for d in data.discussions])
+    for discussion in data.discussions:
+        audit.record_for_episode(actor=actor, action="supervision.discuss",
+                                 episode=discussion.episode, record_id=record.pk)
+    return record
+
+
+@transaction.atomic
+def action_complete(*, actor: User, action: Action) -> Action:
+    """Mark an action done. Its owner, or a supervisor of its team, may do so."""
+    current = Action.objects.unscoped().select_for_update().select_related("record").get(pk=action.pk)
+    if current.owner_id != actor.pk and current.record.team_id not in access.team_ids(actor, Role.SUPERVISOR):
+        raise PermissionDenied
+    if current.done_at is not None:
+        return current
+    current.done_at = timezone.now()
+    current.done_by = actor
+    current.save(update_fields=["done_at", "done_by"])
+    audit.record(actor=actor, action="action.complete", obj=current)
+    return current

@@ -1,0 +1,30 @@
+"""The administration site: administrators only, after two-factor sign-in."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
+
+
+class AdminSite(admin.AdminSite):
+    site_header = "Your Choice administration"
+    site_title = "Your Choice administration"
+    index_title = "Authorities, teams, accounts and reference lists"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        # Imported here: this module is loaded while the app registry is still being built.
+        from yourchoice import access
+        from yourchoice.access import Perm
+
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and user.is_verified()
+            and access.has_perm(user, Perm.SERVICE_ADMIN)
+        )
+
+
+class YourChoiceAdminConfig(AdminConfig):
+    default_site = "yourchoice.admin_site.AdminSite"

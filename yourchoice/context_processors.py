@@ -1,1 +1,0 @@
-from yourchoice.navigation import navigation  # noqa: F401

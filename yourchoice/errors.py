@@ -1,0 +1,29 @@
+"""Domain errors raised by services. Views turn them into form errors and a 4xx, never a 500."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the programme was broken. `errors` maps a field name ("" for the whole form)
+    to plain-English messages that can be shown to the person as they are."""
+
+    def __init__(self, errors: dict[str, list[str]] | str) -> None:
+        if isinstance(errors, str):
+            errors = {"": [errors]}
+        self.errors = errors
+        super().__init__("; ".join(m for ms in errors.values() for m in ms))
+
+
+class StaleVersion(DomainError):
+    """Someone else saved this record after it was opened: nothing is overwritten."""
+
+
+class PossibleDuplicate(DomainError):
+    """A young person like this one already exists; creating another needs a deliberate choice."""
+
+    def __init__(self, matches: list[object]) -> None:
+        self.matches = matches
+        super().__init__(
+            "A young person with this date of birth and a similar name is already recorded in "
+            "this authority. Check the matches, or confirm this is a different young person."
+        )

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_otp.oath import TOTP
+
+from yourchoice import demo
+
+
+def current_code() -> str:
+    from base64 import b32decode
+
+    totp = TOTP(b32decode(settings.DEMO_TOTP_SECRET))
+    return f"{totp.token():06d}"
+
+
+class Command(BaseCommand):
+    help = "Print the demo sign-in for every role, and the current authenticator code."
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        if not settings.DEBUG or not demo.already_seeded():
+            self.stdout.write("No demo accounts here.")
+            return
+        self.stdout.write("Demo sign-ins (invented people, development only):")
+        for local, name, role, _place in demo.DEMO_PEOPLE:
+            self.stdout.write(f"  {role.label:<15} {demo.demo_email(local):<38} {name}")
+        self.stdout.write(f"  Password for all: {demo.DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  Authenticator: add the key {settings.DEMO_TOTP_SECRET} to any authenticator app,\n"
+            f"  or run `make demo-code` for the current code (now: {current_code()})."
+        )

@@ -1,0 +1,26 @@
+"""The header navigation: only what the person's roles can use, and nothing that goes nowhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from yourchoice import access
+from yourchoice.access import Perm
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_verified():
+        items.append({"label": "Home", "url": reverse("home")})
+        if access.has_perm(user, Perm.SERVICE_ADMIN) and user.is_staff:
+            items.append({"label": "Administration", "url": reverse("admin:index")})
+    for item in items:
+        item["active"] = request.path == item["url"] or (
+            item["url"] != "/" and request.path.startswith(item["url"])
+        )
+    return {"nav_items": items, "software_version": settings.VERSION}
