@@ -1,0 +1,1 @@
+"""Scorers for standardised measures. Each measure definition names its scorer."""

@@ -1,0 +1,139 @@
+"""The standard cast (ENGINEERING.md §5) and helpers shared by every test.
+
+Two authorities, Hackney and Southwark. In each: a coach, a second coach, a supervisor and a
+borough lead. Across London: a programme lead, an evaluator and an administrator.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Authority, Membership, Role, Team, User
+from cases import services as case_services
+from cases.models import Episode
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Place:
+    authority: Authority
+    team: Team
+    coach: User
+    coach2: User
+    supervisor: User
+    lead: User
+
+
+@dataclass
+class Cast:
+    hackney: Place
+    southwark: Place
+    programme_lead: User
+    evaluator: User
+    admin: User
+
+    def by_name(self, name: str) -> User | None:
+        """'hackney.coach', 'programme_lead', 'anonymous' (None)..."""
+        if name == "anonymous":
+            return None
+        if "." in name:
+            place, role = name.split(".")
+            return getattr(getattr(self, place), role)
+        return getattr(self, name)
+
+
+def make_user(email: str, name: str, role: Role, *, team: Team | None = None,
+              authority: Authority | None = None, staff: bool = False) -> User:
+    user = User.objects.create_user(email, PASSWORD, full_name=name, is_staff=staff)
+    Membership.objects.create(user=user, role=role, team=team, authority=authority)
+    return user
+
+
+def _place(code: str, slug: str) -> Place:
+    authority = Authority.objects.get(gss_code=code)
+    team = Team.objects.create(authority=authority, name=f"{authority.name} team")
+    return Place(
+        authority=authority,
+        team=team,
+        coach=make_user(f"coach@{slug}.test", f"{authority.name} Coach", Role.COACH, team=team),
+        coach2=make_user(f"coach2@{slug}.test", f"{authority.name} Second Coach", Role.COACH, team=team),
+        supervisor=make_user(f"supervisor@{slug}.test", f"{authority.name} Supervisor", Role.SUPERVISOR, team=team),
+        lead=make_user(f"lead@{slug}.test", f"{authority.name} Lead", Role.BOROUGH_LEAD, authority=authority),
+    )
+
+
+@pytest.fixture
+def cast(db) -> Cast:  # type: ignore[no-untyped-def]
+    return Cast(
+        hackney=_place("E09000012", "hackney"),
+        southwark=_place("E09000028", "southwark"),
+        programme_lead=make_user("programme@liia.test", "Programme Lead", Role.PROGRAMME_LEAD),
+        evaluator=make_user("evaluator@eval.test", "Evaluator", Role.EVALUATOR),
+        admin=make_user("admin@service.test", "Administrator", Role.ADMINISTRATOR, staff=True),
+    )
+
+
+def signed_in_client(user: User | None) -> Client:
+    """A client that has passed both sign-in steps (django-otp's session marker included)."""
+    client = Client()
+    if user is None:
+        return client
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Test app", confirmed=True
+    )
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    return signed_in_client
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+def referral(place: Place, *, given: str = "Sam", family: str | None = None, age: int = 14,
+             received_on: date | None = None, consent: bool = True) -> Episode:
+    """A referral in `place`, recorded by its borough lead, through the service."""
+    received_on = received_on or timezone.localdate() - timedelta(days=60)
+    n = next(_counter)
+    return case_services.referral_create(
+        actor=place.lead,
+        authority=place.authority,
+        details=case_services.YoungPersonDetails(
+            given_name=given,
+            family_name=family or f"Testperson{n}",
+            date_of_birth=received_on - timedelta(days=365 * age + 30),
+        ),
+        referrer_name="Referrer",
+        referrer_organisation="Children's social care",
+        received_on=received_on,
+        panel_date=received_on - timedelta(days=1),
+        risk_level="high",
+        harms=["serious_violence"],
+        consent_given=consent,
+        confirmed_not_duplicate=True,
+    )
+
+
+def allocated_case(place: Place, coach: User | None = None, **kwargs) -> Episode:  # type: ignore[no-untyped-def]
+    episode = referral(place, **kwargs)
+    return case_services.episode_allocate(
+        actor=place.lead, episode=episode, coach=coach or place.coach, team=place.team
+    )
+
+
+def new_key() -> uuid.UUID:
+    return uuid.uuid4()
