@@ -1,0 +1,39 @@
+"""Browser tests: Debian's Chromium driven by Playwright, with an axe check on every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+AXE = Path(__file__).resolve().parents[2] / "build" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
+    # axe is injected as an inline script, which our Content-Security-Policy rightly forbids.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """Run axe-core against the page as it is now; fail with each WCAG 2.2 AA violation."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return result.violations.map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`);
+        }""",
+        WCAG_TAGS,
+    )
+    assert violations == [], f"Accessibility problems on {page.url}:\n" + "\n".join(violations)
