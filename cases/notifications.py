@@ -7,15 +7,11 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from accounts.models import Membership, Role
-from cases.models import RiskFlag
+from cases.selectors import flag_for_system
 
 
 def flag_raised(flag_id: int) -> int:
-    flag = (
-        RiskFlag.objects.unscoped()
-        .select_related("episode__young_person", "episode__team")
-        .get(pk=flag_id)
-    )
+    flag = flag_for_system(flag_id)
     episode = flag.episode
     if episode.team_id is None:
         return 0

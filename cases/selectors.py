@@ -48,6 +48,11 @@ def get_episode_for_user(user: User, pk: int) -> Episode:
     return episode
 
 
+def flag_for_system(flag_id: int) -> RiskFlag:
+    """A flag for a background job acting for the service, not for a person (notifications)."""
+    return RiskFlag.objects.unscoped().select_related("episode__young_person", "episode__team").get(pk=flag_id)
+
+
 @dataclass(frozen=True)
 class CaseRow:
     """One line of a caseload or authority list."""
