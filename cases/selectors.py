@@ -16,7 +16,6 @@ from django.utils import timezone
 from accounts.models import Authority, Membership, Role
 from cases.models import (
     OPEN_STATUSES,
-    Allocation,
     ClosureDecision,
     ClosureRequest,
     Episode,
@@ -219,7 +218,6 @@ class YoungPersonPage:
     flags: list[RiskFlag]
     actions: list[Action]
     closure_requests: list[ClosureRequest]
-    allocations: list[Allocation]
     timeline: list[TimelineEntry]
     sessions_attended: int
     weeks_active: int
@@ -272,11 +270,6 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         .filter(episode=episode)
         .select_related("requested_by", "decided_by")
     )
-    allocations = list(
-        Allocation.objects.visible_to(user)
-        .filter(episode=episode)
-        .select_related("team", "coach", "authority")
-    )
     status_changes = list(
         EpisodeStatusChange.objects.visible_to(user).filter(episode=episode)
     )
@@ -295,7 +288,6 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         flags=flags,
         actions=actions,
         closure_requests=closure_requests,
-        allocations=allocations,
         timeline=_timeline(sessions, goals, measures, flags, status_changes, discussions),
         sessions_attended=attended,
         weeks_active=dose.weeks_active(episode.started_on, episode.closed_on, today),

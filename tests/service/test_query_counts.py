@@ -1,0 +1,79 @@
+"""Pages run the same number of queries for 1 row and for 10 (ENGINEERING.md §5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from outcomes import services as outcome_services
+from sessions import services as session_services
+from tests.conftest import allocated_case, new_key, signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    client.get(url)  # warm per-process caches (content types, sessions)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def add_cases(place, n: int) -> list:  # type: ignore[no-untyped-def]
+    episodes = []
+    for _ in range(n):
+        episode = allocated_case(place)
+        session_services.session_log(
+            actor=place.coach, episode=episode, idempotency_key=new_key(),
+            occurred_at=timezone.now() - timedelta(days=1), attendance="attended",
+            duration_minutes=60, place="school",
+        )
+        episodes.append(episode)
+    return episodes
+
+
+@pytest.mark.parametrize("who", ["coach", "supervisor", "lead"])
+def test_home_page_queries_do_not_grow_with_cases(cast, who):
+    add_cases(cast.hackney, 1)
+    client = signed_in_client(getattr(cast.hackney, who))
+    one = queries_for(client, reverse("home"))
+    add_cases(cast.hackney, 9)
+    ten = queries_for(client, reverse("home"))
+    assert one == ten
+    assert ten <= 15
+
+
+def test_programme_lead_home_queries_do_not_grow_with_cases(cast):
+    client = signed_in_client(cast.programme_lead)
+    add_cases(cast.hackney, 1)
+    one = queries_for(client, reverse("home"))
+    add_cases(cast.southwark, 9)
+    assert queries_for(client, reverse("home")) == one
+
+
+def test_young_person_page_queries_do_not_grow_with_sessions_and_goals(cast):
+    episode = add_cases(cast.hackney, 1)[0]
+    client = signed_in_client(cast.hackney.coach)
+    url = reverse("cases:young-person", args=[episode.young_person_id])
+    goal = outcome_services.goal_set(actor=cast.hackney.coach, episode=episode, description="Goal",
+                                     agreed_on=timezone.localdate(), first_score=2)
+    one = queries_for(client, url)
+    for day in range(2, 11):
+        session_services.session_log(
+            actor=cast.hackney.coach, episode=episode, idempotency_key=new_key(),
+            occurred_at=timezone.now() - timedelta(days=day), attendance="attended",
+            duration_minutes=45, place="community", goal_scores={goal.pk: day % 10},
+        )
+    for n in range(2):
+        outcome_services.goal_set(actor=cast.hackney.coach, episode=episode, description=f"Goal {n}",
+                                  agreed_on=timezone.localdate(), first_score=1)
+    ten = queries_for(client, url)
+    assert one == ten
+    # One query per section of the page, plus session, user, device, roles and the audit row.
+    assert ten <= 21
