@@ -162,7 +162,8 @@ def test(args: list[str]) -> int:
     """Unit and integration tests, then browser tests in a separate process (RECIPES.md)."""
     pytest = [PYTHON, "-m", "pytest"]
     with services(debug=False) as env:
-        env.setdefault("DJANGO_SETTINGS_MODULE", "yourchoice.test_settings")
+        # Importing this package (for Celery) has already defaulted the settings module.
+        env["DJANGO_SETTINGS_MODULE"] = "yourchoice.test_settings"
         first = subprocess.run([*pytest, "-m", "not e2e", *args], env=env, cwd=BASE).returncode
         browser_env = {**env, "DJANGO_ALLOW_ASYNC_UNSAFE": "true"}
         second = subprocess.run([*pytest, "-m", "e2e", *args], env=browser_env, cwd=BASE).returncode
