@@ -47,6 +47,18 @@ def get_episode_for_user(user: User, pk: int) -> Episode:
     return episode
 
 
+def get_closure_request_for_user(user: User, pk: int) -> ClosureRequest:
+    closure = (
+        ClosureRequest.objects.visible_to(user)
+        .select_related("episode__young_person", "requested_by", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if closure is None:
+        raise Http404
+    return closure
+
+
 def flag_for_system(flag_id: int) -> RiskFlag:
     """A flag for a background job acting for the service, not for a person (notifications)."""
     return RiskFlag.objects.unscoped().select_related("episode__young_person", "episode__team").get(pk=flag_id)
@@ -229,6 +241,11 @@ class YoungPersonPage:
     @property
     def pending_closure(self) -> ClosureRequest | None:
         return next((c for c in self.closure_requests if c.decision == ClosureDecision.PENDING), None)
+
+    @property
+    def latest_closure(self) -> ClosureRequest | None:
+        """The most recent request, so the coach sees a decision (V4)."""
+        return self.closure_requests[0] if self.closure_requests else None
 
 
 def young_person_page(user: User, pk: int) -> YoungPersonPage:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from accounts.models import Role
 from accounts.selectors import service_counts
-from cases import selectors
+from cases import selectors, services
+from cases.forms import ClosureDecisionForm
+from cases.models import ClosureDecision
 from yourchoice import access, audit
+from yourchoice.access import Perm
+from yourchoice.errors import DomainError
 
 
 @login_required
@@ -40,4 +46,46 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
         young_person_id=page.young_person.pk,
         authority_id=page.young_person.authority_id,
     )
-    return render(request, "cases/young_person.html", {"page": page})
+    can_decide_closure = page.pending_closure is not None and access.can(
+        request.user, Perm.CLOSURE_APPROVE, page.episode
+    )
+    return render(
+        request,
+        "cases/young_person.html",
+        {"page": page, "can_decide_closure": can_decide_closure},
+    )
+
+
+@login_required
+def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor approves or returns a coach's request to close a case (V4)."""
+    closure = selectors.get_closure_request_for_user(request.user, pk)
+    access.require_on(request.user, Perm.CLOSURE_APPROVE, closure.episode)
+    young_person_url = reverse("cases:young-person", args=[closure.episode.young_person_id])
+    if closure.decision != ClosureDecision.PENDING:
+        messages.info(request, "This request has already been decided.")
+        return redirect(young_person_url)
+    form = ClosureDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.closure_decide(
+                actor=request.user,
+                closure=closure,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            approved = form.cleaned_data["decision"] == "approve"
+            messages.success(
+                request,
+                "The case is closed." if approved else "The request was returned to the coach.",
+            )
+            return redirect(young_person_url)
+    return render(
+        request,
+        "cases/closure_decide.html",
+        {"closure": closure, "form": form, "back_url": young_person_url},
+        status=400 if form.errors else 200,
+    )

@@ -192,8 +192,24 @@ def seed(*, seed: int = 1) -> dict[str, User]:
         if weeks:
             _work(rng, coach=coach, episode=episode, weeks=weeks, today=today,
                   techniques=techniques, sdq=sdq, engagement=engagement)
+        _backdate(episode, received)
     _supervision(people, hackney_team, today)
     return people
+
+
+def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
+    """The services stamp changes with the time they run; demo history should read as lived."""
+    from cases.models import Allocation, Episode, EpisodeStatusChange
+
+    allocated = received + timedelta(days=2)
+    changes = EpisodeStatusChange.objects.unscoped().filter(episode=episode)
+    changes.filter(to_status="referred").update(changed_at=_at(received, 9))
+    changes.filter(to_status="allocated").update(changed_at=_at(allocated, 11))
+    Allocation.objects.unscoped().filter(episode=episode).update(starts_at=_at(allocated, 11))
+    Episode.objects.unscoped().filter(pk=episode.pk).update(allocated_on=allocated)
+    started = Episode.objects.unscoped().filter(pk=episode.pk).values_list("started_on", flat=True)[0]
+    if started:
+        changes.filter(to_status="active").update(changed_at=_at(started, 10))
 
 
 def _supervision(people: dict[str, User], team: Team, today: date) -> None:

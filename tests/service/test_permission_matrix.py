@@ -47,6 +47,15 @@ def hackney_coachs_young_person(cast: Cast) -> list[Any]:
     return [allocated_case(cast.hackney).young_person_id]
 
 
+def pending_closure_in_hackney(cast: Cast) -> list[Any]:
+    from cases import services
+
+    episode = allocated_case(cast.hackney)
+    closure = services.closure_request(actor=cast.hackney.coach, episode=episode,
+                                       ending_reason="planned", summary="Goals met")
+    return [closure.pk]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 MATRIX = [
@@ -81,6 +90,24 @@ MATRIX = [
         },
         args=hackney_coachs_young_person,
     ),
+    # Visible to the coach and the borough lead, but only a supervisor decides: 403 for them.
+    Route(
+        "cases:closure-decide",
+        {
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "hackney.coach": 403,
+            "hackney.coach2": 404,
+            "hackney.supervisor": 200,
+            "hackney.lead": 403,
+            "southwark.coach": 404,
+            "southwark.supervisor": 404,
+            "southwark.lead": 404,
+            "programme_lead": 404,
+            "evaluator": 404,
+            "admin": 404,
+        },
+        args=pending_closure_in_hackney,
+    ),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
     Route("admin:index", {**dict.fromkeys(ROLES, 302), "admin": 200}),
     Route("admin:accounts_user_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
@@ -103,7 +130,7 @@ def test_route_answers_each_role_as_the_matrix_says(cast, route, role):
     url = reverse(route.name, args=route.args(cast))
     response = getattr(client, route.method)(url, route.data, follow=route.name == "accounts:password-reset-confirm")
     assert response.status_code == route.expected[role], f"{role} on {route.name}"
-    if route.expected[role] == 302 and role == "anonymous" and route.name in ("home", "cases:young-person"):
+    if route.expected[role] == 302 and role == "anonymous" and route.name in ("home", "cases:young-person", "cases:closure-decide"):
         assert response["Location"].startswith(reverse("accounts:sign-in"))
 
 
