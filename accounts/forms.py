@@ -9,7 +9,10 @@ class SignInForm(GovForm):
     email = forms.EmailField(
         label="Email address",
         widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
-        error_messages={"required": "Enter your email address", "invalid": "Enter an email address in the correct format, like name@example.org"},
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
     )
     password = forms.CharField(
         label="Password",
@@ -26,9 +29,16 @@ class CodeForm(GovForm):
         regex=r"^\s*\d{6}\s*$",
         max_length=10,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "govuk-input--width-5"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "govuk-input--width-5",
+            }
         ),
-        error_messages={"required": "Enter the 6-digit code", "invalid": "Enter the 6-digit code, using numbers only"},
+        error_messages={
+            "required": "Enter the 6-digit code",
+            "invalid": "Enter the 6-digit code, using numbers only",
+        },
     )
 
     def clean_code(self) -> str:

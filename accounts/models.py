@@ -103,7 +103,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["full_name"]
         constraints = [
-            models.CheckConstraint(condition=Q(email=models.functions.Lower("email")), name="user_email_lowercase"),
+            models.CheckConstraint(
+                condition=Q(email=models.functions.Lower("email")), name="user_email_lowercase"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,21 +167,36 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_place_matches_role",
                 condition=(
-                    Q(role__in=[r.value for r in TEAM_ROLES], team__isnull=False, authority__isnull=True)
-                    | Q(role__in=[r.value for r in AUTHORITY_ROLES], team__isnull=True, authority__isnull=False)
-                    | Q(role__in=[r.value for r in SERVICE_ROLES], team__isnull=True, authority__isnull=True)
+                    Q(
+                        role__in=[r.value for r in TEAM_ROLES],
+                        team__isnull=False,
+                        authority__isnull=True,
+                    )
+                    | Q(
+                        role__in=[r.value for r in AUTHORITY_ROLES],
+                        team__isnull=True,
+                        authority__isnull=False,
+                    )
+                    | Q(
+                        role__in=[r.value for r in SERVICE_ROLES],
+                        team__isnull=True,
+                        authority__isnull=True,
+                    )
                 ),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "team"], name="membership_unique_team_role",
+                fields=["user", "role", "team"],
+                name="membership_unique_team_role",
                 condition=Q(team__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "authority"], name="membership_unique_authority_role",
+                fields=["user", "role", "authority"],
+                name="membership_unique_authority_role",
                 condition=Q(authority__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["user", "role"], name="membership_unique_service_role",
+                fields=["user", "role"],
+                name="membership_unique_service_role",
                 condition=Q(team__isnull=True, authority__isnull=True),
             ),
         ]
@@ -202,7 +219,9 @@ class Cover(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cover_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cover_dates_in_order"
+            ),
             models.CheckConstraint(
                 condition=~Q(absent_coach=models.F("covering_coach")), name="cover_not_self"
             ),

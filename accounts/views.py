@@ -60,7 +60,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
-            request, email=form.cleaned_data["email"].lower(), password=form.cleaned_data["password"]
+            request,
+            email=form.cleaned_data["email"].lower(),
+            password=form.cleaned_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
@@ -79,7 +81,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    """Shown after too many failures (django-axes). Says nothing about whether the account exists."""
+    """Shown after too many failures (django-axes); says nothing of whether the account exists."""
     audit.record(actor=None, action="signin.locked_out")
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
@@ -135,7 +137,9 @@ def set_up(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             audit.record(actor=user, action="signin.app_set_up")
             return _complete(request, user, device)
-        form.add_error("code", "That code is not right. Check the app shows Your Choice, then enter its code.")
+        form.add_error(
+            "code", "That code is not right. Check the app shows Your Choice, then enter its code."
+        )
     key = b32encode(device.bin_key).decode()
     qr = segno.make(device.config_url, error="m")
     context = {

@@ -23,5 +23,7 @@ class ClosureDecisionForm(GovForm):
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
         if data.get("decision") == "return" and not data.get("comment", "").strip():
-            self.add_error("comment", "Say why the request is returned, so the coach knows what to do")
+            self.add_error(
+                "comment", "Say why the request is returned, so the coach knows what to do"
+            )
         return data

@@ -39,10 +39,19 @@ class Ethnicity(models.TextChoices):
     ASIAN_OTHER = "asian_other", "Asian or Asian British: any other Asian background"
     BLACK_AFRICAN = "black_african", "Black, Black British, Caribbean or African: African"
     BLACK_CARIBBEAN = "black_caribbean", "Black, Black British, Caribbean or African: Caribbean"
-    BLACK_OTHER = "black_other", "Black, Black British, Caribbean or African: any other Black background"
+    BLACK_OTHER = (
+        "black_other",
+        "Black, Black British, Caribbean or African: any other Black background",
+    )
     MIXED_WHITE_ASIAN = "mixed_white_asian", "Mixed or multiple: White and Asian"
-    MIXED_WHITE_BLACK_AFRICAN = "mixed_white_black_african", "Mixed or multiple: White and Black African"
-    MIXED_WHITE_BLACK_CARIBBEAN = "mixed_white_black_caribbean", "Mixed or multiple: White and Black Caribbean"
+    MIXED_WHITE_BLACK_AFRICAN = (
+        "mixed_white_black_african",
+        "Mixed or multiple: White and Black African",
+    )
+    MIXED_WHITE_BLACK_CARIBBEAN = (
+        "mixed_white_black_caribbean",
+        "Mixed or multiple: White and Black Caribbean",
+    )
     MIXED_OTHER = "mixed_other", "Mixed or multiple: any other mixed background"
     WHITE_BRITISH = "white_british", "White: English, Welsh, Scottish, Northern Irish or British"
     WHITE_IRISH = "white_irish", "White: Irish"
@@ -118,7 +127,10 @@ class YoungPerson(models.Model):
         default=SpecialNeeds.NOT_KNOWN,
     )
     looked_after = models.CharField(
-        "looked-after status", max_length=20, choices=LookedAfter.choices, default=LookedAfter.NOT_KNOWN
+        "looked-after status",
+        max_length=20,
+        choices=LookedAfter.choices,
+        default=LookedAfter.NOT_KNOWN,
     )
     education_status = models.CharField(
         max_length=20, choices=EducationStatus.choices, default=EducationStatus.NOT_KNOWN
@@ -214,9 +226,7 @@ class EpisodeQuerySet(CaseQuerySet):
 class Episode(models.Model):
     """One period of work with a young person, from referral to closure (a "case")."""
 
-    young_person = models.ForeignKey(
-        YoungPerson, on_delete=models.PROTECT, related_name="episodes"
-    )
+    young_person = models.ForeignKey(YoungPerson, on_delete=models.PROTECT, related_name="episodes")
     authority = models.ForeignKey(
         "accounts.Authority", on_delete=models.PROTECT, related_name="episodes"
     )
@@ -272,7 +282,8 @@ class Episode(models.Model):
                 | Q(coach__isnull=False, team__isnull=False),
             ),
             models.CheckConstraint(
-                name="episode_coach_has_team", condition=Q(coach__isnull=True) | Q(team__isnull=False)
+                name="episode_coach_has_team",
+                condition=Q(coach__isnull=True) | Q(team__isnull=False),
             ),
             models.CheckConstraint(
                 name="episode_dates_in_order",
@@ -334,9 +345,7 @@ class Referral(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                name="referral_harms_not_empty", condition=Q(harms__len__gt=0)
-            ),
+            models.CheckConstraint(name="referral_harms_not_empty", condition=Q(harms__len__gt=0)),
             models.CheckConstraint(
                 name="referral_ineligible_has_reason",
                 condition=Q(eligible=True, ineligible_reasons__len=0)
@@ -380,7 +389,9 @@ class Allocation(models.Model):
     )
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)
-    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = case_manager(CaseQuerySet, "episode")
 
@@ -437,10 +448,7 @@ class ClosureRequest(models.Model):
             models.CheckConstraint(
                 name="closure_decided_has_decider",
                 condition=Q(decision="pending", decided_by__isnull=True, decided_at__isnull=True)
-                | (
-                    ~Q(decision="pending")
-                    & Q(decided_by__isnull=False, decided_at__isnull=False)
-                ),
+                | (~Q(decision="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
             ),
             models.CheckConstraint(
                 name="closure_returned_has_comment",

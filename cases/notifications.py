@@ -16,8 +16,9 @@ def flag_raised(flag_id: int) -> int:
     if episode.team_id is None:
         return 0
     recipients = list(
-        Membership.objects.filter(role=Role.SUPERVISOR, team_id=episode.team_id, user__is_active=True)
-        .values_list("user__email", flat=True)
+        Membership.objects.filter(
+            role=Role.SUPERVISOR, team_id=episode.team_id, user__is_active=True
+        ).values_list("user__email", flat=True)
     )
     if not recipients:
         return 0

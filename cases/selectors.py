@@ -61,7 +61,11 @@ def get_closure_request_for_user(user: User, pk: int) -> ClosureRequest:
 
 def flag_for_system(flag_id: int) -> RiskFlag:
     """A flag for a background job acting for the service, not for a person (notifications)."""
-    return RiskFlag.objects.unscoped().select_related("episode__young_person", "episode__team").get(pk=flag_id)
+    return (
+        RiskFlag.objects.unscoped()
+        .select_related("episode__young_person", "episode__team")
+        .get(pk=flag_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ def _case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyp
             last_contact_at=dose.last_contact(),
             this_week=dose.sessions_attended_between(monday, monday + timedelta(days=6)),
             attended=dose.sessions_attended_total(),
-            open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+            open_flag_count=Count(
+                "flags", filter=Q(flags__resolved_at__isnull=True), distinct=True
+            ),
         )
         .order_by("young_person__family_name", "young_person__given_name", "pk")
     )
@@ -240,7 +246,9 @@ class YoungPersonPage:
 
     @property
     def pending_closure(self) -> ClosureRequest | None:
-        return next((c for c in self.closure_requests if c.decision == ClosureDecision.PENDING), None)
+        return next(
+            (c for c in self.closure_requests if c.decision == ClosureDecision.PENDING), None
+        )
 
     @property
     def latest_closure(self) -> ClosureRequest | None:
@@ -259,7 +267,9 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         .select_related("team", "coach", "authority", "referral")
         .order_by("-referred_on", "-pk")
     )
-    episode = next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0] if episodes else None)
+    episode = next(
+        (e for e in episodes if e.status in OPEN_STATUSES), episodes[0] if episodes else None
+    )
     if episode is None:  # pragma: no cover - a visible young person always has a visible episode
         raise Http404
     sessions = list(
@@ -272,13 +282,19 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
     goals = list(
         Goal.objects.visible_to(user)
         .filter(episode=episode)
-        .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.unscoped().order_by("rated_on", "pk")))
+        .prefetch_related(
+            Prefetch("ratings", queryset=GoalRating.objects.unscoped().order_by("rated_on", "pk"))
+        )
         .order_by("status", "slot", "pk")
     )
     measures = list(
-        MeasureResponse.objects.visible_to(user).filter(episode=episode).select_related("definition")
+        MeasureResponse.objects.visible_to(user)
+        .filter(episode=episode)
+        .select_related("definition")
     )
-    flags = list(RiskFlag.objects.visible_to(user).filter(episode=episode).select_related("raised_by"))
+    flags = list(
+        RiskFlag.objects.visible_to(user).filter(episode=episode).select_related("raised_by")
+    )
     actions = list(
         Action.objects.visible_to(user).filter(episode=episode).select_related("owner", "record")
     )
@@ -287,9 +303,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         .filter(episode=episode)
         .select_related("requested_by", "decided_by")
     )
-    status_changes = list(
-        EpisodeStatusChange.objects.visible_to(user).filter(episode=episode)
-    )
+    status_changes = list(EpisodeStatusChange.objects.visible_to(user).filter(episode=episode))
     discussions = list(
         CaseDiscussion.objects.visible_to(user).filter(episode=episode).select_related("record")
     )
@@ -318,22 +332,44 @@ def _at_noon(day: date) -> datetime:
 def _timeline(sessions, goals, measures, flags, status_changes, discussions) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
     """One story of the case, newest first (C7). Built from rows already fetched."""
     entries = [
-        TimelineEntry(s.occurred_at, "session", f"Session: {s.get_attendance_display().lower()}",
-                      f"{s.duration_minutes} minutes, {s.get_place_display().lower()}" if s.duration_minutes else "")
+        TimelineEntry(
+            s.occurred_at,
+            "session",
+            f"Session: {s.get_attendance_display().lower()}",
+            f"{s.duration_minutes} minutes, {s.get_place_display().lower()}"
+            if s.duration_minutes
+            else "",
+        )
         for s in sessions
     ]
     for goal in goals:
-        entries.append(TimelineEntry(_at_noon(goal.agreed_on), "goal", "Goal agreed", goal.description))
+        entries.append(
+            TimelineEntry(_at_noon(goal.agreed_on), "goal", "Goal agreed", goal.description)
+        )
         if goal.ended_on:
-            entries.append(TimelineEntry(_at_noon(goal.ended_on), "goal", f"Goal {goal.get_status_display().lower()}", goal.description))
+            entries.append(
+                TimelineEntry(
+                    _at_noon(goal.ended_on),
+                    "goal",
+                    f"Goal {goal.get_status_display().lower()}",
+                    goal.description,
+                )
+            )
     entries += [
-        TimelineEntry(_at_noon(m.completed_on), "measure",
-                      f"{m.definition.name}: {m.get_occasion_display().lower()}",
-                      f"Total difficulties {m.total_score}" if m.total_score is not None else "")
+        TimelineEntry(
+            _at_noon(m.completed_on),
+            "measure",
+            f"{m.definition.name}: {m.get_occasion_display().lower()}",
+            f"Total difficulties {m.total_score}" if m.total_score is not None else "",
+        )
         for m in measures
     ]
     entries += [
-        TimelineEntry(f.raised_at, "flag", f"{f.get_level_display()} flag raised: {f.get_category_display().lower()}")
+        TimelineEntry(
+            f.raised_at,
+            "flag",
+            f"{f.get_level_display()} flag raised: {f.get_category_display().lower()}",
+        )
         for f in flags
     ]
     entries += [

@@ -44,7 +44,11 @@ MAX_AGE = 17
 
 
 def age_on(date_of_birth: date, day: date) -> int:
-    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+    return (
+        day.year
+        - date_of_birth.year
+        - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+    )
 
 
 def eligibility_problems(
@@ -55,7 +59,8 @@ def eligibility_problems(
     age = age_on(date_of_birth, received_on)
     if age < MIN_AGE or age > MAX_AGE:
         problems.append(
-            f"The young person was {age} when referred. Your Choice is for ages {MIN_AGE} to {MAX_AGE}."
+            f"The young person was {age} when referred. "
+            f"Your Choice is for ages {MIN_AGE} to {MAX_AGE}."
         )
     if not authority.active:
         problems.append(f"{authority.name} is not currently running Your Choice.")
@@ -138,7 +143,9 @@ def referral_create(
     if not harms:
         raise DomainError({"harms": ["Choose at least one harm of concern."]})
     if panel_date > received_on:
-        raise DomainError({"panel_date": ["The panel date must be on or before the date received."]})
+        raise DomainError(
+            {"panel_date": ["The panel date must be on or before the date received."]}
+        )
     if received_on > timezone.localdate():
         raise DomainError({"received_on": ["The date received cannot be in the future."]})
 
@@ -227,8 +234,13 @@ def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) 
     kind = AllocationKind.REALLOCATED if previous.exists() else AllocationKind.ALLOCATED
     previous.update(ends_at=now)
     Allocation.objects.unscoped().create(
-        episode=episode, kind=kind, authority_id=episode.authority_id, team=team, coach=coach,
-        starts_at=now, made_by=actor,
+        episode=episode,
+        kind=kind,
+        authority_id=episode.authority_id,
+        team=team,
+        coach=coach,
+        starts_at=now,
+        made_by=actor,
     )
     episode.coach = coach
     episode.team = team
@@ -240,7 +252,9 @@ def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) 
     episode.updated_at = now
     episode.version += 1
     episode.save(update_fields=fields)
-    audit.record_for_episode(actor=actor, action=f"episode.{kind}", episode=episode, coach_id=coach.pk)
+    audit.record_for_episode(
+        actor=actor, action=f"episode.{kind}", episode=episode, coach_id=coach.pk
+    )
     return episode
 
 
@@ -262,10 +276,17 @@ def flag_raise(
     if review_on < timezone.localdate():
         raise DomainError({"review_on": ["The review date must be today or later."]})
     flag = RiskFlag.objects.unscoped().create(
-        episode=episode, category=category, level=level, summary=summary.strip(),
-        review_on=review_on, raised_by=actor, session=session_log,
+        episode=episode,
+        category=category,
+        level=level,
+        summary=summary.strip(),
+        review_on=review_on,
+        raised_by=actor,
+        session=session_log,
     )
-    audit.record_for_episode(actor=actor, action="flag.raise", episode=episode, obj=flag, level=level)
+    audit.record_for_episode(
+        actor=actor, action="flag.raise", episode=episode, obj=flag, level=level
+    )
     if session_log is not None:
         from cases.tasks import notify_supervisors_of_flag
 
@@ -274,13 +295,19 @@ def flag_raise(
 
 
 @transaction.atomic
-def closure_request(*, actor: User, episode: Episode, ending_reason: str, summary: str) -> ClosureRequest:
+def closure_request(
+    *, actor: User, episode: Episode, ending_reason: str, summary: str
+) -> ClosureRequest:
     """A coach asks to close a case; it closes only when a supervisor approves (C3, V4)."""
     episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
     access.require_on(actor, Perm.CLOSURE_REQUEST, episode)
     if episode.status not in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE):
         raise DomainError("Only an allocated or active case can be closed.")
-    if ClosureRequest.objects.unscoped().filter(episode=episode, decision=ClosureDecision.PENDING).exists():
+    if (
+        ClosureRequest.objects.unscoped()
+        .filter(episode=episode, decision=ClosureDecision.PENDING)
+        .exists()
+    ):
         raise DomainError("A request to close this case is already waiting for approval.")
     if ending_reason not in EndingReason.values or ending_reason == EndingReason.NOT_ELIGIBLE:
         raise DomainError({"ending_reason": ["Choose why the case is ending."]})
@@ -304,7 +331,9 @@ def closure_decide(
     if closure.decision != ClosureDecision.PENDING:
         raise DomainError("This request has already been decided.")
     if not approve and not comment.strip():
-        raise DomainError({"comment": ["Say why the request is returned, so the coach knows what to do."]})
+        raise DomainError(
+            {"comment": ["Say why the request is returned, so the coach knows what to do."]}
+        )
     now = timezone.now()
     closure.decision = ClosureDecision.APPROVED if approve else ClosureDecision.RETURNED
     closure.decided_by = actor
@@ -317,9 +346,16 @@ def closure_decide(
         episode.ending_reason = closure.ending_reason
         episode.updated_at = now
         episode.version += 1
-        episode.save(update_fields=["status", "closed_on", "ending_reason", "updated_at", "version"])
-        Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True).update(ends_at=now)
+        episode.save(
+            update_fields=["status", "closed_on", "ending_reason", "updated_at", "version"]
+        )
+        Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True).update(
+            ends_at=now
+        )
     audit.record_for_episode(
-        actor=actor, action="closure.approve" if approve else "closure.return", episode=episode, obj=closure
+        actor=actor,
+        action="closure.approve" if approve else "closure.return",
+        episode=episode,
+        obj=closure,
     )
     return closure

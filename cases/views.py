@@ -28,8 +28,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "Role": Role,
         "caseload": selectors.caseload_for_coach(user) if Role.COACH in held else None,
         "coaches": selectors.coaches_for_supervisor(user) if Role.SUPERVISOR in held else None,
-        "authority_cases": selectors.cases_for_authority(user) if Role.BOROUGH_LEAD in held else None,
-        "authority_counts": selectors.counts_by_authority() if Role.PROGRAMME_LEAD in held else None,
+        "authority_cases": selectors.cases_for_authority(user)
+        if Role.BOROUGH_LEAD in held
+        else None,
+        "authority_counts": selectors.counts_by_authority()
+        if Role.PROGRAMME_LEAD in held
+        else None,
         "service_counts": service_counts() if Role.ADMINISTRATOR in held else None,
     }
     return render(request, "cases/home.html", context)

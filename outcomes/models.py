@@ -37,7 +37,9 @@ class Goal(models.Model):
     replaced_by = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -76,9 +78,15 @@ class GoalRating(models.Model):
     score = models.PositiveSmallIntegerField()
     rated_on = models.DateField()
     session_log = models.ForeignKey(
-        "coaching.SessionLog", on_delete=models.PROTECT, null=True, blank=True, related_name="goal_ratings"
+        "coaching.SessionLog",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goal_ratings",
     )
-    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = case_manager(CaseQuerySet, "goal__episode")
@@ -119,7 +127,9 @@ class MeasureDefinition(models.Model):
         ordering = ["name", "version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="measure_code_version_unique"),
-            models.CheckConstraint(name="measure_age_range", condition=Q(min_age__lte=models.F("max_age"))),
+            models.CheckConstraint(
+                name="measure_age_range", condition=Q(min_age__lte=models.F("max_age"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,8 +150,12 @@ class EntryMode(models.TextChoices):
 class MeasureResponse(models.Model):
     """One completed measure. Scores are computed by the scorer when it is recorded."""
 
-    episode = models.ForeignKey("cases.Episode", on_delete=models.PROTECT, related_name="measure_responses")
-    definition = models.ForeignKey(MeasureDefinition, on_delete=models.PROTECT, related_name="responses")
+    episode = models.ForeignKey(
+        "cases.Episode", on_delete=models.PROTECT, related_name="measure_responses"
+    )
+    definition = models.ForeignKey(
+        MeasureDefinition, on_delete=models.PROTECT, related_name="responses"
+    )
     occasion = models.CharField(max_length=20, choices=Occasion.choices)
     completed_on = models.DateField()
     entry_mode = models.CharField(max_length=10, choices=EntryMode.choices)
@@ -152,7 +166,9 @@ class MeasureResponse(models.Model):
     total_score = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The measure's headline total (SDQ total difficulties)."
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = case_manager(CaseQuerySet, "episode")
@@ -193,12 +209,18 @@ class Report(models.Model):
 
     scope = models.CharField(max_length=20, choices=ReportScope.choices)
     authority = models.ForeignKey(
-        "accounts.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="reports"
+        "accounts.Authority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
     )
     period_start = models.DateField()
     period_end = models.DateField()
     parameters = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    status = models.CharField(
+        max_length=20, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
     failure_reason = models.CharField(max_length=300, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -229,7 +251,8 @@ class Report(models.Model):
                 name="report_period_in_order", condition=Q(period_end__gte=models.F("period_start"))
             ),
             models.CheckConstraint(
-                name="report_failed_has_reason", condition=~Q(status="failed") | ~Q(failure_reason="")
+                name="report_failed_has_reason",
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
             ),
             models.UniqueConstraint(
                 fields=["scope", "authority", "period_start", "period_end"],

@@ -63,12 +63,17 @@ def goal_set(
     try:
         with transaction.atomic():
             goal = Goal.objects.unscoped().create(
-                episode=episode, slot=free[0], description=description.strip(),
-                agreed_on=agreed_on, created_by=actor,
+                episode=episode,
+                slot=free[0],
+                description=description.strip(),
+                agreed_on=agreed_on,
+                created_by=actor,
             )
     except IntegrityError:
         raise DomainError("Someone else added a goal at the same moment. Try again.") from None
-    GoalRating.objects.unscoped().create(goal=goal, score=first_score, rated_on=agreed_on, rated_by=actor)
+    GoalRating.objects.unscoped().create(
+        goal=goal, score=first_score, rated_on=agreed_on, rated_by=actor
+    )
     audit.record_for_episode(actor=actor, action="goal.set", episode=episode, obj=goal)
     return goal
 
@@ -103,7 +108,9 @@ def goal_end(
     current = Goal.objects.unscoped().select_for_update().select_related("episode").get(pk=goal.pk)
     access.require_on(actor, Perm.GOAL_WRITE, current.episode)
     if current.version != version:
-        raise StaleVersion("Someone else changed this goal since you opened it. Check it and try again.")
+        raise StaleVersion(
+            "Someone else changed this goal since you opened it. Check it and try again."
+        )
     if current.status != GoalStatus.LIVE:
         raise DomainError("This goal has already ended.")
     if status not in (GoalStatus.ACHIEVED, GoalStatus.DROPPED, GoalStatus.REPLACED):
@@ -116,19 +123,30 @@ def goal_end(
         if not replacement.strip() or replacement_score is None:
             raise DomainError({"replacement": ["Write the new goal and give it a first rating."]})
         # Take the old goal out of its slot first, so the new one can have it.
-        Goal.objects.unscoped().filter(pk=current.pk).update(status=GoalStatus.DROPPED, ended_on=today)
+        Goal.objects.unscoped().filter(pk=current.pk).update(
+            status=GoalStatus.DROPPED, ended_on=today
+        )
         successor = goal_set(
-            actor=actor, episode=current.episode, description=replacement,
-            agreed_on=today, first_score=replacement_score,
+            actor=actor,
+            episode=current.episode,
+            description=replacement,
+            agreed_on=today,
+            first_score=replacement_score,
         )
         current.replaced_by = successor
     current.save(update_fields=["status", "ended_on", "version", "replaced_by"])
-    audit.record_for_episode(actor=actor, action=f"goal.{status}", episode=current.episode, obj=current)
+    audit.record_for_episode(
+        actor=actor, action=f"goal.{status}", episode=current.episode, obj=current
+    )
     return current
 
 
-def _score(definition: MeasureDefinition, *, item_answers: dict[int, int | None] | None,
-           scale_scores: dict[str, int | None] | None) -> sdq.SdqScores:
+def _score(
+    definition: MeasureDefinition,
+    *,
+    item_answers: dict[int, int | None] | None,
+    scale_scores: dict[str, int | None] | None,
+) -> sdq.SdqScores:
     if definition.scoring != "sdq":
         raise DomainError("This measure cannot be scored yet.")
     try:
@@ -162,16 +180,25 @@ def measure_record(
     try:
         with transaction.atomic():
             response = MeasureResponse.objects.unscoped().create(
-                episode=episode, definition=definition, occasion=occasion,
+                episode=episode,
+                definition=definition,
+                occasion=occasion,
                 completed_on=completed_on,
                 entry_mode=EntryMode.ITEMS if item_answers is not None else EntryMode.SCALES,
                 item_answers={str(k): v for k, v in (item_answers or {}).items() if v is not None},
-                scores=scores.as_dict(), total_score=scores.total_difficulties, recorded_by=actor,
+                scores=scores.as_dict(),
+                total_score=scores.total_difficulties,
+                recorded_by=actor,
             )
     except IntegrityError:
         raise DomainError(
-            {"occasion": [f"A {Occasion(occasion).label.lower()} {definition.name} is already recorded."]}
+            {
+                "occasion": [
+                    f"A {Occasion(occasion).label.lower()} {definition.name} is already recorded."
+                ]
+            }
         ) from None
-    audit.record_for_episode(actor=actor, action="measure.record", episode=episode, obj=response,
-                             occasion=occasion)
+    audit.record_for_episode(
+        actor=actor, action="measure.record", episode=episode, obj=response, occasion=occasion
+    )
     return response

@@ -100,13 +100,17 @@ def session_log(
         raise DomainError("Sessions can only be logged for an allocated or active case.")
     goal_scores = goal_scores or {}
     errors = _validate(
-        episode=episode, occurred_at=occurred_at, attendance=attendance,
-        duration_minutes=duration_minutes, place=place, feeling_start=feeling_start,
-        feeling_end=feeling_end, goal_scores=goal_scores,
+        episode=episode,
+        occurred_at=occurred_at,
+        attendance=attendance,
+        duration_minutes=duration_minutes,
+        place=place,
+        feeling_start=feeling_start,
+        feeling_end=feeling_end,
+        goal_scores=goal_scores,
     )
     live_goals = {
-        g.pk: g
-        for g in Goal.objects.unscoped().filter(episode=episode, status=GoalStatus.LIVE)
+        g.pk: g for g in Goal.objects.unscoped().filter(episode=episode, status=GoalStatus.LIVE)
     }
     for goal_id in goal_scores:
         if goal_id not in live_goals:
@@ -119,11 +123,18 @@ def session_log(
     try:
         with transaction.atomic():  # a savepoint, so a racing duplicate can be recovered
             log = SessionLog.objects.unscoped().create(
-                episode=episode, coach=actor, occurred_at=occurred_at,
-                duration_minutes=duration_minutes, attendance=attendance, place=place,
-                feeling_start=feeling_start, feeling_end=feeling_end,
-                between_session_task=between_session_task.strip(), notes=notes.strip(),
-                safeguarding_concern=safeguarding_concern, idempotency_key=idempotency_key,
+                episode=episode,
+                coach=actor,
+                occurred_at=occurred_at,
+                duration_minutes=duration_minutes,
+                attendance=attendance,
+                place=place,
+                feeling_start=feeling_start,
+                feeling_end=feeling_end,
+                between_session_task=between_session_task.strip(),
+                notes=notes.strip(),
+                safeguarding_concern=safeguarding_concern,
+                idempotency_key=idempotency_key,
                 recorded_by=actor,
             )
     except IntegrityError:
@@ -135,19 +146,29 @@ def session_log(
         log.techniques.set(techniques)
     session_day = timezone.localdate(occurred_at)
     GoalRating.objects.unscoped().bulk_create(
-        GoalRating(goal=live_goals[goal_id], score=score, rated_on=session_day,
-                   session_log=log, rated_by=actor)
+        GoalRating(
+            goal=live_goals[goal_id],
+            score=score,
+            rated_on=session_day,
+            session_log=log,
+            rated_by=actor,
+        )
         for goal_id, score in goal_scores.items()
     )
     if attendance == Attendance.ATTENDED:
         _mark_started(actor=actor, episode=episode, day=session_day)
-    audit.record_for_episode(actor=actor, action="session.log", episode=episode, obj=log,
-                             attendance=attendance)
+    audit.record_for_episode(
+        actor=actor, action="session.log", episode=episode, obj=log, attendance=attendance
+    )
     if safeguarding_concern:
         flag_raise(
-            actor=actor, episode=episode, category=FlagCategory.SAFEGUARDING,
-            level=FlagLevel.HIGH, summary=concern_summary,
-            review_on=timezone.localdate() + timedelta(days=CONCERN_REVIEW_DAYS), session_log=log,
+            actor=actor,
+            episode=episode,
+            category=FlagCategory.SAFEGUARDING,
+            level=FlagLevel.HIGH,
+            summary=concern_summary,
+            review_on=timezone.localdate() + timedelta(days=CONCERN_REVIEW_DAYS),
+            session_log=log,
         )
     return log, True
 
@@ -167,14 +188,21 @@ def _mark_started(*, actor: User, episode: Episode, day: date) -> None:
 @transaction.atomic
 def session_notes_correct(*, actor: User, session_log: SessionLog, notes: str) -> SessionLog:
     """Correct a session's notes within the correction window (S3)."""
-    log = SessionLog.objects.unscoped().select_for_update().select_related("episode").get(pk=session_log.pk)
+    log = (
+        SessionLog.objects.unscoped()
+        .select_for_update()
+        .select_related("episode")
+        .get(pk=session_log.pk)
+    )
     access.require_on(actor, Perm.SESSION_WRITE, log.episode)
     if notes_locked(log):
         raise DomainError("These notes are locked. Add an addendum instead, saying why.")
     log.notes = notes.strip()
     log.updated_at = timezone.now()
     log.save(update_fields=["notes", "updated_at"])
-    audit.record_for_episode(actor=actor, action="session.correct_notes", episode=log.episode, obj=log)
+    audit.record_for_episode(
+        actor=actor, action="session.correct_notes", episode=log.episode, obj=log
+    )
     return log
 
 

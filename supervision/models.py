@@ -30,9 +30,8 @@ class SupervisionFormat(models.TextChoices):
 
 class SupervisionRecordQuerySet(CaseQuerySet):
     def visible_to(self, user: User) -> Self:
-        scope = (
-            Q(team_id__in=access.team_ids(user, Role.SUPERVISOR))
-            | Q(team__authority_id__in=access.authority_ids(user, Role.BOROUGH_LEAD))
+        scope = Q(team_id__in=access.team_ids(user, Role.SUPERVISOR)) | Q(
+            team__authority_id__in=access.authority_ids(user, Role.BOROUGH_LEAD)
         )
         if Role.COACH in access.roles(user):
             scope |= Q(attendees__coach=user)
@@ -64,7 +63,9 @@ class SupervisionRecord(models.Model):
 class SupervisionAttendee(models.Model):
     """A coach present at supervision, with their wellbeing check-in."""
 
-    record = models.ForeignKey(SupervisionRecord, on_delete=models.CASCADE, related_name="attendees")
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.CASCADE, related_name="attendees"
+    )
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervisions_attended"
     )
@@ -80,8 +81,12 @@ class SupervisionAttendee(models.Model):
 class CaseDiscussion(models.Model):
     """A case discussed in supervision, with notes on that case."""
 
-    record = models.ForeignKey(SupervisionRecord, on_delete=models.CASCADE, related_name="discussions")
-    episode = models.ForeignKey("cases.Episode", on_delete=models.PROTECT, related_name="discussions")
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.CASCADE, related_name="discussions"
+    )
+    episode = models.ForeignKey(
+        "cases.Episode", on_delete=models.PROTECT, related_name="discussions"
+    )
     notes = models.TextField(blank=True)
 
     objects = case_manager(CaseQuerySet, "episode")
@@ -117,7 +122,9 @@ class Action(models.Model):
         "cases.Episode", on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
     )
     description = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="actions"
+    )
     due_on = models.DateField()
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
@@ -137,6 +144,14 @@ class Action(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["owner", "due_on"], condition=Q(done_at__isnull=True), name="action_outstanding_by_owner"),
-            models.Index(fields=["episode"], condition=Q(done_at__isnull=True), name="action_outstanding_by_episode"),
+            models.Index(
+                fields=["owner", "due_on"],
+                condition=Q(done_at__isnull=True),
+                name="action_outstanding_by_owner",
+            ),
+            models.Index(
+                fields=["episode"],
+                condition=Q(done_at__isnull=True),
+                name="action_outstanding_by_episode",
+            ),
         ]

@@ -81,7 +81,10 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
         raise DomainError(errors)
 
     record = SupervisionRecord.objects.unscoped().create(
-        team=team, supervisor=actor, held_on=data.held_on, format=data.format,
+        team=team,
+        supervisor=actor,
+        held_on=data.held_on,
+        format=data.format,
         decisions=data.decisions.strip(),
     )
     SupervisionAttendee.objects.bulk_create(
@@ -93,23 +96,40 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
         for d in data.discussions
     )
     Action.objects.unscoped().bulk_create(
-        Action(record=record, episode=a.episode, description=a.description.strip(),
-               owner=a.owner, due_on=a.due_on)
+        Action(
+            record=record,
+            episode=a.episode,
+            description=a.description.strip(),
+            owner=a.owner,
+            due_on=a.due_on,
+        )
         for a in data.actions
     )
-    audit.record(actor=actor, action="supervision.record", obj=record,
-                 cases=[d.episode.pk for d in data.discussions])
+    audit.record(
+        actor=actor,
+        action="supervision.record",
+        obj=record,
+        cases=[d.episode.pk for d in data.discussions],
+    )
     for discussion in data.discussions:
-        audit.record_for_episode(actor=actor, action="supervision.discuss",
-                                 episode=discussion.episode, record_id=record.pk)
+        audit.record_for_episode(
+            actor=actor,
+            action="supervision.discuss",
+            episode=discussion.episode,
+            record_id=record.pk,
+        )
     return record
 
 
 @transaction.atomic
 def action_complete(*, actor: User, action: Action) -> Action:
     """Mark an action done. Its owner, or a supervisor of its team, may do so."""
-    current = Action.objects.unscoped().select_for_update().select_related("record").get(pk=action.pk)
-    if current.owner_id != actor.pk and current.record.team_id not in access.team_ids(actor, Role.SUPERVISOR):
+    current = (
+        Action.objects.unscoped().select_for_update().select_related("record").get(pk=action.pk)
+    )
+    if current.owner_id != actor.pk and current.record.team_id not in access.team_ids(
+        actor, Role.SUPERVISOR
+    ):
         raise PermissionDenied
     if current.done_at is not None:
         return current

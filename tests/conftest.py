@@ -50,8 +50,15 @@ class Cast:
         return getattr(self, name)
 
 
-def make_user(email: str, name: str, role: Role, *, team: Team | None = None,
-              authority: Authority | None = None, staff: bool = False) -> User:
+def make_user(
+    email: str,
+    name: str,
+    role: Role,
+    *,
+    team: Team | None = None,
+    authority: Authority | None = None,
+    staff: bool = False,
+) -> User:
     user = User.objects.create_user(email, PASSWORD, full_name=name, is_staff=staff)
     Membership.objects.create(user=user, role=role, team=team, authority=authority)
     return user
@@ -64,9 +71,15 @@ def _place(code: str, slug: str) -> Place:
         authority=authority,
         team=team,
         coach=make_user(f"coach@{slug}.test", f"{authority.name} Coach", Role.COACH, team=team),
-        coach2=make_user(f"coach2@{slug}.test", f"{authority.name} Second Coach", Role.COACH, team=team),
-        supervisor=make_user(f"supervisor@{slug}.test", f"{authority.name} Supervisor", Role.SUPERVISOR, team=team),
-        lead=make_user(f"lead@{slug}.test", f"{authority.name} Lead", Role.BOROUGH_LEAD, authority=authority),
+        coach2=make_user(
+            f"coach2@{slug}.test", f"{authority.name} Second Coach", Role.COACH, team=team
+        ),
+        supervisor=make_user(
+            f"supervisor@{slug}.test", f"{authority.name} Supervisor", Role.SUPERVISOR, team=team
+        ),
+        lead=make_user(
+            f"lead@{slug}.test", f"{authority.name} Lead", Role.BOROUGH_LEAD, authority=authority
+        ),
     )
 
 
@@ -86,9 +99,9 @@ def signed_in_client(user: User | None) -> Client:
     client = Client()
     if user is None:
         return client
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="Test app", confirmed=True
-    )
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     session = client.session
     session["otp_device_id"] = device.persistent_id
@@ -104,8 +117,15 @@ def client_for():  # type: ignore[no-untyped-def]
 _counter = iter(range(1, 1_000_000))
 
 
-def referral(place: Place, *, given: str = "Sam", family: str | None = None, age: int = 14,
-             received_on: date | None = None, consent: bool = True) -> Episode:
+def referral(
+    place: Place,
+    *,
+    given: str = "Sam",
+    family: str | None = None,
+    age: int = 14,
+    received_on: date | None = None,
+    consent: bool = True,
+) -> Episode:
     """A referral in `place`, recorded by its borough lead, through the service."""
     received_on = received_on or timezone.localdate() - timedelta(days=60)
     n = next(_counter)

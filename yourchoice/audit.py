@@ -34,7 +34,9 @@ def record(
     )
 
 
-def record_for_episode(*, actor: User | None, action: str, episode: Any, obj: models.Model | None = None, **detail: Any) -> AuditEvent:
+def record_for_episode(
+    *, actor: User | None, action: str, episode: Any, obj: models.Model | None = None, **detail: Any
+) -> AuditEvent:
     """An event about a case: indexed by young person so the borough lead can read it (X2)."""
     return record(
         actor=actor,

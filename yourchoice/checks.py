@@ -12,7 +12,8 @@ def tripwire_off_in_production(app_configs, **kwargs):  # type: ignore[no-untype
     if not settings.DEBUG and settings.CASE_DATA_TRIPWIRE:
         problems.append(
             Warning(
-                "CASE_DATA_TRIPWIRE is on in production: it inspects the stack on every case query.",
+                "CASE_DATA_TRIPWIRE is on in production: it inspects the stack on every "
+                "case query.",
                 id="yourchoice.W001",
             )
         )
@@ -22,5 +23,9 @@ def tripwire_off_in_production(app_configs, **kwargs):  # type: ignore[no-untype
 @register()
 def disclosure_threshold_sane(app_configs, **kwargs):  # type: ignore[no-untyped-def]
     if settings.DISCLOSURE_THRESHOLD < 2:
-        return [Error("DISCLOSURE_THRESHOLD below 2 would publish single children.", id="yourchoice.E001")]
+        return [
+            Error(
+                "DISCLOSURE_THRESHOLD below 2 would publish single children.", id="yourchoice.E001"
+            )
+        ]
     return []

@@ -47,10 +47,44 @@ TEAMS = {
     "southwark": ("E09000028", "Southwark Your Choice", ""),
 }
 
-GIVEN = ["Jayden", "Aaliyah", "Kai", "Maya", "Tyrese", "Leah", "Omar", "Zara", "Ethan", "Amara",
-         "Reuben", "Nia", "Callum", "Sofia", "Malik", "Ruby", "Idris", "Chanel"]
-FAMILY = ["Thompson", "Ahmed", "Campbell", "Osei", "Walker", "Nowak", "Hughes", "Begum",
-          "Grant", "Kowalski", "Francis", "Mensah", "Doherty", "Ali", "Brown", "Clarke"]
+GIVEN = [
+    "Jayden",
+    "Aaliyah",
+    "Kai",
+    "Maya",
+    "Tyrese",
+    "Leah",
+    "Omar",
+    "Zara",
+    "Ethan",
+    "Amara",
+    "Reuben",
+    "Nia",
+    "Callum",
+    "Sofia",
+    "Malik",
+    "Ruby",
+    "Idris",
+    "Chanel",
+]
+FAMILY = [
+    "Thompson",
+    "Ahmed",
+    "Campbell",
+    "Osei",
+    "Walker",
+    "Nowak",
+    "Hughes",
+    "Begum",
+    "Grant",
+    "Kowalski",
+    "Francis",
+    "Mensah",
+    "Doherty",
+    "Ali",
+    "Brown",
+    "Clarke",
+]
 GOALS = [
     "Stay calm when someone winds me up",
     "Go to school at least four days a week",
@@ -84,7 +118,9 @@ def _people() -> dict[str, User]:
     people = {}
     for local, full_name, role, place in DEMO_PEOPLE:
         user = User.objects.create_user(
-            demo_email(local), DEMO_PASSWORD, full_name=full_name,
+            demo_email(local),
+            DEMO_PASSWORD,
+            full_name=full_name,
             is_staff=role == Role.ADMINISTRATOR,
         )
         membership = Membership(user=user, role=role)
@@ -109,7 +145,16 @@ def _young_person(rng: random.Random, index: int, today: date) -> case_services.
         family_name=FAMILY[(index * 7) % len(FAMILY)],
         date_of_birth=today - timedelta(days=age * 365 + rng.randint(0, 300)),
         gender=rng.choice(["male", "male", "female", "other"]),
-        ethnicity=rng.choice(["black_caribbean", "black_african", "white_british", "mixed_white_black_caribbean", "asian_bangladeshi", "white_other"]),
+        ethnicity=rng.choice(
+            [
+                "black_caribbean",
+                "black_african",
+                "white_british",
+                "mixed_white_black_caribbean",
+                "asian_bangladeshi",
+                "white_other",
+            ]
+        ),
         special_needs=rng.choice(["none", "none", "sen_support", "ehcp"]),
         looked_after=rng.choice(["no", "no", "no", "yes"]),
         education_status=rng.choice(["mainstream", "mainstream", "alternative", "none"]),
@@ -118,19 +163,38 @@ def _young_person(rng: random.Random, index: int, today: date) -> case_services.
     )
 
 
-def _work(rng: random.Random, *, coach: User, episode, weeks: int, today: date,  # type: ignore[no-untyped-def]
-          techniques: list[Technique], sdq: MeasureDefinition, engagement: float) -> None:
+def _work(
+    rng: random.Random,
+    *,
+    coach: User,
+    episode,
+    weeks: int,
+    today: date,  # type: ignore[no-untyped-def]
+    techniques: list[Technique],
+    sdq: MeasureDefinition,
+    engagement: float,
+) -> None:
     """Weeks of sessions from the episode's start, with goals, ratings and a baseline SDQ."""
     start = today - timedelta(weeks=weeks)
     goals = [
-        outcome_services.goal_set(actor=coach, episode=episode, description=text,
-                                  agreed_on=start + timedelta(days=1), first_score=rng.randint(1, 4))
+        outcome_services.goal_set(
+            actor=coach,
+            episode=episode,
+            description=text,
+            agreed_on=start + timedelta(days=1),
+            first_score=rng.randint(1, 4),
+        )
         for text in rng.sample(GOALS, rng.randint(1, 3))
     ]
     answers = {item: rng.choice([0, 1, 1, 2]) for item in range(1, 26)}
-    outcome_services.measure_record(actor=coach, episode=episode, definition=sdq,
-                                    occasion=Occasion.BASELINE, completed_on=start + timedelta(days=2),
-                                    item_answers=answers)
+    outcome_services.measure_record(
+        actor=coach,
+        episode=episode,
+        definition=sdq,
+        occasion=Occasion.BASELINE,
+        completed_on=start + timedelta(days=2),
+        item_answers=answers,
+    )
     trend = {g.pk: rng.choice([1, 1, 0, -1]) for g in goals}
     level = {g.pk: 3 for g in goals}
     day = start + timedelta(days=1)
@@ -143,10 +207,13 @@ def _work(rng: random.Random, *, coach: User, episode, weeks: int, today: date, 
                     level[g.pk] = max(0, min(10, level[g.pk] + trend[g.pk] * rng.choice([0, 1])))
                     scores[g.pk] = level[g.pk]
             session_services.session_log(
-                actor=coach, episode=episode, idempotency_key=uuid.uuid4(),
+                actor=coach,
+                episode=episode,
+                idempotency_key=uuid.uuid4(),
                 occurred_at=_at(day, rng.choice([10, 14, 16])),
-                attendance=Attendance.ATTENDED if attended else rng.choice(
-                    [Attendance.DID_NOT_ATTEND, Attendance.CANCELLED_BY_YOUNG_PERSON]),
+                attendance=Attendance.ATTENDED
+                if attended
+                else rng.choice([Attendance.DID_NOT_ATTEND, Attendance.CANCELLED_BY_YOUNG_PERSON]),
                 duration_minutes=rng.choice([45, 60, 60, 90]) if attended else None,
                 place=rng.choice(Place.values[:4]) if attended else "",
                 techniques=rng.sample(techniques, 2) if attended else [],
@@ -169,29 +236,51 @@ def seed(*, seed: int = 1) -> dict[str, User]:
     southwark_team = Team.objects.get(name="Southwark Your Choice")
     plan = [
         # (lead, team, coach, weeks of work or None for a new referral, engagement)
-        *[("lead", hackney_team, "coach", w, e) for w, e in [(10, 0.9), (6, 0.8), (4, 0.5), (3, 0.3), (8, 0.7)]],
+        *[
+            ("lead", hackney_team, "coach", w, e)
+            for w, e in [(10, 0.9), (6, 0.8), (4, 0.5), (3, 0.3), (8, 0.7)]
+        ],
         *[("lead", hackney_team, "coach2", w, e) for w, e in [(5, 0.8), (2, 0.9)]],
         ("lead", hackney_team, None, None, 0),
-        *[("lead.southwark", southwark_team, "coach.southwark", w, e) for w, e in [(7, 0.8), (3, 0.6)]],
+        *[
+            ("lead.southwark", southwark_team, "coach.southwark", w, e)
+            for w, e in [(7, 0.8), (3, 0.6)]
+        ],
         ("lead.southwark", southwark_team, None, None, 0),
     ]
     for index, (lead_key, team, coach_key, weeks, engagement) in enumerate(plan):
         lead = people[lead_key]
         received = today - timedelta(weeks=(weeks or 0) + 1, days=rng.randint(0, 3))
         episode = case_services.referral_create(
-            actor=lead, authority=team.authority, details=_young_person(rng, index, today),
-            referrer_name="Duty social worker", referrer_organisation="Children's social care",
-            received_on=received, panel_date=received - timedelta(days=2),
-            risk_level=rng.choice(RiskLevel.values), harms=rng.sample(Harm.values[:5], 2),
-            consent_given=True, confirmed_not_duplicate=True,
+            actor=lead,
+            authority=team.authority,
+            details=_young_person(rng, index, today),
+            referrer_name="Duty social worker",
+            referrer_organisation="Children's social care",
+            received_on=received,
+            panel_date=received - timedelta(days=2),
+            risk_level=rng.choice(RiskLevel.values),
+            harms=rng.sample(Harm.values[:5], 2),
+            consent_given=True,
+            confirmed_not_duplicate=True,
         )
         if coach_key is None:
             continue
         coach = people[coach_key]
-        episode = case_services.episode_allocate(actor=lead, episode=episode, coach=coach, team=team)
+        episode = case_services.episode_allocate(
+            actor=lead, episode=episode, coach=coach, team=team
+        )
         if weeks:
-            _work(rng, coach=coach, episode=episode, weeks=weeks, today=today,
-                  techniques=techniques, sdq=sdq, engagement=engagement)
+            _work(
+                rng,
+                coach=coach,
+                episode=episode,
+                weeks=weeks,
+                today=today,
+                techniques=techniques,
+                sdq=sdq,
+                engagement=engagement,
+            )
         _backdate(episode, received)
     _supervision(people, hackney_team, today)
     return people
@@ -207,7 +296,9 @@ def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
     changes.filter(to_status="allocated").update(changed_at=_at(allocated, 11))
     Allocation.objects.unscoped().filter(episode=episode).update(starts_at=_at(allocated, 11))
     Episode.objects.unscoped().filter(pk=episode.pk).update(allocated_on=allocated)
-    started = Episode.objects.unscoped().filter(pk=episode.pk).values_list("started_on", flat=True)[0]
+    started = (
+        Episode.objects.unscoped().filter(pk=episode.pk).values_list("started_on", flat=True)[0]
+    )
     if started:
         changes.filter(to_status="active").update(changed_at=_at(started, 10))
 
@@ -218,23 +309,37 @@ def _supervision(people: dict[str, User], team: Team, today: date) -> None:
     coach = people["coach"]
     episodes = list(Episode.objects.unscoped().filter(coach=coach).order_by("pk"))
     supervision_services.supervision_record(
-        actor=people["supervisor"], team=team,
+        actor=people["supervisor"],
+        team=team,
         data=supervision_services.SupervisionInput(
-            held_on=today - timedelta(days=20), format="individual",
+            held_on=today - timedelta(days=20),
+            format="individual",
             coaches={coach.pk: "Tired after a difficult week; talked through self-care."},
-            discussions=[supervision_services.Discussion(episode=episodes[2], notes="Attendance dropping.")],
+            discussions=[
+                supervision_services.Discussion(episode=episodes[2], notes="Attendance dropping.")
+            ],
             decisions="Try meeting at the youth centre instead of school.",
-            actions=[supervision_services.AgreedAction(
-                description="Agree a new meeting place with the young person", owner=coach,
-                due_on=today + timedelta(days=5), episode=episodes[2])],
+            actions=[
+                supervision_services.AgreedAction(
+                    description="Agree a new meeting place with the young person",
+                    owner=coach,
+                    due_on=today + timedelta(days=5),
+                    episode=episodes[2],
+                )
+            ],
         ),
     )
     case_services.flag_raise(
-        actor=coach, episode=episodes[3], category=FlagCategory.EXPLOITATION, level=FlagLevel.MEDIUM,
+        actor=coach,
+        episode=episodes[3],
+        category=FlagCategory.EXPLOITATION,
+        level=FlagLevel.MEDIUM,
         summary="Seen with older young people not known to the family.",
         review_on=today + timedelta(days=10),
     )
     case_services.closure_request(
-        actor=coach, episode=episodes[0], ending_reason=EndingReason.PLANNED,
+        actor=coach,
+        episode=episodes[0],
+        ending_reason=EndingReason.PLANNED,
         summary="Goals met; agreed ending with the young person.",
     )

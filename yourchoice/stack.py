@@ -1,7 +1,7 @@
 """The local runner behind `make run` and `make test`.
 
-    python -m yourchoice.stack run            # migrate, load demo data once, serve with a worker and beat
-    python -m yourchoice.stack test [ARGS]    # the whole test suite, browser tests in their own process
+    python -m yourchoice.stack run          # migrate, demo data once, web + worker + beat
+    python -m yourchoice.stack test [ARGS]  # every test; browser tests in their own process
     python -m yourchoice.stack manage ARGS    # any manage.py command with the services up
 
 With DATABASE_URL and REDIS_URL unset it starts embedded PostgreSQL and Redis (from pip
@@ -109,16 +109,37 @@ def run() -> int:
         _manage(env, "seed_demo")
         children = {
             "web server": subprocess.Popen(
-                [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env=env, cwd=BASE
+                [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                env=env,
+                cwd=BASE,
             ),
             "worker": subprocess.Popen(
-                [str(BIN / "celery"), "-A", "yourchoice", "worker", "-l", "info", "--concurrency", "2"],
-                env=env, cwd=BASE,
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "yourchoice",
+                    "worker",
+                    "-l",
+                    "info",
+                    "--concurrency",
+                    "2",
+                ],
+                env=env,
+                cwd=BASE,
             ),
             "beat": subprocess.Popen(
-                [str(BIN / "celery"), "-A", "yourchoice", "beat", "-l", "info",
-                 "-s", str(VAR / "celerybeat-schedule")],
-                env=env, cwd=BASE,
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "yourchoice",
+                    "beat",
+                    "-l",
+                    "info",
+                    "-s",
+                    str(VAR / "celerybeat-schedule"),
+                ],
+                env=env,
+                cwd=BASE,
             ),
         }
         time.sleep(2)
@@ -178,7 +199,9 @@ def test(args: list[str]) -> int:
 
 def manage(args: list[str]) -> int:
     with services() as env:
-        return subprocess.run([PYTHON, str(BASE / "manage.py"), *args], env=env, cwd=BASE).returncode
+        return subprocess.run(
+            [PYTHON, str(BASE / "manage.py"), *args], env=env, cwd=BASE
+        ).returncode
 
 
 def main(argv: list[str]) -> int:

@@ -4,7 +4,6 @@ from django.urls import include, path
 from cases import views as case_views
 from yourchoice import views
 
-
 urlpatterns = [
     path("", case_views.home, name="home"),
     path("health/", views.health, name="health"),

@@ -8,175 +8,665 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KeyContact',
+            name="KeyContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('relationship', models.CharField(help_text='For example: mother, social worker', max_length=100)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('email', models.EmailField(blank=True, max_length=254)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "relationship",
+                    models.CharField(
+                        help_text="For example: mother, social worker", max_length=100
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("email", models.EmailField(blank=True, max_length=254)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='YoungPerson',
+            name="YoungPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, help_text='Pseudonymous reference, shown wherever a name is not needed.', max_length=24, unique=True)),
-                ('given_name', models.CharField(max_length=100, verbose_name='first name')),
-                ('family_name', models.CharField(max_length=100, verbose_name='last name')),
-                ('preferred_name', models.CharField(blank=True, max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('gender', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Describes themselves another way'), ('not_known', 'Not known')], default='not_known', max_length=20)),
-                ('ethnicity', models.CharField(choices=[('asian_bangladeshi', 'Asian or Asian British: Bangladeshi'), ('asian_chinese', 'Asian or Asian British: Chinese'), ('asian_indian', 'Asian or Asian British: Indian'), ('asian_pakistani', 'Asian or Asian British: Pakistani'), ('asian_other', 'Asian or Asian British: any other Asian background'), ('black_african', 'Black, Black British, Caribbean or African: African'), ('black_caribbean', 'Black, Black British, Caribbean or African: Caribbean'), ('black_other', 'Black, Black British, Caribbean or African: any other Black background'), ('mixed_white_asian', 'Mixed or multiple: White and Asian'), ('mixed_white_black_african', 'Mixed or multiple: White and Black African'), ('mixed_white_black_caribbean', 'Mixed or multiple: White and Black Caribbean'), ('mixed_other', 'Mixed or multiple: any other mixed background'), ('white_british', 'White: English, Welsh, Scottish, Northern Irish or British'), ('white_irish', 'White: Irish'), ('white_traveller', 'White: Gypsy or Irish Traveller'), ('white_roma', 'White: Roma'), ('white_other', 'White: any other White background'), ('other_arab', 'Other ethnic group: Arab'), ('other_any', 'Other ethnic group: any other ethnic group'), ('notknown_notknown', 'Not known or prefers not to say')], default='notknown_notknown', max_length=40)),
-                ('special_needs', models.CharField(choices=[('none', 'No special educational needs'), ('sen_support', 'SEN support'), ('ehcp', 'Education, health and care plan'), ('not_known', 'Not known')], default='not_known', max_length=20, verbose_name='special educational needs')),
-                ('looked_after', models.CharField(choices=[('no', 'Not looked after'), ('yes', 'Looked after'), ('previously', 'Previously looked after'), ('not_known', 'Not known')], default='not_known', max_length=20, verbose_name='looked-after status')),
-                ('education_status', models.CharField(choices=[('mainstream', 'Mainstream school'), ('alternative', 'Alternative provision or pupil referral unit'), ('special', 'Special school'), ('college', 'College or training'), ('home', 'Educated at home'), ('none', 'Not in education, employment or training'), ('not_known', 'Not known')], default='not_known', max_length=20)),
-                ('youth_justice', models.CharField(choices=[('none', 'No involvement'), ('out_of_court', 'Out-of-court disposal'), ('court_order', 'Court order'), ('previous', 'Previous involvement'), ('not_known', 'Not known')], default='not_known', max_length=20, verbose_name='youth justice involvement')),
-                ('research_consent', models.BooleanField(default=False, help_text='Agreed that pseudonymised data may be used for evaluation.')),
-                ('version', models.PositiveIntegerField(default=1, help_text='Guards against lost updates.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        editable=False,
+                        help_text="Pseudonymous reference, shown wherever a name is not needed.",
+                        max_length=24,
+                        unique=True,
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100, verbose_name="first name")),
+                ("family_name", models.CharField(max_length=100, verbose_name="last name")),
+                ("preferred_name", models.CharField(blank=True, max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Describes themselves another way"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "ethnicity",
+                    models.CharField(
+                        choices=[
+                            ("asian_bangladeshi", "Asian or Asian British: Bangladeshi"),
+                            ("asian_chinese", "Asian or Asian British: Chinese"),
+                            ("asian_indian", "Asian or Asian British: Indian"),
+                            ("asian_pakistani", "Asian or Asian British: Pakistani"),
+                            ("asian_other", "Asian or Asian British: any other Asian background"),
+                            (
+                                "black_african",
+                                "Black, Black British, Caribbean or African: African",
+                            ),
+                            (
+                                "black_caribbean",
+                                "Black, Black British, Caribbean or African: Caribbean",
+                            ),
+                            (
+                                "black_other",
+                                "Black, Black British, Caribbean or African: any other Black background",
+                            ),
+                            ("mixed_white_asian", "Mixed or multiple: White and Asian"),
+                            (
+                                "mixed_white_black_african",
+                                "Mixed or multiple: White and Black African",
+                            ),
+                            (
+                                "mixed_white_black_caribbean",
+                                "Mixed or multiple: White and Black Caribbean",
+                            ),
+                            ("mixed_other", "Mixed or multiple: any other mixed background"),
+                            (
+                                "white_british",
+                                "White: English, Welsh, Scottish, Northern Irish or British",
+                            ),
+                            ("white_irish", "White: Irish"),
+                            ("white_traveller", "White: Gypsy or Irish Traveller"),
+                            ("white_roma", "White: Roma"),
+                            ("white_other", "White: any other White background"),
+                            ("other_arab", "Other ethnic group: Arab"),
+                            ("other_any", "Other ethnic group: any other ethnic group"),
+                            ("notknown_notknown", "Not known or prefers not to say"),
+                        ],
+                        default="notknown_notknown",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "special_needs",
+                    models.CharField(
+                        choices=[
+                            ("none", "No special educational needs"),
+                            ("sen_support", "SEN support"),
+                            ("ehcp", "Education, health and care plan"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=20,
+                        verbose_name="special educational needs",
+                    ),
+                ),
+                (
+                    "looked_after",
+                    models.CharField(
+                        choices=[
+                            ("no", "Not looked after"),
+                            ("yes", "Looked after"),
+                            ("previously", "Previously looked after"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=20,
+                        verbose_name="looked-after status",
+                    ),
+                ),
+                (
+                    "education_status",
+                    models.CharField(
+                        choices=[
+                            ("mainstream", "Mainstream school"),
+                            ("alternative", "Alternative provision or pupil referral unit"),
+                            ("special", "Special school"),
+                            ("college", "College or training"),
+                            ("home", "Educated at home"),
+                            ("none", "Not in education, employment or training"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "youth_justice",
+                    models.CharField(
+                        choices=[
+                            ("none", "No involvement"),
+                            ("out_of_court", "Out-of-court disposal"),
+                            ("court_order", "Court order"),
+                            ("previous", "Previous involvement"),
+                            ("not_known", "Not known"),
+                        ],
+                        default="not_known",
+                        max_length=20,
+                        verbose_name="youth justice involvement",
+                    ),
+                ),
+                (
+                    "research_consent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Agreed that pseudonymised data may be used for evaluation.",
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Guards against lost updates."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name_plural': 'young people',
-                'ordering': ['family_name', 'given_name'],
+                "verbose_name_plural": "young people",
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='Episode',
+            name="Episode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('referred', 'Referred'), ('allocated', 'Allocated'), ('active', 'Active'), ('closed', 'Closed'), ('not_taken_on', 'Not taken on')], default='referred', max_length=20)),
-                ('referred_on', models.DateField()),
-                ('allocated_on', models.DateField(blank=True, null=True)),
-                ('started_on', models.DateField(blank=True, help_text='Date of the first attended session.', null=True)),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('ending_reason', models.CharField(blank=True, choices=[('planned', 'Planned ending'), ('disengaged', 'Disengaged'), ('moved_away', 'Moved away'), ('stepped_up', 'Stepped up to statutory services'), ('not_eligible', 'Not eligible'), ('other', 'Other')], max_length=20)),
-                ('activity_budget_pence', models.PositiveIntegerField(default=0)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='accounts.authority')),
-                ('coach', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referred"),
+                            ("allocated", "Allocated"),
+                            ("active", "Active"),
+                            ("closed", "Closed"),
+                            ("not_taken_on", "Not taken on"),
+                        ],
+                        default="referred",
+                        max_length=20,
+                    ),
+                ),
+                ("referred_on", models.DateField()),
+                ("allocated_on", models.DateField(blank=True, null=True)),
+                (
+                    "started_on",
+                    models.DateField(
+                        blank=True, help_text="Date of the first attended session.", null=True
+                    ),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                (
+                    "ending_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("planned", "Planned ending"),
+                            ("disengaged", "Disengaged"),
+                            ("moved_away", "Moved away"),
+                            ("stepped_up", "Stepped up to statutory services"),
+                            ("not_eligible", "Not eligible"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("activity_budget_pence", models.PositiveIntegerField(default=0)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to="accounts.authority",
+                    ),
+                ),
+                (
+                    "coach",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="episodes",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-referred_on', '-pk'],
+                "ordering": ["-referred_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ClosureRequest',
+            name="ClosureRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ending_reason', models.CharField(choices=[('planned', 'Planned ending'), ('disengaged', 'Disengaged'), ('moved_away', 'Moved away'), ('stepped_up', 'Stepped up to statutory services'), ('other', 'Other')], max_length=20)),
-                ('summary', models.TextField(verbose_name='why the case should close')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decision', models.CharField(choices=[('pending', 'Awaiting approval'), ('approved', 'Approved'), ('returned', 'Returned to the coach')], default='pending', max_length=20)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_comment', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closure_requests', to='cases.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ending_reason",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned ending"),
+                            ("disengaged", "Disengaged"),
+                            ("moved_away", "Moved away"),
+                            ("stepped_up", "Stepped up to statutory services"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(verbose_name="why the case should close")),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting approval"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned to the coach"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_comment", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closure_requests",
+                        to="cases.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetSpend',
+            name="BudgetSpend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=200, verbose_name='what it was for')),
-                ('amount_pence', models.PositiveIntegerField()),
-                ('spent_on', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='budget_spends', to='cases.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=200, verbose_name="what it was for")),
+                ("amount_pence", models.PositiveIntegerField()),
+                ("spent_on", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="budget_spends",
+                        to="cases.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['spent_on', 'pk'],
+                "ordering": ["spent_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('allocated', 'Allocated'), ('reallocated', 'Reallocated'), ('transferred', 'Transferred to another authority')], max_length=20)),
-                ('starts_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.authority')),
-                ('coach', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('made_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='cases.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("allocated", "Allocated"),
+                            ("reallocated", "Reallocated"),
+                            ("transferred", "Transferred to another authority"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.authority",
+                    ),
+                ),
+                (
+                    "coach",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "made_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="allocations",
+                        to="cases.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'pk'],
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EpisodeStatusChange',
+            name="EpisodeStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('referred', 'Referred'), ('allocated', 'Allocated'), ('active', 'Active'), ('closed', 'Closed'), ('not_taken_on', 'Not taken on')], max_length=20)),
-                ('to_status', models.CharField(choices=[('referred', 'Referred'), ('allocated', 'Allocated'), ('active', 'Active'), ('closed', 'Closed'), ('not_taken_on', 'Not taken on')], max_length=20)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='cases.episode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("referred", "Referred"),
+                            ("allocated", "Allocated"),
+                            ("active", "Active"),
+                            ("closed", "Closed"),
+                            ("not_taken_on", "Not taken on"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referred"),
+                            ("allocated", "Allocated"),
+                            ("active", "Active"),
+                            ("closed", "Closed"),
+                            ("not_taken_on", "Not taken on"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_changes",
+                        to="cases.episode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['changed_at', 'pk'],
+                "ordering": ["changed_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referrer_name', models.CharField(max_length=150, verbose_name='name of the person referring')),
-                ('referrer_organisation', models.CharField(max_length=150, verbose_name='their organisation or service')),
-                ('received_on', models.DateField(verbose_name='date the referral was received')),
-                ('panel_date', models.DateField(verbose_name='date of the risk panel')),
-                ('risk_level', models.CharField(choices=[('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('harms', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('serious_violence', 'Serious youth violence'), ('criminal_exploitation', 'Criminal exploitation'), ('county_lines', 'County lines'), ('sexual_exploitation', 'Sexual exploitation'), ('weapons', 'Carrying weapons'), ('group_violence', 'Group or gang-related violence'), ('online_harm', 'Harm online'), ('other', 'Other')], max_length=30), size=None, verbose_name='harms of concern')),
-                ('consent_given', models.BooleanField(verbose_name='the young person agreed to take part')),
-                ('eligible', models.BooleanField()),
-                ('ineligible_reasons', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, size=None)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('episode', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='referral', to='cases.episode')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "referrer_name",
+                    models.CharField(max_length=150, verbose_name="name of the person referring"),
+                ),
+                (
+                    "referrer_organisation",
+                    models.CharField(max_length=150, verbose_name="their organisation or service"),
+                ),
+                ("received_on", models.DateField(verbose_name="date the referral was received")),
+                ("panel_date", models.DateField(verbose_name="date of the risk panel")),
+                (
+                    "risk_level",
+                    models.CharField(
+                        choices=[("medium", "Medium"), ("high", "High")], max_length=10
+                    ),
+                ),
+                (
+                    "harms",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("serious_violence", "Serious youth violence"),
+                                ("criminal_exploitation", "Criminal exploitation"),
+                                ("county_lines", "County lines"),
+                                ("sexual_exploitation", "Sexual exploitation"),
+                                ("weapons", "Carrying weapons"),
+                                ("group_violence", "Group or gang-related violence"),
+                                ("online_harm", "Harm online"),
+                                ("other", "Other"),
+                            ],
+                            max_length=30,
+                        ),
+                        size=None,
+                        verbose_name="harms of concern",
+                    ),
+                ),
+                (
+                    "consent_given",
+                    models.BooleanField(verbose_name="the young person agreed to take part"),
+                ),
+                ("eligible", models.BooleanField()),
+                (
+                    "ineligible_reasons",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=200),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "episode",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referral",
+                        to="cases.episode",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RiskFlag',
+            name="RiskFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('safeguarding', 'Safeguarding concern'), ('violence', 'Risk of violence'), ('exploitation', 'Exploitation'), ('missing', 'Missing episodes'), ('mental_health', 'Mental health'), ('other', 'Other')], max_length=20)),
-                ('level', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('summary', models.TextField()),
-                ('review_on', models.DateField(verbose_name='review date')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.TextField(blank=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='cases.episode')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("safeguarding", "Safeguarding concern"),
+                            ("violence", "Risk of violence"),
+                            ("exploitation", "Exploitation"),
+                            ("missing", "Missing episodes"),
+                            ("mental_health", "Mental health"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                    ),
+                ),
+                ("summary", models.TextField()),
+                ("review_on", models.DateField(verbose_name="review date")),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution", models.TextField(blank=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="cases.episode",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at'],
+                "ordering": ["-raised_at"],
             },
         ),
     ]

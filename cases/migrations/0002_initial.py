@@ -5,114 +5,251 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0001_initial'),
-        ('coaching', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0001_initial"),
+        ("coaching", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='riskflag',
-            name='session',
-            field=models.ForeignKey(blank=True, help_text='The session at which the concern was raised, if any.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='coaching.sessionlog'),
+            model_name="riskflag",
+            name="session",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The session at which the concern was raised, if any.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="flags",
+                to="coaching.sessionlog",
+            ),
         ),
         migrations.AddField(
-            model_name='youngperson',
-            name='authority',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='young_people', to='accounts.authority'),
+            model_name="youngperson",
+            name="authority",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="young_people",
+                to="accounts.authority",
+            ),
         ),
         migrations.AddField(
-            model_name='keycontact',
-            name='young_person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_contacts', to='cases.youngperson'),
+            model_name="keycontact",
+            name="young_person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="key_contacts",
+                to="cases.youngperson",
+            ),
         ),
         migrations.AddField(
-            model_name='episode',
-            name='young_person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='episodes', to='cases.youngperson'),
+            model_name="episode",
+            name="young_person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="episodes",
+                to="cases.youngperson",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='closurerequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('decision', 'pending')), fields=('episode',), name='closure_one_pending_per_episode'),
+            model_name="closurerequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("decision", "pending")),
+                fields=("episode",),
+                name="closure_one_pending_per_episode",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='closurerequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('decided_by__isnull', True), ('decision', 'pending')), models.Q(models.Q(('decision', 'pending'), _negated=True), ('decided_at__isnull', False), ('decided_by__isnull', False)), _connector='OR'), name='closure_decided_has_decider'),
+            model_name="closurerequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("decided_at__isnull", True),
+                        ("decided_by__isnull", True),
+                        ("decision", "pending"),
+                    ),
+                    models.Q(
+                        models.Q(("decision", "pending"), _negated=True),
+                        ("decided_at__isnull", False),
+                        ("decided_by__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="closure_decided_has_decider",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='closurerequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decision', 'returned'), _negated=True), models.Q(('decision_comment', ''), _negated=True), _connector='OR'), name='closure_returned_has_comment'),
+            model_name="closurerequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decision", "returned"), _negated=True),
+                    models.Q(("decision_comment", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="closure_returned_has_comment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetspend',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_pence__gt', 0)), name='budget_spend_positive'),
+            model_name="budgetspend",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_pence__gt", 0)), name="budget_spend_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.UniqueConstraint(condition=models.Q(('ends_at__isnull', True)), fields=('episode',), name='allocation_one_current'),
+            model_name="allocation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ends_at__isnull", True)),
+                fields=("episode",),
+                name="allocation_one_current",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gte', models.F('starts_at')), _connector='OR'), name='allocation_ends_after_start'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_at__isnull", True),
+                    ("ends_at__gte", models.F("starts_at")),
+                    _connector="OR",
+                ),
+                name="allocation_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('harms__len__gt', 0)), name='referral_harms_not_empty'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("harms__len__gt", 0)), name="referral_harms_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('eligible', True), ('ineligible_reasons__len', 0)), models.Q(('eligible', False), ('ineligible_reasons__len__gt', 0)), _connector='OR'), name='referral_ineligible_has_reason'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("eligible", True), ("ineligible_reasons__len", 0)),
+                    models.Q(("eligible", False), ("ineligible_reasons__len__gt", 0)),
+                    _connector="OR",
+                ),
+                name="referral_ineligible_has_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='riskflag',
-            index=models.Index(condition=models.Q(('resolved_at__isnull', True)), fields=['episode', 'review_on'], name='flag_open_by_episode'),
+            model_name="riskflag",
+            index=models.Index(
+                condition=models.Q(("resolved_at__isnull", True)),
+                fields=["episode", "review_on"],
+                name="flag_open_by_episode",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskflag',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('resolution', ''), ('resolved_at__isnull', True), ('resolved_by__isnull', True)), models.Q(('resolved_at__isnull', False), ('resolved_by__isnull', False), models.Q(('resolution', ''), _negated=True)), _connector='OR'), name='flag_resolution_complete'),
+            model_name="riskflag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("resolution", ""),
+                        ("resolved_at__isnull", True),
+                        ("resolved_by__isnull", True),
+                    ),
+                    models.Q(
+                        ("resolved_at__isnull", False),
+                        ("resolved_by__isnull", False),
+                        models.Q(("resolution", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="flag_resolution_complete",
+            ),
         ),
         migrations.AddIndex(
-            model_name='youngperson',
-            index=models.Index(fields=['authority', 'date_of_birth'], name='cases_young_authori_8ec737_idx'),
+            model_name="youngperson",
+            index=models.Index(
+                fields=["authority", "date_of_birth"], name="cases_young_authori_8ec737_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='youngperson',
-            constraint=models.CheckConstraint(condition=models.Q(('reference__regex', '^YC-E09[0-9]{6}-[0-9]{6}$')), name='young_person_reference_format'),
+            model_name="youngperson",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reference__regex", "^YC-E09[0-9]{6}-[0-9]{6}$")),
+                name="young_person_reference_format",
+            ),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['coach', 'status'], name='cases_episo_coach_i_c91e62_idx'),
+            model_name="episode",
+            index=models.Index(fields=["coach", "status"], name="cases_episo_coach_i_c91e62_idx"),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['team', 'status'], name='cases_episo_team_id_bcffae_idx'),
+            model_name="episode",
+            index=models.Index(fields=["team", "status"], name="cases_episo_team_id_bcffae_idx"),
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['authority', 'status'], name='cases_episo_authori_1d75e7_idx'),
+            model_name="episode",
+            index=models.Index(
+                fields=["authority", "status"], name="cases_episo_authori_1d75e7_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['referred', 'allocated', 'active'])), fields=('young_person',), name='episode_one_open_per_young_person'),
+            model_name="episode",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["referred", "allocated", "active"])),
+                fields=("young_person",),
+                name="episode_one_open_per_young_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_on__isnull', False), ('status__in', ['closed', 'not_taken_on']), models.Q(('ending_reason', ''), _negated=True)), models.Q(models.Q(('status__in', ['closed', 'not_taken_on']), _negated=True), ('closed_on__isnull', True), ('ending_reason', '')), _connector='OR'), name='episode_closed_has_reason_and_date'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("closed_on__isnull", False),
+                        ("status__in", ["closed", "not_taken_on"]),
+                        models.Q(("ending_reason", ""), _negated=True),
+                    ),
+                    models.Q(
+                        models.Q(("status__in", ["closed", "not_taken_on"]), _negated=True),
+                        ("closed_on__isnull", True),
+                        ("ending_reason", ""),
+                    ),
+                    _connector="OR",
+                ),
+                name="episode_closed_has_reason_and_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['allocated', 'active']), _negated=True), models.Q(('coach__isnull', False), ('team__isnull', False)), _connector='OR'), name='episode_allocated_has_coach'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["allocated", "active"]), _negated=True),
+                    models.Q(("coach__isnull", False), ("team__isnull", False)),
+                    _connector="OR",
+                ),
+                name="episode_allocated_has_coach",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(('coach__isnull', True), ('team__isnull', False), _connector='OR'), name='episode_coach_has_team'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("coach__isnull", True), ("team__isnull", False), _connector="OR"
+                ),
+                name="episode_coach_has_team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='episode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_on__isnull', True), ('closed_on__gte', models.F('referred_on')), _connector='OR'), models.Q(('started_on__isnull', True), ('started_on__gte', models.F('referred_on')), _connector='OR')), name='episode_dates_in_order'),
+            model_name="episode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("closed_on__isnull", True),
+                        ("closed_on__gte", models.F("referred_on")),
+                        _connector="OR",
+                    ),
+                    models.Q(
+                        ("started_on__isnull", True),
+                        ("started_on__gte", models.F("referred_on")),
+                        _connector="OR",
+                    ),
+                ),
+                name="episode_dates_in_order",
+            ),
         ),
     ]

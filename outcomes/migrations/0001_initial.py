@@ -7,185 +7,444 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0001_initial'),
-        ('coaching', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0001_initial"),
+        ("coaching", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slot', models.PositiveSmallIntegerField(help_text='Which of the three goal places this goal holds while it is live.')),
-                ('description', models.TextField(verbose_name="the goal, in the young person's words")),
-                ('status', models.CharField(choices=[('live', 'Working on it'), ('achieved', 'Achieved'), ('replaced', 'Replaced'), ('dropped', 'Dropped')], default='live', max_length=20)),
-                ('agreed_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='goals', to='cases.episode')),
-                ('replaced_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaces', to='outcomes.goal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slot",
+                    models.PositiveSmallIntegerField(
+                        help_text="Which of the three goal places this goal holds while it is live."
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(verbose_name="the goal, in the young person's words"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("live", "Working on it"),
+                            ("achieved", "Achieved"),
+                            ("replaced", "Replaced"),
+                            ("dropped", "Dropped"),
+                        ],
+                        default="live",
+                        max_length=20,
+                    ),
+                ),
+                ("agreed_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="goals",
+                        to="cases.episode",
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replaces",
+                        to="outcomes.goal",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slot', 'agreed_on', 'pk'],
+                "ordering": ["slot", "agreed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='GoalRating',
+            name="GoalRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField()),
-                ('rated_on', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='outcomes.goal')),
-                ('rated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session_log', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='goal_ratings', to='coaching.sessionlog')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                ("rated_on", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="outcomes.goal",
+                    ),
+                ),
+                (
+                    "rated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session_log",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="goal_ratings",
+                        to="coaching.sessionlog",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rated_on', 'pk'],
+                "ordering": ["rated_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MeasureDefinition',
+            name="MeasureDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField()),
-                ('version', models.CharField(max_length=20)),
-                ('name', models.CharField(max_length=150)),
-                ('min_age', models.PositiveSmallIntegerField()),
-                ('max_age', models.PositiveSmallIntegerField()),
-                ('scoring', models.CharField(max_length=50)),
-                ('items', models.JSONField(default=dict)),
-                ('windows', models.JSONField(default=dict)),
-                ('licence_note', models.TextField(blank=True)),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField()),
+                ("version", models.CharField(max_length=20)),
+                ("name", models.CharField(max_length=150)),
+                ("min_age", models.PositiveSmallIntegerField()),
+                ("max_age", models.PositiveSmallIntegerField()),
+                ("scoring", models.CharField(max_length=50)),
+                ("items", models.JSONField(default=dict)),
+                ("windows", models.JSONField(default=dict)),
+                ("licence_note", models.TextField(blank=True)),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='measure_code_version_unique'), models.CheckConstraint(condition=models.Q(('min_age__lte', models.F('max_age'))), name='measure_age_range')],
+                "ordering": ["name", "version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "version"), name="measure_code_version_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("min_age__lte", models.F("max_age"))),
+                        name="measure_age_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MeasureResponse',
+            name="MeasureResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occasion', models.CharField(choices=[('baseline', 'Baseline'), ('review', 'Review'), ('end', 'End')], max_length=20)),
-                ('completed_on', models.DateField()),
-                ('entry_mode', models.CharField(choices=[('items', 'Answers to each item'), ('scales', 'Scale scores')], max_length=10)),
-                ('item_answers', models.JSONField(blank=True, default=dict)),
-                ('scores', models.JSONField(default=dict)),
-                ('total_score', models.PositiveSmallIntegerField(blank=True, help_text="The measure's headline total (SDQ total difficulties).", null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='outcomes.measuredefinition')),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measure_responses', to='cases.episode')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "occasion",
+                    models.CharField(
+                        choices=[("baseline", "Baseline"), ("review", "Review"), ("end", "End")],
+                        max_length=20,
+                    ),
+                ),
+                ("completed_on", models.DateField()),
+                (
+                    "entry_mode",
+                    models.CharField(
+                        choices=[("items", "Answers to each item"), ("scales", "Scale scores")],
+                        max_length=10,
+                    ),
+                ),
+                ("item_answers", models.JSONField(blank=True, default=dict)),
+                ("scores", models.JSONField(default=dict)),
+                (
+                    "total_score",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="The measure's headline total (SDQ total difficulties).",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="outcomes.measuredefinition",
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measure_responses",
+                        to="cases.episode",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['completed_on', 'pk'],
+                "ordering": ["completed_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('authority', 'One authority'), ('london', 'All of London')], max_length=20)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('failure_reason', models.CharField(blank=True, max_length=300)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('data_cutoff', models.DateTimeField(blank=True, null=True)),
-                ('software_version', models.CharField(blank=True, max_length=40)),
-                ('suppression_threshold', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('cells_suppressed', models.PositiveIntegerField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('authority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='accounts.authority')),
-                ('requested_by', models.ForeignKey(blank=True, help_text='Empty for reports made on the monthly schedule.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("authority", "One authority"), ("london", "All of London")],
+                        max_length=20,
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("failure_reason", models.CharField(blank=True, max_length=300)),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("data_cutoff", models.DateTimeField(blank=True, null=True)),
+                ("software_version", models.CharField(blank=True, max_length=40)),
+                ("suppression_threshold", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("cells_suppressed", models.PositiveIntegerField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="accounts.authority",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for reports made on the monthly schedule.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReportFile',
+            name="ReportFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('format', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'Excel'), ('html', 'Printable web page'), ('pdf', 'PDF')], max_length=10)),
-                ('file', models.FileField(upload_to='reports/%Y/%m/')),
-                ('size_bytes', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='outcomes.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("csv", "CSV"),
+                            ("xlsx", "Excel"),
+                            ("html", "Printable web page"),
+                            ("pdf", "PDF"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("file", models.FileField(upload_to="reports/%Y/%m/")),
+                ("size_bytes", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="outcomes.report",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('slot__gte', 1), ('slot__lte', 3)), name='goal_slot_1_to_3'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slot__gte", 1), ("slot__lte", 3)), name="goal_slot_1_to_3"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'live')), fields=('episode', 'slot'), name='goal_at_most_three_live'),
+            model_name="goal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "live")),
+                fields=("episode", "slot"),
+                name="goal_at_most_three_live",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ended_on__isnull', True), ('status', 'live')), models.Q(models.Q(('status', 'live'), _negated=True), ('ended_on__isnull', False)), _connector='OR'), name='goal_ended_has_date'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("ended_on__isnull", True), ("status", "live")),
+                    models.Q(
+                        models.Q(("status", "live"), _negated=True), ("ended_on__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="goal_ended_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'replaced'), _negated=True), ('replaced_by__isnull', False), _connector='OR'), name='goal_replaced_names_successor'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "replaced"), _negated=True),
+                    ("replaced_by__isnull", False),
+                    _connector="OR",
+                ),
+                name="goal_replaced_names_successor",
+            ),
         ),
         migrations.AddIndex(
-            model_name='goalrating',
-            index=models.Index(fields=['goal', 'rated_on'], name='outcomes_go_goal_id_df32f9_idx'),
+            model_name="goalrating",
+            index=models.Index(fields=["goal", "rated_on"], name="outcomes_go_goal_id_df32f9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='goalrating',
-            constraint=models.CheckConstraint(condition=models.Q(('score__lte', 10)), name='goal_rating_0_to_10'),
+            model_name="goalrating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__lte", 10)), name="goal_rating_0_to_10"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goalrating',
-            constraint=models.UniqueConstraint(condition=models.Q(('session_log__isnull', False)), fields=('goal', 'session_log'), name='goal_rating_once_per_session'),
+            model_name="goalrating",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("session_log__isnull", False)),
+                fields=("goal", "session_log"),
+                name="goal_rating_once_per_session",
+            ),
         ),
         migrations.AddIndex(
-            model_name='measureresponse',
-            index=models.Index(fields=['episode', 'definition', 'occasion'], name='outcomes_me_episode_58e4ad_idx'),
+            model_name="measureresponse",
+            index=models.Index(
+                fields=["episode", "definition", "occasion"], name="outcomes_me_episode_58e4ad_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measureresponse',
-            constraint=models.UniqueConstraint(condition=models.Q(('occasion__in', ['baseline', 'end'])), fields=('episode', 'definition', 'occasion'), name='measure_one_baseline_and_end'),
+            model_name="measureresponse",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("occasion__in", ["baseline", "end"])),
+                fields=("episode", "definition", "occasion"),
+                name="measure_one_baseline_and_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measureresponse',
-            constraint=models.CheckConstraint(condition=models.Q(('entry_mode', 'items'), ('item_answers', {}), _connector='OR'), name='measure_items_only_for_item_entry'),
+            model_name="measureresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("entry_mode", "items"), ("item_answers", {}), _connector="OR"),
+                name="measure_items_only_for_item_entry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('authority__isnull', False), ('scope', 'authority')), models.Q(('authority__isnull', True), ('scope', 'london')), _connector='OR'), name='report_scope_matches_authority'),
+            model_name="report",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("authority__isnull", False), ("scope", "authority")),
+                    models.Q(("authority__isnull", True), ("scope", "london")),
+                    _connector="OR",
+                ),
+                name="report_scope_matches_authority",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='report_period_in_order'),
+            model_name="report",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="report_period_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'failed'), _negated=True), models.Q(('failure_reason', ''), _negated=True), _connector='OR'), name='report_failed_has_reason'),
+            model_name="report",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "failed"), _negated=True),
+                    models.Q(("failure_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="report_failed_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('scope', 'authority', 'period_start', 'period_end'), name='report_one_in_progress_per_request', nulls_distinct=False),
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("scope", "authority", "period_start", "period_end"),
+                name="report_one_in_progress_per_request",
+                nulls_distinct=False,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportfile',
-            constraint=models.UniqueConstraint(fields=('report', 'format'), name='report_file_one_per_format'),
+            model_name="reportfile",
+            constraint=models.UniqueConstraint(
+                fields=("report", "format"), name="report_file_one_per_format"
+            ),
         ),
     ]

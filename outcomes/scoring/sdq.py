@@ -48,10 +48,20 @@ BAND_LABELS = {
 #: Self-report four-band categories: (upper bound inclusive, band), lowest scores first.
 #: To confirm with the programme (PRODUCT.md §4).
 BANDS: dict[str, tuple[tuple[int, str], ...]] = {
-    "total_difficulties": ((14, "close_to_average"), (17, "slightly_raised"), (19, "high"), (40, "very_high")),
+    "total_difficulties": (
+        (14, "close_to_average"),
+        (17, "slightly_raised"),
+        (19, "high"),
+        (40, "very_high"),
+    ),
     "emotional": ((4, "close_to_average"), (5, "slightly_raised"), (6, "high"), (10, "very_high")),
     "conduct": ((3, "close_to_average"), (4, "slightly_raised"), (5, "high"), (10, "very_high")),
-    "hyperactivity": ((5, "close_to_average"), (6, "slightly_raised"), (7, "high"), (10, "very_high")),
+    "hyperactivity": (
+        (5, "close_to_average"),
+        (6, "slightly_raised"),
+        (7, "high"),
+        (10, "very_high"),
+    ),
     "peer": ((2, "close_to_average"), (3, "slightly_raised"), (4, "high"), (10, "very_high")),
     # Prosocial is reversed: low scores are the concern.
     "prosocial": ((4, "very_low"), (5, "low"), (6, "slightly_lowered"), (10, "close_to_average")),
@@ -134,7 +144,9 @@ def score_scales(
         "prosocial": prosocial,
     }
     for scale, value in scales.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10
+        ):
             raise ValueError(f"{SCALE_LABELS[scale]}: enter a whole number from 0 to 10.")
     return _with_totals(scales)
 

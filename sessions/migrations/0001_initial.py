@@ -7,91 +7,220 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Technique',
+            name="Technique",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('active', models.BooleanField(default=True)),
-                ('display_order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("active", models.BooleanField(default=True)),
+                ("display_order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['display_order', 'name'],
+                "ordering": ["display_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='SessionLog',
+            name="SessionLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(verbose_name='date and time')),
-                ('duration_minutes', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('attendance', models.CharField(choices=[('attended', 'Attended'), ('did_not_attend', 'Did not attend'), ('cancelled_young_person', 'Cancelled by the young person'), ('cancelled_coach', 'Cancelled by the coach')], max_length=30)),
-                ('place', models.CharField(blank=True, choices=[('home', 'Home'), ('school', 'School'), ('community', 'Community setting'), ('youth_centre', 'Youth centre'), ('online', 'Online'), ('phone', 'Phone')], max_length=20)),
-                ('feeling_start', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='how they felt at the start (0 to 10)')),
-                ('feeling_end', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='how they felt at the end (0 to 10)')),
-                ('between_session_task', models.TextField(blank=True)),
-                ('notes', models.TextField(blank=True)),
-                ('safeguarding_concern', models.BooleanField(default=False, verbose_name='safeguarding concern raised')),
-                ('idempotency_key', models.UUIDField(editable=False, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('coach', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='session_logs', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='session_logs', to='cases.episode')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('techniques', models.ManyToManyField(blank=True, related_name='session_logs', to='coaching.technique')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="date and time")),
+                ("duration_minutes", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "attendance",
+                    models.CharField(
+                        choices=[
+                            ("attended", "Attended"),
+                            ("did_not_attend", "Did not attend"),
+                            ("cancelled_young_person", "Cancelled by the young person"),
+                            ("cancelled_coach", "Cancelled by the coach"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("home", "Home"),
+                            ("school", "School"),
+                            ("community", "Community setting"),
+                            ("youth_centre", "Youth centre"),
+                            ("online", "Online"),
+                            ("phone", "Phone"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "feeling_start",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="how they felt at the start (0 to 10)"
+                    ),
+                ),
+                (
+                    "feeling_end",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="how they felt at the end (0 to 10)"
+                    ),
+                ),
+                ("between_session_task", models.TextField(blank=True)),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "safeguarding_concern",
+                    models.BooleanField(default=False, verbose_name="safeguarding concern raised"),
+                ),
+                ("idempotency_key", models.UUIDField(editable=False, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "coach",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="session_logs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="session_logs",
+                        to="cases.episode",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "techniques",
+                    models.ManyToManyField(
+                        blank=True, related_name="session_logs", to="coaching.technique"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-pk'],
+                "ordering": ["-occurred_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SessionNoteAddendum',
+            name="SessionNoteAddendum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('reason', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session_log', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='coaching.sessionlog')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("reason", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session_log",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="addenda",
+                        to="coaching.sessionlog",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'session note addenda',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name_plural": "session note addenda",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='sessionlog',
-            index=models.Index(fields=['episode', 'occurred_at'], name='coaching_se_episode_1b6619_idx'),
+            model_name="sessionlog",
+            index=models.Index(
+                fields=["episode", "occurred_at"], name="coaching_se_episode_1b6619_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='sessionlog',
-            index=models.Index(fields=['coach', 'occurred_at'], name='coaching_se_coach_i_bb8594_idx'),
+            model_name="sessionlog",
+            index=models.Index(
+                fields=["coach", "occurred_at"], name="coaching_se_coach_i_bb8594_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sessionlog',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('feeling_start__isnull', True), ('feeling_start__lte', 10), _connector='OR'), models.Q(('feeling_end__isnull', True), ('feeling_end__lte', 10), _connector='OR')), name='session_feelings_0_to_10'),
+            model_name="sessionlog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("feeling_start__isnull", True), ("feeling_start__lte", 10), _connector="OR"
+                    ),
+                    models.Q(
+                        ("feeling_end__isnull", True), ("feeling_end__lte", 10), _connector="OR"
+                    ),
+                ),
+                name="session_feelings_0_to_10",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sessionlog',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__isnull', True), models.Q(('duration_minutes__gte', 1), ('duration_minutes__lte', 600)), _connector='OR'), name='session_duration_sensible'),
+            model_name="sessionlog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("duration_minutes__isnull", True),
+                    models.Q(("duration_minutes__gte", 1), ("duration_minutes__lte", 600)),
+                    _connector="OR",
+                ),
+                name="session_duration_sensible",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sessionlog',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('attendance', 'attended'), _negated=True), models.Q(('duration_minutes__isnull', False), models.Q(('place', ''), _negated=True)), _connector='OR'), name='session_attended_has_duration_and_place'),
+            model_name="sessionlog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("attendance", "attended"), _negated=True),
+                    models.Q(
+                        ("duration_minutes__isnull", False), models.Q(("place", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="session_attended_has_duration_and_place",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sessionlog',
-            constraint=models.CheckConstraint(condition=models.Q(('attendance', 'attended'), models.Q(('feeling_end__isnull', True), ('feeling_start__isnull', True)), _connector='OR'), name='session_missed_has_no_feelings'),
+            model_name="sessionlog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("attendance", "attended"),
+                    models.Q(("feeling_end__isnull", True), ("feeling_start__isnull", True)),
+                    _connector="OR",
+                ),
+                name="session_missed_has_no_feelings",
+            ),
         ),
     ]

@@ -7,7 +7,11 @@ TECHNIQUES = [
     ("goal-setting", "Setting and reviewing goals", "Agreeing goals in the young person's words"),
     ("behavioural-activation", "Behavioural activation", "Planning rewarding, valued activities"),
     ("problem-solving", "Problem solving", "Naming a problem, options, choosing, trying"),
-    ("managing-feelings", "Managing intense feelings", "Noticing, naming and riding out strong feelings"),
+    (
+        "managing-feelings",
+        "Managing intense feelings",
+        "Noticing, naming and riding out strong feelings",
+    ),
     ("thought-challenging", "Noticing and questioning thoughts", "Spotting unhelpful thinking"),
     ("safety-planning", "Safety planning", "Plans for risky places, people and moments"),
     ("psychoeducation", "Understanding how thoughts, feelings and actions link", ""),

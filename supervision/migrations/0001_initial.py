@@ -7,94 +7,214 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SupervisionRecord',
+            name="SupervisionRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField()),
-                ('format', models.CharField(choices=[('individual', 'Individual'), ('group', 'Group')], max_length=20)),
-                ('decisions', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('supervisor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supervisions_given', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField()),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("individual", "Individual"), ("group", "Group")], max_length=20
+                    ),
+                ),
+                ("decisions", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervisions_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-held_on', '-pk'],
+                "ordering": ["-held_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SupervisionAttendee',
+            name="SupervisionAttendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('wellbeing_checkin', models.TextField(blank=True, verbose_name='wellbeing check-in')),
-                ('coach', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supervisions_attended', to=settings.AUTH_USER_MODEL)),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendees', to='supervision.supervisionrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "wellbeing_checkin",
+                    models.TextField(blank=True, verbose_name="wellbeing check-in"),
+                ),
+                (
+                    "coach",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervisions_attended",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendees",
+                        to="supervision.supervisionrecord",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseDiscussion',
+            name="CaseDiscussion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('notes', models.TextField(blank=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='discussions', to='cases.episode')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='discussions', to='supervision.supervisionrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="discussions",
+                        to="cases.episode",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="discussions",
+                        to="supervision.supervisionrecord",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Action',
+            name="Action",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=300)),
-                ('due_on', models.DateField()),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('episode', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='cases.episode')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to=settings.AUTH_USER_MODEL)),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='supervision.supervisionrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.CharField(max_length=300)),
+                ("due_on", models.DateField()),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to="cases.episode",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="supervision.supervisionrecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'pk'],
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='supervisionrecord',
-            index=models.Index(fields=['team', 'held_on'], name='supervision_team_id_b8b810_idx'),
+            model_name="supervisionrecord",
+            index=models.Index(fields=["team", "held_on"], name="supervision_team_id_b8b810_idx"),
         ),
         migrations.AddIndex(
-            model_name='supervisionattendee',
-            index=models.Index(fields=['coach', 'record'], name='supervision_coach_i_5c39c9_idx'),
+            model_name="supervisionattendee",
+            index=models.Index(fields=["coach", "record"], name="supervision_coach_i_5c39c9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='supervisionattendee',
-            constraint=models.UniqueConstraint(fields=('record', 'coach'), name='attendee_once_per_record'),
+            model_name="supervisionattendee",
+            constraint=models.UniqueConstraint(
+                fields=("record", "coach"), name="attendee_once_per_record"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casediscussion',
-            constraint=models.UniqueConstraint(fields=('record', 'episode'), name='discussion_once_per_record'),
+            model_name="casediscussion",
+            constraint=models.UniqueConstraint(
+                fields=("record", "episode"), name="discussion_once_per_record"
+            ),
         ),
         migrations.AddIndex(
-            model_name='action',
-            index=models.Index(condition=models.Q(('done_at__isnull', True)), fields=['owner', 'due_on'], name='action_outstanding_by_owner'),
+            model_name="action",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True)),
+                fields=["owner", "due_on"],
+                name="action_outstanding_by_owner",
+            ),
         ),
         migrations.AddIndex(
-            model_name='action',
-            index=models.Index(condition=models.Q(('done_at__isnull', True)), fields=['episode'], name='action_outstanding_by_episode'),
+            model_name="action",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True)),
+                fields=["episode"],
+                name="action_outstanding_by_episode",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('done_at__isnull', True), ('done_by__isnull', True)), models.Q(('done_at__isnull', False), ('done_by__isnull', False)), _connector='OR'), name='action_done_has_who'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("done_at__isnull", True), ("done_by__isnull", True)),
+                    models.Q(("done_at__isnull", False), ("done_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="action_done_has_who",
+            ),
         ),
     ]

@@ -27,7 +27,9 @@ def password_step(client: Client, email: str, password: str = PASSWORD):  # type
 
 
 def current_code(device: TOTPDevice) -> str:
-    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+    return (
+        f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+    )
 
 
 def test_unknown_email_and_wrong_password_get_the_same_answer(cast):
@@ -57,7 +59,10 @@ def test_the_code_completes_sign_in(cast, monkeypatch):
     client = Client()
     device = TOTPDevice.objects.create(user=cast.hackney.coach, name="app", confirmed=True)
     password_step(client, cast.hackney.coach.email)
-    wrong = client.post(reverse("accounts:code"), {"code": "000000" if current_code(device) != "000000" else "111111"})
+    wrong = client.post(
+        reverse("accounts:code"),
+        {"code": "000000" if current_code(device) != "000000" else "111111"},
+    )
     assert wrong.status_code == 400
     assert "That code is not right" in wrong.content.decode()
     # Straight after a wrong code the app throttles guesses; a moment later it accepts.
@@ -68,7 +73,9 @@ def test_the_code_completes_sign_in(cast, monkeypatch):
     response = client.post(reverse("accounts:code"), {"code": current_code(device)})
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
-    assert AuditEvent.objects.filter(action="signin.succeeded", actor_id=cast.hackney.coach.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="signin.succeeded", actor_id=cast.hackney.coach.pk
+    ).exists()
 
 
 def test_first_sign_in_sets_up_the_app_with_qr_code_and_key(cast):
@@ -131,6 +138,9 @@ def test_password_reset_answers_the_same_and_emails_only_real_accounts(cast):
 def test_next_is_kept_through_both_steps_but_only_for_our_own_pages(cast):
     client = Client()
     device = TOTPDevice.objects.create(user=cast.hackney.coach, name="app", confirmed=True)
-    client.post(f"{SIGN_IN}?next=https://evil.example/", {"email": cast.hackney.coach.email, "password": PASSWORD})
+    client.post(
+        f"{SIGN_IN}?next=https://evil.example/",
+        {"email": cast.hackney.coach.email, "password": PASSWORD},
+    )
     response = client.post(reverse("accounts:code"), {"code": current_code(device)})
     assert response["Location"] == reverse("home")

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def closure(cast):  # type: ignore[no-untyped-def]
     episode = allocated_case(cast.hackney)
-    return services.closure_request(actor=cast.hackney.coach, episode=episode,
-                                    ending_reason="planned", summary="Goals met")
+    return services.closure_request(
+        actor=cast.hackney.coach, episode=episode, ending_reason="planned", summary="Goals met"
+    )
 
 
 def test_supervisor_sees_the_request_on_the_case_and_approves_it(cast, client_for, closure):
@@ -38,10 +39,17 @@ def test_the_coach_sees_the_request_but_no_way_to_decide(cast, client_for, closu
     page = client.get(reverse("cases:young-person", args=[closure.episode.young_person_id]))
     assert "Closure awaiting approval" in page.content.decode()
     assert reverse("cases:closure-decide", args=[closure.pk]) not in page.content.decode()
-    assert client.post(reverse("cases:closure-decide", args=[closure.pk]), {"decision": "approve"}).status_code == 403
+    assert (
+        client.post(
+            reverse("cases:closure-decide", args=[closure.pk]), {"decision": "approve"}
+        ).status_code
+        == 403
+    )
 
 
-def test_returning_without_a_comment_says_what_to_fix_and_keeps_the_choice(cast, client_for, closure):
+def test_returning_without_a_comment_says_what_to_fix_and_keeps_the_choice(
+    cast, client_for, closure
+):
     client = client_for(cast.hackney.supervisor)
     url = reverse("cases:closure-decide", args=[closure.pk])
     response = client.post(url, {"decision": "return", "comment": "  "})

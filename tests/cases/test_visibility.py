@@ -33,8 +33,12 @@ def test_coach_reaches_a_colleagues_case_only_while_covering(cast):
     colleagues = allocated_case(cast.hackney, coach=cast.hackney.coach2)
     today = timezone.localdate()
     cover = Cover.objects.create(
-        team=cast.hackney.team, absent_coach=cast.hackney.coach2, covering_coach=cast.hackney.coach,
-        starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1), arranged_by=cast.hackney.lead,
+        team=cast.hackney.team,
+        absent_coach=cast.hackney.coach2,
+        covering_coach=cast.hackney.coach,
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=1),
+        arranged_by=cast.hackney.lead,
     )
     assert colleagues.pk in visible(cast.hackney.coach)
     cover.ends_on = today - timedelta(days=1)
@@ -48,8 +52,12 @@ def test_cover_does_not_reach_across_teams(cast):
     other = allocated_case(cast.southwark)
     today = timezone.localdate()
     Cover.objects.create(
-        team=cast.southwark.team, absent_coach=cast.southwark.coach, covering_coach=cast.hackney.coach,
-        starts_on=today, ends_on=today, arranged_by=cast.southwark.lead,
+        team=cast.southwark.team,
+        absent_coach=cast.southwark.coach,
+        covering_coach=cast.hackney.coach,
+        starts_on=today,
+        ends_on=today,
+        arranged_by=cast.southwark.lead,
     )
     assert other.pk not in visible(cast.hackney.coach)
 
@@ -84,7 +92,9 @@ def test_programme_lead_evaluator_and_admin_reach_no_named_young_person(cast, wh
 def test_access_is_the_union_of_roles(cast):
     """A supervisor who also coaches in another team sees both, and nothing more."""
     own = allocated_case(cast.southwark)
-    Membership.objects.create(user=cast.hackney.supervisor, role=Role.COACH, team=cast.southwark.team)
+    Membership.objects.create(
+        user=cast.hackney.supervisor, role=Role.COACH, team=cast.southwark.team
+    )
     theirs = allocated_case(cast.southwark, coach=cast.hackney.supervisor)
     hackney = allocated_case(cast.hackney)
     assert visible(cast.hackney.supervisor) == {theirs.pk, hackney.pk}
@@ -106,9 +116,13 @@ def test_child_records_follow_the_case_rule(cast, client_for):
     theirs = allocated_case(cast.southwark)
     for place, episode in ((cast.hackney, mine), (cast.southwark, theirs)):
         session_services.session_log(
-            actor=place.coach, episode=episode, idempotency_key=new_key(),
-            occurred_at=timezone.now() - timedelta(days=1), attendance="attended",
-            duration_minutes=60, place="school",
+            actor=place.coach,
+            episode=episode,
+            idempotency_key=new_key(),
+            occurred_at=timezone.now() - timedelta(days=1),
+            attendance="attended",
+            duration_minutes=60,
+            place="school",
         )
     sessions = SessionLog.objects.visible_to(cast.hackney.coach)
     assert [s.episode_id for s in sessions] == [mine.pk]

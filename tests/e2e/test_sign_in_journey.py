@@ -1,4 +1,4 @@
-"""A coach's first sign-in, as a person does it: password, set up the app, caseload, a young person."""
+"""A coach's first sign-in as a person does it: password, app set-up, caseload, a young person."""
 
 from __future__ import annotations
 

@@ -17,20 +17,38 @@ def test_all_not_true_still_scores_the_reversed_items():
     scores = score_items(answers(0))
     # Reversed items score 2 when "Not true": conduct gets item 7, hyperactivity 21 and 25,
     # peer 11 and 14.
-    assert (scores.emotional, scores.conduct, scores.hyperactivity, scores.peer, scores.prosocial) == (0, 2, 4, 4, 0)
+    assert (
+        scores.emotional,
+        scores.conduct,
+        scores.hyperactivity,
+        scores.peer,
+        scores.prosocial,
+    ) == (0, 2, 4, 4, 0)
     assert scores.total_difficulties == 10
     assert (scores.internalising, scores.externalising) == (4, 6)
 
 
 def test_all_certainly_true():
     scores = score_items(answers(2))
-    assert (scores.emotional, scores.conduct, scores.hyperactivity, scores.peer, scores.prosocial) == (10, 8, 6, 6, 10)
+    assert (
+        scores.emotional,
+        scores.conduct,
+        scores.hyperactivity,
+        scores.peer,
+        scores.prosocial,
+    ) == (10, 8, 6, 6, 10)
     assert scores.total_difficulties == 30
 
 
 def test_all_somewhat_true_is_five_everywhere_and_very_high_in_total():
     scores = score_items(answers(1))
-    assert (scores.emotional, scores.conduct, scores.hyperactivity, scores.peer, scores.prosocial) == (5, 5, 5, 5, 5)
+    assert (
+        scores.emotional,
+        scores.conduct,
+        scores.hyperactivity,
+        scores.peer,
+        scores.prosocial,
+    ) == (5, 5, 5, 5, 5)
     assert scores.total_difficulties == 20
     assert band("total_difficulties", 20) == "very_high"
 
@@ -44,8 +62,14 @@ def test_a_realistic_mixed_form():
     form.update({1: 2, 4: 2, 9: 1, 17: 2, 20: 1})  # prosocial 8
     scores = score_items(form)
     assert scores.as_dict() == {
-        "emotional": 6, "conduct": 5, "hyperactivity": 8, "peer": 1, "prosocial": 8,
-        "total_difficulties": 20, "internalising": 7, "externalising": 13,
+        "emotional": 6,
+        "conduct": 5,
+        "hyperactivity": 8,
+        "peer": 1,
+        "prosocial": 8,
+        "total_difficulties": 20,
+        "internalising": 7,
+        "externalising": 13,
     }
 
 
@@ -96,13 +120,41 @@ def test_none_counts_as_unanswered():
 @pytest.mark.parametrize(
     ("scale", "edges"),
     [
-        ("total_difficulties", [(14, "close_to_average"), (15, "slightly_raised"), (17, "slightly_raised"),
-                                (18, "high"), (19, "high"), (20, "very_high"), (40, "very_high")]),
-        ("emotional", [(4, "close_to_average"), (5, "slightly_raised"), (6, "high"), (7, "very_high")]),
-        ("conduct", [(3, "close_to_average"), (4, "slightly_raised"), (5, "high"), (6, "very_high")]),
-        ("hyperactivity", [(5, "close_to_average"), (6, "slightly_raised"), (7, "high"), (8, "very_high")]),
+        (
+            "total_difficulties",
+            [
+                (14, "close_to_average"),
+                (15, "slightly_raised"),
+                (17, "slightly_raised"),
+                (18, "high"),
+                (19, "high"),
+                (20, "very_high"),
+                (40, "very_high"),
+            ],
+        ),
+        (
+            "emotional",
+            [(4, "close_to_average"), (5, "slightly_raised"), (6, "high"), (7, "very_high")],
+        ),
+        (
+            "conduct",
+            [(3, "close_to_average"), (4, "slightly_raised"), (5, "high"), (6, "very_high")],
+        ),
+        (
+            "hyperactivity",
+            [(5, "close_to_average"), (6, "slightly_raised"), (7, "high"), (8, "very_high")],
+        ),
         ("peer", [(2, "close_to_average"), (3, "slightly_raised"), (4, "high"), (5, "very_high")]),
-        ("prosocial", [(7, "close_to_average"), (6, "slightly_lowered"), (5, "low"), (4, "very_low"), (0, "very_low")]),
+        (
+            "prosocial",
+            [
+                (7, "close_to_average"),
+                (6, "slightly_lowered"),
+                (5, "low"),
+                (4, "very_low"),
+                (0, "very_low"),
+            ],
+        ),
     ],
 )
 def test_band_edges(scale, edges):
@@ -138,7 +190,10 @@ def test_any_complete_form_scores_within_range(form):
     scores = score_items(form)
     for scale in SCALES:
         assert 0 <= getattr(scores, scale) <= 10
-    assert scores.total_difficulties == scores.emotional + scores.conduct + scores.hyperactivity + scores.peer
+    assert (
+        scores.total_difficulties
+        == scores.emotional + scores.conduct + scores.hyperactivity + scores.peer
+    )
 
 
 @given(complete_forms, st.data())

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
+import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for the worker check)
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.utils import timezone
 
-import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for the worker check)
 from sessions import services as session_services
 from tests.conftest import allocated_case, new_key
 from yourchoice.celery import app
@@ -33,9 +33,15 @@ def wait_for(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyp
 def test_a_concern_raised_in_a_session_emails_the_supervisor_without_naming_the_child(cast, worker):
     episode = allocated_case(cast.hackney, given="Jordan", family="Example")
     session_services.session_log(
-        actor=cast.hackney.coach, episode=episode, idempotency_key=new_key(),
-        occurred_at=timezone.now(), attendance="attended", duration_minutes=30, place="school",
-        safeguarding_concern=True, concern_summary="Disclosed a threat at school.",
+        actor=cast.hackney.coach,
+        episode=episode,
+        idempotency_key=new_key(),
+        occurred_at=timezone.now(),
+        attendance="attended",
+        duration_minutes=30,
+        place="school",
+        safeguarding_concern=True,
+        concern_summary="Disclosed a threat at school.",
     )
     assert wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the email"
     message = mail.outbox[0]

@@ -20,13 +20,21 @@ def read_env_example() -> dict[str, str]:
 
 
 def test_check_deploy_is_clean_with_the_documented_production_settings():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASE_DATA", "EMAIL_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASE_DATA", "EMAIL_"))
+    }
     env.update(read_env_example())
     env["DJANGO_SETTINGS_MODULE"] = "yourchoice.settings"
-    env["DATABASE_URL"] = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/yourchoice")
+    env["DATABASE_URL"] = os.environ.get(
+        "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/yourchoice"
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -51,8 +51,9 @@ def pending_closure_in_hackney(cast: Cast) -> list[Any]:
     from cases import services
 
     episode = allocated_case(cast.hackney)
-    closure = services.closure_request(actor=cast.hackney.coach, episode=episode,
-                                       ending_reason="planned", summary="Goals met")
+    closure = services.closure_request(
+        actor=cast.hackney.coach, episode=episode, ending_reason="planned", summary="Goals met"
+    )
     return [closure.pk]
 
 
@@ -72,7 +73,11 @@ MATRIX = [
     Route("accounts:password-reset-done", dict.fromkeys(ROLES, 200)),
     Route("accounts:password-reset-complete", dict.fromkeys(ROLES, 200)),
     # An invalid link shows "this link has expired" (Django redirects to a set-password URL first).
-    Route("accounts:password-reset-confirm", dict.fromkeys(ROLES, 200), args=lambda cast: ["MQ", "bad-token"]),
+    Route(
+        "accounts:password-reset-confirm",
+        dict.fromkeys(ROLES, 200),
+        args=lambda cast: ["MQ", "bad-token"],
+    ),
     Route(
         "cases:young-person",
         {
@@ -123,14 +128,22 @@ def _cases() -> list[tuple[Route, str]]:
     return [(route, role) for route in MATRIX for role in ROLES]
 
 
-@pytest.mark.parametrize(("route", "role"), _cases(), ids=lambda v: v.name if isinstance(v, Route) else v)
+@pytest.mark.parametrize(
+    ("route", "role"), _cases(), ids=lambda v: v.name if isinstance(v, Route) else v
+)
 def test_route_answers_each_role_as_the_matrix_says(cast, route, role):
     assert set(route.expected) == set(ROLES), f"{route.name} must list every role"
     client = signed_in_client(cast.by_name(role))
     url = reverse(route.name, args=route.args(cast))
-    response = getattr(client, route.method)(url, route.data, follow=route.name == "accounts:password-reset-confirm")
+    response = getattr(client, route.method)(
+        url, route.data, follow=route.name == "accounts:password-reset-confirm"
+    )
     assert response.status_code == route.expected[role], f"{role} on {route.name}"
-    if route.expected[role] == 302 and role == "anonymous" and route.name in ("home", "cases:young-person", "cases:closure-decide"):
+    if (
+        route.expected[role] == 302
+        and role == "anonymous"
+        and route.name in ("home", "cases:young-person", "cases:closure-decide")
+    ):
         assert response["Location"].startswith(reverse("accounts:sign-in"))
 
 
@@ -141,14 +154,20 @@ def _all_route_names(resolver: URLResolver | None = None, namespace: str = "") -
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             names |= _all_route_names(pattern, inner)
         elif isinstance(pattern, URLPattern):
-            names.add(f"{namespace}{pattern.name}" if pattern.name else f"{namespace}<unnamed {pattern.pattern}>")
+            names.add(
+                f"{namespace}{pattern.name}"
+                if pattern.name
+                else f"{namespace}<unnamed {pattern.pattern}>"
+            )
     return names
 
 
 def test_every_route_is_in_the_matrix():
     listed = {route.name for route in MATRIX}
     missing = sorted(
-        name for name in _all_route_names() if name not in listed and not name.startswith(COVERED_BY_PREFIX)
+        name
+        for name in _all_route_names()
+        if name not in listed and not name.startswith(COVERED_BY_PREFIX)
     )
     assert missing == [], f"Add these routes to the permission matrix: {missing}"
 
@@ -156,6 +175,13 @@ def test_every_route_is_in_the_matrix():
 def test_case_content_is_not_browsable_in_the_admin():
     """Administrators run the service; they do not read children's records (PRODUCT.md §2)."""
     names = _all_route_names()
-    for label in ("cases_youngperson", "cases_episode", "coaching_sessionlog", "outcomes_goal",
-                  "supervision_supervisionrecord", "cases_riskflag", "outcomes_measureresponse"):
+    for label in (
+        "cases_youngperson",
+        "cases_episode",
+        "coaching_sessionlog",
+        "outcomes_goal",
+        "supervision_supervisionrecord",
+        "cases_riskflag",
+        "outcomes_measureresponse",
+    ):
         assert f"admin:{label}_changelist" not in names

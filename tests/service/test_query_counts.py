@@ -30,9 +30,13 @@ def add_cases(place, n: int) -> list:  # type: ignore[no-untyped-def]
     for _ in range(n):
         episode = allocated_case(place)
         session_services.session_log(
-            actor=place.coach, episode=episode, idempotency_key=new_key(),
-            occurred_at=timezone.now() - timedelta(days=1), attendance="attended",
-            duration_minutes=60, place="school",
+            actor=place.coach,
+            episode=episode,
+            idempotency_key=new_key(),
+            occurred_at=timezone.now() - timedelta(days=1),
+            attendance="attended",
+            duration_minutes=60,
+            place="school",
         )
         episodes.append(episode)
     return episodes
@@ -61,18 +65,33 @@ def test_young_person_page_queries_do_not_grow_with_sessions_and_goals(cast):
     episode = add_cases(cast.hackney, 1)[0]
     client = signed_in_client(cast.hackney.coach)
     url = reverse("cases:young-person", args=[episode.young_person_id])
-    goal = outcome_services.goal_set(actor=cast.hackney.coach, episode=episode, description="Goal",
-                                     agreed_on=timezone.localdate(), first_score=2)
+    goal = outcome_services.goal_set(
+        actor=cast.hackney.coach,
+        episode=episode,
+        description="Goal",
+        agreed_on=timezone.localdate(),
+        first_score=2,
+    )
     one = queries_for(client, url)
     for day in range(2, 11):
         session_services.session_log(
-            actor=cast.hackney.coach, episode=episode, idempotency_key=new_key(),
-            occurred_at=timezone.now() - timedelta(days=day), attendance="attended",
-            duration_minutes=45, place="community", goal_scores={goal.pk: day % 10},
+            actor=cast.hackney.coach,
+            episode=episode,
+            idempotency_key=new_key(),
+            occurred_at=timezone.now() - timedelta(days=day),
+            attendance="attended",
+            duration_minutes=45,
+            place="community",
+            goal_scores={goal.pk: day % 10},
         )
     for n in range(2):
-        outcome_services.goal_set(actor=cast.hackney.coach, episode=episode, description=f"Goal {n}",
-                                  agreed_on=timezone.localdate(), first_score=1)
+        outcome_services.goal_set(
+            actor=cast.hackney.coach,
+            episode=episode,
+            description=f"Goal {n}",
+            agreed_on=timezone.localdate(),
+            first_score=1,
+        )
     ten = queries_for(client, url)
     assert one == ten
     # One query per section of the page, plus session, user, device, roles and the audit row.

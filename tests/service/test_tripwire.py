@@ -15,16 +15,34 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["accounts", "cases", "sessions", "supervision", "outcomes", "yourchoice"]
 CASE_MODELS = {
-    "YoungPerson", "KeyContact", "Episode", "Referral", "EpisodeStatusChange", "Allocation",
-    "ClosureRequest", "RiskFlag", "BudgetSpend", "SessionLog", "SessionNoteAddendum",
-    "SupervisionRecord", "CaseDiscussion", "Action", "Goal", "GoalRating", "MeasureResponse",
+    "YoungPerson",
+    "KeyContact",
+    "Episode",
+    "Referral",
+    "EpisodeStatusChange",
+    "Allocation",
+    "ClosureRequest",
+    "RiskFlag",
+    "BudgetSpend",
+    "SessionLog",
+    "SessionNoteAddendum",
+    "SupervisionRecord",
+    "CaseDiscussion",
+    "Action",
+    "Goal",
+    "GoalRating",
+    "MeasureResponse",
 }
 
 
 def test_unscoped_query_from_a_view_module_trips(monkeypatch):
     """Code outside services and selectors that skips visible_to fails loudly."""
     namespace = {"__name__": "cases.views", "Episode": Episode}
-    code = compile("def leak():\n    return list(Episode.objects.all())\n", str(ROOT / "cases" / "views.py"), "exec")
+    code = compile(
+        "def leak():\n    return list(Episode.objects.all())\n",
+        str(ROOT / "cases" / "views.py"),
+        "exec",
+    )
     exec(code, namespace)  # noqa: S102 - simulates a view module making an unscoped query
     with pytest.raises(tripwire.UnscopedCaseDataAccess, match="visible_to"):
         namespace["leak"]()
@@ -32,7 +50,11 @@ def test_unscoped_query_from_a_view_module_trips(monkeypatch):
 
 def test_a_scoped_query_from_a_view_module_is_allowed(cast):
     namespace = {"__name__": "cases.views", "Episode": Episode, "user": cast.hackney.coach}
-    code = compile("def ok():\n    return list(Episode.objects.visible_to(user))\n", str(ROOT / "cases" / "views.py"), "exec")
+    code = compile(
+        "def ok():\n    return list(Episode.objects.visible_to(user))\n",
+        str(ROOT / "cases" / "views.py"),
+        "exec",
+    )
     exec(code, namespace)  # noqa: S102
     assert namespace["ok"]() == []
 
@@ -42,7 +64,8 @@ def test_get_object_or_404_on_case_data_trips():
     code = compile(
         "from django.shortcuts import get_object_or_404\n"
         "def leak():\n    return get_object_or_404(Episode, pk=1)\n",
-        str(ROOT / "cases" / "views.py"), "exec",
+        str(ROOT / "cases" / "views.py"),
+        "exec",
     )
     exec(code, namespace)  # noqa: S102
     with pytest.raises(tripwire.UnscopedCaseDataAccess):

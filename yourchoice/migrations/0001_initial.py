@@ -5,30 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_id', models.BigIntegerField(blank=True, null=True)),
-                ('action', models.CharField(max_length=50)),
-                ('object_type', models.CharField(blank=True, max_length=50)),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('young_person_id', models.BigIntegerField(blank=True, null=True)),
-                ('authority_id', models.BigIntegerField(blank=True, null=True)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('detail', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor_id", models.BigIntegerField(blank=True, null=True)),
+                ("action", models.CharField(max_length=50)),
+                ("object_type", models.CharField(blank=True, max_length=50)),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                ("young_person_id", models.BigIntegerField(blank=True, null=True)),
+                ("authority_id", models.BigIntegerField(blank=True, null=True)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("detail", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['young_person_id', 'at'], name='audit_by_young_person'), models.Index(fields=['actor_id', 'at'], name='audit_by_actor')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["young_person_id", "at"], name="audit_by_young_person"),
+                    models.Index(fields=["actor_id", "at"], name="audit_by_actor"),
+                ],
             },
         ),
     ]

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         if not settings.DEBUG:
-            raise CommandError("Demo data has a shared password and is for development only (DEBUG is off).")
+            raise CommandError(
+                "Demo data has a shared password and is for development only (DEBUG is off)."
+            )
         if demo.already_seeded():
             self.stdout.write("Demo data is already loaded.")
             return
