@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from sessions.models import Attendance, SessionLog
@@ -22,10 +22,6 @@ NO_CONTACT_DAYS = 14
 def week_start(day: date) -> date:
     """Weeks run Monday to Sunday."""
     return day - timedelta(days=day.weekday())
-
-
-def attended_q(prefix: str = "session_logs__") -> Q:
-    return Q(**{f"{prefix}attendance": Attendance.ATTENDED})
 
 
 def last_contact() -> Subquery:
