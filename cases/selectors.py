@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Authority, Membership, Role
@@ -223,6 +224,7 @@ class TimelineEntry:
     kind: str
     title: str
     detail: str = ""
+    url: str = ""
 
 
 @dataclass
@@ -339,6 +341,7 @@ def _timeline(sessions, goals, measures, flags, status_changes, discussions) -> 
             f"{s.duration_minutes} minutes, {s.get_place_display().lower()}"
             if s.duration_minutes
             else "",
+            url=reverse("sessions:detail", args=[s.pk]),
         )
         for s in sessions
     ]

@@ -50,13 +50,21 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
         young_person_id=page.young_person.pk,
         authority_id=page.young_person.authority_id,
     )
+    episode = page.episode
     can_decide_closure = page.pending_closure is not None and access.can(
-        request.user, Perm.CLOSURE_APPROVE, page.episode
+        request.user, Perm.CLOSURE_APPROVE, episode
+    )
+    can_log_session = episode.status in ("allocated", "active") and access.can(
+        request.user, Perm.SESSION_WRITE, episode
     )
     return render(
         request,
         "cases/young_person.html",
-        {"page": page, "can_decide_closure": can_decide_closure},
+        {
+            "page": page,
+            "can_decide_closure": can_decide_closure,
+            "can_log_session": can_log_session,
+        },
     )
 
 

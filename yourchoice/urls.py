@@ -9,6 +9,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("", include("accounts.urls")),
     path("", include("cases.urls")),
+    path("", include("sessions.urls")),
     path("admin/", admin.site.urls),
 ]
 

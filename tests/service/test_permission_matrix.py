@@ -57,7 +57,43 @@ def pending_closure_in_hackney(cast: Cast) -> list[Any]:
     return [closure.pk]
 
 
+def session_in_hackney(cast: Cast) -> list[Any]:
+    from django.utils import timezone
+
+    from sessions import services
+    from tests.conftest import new_key
+
+    episode = allocated_case(cast.hackney)
+    log, _ = services.session_log(
+        actor=cast.hackney.coach,
+        episode=episode,
+        idempotency_key=new_key(),
+        occurred_at=timezone.now(),
+        attendance="did_not_attend",
+    )
+    return [log.pk]
+
+
 REDIRECT_TO_SIGN_IN = 302
+
+
+def hackney_case(**overrides: int) -> dict[str, int]:
+    """A record of a Hackney coach's case: her team and authority reach it, no one else does."""
+    return {
+        "anonymous": REDIRECT_TO_SIGN_IN,
+        "hackney.coach": 200,
+        "hackney.coach2": 404,
+        "hackney.supervisor": 200,
+        "hackney.lead": 200,
+        "southwark.coach": 404,
+        "southwark.supervisor": 404,
+        "southwark.lead": 404,
+        "programme_lead": 404,
+        "evaluator": 404,
+        "admin": 404,
+        **overrides,
+    }
+
 
 MATRIX = [
     Route("home", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
@@ -78,39 +114,18 @@ MATRIX = [
         dict.fromkeys(ROLES, 200),
         args=lambda cast: ["MQ", "bad-token"],
     ),
+    Route("cases:young-person", hackney_case(), args=hackney_coachs_young_person),
+    # Only the coach logs sessions; her supervisor and lead see the case but get 403.
     Route(
-        "cases:young-person",
-        {
-            "anonymous": REDIRECT_TO_SIGN_IN,
-            "hackney.coach": 200,
-            "hackney.coach2": 404,
-            "hackney.supervisor": 200,
-            "hackney.lead": 200,
-            "southwark.coach": 404,
-            "southwark.supervisor": 404,
-            "southwark.lead": 404,
-            "programme_lead": 404,
-            "evaluator": 404,
-            "admin": 404,
-        },
+        "sessions:log",
+        hackney_case(**{"hackney.supervisor": 403, "hackney.lead": 403}),
         args=hackney_coachs_young_person,
     ),
+    Route("sessions:detail", hackney_case(), args=session_in_hackney),
     # Visible to the coach and the borough lead, but only a supervisor decides: 403 for them.
     Route(
         "cases:closure-decide",
-        {
-            "anonymous": REDIRECT_TO_SIGN_IN,
-            "hackney.coach": 403,
-            "hackney.coach2": 404,
-            "hackney.supervisor": 200,
-            "hackney.lead": 403,
-            "southwark.coach": 404,
-            "southwark.supervisor": 404,
-            "southwark.lead": 404,
-            "programme_lead": 404,
-            "evaluator": 404,
-            "admin": 404,
-        },
+        hackney_case(**{"hackney.coach": 403, "hackney.lead": 403}),
         args=pending_closure_in_hackney,
     ),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
@@ -119,6 +134,24 @@ MATRIX = [
     Route("admin:accounts_authority_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
     Route("admin:yourchoice_auditevent_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
 ]
+
+#: Routes that answer a signed-out person themselves (or, for the admin, via its own sign-in
+#: notice); every other route sends them to sign in.
+ANSWER_SIGNED_OUT = {
+    "health",
+    "accounts:sign-in",
+    "accounts:code",
+    "accounts:set-up",
+    "accounts:sign-out",
+    "accounts:password-reset",
+    "accounts:password-reset-done",
+    "accounts:password-reset-complete",
+    "accounts:password-reset-confirm",
+    "admin:index",
+    "admin:accounts_user_changelist",
+    "admin:accounts_authority_changelist",
+    "admin:yourchoice_auditevent_changelist",
+}
 
 #: Admin routes are covered by the admin site's one permission check (tested above on samples).
 COVERED_BY_PREFIX = ("admin:",)

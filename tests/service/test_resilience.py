@@ -34,14 +34,23 @@ def test_health_reports_each_dependency(client):
     assert response.json() == {"status": "ok", "database": "ok", "queue": "ok"}
 
 
+def _fresh_connections() -> None:
+    """Forget pooled broker connections so the next send dials the configured broker.
+
+    (Closing them would close kombu's shared producer pools for every later test.)
+    """
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def queue_down():  # type: ignore[no-untyped-def]
     original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    app.pool.force_close_all()
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # a real connection attempt; nothing listens
+    _fresh_connections()
     yield
     app.conf.broker_url = original
-    app.pool.force_close_all()
+    _fresh_connections()
 
 
 def test_health_says_when_the_queue_is_down(client, queue_down):

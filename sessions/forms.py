@@ -1,0 +1,178 @@
+"""The session form: one screen, phone-first, with the usual answers filled in (S1)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from outcomes.models import Goal
+from sessions.models import Attendance, Place, Technique
+from yourchoice.forms import GovForm
+
+SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
+
+
+def score_field(label: str, help_text: str = "") -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        min_value=0,
+        max_value=10,
+        widget=forms.NumberInput(attrs=SCORE_WIDGET),
+        error_messages={
+            "invalid": "Enter a whole number from 0 to 10",
+            "min_value": "Enter a number from 0 to 10",
+            "max_value": "Enter a number from 0 to 10",
+        },
+    )
+
+
+class SessionLogForm(GovForm):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    occurred_on = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}),
+        error_messages={
+            "required": "Enter the date of the session",
+            "invalid": "Enter a real date",
+        },
+    )
+    occurred_time = forms.TimeField(
+        label="Time",
+        widget=forms.TimeInput(attrs={"type": "time", "class": "govuk-input--width-5"}),
+        error_messages={
+            "required": "Enter the time of the session",
+            "invalid": "Enter a real time, like 16:30",
+        },
+    )
+    attendance = forms.ChoiceField(
+        label="Did the session happen?",
+        choices=Attendance.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the session happened"},
+    )
+    duration_minutes = forms.IntegerField(
+        label="How long, in minutes",
+        required=False,
+        min_value=1,
+        max_value=600,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+        error_messages={"invalid": "Enter the number of minutes, like 60"},
+    )
+    place = forms.ChoiceField(
+        label="Where",
+        choices=Place.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    techniques = forms.ModelMultipleChoiceField(
+        label="Techniques used",
+        help_text="Choose all that apply",
+        queryset=Technique.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    feeling_start = score_field("How they felt at the start", "0 is very low, 10 is very good")
+    feeling_end = score_field("How they felt at the end", "0 is very low, 10 is very good")
+    between_session_task = forms.CharField(
+        label="Task until the next session",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )
+    notes = forms.CharField(
+        label="Notes",
+        help_text="You can correct notes for a day; after that, changes are added as addenda.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+    )
+    safeguarding_concern = forms.BooleanField(
+        label="A safeguarding concern was raised",
+        required=False,
+        help_text="Your supervisor is told straight away, by reference only.",
+    )
+    concern_summary = forms.CharField(
+        label="What is the concern?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args: Any, goals: list[Goal], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.goals = goals
+        for goal in goals:
+            self.fields[f"goal_{goal.pk}"] = score_field(
+                f"Goal: \N{LEFT DOUBLE QUOTATION MARK}{goal.description}\N{RIGHT DOUBLE QUOTATION MARK}",
+                "How far it is met today, 0 (not at all) to 10 (fully). Leave empty if not rated.",
+            )
+        # Keep the order a coach works through: when, what happened, goals, then notes.
+        order = [
+            "idempotency_key",
+            "occurred_on",
+            "occurred_time",
+            "attendance",
+            "duration_minutes",
+            "place",
+            "techniques",
+            "feeling_start",
+            "feeling_end",
+            *[f"goal_{g.pk}" for g in goals],
+            "between_session_task",
+            "notes",
+            "safeguarding_concern",
+            "concern_summary",
+        ]
+        self.order_fields(order)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        day, at = data.get("occurred_on"), data.get("occurred_time")
+        if day and at:
+            data["occurred_at"] = timezone.make_aware(datetime.combine(day, at))
+        return data
+
+    def goal_scores(self) -> dict[int, int]:
+        return {
+            goal.pk: self.cleaned_data[f"goal_{goal.pk}"]
+            for goal in self.goals
+            if self.cleaned_data.get(f"goal_{goal.pk}") is not None
+        }
+
+    @staticmethod
+    def initial_for(*, usual_place: str, usual_duration: int) -> dict[str, Any]:
+        now = timezone.localtime()
+        return {
+            "idempotency_key": uuid.uuid4(),
+            "occurred_on": now.date(),
+            "occurred_time": now.replace(second=0, microsecond=0).time(),
+            "attendance": Attendance.ATTENDED,
+            "duration_minutes": usual_duration,
+            "place": usual_place,
+        }
+
+
+class NotesForm(GovForm):
+    notes = forms.CharField(
+        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
+    )
+
+
+class AddendumForm(GovForm):
+    text = forms.CharField(
+        label="Addendum",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+        error_messages={"required": "Enter the addendum"},
+    )
+    reason = forms.CharField(
+        label="Why are you adding this?",
+        max_length=200,
+        error_messages={"required": "Say why the notes need an addendum"},
+    )

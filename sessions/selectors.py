@@ -1,0 +1,70 @@
+"""Reads for session pages. Each starts from the visibility rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+
+from cases.models import OPEN_STATUSES, Episode
+from outcomes.models import Goal, GoalStatus
+from sessions.models import Attendance, SessionLog
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+DEFAULT_DURATION = 60
+
+
+@dataclass(frozen=True)
+class SessionFormContext:
+    episode: Episode
+    goals: list[Goal]
+    usual_place: str
+    usual_duration: int
+
+
+def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
+    """The young person's open case, if the user reaches it; 404 otherwise."""
+    episode = (
+        Episode.objects.visible_to(user)
+        .filter(young_person_id=young_person_pk, status__in=OPEN_STATUSES)
+        .select_related("young_person", "team", "coach")
+        .first()
+    )
+    if episode is None:
+        raise Http404
+    return episode
+
+
+def session_form_context(user: User, young_person_pk: int) -> SessionFormContext:
+    episode = current_episode_for_user(user, young_person_pk)
+    goals = list(Goal.objects.visible_to(user).filter(episode=episode, status=GoalStatus.LIVE))
+    # "The usual place and duration": what this case's last attended session had.
+    last = (
+        SessionLog.objects.visible_to(user)
+        .filter(episode=episode, attendance=Attendance.ATTENDED)
+        .order_by("-occurred_at")
+        .values("place", "duration_minutes")
+        .first()
+    )
+    return SessionFormContext(
+        episode=episode,
+        goals=goals,
+        usual_place=(last or {}).get("place") or "",
+        usual_duration=(last or {}).get("duration_minutes") or DEFAULT_DURATION,
+    )
+
+
+def get_session_for_user(user: User, pk: int) -> SessionLog:
+    log = (
+        SessionLog.objects.visible_to(user)
+        .select_related("episode__young_person", "coach")
+        .prefetch_related("techniques", "addenda__author", "goal_ratings__goal")
+        .filter(pk=pk)
+        .first()
+    )
+    if log is None:
+        raise Http404
+    return log
