@@ -109,7 +109,7 @@ class SessionLogForm(GovForm):
         self.goals = goals
         for goal in goals:
             self.fields[f"goal_{goal.pk}"] = score_field(
-                f"Goal: \N{LEFT DOUBLE QUOTATION MARK}{goal.description}\N{RIGHT DOUBLE QUOTATION MARK}",
+                f"Goal: \u201c{goal.description}\u201d",
                 "How far it is met today, 0 (not at all) to 10 (fully). Leave empty if not rated.",
             )
         # Keep the order a coach works through: when, what happened, goals, then notes.
