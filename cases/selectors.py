@@ -26,6 +26,7 @@ from cases.models import (
     YoungPerson,
 )
 from outcomes.models import Goal, GoalRating, MeasureResponse
+from outcomes.progress import ChartGeometry, GoalProgress, chart, progress
 from sessions import dose
 from sessions.models import SessionLog
 from supervision.models import Action, CaseDiscussion
@@ -227,13 +228,20 @@ class TimelineEntry:
     url: str = ""
 
 
+@dataclass(frozen=True)
+class GoalView:
+    goal: Goal
+    progress: GoalProgress
+    chart: ChartGeometry
+
+
 @dataclass
 class YoungPersonPage:
     young_person: YoungPerson
     episode: Episode | None
     episodes: list[Episode]
     sessions: list[SessionLog]
-    goals: list[Goal]
+    goals: list[GoalView]
     measures: list[MeasureResponse]
     flags: list[RiskFlag]
     actions: list[Action]
@@ -316,7 +324,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         episode=episode,
         episodes=episodes,
         sessions=sessions,
-        goals=goals,
+        goals=[_goal_view(g) for g in goals],
         measures=measures,
         flags=flags,
         actions=actions,
@@ -325,6 +333,11 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         sessions_attended=attended,
         weeks_active=dose.weeks_active(episode.started_on, episode.closed_on, today),
     )
+
+
+def _goal_view(goal: Goal) -> GoalView:
+    goal_progress = progress(goal.ratings.all())
+    return GoalView(goal=goal, progress=goal_progress, chart=chart(goal_progress))
 
 
 def _at_noon(day: date) -> datetime:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("cases.urls")),
     path("", include("sessions.urls")),
+    path("", include("outcomes.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -74,6 +74,22 @@ def session_in_hackney(cast: Cast) -> list[Any]:
     return [log.pk]
 
 
+def goal_in_hackney(cast: Cast) -> list[Any]:
+    from django.utils import timezone
+
+    from outcomes import services
+
+    episode = allocated_case(cast.hackney)
+    goal = services.goal_set(
+        actor=cast.hackney.coach,
+        episode=episode,
+        description="Goal",
+        agreed_on=timezone.localdate(),
+        first_score=1,
+    )
+    return [goal.pk]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 
@@ -95,6 +111,9 @@ def hackney_case(**overrides: int) -> dict[str, int]:
     }
 
 
+#: Writes only the coach makes: her supervisor and lead see the case but get 403.
+COACH_WRITES = hackney_case(**{"hackney.supervisor": 403, "hackney.lead": 403})
+
 MATRIX = [
     Route("home", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
     # Health reports dependencies only, for load balancers; no data.
@@ -115,13 +134,10 @@ MATRIX = [
         args=lambda cast: ["MQ", "bad-token"],
     ),
     Route("cases:young-person", hackney_case(), args=hackney_coachs_young_person),
-    # Only the coach logs sessions; her supervisor and lead see the case but get 403.
-    Route(
-        "sessions:log",
-        hackney_case(**{"hackney.supervisor": 403, "hackney.lead": 403}),
-        args=hackney_coachs_young_person,
-    ),
+    Route("sessions:log", COACH_WRITES, args=hackney_coachs_young_person),
     Route("sessions:detail", hackney_case(), args=session_in_hackney),
+    Route("outcomes:goal-new", COACH_WRITES, args=hackney_coachs_young_person),
+    Route("outcomes:goal-end", COACH_WRITES, args=goal_in_hackney),
     # Visible to the coach and the borough lead, but only a supervisor decides: 403 for them.
     Route(
         "cases:closure-decide",

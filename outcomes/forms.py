@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from outcomes.models import GoalStatus
+from sessions.forms import score_field
+from yourchoice.forms import GovForm
+
+
+class GoalForm(GovForm):
+    description = forms.CharField(
+        label="The goal, in the young person's own words",
+        help_text="Write it the way they said it, for example \u201cstop getting into fights at school\u201d.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        error_messages={"required": "Write the goal in the young person's own words"},
+    )
+    agreed_on = forms.DateField(
+        label="Date agreed",
+        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}),
+        error_messages={
+            "required": "Enter the date the goal was agreed",
+            "invalid": "Enter a real date",
+        },
+    )
+    first_score = score_field("How far is it met now?", "0 means not at all, 10 means fully met")
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["first_score"].required = True
+        self.fields["first_score"].error_messages["required"] = (
+            "Give the goal a first rating from 0 to 10"
+        )
+        self.initial.setdefault("agreed_on", timezone.localdate())
+
+
+class GoalEndForm(GovForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label="What happened to this goal?",
+        choices=[
+            (GoalStatus.ACHIEVED, "Achieved"),
+            (GoalStatus.REPLACED, "Replaced with a new goal"),
+            (GoalStatus.DROPPED, "Dropped"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened to the goal"},
+    )
+    replacement = forms.CharField(
+        label="The new goal, if it is replaced",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+    )
+    replacement_score = score_field("First rating of the new goal", "0 to 10")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from outcomes import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("young-people/<int:pk>/goals/new/", views.goal_new, name="goal-new"),
+    path("goals/<int:pk>/end/", views.goal_end, name="goal-end"),
+]
