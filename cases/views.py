@@ -13,7 +13,6 @@ from accounts.selectors import service_counts
 from cases import selectors, services
 from cases.forms import ClosureDecisionForm
 from cases.models import ClosureDecision
-from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError

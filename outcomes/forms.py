@@ -11,7 +11,10 @@ from yourchoice.forms import GovForm
 class GoalForm(GovForm):
     description = forms.CharField(
         label="The goal, in the young person's own words",
-        help_text="Write it the way they said it, for example \u201cstop getting into fights at school\u201d.",
+        help_text=(
+            "Write it the way they said it, for example "
+            "\u201cstop getting into fights at school\u201d."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
         error_messages={"required": "Write the goal in the young person's own words"},
