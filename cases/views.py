@@ -13,6 +13,7 @@ from accounts.selectors import service_counts
 from cases import selectors, services
 from cases.forms import ClosureDecisionForm
 from cases.models import ClosureDecision
+from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError
@@ -64,6 +65,10 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "can_decide_closure": can_decide_closure,
             "can_log_session": can_log_session,
+            "can_write_goals": episode.is_open
+            and access.can(request.user, Perm.GOAL_WRITE, episode),
+            "live_goal_count": sum(1 for g in page.goals if g.goal.status == GoalStatus.LIVE),
+            "meaningful_change": MEANINGFUL_GOAL_CHANGE,
         },
     )
 

@@ -21,7 +21,9 @@ class GoalForm(GovForm):
     )
     agreed_on = forms.DateField(
         label="Date agreed",
-        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}),
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
+        ),
         error_messages={
             "required": "Enter the date the goal was agreed",
             "invalid": "Enter a real date",

@@ -36,7 +36,9 @@ class SessionLogForm(GovForm):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     occurred_on = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}),
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
+        ),
         error_messages={
             "required": "Enter the date of the session",
             "invalid": "Enter a real date",
@@ -44,7 +46,9 @@ class SessionLogForm(GovForm):
     )
     occurred_time = forms.TimeField(
         label="Time",
-        widget=forms.TimeInput(attrs={"type": "time", "class": "govuk-input--width-5"}),
+        widget=forms.TimeInput(
+            attrs={"type": "time", "class": "govuk-input--width-5"}, format="%H:%M"
+        ),
         error_messages={
             "required": "Enter the time of the session",
             "invalid": "Enter a real time, like 16:30",

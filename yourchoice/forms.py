@@ -15,7 +15,9 @@ class GovFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper(self)
+        # No layout: crispy then renders every field in the form's order, including fields a
+        # form adds after this (the session form adds one per live goal).
+        self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.label_size = "s"

@@ -26,6 +26,9 @@ def add_goal(client, episode, text="Stay calm", score="2"):  # type: ignore[no-u
 def test_a_coach_adds_up_to_three_goals(cast, client_for):
     episode = allocated_case(cast.hackney)
     client = client_for(cast.hackney.coach)
+    page_url = reverse("cases:young-person", args=[episode.young_person_id])
+    add_url = reverse("outcomes:goal-new", args=[episode.young_person_id])
+    assert add_url in client.get(page_url).content.decode()
     for n in range(3):
         assert add_goal(client, episode, f"Goal {n}").status_code == 302
     fourth = add_goal(client, episode, "One too many")
@@ -68,6 +71,7 @@ def test_the_chart_marks_meaningful_improvement(cast, client_for):
     assert "<polyline" in body and 'stroke-dasharray="6 4"' in body
     assert "First 2, latest 6: up 4 points, a meaningful improvement" in body
     assert "Meaningful improvement</strong>" in body
+    assert "5 or more (2 at first rating, plus 3)" in body
 
 
 def test_progress_definitions():

@@ -56,6 +56,8 @@ def test_the_form_starts_with_today_and_the_usual_place_and_length(cast, client_
         reverse("sessions:log", args=[episode.young_person_id])
     )
     form = response.context["form"]
+    body = response.content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in body  # what a date input can show
     assert form.initial["occurred_on"] == timezone.localdate()
     assert form.initial["place"] == "youth_centre"
     assert form.initial["duration_minutes"] == 90
