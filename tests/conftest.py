@@ -6,6 +6,7 @@ borough lead. Across London: a programme lead, an evaluator and an administrator
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -81,6 +82,24 @@ def _place(code: str, slug: str) -> Place:
             f"lead@{slug}.test", f"{authority.name} Lead", Role.BOROUGH_LEAD, authority=authority
         ),
     )
+
+
+#: The data migrations that load reference data, and their loader functions.
+REFERENCE_DATA = [
+    "accounts.migrations.0002_load_authorities",
+    "sessions.migrations.0002_load_techniques",
+    "outcomes.migrations.0002_sdq_definition",
+]
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:  # type: ignore[no-untyped-def]
+    """Tests that commit (browser, worker) end with a flush of every table, taking the rows the
+    data migrations loaded with it. Their loaders are idempotent: run them again."""
+    from django.apps import apps
+
+    for module in REFERENCE_DATA:
+        importlib.import_module(module).load(apps, None)
 
 
 @pytest.fixture

@@ -10,6 +10,11 @@ AXE = Path(__file__).resolve().parents[2] / "build" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(reference_data):  # type: ignore[no-untyped-def]
+    """Browser tests commit for real, so every table is flushed after each one."""
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
     return {
@@ -46,3 +51,23 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
         WCAG_TAGS,
     )
     assert violations == [], f"Accessibility problems on {page.url}:\n" + "\n".join(violations)
+
+
+def sign_in(page, live_server, user) -> None:  # type: ignore[no-untyped-def]
+    """Both sign-in steps, as a person does them, for a user whose app is already set up."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import PASSWORD
+
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")

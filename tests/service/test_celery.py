@@ -14,9 +14,12 @@ from sessions import services as session_services
 from tests.conftest import allocated_case, new_key
 from yourchoice.celery import app
 
+# Transactional, so the worker thread sees committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
-def worker(transactional_db):  # type: ignore[no-untyped-def]
+def worker(reference_data):  # type: ignore[no-untyped-def]
     with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
         yield
 

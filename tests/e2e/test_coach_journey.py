@@ -1,0 +1,105 @@
+"""A coach on a phone logs a session on one screen; it shows on caseload, timeline and chart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from outcomes import services as outcome_services
+from sessions.models import SessionLog
+from tests.conftest import allocated_case
+from tests.e2e.conftest import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize(
+    "viewport", [PHONE, {"width": 1280, "height": 900}], ids=["phone", "desktop"]
+)
+def test_coach_logs_a_session_on_one_screen(cast, live_server, page, viewport):
+    page.set_viewport_size(viewport)
+    coach = cast.hackney.coach
+    episode = allocated_case(cast.hackney, given="Riley", family="Example")
+    goals = [
+        outcome_services.goal_set(
+            actor=coach,
+            episode=episode,
+            description=text,
+            agreed_on=timezone.localdate() - timedelta(days=14),
+            first_score=2,
+        )
+        for text in ("Stay calm at school", "Get back into football")
+    ]
+    sign_in(page, live_server, coach)
+    page.get_by_role("link", name="Riley Example").click()
+    page.get_by_role("button", name="Log a session").click()
+    assert_accessible(page)
+
+    # Today, attended, and the usual length are already filled in.
+    assert page.get_by_label("Date").input_value() == timezone.localdate().isoformat()
+    assert page.get_by_label("Attended").is_checked()
+    page.get_by_label("Community setting").check()
+    page.get_by_label("Problem solving").check()
+    page.get_by_label("Managing intense feelings").check()
+    page.get_by_label("How they felt at the start").fill("3")
+    page.get_by_label("How they felt at the end").fill("7")
+    page.get_by_label("Goal: \u201cStay calm at school\u201d").fill("6")
+    page.get_by_label("Goal: \u201cGet back into football\u201d").fill("4")
+    page.get_by_label("Task until the next session").fill("Try the breathing exercise")
+    page.get_by_role("button", name="Save session").click()
+
+    page.wait_for_url(f"**/young-people/{episode.young_person_id}/")
+    assert page.get_by_text("Session logged.").is_visible()
+    assert (
+        page.get_by_test_id("timeline")
+        .get_by_role("link", name="Session: attended")
+        .first.is_visible()
+    )
+    summaries = page.get_by_test_id("goal-summary").all_inner_texts()
+    assert "First 2, latest 6: up 4 points, a meaningful improvement." in summaries
+    assert_accessible(page)
+
+    log = SessionLog.objects.unscoped().get(episode=episode)
+    assert log.techniques.count() == 2 and (log.feeling_start, log.feeling_end) == (3, 7)
+    assert {r.goal_id: r.score for r in log.goal_ratings.all()} == {goals[0].pk: 6, goals[1].pk: 4}
+
+    page.get_by_role("link", name="Back to home").click()
+    row = page.get_by_test_id("caseload").get_by_role("row", name="Riley Example")
+    assert "1 of 3" in row.inner_text()
+    assert timezone.localdate().strftime("%-d %b %Y") in row.inner_text()
+
+
+def test_an_invalid_date_keeps_what_was_typed_and_a_resend_records_once(cast, live_server, page):
+    page.set_viewport_size(PHONE)
+    episode = allocated_case(cast.hackney, given="Riley", family="Example")
+    sign_in(page, live_server, cast.hackney.coach)
+    page.goto(f"{live_server.url}/young-people/{episode.young_person_id}/sessions/new/")
+    future = (timezone.localdate() + timedelta(days=5)).isoformat()
+    page.get_by_label("Date").fill(future)
+    page.get_by_label("School").check()
+    page.get_by_label("Notes").fill("We met at lunchtime.")
+    page.get_by_role("button", name="Save session").click()
+
+    assert page.get_by_role("alert").get_by_text("cannot be in the future").is_visible()
+    assert page.get_by_label("Notes").input_value() == "We met at lunchtime."
+    assert page.get_by_label("School").is_checked()
+    assert_accessible(page)
+
+    page.get_by_label("Date").fill(timezone.localdate().isoformat())
+    # What the browser is about to send, so it can be sent again as a flaky connection would.
+    sent = page.evaluate(
+        "() => new URLSearchParams(new FormData(document.querySelector('main form'))).toString()"
+    )
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url(f"**/young-people/{episode.young_person_id}/")
+    status = page.evaluate(
+        """async ([url, body]) => (await fetch(url, {method: 'POST', body,
+            headers: {'Content-Type': 'application/x-www-form-urlencoded'}})).status""",
+        [f"{live_server.url}/young-people/{episode.young_person_id}/sessions/new/", sent],
+    )
+    assert status == 200  # followed to the case page, which says it was already logged
+    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
