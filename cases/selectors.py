@@ -25,8 +25,11 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
+from outcomes import collection
 from outcomes.models import Goal, GoalRating, MeasureResponse
 from outcomes.progress import ChartGeometry, GoalProgress, chart, progress
+from outcomes.scoring import sdq
+from outcomes.selectors import sdq_definition
 from sessions import dose
 from sessions.models import SessionLog
 from supervision.models import Action, CaseDiscussion
@@ -229,6 +232,33 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class ScaleScore:
+    label: str
+    score: int | None
+    band: str | None
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    response: MeasureResponse
+    scales: list[ScaleScore]
+
+
+def _measure_view(response: MeasureResponse) -> MeasureView:
+    scores = response.scores
+    order = ["total_difficulties", "emotional", "conduct", "hyperactivity", "peer", "prosocial"]
+    return MeasureView(
+        response=response,
+        scales=[
+            ScaleScore(
+                sdq.SCALE_LABELS[name], scores.get(name), sdq.band_label(name, scores.get(name))
+            )
+            for name in order
+        ],
+    )
+
+
+@dataclass(frozen=True)
 class GoalView:
     goal: Goal
     progress: GoalProgress
@@ -242,7 +272,8 @@ class YoungPersonPage:
     episodes: list[Episode]
     sessions: list[SessionLog]
     goals: list[GoalView]
-    measures: list[MeasureResponse]
+    measures: list[MeasureView]
+    measure_occasions: list[collection.Occasion]
     flags: list[RiskFlag]
     actions: list[Action]
     closure_requests: list[ClosureRequest]
@@ -325,13 +356,28 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         episodes=episodes,
         sessions=sessions,
         goals=[_goal_view(g) for g in goals],
-        measures=measures,
+        measures=[_measure_view(m) for m in measures],
+        measure_occasions=_sdq_occasions(episode, measures, closure_requests, today),
         flags=flags,
         actions=actions,
         closure_requests=closure_requests,
         timeline=_timeline(sessions, goals, measures, flags, status_changes, discussions),
         sessions_attended=attended,
         weeks_active=dose.weeks_active(episode.started_on, episode.closed_on, today),
+    )
+
+
+def _sdq_occasions(episode, measures, closure_requests, today) -> list[collection.Occasion]:  # type: ignore[no-untyped-def]
+    definition = sdq_definition()
+    pending = [c.requested_at for c in closure_requests if c.decision == ClosureDecision.PENDING]
+    return collection.occasions(
+        windows=definition.windows,
+        started_on=episode.started_on,
+        referred_on=episode.referred_on,
+        closing_from=timezone.localdate(min(pending)) if pending else None,
+        closed_on=episode.closed_on if episode.status == EpisodeStatus.CLOSED else None,
+        recorded={m.occasion for m in measures if m.definition_id == definition.pk},
+        today=today,
     )
 
 

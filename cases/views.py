@@ -67,6 +67,7 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "can_log_session": can_log_session,
             "can_write_goals": episode.is_open
             and access.can(request.user, Perm.GOAL_WRITE, episode),
+            "can_write_measures": access.can(request.user, Perm.MEASURE_WRITE, episode),
             "live_goal_count": sum(1 for g in page.goals if g.goal.status == GoalStatus.LIVE),
             "meaningful_change": MEANINGFUL_GOAL_CHANGE,
         },

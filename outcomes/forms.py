@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from outcomes.models import GoalStatus
+from outcomes.models import GoalStatus, Occasion
+from outcomes.scoring.sdq import ITEM_NUMBERS, SCALES
 from sessions.forms import score_field
 from yourchoice.forms import GovForm
 
@@ -59,3 +60,58 @@ class GoalEndForm(GovForm):
         max_length=500,
     )
     replacement_score = score_field("First rating of the new goal", "0 to 10")
+
+
+class MeasureOccasionForm(GovForm):
+    occasion = forms.ChoiceField(
+        label="When in the work is this?",
+        choices=Occasion.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose baseline, review or end"},
+    )
+    completed_on = forms.DateField(
+        label="Date the young person filled it in",
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
+        ),
+        error_messages={
+            "required": "Enter the date it was filled in",
+            "invalid": "Enter a real date",
+        },
+    )
+
+
+SDQ_ANSWERS = [
+    ("", "Not answered"),
+    ("0", "Not true"),
+    ("1", "Somewhat true"),
+    ("2", "Certainly true"),
+]
+
+
+class SdqItemsForm(MeasureOccasionForm):
+    """The answer ticked for each SDQ item number. The questions are never shown (licence)."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for number in ITEM_NUMBERS:
+            self.fields[f"item_{number}"] = forms.ChoiceField(
+                label=f"Item {number}", choices=SDQ_ANSWERS, required=False
+            )
+
+    def answers(self) -> dict[int, int | None]:
+        return {
+            number: int(value) if (value := self.cleaned_data[f"item_{number}"]) != "" else None
+            for number in ITEM_NUMBERS
+        }
+
+
+class SdqScalesForm(MeasureOccasionForm):
+    emotional = score_field("Emotional problems", "0 to 10; leave empty if not scored")
+    conduct = score_field("Conduct problems", "0 to 10; leave empty if not scored")
+    hyperactivity = score_field("Hyperactivity", "0 to 10; leave empty if not scored")
+    peer = score_field("Peer problems", "0 to 10; leave empty if not scored")
+    prosocial = score_field("Prosocial behaviour", "0 to 10; leave empty if not scored")
+
+    def scales(self) -> dict[str, int | None]:
+        return {name: self.cleaned_data[name] for name in SCALES}

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-from outcomes.models import Goal
+from outcomes.models import Goal, MeasureDefinition
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -19,3 +19,10 @@ def get_goal_for_user(user: User, pk: int) -> Goal:
     if goal is None:
         raise Http404
     return goal
+
+
+SDQ_CODE = "sdq-self-report"
+
+
+def sdq_definition() -> MeasureDefinition:
+    return MeasureDefinition.objects.get(code=SDQ_CODE, active=True)

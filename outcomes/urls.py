@@ -7,4 +7,5 @@ app_name = "outcomes"
 urlpatterns = [
     path("young-people/<int:pk>/goals/new/", views.goal_new, name="goal-new"),
     path("goals/<int:pk>/end/", views.goal_end, name="goal-end"),
+    path("young-people/<int:pk>/measures/sdq/<slug:mode>/", views.sdq_record, name="sdq-record"),
 ]

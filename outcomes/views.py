@@ -1,16 +1,17 @@
-"""Goal pages (O1)."""
+"""Goal and measure pages (O1, O2)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from outcomes import selectors, services
-from outcomes.forms import GoalEndForm, GoalForm
+from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
 from outcomes.models import GoalStatus
-from sessions.selectors import current_episode_for_user
+from sessions.selectors import current_episode_for_user, latest_episode_for_user
 from yourchoice import access
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError
@@ -65,5 +66,48 @@ def goal_end(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "outcomes/goal_end.html",
         {"form": form, "goal": goal},
+        status=400 if form.errors else 200,
+    )
+
+
+MEASURE_FORMS = {"items": SdqItemsForm, "scales": SdqScalesForm}
+
+
+@login_required
+def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
+    """Enter an SDQ from the paper form, by item answers or by scale scores (O2)."""
+    if mode not in MEASURE_FORMS:
+        raise Http404
+    episode = latest_episode_for_user(request.user, pk)
+    access.require_on(request.user, Perm.MEASURE_WRITE, episode)
+    definition = selectors.sdq_definition()
+    form = MEASURE_FORMS[mode](request.POST or None, initial={"completed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            response = services.measure_record(
+                actor=request.user,
+                episode=episode,
+                definition=definition,
+                occasion=data["occasion"],
+                completed_on=data["completed_on"],
+                item_answers=form.answers() if mode == "items" else None,
+                scale_scores=form.scales() if mode == "scales" else None,
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            total = response.total_score
+            messages.success(
+                request,
+                f"SDQ recorded. Total difficulties: {total}."
+                if total is not None
+                else "SDQ recorded. Total difficulties is missing: a scale had too few answers.",
+            )
+            return redirect("cases:young-person", pk=episode.young_person_id)
+    return render(
+        request,
+        "outcomes/sdq_record.html",
+        {"form": form, "episode": episode, "mode": mode, "definition": definition},
         status=400 if form.errors else 200,
     )

@@ -38,6 +38,20 @@ def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
     return episode
 
 
+def latest_episode_for_user(user: User, young_person_pk: int) -> Episode:
+    """The open case if there is one, otherwise the most recent (an end measure can follow
+    closure)."""
+    episodes = list(
+        Episode.objects.visible_to(user)
+        .filter(young_person_id=young_person_pk)
+        .select_related("young_person")
+        .order_by("-referred_on", "-pk")
+    )
+    if not episodes:
+        raise Http404
+    return next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
+
+
 def session_form_context(user: User, young_person_pk: int) -> SessionFormContext:
     episode = current_episode_for_user(user, young_person_pk)
     goals = list(Goal.objects.visible_to(user).filter(episode=episode, status=GoalStatus.LIVE))

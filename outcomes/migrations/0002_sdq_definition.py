@@ -19,11 +19,12 @@ ITEMS = {
     },
 }
 
-# Days counted from the start of the episode (first attended session, or referral before it).
+# Baseline and review: days from the start of the work (first attended session, or referral
+# before it). End: opens when closure is asked for, overdue this many days after closure.
 WINDOWS = {
     "baseline": {"opens_day": -14, "due_day": 21},
     "review": {"opens_day": 56, "due_day": 84},
-    "end": {"opens_days_before_close": 28, "due_days_after_close": 14},
+    "end": {"due_days_after_close": 14},
 }
 
 

@@ -138,6 +138,11 @@ MATRIX = [
     Route("sessions:detail", hackney_case(), args=session_in_hackney),
     Route("outcomes:goal-new", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-end", COACH_WRITES, args=goal_in_hackney),
+    Route(
+        "outcomes:sdq-record",
+        COACH_WRITES,
+        args=lambda cast: [*hackney_coachs_young_person(cast), "items"],
+    ),
     # Visible to the coach and the borough lead, but only a supervisor decides: 403 for them.
     Route(
         "cases:closure-decide",
