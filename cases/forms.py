@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
+from cases.models import FlagCategory, FlagLevel
 from yourchoice.forms import GovForm
 
 
@@ -27,3 +30,84 @@ class ClosureDecisionForm(GovForm):
                 "comment", "Say why the request is returned, so the coach knows what to do"
             )
         return data
+
+
+class FlagForm(GovForm):
+    category = forms.ChoiceField(
+        label="What kind of risk?",
+        choices=FlagCategory.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what kind of risk it is"},
+    )
+    level = forms.ChoiceField(
+        label="How serious?",
+        choices=FlagLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how serious it is"},
+    )
+    summary = forms.CharField(
+        label="What is the concern?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": "Describe the concern"},
+    )
+    review_on = forms.DateField(
+        label="Review by",
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
+        ),
+        error_messages={"required": "Enter a review date", "invalid": "Enter a real date"},
+    )
+
+
+class FlagResolveForm(GovForm):
+    resolution = forms.CharField(
+        label="What was done, or why is the flag no longer needed?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say what was done, or why the flag is no longer needed"},
+    )
+
+
+class BudgetSpendForm(GovForm):
+    description = forms.CharField(
+        label="What was it for?",
+        max_length=200,
+        help_text="For example: a month's gym membership",
+        error_messages={"required": "Say what the money was spent on"},
+    )
+    amount = forms.DecimalField(
+        label="Amount, in pounds",
+        min_value=Decimal("0.01"),
+        max_digits=7,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-5"}),
+        error_messages={
+            "required": "Enter the amount",
+            "invalid": "Enter an amount in pounds, like 12.50",
+            "min_value": "Enter an amount more than £0",
+            "max_decimal_places": "Enter the amount to the nearest penny",
+        },
+    )
+    spent_on = forms.DateField(
+        label="Date spent",
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
+        ),
+        error_messages={"required": "Enter the date", "invalid": "Enter a real date"},
+    )
+    approved_by = forms.ModelChoiceField(
+        label="Approved by",
+        queryset=None,  # set per case: its supervisors and borough leads
+        empty_label="Choose who approved it",
+        error_messages={"required": "Choose who approved the spending"},
+    )
+
+    def __init__(self, *args, approvers, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        from accounts.models import User
+
+        self.fields["approved_by"].queryset = User.objects.filter(pk__in=[u.pk for u in approvers])
+
+    def amount_pence(self) -> int:
+        return int(self.cleaned_data["amount"] * 100)

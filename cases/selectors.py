@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Authority, Membership, Role
 from cases.models import (
     OPEN_STATUSES,
+    BudgetSpend,
     ClosureDecision,
     ClosureRequest,
     Episode,
@@ -64,6 +65,54 @@ def get_closure_request_for_user(user: User, pk: int) -> ClosureRequest:
     return closure
 
 
+def get_flag_for_user(user: User, pk: int) -> RiskFlag:
+    flag = (
+        RiskFlag.objects.visible_to(user)
+        .select_related("episode__young_person")
+        .filter(pk=pk)
+        .first()
+    )
+    if flag is None:
+        raise Http404
+    return flag
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    spend: BudgetSpend
+    balance_pence: int
+
+
+@dataclass(frozen=True)
+class BudgetLedger:
+    episode: Episode
+    lines: list[LedgerLine]
+    balance_pence: int
+
+
+def budget_ledger(user: User, young_person_pk: int) -> BudgetLedger:
+    """Spending in date order with the running balance after each line (C8)."""
+    episodes = list(
+        Episode.objects.visible_to(user)
+        .filter(young_person_id=young_person_pk)
+        .select_related("young_person")
+        .order_by("-referred_on", "-pk")
+    )
+    if not episodes:
+        raise Http404
+    episode = next((e for e in episodes if e.is_open), episodes[0])
+    balance = episode.activity_budget_pence
+    lines = []
+    for spend in (
+        BudgetSpend.objects.visible_to(user)
+        .filter(episode=episode)
+        .select_related("approved_by", "recorded_by")
+    ):
+        balance -= spend.amount_pence
+        lines.append(LedgerLine(spend, balance))
+    return BudgetLedger(episode=episode, lines=lines, balance_pence=balance)
+
+
 def flag_for_system(flag_id: int) -> RiskFlag:
     """A flag for a background job acting for the service, not for a person (notifications)."""
     return (
@@ -71,6 +120,33 @@ def flag_for_system(flag_id: int) -> RiskFlag:
         .select_related("episode__young_person", "episode__team")
         .get(pk=flag_id)
     )
+
+
+def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
+    """The young person's open case, if the user reaches it; 404 otherwise."""
+    episode = (
+        Episode.objects.visible_to(user)
+        .filter(young_person_id=young_person_pk, status__in=OPEN_STATUSES)
+        .select_related("young_person", "team", "coach")
+        .first()
+    )
+    if episode is None:
+        raise Http404
+    return episode
+
+
+def latest_episode_for_user(user: User, young_person_pk: int) -> Episode:
+    """The open case if there is one, otherwise the most recent (an end measure can follow
+    closure)."""
+    episodes = list(
+        Episode.objects.visible_to(user)
+        .filter(young_person_id=young_person_pk)
+        .select_related("young_person")
+        .order_by("-referred_on", "-pk")
+    )
+    if not episodes:
+        raise Http404
+    return next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
 
 
 @dataclass(frozen=True)

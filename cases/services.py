@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Authority, Membership, Role, Team
 from cases.models import (
     Allocation,
     AllocationKind,
+    BudgetSpend,
     ClosureDecision,
     ClosureRequest,
     EndingReason,
@@ -359,3 +360,91 @@ def closure_decide(
         obj=closure,
     )
     return closure
+
+
+@transaction.atomic
+def flag_resolve(*, actor: User, flag: RiskFlag, resolution: str) -> RiskFlag:
+    """Close a flag with what was done. The flag stays on the record (C6)."""
+    current = (
+        RiskFlag.objects.unscoped().select_for_update().select_related("episode").get(pk=flag.pk)
+    )
+    access.require_on(actor, Perm.FLAG_WRITE, current.episode)
+    if current.resolved_at is not None:
+        raise DomainError("This flag has already been resolved.")
+    if not resolution.strip():
+        raise DomainError(
+            {"resolution": ["Say what was done, or why the flag is no longer needed."]}
+        )
+    current.resolved_at = timezone.now()
+    current.resolved_by = actor
+    current.resolution = resolution.strip()
+    current.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    audit.record_for_episode(
+        actor=actor, action="flag.resolve", episode=current.episode, obj=current
+    )
+    return current
+
+
+def budget_balance_pence(episode: Episode) -> int:
+    spent = (
+        BudgetSpend.objects.unscoped().filter(episode=episode).aggregate(total=Sum("amount_pence"))
+    )
+    return episode.activity_budget_pence - (spent["total"] or 0)
+
+
+def budget_approvers(episode: Episode) -> list[User]:
+    """Who may approve spending: the team's supervisors and the authority's borough leads."""
+    from accounts.models import User
+
+    return list(
+        User.objects.filter(
+            Q(memberships__role=Role.SUPERVISOR, memberships__team_id=episode.team_id)
+            | Q(
+                memberships__role=Role.BOROUGH_LEAD, memberships__authority_id=episode.authority_id
+            ),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+@transaction.atomic
+def budget_spend_record(
+    *,
+    actor: User,
+    episode: Episode,
+    description: str,
+    amount_pence: int,
+    spent_on: date,
+    approved_by: User,
+) -> BudgetSpend:
+    """Record spending from the young person's activity budget (C8)."""
+    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    access.require_on(actor, Perm.BUDGET_WRITE, episode)
+    errors: dict[str, list[str]] = {}
+    if not description.strip():
+        errors["description"] = ["Say what the money was spent on."]
+    if amount_pence <= 0:
+        errors["amount"] = ["Enter an amount more than £0."]
+    elif amount_pence > budget_balance_pence(episode):
+        remaining = budget_balance_pence(episode) / 100
+        errors["amount"] = [f"That is more than the £{remaining:.2f} left in the budget."]
+    if spent_on > timezone.localdate():
+        errors["spent_on"] = ["The date cannot be in the future."]
+    if approved_by not in budget_approvers(episode):
+        errors["approved_by"] = ["Choose a supervisor or borough lead for this case."]
+    if errors:
+        raise DomainError(errors)
+    spend = BudgetSpend.objects.unscoped().create(
+        episode=episode,
+        description=description.strip(),
+        amount_pence=amount_pence,
+        spent_on=spent_on,
+        approved_by=approved_by,
+        recorded_by=actor,
+    )
+    audit.record_for_episode(
+        actor=actor, action="budget.spend", episode=episode, obj=spend, amount_pence=amount_pence
+    )
+    return spend

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import service_counts
 from cases import selectors, services
-from cases.forms import ClosureDecisionForm
+from cases.forms import BudgetSpendForm, ClosureDecisionForm, FlagForm, FlagResolveForm
 from cases.models import ClosureDecision
 from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from yourchoice import access, audit
@@ -67,6 +70,8 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "can_log_session": can_log_session,
             "can_write_goals": episode.is_open
             and access.can(request.user, Perm.GOAL_WRITE, episode),
+            "can_raise_flag": episode.is_open
+            and access.can(request.user, Perm.FLAG_WRITE, episode),
             "can_write_measures": access.can(request.user, Perm.MEASURE_WRITE, episode),
             "live_goal_count": sum(1 for g in page.goals if g.goal.status == GoalStatus.LIVE),
             "meaningful_change": MEANINGFUL_GOAL_CHANGE,
@@ -105,5 +110,85 @@ def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "cases/closure_decide.html",
         {"closure": closure, "form": form, "back_url": young_person_url},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def flag_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Raise a risk or safeguarding flag with a level and a review date (C6)."""
+    episode = selectors.current_episode_for_user(request.user, pk)
+    access.require_on(request.user, Perm.FLAG_WRITE, episode)
+    form = FlagForm(
+        request.POST or None, initial={"review_on": timezone.localdate() + timedelta(days=14)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_raise(actor=request.user, episode=episode, **form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "Flag raised.")
+            return redirect("cases:young-person", pk=episode.young_person_id)
+    return render(
+        request,
+        "cases/flag_new.html",
+        {"form": form, "episode": episode},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = selectors.get_flag_for_user(request.user, pk)
+    access.require_on(request.user, Perm.FLAG_WRITE, flag.episode)
+    form = FlagResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_resolve(actor=request.user, flag=flag, **form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "Flag resolved. It stays on the record.")
+            return redirect("cases:young-person", pk=flag.episode.young_person_id)
+    return render(
+        request,
+        "cases/flag_resolve.html",
+        {"form": form, "flag": flag},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def budget(request: HttpRequest, pk: int) -> HttpResponse:
+    """The activity budget: what was spent, by whom approved, and what is left (C8)."""
+    ledger = selectors.budget_ledger(request.user, pk)
+    episode = ledger.episode
+    can_spend = episode.is_open and access.can(request.user, Perm.BUDGET_WRITE, episode)
+    approvers = services.budget_approvers(episode) if can_spend else []
+    form = BudgetSpendForm(
+        request.POST or None, approvers=approvers, initial={"spent_on": timezone.localdate()}
+    )
+    if request.method == "POST":
+        access.require_on(request.user, Perm.BUDGET_WRITE, episode)
+        if form.is_valid():
+            try:
+                services.budget_spend_record(
+                    actor=request.user,
+                    episode=episode,
+                    description=form.cleaned_data["description"],
+                    amount_pence=form.amount_pence(),
+                    spent_on=form.cleaned_data["spent_on"],
+                    approved_by=form.cleaned_data["approved_by"],
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, "Spending recorded.")
+                return redirect("cases:budget", pk=pk)
+    return render(
+        request,
+        "cases/budget.html",
+        {"ledger": ledger, "form": form, "can_spend": can_spend},
         status=400 if form.errors else 200,
     )

@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
 from outcomes.models import GoalStatus
-from sessions.selectors import current_episode_for_user, latest_episode_for_user
 from yourchoice import access
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError

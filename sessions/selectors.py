@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-from cases.models import OPEN_STATUSES, Episode
+from cases.models import Episode
+from cases.selectors import current_episode_for_user
 from outcomes.models import Goal, GoalStatus
 from sessions.models import Attendance, SessionLog
 
@@ -23,33 +24,6 @@ class SessionFormContext:
     goals: list[Goal]
     usual_place: str
     usual_duration: int
-
-
-def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
-    """The young person's open case, if the user reaches it; 404 otherwise."""
-    episode = (
-        Episode.objects.visible_to(user)
-        .filter(young_person_id=young_person_pk, status__in=OPEN_STATUSES)
-        .select_related("young_person", "team", "coach")
-        .first()
-    )
-    if episode is None:
-        raise Http404
-    return episode
-
-
-def latest_episode_for_user(user: User, young_person_pk: int) -> Episode:
-    """The open case if there is one, otherwise the most recent (an end measure can follow
-    closure)."""
-    episodes = list(
-        Episode.objects.visible_to(user)
-        .filter(young_person_id=young_person_pk)
-        .select_related("young_person")
-        .order_by("-referred_on", "-pk")
-    )
-    if not episodes:
-        raise Http404
-    return next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
 
 
 def session_form_context(user: User, young_person_pk: int) -> SessionFormContext:

@@ -90,6 +90,25 @@ def goal_in_hackney(cast: Cast) -> list[Any]:
     return [goal.pk]
 
 
+def flag_in_hackney(cast: Cast) -> list[Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases import services
+
+    episode = allocated_case(cast.hackney)
+    flag = services.flag_raise(
+        actor=cast.hackney.coach,
+        episode=episode,
+        category="other",
+        level="low",
+        summary="s",
+        review_on=timezone.localdate() + timedelta(days=1),
+    )
+    return [flag.pk]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 
@@ -136,6 +155,11 @@ MATRIX = [
     Route("cases:young-person", hackney_case(), args=hackney_coachs_young_person),
     Route("sessions:log", COACH_WRITES, args=hackney_coachs_young_person),
     Route("sessions:detail", hackney_case(), args=session_in_hackney),
+    # Coaches, supervisors and borough leads all raise and resolve flags.
+    Route("cases:flag-new", hackney_case(), args=hackney_coachs_young_person),
+    Route("cases:flag-resolve", hackney_case(), args=flag_in_hackney),
+    # Everyone who reaches the case sees the budget; only the coach records spending (tested below).
+    Route("cases:budget", hackney_case(), args=hackney_coachs_young_person),
     Route("outcomes:goal-new", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-end", COACH_WRITES, args=goal_in_hackney),
     Route(
