@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from cases.models import FlagCategory, FlagLevel
+from cases.models import EndingReason, FlagCategory, FlagLevel
 from yourchoice.forms import GovForm
 
 
@@ -111,3 +111,18 @@ class BudgetSpendForm(GovForm):
 
     def amount_pence(self) -> int:
         return int(self.cleaned_data["amount"] * 100)
+
+
+class ClosureRequestForm(GovForm):
+    ending_reason = forms.ChoiceField(
+        label="Why is the work ending?",
+        choices=[c for c in EndingReason.choices if c[0] != EndingReason.NOT_ELIGIBLE],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the work is ending"},
+    )
+    summary = forms.CharField(
+        label="Summary for your supervisor",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": "Say briefly why the case should close"},
+    )

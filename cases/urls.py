@@ -6,6 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("young-people/<int:pk>/", views.young_person, name="young-person"),
+    path("young-people/<int:pk>/closure/", views.closure_request, name="closure-request"),
     path("closure-requests/<int:pk>/decision/", views.closure_decide, name="closure-decide"),
     path("young-people/<int:pk>/flags/new/", views.flag_new, name="flag-new"),
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag-resolve"),

@@ -14,7 +14,13 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.selectors import service_counts
 from cases import selectors, services
-from cases.forms import BudgetSpendForm, ClosureDecisionForm, FlagForm, FlagResolveForm
+from cases.forms import (
+    BudgetSpendForm,
+    ClosureDecisionForm,
+    ClosureRequestForm,
+    FlagForm,
+    FlagResolveForm,
+)
 from cases.models import ClosureDecision
 from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from yourchoice import access, audit
@@ -70,6 +76,9 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "can_log_session": can_log_session,
             "can_write_goals": episode.is_open
             and access.can(request.user, Perm.GOAL_WRITE, episode),
+            "can_request_closure": episode.status in ("allocated", "active")
+            and page.pending_closure is None
+            and access.can(request.user, Perm.CLOSURE_REQUEST, episode),
             "can_raise_flag": episode.is_open
             and access.can(request.user, Perm.FLAG_WRITE, episode),
             "can_write_measures": access.can(request.user, Perm.MEASURE_WRITE, episode),
@@ -190,5 +199,32 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "cases/budget.html",
         {"ledger": ledger, "form": form, "can_spend": can_spend},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coach asks to close the case; the supervisor's approval closes it (C3)."""
+    page = selectors.young_person_page(request.user, pk)
+    episode = page.episode
+    access.require_on(request.user, Perm.CLOSURE_REQUEST, episode)
+    if page.pending_closure is not None:
+        messages.info(request, "A request to close this case is already waiting for approval.")
+        return redirect("cases:young-person", pk=pk)
+    end_missing = any(o.occasion == "end" and o.state != "done" for o in page.measure_occasions)
+    form = ClosureRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.closure_request(actor=request.user, episode=episode, **form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "Your request to close the case has gone to your supervisor.")
+            return redirect("cases:young-person", pk=pk)
+    return render(
+        request,
+        "cases/closure_request.html",
+        {"form": form, "episode": episode, "end_missing": end_missing},
         status=400 if form.errors else 200,
     )

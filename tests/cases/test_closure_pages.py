@@ -64,3 +64,42 @@ def test_returning_without_a_comment_says_what_to_fix_and_keeps_the_choice(
         reverse("cases:young-person", args=[closure.episode.young_person_id])
     )
     assert "Try one more home visit" in coach_page.content.decode()
+
+
+def test_coach_asks_to_close_and_is_warned_the_end_measure_is_missing(cast, client_for):
+    episode = allocated_case(cast.hackney)
+    client = client_for(cast.hackney.coach)
+    url = reverse("cases:closure-request", args=[episode.young_person_id])
+    form = client.get(url).content.decode()
+    assert "The end SDQ has not been recorded" in form
+    empty = client.post(url, {"ending_reason": "planned", "summary": ""})
+    assert (
+        empty.status_code == 400
+        and "Say briefly why the case should close" in empty.content.decode()
+    )
+    assert client.post(url, {"ending_reason": "planned", "summary": "Goals met"}).status_code == 302
+    page = client.get(
+        reverse("cases:young-person", args=[episode.young_person_id])
+    ).content.decode()
+    assert "Closure awaiting approval" in page
+    assert url not in page  # no second request while one waits
+
+
+def test_after_approval_a_re_referral_opens_a_new_episode_for_the_same_young_person(cast, closure):
+    services.closure_decide(actor=cast.hackney.supervisor, closure=closure, approve=True)
+    young_person = closure.episode.young_person
+    again = services.referral_create(
+        actor=cast.hackney.lead,
+        authority=cast.hackney.authority,
+        details=services.YoungPersonDetails("x", "y", young_person.date_of_birth),
+        referrer_name="R",
+        referrer_organisation="O",
+        received_on=closure.episode.referred_on,
+        panel_date=closure.episode.referred_on,
+        risk_level="high",
+        harms=["weapons"],
+        consent_given=True,
+        existing_young_person=young_person,
+    )
+    assert again.pk != closure.episode_id and again.young_person_id == young_person.pk
+    assert again.status == EpisodeStatus.REFERRED

@@ -160,6 +160,7 @@ MATRIX = [
     Route("cases:flag-resolve", hackney_case(), args=flag_in_hackney),
     # Everyone who reaches the case sees the budget; only the coach records spending (tested below).
     Route("cases:budget", hackney_case(), args=hackney_coachs_young_person),
+    Route("cases:closure-request", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-new", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-end", COACH_WRITES, args=goal_in_hackney),
     Route(
