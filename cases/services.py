@@ -448,3 +448,40 @@ def budget_spend_record(
         actor=actor, action="budget.spend", episode=episode, obj=spend, amount_pence=amount_pence
     )
     return spend
+
+
+@transaction.atomic
+def episode_transfer(*, actor: User, episode: Episode, to_authority: Authority) -> Episode:
+    """Move an open case to another authority (C5). The history stays; the receiving
+    authority's staff gain the case and it waits there for allocation."""
+    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    access.require_on(actor, Perm.CASE_ALLOCATE, episode)
+    if not episode.is_open:
+        raise DomainError("Only an open case can be transferred.")
+    if to_authority.pk == episode.authority_id:
+        raise DomainError({"authority": ["Choose a different authority."]})
+    if not to_authority.active:
+        raise DomainError({"authority": [f"{to_authority.name} is not running Your Choice."]})
+    now = timezone.now()
+    from_authority_id = episode.authority_id
+    Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True).update(ends_at=now)
+    Allocation.objects.unscoped().create(
+        episode=episode,
+        kind=AllocationKind.TRANSFERRED,
+        authority=to_authority,
+        starts_at=now,
+        made_by=actor,
+    )
+    if episode.status != EpisodeStatus.REFERRED:
+        _change_status(episode=episode, to=EpisodeStatus.REFERRED, actor=actor)
+    episode.authority = to_authority
+    episode.team = None
+    episode.coach = None
+    episode.updated_at = now
+    episode.version += 1
+    episode.save(update_fields=["authority", "team", "coach", "status", "updated_at", "version"])
+    YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(authority=to_authority)
+    audit.record_for_episode(
+        actor=actor, action="episode.transfer", episode=episode, from_authority_id=from_authority_id
+    )
+    return episode

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Authority, Role
 from accounts.selectors import service_counts
 from cases import selectors, services
 from cases.forms import (
@@ -21,6 +21,7 @@ from cases.forms import (
     FlagForm,
     FlagResolveForm,
 )
+from cases.intake import AllocateForm, ReferralForm, TransferForm
 from cases.models import ClosureDecision
 from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from yourchoice import access, audit
@@ -76,6 +77,8 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "can_log_session": can_log_session,
             "can_write_goals": episode.is_open
             and access.can(request.user, Perm.GOAL_WRITE, episode),
+            "can_allocate": episode.is_open
+            and access.can(request.user, Perm.CASE_ALLOCATE, episode),
             "can_request_closure": episode.status in ("allocated", "active")
             and page.pending_closure is None
             and access.can(request.user, Perm.CLOSURE_REQUEST, episode),
@@ -226,5 +229,138 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "cases/closure_request.html",
         {"form": form, "episode": episode, "end_missing": end_missing},
+        status=400 if form.errors else 200,
+    )
+
+
+YOUNG_PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "special_needs",
+    "looked_after",
+    "education_status",
+    "youth_justice",
+    "research_consent",
+)
+
+
+@login_required
+def referral_new(request: HttpRequest) -> HttpResponse:
+    """Record a referral, checking eligibility and likely duplicates first (C1, C2)."""
+    access.require(request.user, Perm.REFERRAL_WRITE)
+    authorities = list(
+        Authority.objects.filter(pk__in=access.authority_ids(request.user, Role.BOROUGH_LEAD))
+    )
+    form = ReferralForm(request.POST or None, authorities=authorities)
+    matches: list = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        matches = services.likely_duplicates(
+            authority=data["authority"],
+            date_of_birth=data["date_of_birth"],
+            given_name=data["given_name"],
+            family_name=data["family_name"],
+        )
+        if matches:
+            form = ReferralForm(request.POST, authorities=authorities, matches=matches)
+            if "same_as" not in request.POST:
+                # Not an error: a check to make before creating someone new (C2).
+                return render(
+                    request, "cases/referral_new.html", {"form": form, "matches": matches}
+                )
+        if form.is_valid():
+            same_as = form.cleaned_data.get("same_as") or ""
+            existing = next((m for m in matches if str(m.pk) == same_as), None)
+            try:
+                episode = services.referral_create(
+                    actor=request.user,
+                    authority=data["authority"],
+                    details=services.YoungPersonDetails(
+                        **{f: data[f] for f in YOUNG_PERSON_FIELDS}
+                    ),
+                    referrer_name=data["referrer_name"],
+                    referrer_organisation=data["referrer_organisation"],
+                    received_on=data["received_on"],
+                    panel_date=data["panel_date"],
+                    risk_level=data["risk_level"],
+                    harms=data["harms"],
+                    consent_given=data["consent_given"],
+                    existing_young_person=existing,
+                    confirmed_not_duplicate=same_as == "new",
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                referral = episode.referral
+                if referral.eligible:
+                    messages.success(
+                        request, "Referral recorded. Allocate it to a coach when you can."
+                    )
+                else:
+                    messages.info(
+                        request,
+                        "Referral recorded, but it is not eligible: "
+                        + " ".join(referral.ineligible_reasons),
+                    )
+                return redirect("cases:young-person", pk=episode.young_person_id)
+    return render(
+        request,
+        "cases/referral_new.html",
+        {"form": form, "matches": matches},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def allocate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Allocate the case to a coach, or reallocate it (C5)."""
+    episode = selectors.current_episode_for_user(request.user, pk)
+    access.require_on(request.user, Perm.CASE_ALLOCATE, episode)
+    form = AllocateForm(request.POST or None, authority_id=episode.authority_id)
+    if request.method == "POST" and form.is_valid():
+        membership = form.cleaned_data["membership"]
+        try:
+            services.episode_allocate(
+                actor=request.user, episode=episode, coach=membership.user, team=membership.team
+            )
+        except DomainError as error:
+            error.errors = {
+                ("membership" if k in ("coach", "team") else k): v for k, v in error.errors.items()
+            }
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"Allocated to {membership.user.full_name}.")
+            return redirect("cases:young-person", pk=pk)
+    return render(
+        request,
+        "cases/allocate.html",
+        {"form": form, "episode": episode},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Transfer the case to another authority, keeping its history (C5)."""
+    episode = selectors.current_episode_for_user(request.user, pk)
+    access.require_on(request.user, Perm.CASE_ALLOCATE, episode)
+    form = TransferForm(request.POST or None, exclude_id=episode.authority_id)
+    if request.method == "POST" and form.is_valid():
+        to = form.cleaned_data["authority"]
+        try:
+            services.episode_transfer(actor=request.user, episode=episode, to_authority=to)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"The case has been transferred to {to.name}.")
+            return redirect("home")
+    return render(
+        request,
+        "cases/transfer.html",
+        {"form": form, "episode": episode},
         status=400 if form.errors else 200,
     )

@@ -133,6 +133,9 @@ def hackney_case(**overrides: int) -> dict[str, int]:
 #: Writes only the coach makes: her supervisor and lead see the case but get 403.
 COACH_WRITES = hackney_case(**{"hackney.supervisor": 403, "hackney.lead": 403})
 
+#: Writes only the borough lead makes: the coach and supervisor see the case but get 403.
+LEAD_WRITES = hackney_case(**{"hackney.coach": 403, "hackney.supervisor": 403})
+
 MATRIX = [
     Route("home", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
     # Health reports dependencies only, for load balancers; no data.
@@ -160,6 +163,18 @@ MATRIX = [
     Route("cases:flag-resolve", hackney_case(), args=flag_in_hackney),
     # Everyone who reaches the case sees the budget; only the coach records spending (tested below).
     Route("cases:budget", hackney_case(), args=hackney_coachs_young_person),
+    # Borough leads record referrals and allocate; others who see the case get 403.
+    Route(
+        "cases:referral-new",
+        {
+            **dict.fromkeys(ROLES, 403),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "hackney.lead": 200,
+            "southwark.lead": 200,
+        },
+    ),
+    Route("cases:allocate", LEAD_WRITES, args=hackney_coachs_young_person),
+    Route("cases:transfer", LEAD_WRITES, args=hackney_coachs_young_person),
     Route("cases:closure-request", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-new", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-end", COACH_WRITES, args=goal_in_hackney),
