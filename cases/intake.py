@@ -126,7 +126,8 @@ class ReferralForm(GovForm):
             self.fields["same_as"].choices = [
                 (
                     str(m.pk),
-                    f"{m.reference}: {m.given_name} {m.family_name}, born {m.date_of_birth:%-d %B %Y}",
+                    f"{m.reference}: {m.given_name} {m.family_name}, "
+                    f"born {m.date_of_birth:%-d %B %Y}",
                 )
                 for m in matches
             ] + [("new", "No, this is a different young person")]

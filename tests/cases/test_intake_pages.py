@@ -1,4 +1,4 @@
-"""A borough lead records referrals, sees likely duplicates, allocates and transfers (C1, C2, C5)."""
+"""A borough lead records referrals, sees likely duplicates, allocates, transfers (C1, C2, C5)."""
 
 from __future__ import annotations
 
