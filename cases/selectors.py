@@ -28,7 +28,7 @@ from cases.models import (
 )
 from outcomes import collection
 from outcomes.models import Goal, GoalRating, MeasureResponse
-from outcomes.progress import ChartGeometry, GoalProgress, chart, progress
+from outcomes.progress import ChartGeometry, GoalProgress, case_trend, chart, progress
 from outcomes.scoring import sdq
 from outcomes.selectors import sdq_definition
 from sessions import dose
@@ -159,6 +159,8 @@ class CaseRow:
     sessions_attended: int
     open_flags: int
     weeks_active: int
+    goal_trend: str = ""
+    measures_due: tuple[str, ...] = ()
 
     @property
     def young_person(self) -> YoungPerson:
@@ -177,9 +179,33 @@ class CaseRow:
 
 
 def _case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
+    """Rows for a list of cases, in a fixed number of queries however many there are."""
     monday = dose.week_start(today)
+    definition = sdq_definition()
     rows = (
         episodes.select_related("young_person", "coach", "team")
+        .prefetch_related(
+            Prefetch(
+                "goals",
+                queryset=Goal.objects.unscoped()
+                .filter(status="live")
+                .prefetch_related(
+                    Prefetch(
+                        "ratings", queryset=GoalRating.objects.unscoped().order_by("rated_on", "pk")
+                    )
+                ),
+            ),
+            Prefetch(
+                "measure_responses",
+                queryset=MeasureResponse.objects.unscoped().only(
+                    "id", "episode_id", "definition_id", "occasion"
+                ),
+            ),
+            Prefetch(
+                "closure_requests",
+                queryset=ClosureRequest.objects.unscoped().filter(decision=ClosureDecision.PENDING),
+            ),
+        )
         .annotate(
             last_contact_at=dose.last_contact(),
             this_week=dose.sessions_attended_between(monday, monday + timedelta(days=6)),
@@ -198,6 +224,14 @@ def _case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyp
             sessions_attended=e.attended,
             open_flags=e.open_flag_count,
             weeks_active=dose.weeks_active(e.started_on, e.closed_on, today),
+            goal_trend=case_trend([progress(g.ratings.all()) for g in e.goals.all()]),
+            measures_due=tuple(
+                f"{o.label} {o.state_label.lower()}"
+                for o in _sdq_occasions(
+                    e, e.measure_responses.all(), e.closure_requests.all(), today, definition
+                )
+                if o.needs_doing
+            ),
         )
         for e in rows
     ]
@@ -443,8 +477,10 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
     )
 
 
-def _sdq_occasions(episode, measures, closure_requests, today) -> list[collection.Occasion]:  # type: ignore[no-untyped-def]
-    definition = sdq_definition()
+def _sdq_occasions(
+    episode, measures, closure_requests, today, definition=None
+) -> list[collection.Occasion]:  # type: ignore[no-untyped-def]
+    definition = definition or sdq_definition()
     pending = [c.requested_at for c in closure_requests if c.decision == ClosureDecision.PENDING]
     return collection.occasions(
         windows=definition.windows,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Authority, Role
 from accounts.selectors import service_counts
-from cases import selectors, services
+from cases import caseload, selectors, services
 from cases.forms import (
     BudgetSpendForm,
     ClosureDecisionForm,
@@ -34,12 +34,17 @@ def home(request: HttpRequest) -> HttpResponse:
     """One home page; each role the person holds adds its own section (PRODUCT.md §2)."""
     user = request.user
     held = access.roles(user)
+    params = request.GET
     context = {
         "roles": held,
         "Role": Role,
-        "caseload": selectors.caseload_for_coach(user) if Role.COACH in held else None,
+        "sorts": caseload.SORTS,
+        "filters": caseload.FILTERS,
+        "caseload": caseload.arrange(selectors.caseload_for_coach(user), params)
+        if Role.COACH in held
+        else None,
         "coaches": selectors.coaches_for_supervisor(user) if Role.SUPERVISOR in held else None,
-        "authority_cases": selectors.cases_for_authority(user)
+        "authority_cases": caseload.arrange(selectors.cases_for_authority(user), params)
         if Role.BOROUGH_LEAD in held
         else None,
         "authority_counts": selectors.counts_by_authority()

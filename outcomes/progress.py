@@ -75,6 +75,18 @@ class GoalProgress:
         return "up" if delta > 0 else "down" if delta < 0 else "flat"
 
 
+TREND_LABELS = {"up": "Improving", "down": "Falling", "flat": "Steady"}
+
+
+def case_trend(goals: Sequence[GoalProgress]) -> str:
+    """A case's goals taken together: 'Improving', 'Falling', 'Steady', or '' if too few ratings."""
+    trends = [g.trend for g in goals if g.trend]
+    if not trends:
+        return ""
+    ups, downs = trends.count("up"), trends.count("down")
+    return TREND_LABELS["up" if ups > downs else "down" if downs > ups else "flat"]
+
+
 def progress(ratings: Sequence[object]) -> GoalProgress:
     """From ratings (objects with rated_on and score) in the order they were given."""
     ordered = sorted(ratings, key=lambda r: (r.rated_on, r.pk))  # type: ignore[attr-defined]
