@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from outcomes import services as outcome_services
 from sessions.models import SessionLog
@@ -53,14 +54,12 @@ def test_coach_logs_a_session_on_one_screen(cast, live_server, page, viewport):
     page.get_by_role("button", name="Save session").click()
 
     page.wait_for_url(f"**/young-people/{episode.young_person_id}/")
-    assert page.get_by_text("Session logged.").is_visible()
-    assert (
-        page.get_by_test_id("timeline")
-        .get_by_role("link", name="Session: attended")
-        .first.is_visible()
+    expect(page.get_by_text("Session logged.")).to_be_visible()
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline.get_by_role("link", name="Session: attended").first).to_be_visible()
+    expect(page.get_by_test_id("goal-summary").first).to_have_text(
+        "First 2, latest 6: up 4 points, a meaningful improvement."
     )
-    summaries = page.get_by_test_id("goal-summary").all_inner_texts()
-    assert "First 2, latest 6: up 4 points, a meaningful improvement." in summaries
     assert_accessible(page)
 
     log = SessionLog.objects.unscoped().get(episode=episode)
@@ -69,8 +68,8 @@ def test_coach_logs_a_session_on_one_screen(cast, live_server, page, viewport):
 
     page.get_by_role("link", name="Back to home").click()
     row = page.get_by_test_id("caseload").get_by_role("row", name="Riley Example")
-    assert "1 of 3" in row.inner_text()
-    assert timezone.localdate().strftime("%-d %b %Y") in row.inner_text()
+    expect(row).to_contain_text("1 of 3")
+    expect(row).to_contain_text(timezone.localdate().strftime("%-d %b %Y"))
 
 
 def test_an_invalid_date_keeps_what_was_typed_and_a_resend_records_once(cast, live_server, page):
@@ -84,7 +83,7 @@ def test_an_invalid_date_keeps_what_was_typed_and_a_resend_records_once(cast, li
     page.get_by_label("Notes").fill("We met at lunchtime.")
     page.get_by_role("button", name="Save session").click()
 
-    assert page.get_by_role("alert").get_by_text("cannot be in the future").is_visible()
+    expect(page.get_by_role("alert").get_by_text("cannot be in the future")).to_be_visible()
     assert page.get_by_label("Notes").input_value() == "We met at lunchtime."
     assert page.get_by_label("School").is_checked()
     assert_accessible(page)

@@ -6,6 +6,7 @@ from base64 import b32decode
 
 import pytest
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, allocated_case
 from tests.e2e.conftest import assert_accessible
@@ -25,14 +26,14 @@ def test_coach_signs_in_with_two_factors_and_opens_a_young_person(cast, live_ser
     page.get_by_label("Email address").fill(cast.hackney.coach.email)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("Enter a correct email address and password.").first.is_visible()
+    expect(page.get_by_text("Enter a correct email address and password.").first).to_be_visible()
     assert page.get_by_label("Email address").input_value() == cast.hackney.coach.email
     assert_accessible(page)
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/sign-in/set-up/")
-    assert page.get_by_role("heading", name="Set up your authenticator app").is_visible()
+    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_text("I cannot scan the QR code").click()
@@ -43,15 +44,15 @@ def test_coach_signs_in_with_two_factors_and_opens_a_young_person(cast, live_ser
 
     page.wait_for_url(f"{live_server.url}/")
     caseload = page.get_by_test_id("caseload")
-    assert caseload.get_by_text("Jordan Example").is_visible()
-    assert caseload.get_by_text(episode.young_person.reference).is_visible()
-    assert page.get_by_text("Other Borough").count() == 0
+    expect(caseload.get_by_text("Jordan Example")).to_be_visible()
+    expect(caseload.get_by_text(episode.young_person.reference)).to_be_visible()
+    expect(page.get_by_text("Other Borough")).to_have_count(0)
     assert_accessible(page)
 
     caseload.get_by_role("link", name="Jordan Example").click()
     page.wait_for_url(f"**/young-people/{episode.young_person_id}/")
-    assert page.get_by_role("heading", name="Jordan Example").is_visible()
-    assert page.get_by_text(episode.young_person.reference).first.is_visible()
+    expect(page.get_by_role("heading", name="Jordan Example")).to_be_visible()
+    expect(page.get_by_text(episode.young_person.reference).first).to_be_visible()
     assert_accessible(page)
 
     # On a phone-sized screen the page still reads without sideways scrolling of the body.
