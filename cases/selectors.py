@@ -23,6 +23,7 @@ from cases.models import (
     Episode,
     EpisodeStatus,
     EpisodeStatusChange,
+    KeyContact,
     RiskFlag,
     YoungPerson,
 )
@@ -378,6 +379,7 @@ class GoalView:
 @dataclass
 class YoungPersonPage:
     young_person: YoungPerson
+    key_contacts: list[KeyContact]
     episode: Episode | None
     episodes: list[Episode]
     sessions: list[SessionLog]
@@ -462,6 +464,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
     attended = sum(1 for s in sessions if s.attendance == "attended")
     return YoungPersonPage(
         young_person=young_person,
+        key_contacts=list(KeyContact.objects.visible_to(user).filter(young_person=young_person)),
         episode=episode,
         episodes=episodes,
         sessions=sessions,

@@ -286,6 +286,34 @@ def seed(*, seed: int = 1) -> dict[str, User]:
     return people
 
 
+def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:  # type: ignore[no-untyped-def]
+    from cases.models import KeyContact
+
+    KeyContact.objects.unscoped().create(
+        young_person_id=episode.young_person_id,
+        name=f"{rng.choice(['Grace', 'Marcus', 'Precious', 'Dean'])} "
+        f"{episode.young_person.family_name}",
+        relationship=rng.choice(["Mother", "Father", "Carer"]),
+        phone="020 7946 0" + f"{rng.randint(100, 999)}",
+    )
+    if episode.started_on and rng.random() < 0.6:
+        case_services.budget_spend_record(
+            actor=coach,
+            episode=episode,
+            description=rng.choice(
+                [
+                    "Gym membership, one month",
+                    "Boxing club fees",
+                    "Cinema trip",
+                    "Travel card top-up",
+                ]
+            ),
+            amount_pence=rng.choice([1200, 2000, 2500, 3500]),
+            spent_on=today - timedelta(days=rng.randint(1, 20)),
+            approved_by=people[lead_key],
+        )
+
+
 def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
     """The services stamp changes with the time they run; demo history should read as lived."""
     from cases.models import Allocation, Episode, EpisodeStatusChange

@@ -94,6 +94,30 @@ def test_young_person_page_queries_do_not_grow_with_sessions_and_goals(cast):
         )
     ten = queries_for(client, url)
     assert one == ten
-    # One query per section of the page (13), the SDQ definition, plus session, user, device,
+    # One query per section of the page (14), the SDQ definition, plus session, user, device,
     # roles, the audit row and the idle-timeout session save.
-    assert ten <= 22
+    assert ten <= 23
+
+
+def test_budget_page_queries_do_not_grow_with_spending(cast):
+    from cases import services as case_services
+
+    episode = add_cases(cast.hackney, 1)[0]
+    client = signed_in_client(cast.hackney.coach)
+    url = reverse("cases:budget", args=[episode.young_person_id])
+
+    def spend() -> None:
+        case_services.budget_spend_record(
+            actor=cast.hackney.coach,
+            episode=episode,
+            description="Gym",
+            amount_pence=100,
+            spent_on=timezone.localdate(),
+            approved_by=cast.hackney.supervisor,
+        )
+
+    spend()
+    one = queries_for(client, url)
+    for _ in range(9):
+        spend()
+    assert queries_for(client, url) == one
