@@ -28,7 +28,7 @@ from cases.models import (
     YoungPerson,
 )
 from outcomes import collection
-from outcomes.models import Goal, GoalRating, MeasureResponse
+from outcomes.models import Goal, GoalRating, MeasureDefinition, MeasureResponse
 from outcomes.progress import ChartGeometry, GoalProgress, case_trend, chart, progress
 from outcomes.scoring import sdq
 from outcomes.selectors import sdq_definition
@@ -162,6 +162,19 @@ class CaseRow:
     weeks_active: int
     goal_trend: str = ""
     measures_due: tuple[str, ...] = ()
+    attended_last_3_weeks: int = 0
+    goals: tuple[GoalProgress, ...] = ()
+    occasions: tuple[collection.Occasion, ...] = ()
+    flags_past_review: int = 0
+    pending_closure: bool = False
+    actions_overdue: int = 0
+
+    @property
+    def attention(self) -> list[str]:
+        """Why this case needs attention, if it does (one definition: cases/attention.py)."""
+        from cases import attention
+
+        return attention.reasons(self, timezone.localdate())
 
     @property
     def young_person(self) -> YoungPerson:
@@ -179,7 +192,7 @@ class CaseRow:
         return dose.sessions_per_week(self.sessions_attended, self.weeks_active)
 
 
-def _case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
+def case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
     """Rows for a list of cases, in a fixed number of queries however many there are."""
     monday = dose.week_start(today)
     definition = sdq_definition()
@@ -210,32 +223,50 @@ def _case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyp
         .annotate(
             last_contact_at=dose.last_contact(),
             this_week=dose.sessions_attended_between(monday, monday + timedelta(days=6)),
+            last_3_weeks=dose.sessions_attended_between(today - timedelta(days=20), today),
             attended=dose.sessions_attended_total(),
             open_flag_count=Count(
                 "flags", filter=Q(flags__resolved_at__isnull=True), distinct=True
             ),
+            flags_past_review_count=Count(
+                "flags",
+                filter=Q(flags__resolved_at__isnull=True, flags__review_on__lt=today),
+                distinct=True,
+            ),
+            actions_overdue_count=Count(
+                "actions",
+                filter=Q(actions__done_at__isnull=True, actions__due_on__lt=today),
+                distinct=True,
+            ),
         )
         .order_by("young_person__family_name", "young_person__given_name", "pk")
     )
-    return [
-        CaseRow(
-            episode=e,
-            last_contact=e.last_contact_at,
-            sessions_this_week=e.this_week,
-            sessions_attended=e.attended,
-            open_flags=e.open_flag_count,
-            weeks_active=dose.weeks_active(e.started_on, e.closed_on, today),
-            goal_trend=case_trend([progress(g.ratings.all()) for g in e.goals.all()]),
-            measures_due=tuple(
-                f"{o.label} {o.state_label.lower()}"
-                for o in _sdq_occasions(
-                    e, e.measure_responses.all(), e.closure_requests.all(), today, definition
-                )
-                if o.needs_doing
-            ),
-        )
-        for e in rows
-    ]
+    return [_case_row(e, today, definition) for e in rows]
+
+
+def _case_row(e: Episode, today: date, definition: MeasureDefinition) -> CaseRow:  # annotated
+    goals = tuple(progress(g.ratings.all()) for g in e.goals.all())
+    occasions = tuple(
+        _sdq_occasions(e, e.measure_responses.all(), e.closure_requests.all(), today, definition)
+    )
+    return CaseRow(
+        episode=e,
+        last_contact=e.last_contact_at,  # type: ignore[attr-defined]
+        sessions_this_week=e.this_week,  # type: ignore[attr-defined]
+        sessions_attended=e.attended,  # type: ignore[attr-defined]
+        open_flags=e.open_flag_count,  # type: ignore[attr-defined]
+        weeks_active=dose.weeks_active(e.started_on, e.closed_on, today),
+        goal_trend=case_trend(goals),
+        measures_due=tuple(
+            f"{o.label} {o.state_label.lower()}" for o in occasions if o.needs_doing
+        ),
+        attended_last_3_weeks=e.last_3_weeks,  # type: ignore[attr-defined]
+        goals=goals,
+        occasions=occasions,
+        flags_past_review=e.flags_past_review_count,  # type: ignore[attr-defined]
+        pending_closure=bool(e.closure_requests.all()),
+        actions_overdue=e.actions_overdue_count,  # type: ignore[attr-defined]
+    )
 
 
 def caseload_for_coach(user: User) -> list[CaseRow]:
@@ -244,7 +275,7 @@ def caseload_for_coach(user: User) -> list[CaseRow]:
     if scope is None:
         return []
     episodes = Episode.objects.visible_to(user).filter(scope).open()
-    return _case_rows(episodes, timezone.localdate())
+    return case_rows(episodes, timezone.localdate())
 
 
 def cases_for_authority(user: User) -> list[CaseRow]:
@@ -252,7 +283,7 @@ def cases_for_authority(user: User) -> list[CaseRow]:
     scope = access.case_scope(user, Role.BOROUGH_LEAD)
     if scope is None:
         return []
-    return _case_rows(Episode.objects.visible_to(user).filter(scope).open(), timezone.localdate())
+    return case_rows(Episode.objects.visible_to(user).filter(scope).open(), timezone.localdate())
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from cases.forms import (
 from cases.intake import AllocateForm, ReferralForm, TransferForm
 from cases.models import ClosureDecision
 from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
+from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError
@@ -51,6 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if Role.PROGRAMME_LEAD in held
         else None,
         "service_counts": service_counts() if Role.ADMINISTRATOR in held else None,
+        "actions": outstanding_actions_for_owner(user),
+        "today": timezone.localdate(),
     }
     return render(request, "cases/home.html", context)
 

@@ -50,6 +50,12 @@ class GoalProgress:
         return self.first + MEANINGFUL_GOAL_CHANGE
 
     @property
+    def stuck_or_falling(self) -> bool:
+        """Three or more ratings, and the last three never rose (V1 "goals stuck or falling")."""
+        last = [p.score for p in self.points[-3:]]
+        return len(last) == 3 and last[0] >= last[1] >= last[2]
+
+    @property
     def summary(self) -> str:
         """The chart in words, for screen readers and for anyone in a hurry."""
         if not self.points:

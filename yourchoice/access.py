@@ -42,6 +42,7 @@ class Perm(StrEnum):
     CLOSURE_REQUEST = "closure.request"
     CLOSURE_APPROVE = "closure.approve"
     SUPERVISION_WRITE = "supervision.write"
+    REVIEW_READ = "review.read"
     AUDIT_READ = "audit.read"
     # Aggregates and files (no named young person).
     AGGREGATE_READ = "aggregate.read"
@@ -72,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.FLAG_WRITE,
             Perm.CLOSURE_APPROVE,
             Perm.SUPERVISION_WRITE,
+            Perm.REVIEW_READ,
         }
     ),
     Role.BOROUGH_LEAD: frozenset(
@@ -82,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.CASE_ALLOCATE,
             Perm.FLAG_WRITE,
             Perm.AUDIT_READ,
+            Perm.REVIEW_READ,
             Perm.AGGREGATE_READ,
             Perm.REPORT_DOWNLOAD,
         }

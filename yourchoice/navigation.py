@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_verified():
         items.append({"label": "Home", "url": reverse("home")})
+        if access.has_perm(user, Perm.REVIEW_READ):
+            items.append({"label": "Caseload review", "url": reverse("supervision:review")})
         if access.has_perm(user, Perm.SERVICE_ADMIN) and user.is_staff:
             items.append({"label": "Administration", "url": reverse("admin:index")})
     for item in items:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("sessions.urls")),
     path("", include("outcomes.urls")),
+    path("", include("supervision.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -109,6 +109,40 @@ def flag_in_hackney(cast: Cast) -> list[Any]:
     return [flag.pk]
 
 
+def _supervision(cast: Cast):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from supervision import services
+
+    episode = allocated_case(cast.hackney)
+    return services.supervision_record(
+        actor=cast.hackney.supervisor,
+        team=cast.hackney.team,
+        data=services.SupervisionInput(
+            held_on=timezone.localdate(),
+            format="individual",
+            coaches={cast.hackney.coach.pk: ""},
+            discussions=[services.Discussion(episode=episode)],
+            actions=[
+                services.AgreedAction(
+                    description="Call school",
+                    owner=cast.hackney.coach,
+                    due_on=timezone.localdate(),
+                    episode=episode,
+                )
+            ],
+        ),
+    )
+
+
+def supervision_in_hackney(cast: Cast) -> list[Any]:
+    return [_supervision(cast).pk]
+
+
+def action_in_hackney(cast: Cast) -> list[Any]:
+    return [_supervision(cast).actions.get().pk]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 
@@ -188,6 +222,47 @@ MATRIX = [
         "cases:closure-decide",
         hackney_case(**{"hackney.coach": 403, "hackney.lead": 403}),
         args=pending_closure_in_hackney,
+    ),
+    # The caseload review: supervisors (their teams) and borough leads (their authority).
+    Route(
+        "supervision:review",
+        {
+            **dict.fromkeys(ROLES, 403),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "hackney.supervisor": 200,
+            "hackney.lead": 200,
+            "southwark.supervisor": 200,
+            "southwark.lead": 200,
+        },
+    ),
+    # Recording supervision for the Hackney team: its supervisor only.
+    Route(
+        "supervision:new",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "hackney.supervisor": 200,
+            "hackney.coach": 403,
+            "hackney.coach2": 403,
+            "hackney.lead": 403,
+            "southwark.coach": 403,
+            "southwark.lead": 403,
+            "programme_lead": 403,
+            "evaluator": 403,
+            "admin": 403,
+        },
+        args=lambda cast: [cast.hackney.team.pk],
+    ),
+    Route(
+        "supervision:detail", {**hackney_case(), "hackney.coach2": 404}, args=supervision_in_hackney
+    ),
+    # Marking an action done: its owner (the Hackney coach) or the team's supervisor; the lead
+    # sees the action through the case but may not tick it off.
+    Route(
+        "supervision:action-done",
+        {**hackney_case(), "hackney.coach": 302, "hackney.supervisor": 302, "hackney.lead": 403},
+        args=action_in_hackney,
+        method="post",
     ),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
     Route("admin:index", {**dict.fromkeys(ROLES, 302), "admin": 200}),

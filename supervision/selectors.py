@@ -1,0 +1,197 @@
+"""Reads for supervision: the caseload review and supervision records (PRODUCT.md V1–V3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Max, Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Membership, Role, Team
+from cases import attention
+from cases.models import Episode
+from cases.selectors import CaseRow, case_rows
+from sessions.models import Attendance, SessionLog
+from supervision.models import Action, CaseDiscussion, SupervisionAttendee, SupervisionRecord
+from yourchoice import access
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+#: Every coach should be supervised at least monthly (V3): overdue after this many days.
+SUPERVISION_DUE_DAYS = 31
+
+
+def supervision_overdue(last: date | None, today: date) -> bool:
+    return last is None or (today - last).days > SUPERVISION_DUE_DAYS
+
+
+def review_team_ids(user: User) -> list[int]:
+    """Teams whose review the user sees: those they supervise, and every team of the
+    authorities they lead."""
+    ids = set(access.team_ids(user, Role.SUPERVISOR))
+    authorities = access.authority_ids(user, Role.BOROUGH_LEAD)
+    if authorities:
+        ids |= set(Team.objects.filter(authority_id__in=authorities).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+@dataclass
+class CoachReview:
+    coach_id: int
+    name: str
+    team: str
+    open_cases: int
+    sessions_last_4_weeks: int
+    last_supervised: date | None
+    supervision_overdue: bool
+    needing_attention: int = 0
+
+
+@dataclass
+class AttentionRow:
+    row: CaseRow
+    reasons: list[str]
+
+
+@dataclass
+class Review:
+    coaches: list[CoachReview]
+    attention: list[AttentionRow]
+    teams: list[Team] = field(default_factory=list)
+    coach_filter: CoachReview | None = None
+
+
+def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
+    """The caseload review: coaches first, then the cases needing attention, most urgent first.
+
+    A fixed number of queries whatever the number of coaches and cases.
+    """
+    team_ids = review_team_ids(user)
+    if not team_ids:
+        return Review(coaches=[], attention=[])
+    today = timezone.localdate()
+    memberships = list(
+        Membership.objects.filter(role=Role.COACH, team_id__in=team_ids)
+        .select_related("user", "team")
+        .order_by("user__full_name", "team__name")
+    )
+    coach_ids = {m.user_id for m in memberships}
+    if coach_id is not None and coach_id not in coach_ids:
+        raise Http404
+    sessions = dict(
+        SessionLog.objects.visible_to(user)
+        .filter(
+            coach_id__in=coach_ids,
+            attendance=Attendance.ATTENDED,
+            occurred_at__gte=timezone.now() - timedelta(weeks=4),
+        )
+        .values("coach_id")
+        .annotate(n=Count("pk"))
+        .values_list("coach_id", "n")
+    )
+    last_supervised = dict(
+        SupervisionAttendee.objects.filter(coach_id__in=coach_ids)
+        .values("coach_id")
+        .annotate(last=Max("record__held_on"))
+        .values_list("coach_id", "last")
+    )
+    episodes = Episode.objects.visible_to(user).open().filter(team_id__in=team_ids)
+    if coach_id is not None:
+        episodes = episodes.filter(coach_id=coach_id)
+    rows = case_rows(episodes, today)
+    open_cases: dict[int, int] = {}
+    flagged: dict[int, int] = {}
+    attention_rows = []
+    for row in rows:
+        open_cases[row.episode.coach_id] = open_cases.get(row.episode.coach_id, 0) + 1
+        reasons = attention.reasons(row, today)
+        if reasons:
+            flagged[row.episode.coach_id] = flagged.get(row.episode.coach_id, 0) + 1
+            attention_rows.append(AttentionRow(row, reasons))
+    attention_rows.sort(key=lambda a: attention.urgency(a.row, today))
+    coaches = [
+        CoachReview(
+            coach_id=m.user_id,
+            name=m.user.full_name,
+            team=m.team.name,
+            open_cases=open_cases.get(m.user_id, 0),
+            sessions_last_4_weeks=sessions.get(m.user_id, 0),
+            last_supervised=last_supervised.get(m.user_id),
+            supervision_overdue=supervision_overdue(last_supervised.get(m.user_id), today),
+            needing_attention=flagged.get(m.user_id, 0),
+        )
+        for m in memberships
+    ]
+    return Review(
+        coaches=coaches,
+        attention=attention_rows,
+        teams=list(
+            {
+                m.team_id: m.team
+                for m in memberships
+                if m.team_id in access.team_ids(user, Role.SUPERVISOR)
+            }.values()
+        ),
+        coach_filter=next((c for c in coaches if c.coach_id == coach_id), None),
+    )
+
+
+def outstanding_actions_for_owner(user: User) -> list[Action]:
+    """The person's own actions until they are done, for their home page (V2)."""
+    return list(
+        Action.objects.visible_to(user)
+        .outstanding()
+        .filter(owner=user)
+        .select_related("episode__young_person", "record")
+        .order_by("due_on", "pk")
+    )
+
+
+def get_action_for_user(user: User, pk: int) -> Action:
+    action = (
+        Action.objects.visible_to(user).select_related("record", "episode").filter(pk=pk).first()
+    )
+    if action is None:
+        raise Http404
+    return action
+
+
+def supervisable_teams(user: User) -> list[Team]:
+    return list(
+        Team.objects.filter(pk__in=access.team_ids(user, Role.SUPERVISOR)).select_related(
+            "authority"
+        )
+    )
+
+
+def get_supervision_for_user(user: User, pk: int) -> SupervisionRecord:
+    record = (
+        SupervisionRecord.objects.visible_to(user)
+        .select_related("team", "supervisor")
+        .prefetch_related(
+            "attendees__coach",
+            # Only the cases this person may see: a coach at group supervision does not see
+            # what was said about a colleague's young people.
+            Prefetch(
+                "discussions",
+                queryset=CaseDiscussion.objects.visible_to(user).select_related(
+                    "episode__young_person"
+                ),
+            ),
+            Prefetch(
+                "actions",
+                queryset=Action.objects.visible_to(user).select_related(
+                    "owner", "episode__young_person"
+                ),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record

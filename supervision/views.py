@@ -1,0 +1,115 @@
+"""The caseload review, supervision records and actions (V1–V3)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership, Role, User
+from cases.models import Episode
+from supervision import selectors, services
+from supervision.forms import ACTION_ROWS, SupervisionForm
+from yourchoice import access
+from yourchoice.access import Perm
+from yourchoice.errors import DomainError
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    """Each coach, then the cases that need attention with their reasons (V1, V3)."""
+    access.require(request.user, Perm.REVIEW_READ)
+    coach = request.GET.get("coach", "")
+    coach_id = int(coach) if coach.isdigit() else None
+    data = selectors.review_for_user(request.user, coach_id=coach_id)
+    return render(request, "supervision/review.html", {"review": data})
+
+
+def _team_people(user: User, team_id: int) -> tuple[list[User], list[Episode], list[User]]:
+    coaches = [
+        m.user
+        for m in Membership.objects.filter(role=Role.COACH, team_id=team_id)
+        .select_related("user")
+        .order_by("user__full_name")
+    ]
+    episodes = list(
+        Episode.objects.visible_to(user)
+        .open()
+        .filter(team_id=team_id)
+        .select_related("young_person", "coach")
+        .order_by("young_person__family_name", "young_person__given_name")
+    )
+    owners = sorted({*coaches, user}, key=lambda u: u.full_name)
+    return coaches, episodes, owners
+
+
+@login_required
+def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
+    """Record a supervision session for one of the supervisor's teams (V2)."""
+    teams = {t.pk: t for t in selectors.supervisable_teams(request.user)}
+    if team_id not in teams:
+        access.require(request.user, Perm.SUPERVISION_WRITE)
+        raise Http404
+    coaches, episodes, owners = _team_people(request.user, team_id)
+    form = SupervisionForm(request.POST or None, coaches=coaches, episodes=episodes, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        by_id = {str(e.pk): e for e in episodes}
+        people = {str(u.pk): u for u in owners}
+        try:
+            record = services.supervision_record(
+                actor=request.user,
+                team=teams[team_id],
+                data=services.SupervisionInput(
+                    held_on=data["held_on"],
+                    format=data["format"],
+                    coaches={int(c): data.get(f"wellbeing_{c}", "") for c in data["coaches"]},
+                    discussions=[
+                        services.Discussion(episode=by_id[e], notes=data.get(f"notes_{e}", ""))
+                        for e in data["cases"]
+                    ],
+                    decisions=data["decisions"],
+                    actions=[
+                        services.AgreedAction(
+                            description=data[f"action_{i}_description"],
+                            owner=people[data[f"action_{i}_owner"]],
+                            due_on=data[f"action_{i}_due_on"],
+                            episode=by_id.get(data[f"action_{i}_case"]),
+                        )
+                        for i in range(1, ACTION_ROWS + 1)
+                        if data[f"action_{i}_description"].strip()
+                    ],
+                ),
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, "Supervision recorded.")
+            return redirect("supervision:detail", pk=record.pk)
+    return render(
+        request,
+        "supervision/supervision_new.html",
+        {"form": form, "team": teams[team_id]},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.get_supervision_for_user(request.user, pk)
+    return render(request, "supervision/supervision_detail.html", {"record": record})
+
+
+@login_required
+@require_POST
+def action_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark an action done: its owner, or a supervisor of its team."""
+    action = selectors.get_action_for_user(request.user, pk)
+    services.action_complete(actor=request.user, action=action)
+    messages.success(request, "Action marked as done.")
+    next_url = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+    return redirect(next_url if safe else "home")
