@@ -53,3 +53,27 @@ def test_a_concern_raised_in_a_session_emails_the_supervisor_without_naming_the_
     text = message.subject + message.body
     for private in ("Jordan", "Example", "Disclosed a threat"):
         assert private not in text
+
+
+def test_the_weekly_digest_reaches_each_supervisor_by_reference_only(cast, worker):
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from supervision.tasks import send_weekly_digests
+
+    episode = allocated_case(
+        cast.hackney,
+        given="Jordan",
+        family="Example",
+        received_on=timezone.localdate() - timedelta(days=60),
+    )
+    assert send_weekly_digests.delay().get(timeout=20) == 2  # Hackney and Southwark supervisors
+    assert wait_for(lambda: len(mail.outbox) == 2), "the worker did not send both digests"
+    hackney = next(m for m in mail.outbox if m.to == [cast.hackney.supervisor.email])
+    assert episode.young_person.reference in hackney.body
+    assert "Measures overdue" in hackney.body
+    assert "no supervision recorded" in hackney.body
+    assert "Jordan" not in hackney.body and "Example" not in hackney.body
+    schedule = settings.CELERY_BEAT_SCHEDULE["weekly-supervision-digest"]["schedule"]
+    assert schedule.day_of_week == {1} and schedule.hour == {7}  # Monday, 07:00 London time

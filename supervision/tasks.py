@@ -1,0 +1,21 @@
+"""Scheduled supervision work. Thin: ids in, the digest module does the rest."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from supervision import digest
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def send_supervisor_digest(user_id: int) -> bool:
+    return digest.send_digest(user_id)
+
+
+@shared_task
+def send_weekly_digests() -> int:
+    """Monday morning (see CELERY_BEAT_SCHEDULE): one digest task per supervisor."""
+    ids = digest.supervisors_to_email()
+    for user_id in ids:
+        send_supervisor_digest.delay(user_id)
+    return len(ids)

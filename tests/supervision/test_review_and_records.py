@@ -1,0 +1,145 @@
+"""The caseload review, recording supervision, actions reaching the case and the owner (V1–V3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+from supervision.models import Action, SupervisionRecord
+from tests.conftest import allocated_case, make_user, signed_in_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_review_lists_coaches_and_cases_needing_attention_with_reasons(cast, client_for):
+    quiet = allocated_case(
+        cast.hackney,
+        given="Quiet",
+        family="Case",
+        received_on=timezone.localdate() - timedelta(days=60),
+    )
+    response = client_for(cast.hackney.supervisor).get(reverse("supervision:review"))
+    review = response.context["review"]
+    coaches = {c.name: c for c in review.coaches}
+    assert set(coaches) == {cast.hackney.coach.full_name, cast.hackney.coach2.full_name}
+    assert coaches[cast.hackney.coach.full_name].open_cases == 1
+    assert coaches[cast.hackney.coach.full_name].supervision_overdue  # never supervised
+    (item,) = review.attention
+    assert item.row.episode.pk == quiet.pk and "Measures overdue" in item.reasons
+    body = response.content.decode()
+    assert "Supervision overdue" in body and "Quiet Case" in body
+
+
+def test_drill_down_to_one_coach(cast, client_for):
+    allocated_case(cast.hackney)
+    allocated_case(cast.hackney, coach=cast.hackney.coach2)
+    client = client_for(cast.hackney.supervisor)
+    review = client.get(reverse("supervision:review"), {"coach": cast.hackney.coach2.pk}).context[
+        "review"
+    ]
+    assert {row.row.episode.coach_id for row in review.attention} <= {cast.hackney.coach2.pk}
+    assert (
+        client.get(reverse("supervision:review"), {"coach": cast.southwark.coach.pk}).status_code
+        == 404
+    )
+
+
+def test_borough_lead_sees_every_team_in_the_authority(cast, client_for):
+    from accounts.models import Team
+
+    other_team = Team.objects.create(authority=cast.hackney.authority, name="Hackney North")
+    make_user("north@hackney.test", "North Coach", Role.COACH, team=other_team)
+    review = client_for(cast.hackney.lead).get(reverse("supervision:review")).context["review"]
+    assert {c.team for c in review.coaches} == {cast.hackney.team.name, "Hackney North"}
+    assert review.teams == []  # a lead reviews but does not record supervision
+
+
+def test_recording_supervision_puts_the_action_on_the_case_and_the_owners_home(cast, client_for):
+    episode = allocated_case(cast.hackney)
+    client = client_for(cast.hackney.supervisor)
+    url = reverse("supervision:new", args=[cast.hackney.team.pk])
+    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    data = {
+        "held_on": timezone.localdate().isoformat(),
+        "format": "individual",
+        "coaches": [str(cast.hackney.coach.pk)],
+        f"wellbeing_{cast.hackney.coach.pk}": "Tired",
+        "cases": [str(episode.pk)],
+        f"notes_{episode.pk}": "Attendance dropping",
+        "decisions": "Meet at the youth centre",
+        "action_1_description": "Agree a new meeting place",
+        "action_1_owner": str(cast.hackney.coach.pk),
+        "action_1_due_on": due,
+        "action_1_case": str(episode.pk),
+    }
+    missing_owner = client.post(url, {**data, "action_1_owner": ""})
+    assert missing_owner.status_code == 400
+    assert "Choose who will do action 1" in missing_owner.content.decode()
+    assert "Agree a new meeting place" in missing_owner.content.decode()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    record = SupervisionRecord.objects.unscoped().get()
+    assert record.attendees.get().wellbeing_checkin == "Tired"
+
+    coach = client_for(cast.hackney.coach)
+    case_page = coach.get(
+        reverse("cases:young-person", args=[episode.young_person_id])
+    ).content.decode()
+    assert "Agree a new meeting place" in case_page
+    home = coach.get(reverse("home")).content.decode()
+    assert "Agree a new meeting place" in home
+    action = Action.objects.unscoped().get()
+    assert (
+        coach.post(reverse("supervision:action-done", args=[action.pk]), {"next": "/"}).status_code
+        == 302
+    )
+    assert "Agree a new meeting place" not in coach.get(reverse("home")).content.decode()
+
+
+def test_a_group_coach_does_not_see_notes_on_a_colleagues_case(cast, client_for):
+    from supervision import services
+
+    colleagues = allocated_case(cast.hackney, coach=cast.hackney.coach2)
+    record = services.supervision_record(
+        actor=cast.hackney.supervisor,
+        team=cast.hackney.team,
+        data=services.SupervisionInput(
+            held_on=timezone.localdate(),
+            format="group",
+            coaches={cast.hackney.coach.pk: "Fine", cast.hackney.coach2.pk: "Struggling"},
+            discussions=[services.Discussion(episode=colleagues, notes="Private to the case")],
+        ),
+    )
+    body = (
+        client_for(cast.hackney.coach)
+        .get(reverse("supervision:detail", args=[record.pk]))
+        .content.decode()
+    )
+    assert "Private to the case" not in body and colleagues.young_person.reference not in body
+    assert "Struggling" not in body  # another coach's wellbeing check-in
+
+
+def test_review_queries_do_not_grow_with_coaches_and_cases(cast):
+    client = signed_in_client(cast.hackney.supervisor)
+    Membership.objects.filter(user=cast.hackney.coach2).delete()
+    allocated_case(cast.hackney)
+    client.get(reverse("supervision:review"))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("supervision:review"))
+    coaches = [cast.hackney.coach] + [
+        make_user(f"c{n}@hackney.test", f"Coach {n}", Role.COACH, team=cast.hackney.team)
+        for n in range(9)
+    ]
+    for n in range(149):
+        allocated_case(cast.hackney, coach=coaches[n % 10])
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("supervision:review"))
+    assert len(response.context["review"].coaches) == 10
+    assert sum(c.open_cases for c in response.context["review"].coaches) == 150
+    assert len(small) == len(large)
