@@ -1,4 +1,4 @@
-"""A supervisor reviews caseloads, opens a case, records supervision; the action reaches the case."""
+"""A supervisor reviews caseloads, opens a case and records supervision; the action reaches it."""
 
 from __future__ import annotations
 
