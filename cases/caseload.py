@@ -29,6 +29,7 @@ SORTS: dict[str, tuple[str, Callable[[CaseRow], Any]]] = {
 
 FILTERS: dict[str, tuple[str, Callable[[CaseRow], bool]]] = {
     "all": ("All cases", lambda r: True),
+    "attention": ("Needing attention", lambda r: bool(r.attention)),
     "no-contact": ("No contact for 14 days", lambda r: r.no_contact),
     "flags": ("Open flags", lambda r: r.open_flags > 0),
     "measures": ("Measures due or overdue", lambda r: bool(r.measures_due)),

@@ -71,6 +71,8 @@ def test_sorting_and_filtering(cast, client_for):
         "Abbott",
     ]
     assert [r.young_person.family_name for r in rows(client, show="no-contact")] == ["Abbott"]
+    # The same attention signals as the supervisor's review (cases/attention.py).
+    assert [r.young_person.family_name for r in rows(client, show="attention")] == ["Abbott"]
     assert rows(client, sort="nonsense", show="nonsense")  # unknown values fall back, never 500
     body = client.get(reverse("home"), {"show": "flags"}).content.decode()
     assert "No cases match this filter." in body

@@ -30,6 +30,8 @@ def test_review_lists_coaches_and_cases_needing_attention_with_reasons(cast, cli
     assert set(coaches) == {cast.hackney.coach.full_name, cast.hackney.coach2.full_name}
     assert coaches[cast.hackney.coach.full_name].open_cases == 1
     assert coaches[cast.hackney.coach.full_name].supervision_overdue  # never supervised
+    no_sessions = coaches[cast.hackney.coach2.full_name]  # a coach with no cases or sessions
+    assert (no_sessions.open_cases, no_sessions.sessions_last_4_weeks) == (0, 0)
     (item,) = review.attention
     assert item.row.episode.pk == quiet.pk and "Measures overdue" in item.reasons
     body = response.content.decode()
