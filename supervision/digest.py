@@ -53,9 +53,11 @@ def compose(user: User) -> tuple[str, str]:
         for a in overdue_actions
     ] or ["- None"]
     lines += ["", f"Open the review: {settings.SITE_URL}{reverse('supervision:review')}"]
+    cases, late = len(review.attention), len(overdue_supervision)
     subject = (
-        f"Your Choice weekly review: {len(review.attention)} cases need attention, "
-        f"{len(overdue_supervision)} supervisions overdue"
+        f"Your Choice weekly review: {cases} case{'s' if cases != 1 else ''} "
+        f"need{'s' if cases == 1 else ''} attention, "
+        f"{late} supervision{'s' if late != 1 else ''} overdue"
     )
     return subject, "\n".join(lines) + "\n"
 
