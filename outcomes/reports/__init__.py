@@ -1,0 +1,1 @@
+"""Outcome reports: indicators, disclosure control, files and the jobs that make them (O4, O5)."""
