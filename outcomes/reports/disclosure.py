@@ -81,7 +81,9 @@ def suppress(table: Table, threshold: int) -> Table:
             if len(hidden) != 1:
                 continue
             candidates = sorted(
-                (table.cells[k], str(k), k) for k in keys if k not in table.suppressed and table.cells[k] > 0
+                (table.cells[k], str(k), k)
+                for k in keys
+                if k not in table.suppressed and table.cells[k] > 0
             )
             if candidates:
                 table.suppressed.add(candidates[0][2])
@@ -95,6 +97,10 @@ def suppress(table: Table, threshold: int) -> Table:
 def safe_cell(value: object) -> object:
     """Make text inert in spreadsheets: never let a cell start with =, +, -, @ (formula
     injection). Plain numbers, including negative ones, stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.match(value)
+    ):
         return "'" + value
     return value
