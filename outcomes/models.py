@@ -238,6 +238,9 @@ class Report(models.Model):
     suppression_threshold = models.PositiveSmallIntegerField(null=True, blank=True)
     cells_suppressed = models.PositiveIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The published (already suppressed) figures, for the pan-London page: never raw counts.
+    results = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

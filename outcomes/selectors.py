@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
+from django.utils import timezone
 
-from outcomes.models import Goal, MeasureDefinition
+from accounts.models import Authority
+from outcomes.models import Goal, MeasureDefinition, Report, ReportFile, ReportScope, ReportStatus
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -26,3 +30,96 @@ SDQ_CODE = "sdq-self-report"
 
 def sdq_definition() -> MeasureDefinition:
     return MeasureDefinition.objects.get(code=SDQ_CODE, active=True)
+
+
+def reports_for_user(user: User, *, authorities: list[Any], london: bool) -> list[Report]:
+    """Reports the user may have: their authorities' and, for programme leads, London's."""
+    allowed = Q(authority__in=authorities)
+    if london:
+        allowed |= Q(scope=ReportScope.LONDON)
+    return list(
+        Report.objects.filter(allowed)
+        .select_related("authority", "requested_by")
+        .prefetch_related("files")
+        .order_by("-requested_at")[:50]
+    )
+
+
+def get_report_file_for_user(user: User, pk: int, fmt: str) -> ReportFile:
+    """A ready, unexpired report file the user may have; 404 for anything else."""
+    from outcomes.reports.services import may_have
+
+    report_file = (
+        ReportFile.objects.select_related("report__authority")
+        .filter(report_id=pk, format=fmt, report__status=ReportStatus.READY)
+        .first()
+    )
+    if report_file is None or not may_have(user, report_file.report.authority_id):
+        raise Http404
+    expires = report_file.report.expires_at
+    if expires is not None and expires < timezone.now():
+        raise Http404
+    return report_file
+
+
+KEY_INDICATORS = [
+    ("Referrals received", "All"),
+    ("Episodes started", "All"),
+    ("Active at period end", "All"),
+    ("Attendance rate", "All"),
+    ("Dose: sessions a week", "All"),
+    ("Meaningful improvement", "All"),
+    ("Improved by a band", "All"),
+]
+
+
+@dataclass(frozen=True)
+class LondonRow:
+    authority: str
+    report: Report | None
+    values: list[Any]
+
+
+@dataclass(frozen=True)
+class LondonView:
+    headings: list[str]
+    rows: list[LondonRow]
+    sort: str
+    descending: bool
+
+
+def london_table(sort: str, descending: bool) -> LondonView:
+    """The latest ready report of each active authority, its key (published) figures side by
+    side. Figures come from the stored, already suppressed results: no raw count is read."""
+    latest = (
+        Report.objects.filter(
+            scope=ReportScope.AUTHORITY, status=ReportStatus.READY, authority=OuterRef("pk")
+        )
+        .order_by("-period_end", "-finished_at")
+        .values("pk")[:1]
+    )
+    authorities = list(Authority.objects.filter(active=True).annotate(latest_id=Subquery(latest)))
+    reports = {
+        r.pk: r
+        for r in Report.objects.filter(pk__in=[a.latest_id for a in authorities if a.latest_id])
+    }
+    rows = []
+    for authority in authorities:
+        report = reports.get(authority.latest_id)
+        found = {
+            (r["indicator"], r["breakdown"]): r["value"] for r in (report.results if report else [])
+        }
+        rows.append(LondonRow(authority.name, report, [found.get(key) for key in KEY_INDICATORS]))
+    headings = [name for name, _ in KEY_INDICATORS]
+    if sort in headings:
+        index = headings.index(sort)
+
+        def key(row: LondonRow) -> tuple[int, float]:
+            value = row.values[index]
+            return (0, float(value)) if isinstance(value, int | float) else (1, 0.0)
+
+        rows.sort(key=key, reverse=descending)
+    else:
+        sort = "authority"
+        rows.sort(key=lambda r: r.authority, reverse=descending)
+    return LondonView(headings=headings, rows=rows, sort=sort, descending=descending)

@@ -8,4 +8,7 @@ urlpatterns = [
     path("young-people/<int:pk>/goals/new/", views.goal_new, name="goal-new"),
     path("goals/<int:pk>/end/", views.goal_end, name="goal-end"),
     path("young-people/<int:pk>/measures/sdq/<slug:mode>/", views.sdq_record, name="sdq-record"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:pk>/<slug:fmt>/", views.report_download, name="report-download"),
+    path("reports/london/", views.london, name="london"),
 ]

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accounts.models import Authority, Role
 from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
 from outcomes.models import GoalStatus
-from yourchoice import access
+from outcomes.reports import services as report_services
+from outcomes.reports.forms import LONDON, ReportRequestForm
+from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError
 
@@ -111,3 +118,74 @@ def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
         {"form": form, "episode": episode, "mode": mode, "definition": definition},
         status=400 if form.errors else 200,
     )
+
+
+def _report_authorities(user) -> tuple[list[Authority], bool]:  # type: ignore[no-untyped-def]
+    """The authorities whose reports the user may have, and whether London's too."""
+    if Role.PROGRAMME_LEAD in access.roles(user):
+        return list(Authority.objects.filter(active=True)), True
+    ids = access.authority_ids(user, Role.BOROUGH_LEAD)
+    return list(Authority.objects.filter(pk__in=ids)), False
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """Ask for a report and follow it from queued to ready (O4)."""
+    access.require(request.user, Perm.REPORT_DOWNLOAD)
+    authorities, london = _report_authorities(request.user)
+    form = ReportRequestForm(request.POST or None, authorities=authorities, london=london)
+    if request.method == "POST" and form.is_valid():
+        place = form.cleaned_data["place"]
+        authority = None if place == LONDON else next(a for a in authorities if str(a.pk) == place)
+        start, end = form.period()
+        try:
+            report, created = report_services.report_request(
+                actor=request.user, authority=authority, start=start, end=end
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                "Your report is being made. This page shows when it is ready."
+                if created
+                else "That report is already being made.",
+            )
+            return redirect("outcomes:reports")
+    listed = selectors.reports_for_user(request.user, authorities=authorities, london=london)
+    return render(
+        request,
+        "outcomes/reports.html",
+        {"form": form, "reports": listed},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Files only through here, permission-checked and audited; never a public media URL."""
+    access.require(request.user, Perm.REPORT_DOWNLOAD)
+    report_file = selectors.get_report_file_for_user(request.user, pk, fmt)
+    audit.record(
+        actor=request.user,
+        action="report.download",
+        obj=report_file.report,
+        authority_id=report_file.report.authority_id,
+        format=fmt,
+    )
+    path = Path(settings.MEDIA_ROOT) / report_file.file.name
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def london(request: HttpRequest) -> HttpResponse:
+    """Every authority's key figures side by side, from its latest report (O5)."""
+    access.require(request.user, Perm.REPORT_DOWNLOAD)
+    if Role.PROGRAMME_LEAD not in access.roles(request.user):
+        raise PermissionDenied
+    view = selectors.london_table(
+        request.GET.get("sort", "authority"), request.GET.get("dir") == "desc"
+    )
+    return render(request, "outcomes/london.html", {"view": view})

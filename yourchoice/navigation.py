@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.models import Role
 from yourchoice import access
 from yourchoice.access import Perm
 
@@ -19,6 +20,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append({"label": "Home", "url": reverse("home")})
         if access.has_perm(user, Perm.REVIEW_READ):
             items.append({"label": "Caseload review", "url": reverse("supervision:review")})
+        if access.has_perm(user, Perm.REPORT_DOWNLOAD):
+            items.append({"label": "Reports", "url": reverse("outcomes:reports")})
+        if Role.PROGRAMME_LEAD in access.roles(user):
+            items.append({"label": "Across London", "url": reverse("outcomes:london")})
         if access.has_perm(user, Perm.SERVICE_ADMIN) and user.is_staff:
             items.append({"label": "Administration", "url": reverse("admin:index")})
     for item in items:

@@ -186,6 +186,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.send_weekly_digests",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    "monthly-outcome-reports": {
+        "task": "outcomes.tasks.make_monthly_reports",
+        "schedule": crontab(minute=0, hour=5, day_of_month=1),
+    },
+    "sweep-stuck-reports": {
+        "task": "outcomes.tasks.sweep_stuck_reports",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -216,6 +224,10 @@ CRISPY_TEMPLATE_PACK = "gds"
 # --- Programme rules ------------------------------------------------------------------------
 # Reports suppress counts of 1..(threshold-1) young people (PRODUCT.md §5).
 DISCLOSURE_THRESHOLD = env_int("DISCLOSURE_THRESHOLD", 10, minimum=1)
+# Report files can be downloaded for this many days, then they are deleted.
+REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 90, minimum=1)
+# A report still running after this many minutes is marked failed by the sweeper.
+REPORT_STUCK_MINUTES = env_int("REPORT_STUCK_MINUTES", 30, minimum=5)
 # Session notes can be corrected for this long; after that changes are addenda (S3).
 SESSION_NOTES_CORRECTION_MINUTES = env_int("SESSION_NOTES_CORRECTION_MINUTES", 24 * 60, minimum=0)
 # Default activity budget for each episode, in pence (C8).

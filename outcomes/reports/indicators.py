@@ -19,6 +19,9 @@ from django.db import connection
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from sessions.dose import TARGET_SESSIONS_PER_WEEK
 
+#: A count of young people: 1 to threshold-1 is suppressed, and breakdowns get secondary
+#: suppression. Anything else (rates, means, medians, counts of sessions) is a STATISTIC,
+#: suppressed when its base (young people) is below the threshold.
 COUNT = "count"
 STATISTIC = "statistic"
 
@@ -193,12 +196,12 @@ def sessions(scope: Scope) -> list[Figure]:
     figures = [
         Figure(
             section,
-            "Sessions attended",
+            "Sessions attended",  # counts of sessions, resting on the young people who had them
             "Sessions in the period that the young person attended.",
             "All",
             row["attended"],
             yp,
-            COUNT,
+            STATISTIC,
         ),
         Figure(
             section,
@@ -207,7 +210,7 @@ def sessions(scope: Scope) -> list[Figure]:
             "All",
             row["dna"],
             yp,
-            COUNT,
+            STATISTIC,
         ),
         Figure(
             section,
@@ -216,7 +219,7 @@ def sessions(scope: Scope) -> list[Figure]:
             "All",
             row["cancelled_yp"],
             yp,
-            COUNT,
+            STATISTIC,
         ),
         Figure(
             section,
@@ -225,7 +228,7 @@ def sessions(scope: Scope) -> list[Figure]:
             "All",
             row["cancelled_coach"],
             yp,
-            COUNT,
+            STATISTIC,
         ),
         Figure(
             section,

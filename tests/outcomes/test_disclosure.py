@@ -17,8 +17,11 @@ T = 10
 
 
 def one_way(counts: dict[str, int]) -> Table:
-    return Table(cells={(k, "n"): v for k, v in counts.items()}, row_totals={},
-                 column_totals={"n": sum(counts.values())})
+    return Table(
+        cells={(k, "n"): v for k, v in counts.items()},
+        row_totals={},
+        column_totals={"n": sum(counts.values())},
+    )
 
 
 def test_primary_suppression_of_counts_and_statistics():
@@ -38,11 +41,13 @@ def test_zero_is_shown_and_not_used_to_protect():
 
 
 def test_when_only_zeros_remain_the_total_is_hidden():
-    table = suppress(Table(cells={("a", "n"): 12, ("b", "n"): 0}, row_totals={},
-                           column_totals={"n": 12}), T)
+    table = suppress(
+        Table(cells={("a", "n"): 12, ("b", "n"): 0}, row_totals={}, column_totals={"n": 12}), T
+    )
     assert table.suppressed == set()
-    table = suppress(Table(cells={("a", "n"): 5, ("b", "n"): 0}, row_totals={},
-                           column_totals={"n": 5}), T)
+    table = suppress(
+        Table(cells={("a", "n"): 5, ("b", "n"): 0}, row_totals={}, column_totals={"n": 5}), T
+    )
     assert ("column", "n") in table.suppressed_totals  # 5 is itself below the threshold
 
 
@@ -77,7 +82,9 @@ def tables(draw):  # type: ignore[no-untyped-def]
     n_rows = draw(st.integers(1, 6))
     n_cols = draw(st.integers(1, 4))
     cells = {(r, c): draw(counts) for r in range(n_rows) for c in range(n_cols)}
-    row_totals = {r: sum(cells[(r, c)] for c in range(n_cols)) for r in range(n_rows)} if n_cols > 1 else {}
+    row_totals = (
+        {r: sum(cells[(r, c)] for c in range(n_cols)) for r in range(n_rows)} if n_cols > 1 else {}
+    )
     col_totals = {c: sum(cells[(r, c)] for r in range(n_rows)) for c in range(n_cols)}
     return Table(cells=cells, row_totals=row_totals, column_totals=col_totals)
 

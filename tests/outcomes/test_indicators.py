@@ -29,9 +29,14 @@ def at(day: date) -> datetime:
 
 def log(cast, episode, day, attendance="attended"):  # type: ignore[no-untyped-def]
     extra = {"duration_minutes": 60, "place": "school"} if attendance == "attended" else {}
-    return session_services.session_log(actor=cast.hackney.coach, episode=episode,
-                                        idempotency_key=new_key(), occurred_at=at(day),
-                                        attendance=attendance, **extra)[0]
+    return session_services.session_log(
+        actor=cast.hackney.coach,
+        episode=episode,
+        idempotency_key=new_key(),
+        occurred_at=at(day),
+        attendance=attendance,
+        **extra,
+    )[0]
 
 
 @pytest.fixture
@@ -46,27 +51,46 @@ def figures(cast):  # type: ignore[no-untyped-def]
     log(cast, a, TODAY - timedelta(days=25), "cancelled_young_person")
     log(cast, a, TODAY - timedelta(days=15), "cancelled_coach")
     # A's goals: one from 2 to 6 (+4, meaningful), one from 5 to 4 (-1).
-    g1 = outcome_services.goal_set(actor=coach, episode=a, description="g1",
-                                   agreed_on=TODAY - timedelta(days=40), first_score=2)
+    g1 = outcome_services.goal_set(
+        actor=coach,
+        episode=a,
+        description="g1",
+        agreed_on=TODAY - timedelta(days=40),
+        first_score=2,
+    )
     outcome_services.goal_rate(actor=coach, goal=g1, score=6, rated_on=TODAY - timedelta(days=10))
-    g2 = outcome_services.goal_set(actor=coach, episode=a, description="g2",
-                                   agreed_on=TODAY - timedelta(days=40), first_score=5)
+    g2 = outcome_services.goal_set(
+        actor=coach,
+        episode=a,
+        description="g2",
+        agreed_on=TODAY - timedelta(days=40),
+        first_score=5,
+    )
     outcome_services.goal_rate(actor=coach, goal=g2, score=4, rated_on=TODAY - timedelta(days=10))
     # B: referred 45 days ago, first session 25 days ago (20 days to start), 1 attended,
     #    closed 5 days ago with baseline SDQ total 20 and end total 14 (band very high -> average).
     b = allocated_case(cast.hackney, given="B", age=15, received_on=TODAY - timedelta(days=45))
     log(cast, b, TODAY - timedelta(days=25))
     sdq = MeasureDefinition.objects.get(code="sdq-self-report")
-    outcome_services.measure_record(actor=coach, episode=b, definition=sdq, occasion="baseline",
-                                    completed_on=TODAY - timedelta(days=25),
-                                    scale_scores=dict(emotional=5, conduct=5, hyperactivity=5,
-                                                      peer=5, prosocial=5))
-    outcome_services.measure_record(actor=coach, episode=b, definition=sdq, occasion="end",
-                                    completed_on=TODAY - timedelta(days=6),
-                                    scale_scores=dict(emotional=4, conduct=3, hyperactivity=4,
-                                                      peer=3, prosocial=6))
-    closure = case_services.closure_request(actor=coach, episode=b, ending_reason="planned",
-                                            summary="Done")
+    outcome_services.measure_record(
+        actor=coach,
+        episode=b,
+        definition=sdq,
+        occasion="baseline",
+        completed_on=TODAY - timedelta(days=25),
+        scale_scores=dict(emotional=5, conduct=5, hyperactivity=5, peer=5, prosocial=5),
+    )
+    outcome_services.measure_record(
+        actor=coach,
+        episode=b,
+        definition=sdq,
+        occasion="end",
+        completed_on=TODAY - timedelta(days=6),
+        scale_scores=dict(emotional=4, conduct=3, hyperactivity=4, peer=3, prosocial=6),
+    )
+    closure = case_services.closure_request(
+        actor=coach, episode=b, ending_reason="planned", summary="Done"
+    )
     case_services.closure_decide(actor=cast.hackney.supervisor, closure=closure, approve=True)
     Episode.objects.unscoped().filter(pk=b.pk).update(closed_on=TODAY - timedelta(days=5))
     # C: an ineligible referral in the period. D: referred before the period. E: Southwark.
@@ -76,7 +100,9 @@ def figures(cast):  # type: ignore[no-untyped-def]
     # Sessions were logged an hour after they happened, except one logged 9 days after.
     SessionLog.objects.unscoped().update(created_at=F("occurred_at") + timedelta(hours=1))
     late = SessionLog.objects.unscoped().filter(episode=a).order_by("occurred_at").first()
-    SessionLog.objects.unscoped().filter(pk=late.pk).update(created_at=late.occurred_at + timedelta(days=9))
+    SessionLog.objects.unscoped().filter(pk=late.pk).update(
+        created_at=late.occurred_at + timedelta(days=9)
+    )
     result = compute(Scope([cast.hackney.authority.pk], START, TODAY))
     return {(f.indicator, f.breakdown): f for f in result}
 

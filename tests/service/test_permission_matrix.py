@@ -143,6 +143,25 @@ def action_in_hackney(cast: Cast) -> list[Any]:
     return [_supervision(cast).actions.get().pk]
 
 
+def ready_hackney_report(cast: Cast) -> list[Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outcomes.reports import services
+
+    allocated_case(cast.hackney)
+    today = timezone.localdate()
+    report, _ = services.report_request(
+        actor=cast.hackney.lead,
+        authority=cast.hackney.authority,
+        start=today - timedelta(days=30),
+        end=today,
+    )
+    services.report_generate(report.pk)
+    return [report.pk, "csv"]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 
@@ -169,6 +188,14 @@ COACH_WRITES = hackney_case(**{"hackney.supervisor": 403, "hackney.lead": 403})
 
 #: Writes only the borough lead makes: the coach and supervisor see the case but get 403.
 LEAD_WRITES = hackney_case(**{"hackney.coach": 403, "hackney.supervisor": 403})
+
+REPORT_PAGES = {
+    **dict.fromkeys(ROLES, 403),
+    "anonymous": REDIRECT_TO_SIGN_IN,
+    "programme_lead": 200,
+    "hackney.lead": 200,
+    "southwark.lead": 200,
+}
 
 MATRIX = [
     Route("home", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
@@ -263,6 +290,14 @@ MATRIX = [
         {**hackney_case(), "hackney.coach": 302, "hackney.supervisor": 302, "hackney.lead": 403},
         args=action_in_hackney,
         method="post",
+    ),
+    # Reports: programme leads (every authority and London) and borough leads (their own).
+    Route("outcomes:reports", REPORT_PAGES),
+    Route("outcomes:london", {**REPORT_PAGES, "hackney.lead": 403, "southwark.lead": 403}),
+    Route(
+        "outcomes:report-download",
+        {**REPORT_PAGES, "southwark.lead": 404},
+        args=ready_hackney_report,
     ),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
     Route("admin:index", {**dict.fromkeys(ROLES, 302), "admin": 200}),

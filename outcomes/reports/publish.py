@@ -1,0 +1,81 @@
+"""From indicators to published figures: disclosure control first, then nothing else sees raw
+counts. Every file is written from the rows this module returns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from outcomes.reports import disclosure
+from outcomes.reports.indicators import COUNT, Figure
+
+
+@dataclass(frozen=True)
+class Published:
+    section: str
+    indicator: str
+    breakdown: str
+    value: float | int | str | None  # "c" when suppressed
+    suppressed: bool
+    unit: str
+    definition: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int]:
+    """Apply primary and secondary suppression; return the rows and the cells suppressed.
+
+    Counts with breakdowns form one-way tables per dimension, with the indicator's "All" row as
+    their published total, so a hidden category cannot be worked out by subtraction.
+    """
+    hidden: set[tuple[str, str]] = set()
+    by_indicator: dict[str, list[Figure]] = {}
+    for f in figures:
+        if f.kind == COUNT:
+            by_indicator.setdefault(f.indicator, []).append(f)
+    for indicator, rows in by_indicator.items():
+        total = next((f for f in rows if f.breakdown == "All"), None)
+        dimensions: dict[str, list[Figure]] = {}
+        for f in rows:
+            if f.breakdown != "All":
+                dimensions.setdefault(f.breakdown.split(":")[0], []).append(f)
+        if total is not None and disclosure.count_is_disclosive(total.value, threshold):  # type: ignore[arg-type]
+            hidden.add((indicator, "All"))
+        for members in dimensions.values():
+            table = disclosure.Table(
+                cells={(f.breakdown, "n"): int(f.value or 0) for f in members},
+                row_totals={},
+                column_totals={"n": int(total.value or 0)} if total is not None else {},
+            )
+            disclosure.suppress(table, threshold)
+            hidden |= {(indicator, key[0]) for key in table.suppressed}
+            if ("column", "n") in table.suppressed_totals:
+                hidden.add((indicator, "All"))
+    published = []
+    for f in figures:
+        if f.kind == COUNT:
+            suppressed = (f.indicator, f.breakdown) in hidden
+        else:
+            suppressed = f.base is not None and disclosure.statistic_is_disclosive(
+                f.base, threshold
+            )
+        published.append(
+            Published(
+                section=f.section,
+                indicator=f.indicator,
+                breakdown=f.breakdown,
+                value=disclosure.SUPPRESSED if suppressed else _plain(f.value),
+                suppressed=suppressed,
+                unit=f.unit,
+                definition=f.definition,
+            )
+        )
+    return published, sum(1 for p in published if p.suppressed)
+
+
+def _plain(value: object) -> float | int | None:
+    if value is None:
+        return None
+    number = float(value)  # Decimal from PostgreSQL
+    return int(number) if number.is_integer() else round(number, 2)

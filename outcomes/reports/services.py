@@ -1,0 +1,190 @@
+"""Asking for a report, and making it (O4). outcomes/tasks.py calls `report_generate`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import Authority, Role
+from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
+from outcomes.reports import files, indicators, publish
+from yourchoice import access, audit, queue
+from yourchoice.access import Perm
+from yourchoice.errors import DomainError
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def may_have(user: User, authority_id: int | None) -> bool:
+    """Programme leads: every authority and London. Borough leads: their own authority."""
+    if Role.PROGRAMME_LEAD in access.roles(user):
+        return True
+    return authority_id is not None and authority_id in access.authority_ids(
+        user, Role.BOROUGH_LEAD
+    )
+
+
+def report_request(
+    *, actor: User | None, authority: Authority | None, start: date, end: date
+) -> tuple[Report, bool]:
+    """Queue a report; the same request while one is queued or running returns that one."""
+    if actor is not None:
+        access.require(actor, Perm.REPORT_DOWNLOAD)
+        if not may_have(actor, authority.pk if authority else None):
+            raise PermissionDenied
+    if end < start:
+        raise DomainError({"period": ["The period must end after it starts."]})
+    if end > timezone.localdate():
+        raise DomainError({"period": ["The period cannot end in the future."]})
+    scope = ReportScope.AUTHORITY if authority else ReportScope.LONDON
+    in_progress = Report.objects.filter(
+        scope=scope,
+        authority=authority,
+        period_start=start,
+        period_end=end,
+        status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+    ).first()
+    if in_progress is not None:
+        return in_progress, False
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                scope=scope,
+                authority=authority,
+                period_start=start,
+                period_end=end,
+                requested_by=actor,
+                suppression_threshold=settings.DISCLOSURE_THRESHOLD,
+                parameters={"start": start.isoformat(), "end": end.isoformat()},
+            )
+            audit.record(
+                actor=actor,
+                action="report.request",
+                obj=report,
+                authority_id=authority.pk if authority else None,
+            )
+            from outcomes.tasks import generate_report
+
+            queue.send_after_commit(generate_report, report.pk)
+    except IntegrityError:  # a simultaneous identical request won the race
+        return Report.objects.get(
+            scope=scope,
+            authority=authority,
+            period_start=start,
+            period_end=end,
+            status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+        ), False
+    return report, True
+
+
+def _provenance(report: Report, cutoff) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "Scope": report.authority.name if report.authority else "All of London",
+        "Authority code": report.authority.gss_code if report.authority else "E12000007 (London)",
+        "Period": f"{report.period_start:%-d %B %Y} to {report.period_end:%-d %B %Y}",
+        "Data cut-off": timezone.localtime(cutoff).strftime("%-d %B %Y, %H:%M:%S %Z"),
+        "Software version": settings.VERSION,
+        "Requested by": report.requested_by.full_name
+        if report.requested_by
+        else "Monthly schedule",
+        "Threshold": str(report.suppression_threshold),
+        "Cells suppressed": "",
+        "Report number": str(report.pk),
+    }
+
+
+def report_generate(report_id: int) -> Report:
+    """Compute, suppress and write the files; only then are they attached to the report."""
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("authority", "requested_by")
+            .get(pk=report_id)
+        )
+        if report.status == ReportStatus.READY:
+            return report  # a redelivered task after success: nothing to do
+        report.status = ReportStatus.RUNNING
+        report.started_at = timezone.now()
+        report.attempts += 1
+        report.save(update_fields=["status", "started_at", "attempts"])
+    cutoff = timezone.now()
+    authority_ids = (
+        [report.authority_id]
+        if report.authority_id
+        else list(Authority.objects.filter(active=True).values_list("pk", flat=True))
+    )
+    fresh = not connection.in_atomic_block  # tests wrap everything in one transaction
+    with transaction.atomic():
+        if fresh:
+            # One snapshot for every query: the figures agree with each other and the cut-off.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        figures = indicators.compute(
+            indicators.Scope(authority_ids, report.period_start, report.period_end)
+        )
+    threshold = report.suppression_threshold or settings.DISCLOSURE_THRESHOLD
+    rows, suppressed = publish.publish(figures, threshold)
+    provenance = _provenance(report, cutoff)
+    provenance["Cells suppressed"] = str(suppressed)
+    directory = Path(settings.MEDIA_ROOT) / "reports" / str(report.pk)
+    place = report.authority.gss_code if report.authority else "london"
+    stem = f"your-choice-{place}-{report.period_start:%Y-%m-%d}-to-{report.period_end:%Y-%m-%d}"
+    written = files.write_all(directory, stem, rows, provenance)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        ReportFile.objects.filter(report=report).delete()
+        for w in written:
+            ReportFile.objects.create(
+                report=report,
+                format=w.format,
+                file=str(w.path.relative_to(settings.MEDIA_ROOT)),
+                size_bytes=w.size_bytes,
+                sha256=w.sha256,
+            )
+        report.status = ReportStatus.READY
+        report.finished_at = timezone.now()
+        report.data_cutoff = cutoff
+        report.software_version = settings.VERSION
+        report.cells_suppressed = suppressed
+        report.results = [r.as_dict() for r in rows]
+        report.expires_at = timezone.now() + timedelta(days=settings.REPORT_FILE_DAYS)
+        report.failure_reason = ""
+        report.save()
+    return report
+
+
+def report_fail(report_id: int, reason: str) -> None:
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.READY).update(
+        status=ReportStatus.FAILED, failure_reason=reason[:300], finished_at=timezone.now()
+    )
+
+
+def reports_sweep() -> int:
+    """Mark reports stuck running (a worker lost for good) as failed, so they can be asked for
+    again. Returns how many."""
+    limit = timezone.now() - timedelta(minutes=settings.REPORT_STUCK_MINUTES)
+    return Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=limit).update(
+        status=ReportStatus.FAILED,
+        failure_reason="It took too long and was stopped. Ask for it again.",
+        finished_at=timezone.now(),
+    )
+
+
+def monthly_reports(today: date | None = None) -> list[Report]:
+    """Last month's report for every active authority and for London (1st of each month)."""
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - timedelta(days=1)
+    start = end.replace(day=1)
+    made = [
+        report_request(actor=None, authority=a, start=start, end=end)[0]
+        for a in Authority.objects.filter(active=True)
+    ]
+    made.append(report_request(actor=None, authority=None, start=start, end=end)[0])
+    return made
