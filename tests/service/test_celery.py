@@ -77,3 +77,23 @@ def test_the_weekly_digest_reaches_each_supervisor_by_reference_only(cast, worke
     assert "Jordan" not in hackney.body and "Example" not in hackney.body
     schedule = settings.CELERY_BEAT_SCHEDULE["weekly-supervision-digest"]["schedule"]
     assert schedule.day_of_week == {1} and schedule.hour == {7}  # Monday, 07:00 London time
+
+
+def test_a_report_asked_for_is_made_by_the_worker_with_every_file(cast, worker, settings, tmp_path):
+    from datetime import timedelta
+
+    from outcomes.models import Report, ReportStatus
+    from outcomes.reports import services
+
+    settings.MEDIA_ROOT = tmp_path
+    allocated_case(cast.hackney)
+    today = timezone.localdate()
+    report, _ = services.report_request(
+        actor=cast.programme_lead, authority=None, start=today - timedelta(days=30), end=today
+    )
+    assert wait_for(
+        lambda: Report.objects.get(pk=report.pk).status == ReportStatus.READY, timeout=60
+    )
+    report.refresh_from_db()
+    assert {f.format for f in report.files.all()} == {"csv", "xlsx", "html", "pdf"}
+    assert all((tmp_path / f.file.name).stat().st_size == f.size_bytes for f in report.files.all())

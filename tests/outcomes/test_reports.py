@@ -1,0 +1,180 @@
+"""Reports: figures match the SQL, small counts hidden, no personal data, who may download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from outcomes.models import Report, ReportStatus
+from outcomes.reports import services
+from outcomes.reports.indicators import Scope, compute
+from tests.conftest import allocated_case, referral
+from yourchoice.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+START = TODAY - timedelta(days=30)
+
+
+@pytest.fixture(autouse=True)
+def media(tmp_path, settings):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def hackney_report(cast):  # type: ignore[no-untyped-def]
+    for n in range(12):
+        referral(
+            cast.hackney,
+            given=f"Named{n}",
+            family="Childsurname",
+            received_on=TODAY - timedelta(days=5),
+        )
+    allocated_case(
+        cast.hackney, given="Another", family="Childsurname", received_on=TODAY - timedelta(days=5)
+    )
+    report, created = services.report_request(
+        actor=cast.programme_lead, authority=cast.hackney.authority, start=START, end=TODAY
+    )
+    assert created
+    return services.report_generate(report.pk)
+
+
+def read_csv(report: Report) -> list[dict[str, str]]:
+    path = Path(settings.MEDIA_ROOT) / report.files.get(format="csv").file.name
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8-sig").splitlines()
+        if not line.startswith("# ")
+    ]
+    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+
+
+def test_csv_figures_match_the_indicators_computed_directly(cast, hackney_report):
+    direct = {
+        (f.indicator, f.breakdown): f
+        for f in compute(Scope([cast.hackney.authority.pk], START, TODAY))
+    }
+    rows = read_csv(hackney_report)
+    assert len(rows) == len(direct)
+    for row in rows:
+        figure = direct[(row["indicator"], row["breakdown"])]
+        if row["suppressed"] == "yes":
+            assert row["value"] == "c"
+        elif figure.value is None:
+            assert row["value"] == ""
+        else:
+            assert float(row["value"]) == pytest.approx(float(figure.value), abs=0.01)
+    received = next(
+        r for r in rows if r["indicator"] == "Referrals received" and r["breakdown"] == "All"
+    )
+    assert received["value"] == "13"
+
+
+def test_every_count_of_1_to_9_is_shown_as_c(hackney_report):
+    for row in read_csv(hackney_report):
+        if row["unit"] == "" and row["suppressed"] == "no" and row["value"] not in ("", "c"):
+            value = float(row["value"])
+            assert value == 0 or value >= 10 or row["section"] in ("Sessions", "Supervision"), row
+    assert hackney_report.cells_suppressed > 0
+
+
+def test_files_carry_provenance_and_no_personal_data(cast, hackney_report):
+    assert {f.format for f in hackney_report.files.all()} == {"csv", "xlsx", "html", "pdf"}
+    csv_text = (
+        Path(settings.MEDIA_ROOT) / hackney_report.files.get(format="csv").file.name
+    ).read_text()
+    html = (
+        Path(settings.MEDIA_ROOT) / hackney_report.files.get(format="html").file.name
+    ).read_text()
+    for text in (csv_text, html):
+        assert "# Threshold: 10" in text or "Threshold</th><td>10" in text
+        assert "Childsurname" not in text and "Named" not in text and "YC-E09" not in text
+        assert cast.programme_lead.full_name in text  # who asked
+    book = openpyxl.load_workbook(
+        Path(settings.MEDIA_ROOT) / hackney_report.files.get(format="xlsx").file.name
+    )
+    assert book.sheetnames[0] == "About this report"
+    assert book["Young people"].freeze_panes == "A2"
+    pdf = (
+        Path(settings.MEDIA_ROOT) / hackney_report.files.get(format="pdf").file.name
+    ).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert not list(Path(settings.MEDIA_ROOT).rglob(".partial-*"))
+
+
+def test_the_same_request_while_one_is_waiting_starts_no_second(cast):
+    first, created = services.report_request(
+        actor=cast.programme_lead, authority=None, start=START, end=TODAY
+    )
+    again, created_again = services.report_request(
+        actor=cast.programme_lead, authority=None, start=START, end=TODAY
+    )
+    assert created and not created_again and first.pk == again.pk
+
+
+def test_the_sweeper_fails_reports_stuck_running(cast, settings):
+    report, _ = services.report_request(
+        actor=cast.programme_lead, authority=None, start=START, end=TODAY
+    )
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.RUNNING,
+        started_at=timezone.now() - timedelta(minutes=settings.REPORT_STUCK_MINUTES + 1),
+    )
+    assert services.reports_sweep() == 1
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED and "took too long" in report.failure_reason
+
+
+def test_monthly_reports_cover_every_active_authority_and_london(cast):
+    made = services.monthly_reports(TODAY)  # last month
+    assert len(made) == 34  # 33 authorities and London
+    assert sum(1 for r in made if r.authority is None) == 1
+
+
+def test_downloads_are_for_programme_leads_and_the_authoritys_own_lead_only(
+    cast, client_for, hackney_report
+):
+    url = reverse("outcomes:report-download", args=[hackney_report.pk, "xlsx"])
+    assert client_for(cast.programme_lead).get(url).status_code == 200
+    assert client_for(cast.hackney.lead).get(url).status_code == 200
+    assert client_for(cast.southwark.lead).get(url).status_code == 404
+    assert client_for(cast.hackney.coach).get(url).status_code == 403
+    assert client_for(cast.hackney.supervisor).get(url).status_code == 403
+    assert AuditEvent.objects.filter(action="report.download").count() == 2
+    Report.objects.filter(pk=hackney_report.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert client_for(cast.programme_lead).get(url).status_code == 404
+
+
+def test_a_borough_lead_cannot_ask_for_london_or_another_authority(cast):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.report_request(actor=cast.hackney.lead, authority=None, start=START, end=TODAY)
+    with pytest.raises(PermissionDenied):
+        services.report_request(
+            actor=cast.hackney.lead, authority=cast.southwark.authority, start=START, end=TODAY
+        )
+
+
+def test_reports_page_and_london_page(cast, client_for, hackney_report):
+    client = client_for(cast.programme_lead)
+    page = client.get(reverse("outcomes:reports")).content.decode()
+    assert reverse("outcomes:report-download", args=[hackney_report.pk, "pdf"]) in page
+    london = client.get(reverse("outcomes:london"))
+    row = next(r for r in london.context["view"].rows if r.authority == "Hackney")
+    assert row.values[0] == 13  # referrals received, from the published figures
+    assert "Childsurname" not in london.content.decode()
+    response = client.post(reverse("outcomes:reports"), {"place": "london", "month": ""})
+    assert response.status_code == 400 and "Choose a month" in response.content.decode()
