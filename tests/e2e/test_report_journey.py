@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import celery.contrib.testing.tasks  # noqa: F401
+from pathlib import Path
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
@@ -38,7 +40,7 @@ def test_programme_lead_requests_a_report_and_downloads_it(
         page.get_by_test_id("reports").get_by_role("link", name="CSV").first.click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
-    text = open(download.path(), encoding="utf-8-sig").read()
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert "# Scope: Hackney" in text and "Referrals received" in text
 
     page.get_by_role("link", name="Across London").click()
