@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import celery.contrib.testing.tasks  # noqa: F401
 from pathlib import Path
 
+import celery.contrib.testing.tasks  # noqa: F401
 import pytest
 from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
