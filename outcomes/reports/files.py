@@ -119,16 +119,22 @@ class Bar:
     shown: str
     width: float
 
+    @property
+    def value_x(self) -> float:
+        return self.width + 264  # just after the bar; the bars start at 258
+
 
 def _chart(rows: list[Published], title: str) -> dict[str, object]:
     numbers = [r.value for r in rows if isinstance(r.value, int | float)]
     top = max(numbers, default=0) or 1
     bars = [
         Bar(
-            label=r.breakdown.split(": ", 1)[-1] if r.breakdown != "All" else r.indicator,
+            label=r.breakdown.split(": ", 1)[-1]
+            if r.breakdown != "All"
+            else r.indicator.removeprefix("Sessions "),
             value=r.value if isinstance(r.value, int | float) else None,
             shown=SUPPRESSED if r.suppressed else ("" if r.value is None else str(r.value)),
-            width=round(300 * (r.value / top), 1) if isinstance(r.value, int | float) else 0,
+            width=round(260 * (r.value / top), 1) if isinstance(r.value, int | float) else 0,
         )
         for r in rows
     ]

@@ -81,6 +81,26 @@ EPISODES = """
     )
 """
 
+
+def _labels() -> dict[str, dict[str, str]]:
+    """Plain-English names for the categories the SQL returns as codes."""
+    from cases.models import Gender, LookedAfter, SpecialNeeds
+
+    return {
+        "gender": dict(Gender.choices),
+        "special_needs": dict(SpecialNeeds.choices),
+        "looked_after": dict(LookedAfter.choices),
+        "ethnicity_group": {
+            "asian": "Asian or Asian British",
+            "black": "Black, Black British, Caribbean or African",
+            "mixed": "Mixed or multiple ethnic groups",
+            "white": "White",
+            "other": "Other ethnic group",
+            "notknown": "Not known",
+        },
+    }
+
+
 BREAKDOWNS = {
     "Age at referral": "age_band",
     "Gender": "gender",
@@ -123,6 +143,7 @@ COHORT_COUNTS = [
 def cohort_counts(scope: Scope) -> list[Figure]:
     """Each cohort count in total and broken down by each characteristic."""
     figures = []
+    labels = _labels()
     for indicator, definition, condition in COHORT_COUNTS:
         # One grouped query per dimension keeps the SQL plain: small scans of one CTE.
         total = _one(EPISODES + f"SELECT count(*) AS n FROM ep WHERE {condition}", scope)["n"]
@@ -138,7 +159,7 @@ def cohort_counts(scope: Scope) -> list[Figure]:
                         "Young people",
                         indicator,
                         definition,
-                        f"{label}: {row['category']}",
+                        f"{label}: {labels.get(column, {}).get(row['category'], row['category'])}",
                         row["n"],
                         row["n"],
                         COUNT,
@@ -148,6 +169,8 @@ def cohort_counts(scope: Scope) -> list[Figure]:
 
 
 def closed_by_reason(scope: Scope) -> list[Figure]:
+    from cases.models import EndingReason
+
     rows = _rows(
         EPISODES
         + """
@@ -161,7 +184,7 @@ def closed_by_reason(scope: Scope) -> list[Figure]:
             "Young people",
             "Closed",
             "Episodes closed in the period, by ending reason.",
-            f"Ending reason: {row['reason']}",
+            f"Ending reason: {EndingReason(row['reason']).label}",
             row["n"],
             row["n"],
             COUNT,

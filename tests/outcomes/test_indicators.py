@@ -117,7 +117,7 @@ def test_cohort_counts_and_breakdowns(figures):
     assert value(figures, "Episodes started") == 2
     assert value(figures, "Active at period end") == 1  # A; B closed
     assert value(figures, "Closed") == 1
-    assert value(figures, "Closed", "Ending reason: planned") == 1
+    assert value(figures, "Closed", "Ending reason: Planned ending") == 1
     assert value(figures, "Referrals received", "Age at referral: 11 to 12") == 1
     assert value(figures, "Referrals received", "Age at referral: 15 to 17") == 2
 
