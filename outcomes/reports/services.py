@@ -168,13 +168,18 @@ def report_fail(report_id: int, reason: str) -> None:
 
 def reports_sweep() -> int:
     """Mark reports stuck running (a worker lost for good) as failed, so they can be asked for
-    again. Returns how many."""
-    limit = timezone.now() - timedelta(minutes=settings.REPORT_STUCK_MINUTES)
-    return Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=limit).update(
+    again, and delete the files of reports past their expiry. Returns how many were stuck."""
+    now = timezone.now()
+    limit = now - timedelta(minutes=settings.REPORT_STUCK_MINUTES)
+    stuck = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=limit).update(
         status=ReportStatus.FAILED,
         failure_reason="It took too long and was stopped. Ask for it again.",
-        finished_at=timezone.now(),
+        finished_at=now,
     )
+    for report_file in ReportFile.objects.filter(report__expires_at__lt=now):
+        (Path(settings.MEDIA_ROOT) / report_file.file.name).unlink(missing_ok=True)
+        report_file.delete()
+    return stuck
 
 
 def monthly_reports(today: date | None = None) -> list[Report]:

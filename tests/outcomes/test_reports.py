@@ -135,6 +135,17 @@ def test_the_sweeper_fails_reports_stuck_running(cast, settings):
     assert report.status == ReportStatus.FAILED and "took too long" in report.failure_reason
 
 
+def test_expired_files_are_deleted(cast, hackney_report):
+    paths = [Path(settings.MEDIA_ROOT) / f.file.name for f in hackney_report.files.all()]
+    assert all(p.exists() for p in paths)
+    Report.objects.filter(pk=hackney_report.pk).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
+    services.reports_sweep()
+    assert not any(p.exists() for p in paths)
+    assert not hackney_report.files.exists()
+
+
 def test_monthly_reports_cover_every_active_authority_and_london(cast):
     made = services.monthly_reports(TODAY)  # last month
     assert len(made) == 34  # 33 authorities and London
@@ -148,8 +159,8 @@ def test_downloads_are_for_programme_leads_and_the_authoritys_own_lead_only(
     assert client_for(cast.programme_lead).get(url).status_code == 200
     assert client_for(cast.hackney.lead).get(url).status_code == 200
     assert client_for(cast.southwark.lead).get(url).status_code == 404
-    assert client_for(cast.hackney.coach).get(url).status_code == 403
-    assert client_for(cast.hackney.supervisor).get(url).status_code == 403
+    assert client_for(cast.hackney.coach).get(url).status_code == 404
+    assert client_for(cast.hackney.supervisor).get(url).status_code == 404
     assert AuditEvent.objects.filter(action="report.download").count() == 2
     Report.objects.filter(pk=hackney_report.pk).update(
         expires_at=timezone.now() - timedelta(minutes=1)

@@ -296,7 +296,13 @@ MATRIX = [
     Route("outcomes:london", {**REPORT_PAGES, "hackney.lead": 403, "southwark.lead": 403}),
     Route(
         "outcomes:report-download",
-        {**REPORT_PAGES, "southwark.lead": 404},
+        # A file looks missing (404) to everyone who may not have it.
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "programme_lead": 200,
+            "hackney.lead": 200,
+        },
         args=ready_hackney_report,
     ),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
