@@ -22,12 +22,13 @@ from cases.forms import (
     FlagResolveForm,
 )
 from cases.intake import AllocateForm, ReferralForm, TransferForm
-from cases.models import ClosureDecision
+from cases.models import ClosureDecision, Episode
 from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError
+from yourchoice.forms import back_to_case, form_page
 
 
 @login_required
@@ -142,19 +143,13 @@ def flag_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = FlagForm(
         request.POST or None, initial={"review_on": timezone.localdate() + timedelta(days=14)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.flag_raise(actor=request.user, episode=episode, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Flag raised.")
-            return redirect("cases:young-person", pk=episode.young_person_id)
-    return render(
+    return form_page(
         request,
+        form,
         "cases/flag_new.html",
-        {"form": form, "episode": episode},
-        status=400 if form.errors else 200,
+        {"episode": episode},
+        save=lambda data: services.flag_raise(actor=request.user, episode=episode, **data),
+        done=lambda _: back_to_case(request, "Flag raised.", episode.young_person_id),
     )
 
 
@@ -162,20 +157,15 @@ def flag_new(request: HttpRequest, pk: int) -> HttpResponse:
 def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     flag = selectors.get_flag_for_user(request.user, pk)
     access.require_on(request.user, Perm.FLAG_WRITE, flag.episode)
-    form = FlagResolveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.flag_resolve(actor=request.user, flag=flag, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Flag resolved. It stays on the record.")
-            return redirect("cases:young-person", pk=flag.episode.young_person_id)
-    return render(
+    return form_page(
         request,
+        FlagResolveForm(request.POST or None),
         "cases/flag_resolve.html",
-        {"form": form, "flag": flag},
-        status=400 if form.errors else 200,
+        {"flag": flag},
+        save=lambda data: services.flag_resolve(actor=request.user, flag=flag, **data),
+        done=lambda _: back_to_case(
+            request, "Flag resolved. It stays on the record.", flag.episode.young_person_id
+        ),
     )
 
 
@@ -357,18 +347,18 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     episode = selectors.current_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.CASE_ALLOCATE, episode)
     form = TransferForm(request.POST or None, exclude_id=episode.authority_id)
-    if request.method == "POST" and form.is_valid():
-        to = form.cleaned_data["authority"]
-        try:
-            services.episode_transfer(actor=request.user, episode=episode, to_authority=to)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"The case has been transferred to {to.name}.")
-            return redirect("home")
-    return render(
+
+    def done(moved: Episode) -> HttpResponse:
+        messages.success(request, f"The case has been transferred to {moved.authority.name}.")
+        return redirect("home")
+
+    return form_page(
         request,
+        form,
         "cases/transfer.html",
-        {"form": form, "episode": episode},
-        status=400 if form.errors else 200,
+        {"episode": episode},
+        save=lambda data: services.episode_transfer(
+            actor=request.user, episode=episode, to_authority=data["authority"]
+        ),
+        done=done,
     )

@@ -22,26 +22,20 @@ from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError
+from yourchoice.forms import back_to_case, form_page
 
 
 @login_required
 def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
     episode = current_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.GOAL_WRITE, episode)
-    form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_set(actor=request.user, episode=episode, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Goal added.")
-            return redirect("cases:young-person", pk=episode.young_person_id)
-    return render(
+    return form_page(
         request,
+        GoalForm(request.POST or None),
         "outcomes/goal_new.html",
-        {"form": form, "episode": episode},
-        status=400 if form.errors else 200,
+        {"episode": episode},
+        save=lambda data: services.goal_set(actor=request.user, episode=episode, **data),
+        done=lambda _: back_to_case(request, "Goal added.", episode.young_person_id),
     )
 
 
@@ -53,27 +47,13 @@ def goal_end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This goal has already ended.")
         return redirect("cases:young-person", pk=goal.episode.young_person_id)
     form = GoalEndForm(request.POST or None, initial={"version": goal.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.goal_end(
-                actor=request.user,
-                goal=goal,
-                status=data["status"],
-                version=data["version"],
-                replacement=data["replacement"],
-                replacement_score=data["replacement_score"],
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Goal updated.")
-            return redirect("cases:young-person", pk=goal.episode.young_person_id)
-    return render(
+    return form_page(
         request,
+        form,
         "outcomes/goal_end.html",
-        {"form": form, "goal": goal},
-        status=400 if form.errors else 200,
+        {"goal": goal},
+        save=lambda data: services.goal_end(actor=request.user, goal=goal, **data),
+        done=lambda _: back_to_case(request, "Goal updated.", goal.episode.young_person_id),
     )
 
 

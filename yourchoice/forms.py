@@ -33,3 +33,36 @@ class GovFormMixin:
 
 class GovForm(GovFormMixin, forms.Form):
     pass
+
+
+def form_page(
+    request: Any,
+    form: forms.Form,
+    template: str,
+    context: dict[str, Any],
+    *,
+    save: Any,
+    done: Any,
+) -> Any:
+    """The shape every write page shares: on a valid POST call `save(cleaned_data)` (a service
+    call); a DomainError goes back onto the form as plain-English errors; success goes to
+    `done(result)`, which returns the redirect. Errors answer 400 and keep what was typed."""
+    from django.shortcuts import render
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)  # type: ignore[attr-defined]
+        else:
+            return done(result)
+    return render(request, template, {"form": form, **context}, status=400 if form.errors else 200)
+
+
+def back_to_case(request: Any, message: str, young_person_id: int) -> Any:
+    """After a successful write about a case: say so, and go back to the young person's page."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.success(request, message)
+    return redirect("cases:young-person", pk=young_person_id)
