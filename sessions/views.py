@@ -48,6 +48,8 @@ def log_session(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     "Session logged." if created else "This session was already logged.",
+                    # Tells the page to drop the unsent draft kept in the browser tab.
+                    extra_tags=f"draft-clear:session-{episode.pk}",
                 )
                 return redirect("cases:young-person", pk=episode.young_person_id)
     else:

@@ -102,3 +102,27 @@ def test_an_invalid_date_keeps_what_was_typed_and_a_resend_records_once(cast, li
     )
     assert status == 200  # followed to the case page, which says it was already logged
     assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+
+
+def test_a_reload_before_saving_keeps_the_draft_and_saving_clears_it(cast, live_server, page):
+    page.set_viewport_size(PHONE)
+    episode = allocated_case(cast.hackney, given="Riley", family="Example")
+    sign_in(page, live_server, cast.hackney.coach)
+    url = f"{live_server.url}/young-people/{episode.young_person_id}/sessions/new/"
+    page.goto(url)
+    key = page.locator("input[name=idempotency_key]").input_value()
+    page.get_by_label("Youth centre").check()
+    page.get_by_label("Notes").fill("Talked about his brother")
+    page.reload()  # as if the connection dropped and the page was opened again
+
+    expect(page.get_by_text("We put back what you typed earlier")).to_be_visible()
+    assert page.get_by_label("Notes").input_value() == "Talked about his brother"
+    assert page.get_by_label("Youth centre").is_checked()
+    assert page.locator("input[name=idempotency_key]").input_value() == key  # resend is safe
+    assert_accessible(page)
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text("Session logged.")).to_be_visible()
+
+    page.goto(url)
+    expect(page.get_by_label("Notes")).to_have_value("")
+    expect(page.get_by_text("We put back what you typed earlier")).to_be_hidden()
