@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format assets demo-code manage clean
+.PHONY: run test lint format assets demo-code manage openapi clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ format: $(VENV)/.installed
 ## The current code for the demo accounts' authenticator (demo data only).
 demo-code: $(VENV)/.installed
 	@DJANGO_DEBUG=true DJANGO_SECRET_KEY=unused $(PY) -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'yourchoice.settings'); django.setup(); from yourchoice.management.commands.demo_signins import current_code; print(current_code())"
+
+## Regenerate the committed OpenAPI schema after a deliberate API change.
+openapi: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=yourchoice.test_settings $(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 ## Any manage.py command with the services up, e.g. make manage ARGS="createsuperuser".
 manage: $(VENV)/.installed

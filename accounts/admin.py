@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Authority, Cover, Membership, Team, User
+from accounts.models import ApiToken, Authority, Cover, Membership, Team, User
+from accounts.tokens import api_token_issue, api_token_revoke
 
 
 @admin.register(Authority)
@@ -61,3 +63,73 @@ class CoverAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         obj.arranged_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class ApiTokenForm(forms.ModelForm):
+    days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=366, initial=90)
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens for system clients. The secret is shown once, when the token is made."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_select_related = ["user"]
+    actions = ["revoke"]
+    autocomplete_fields = ["user"]
+
+    def get_form(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+        if obj is None:
+            kwargs["form"] = ApiTokenForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return []
+        return [
+            "user",
+            "name",
+            "prefix",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        ]
+
+    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return ["user", "name", "days"]
+        return self.get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if change:
+            return
+        token, key = api_token_issue(
+            actor=request.user,
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+        )
+        obj.pk = token.pk
+        messages.warning(request, f"Copy this token now; it will not be shown again: {key}")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
+        for token in queryset:
+            api_token_revoke(actor=request.user, token=token)

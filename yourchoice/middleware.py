@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from yourchoice import request_context
 
 # Paths a signed-out person may reach. Everything else needs a full (two-factor) sign-in.
-PUBLIC_PREFIXES = ("/sign-in/", "/password-reset/", "/static/", "/health/")
+# The API answers for itself: token or verified session, else 401/403 (yourchoice/api.py).
+PUBLIC_PREFIXES = ("/sign-in/", "/password-reset/", "/static/", "/health/", "/api/")
 
 
 class SignInRequiredMiddleware:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("outcomes.urls")),
     path("", include("supervision.urls")),
+    path("api/v1/", include("yourchoice.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -312,6 +312,96 @@ MATRIX = [
     Route("admin:yourchoice_auditevent_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
 ]
 
+SIGNED_IN_ONLY_API = {**SIGNED_IN, "anonymous": 401}  # the API answers 401, not a redirect
+
+
+def api_case(**overrides: int) -> dict[str, int]:
+    return {**hackney_case(**overrides), "anonymous": 401}
+
+
+def _first(model_path: str):  # type: ignore[no-untyped-def]
+    def build(cast: Cast) -> list[Any]:
+        from django.apps import apps
+
+        from supervision.models import Action
+
+        _supervision(cast)  # a Hackney case with a session-free supervision record and action
+        app_label, model_name = model_path.split(".")
+        model = apps.get_model(app_label, model_name)
+        if model is Action:
+            return [Action.objects.unscoped().get().pk]
+        return [model.objects.unscoped().order_by("pk").first().pk]
+
+    return build
+
+
+def api_goal(cast: Cast) -> list[Any]:
+    return goal_in_hackney(cast)
+
+
+def api_session(cast: Cast) -> list[Any]:
+    return session_in_hackney(cast)
+
+
+def api_flag(cast: Cast) -> list[Any]:
+    return flag_in_hackney(cast)
+
+
+def api_measure(cast: Cast) -> list[Any]:
+    from django.utils import timezone
+
+    from outcomes import services
+    from outcomes.models import MeasureDefinition
+
+    episode = allocated_case(cast.hackney)
+    response = services.measure_record(
+        actor=cast.hackney.coach,
+        episode=episode,
+        definition=MeasureDefinition.objects.get(code="sdq-self-report"),
+        occasion="baseline",
+        completed_on=timezone.localdate(),
+        scale_scores=dict(emotional=1, conduct=1, hyperactivity=1, peer=1, prosocial=1),
+    )
+    return [response.pk]
+
+
+API_MATRIX = [
+    Route("api:schema", dict.fromkeys(ROLES, 200)),  # the API's description is public
+    Route("api:docs", dict.fromkeys(ROLES, 200)),
+    *[
+        Route(f"api:{name}-list", SIGNED_IN_ONLY_API)
+        for name in (
+            "young-person",
+            "episode",
+            "session-log",
+            "goal",
+            "measure",
+            "flag",
+            "supervision-record",
+            "action",
+        )
+    ],
+    Route("api:report-list", {**REPORT_PAGES, "anonymous": 401}),
+    Route("api:young-person-detail", api_case(), args=hackney_coachs_young_person),
+    Route("api:episode-detail", api_case(), args=_first("cases.Episode")),
+    Route("api:session-log-detail", api_case(), args=api_session),
+    Route("api:goal-detail", api_case(), args=api_goal),
+    Route("api:measure-detail", api_case(), args=api_measure),
+    Route("api:flag-detail", api_case(), args=api_flag),
+    Route(
+        "api:supervision-record-detail",
+        {**api_case(), "hackney.coach2": 404},
+        args=supervision_in_hackney,
+    ),
+    Route("api:action-detail", api_case(), args=action_in_hackney),
+    Route(
+        "api:report-detail",
+        {**REPORT_PAGES, "anonymous": 401, "southwark.lead": 404},
+        args=lambda cast: ready_hackney_report(cast)[:1],
+    ),
+]
+MATRIX += API_MATRIX
+
 #: Routes that answer a signed-out person themselves (or, for the admin, via its own sign-in
 #: notice); every other route sends them to sign in.
 ANSWER_SIGNED_OUT = {

@@ -1,0 +1,28 @@
+"""How the API's sign-in methods appear in the OpenAPI schema."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.tokens.TokenAuthentication"
+    name = "bearerToken"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token an administrator issued for a named person.",
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.tokens.VerifiedSessionAuthentication"
+    name = "browserSession"
+
+    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "The browser's session after two-factor sign-in.",
+        }

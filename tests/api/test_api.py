@@ -1,0 +1,159 @@
+"""The REST API: tokens, the same visibility as pages, writes through services, one error shape."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ApiToken
+from accounts.tokens import api_token_issue, api_token_revoke
+from sessions.models import SessionLog
+from tests.conftest import allocated_case
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bearer(cast, user) -> Client:  # type: ignore[no-untyped-def]
+    _, key = api_token_issue(actor=cast.admin, user=user, name="Borough system")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def test_a_coachs_token_reads_only_her_young_people(cast):
+    mine = allocated_case(cast.hackney, given="Mine")
+    allocated_case(cast.hackney, coach=cast.hackney.coach2, given="Theirs")
+    allocated_case(cast.southwark, given="Other")
+    body = bearer(cast, cast.hackney.coach).get(reverse("api:young-person-list")).json()
+    assert [yp["id"] for yp in body["results"]] == [mine.young_person_id]
+
+
+def test_a_programme_leads_token_reads_no_named_young_person(cast):
+    allocated_case(cast.hackney)
+    client = bearer(cast, cast.programme_lead)
+    assert client.get(reverse("api:young-person-list")).json()["results"] == []
+    assert client.get(reverse("api:episode-list")).json()["results"] == []
+
+
+def test_revoked_expired_and_unknown_tokens_are_refused(cast):
+    token, key = api_token_issue(actor=cast.admin, user=cast.hackney.coach, name="x")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get(reverse("api:episode-list")).status_code == 200
+    api_token_revoke(actor=cast.admin, token=token)
+    assert client.get(reverse("api:episode-list")).status_code == 401
+    token2, key2 = api_token_issue(actor=cast.admin, user=cast.hackney.coach, name="y")
+    ApiToken.objects.filter(pk=token2.pk).update(
+        created_at=timezone.now() - timedelta(days=2), expires_at=timezone.now() - timedelta(days=1)
+    )
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {key2}").get(reverse("api:episode-list")).status_code
+        == 401
+    )
+    unknown = Client(HTTP_AUTHORIZATION="Bearer yc_not-a-token").get(reverse("api:episode-list"))
+    assert unknown.status_code == 401
+    assert unknown.json() == {
+        "error": {"status": 401, "message": "The token is not valid.", "fields": {}}
+    }
+
+
+def test_tokens_are_stored_hashed(cast):
+    token, key = api_token_issue(actor=cast.admin, user=cast.hackney.coach, name="x")
+    assert key not in token.key_hash and token.prefix == key[:8]
+
+
+def test_logging_a_session_is_idempotent_and_validated_like_the_page(cast):
+    episode = allocated_case(cast.hackney)
+    client = bearer(cast, cast.hackney.coach)
+    payload = {
+        "episode": episode.pk,
+        "idempotency_key": str(uuid.uuid4()),
+        "occurred_at": timezone.now().isoformat(),
+        "attendance": "attended",
+        "duration_minutes": 45,
+        "place": "school",
+        "techniques": ["problem-solving"],
+    }
+    url = reverse("api:session-log-list")
+    first = client.post(url, payload, content_type="application/json")
+    again = client.post(url, payload, content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert SessionLog.objects.unscoped().count() == 1
+    bad = client.post(
+        url,
+        {**payload, "idempotency_key": str(uuid.uuid4()), "duration_minutes": None},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert "duration_minutes" in bad.json()["error"]["fields"]
+
+
+def test_writes_to_a_case_out_of_reach_are_refused_as_if_it_did_not_exist(cast):
+    theirs = allocated_case(cast.southwark)
+    response = bearer(cast, cast.hackney.coach).post(
+        reverse("api:flag-list"),
+        {
+            "episode": theirs.pk,
+            "category": "other",
+            "level": "low",
+            "summary": "s",
+            "review_on": timezone.localdate().isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()["error"]["fields"] == {
+        "episode": ["No such episode."]
+    }
+
+
+def test_filters_are_checked(cast):
+    client = bearer(cast, cast.hackney.lead)
+    assert client.get(reverse("api:episode-list"), {"status": "nonsense"}).status_code == 400
+    assert client.get(reverse("api:episode-list"), {"since": "31/01/2026"}).status_code == 400
+    allocated_case(cast.hackney)
+    assert client.get(reverse("api:episode-list"), {"status": "allocated"}).json()["count"] == 1
+
+
+def test_list_queries_do_not_grow_with_rows(cast, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = bearer(cast, cast.hackney.lead)
+    allocated_case(cast.hackney)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("api:goal-list"))
+        client.get(reverse("api:session-log-list"))
+    for _ in range(9):
+        allocated_case(cast.hackney)
+    with CaptureQueriesContext(connection) as ten:
+        client.get(reverse("api:goal-list"))
+        client.get(reverse("api:session-log-list"))
+    assert len(one) == len(ten)
+
+
+def test_the_schema_file_matches_the_code():
+    """An unplanned change to the API fails here: regenerate openapi.yaml on purpose."""
+    generated = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "yourchoice.test_settings"},
+    )
+    assert generated.returncode == 0, generated.stderr[-2000:]
+    assert generated.stdout == (ROOT / "openapi.yaml").read_text(), (
+        "The API changed: run `make openapi` and commit openapi.yaml"
+    )
+
+
+def test_docs_page_uses_only_local_assets(client):
+    body = client.get(reverse("api:docs")).content.decode()
+    assert "cdn" not in body.lower() and "/static/drf_spectacular_sidecar/" in body
