@@ -13,7 +13,7 @@ WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir .
 COPY --from=assets /app/build ./build
-RUN DJANGO_SECRET_KEY=build-only DJANGO_STATIC_MANIFEST=true python manage.py collectstatic --noinput
+RUN DJANGO_SECRET_KEY=build-only EXTRACT_KEY=build-only DJANGO_STATIC_MANIFEST=true python manage.py collectstatic --noinput
 RUN useradd --create-home --uid 10001 yourchoice && mkdir -p /var/lib/yourchoice/media \
     && chown yourchoice /var/lib/yourchoice/media
 USER yourchoice

@@ -288,3 +288,50 @@ class ReportFile(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "format"], name="report_file_one_per_format")
         ]
+
+
+class Extract(models.Model):
+    """A pseudonymised, minimised record-level extract for evaluators (O6).
+
+    Young people appear under an id made with the service's extract key and this extract's salt:
+    it cannot be mapped back to a young person without both, and both stay in the service.
+    """
+
+    status = models.CharField(
+        max_length=20, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    failure_reason = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    salt = models.CharField(max_length=32, editable=False)
+    young_people = models.PositiveIntegerField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="extract_failed_has_reason",
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Extract {self.pk}"
+
+
+class ExtractFile(models.Model):
+    extract = models.ForeignKey(Extract, on_delete=models.CASCADE, related_name="files")
+    table = models.SlugField(max_length=40)
+    file = models.FileField(upload_to="extracts/%Y/%m/")
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["table"]
+        constraints = [
+            models.UniqueConstraint(fields=["extract", "table"], name="extract_file_one_per_table")
+        ]

@@ -43,3 +43,19 @@ def sweep_stuck_reports() -> int:
 @shared_task
 def make_monthly_reports() -> int:
     return len(services.monthly_reports())
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=900,
+    time_limit=960,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def generate_extract(self, extract_id: int) -> int:  # type: ignore[no-untyped-def]
+    from outcomes.extracts import services as extract_services
+
+    return extract_services.extract_generate(extract_id).pk

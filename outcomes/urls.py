@@ -11,4 +11,6 @@ urlpatterns = [
     path("reports/", views.reports, name="reports"),
     path("reports/<int:pk>/<slug:fmt>/", views.report_download, name="report-download"),
     path("reports/london/", views.london, name="london"),
+    path("extracts/", views.extracts, name="extracts"),
+    path("extracts/<int:pk>/<slug:table>/", views.extract_download, name="extract-download"),
 ]

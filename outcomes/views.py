@@ -15,8 +15,9 @@ from django.utils import timezone
 from accounts.models import Authority, Role
 from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
+from outcomes.extracts import services as extract_services
 from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
-from outcomes.models import GoalStatus
+from outcomes.models import Extract, GoalStatus
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import access, audit
@@ -169,3 +170,23 @@ def london(request: HttpRequest) -> HttpResponse:
         request.GET.get("sort", "authority"), request.GET.get("dir") == "desc"
     )
     return render(request, "outcomes/london.html", {"view": view})
+
+
+@login_required
+def extracts(request: HttpRequest) -> HttpResponse:
+    """Evaluators ask for a pseudonymised extract and download its tables (O6)."""
+    access.require(request.user, Perm.EXTRACT_DOWNLOAD)
+    if request.method == "POST":
+        extract_services.extract_request(actor=request.user)
+        messages.success(request, "The extract is being made. This page shows when it is ready.")
+        return redirect("outcomes:extracts")
+    listed = Extract.objects.prefetch_related("files").order_by("-requested_at")[:20]
+    return render(request, "outcomes/extracts.html", {"extracts": listed})
+
+
+@login_required
+def extract_download(request: HttpRequest, pk: int, table: str) -> HttpResponse:
+    found = extract_services.get_extract_file_for_user(request.user, pk, table)
+    audit.record(actor=request.user, action="extract.download", obj=found.extract, table=table)
+    path = Path(settings.MEDIA_ROOT) / found.file.name
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"extract-{pk}-{path.name}")

@@ -22,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": "Caseload review", "url": reverse("supervision:review")})
         if access.has_perm(user, Perm.REPORT_DOWNLOAD):
             items.append({"label": "Reports", "url": reverse("outcomes:reports")})
+        if access.has_perm(user, Perm.EXTRACT_DOWNLOAD):
+            items.append({"label": "Extracts", "url": reverse("outcomes:extracts")})
         if Role.PROGRAMME_LEAD in access.roles(user):
             items.append({"label": "Across London", "url": reverse("outcomes:london")})
         if access.has_perm(user, Perm.SERVICE_ADMIN) and user.is_staff:

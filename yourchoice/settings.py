@@ -252,6 +252,13 @@ SPECTACULAR_SETTINGS = {
 # --- Programme rules ------------------------------------------------------------------------
 # Reports suppress counts of 1..(threshold-1) young people (PRODUCT.md §5).
 DISCLOSURE_THRESHOLD = env_int("DISCLOSURE_THRESHOLD", 10, minimum=1)
+# Key for the pseudonymous ids in evaluation extracts. Without it (and each extract's salt) an
+# id cannot be mapped back to a young person. Required in production; kept out of extracts.
+EXTRACT_KEY = env_str("EXTRACT_KEY")
+if not EXTRACT_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("EXTRACT_KEY must be set when DJANGO_DEBUG is off.")
+    EXTRACT_KEY = SECRET_KEY + ":extracts"
 # Report files can be downloaded for this many days, then they are deleted.
 REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 90, minimum=1)
 # A report still running after this many minutes is marked failed by the sweeper.

@@ -11,6 +11,7 @@ os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 os.environ["CASE_DATA_TRIPWIRE"] = "true"
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
+os.environ.setdefault("EXTRACT_KEY", "test-only-extract-key")
 
 from yourchoice.settings import *  # noqa: E402,F403
 

@@ -162,6 +162,15 @@ def ready_hackney_report(cast: Cast) -> list[Any]:
     return [report.pk, "csv"]
 
 
+def ready_extract(cast: Cast) -> list[Any]:
+    from outcomes.extracts import services
+
+    allocated_case(cast.hackney)
+    extract = services.extract_request(actor=cast.evaluator)
+    services.extract_generate(extract.pk)
+    return [extract.pk, "episodes"]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 
@@ -304,6 +313,16 @@ MATRIX = [
             "hackney.lead": 200,
         },
         args=ready_hackney_report,
+    ),
+    # Evaluation extracts: evaluators only; a file looks missing to everyone else.
+    Route(
+        "outcomes:extracts",
+        {**dict.fromkeys(ROLES, 403), "anonymous": REDIRECT_TO_SIGN_IN, "evaluator": 200},
+    ),
+    Route(
+        "outcomes:extract-download",
+        {**dict.fromkeys(ROLES, 404), "anonymous": REDIRECT_TO_SIGN_IN, "evaluator": 200},
+        args=ready_extract,
     ),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
     Route("admin:index", {**dict.fromkeys(ROLES, 302), "admin": 200}),

@@ -1,0 +1,1 @@
+"""Pseudonymised evaluation extracts (O6)."""
