@@ -46,3 +46,32 @@ def test_programme_lead_requests_a_report_and_downloads_it(
     page.get_by_role("link", name="Across London").click()
     expect(page.get_by_test_id("london")).to_contain_text("Hackney")
     assert_accessible(page)
+
+
+def test_evaluator_makes_and_downloads_an_extract(cast, live_server, page, settings, tmp_path):
+    from cases.models import YoungPerson
+
+    settings.MEDIA_ROOT = tmp_path
+    episode = allocated_case(cast.hackney)
+    YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(research_consent=True)
+    sign_in(page, live_server, cast.evaluator)
+    page.get_by_role("link", name="Extracts").first.click()
+    assert_accessible(page)
+    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+        page.get_by_role("button", name="Make a new extract").click()
+        expect(page.get_by_text("The extract is being made.")).to_be_visible()
+        table = page.get_by_test_id("extracts")
+        for _ in range(60):
+            if "Ready" in table.inner_text():
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        expect(table).to_contain_text("Ready")
+    assert_accessible(page)
+    with page.expect_download() as download_info:
+        table.get_by_role("link", name="young_people").click()
+    text = Path(download_info.value.path()).read_text()
+    assert (
+        text.startswith("pid,authority,age_at_referral")
+        and episode.young_person.reference not in text
+    )
