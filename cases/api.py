@@ -6,11 +6,22 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import services
-from cases.models import Episode, EpisodeStatus, FlagCategory, FlagLevel, RiskFlag, YoungPerson
+from cases.models import (
+    CLOSURE_REASONS,
+    ClosureDecision,
+    ClosureRequest,
+    Episode,
+    EpisodeStatus,
+    FlagCategory,
+    FlagLevel,
+    RiskFlag,
+    YoungPerson,
+)
 from yourchoice.api import ScopedViewSet, choice_param, date_param
 
 DATE_FILTERS = [
@@ -86,6 +97,33 @@ class FlagCreateSerializer(serializers.Serializer):
     review_on = serializers.DateField()
 
 
+class ClosureRequestInput(serializers.Serializer):
+    ending_reason = serializers.ChoiceField(choices=CLOSURE_REASONS)
+    summary = serializers.CharField(max_length=2000)
+
+
+class ClosureDecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClosureRequest
+        fields = [
+            "id",
+            "episode",
+            "ending_reason",
+            "summary",
+            "requested_by",
+            "requested_at",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+        ]
+
+
 @extend_schema(tags=["Young people"])
 class YoungPersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = YoungPerson
@@ -117,6 +155,38 @@ class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         if until := date_param(self.request, "until"):
             queryset = queryset.filter(referred_on__lte=until)
         return queryset
+
+    @extend_schema(request=ClosureRequestInput, responses={201: ClosureSerializer})
+    @action(detail=True, methods=["post"], url_path="closure-request")
+    def closure_request(self, request: Request, pk: int) -> Response:
+        """The coach asks to close the case; a supervisor decides."""
+        data = ClosureRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        closure = services.closure_request(
+            actor=request.user, episode=self.get_object(), **data.validated_data
+        )
+        return Response(ClosureSerializer(closure).data, status=201)
+
+    @extend_schema(request=ClosureDecisionInput, responses={200: ClosureSerializer})
+    @action(detail=True, methods=["post"], url_path="closure-decision")
+    def closure_decision(self, request: Request, pk: int) -> Response:
+        """A supervisor approves (the case closes) or returns the pending request."""
+        data = ClosureDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        episode = self.get_object()
+        pending = (
+            ClosureRequest.objects.visible_to(request.user)
+            .filter(episode=episode, decision=ClosureDecision.PENDING)
+            .first()
+        )
+        if pending is None:
+            raise serializers.ValidationError(
+                {"episode": ["No request to close this case is waiting."]}
+            )
+        decided = services.closure_decide(
+            actor=request.user, closure=pending, **data.validated_data
+        )
+        return Response(ClosureSerializer(decided).data)
 
 
 @extend_schema(tags=["Flags"])

@@ -408,6 +408,10 @@ class Allocation(models.Model):
         ]
 
 
+#: Reasons a coach may give for closing (not eligibility, which is decided at referral).
+CLOSURE_REASONS = [c for c in EndingReason.choices if c[0] != "not_eligible"]
+
+
 class ClosureDecision(models.TextChoices):
     PENDING = "pending", "Awaiting approval"
     APPROVED = "approved", "Approved"
@@ -418,9 +422,7 @@ class ClosureRequest(models.Model):
     """A coach asks to close a case; a supervisor approves or returns it (C3, V4)."""
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="closure_requests")
-    ending_reason = models.CharField(
-        max_length=20, choices=[c for c in EndingReason.choices if c[0] != "not_eligible"]
-    )
+    ending_reason = models.CharField(max_length=20, choices=CLOSURE_REASONS)
     summary = models.TextField("why the case should close")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

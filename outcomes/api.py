@@ -8,8 +8,11 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
+from outcomes import services
 from outcomes.models import Goal, GoalRating, MeasureResponse, Report
 from outcomes.selectors import reports_for_user
 from outcomes.views import _report_authorities
@@ -89,25 +92,6 @@ class ReportSerializer(serializers.ModelSerializer):
         }
 
 
-@extend_schema(tags=["Goals"])
-class GoalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    model = Goal
-    serializer_class = GoalSerializer
-
-    def scoped(self, queryset: Any) -> Any:
-        ratings = GoalRating.objects.visible_to(self.request.user).order_by("rated_on", "pk")
-        return queryset.prefetch_related(Prefetch("ratings", queryset=ratings)).order_by("pk")
-
-
-@extend_schema(tags=["Measures"])
-class MeasureResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    model = MeasureResponse
-    serializer_class = MeasureResponseSerializer
-
-    def scoped(self, queryset: Any) -> Any:
-        return queryset.select_related("definition").order_by("pk")
-
-
 class CanHaveReports(IsAuthenticated):
     def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
         return super().has_permission(request, view) and access.has_perm(
@@ -130,3 +114,133 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             for r in reports_for_user(self.request.user, authorities=authorities, london=london)
         ]
         return Report.objects.filter(pk__in=ids).prefetch_related("files").order_by("-requested_at")
+
+
+class GoalCreateSerializer(serializers.Serializer):
+    episode = serializers.IntegerField()
+    description = serializers.CharField(max_length=500)
+    agreed_on = serializers.DateField()
+    first_score = serializers.IntegerField(min_value=0, max_value=10)
+
+
+class GoalRateSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=10)
+    rated_on = serializers.DateField()
+
+
+class GoalEndSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["achieved", "replaced", "dropped"])
+    version = serializers.IntegerField(min_value=1)
+    replacement = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
+    replacement_score = serializers.IntegerField(
+        min_value=0, max_value=10, required=False, allow_null=True
+    )
+
+
+class MeasureCreateSerializer(serializers.Serializer):
+    episode = serializers.IntegerField()
+    occasion = serializers.ChoiceField(choices=["baseline", "review", "end"])
+    completed_on = serializers.DateField()
+    item_answers = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=2, allow_null=True),
+        required=False,
+        help_text="Item number (1-25) -> the answer ticked: 0 Not true, 1 Somewhat true, "
+        "2 Certainly true.",
+    )
+    scale_scores = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=10, allow_null=True),
+        required=False,
+        help_text="emotional, conduct, hyperactivity, peer, prosocial.",
+    )
+
+
+def _episode_for(request: Any, episode_id: int) -> Any:
+    from cases.models import Episode
+
+    episode = Episode.objects.visible_to(request.user).filter(pk=episode_id).first()
+    if episode is None:
+        raise serializers.ValidationError({"episode": ["No such episode."]})
+    return episode
+
+
+class GoalWrites:
+    """Mixed into GoalViewSet: set, rate and end goals through outcomes.services."""
+
+    @extend_schema(request=GoalCreateSerializer, responses={201: GoalSerializer})
+    def create(self, request: Any) -> Response:
+        data = GoalCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        goal = services.goal_set(
+            actor=request.user, episode=_episode_for(request, values.pop("episode")), **values
+        )
+        return Response(self._fresh(goal.pk), status=201)
+
+    def _fresh(self, pk: int) -> Any:
+        """Read back through the scoped queryset, with its ratings, for the response."""
+        return GoalSerializer(self.get_queryset().get(pk=pk)).data  # type: ignore[attr-defined]
+
+    @extend_schema(request=GoalRateSerializer, responses={201: GoalRatingSerializer})
+    @action(detail=True, methods=["post"])
+    def ratings(self, request: Any, pk: int) -> Response:
+        goal = self.get_object()  # type: ignore[attr-defined]
+        data = GoalRateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = services.goal_rate(actor=request.user, goal=goal, **data.validated_data)
+        return Response(GoalRatingSerializer(rating).data, status=201)
+
+    @extend_schema(request=GoalEndSerializer, responses={200: GoalSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Any, pk: int) -> Response:
+        goal = self.get_object()  # type: ignore[attr-defined]
+        data = GoalEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ended = services.goal_end(actor=request.user, goal=goal, **data.validated_data)
+        return Response(self._fresh(ended.pk))
+
+
+class MeasureWrites:
+    @extend_schema(request=MeasureCreateSerializer, responses={201: MeasureResponseSerializer})
+    def create(self, request: Any) -> Response:
+        from outcomes.selectors import sdq_definition
+
+        data = MeasureCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        items = values.pop("item_answers", None)
+        if items is not None:
+            if any(not str(k).isdigit() for k in items):
+                raise serializers.ValidationError({"item_answers": ["Keys must be item numbers."]})
+            items = {int(k): v for k, v in items.items()}
+        response = services.measure_record(
+            actor=request.user,
+            episode=_episode_for(request, values.pop("episode")),
+            definition=sdq_definition(),
+            item_answers=items,
+            scale_scores=values.pop("scale_scores", None),
+            **values,
+        )
+        return Response(MeasureResponseSerializer(response).data, status=201)
+
+
+@extend_schema(tags=["Goals"])
+class GoalViewSet(GoalWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    model = Goal
+    serializer_class = GoalSerializer
+
+    def scoped(self, queryset: Any) -> Any:
+        ratings = GoalRating.objects.visible_to(self.request.user).order_by("rated_on", "pk")
+        return queryset.prefetch_related(Prefetch("ratings", queryset=ratings)).order_by("pk")
+
+
+@extend_schema(tags=["Measures"])
+class MeasureResponseViewSet(
+    MeasureWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
+    model = MeasureResponse
+    serializer_class = MeasureResponseSerializer
+
+    def scoped(self, queryset: Any) -> Any:
+        return queryset.select_related("definition").order_by("pk")

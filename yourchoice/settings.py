@@ -247,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EndingReasonEnum": "cases.models.EndingReason.choices",
+        "ClosureReasonEnum": "cases.models.CLOSURE_REASONS",
+    },
 }
 
 # --- Programme rules ------------------------------------------------------------------------

@@ -157,3 +157,106 @@ def test_the_schema_file_matches_the_code():
 def test_docs_page_uses_only_local_assets(client):
     body = client.get(reverse("api:docs")).content.decode()
     assert "cdn" not in body.lower() and "/static/drf_spectacular_sidecar/" in body
+
+
+def test_the_coachs_and_supervisors_writes_go_through_the_services(cast):
+    from cases.models import EpisodeStatus
+    from supervision.models import Action
+
+    episode = allocated_case(cast.hackney)
+    coach = bearer(cast, cast.hackney.coach)
+    today = timezone.localdate().isoformat()
+
+    goal = coach.post(
+        reverse("api:goal-list"),
+        {"episode": episode.pk, "description": "Stay calm", "agreed_on": today, "first_score": 2},
+        content_type="application/json",
+    )
+    assert goal.status_code == 201
+    goal_id = goal.json()["id"]
+    rated = coach.post(
+        reverse("api:goal-ratings", args=[goal_id]),
+        {"score": 11, "rated_on": today},
+        content_type="application/json",
+    )
+    assert rated.status_code == 400 and "score" in rated.json()["error"]["fields"]
+    assert (
+        coach.post(
+            reverse("api:goal-ratings", args=[goal_id]),
+            {"score": 6, "rated_on": today},
+            content_type="application/json",
+        ).status_code
+        == 201
+    )
+    stale = coach.post(
+        reverse("api:goal-end", args=[goal_id]),
+        {"status": "achieved", "version": 99},
+        content_type="application/json",
+    )
+    assert stale.status_code == 400 and "Someone else changed" in stale.json()["error"]["message"]
+
+    measure = coach.post(
+        reverse("api:measure-list"),
+        {
+            "episode": episode.pk,
+            "occasion": "baseline",
+            "completed_on": today,
+            "item_answers": {str(n): 1 for n in range(1, 26)},
+        },
+        content_type="application/json",
+    )
+    assert measure.status_code == 201 and measure.json()["total_score"] == 20
+
+    supervisor = bearer(cast, cast.hackney.supervisor)
+    record = supervisor.post(
+        reverse("api:supervision-record-list"),
+        {
+            "team": cast.hackney.team.pk,
+            "held_on": today,
+            "format": "individual",
+            "coaches": [{"coach": cast.hackney.coach.pk, "wellbeing_checkin": "Fine"}],
+            "discussions": [{"episode": episode.pk, "notes": "Going well"}],
+            "actions": [
+                {
+                    "description": "Book review",
+                    "owner": cast.hackney.coach.pk,
+                    "due_on": today,
+                    "episode": episode.pk,
+                }
+            ],
+        },
+        content_type="application/json",
+    )
+    assert record.status_code == 201
+    action_id = Action.objects.unscoped().get().pk
+    assert coach.post(reverse("api:action-done", args=[action_id])).status_code == 200
+    # The coach may not record supervision, nor decide on closure.
+    assert (
+        coach.post(
+            reverse("api:supervision-record-list"),
+            {"team": cast.hackney.team.pk, "held_on": today, "format": "group", "coaches": []},
+            content_type="application/json",
+        ).status_code
+        == 400
+    )
+
+    asked = coach.post(
+        reverse("api:episode-closure-request", args=[episode.pk]),
+        {"ending_reason": "planned", "summary": "Goals met"},
+        content_type="application/json",
+    )
+    assert asked.status_code == 201
+    refused = coach.post(
+        reverse("api:episode-closure-decision", args=[episode.pk]),
+        {"approve": True},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    decided = supervisor.post(
+        reverse("api:episode-closure-decision", args=[episode.pk]),
+        {"approve": True},
+        content_type="application/json",
+    )
+    assert decided.status_code == 200
+    episode.refresh_from_db()
+    assert episode.status == EpisodeStatus.CLOSED
