@@ -22,6 +22,8 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
+from yourchoice import access
+from yourchoice.access import Perm
 from yourchoice.api import ScopedViewSet, choice_param, date_param
 
 DATE_FILTERS = [
@@ -160,10 +162,12 @@ class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     @action(detail=True, methods=["post"], url_path="closure-request")
     def closure_request(self, request: Request, pk: int) -> Response:
         """The coach asks to close the case; a supervisor decides."""
+        episode = self.get_object()
+        access.require_on(request.user, Perm.CLOSURE_REQUEST, episode)
         data = ClosureRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         closure = services.closure_request(
-            actor=request.user, episode=self.get_object(), **data.validated_data
+            actor=request.user, episode=episode, **data.validated_data
         )
         return Response(ClosureSerializer(closure).data, status=201)
 
@@ -171,9 +175,10 @@ class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     @action(detail=True, methods=["post"], url_path="closure-decision")
     def closure_decision(self, request: Request, pk: int) -> Response:
         """A supervisor approves (the case closes) or returns the pending request."""
+        episode = self.get_object()
+        access.require_on(request.user, Perm.CLOSURE_APPROVE, episode)
         data = ClosureDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        episode = self.get_object()
         pending = (
             ClosureRequest.objects.visible_to(request.user)
             .filter(episode=episode, decision=ClosureDecision.PENDING)

@@ -186,6 +186,7 @@ class GoalWrites:
     @action(detail=True, methods=["post"])
     def ratings(self, request: Any, pk: int) -> Response:
         goal = self.get_object()  # type: ignore[attr-defined]
+        access.require_on(request.user, Perm.GOAL_WRITE, goal.episode)
         data = GoalRateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rating = services.goal_rate(actor=request.user, goal=goal, **data.validated_data)
@@ -195,6 +196,7 @@ class GoalWrites:
     @action(detail=True, methods=["post"])
     def end(self, request: Any, pk: int) -> Response:
         goal = self.get_object()  # type: ignore[attr-defined]
+        access.require_on(request.user, Perm.GOAL_WRITE, goal.episode)
         data = GoalEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ended = services.goal_end(actor=request.user, goal=goal, **data.validated_data)

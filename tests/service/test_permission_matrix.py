@@ -419,6 +419,37 @@ API_MATRIX = [
         args=lambda cast: ready_hackney_report(cast)[:1],
     ),
 ]
+# Writes with an empty body: 400 where the role may write (the body is checked after access),
+# 403 where the case is visible but the role may not, 404 where the case is out of reach.
+API_MATRIX += [
+    Route(
+        "api:goal-ratings",
+        api_case(**{"hackney.coach": 400, "hackney.supervisor": 403, "hackney.lead": 403}),
+        args=api_goal,
+        method="post",
+    ),
+    Route(
+        "api:goal-end",
+        api_case(**{"hackney.coach": 400, "hackney.supervisor": 403, "hackney.lead": 403}),
+        args=api_goal,
+        method="post",
+    ),
+    Route(
+        "api:episode-closure-request",
+        api_case(**{"hackney.coach": 400, "hackney.supervisor": 403, "hackney.lead": 403}),
+        args=_first("cases.Episode"),
+        method="post",
+    ),
+    Route(
+        "api:episode-closure-decision",
+        api_case(**{"hackney.coach": 403, "hackney.supervisor": 400, "hackney.lead": 403}),
+        args=_first("cases.Episode"),
+        method="post",
+    ),
+    Route(
+        "api:action-done", api_case(**{"hackney.lead": 403}), args=action_in_hackney, method="post"
+    ),
+]
 MATRIX += API_MATRIX
 
 #: Routes that answer a signed-out person themselves (or, for the admin, via its own sign-in
