@@ -24,7 +24,7 @@ from cases.models import (
 )
 from yourchoice import access
 from yourchoice.access import Perm
-from yourchoice.api import ScopedViewSet, choice_param, date_param
+from yourchoice.api import ScopedViewSet, choice_param, date_param, idempotent
 
 DATE_FILTERS = [
     OpenApiParameter("since", str, description="On or after this date (YYYY-MM-DD)."),
@@ -203,6 +203,7 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return queryset.order_by("pk")
 
     @extend_schema(request=FlagCreateSerializer, responses={201: FlagSerializer})
+    @idempotent
     def create(self, request: Request) -> Response:
         """Raise a flag, through the same service (and checks, and audit) as the page."""
         data = FlagCreateSerializer(data=request.data)

@@ -18,7 +18,7 @@ from outcomes.selectors import reports_for_user
 from outcomes.views import _report_authorities
 from yourchoice import access
 from yourchoice.access import Perm
-from yourchoice.api import ScopedViewSet
+from yourchoice.api import ScopedViewSet, idempotent
 
 
 class GoalRatingSerializer(serializers.ModelSerializer):
@@ -169,6 +169,7 @@ class GoalWrites:
     """Mixed into GoalViewSet: set, rate and end goals through outcomes.services."""
 
     @extend_schema(request=GoalCreateSerializer, responses={201: GoalSerializer})
+    @idempotent
     def create(self, request: Any) -> Response:
         data = GoalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -205,6 +206,7 @@ class GoalWrites:
 
 class MeasureWrites:
     @extend_schema(request=MeasureCreateSerializer, responses={201: MeasureResponseSerializer})
+    @idempotent
     def create(self, request: Any) -> Response:
         from outcomes.selectors import sdq_definition
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from cases.models import Episode
 from sessions import services
 from sessions.models import Attendance, Place, SessionLog, Technique
-from yourchoice.api import ScopedViewSet, choice_param, date_param
+from yourchoice.api import ScopedViewSet, choice_param, date_param, idempotent
 
 
 class SessionLogSerializer(serializers.ModelSerializer):
@@ -95,6 +95,7 @@ class SessionLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         request=SessionLogCreateSerializer,
         responses={201: SessionLogSerializer, 200: SessionLogSerializer},
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         """Log a session. 201 when new; 200 with the first one when the key was already used."""
         data = SessionLogCreateSerializer(data=request.data)

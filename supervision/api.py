@@ -13,7 +13,7 @@ from accounts.models import Role
 from supervision import services
 from supervision.models import Action, SupervisionFormat, SupervisionRecord
 from yourchoice import access
-from yourchoice.api import ScopedViewSet
+from yourchoice.api import ScopedViewSet, idempotent
 
 
 class SupervisionRecordSerializer(serializers.ModelSerializer):
@@ -125,6 +125,7 @@ class SupervisionRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(
         request=SupervisionCreateSerializer, responses={201: SupervisionRecordSerializer}
     )
+    @idempotent
     def create(self, request: Any) -> Response:
         """Record supervision for a team you supervise, as on the page."""
         return _create_record(request)

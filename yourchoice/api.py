@@ -85,3 +85,44 @@ def choice_param(request: Any, name: str, choices: list[str]) -> str | None:
     if raw not in choices:
         raise exceptions.ValidationError({name: [f"Choose one of: {', '.join(choices)}."]})
     return raw
+
+
+def idempotent(view: Any) -> Any:
+    """For API creates: with an `Idempotency-Key` header, the first successful answer is kept
+    and returned again for the same key, so a retried request never makes a second record."""
+    from functools import wraps
+
+    from django.db import IntegrityError, transaction
+
+    from yourchoice.models import IdempotencyKey
+
+    @wraps(view)
+    def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return view(self, request, *args, **kwargs)
+        if len(key) > 100:
+            raise exceptions.ValidationError({"Idempotency-Key": ["Use at most 100 characters."]})
+        seen = IdempotencyKey.objects.filter(user_id=request.user.pk, key=key).first()
+        if seen is not None:
+            if seen.path != request.path:
+                raise exceptions.ValidationError(
+                    {"Idempotency-Key": ["This key was used for another request."]}
+                )
+            return Response(seen.body, status=seen.status)
+        response = view(self, request, *args, **kwargs)
+        if 200 <= response.status_code < 300:
+            try:
+                with transaction.atomic():
+                    IdempotencyKey.objects.create(
+                        user_id=request.user.pk,
+                        key=key,
+                        path=request.path,
+                        status=response.status_code,
+                        body=response.data,
+                    )
+            except IntegrityError:
+                pass  # a simultaneous resend stored it first; this answer is equivalent
+        return response
+
+    return wrapper

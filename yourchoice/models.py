@@ -33,3 +33,20 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API create sent with an `Idempotency-Key` header: a resend with
+    the same key gets that answer again instead of making a second record."""
+
+    user_id = models.BigIntegerField()
+    key = models.CharField(max_length=100)
+    path = models.CharField(max_length=200)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_key_once_per_user")
+        ]

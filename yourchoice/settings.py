@@ -241,7 +241,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Your Choice API",
     "DESCRIPTION": "Case records for authorities' own systems, with the same access rules as "
-    "the service. Authenticate with `Authorization: Bearer <token>`.",
+    "the service. Authenticate with `Authorization: Bearer <token>`. Every create accepts an "
+    "`Idempotency-Key` header: a retry with the same key returns the first answer and makes "
+    "no second record.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

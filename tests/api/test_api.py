@@ -260,3 +260,38 @@ def test_the_coachs_and_supervisors_writes_go_through_the_services(cast):
     assert decided.status_code == 200
     episode.refresh_from_db()
     assert episode.status == EpisodeStatus.CLOSED
+
+
+def test_a_retried_create_with_the_same_idempotency_key_makes_one_record(cast):
+    from outcomes.models import Goal
+
+    episode = allocated_case(cast.hackney)
+    client = bearer(cast, cast.hackney.coach)
+    body = {
+        "episode": episode.pk,
+        "description": "Go to school",
+        "agreed_on": timezone.localdate().isoformat(),
+        "first_score": 3,
+    }
+    first = client.post(
+        reverse("api:goal-list"),
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="retry-1",
+    )
+    again = client.post(
+        reverse("api:goal-list"),
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="retry-1",
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert Goal.objects.unscoped().filter(episode=episode).count() == 1
+    other = client.post(
+        reverse("api:flag-list"),
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="retry-1",
+    )
+    assert other.status_code == 400  # the key belongs to another request
