@@ -295,3 +295,23 @@ def test_a_retried_create_with_the_same_idempotency_key_makes_one_record(cast):
         HTTP_IDEMPOTENCY_KEY="retry-1",
     )
     assert other.status_code == 400  # the key belongs to another request
+
+
+def test_an_administrator_issues_a_token_shown_once_in_the_admin(cast, client_for):
+    client = client_for(cast.admin)
+    response = client.post(
+        reverse("admin:accounts_apitoken_add"),
+        {"user": cast.hackney.coach.pk, "name": "Hackney case system", "days": 30},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("will not be shown again: yc_" in m for m in shown)
+    key = next(m for m in shown if "yc_" in m).split(": ")[-1]
+    token = ApiToken.objects.get(name="Hackney case system")
+    assert token.user == cast.hackney.coach and token.key_hash != key
+    listing = client.get(reverse("admin:accounts_apitoken_changelist")).content.decode()
+    assert key not in listing
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {key}").get(reverse("api:episode-list")).status_code
+        == 200
+    )

@@ -7,6 +7,7 @@ error shape when it is an error.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from tests.conftest import allocated_case
 
 pytestmark = pytest.mark.django_db
 
+#: Examples per operation: a quick pass in the suite; API_FUZZ_EXAMPLES=400 for a long run.
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))
 SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
 OPERATIONS = [
     (path, method, spec)
@@ -73,7 +76,7 @@ def test_no_route_answers_with_a_server_error(cast, path, method, spec):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     params = [p["name"] for p in spec.get("parameters", []) if p.get("in") == "query"]
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
         ident=st.one_of(st.integers(0, 2**31), st.integers(-5, 5)),
         query=st.fixed_dictionaries({}, optional={name: junk.map(str) for name in params}),
