@@ -14,8 +14,7 @@ from rest_framework.response import Response
 
 from outcomes import services
 from outcomes.models import Goal, GoalRating, MeasureResponse, Report
-from outcomes.selectors import reports_for_user
-from outcomes.views import _report_authorities
+from outcomes.selectors import report_authorities, reports_for_user
 from yourchoice import access
 from yourchoice.access import Perm
 from yourchoice.api import ScopedViewSet, idempotent
@@ -108,7 +107,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_value_converter = "int"
 
     def get_queryset(self) -> Any:
-        authorities, london = _report_authorities(self.request.user)
+        authorities, london = report_authorities(self.request.user)
         ids = [
             r.pk
             for r in reports_for_user(self.request.user, authorities=authorities, london=london)

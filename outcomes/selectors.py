@@ -123,3 +123,14 @@ def london_table(sort: str, descending: bool) -> LondonView:
         sort = "authority"
         rows.sort(key=lambda r: r.authority, reverse=descending)
     return LondonView(headings=headings, rows=rows, sort=sort, descending=descending)
+
+
+def report_authorities(user: User) -> tuple[list[Authority], bool]:
+    """The authorities whose reports the user may have, and whether London's too."""
+    from accounts.models import Role
+    from yourchoice import access
+
+    if Role.PROGRAMME_LEAD in access.roles(user):
+        return list(Authority.objects.filter(active=True)), True
+    ids = access.authority_ids(user, Role.BOROUGH_LEAD)
+    return list(Authority.objects.filter(pk__in=ids)), False

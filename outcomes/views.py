@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.models import Authority, Role
+from accounts.models import Role
 from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.extracts import services as extract_services
@@ -101,19 +101,11 @@ def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
     )
 
 
-def _report_authorities(user) -> tuple[list[Authority], bool]:  # type: ignore[no-untyped-def]
-    """The authorities whose reports the user may have, and whether London's too."""
-    if Role.PROGRAMME_LEAD in access.roles(user):
-        return list(Authority.objects.filter(active=True)), True
-    ids = access.authority_ids(user, Role.BOROUGH_LEAD)
-    return list(Authority.objects.filter(pk__in=ids)), False
-
-
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
     """Ask for a report and follow it from queued to ready (O4)."""
     access.require(request.user, Perm.REPORT_DOWNLOAD)
-    authorities, london = _report_authorities(request.user)
+    authorities, london = selectors.report_authorities(request.user)
     form = ReportRequestForm(request.POST or None, authorities=authorities, london=london)
     if request.method == "POST" and form.is_valid():
         place = form.cleaned_data["place"]
