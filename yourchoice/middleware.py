@@ -63,7 +63,8 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if request.user.is_authenticated if hasattr(request, "user") else False:
-            # Case pages must not linger in shared computers' caches.
+        signed_in = hasattr(request, "user") and request.user.is_authenticated
+        if signed_in or request.path.startswith("/api/"):
+            # Case records must not linger in shared computers' or proxies' caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response

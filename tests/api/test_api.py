@@ -315,3 +315,9 @@ def test_an_administrator_issues_a_token_shown_once_in_the_admin(cast, client_fo
         Client(HTTP_AUTHORIZATION=f"Bearer {key}").get(reverse("api:episode-list")).status_code
         == 200
     )
+
+
+def test_api_answers_are_not_cached(cast):
+    response = bearer(cast, cast.hackney.coach).get(reverse("api:episode-list"))
+    assert response["Cache-Control"] == "no-store"
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
