@@ -1,0 +1,92 @@
+"""Pages and API lists: queries per request and median server time against the baseline page.
+
+Requests go through Django's full stack in this process (middleware, sign-in, templates), so
+the time is the server's, without network or browser. Pages are measured in interleaved rounds
+(every page once per round), so a burst of noise on a shared machine lands on all of them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import answer, median_ms, person, signed_in
+from cases.models import Episode
+
+ROUNDS = 15
+WARM_UP = 2
+
+
+def anchor_young_person() -> int:
+    """The bench coach's case with the most sessions: 60 sessions and three goals."""
+    episode = (
+        Episode.objects.unscoped()
+        .filter(coach=person("coach"))
+        .annotate(n=Count("session_logs"))
+        .order_by("-n")
+        .first()
+    )
+    return episode.young_person_id
+
+
+def pages() -> list[tuple[str, str, str]]:
+    yp = anchor_young_person()
+    return [
+        ("Baseline page", "coach", "/bench/baseline/"),
+        ("Coach caseload (50 cases)", "coach", "/"),
+        ("Young person (60 sessions, 3 goals)", "coach", f"/young-people/{yp}/"),
+        ("Supervisor review (10 coaches, 150 cases)", "supervisor", "/supervision/review/"),
+        ("Borough lead's authority list", "lead", "/"),
+        ("Programme lead's home (33 authorities)", "programme", "/"),
+        ("Across London (latest reports)", "programme", "/reports/london/"),
+        ("API: young people", "coach", "/api/v1/young-people/"),
+        ("API: episodes", "lead", "/api/v1/episodes/"),
+        ("API: session logs", "coach", "/api/v1/session-logs/"),
+        ("API: goals", "coach", "/api/v1/goals/"),
+        ("API: supervision records", "supervisor", "/api/v1/supervision-records/"),
+    ]
+
+
+def main() -> None:
+    clients = {key: signed_in(person(key)) for key in ("coach", "supervisor", "lead", "programme")}
+    measured = pages()
+    queries: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    for label, who, url in measured:
+        with CaptureQueriesContext(connection) as captured:
+            response = clients[who].get(url)
+        assert response.status_code == 200, f"{label}: {url} answered {response.status_code}"
+        queries[label] = len(captured)
+        sizes[label] = len(response.content)
+    times: dict[str, list[float]] = {label: [] for label, _, _ in measured}
+    for round_number in range(WARM_UP + ROUNDS):
+        for label, who, url in measured:
+            started = time.perf_counter()
+            clients[who].get(url)
+            if round_number >= WARM_UP:
+                times[label].append(time.perf_counter() - started)
+    baseline = median_ms(times["Baseline page"])
+    answer(
+        {
+            "baseline_ms": baseline,
+            "pages": [
+                {
+                    "page": label,
+                    "url": re.sub(r"/\d+/", "/<id>/", url),
+                    "queries": queries[label],
+                    "median_ms": median_ms(times[label]),
+                    "ratio": round(median_ms(times[label]) / baseline, 2),
+                    "bytes": sizes[label],
+                }
+                for label, _, url in measured
+            ],
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

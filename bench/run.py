@@ -1,0 +1,332 @@
+"""`make bench`: seed each scale, measure, print one table, keep the numbers.
+
+    python -m yourchoice.stack bench [--scales 1,10] [--seed 1] [--load-seconds 60]
+                                     [--mixed-seconds 300] [--mixed-people 100] [--reuse]
+
+Each scale gets its own database next to the service's (`<name>_bench_<scale>`), created,
+migrated and seeded afresh (timed) unless --reuse finds it already seeded. Pages and reports are
+measured at every scale; the load runs at the largest. Every step runs in its own process, so
+each measures a fresh interpreter against one database. Results: bench/results/<time>-<commit>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+
+BASE = Path(__file__).resolve().parent.parent
+RESULTS = BASE / "bench" / "results"
+PYTHON = sys.executable
+
+#: The targets of ENGINEERING.md §6 and the scale issue, checked in the table.
+PAGE_QUERIES, PAGE_RATIO = 15, 3.0
+LOGGING_RATIO = 0.5
+REPORT_RATIO, REPORT_MB = 3.0, 300
+
+
+def _say(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def _database_url(scale: int) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    name = parts.path.lstrip("/") or "yourchoice"
+    return urlunsplit(parts._replace(path=f"/{name}_bench_{scale}"))
+
+
+def _admin_connection(url: str):  # type: ignore[no-untyped-def]
+    """A connection to the server's maintenance database, for CREATE and DROP DATABASE."""
+    import dj_database_url
+
+    db = dj_database_url.parse(url)
+    conn = psycopg2.connect(
+        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+        port=db["PORT"] or None,
+    )  # fmt: skip
+    conn.autocommit = True
+    return conn
+
+
+def _step(module: str, url: str, *args: str, settings: str = "bench.settings") -> dict:  # type: ignore[type-arg]
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": settings,
+           "MEDIA_ROOT": str(_media(url))}  # fmt: skip
+    done = subprocess.run(
+        [PYTHON, "-m", "bench", module, *args],
+        env=env,
+        cwd=BASE,
+        stdout=subprocess.PIPE,
+        check=True,
+    )
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
+def _media(url: str) -> Path:
+    """Report files of one benchmark database, apart from the demo's and each other's."""
+    return BASE / "var" / "bench" / "media" / urlsplit(url).path.lstrip("/")
+
+
+def _manage(url: str, *args: str) -> None:
+    # Seeding demo data needs DEBUG (it refuses otherwise: shared demo password).
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true",
+           "DJANGO_SETTINGS_MODULE": "yourchoice.settings"}  # fmt: skip
+    env.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-used-anywhere-else-0123456")
+    subprocess.run([PYTHON, "manage.py", *args], env=env, cwd=BASE, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def _seeded(url: str, scale: int, seed: int) -> bool:
+    name = urlsplit(url).path.lstrip("/")
+    with _admin_connection(url) as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            return False
+    marker = BASE / "var" / "bench" / f"{name}.json"
+    return marker.exists() and json.loads(marker.read_text()) == {"scale": scale, "seed": seed}
+
+
+def _prepare(scale: int, seed: int, reuse: bool) -> tuple[str, float | None]:
+    url = _database_url(scale)
+    name = urlsplit(url).path.lstrip("/")
+    if reuse and _seeded(url, scale, seed):
+        _say(f"scale {scale}: reusing the seeded database {name}")
+        return url, None
+    admin = _admin_connection(url)
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    _say(f"scale {scale}: migrating {name}")
+    _manage(url, "migrate", "--noinput")
+    _say(f"scale {scale}: seeding (seed {seed})")
+    started = time.monotonic()
+    _manage(url, "seed_demo", "--scale", str(scale), "--seed", str(seed))
+    seconds = time.monotonic() - started
+    marker = BASE / "var" / "bench" / f"{name}.json"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"scale": scale, "seed": seed}))
+    return url, round(seconds, 1)
+
+
+def _counts(url: str) -> dict[str, int]:
+    import dj_database_url
+
+    db = dj_database_url.parse(url)
+    conn = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+        port=db["PORT"] or None,
+    )  # fmt: skip
+    tables = {
+        "young people": "cases_youngperson",
+        "episodes": "cases_episode",
+        "sessions": "coaching_sessionlog",
+        "goal ratings": "outcomes_goalrating",
+        "coaches": "accounts_membership WHERE role = 'coach'",
+    }
+    with conn, conn.cursor() as cursor:
+        counts = {}
+        for label, table in tables.items():
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - constants above
+            counts[label] = cursor.fetchone()[0]
+        cursor.execute("SHOW server_version")
+        counts["postgresql"] = cursor.fetchone()[0]
+    conn.close()
+    return counts
+
+
+def _machine() -> dict[str, object]:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=BASE, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )  # fmt: skip
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )  # fmt: skip
+    return {
+        "commit": git("rev-parse", "--short", "HEAD")
+        + ("-dirty" if git("status", "--porcelain") else ""),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "host": platform.node(),
+    }
+
+
+def _test_suite() -> dict[str, object] | None:
+    """The last full `make test` on this checkout (yourchoice/stack.py writes it)."""
+    timing = BASE / "var" / "test-results" / "timing.json"
+    return json.loads(timing.read_text()) if timing.exists() else None
+
+
+def _mark(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def _table(result: dict) -> str:  # type: ignore[type-arg]
+    scales = result["scales"]
+    keys = [str(s) for s in scales]
+    lines = [
+        f"Your Choice benchmarks · commit {result['machine']['commit']} · "
+        f"{result['machine']['cpus']} CPUs, {result['machine']['memory_gb']} GB · {result['when']}",
+        "",
+        "Data" + "".join(f" | scale {k:>9}" for k in keys),
+    ]
+    for label in ["young people", "episodes", "sessions", "goal ratings", "coaches"]:
+        lines.append(
+            f"  {label:<20}" + "".join(f" | {scales[k]['data'][label]:>15,}" for k in keys)
+        )
+    lines.append(
+        "  seeding (s)         "
+        + "".join(f" | {scales[k]['seed_seconds'] or 'reused':>15}" for k in keys)
+    )
+    lines += ["", "Pages: queries, median ms, ratio to baseline page (target ≤ 15 queries, ≤ 3×)"]
+    largest = keys[-1]
+    for i, page in enumerate(scales[keys[0]]["pages"]["pages"]):
+        cells = []
+        for k in keys:
+            p = scales[k]["pages"]["pages"][i]
+            cells.append(f"{p['queries']:>3} q {p['median_ms']:>7.1f} ms {p['ratio']:>5.1f}×")
+        big = scales[largest]["pages"]["pages"][i]
+        small = scales[keys[0]]["pages"]["pages"][i]
+        flat = big["queries"] == small["queries"]
+        met = big["queries"] <= PAGE_QUERIES and big["ratio"] <= PAGE_RATIO
+        verdict = "" if page["page"] == "Baseline page" else (
+            f"{_mark(met)}{'' if flat else ', queries not flat'}"
+        )  # fmt: skip
+        lines.append(f"  {page['page']:<44}" + "".join(f" | {c}" for c in cells) + f" | {verdict}")
+    lines += [
+        "",
+        "Reports: seconds, bare SQL seconds, ratio, worker peak MB (target ≤ 3×, < 300 MB)",
+    ]
+    for i, report in enumerate(scales[keys[0]]["reports"]["reports"]):
+        cells = []
+        for k in keys:
+            r = scales[k]["reports"]["reports"][i]
+            cells.append(
+                f"{r['seconds']:>6.2f} s {r['bare_sql_seconds']:>6.2f} s {r['ratio']:>5.1f}× "
+                f"{r['worker_peak_mb']:>4} MB"
+            )
+        big = scales[largest]["reports"]["reports"][i]
+        small = scales[keys[0]]["reports"]["reports"][i]
+        growth = big["seconds"] / small["seconds"] if small["seconds"] else 0
+        data_growth = scales[largest]["data"]["sessions"] / scales[keys[0]]["data"]["sessions"]
+        met = (
+            big["ratio"] <= REPORT_RATIO
+            and big["worker_peak_mb"] < REPORT_MB
+            and growth <= data_growth * 1.1
+        )
+        lines.append(
+            f"  {report['report']:<24}" + "".join(f" | {c}" for c in cells)
+            + f" | {_mark(met)} (time ×{growth:.1f} for data ×{data_growth:.1f})"
+        )  # fmt: skip
+    load = result.get("load") or {}
+    log, m = load.get("logging"), load.get("mixed")
+    if log:
+        s, b = log["sessions"], log["baseline"]
+        met = (
+            log["ratio"] >= LOGGING_RATIO and s["errors"] == 0 and s["acknowledged"] == s["stored"]
+        )
+        lines += [
+            "",
+            f"Logging under load at scale {largest} "
+            f"({s['people']} coaches, {s['seconds']:.0f} s each, gunicorn):",
+            f"  baseline insert: {b['per_second']:.1f}/s, p95 {b['p95_ms']:.0f} ms, "
+            f"{b['errors']} errors",
+            f"  log a session:   {s['per_second']:.1f}/s, p95 {s['p95_ms']:.0f} ms, "
+            f"{s['errors']} errors; acknowledged {s['acknowledged']}, stored {s['stored']}",
+            f"  ratio {log['ratio']:.2f} of baseline (target ≥ {LOGGING_RATIO}) | {_mark(met)}",
+        ]
+    if m:
+        ok = m["errors"] == 0 and m["acknowledged"] == m["stored"]
+        lines += [
+            "",
+            f"Mixed load at scale {largest}: {m['people']} people for {m['seconds']:.0f} s "
+            "(coaches, supervisors, borough leads with reports)",
+            f"  {m['requests']} requests ({m['per_second']}/s), p95 {m['p95_ms']:.0f} ms, "
+            f"{m['errors']} errors; sessions acknowledged {m['acknowledged']}, "
+            f"stored {m['stored']} | {_mark(ok)}",
+        ]
+    suite = result.get("test_suite")
+    lines += [
+        "",
+        f"Test suite: {suite['seconds']:.0f} s for `make test` ({suite['summary']}, "
+        f"{suite['finished_at']})"
+        if suite
+        else "Test suite: not timed yet (run `make test`)",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--scales", default="1,10")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--mixed-seconds", type=float, default=300)
+    parser.add_argument("--mixed-people", type=int, default=100)
+    parser.add_argument("--load-people", type=int, default=16)
+    parser.add_argument("--reuse", action="store_true", help="Keep databases already seeded.")
+    args = parser.parse_args()
+    scales = sorted(int(s) for s in args.scales.split(","))
+    result: dict = {  # type: ignore[type-arg]
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+        "scales": {},
+    }
+    for scale in scales:
+        url, seed_seconds = _prepare(scale, args.seed, args.reuse)
+        _say(f"scale {scale}: pages")
+        pages = _step("pages", url)
+        _say(f"scale {scale}: reports")
+        reports = _step("reports", url)
+        result["scales"][str(scale)] = {
+            "seed_seconds": seed_seconds,
+            "data": _counts(url),
+            "pages": pages,
+            "reports": reports,
+        }
+    url = _database_url(scales[-1])
+    load: dict = {}  # type: ignore[type-arg]
+    if args.load_seconds:
+        _say(f"scale {scales[-1]}: logging under load")
+        load.update(
+            _step("load", url, "logging", "--seconds", str(args.load_seconds),
+                  "--people", str(args.load_people))
+        )  # fmt: skip
+    if args.mixed_seconds:
+        _say(f"scale {scales[-1]}: mixed load, {args.mixed_people} people")
+        load.update(
+            _step("load", url, "mixed", "--seconds", str(args.mixed_seconds),
+                  "--people", str(args.mixed_people))
+        )  # fmt: skip
+    result["load"] = load
+    result["test_suite"] = _test_suite()
+    table = _table(result)
+    result["table"] = table.splitlines()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    path = RESULTS / f"{stamp}-{result['machine']['commit']}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(table)
+    print(f"\nWritten to {path.relative_to(BASE)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Settings for benchmarks: the real settings, served as in production, plus two baseline views.
+
+DEBUG is off (as in production: no query log kept in memory) and the tripwire is off (it walks
+the stack on every case query, a development aid). Everything else, middleware included, is
+what a coach's browser meets.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-used-anywhere-else-0123456")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
+os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("EXTRACT_KEY", "bench-only-extract-key")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ["CASE_DATA_TRIPWIRE"] = "false"
+# A load test makes thousands of API and page requests as a handful of people.
+os.environ.setdefault("API_RATE_LIMIT", "1000000/hour")
+
+from yourchoice.settings import *  # noqa: E402,F403
+
+ROOT_URLCONF = "bench.urls"
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing

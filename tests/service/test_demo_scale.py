@@ -1,0 +1,89 @@
+"""Scale demo data: every table filled through the real constraints, the benchmark anchors the
+same at every scale, and the same data for the same seed."""
+
+from datetime import date
+
+import pytest
+from django.db import transaction
+from django.db.models import Count
+
+from accounts.models import Membership, Role
+from cases.models import Episode, EpisodeStatus, YoungPerson
+from outcomes.models import Goal, GoalRating, MeasureResponse
+from sessions.models import SessionLog
+from supervision.models import Action, SupervisionRecord
+from yourchoice import demo_scale
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 2)
+
+
+class Rollback(Exception):
+    pass
+
+
+def _load(seed: int) -> dict[str, object]:
+    """Seed a small programme, read what it made, and roll it back."""
+    found: dict[str, object] = {}
+    try:
+        with transaction.atomic():
+            counts = demo_scale.seed(scale=1, seed=seed, today=TODAY, young_people=60)
+            found["counts"] = counts
+            found["statuses"] = set(Episode.objects.unscoped().values_list("status", flat=True))
+            found["fingerprint"] = list(
+                SessionLog.objects.unscoped()
+                .order_by("pk")
+                .values_list("occurred_at", "attendance", "episode__young_person__reference")[:500]
+            )
+            coach = Membership.objects.get(user__email=demo_scale.ANCHOR_COACH).user
+            found["coach_open"] = Episode.objects.unscoped().filter(coach=coach).open().count()
+            anchor = (
+                Episode.objects.unscoped()
+                .filter(coach=coach)
+                .annotate(n=Count("session_logs", distinct=True))
+                .order_by("-n")
+                .first()
+            )
+            found["anchor_sessions"] = anchor.n
+            found["anchor_goals"] = (
+                Goal.objects.unscoped().filter(episode=anchor, status="live").count()
+            )
+            team = Membership.objects.get(user__email=demo_scale.ANCHOR_SUPERVISOR).team
+            found["team_coaches"] = Membership.objects.filter(team=team, role=Role.COACH).count()
+            found["team_open"] = Episode.objects.unscoped().filter(team=team).open().count()
+            found["ratings"] = GoalRating.objects.unscoped().count()
+            found["measures"] = set(
+                MeasureResponse.objects.unscoped().values_list("occasion", flat=True)
+            )
+            found["supervision"] = SupervisionRecord.objects.unscoped().count()
+            found["actions"] = Action.objects.unscoped().count()
+            found["references"] = (
+                YoungPerson.objects.unscoped().filter(reference__startswith="YC-E09000012-").count()
+            )
+            raise Rollback
+    except Rollback:
+        pass
+    return found
+
+
+def test_scale_data_fills_every_state_and_keeps_the_benchmark_anchors(cast):
+    found = _load(seed=7)
+    assert found["statuses"] >= {s.value for s in EpisodeStatus}
+    assert found["coach_open"] == demo_scale.ANCHOR_OPEN_CASES
+    assert found["anchor_sessions"] == demo_scale.ANCHOR_EPISODE_SESSIONS
+    assert found["anchor_goals"] == 3
+    assert found["team_coaches"] == demo_scale.ANCHOR_TEAM_COACHES
+    assert found["team_open"] == demo_scale.ANCHOR_TEAM_OPEN_CASES
+    assert found["ratings"] > found["counts"]["coaching_sessionlog"]
+    assert found["measures"] == {"baseline", "review", "end"}
+    assert found["supervision"] > 0 and found["actions"] > 0
+    # References continue the authority's own sequence: one per young person, none reused.
+    assert found["references"] >= demo_scale.ANCHOR_TEAM_OPEN_CASES
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_does_not(cast):
+    first, again, other = _load(seed=3), _load(seed=3), _load(seed=4)
+    assert first["counts"] == again["counts"]
+    assert first["fingerprint"] == again["fingerprint"]
+    assert first["fingerprint"] != other["fingerprint"]
