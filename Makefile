@@ -1,50 +1,75 @@
 # Two commands: `make run` and `make test`. Everything else here serves them.
+# Stamp files make the slow steps run again only when their inputs change.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+SCSS := $(shell find static/scss -type f 2>/dev/null)
 
-.PHONY: run test lint format assets demo-code manage openapi clean
+.PHONY: venv assets run test bench backup restore audit lint format demo-code openapi manage clean
+
+## The virtualenv, reinstalled when pyproject.toml is newer than its stamp.
+venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-build/.built: package.json package-lock.json scripts/build-assets.mjs $(wildcard static/scss/*.scss)
+## GOV.UK Frontend compiled for us: npm ci when the lock file changes, a build when the Sass does.
+assets: build/.built
+
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build/.built: node_modules/.installed scripts/build-assets.mjs $(SCSS)
 	npm run --silent build
 	touch $@
 
-assets: build/.built
-
 ## Start the whole service with demo data (embedded PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set).
-run: $(VENV)/.installed build/.built
+run: venv assets
 	$(PY) -m yourchoice.stack run
 
-## Run every test: unit and integration, then browser tests. Pass pytest options with ARGS="...".
-test: $(VENV)/.installed build/.built
+## Every test: unit and integration, then the browser tests. Pass pytest options with ARGS="...".
+test: venv assets
 	$(PY) -m yourchoice.stack test $(ARGS)
 
-lint: $(VENV)/.installed
+## Benchmarks at scale 1 and 10 (bench/README.md): one table, JSON in bench/results/. ARGS="--reuse" keeps seeded data.
+bench: venv
+	$(PY) -m yourchoice.stack bench $(ARGS)
+
+## A pg_dump of the database to var/backups/ (or FILE=path); README.md "Operations".
+backup: venv
+	$(PY) -m yourchoice.stack backup $(if $(FILE),--file "$(FILE)")
+
+## Replace the database with a backup: make restore FILE=var/backups/....dump CONFIRM=yes
+restore: venv
+	$(PY) -m yourchoice.stack restore $(if $(FILE),"$(FILE)") $(if $(filter yes,$(CONFIRM)),--yes)
+
+## Known vulnerabilities in the installed Python dependencies (pip-audit, PyPI's data).
+audit: venv
+	$(PY) scripts/audit_dependencies.py
+
+lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: $(VENV)/.installed
+format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 ## The current code for the demo accounts' authenticator (demo data only).
-demo-code: $(VENV)/.installed
+demo-code: venv
 	@DJANGO_DEBUG=true DJANGO_SECRET_KEY=unused $(PY) -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'yourchoice.settings'); django.setup(); from yourchoice.management.commands.demo_signins import current_code; print(current_code())"
 
 ## Regenerate the committed OpenAPI schema after a deliberate API change.
-openapi: $(VENV)/.installed
+openapi: venv
 	DJANGO_SETTINGS_MODULE=yourchoice.test_settings $(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 ## Any manage.py command with the services up, e.g. make manage ARGS="createsuperuser".
-manage: $(VENV)/.installed
+manage: venv
 	$(PY) -m yourchoice.stack manage $(ARGS)
 
+## Local data (embedded databases, secret key, reports) and built assets.
 clean:
 	rm -rf var build

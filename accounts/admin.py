@@ -8,10 +8,21 @@ from accounts.tokens import api_token_issue, api_token_revoke
 
 @admin.register(Authority)
 class AuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "gss_code", "active"]
+    list_display = ["name", "gss_code", "active", "retain_until_age", "retain_years_after_closure"]
     list_filter = ["active"]
     search_fields = ["name", "gss_code"]
     readonly_fields = ["gss_code"]
+    fieldsets = (
+        (None, {"fields": ("name", "gss_code", "active")}),
+        (
+            "How long young people's records are kept",
+            {
+                "fields": ("retain_until_age", "retain_years_after_closure"),
+                "description": "Records are kept until the later of the two dates, then the "
+                "borough lead decides whether to anonymise them or keep them longer.",
+            },
+        ),
+    )
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False  # The 33 London authorities are loaded by a migration.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +25,20 @@ class Authority(models.Model):
     )
     # Counter behind young people's pseudonymous references (YC-<code>-<number>).
     last_reference_number = models.PositiveIntegerField(default=0, editable=False)
+    # Retention rule (PRODUCT.md X6): a young person's record is kept until the later of their
+    # birthday at this age and this many years after their last case closed.
+    retain_until_age = models.PositiveSmallIntegerField(
+        "keep records until the young person's birthday at this age",
+        default=25,
+        validators=[MinValueValidator(18), MaxValueValidator(75)],
+        help_text="Between 18 and 75.",
+    )
+    retain_years_after_closure = models.PositiveSmallIntegerField(
+        "or for this many years after the last case closed, whichever is later",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(25)],
+        help_text="Between 1 and 25.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -31,7 +46,15 @@ class Authority(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(gss_code__regex=r"^E09[0-9]{6}$"), name="authority_gss_code_format"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(retain_until_age__gte=18, retain_until_age__lte=75),
+                name="authority_retention_age_sensible",
+            ),
+            models.CheckConstraint(
+                condition=Q(retain_years_after_closure__gte=1, retain_years_after_closure__lte=25),
+                name="authority_retention_years_sensible",
+            ),
         ]
 
     def __str__(self) -> str:

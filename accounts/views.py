@@ -67,7 +67,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return locked_out(request)
         if user is None:
-            audit.record(actor=None, action="signin.failed")
+            _record_failure("signin.failed", form.cleaned_data["email"])
             form.add_error(None, GENERIC_FAILURE)
         else:
             request.session.cycle_key()
@@ -82,9 +82,21 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     """Shown after too many failures (django-axes); says nothing of whether the account exists."""
-    audit.record(actor=None, action="signin.locked_out")
+    _record_failure("signin.locked_out", str(request.POST.get("email", "")))
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
+def _record_failure(action: str, typed_email: str) -> None:
+    """Audit a failed attempt against the account it named, when there is one; for an unknown
+    address keep only a hint of what was typed (yourchoice/audit.py). The page says the same
+    either way, so this reveals nothing to the person signing in."""
+    email = typed_email.strip().lower()
+    account = User.objects.filter(email=email).only("pk").first() if email else None
+    if account is not None:
+        audit.record(actor=None, action=action, obj=account)
+    else:
+        audit.record(actor=None, action=action, email_hint=audit.email_hint(email))
 
 
 def _complete(request: HttpRequest, user: User, device: TOTPDevice) -> HttpResponse:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from cases.models import EndingReason, FlagCategory, FlagLevel
+from yourchoice.concurrency import VersionedForm
 from yourchoice.forms import GovForm
 
 
@@ -50,6 +51,22 @@ class FlagForm(GovForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         error_messages={"required": "Describe the concern"},
+    )
+    review_on = forms.DateField(
+        label="Review by",
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
+        ),
+        error_messages={"required": "Enter a review date", "invalid": "Enter a real date"},
+    )
+
+
+class FlagReviewForm(VersionedForm):
+    level = forms.ChoiceField(
+        label="How serious is it now?",
+        choices=FlagLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how serious it is"},
     )
     review_on = forms.DateField(
         label="Review by",

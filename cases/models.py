@@ -145,6 +145,12 @@ class YoungPerson(models.Model):
         default=False, help_text="Agreed that pseudonymised data may be used for evaluation."
     )
     version = models.PositiveIntegerField(default=1, help_text="Guards against lost updates.")
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When identifying details were removed at the end of retention (X6).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -167,8 +173,37 @@ class YoungPerson(models.Model):
 
     @property
     def display_name(self) -> str:
+        if self.anonymised_at is not None:
+            return "Anonymised young person"
         first = self.preferred_name or self.given_name
         return f"{first} {self.family_name}"
+
+
+class RetentionExtensionQuerySet(CaseQuerySet):
+    def visible_to(self, user: User) -> Self:
+        return self.filter(young_person__in=YoungPerson.objects.visible_to(user).values("pk"))
+
+
+class RetentionExtension(models.Model):
+    """A borough lead's decision to keep a record past its retention date, and why (X6)."""
+
+    young_person = models.ForeignKey(
+        YoungPerson, on_delete=models.CASCADE, related_name="retention_extensions"
+    )
+    keep_until = models.DateField()
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    objects = CaseManager.from_queryset(RetentionExtensionQuerySet)()
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="retention_extension_has_reason"),
+        ]
 
 
 class KeyContactQuerySet(CaseQuerySet):
@@ -184,6 +219,8 @@ class KeyContact(models.Model):
     relationship = models.CharField(max_length=100, help_text="For example: mother, social worker")
     phone = models.CharField(max_length=30, blank=True)
     email = models.EmailField(blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Guards against lost updates.")
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = CaseManager.from_queryset(KeyContactQuerySet)()
 
@@ -499,6 +536,8 @@ class RiskFlag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolution = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Guards against lost updates.")
+    updated_at = models.DateTimeField(default=timezone.now)
 
     objects = case_manager(CaseQuerySet, "episode")
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import Count, F, Func, JSONField, Q, Value, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +32,7 @@ from cases.models import (
 )
 from outcomes import collection
 from outcomes.models import Goal, GoalRating, MeasureDefinition, MeasureResponse
-from outcomes.progress import ChartGeometry, GoalProgress, case_trend, chart, progress
+from outcomes.progress import ChartGeometry, GoalProgress, Point, case_trend, chart
 from outcomes.scoring import sdq
 from outcomes.selectors import sdq_definition
 from sessions import dose
@@ -169,7 +172,7 @@ class CaseRow:
     pending_closure: bool = False
     actions_overdue: int = 0
 
-    @property
+    @cached_property
     def attention(self) -> list[str]:
         """Why this case needs attention, if it does (one definition: cases/attention.py)."""
         from cases import attention
@@ -192,34 +195,39 @@ class CaseRow:
         return dose.sessions_per_week(self.sessions_attended, self.weeks_active)
 
 
+def _recent_ratings(episode_ids: list[int]) -> dict[int, dict[int, list[Point]]]:
+    """Each live goal's first rating and its last three, by episode and goal: all a list row
+    needs for change, trend and "stuck or falling". A goal rated at every session has dozens of
+    ratings; fetching them all made a caseload's cost grow with the length of the work."""
+    newest = Window(
+        RowNumber(), partition_by=[F("goal_id")], order_by=[F("rated_on").desc(), F("pk").desc()]
+    )
+    oldest = Window(RowNumber(), partition_by=[F("goal_id")], order_by=[F("rated_on"), F("pk")])
+    rows = (
+        GoalRating.objects.unscoped()
+        .filter(goal__episode_id__in=episode_ids, goal__status="live")
+        .annotate(newest=newest, oldest=oldest)
+        .filter(Q(newest__lte=3) | Q(oldest=1))
+        .order_by("rated_on", "pk")
+        .values_list("goal__episode_id", "goal_id", "rated_on", "score")
+    )
+    found: dict[int, dict[int, list[Point]]] = {}
+    for episode_id, goal_id, rated_on, score in rows:
+        found.setdefault(episode_id, {}).setdefault(goal_id, []).append(Point(rated_on, score))
+    return found
+
+
 def case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
-    """Rows for a list of cases, in a fixed number of queries however many there are."""
+    """Rows for a list of cases, in a fixed number of queries however many there are.
+
+    A row's goals, measures and pending closure come as plain values in one query each and are
+    grouped here: per-row related managers (prefetch_related) cost more in Python than the
+    queries themselves once a list has fifty rows.
+    """
     monday = dose.week_start(today)
     definition = sdq_definition()
-    rows = (
+    found = list(
         episodes.select_related("young_person", "coach", "team")
-        .prefetch_related(
-            Prefetch(
-                "goals",
-                queryset=Goal.objects.unscoped()
-                .filter(status="live")
-                .prefetch_related(
-                    Prefetch(
-                        "ratings", queryset=GoalRating.objects.unscoped().order_by("rated_on", "pk")
-                    )
-                ),
-            ),
-            Prefetch(
-                "measure_responses",
-                queryset=MeasureResponse.objects.unscoped().only(
-                    "id", "episode_id", "definition_id", "occasion"
-                ),
-            ),
-            Prefetch(
-                "closure_requests",
-                queryset=ClosureRequest.objects.unscoped().filter(decision=ClosureDecision.PENDING),
-            ),
-        )
         .annotate(
             last_contact_at=dose.last_contact(),
             this_week=dose.sessions_attended_between(monday, monday + timedelta(days=6)),
@@ -241,14 +249,45 @@ def case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untype
         )
         .order_by("young_person__family_name", "young_person__given_name", "pk")
     )
-    return [_case_row(e, today, definition) for e in rows]
+    ids = [e.pk for e in found]
+    ratings = _recent_ratings(ids)
+    recorded: dict[int, set[str]] = {}
+    for episode_id, occasion in (
+        MeasureResponse.objects.unscoped()
+        .filter(episode_id__in=ids, definition=definition)
+        .values_list("episode_id", "occasion")
+    ):
+        recorded.setdefault(episode_id, set()).add(occasion)
+    pending: dict[int, list[datetime]] = {}
+    for episode_id, requested_at in (
+        ClosureRequest.objects.unscoped()
+        .filter(episode_id__in=ids, decision=ClosureDecision.PENDING)
+        .values_list("episode_id", "requested_at")
+    ):
+        pending.setdefault(episode_id, []).append(requested_at)
+    return [
+        _case_row(
+            e,
+            today,
+            definition,
+            goals=tuple(GoalProgress(tuple(p)) for p in ratings.get(e.pk, {}).values()),
+            recorded=recorded.get(e.pk, set()),
+            pending=pending.get(e.pk, []),
+        )
+        for e in found
+    ]
 
 
-def _case_row(e: Episode, today: date, definition: MeasureDefinition) -> CaseRow:  # annotated
-    goals = tuple(progress(g.ratings.all()) for g in e.goals.all())
-    occasions = tuple(
-        _sdq_occasions(e, e.measure_responses.all(), e.closure_requests.all(), today, definition)
-    )
+def _case_row(  # annotated episode
+    e: Episode,
+    today: date,
+    definition: MeasureDefinition,
+    *,
+    goals: tuple[GoalProgress, ...],
+    recorded: set[str],
+    pending: list[datetime],
+) -> CaseRow:
+    occasions = tuple(_sdq_occasions(e, recorded, pending, today, definition))
     return CaseRow(
         episode=e,
         last_contact=e.last_contact_at,  # type: ignore[attr-defined]
@@ -264,7 +303,7 @@ def _case_row(e: Episode, today: date, definition: MeasureDefinition) -> CaseRow
         goals=goals,
         occasions=occasions,
         flags_past_review=e.flags_past_review_count,  # type: ignore[attr-defined]
-        pending_closure=bool(e.closure_requests.all()),
+        pending_closure=bool(pending),
         actions_overdue=e.actions_overdue_count,  # type: ignore[attr-defined]
     )
 
@@ -442,32 +481,37 @@ class YoungPersonPage:
 
 def young_person_page(user: User, pk: int) -> YoungPersonPage:
     """Everything on a young person's page, in a fixed number of queries (C4, C7)."""
-    young_person = YoungPerson.objects.visible_to(user).filter(pk=pk).first()
-    if young_person is None:
-        raise Http404
+    # A young person is visible through a visible episode: the episodes bring them along.
     episodes = list(
         Episode.objects.visible_to(user)
-        .filter(young_person=young_person)
-        .select_related("team", "coach", "authority", "referral")
+        .filter(young_person_id=pk)
+        .select_related("young_person", "team", "coach", "authority", "referral")
         .order_by("-referred_on", "-pk")
     )
-    episode = next(
-        (e for e in episodes if e.status in OPEN_STATUSES), episodes[0] if episodes else None
-    )
-    if episode is None:  # pragma: no cover - a visible young person always has a visible episode
+    if not episodes:
         raise Http404
+    young_person = episodes[0].young_person
+    episode = next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
+    # The timeline needs only the session itself; techniques and addenda are on its own page.
     sessions = list(
-        SessionLog.objects.visible_to(user)
-        .filter(episode=episode)
-        .select_related("coach")
-        .prefetch_related("techniques", "addenda__author")
-        .order_by("-occurred_at", "-pk")
+        SessionLog.objects.visible_to(user).filter(episode=episode).order_by("-occurred_at", "-pk")
     )
+    # Each goal with its ratings as [date, score] pairs, in the order given: one query.
     goals = list(
         Goal.objects.visible_to(user)
         .filter(episode=episode)
-        .prefetch_related(
-            Prefetch("ratings", queryset=GoalRating.objects.unscoped().order_by("rated_on", "pk"))
+        .annotate(
+            rating_points=JSONBAgg(
+                Func(
+                    F("ratings__rated_on"),
+                    F("ratings__score"),
+                    function="jsonb_build_array",
+                    output_field=JSONField(),
+                ),
+                filter=Q(ratings__isnull=False),
+                order_by=(F("ratings__rated_on"), F("ratings__pk")),
+                default=Value([], output_field=JSONField()),
+            )
         )
         .order_by("status", "slot", "pk")
     )
@@ -492,6 +536,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         CaseDiscussion.objects.visible_to(user).filter(episode=episode).select_related("record")
     )
     today = timezone.localdate()
+    definition = sdq_definition()
     attended = sum(1 for s in sessions if s.attendance == "attended")
     return YoungPersonPage(
         young_person=young_person,
@@ -501,7 +546,13 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         sessions=sessions,
         goals=[_goal_view(g) for g in goals],
         measures=[_measure_view(m) for m in measures],
-        measure_occasions=_sdq_occasions(episode, measures, closure_requests, today),
+        measure_occasions=_sdq_occasions(
+            episode,
+            {m.occasion for m in measures if m.definition_id == definition.pk},
+            [c.requested_at for c in closure_requests if c.decision == ClosureDecision.PENDING],
+            today,
+            definition,
+        ),
         flags=flags,
         actions=actions,
         closure_requests=closure_requests,
@@ -512,23 +563,31 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
 
 
 def _sdq_occasions(
-    episode, measures, closure_requests, today, definition=None
-) -> list[collection.Occasion]:  # type: ignore[no-untyped-def]
+    episode: Episode,
+    recorded: set[str],
+    pending: list[datetime],
+    today: date,
+    definition: MeasureDefinition | None = None,
+) -> list[collection.Occasion]:
+    """SDQ occasions due, from the occasions recorded and when closure was asked for."""
     definition = definition or sdq_definition()
-    pending = [c.requested_at for c in closure_requests if c.decision == ClosureDecision.PENDING]
     return collection.occasions(
         windows=definition.windows,
         started_on=episode.started_on,
         referred_on=episode.referred_on,
         closing_from=timezone.localdate(min(pending)) if pending else None,
         closed_on=episode.closed_on if episode.status == EpisodeStatus.CLOSED else None,
-        recorded={m.occasion for m in measures if m.definition_id == definition.pk},
+        recorded=recorded,
         today=today,
     )
 
 
 def _goal_view(goal: Goal) -> GoalView:
-    goal_progress = progress(goal.ratings.all())
+    points = tuple(
+        Point(date.fromisoformat(day), score)
+        for day, score in goal.rating_points  # type: ignore[attr-defined]
+    )
+    goal_progress = GoalProgress(points)
     return GoalView(goal=goal, progress=goal_progress, chart=chart(goal_progress))
 
 

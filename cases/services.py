@@ -27,13 +27,15 @@ from cases.models import (
     Episode,
     EpisodeStatus,
     EpisodeStatusChange,
+    FlagLevel,
     Referral,
     RiskFlag,
     YoungPerson,
 )
 from yourchoice import access, audit, queue
 from yourchoice.access import Perm
-from yourchoice.errors import DomainError, PossibleDuplicate
+from yourchoice.concurrency import last_editor, require_version
+from yourchoice.errors import DomainError, PossibleDuplicate, StaleVersion
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -291,7 +293,12 @@ def flag_raise(
     if session_log is not None:
         from cases.tasks import notify_supervisors_of_flag
 
-        queue.send_after_commit(notify_supervisors_of_flag, flag.pk)
+        queue.send_after_commit(
+            notify_supervisors_of_flag,
+            flag.pk,
+            delayed="The concern is saved, but the email to your supervisor is delayed: it will "
+            "be sent when the service catches up. If it is urgent, phone your supervisor.",
+        )
     return flag
 
 
@@ -364,13 +371,25 @@ def closure_decide(
 
 @transaction.atomic
 def flag_resolve(*, actor: User, flag: RiskFlag, resolution: str) -> RiskFlag:
-    """Close a flag with what was done. The flag stays on the record (C6)."""
+    """Close a flag with what was done. The flag stays on the record (C6). When two people
+    resolve the same flag, the first resolution stands and the second is told whose it is."""
     current = (
         RiskFlag.objects.unscoped().select_for_update().select_related("episode").get(pk=flag.pk)
     )
     access.require_on(actor, Perm.FLAG_WRITE, current.episode)
     if current.resolved_at is not None:
-        raise DomainError("This flag has already been resolved.")
+        who = last_editor(
+            current,
+            ("flag.resolve",),
+            actor=actor,
+            young_person_id=current.episode.young_person_id,
+        )
+        raise StaleVersion(
+            f"{who or 'Someone else'} resolved this flag after you opened it, so your "
+            "resolution has not been saved. Their resolution is on the young person's page.",
+            current=current,
+            changed_by=who,
+        )
     if not resolution.strip():
         raise DomainError(
             {"resolution": ["Say what was done, or why the flag is no longer needed."]}
@@ -378,9 +397,66 @@ def flag_resolve(*, actor: User, flag: RiskFlag, resolution: str) -> RiskFlag:
     current.resolved_at = timezone.now()
     current.resolved_by = actor
     current.resolution = resolution.strip()
-    current.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    current.version += 1
+    current.updated_at = current.resolved_at
+    current.save(
+        update_fields=["resolved_at", "resolved_by", "resolution", "version", "updated_at"]
+    )
     audit.record_for_episode(
         actor=actor, action="flag.resolve", episode=current.episode, obj=current
+    )
+    return current
+
+
+@transaction.atomic
+def flag_review(
+    *, actor: User, flag: RiskFlag, version: int, level: str, review_on: date
+) -> RiskFlag:
+    """Review an open flag: change how serious it is, or when it is next reviewed (C6).
+
+    The coach, the supervisor and the borough lead may all review a flag: one made from a page
+    that is no longer current is refused (StaleVersion) and nothing is written.
+    """
+    current = (
+        RiskFlag.objects.unscoped().select_for_update().select_related("episode").get(pk=flag.pk)
+    )
+    access.require_on(actor, Perm.FLAG_WRITE, current.episode)
+    require_version(
+        current,
+        version,
+        what="this flag",
+        actions=("flag.review", "flag.resolve"),
+        actor=actor,
+        young_person_id=current.episode.young_person_id,
+    )
+    if current.resolved_at is not None:
+        raise DomainError("This flag has been resolved, so it is no longer reviewed.")
+    errors: dict[str, list[str]] = {}
+    if level not in FlagLevel.values:
+        errors["level"] = ["Choose how serious it is."]
+    if review_on < timezone.localdate():
+        errors["review_on"] = ["The review date must be today or later."]
+    if errors:
+        raise DomainError(errors)
+    changed = [
+        name
+        for name, value in (("level", level), ("review_on", review_on))
+        if getattr(current, name) != value
+    ]
+    if not changed:
+        return current
+    current.level = level
+    current.review_on = review_on
+    current.version += 1
+    current.updated_at = timezone.now()
+    current.save(update_fields=[*changed, "version", "updated_at"])
+    audit.record_for_episode(
+        actor=actor,
+        action="flag.review",
+        episode=current.episode,
+        obj=current,
+        fields=changed,
+        version=current.version,
     )
     return current
 

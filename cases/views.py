@@ -20,9 +20,11 @@ from cases.forms import (
     ClosureRequestForm,
     FlagForm,
     FlagResolveForm,
+    FlagReviewForm,
 )
 from cases.intake import AllocateForm, ReferralForm, TransferForm
 from cases.models import ClosureDecision, Episode
+from cases.profile.selectors import governing_episode
 from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import access, audit
@@ -77,6 +79,9 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
     can_log_session = episode.status in ("allocated", "active") and access.can(
         request.user, Perm.SESSION_WRITE, episode
     )
+    # Who may correct the details is decided by the young person's current case, which may
+    # not be the one this person sees (a coach of an earlier, closed case).
+    profile_episode = episode if episode.is_open else governing_episode(page.young_person)
     return render(
         request,
         "cases/young_person.html",
@@ -94,6 +99,10 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "can_raise_flag": episode.is_open
             and access.can(request.user, Perm.FLAG_WRITE, episode),
             "can_write_measures": access.can(request.user, Perm.MEASURE_WRITE, episode),
+            "can_read_audit": access.can(request.user, Perm.AUDIT_READ, episode),
+            "can_export": access.can(request.user, Perm.SUBJECT_ACCESS, episode),
+            "can_edit_profile": page.young_person.anonymised_at is None
+            and access.can(request.user, Perm.CASE_WRITE, profile_episode),
             "live_goal_count": sum(1 for g in page.goals if g.goal.status == GoalStatus.LIVE),
             "meaningful_change": MEANINGFUL_GOAL_CHANGE,
         },
@@ -150,6 +159,31 @@ def flag_new(request: HttpRequest, pk: int) -> HttpResponse:
         {"episode": episode},
         save=lambda data: services.flag_raise(actor=request.user, episode=episode, **data),
         done=lambda _: back_to_case(request, "Flag raised.", episode.young_person_id),
+    )
+
+
+@login_required
+def flag_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a flag's level or its review date (C6). Refused with what changed (409) when
+    someone else reviewed it after the page was opened."""
+    flag = selectors.get_flag_for_user(request.user, pk)
+    access.require_on(request.user, Perm.FLAG_WRITE, flag.episode)
+    if not flag.is_open:
+        messages.info(request, "This flag has been resolved.")
+        return redirect("cases:young-person", pk=flag.episode.young_person_id)
+    return form_page(
+        request,
+        FlagReviewForm(request.POST or None, record=flag),
+        "cases/flag_review.html",
+        {"flag": flag},
+        save=lambda data: services.flag_review(
+            actor=request.user,
+            flag=flag,
+            version=data["version"],
+            level=data["level"],
+            review_on=data["review_on"],
+        ),
+        done=lambda _: back_to_case(request, "Flag reviewed.", flag.episode.young_person_id),
     )
 
 

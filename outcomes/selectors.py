@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -28,8 +30,23 @@ def get_goal_for_user(user: User, pk: int) -> Goal:
 SDQ_CODE = "sdq-self-report"
 
 
+_definition_cache: dict[str, tuple[float, MeasureDefinition]] = {}
+
+
 def sdq_definition() -> MeasureDefinition:
-    return MeasureDefinition.objects.get(code=SDQ_CODE, active=True)
+    """The SDQ's definition. Read by every caseload and case page, changed perhaps once a year
+    by an administrator, so each process keeps it for a minute rather than asking every time."""
+    now = time.monotonic()
+    cached = _definition_cache.get(SDQ_CODE)
+    if cached is None or now - cached[0] >= settings.MEASURE_DEFINITION_CACHE_SECONDS:
+        cached = (now, MeasureDefinition.objects.get(code=SDQ_CODE, active=True))
+        _definition_cache[SDQ_CODE] = cached
+    return cached[1]
+
+
+def forget_definitions(**_: object) -> None:
+    """Called when an administrator changes a definition (outcomes/apps.py)."""
+    _definition_cache.clear()
 
 
 def reports_for_user(user: User, *, authorities: list[Any], london: bool) -> list[Report]:

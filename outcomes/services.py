@@ -22,6 +22,7 @@ from outcomes.models import (
 from outcomes.scoring import sdq
 from yourchoice import access, audit
 from yourchoice.access import Perm
+from yourchoice.concurrency import last_editor
 from yourchoice.errors import DomainError, StaleVersion
 
 if TYPE_CHECKING:
@@ -108,8 +109,17 @@ def goal_end(
     current = Goal.objects.unscoped().select_for_update().select_related("episode").get(pk=goal.pk)
     access.require_on(actor, Perm.GOAL_WRITE, current.episode)
     if current.version != version:
+        who = last_editor(
+            current,
+            ("goal.achieved", "goal.dropped", "goal.replaced"),
+            actor=actor,
+            young_person_id=current.episode.young_person_id,
+        )
         raise StaleVersion(
-            "Someone else changed this goal since you opened it. Check it and try again."
+            f"{who or 'Someone else'} changed this goal after you opened it: it is now "
+            f"{current.get_status_display().lower()}. Nothing you entered has been saved.",
+            current=current,
+            changed_by=who,
         )
     if current.status != GoalStatus.LIVE:
         raise DomainError("This goal has already ended.")

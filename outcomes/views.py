@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from yourchoice.access import Perm
 from yourchoice.errors import DomainError
 from yourchoice.forms import back_to_case, form_page
 
+logger = logging.getLogger(__name__)
+
 
 @login_required
 def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -44,7 +47,8 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_end(request: HttpRequest, pk: int) -> HttpResponse:
     goal = selectors.get_goal_for_user(request.user, pk)
     access.require_on(request.user, Perm.GOAL_WRITE, goal.episode)
-    if goal.status != GoalStatus.LIVE:
+    if goal.status != GoalStatus.LIVE and request.method != "POST":
+        # (A form sent from a page opened before it ended is answered as stale, input kept.)
         messages.info(request, "This goal has already ended.")
         return redirect("cases:young-person", pk=goal.episode.young_person_id)
     form = GoalEndForm(request.POST or None, initial={"version": goal.version})
@@ -147,7 +151,18 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         format=fmt,
     )
     path = Path(settings.MEDIA_ROOT) / report_file.file.name
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    return _attachment(path, path.name)
+
+
+def _attachment(path: Path, filename: str) -> FileResponse:
+    """A stored file as a download. A file lost from storage (restored data without its files,
+    say) is gone, a 404, not a server error."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        logger.warning("Stored file missing: %s", path.name)
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -181,4 +196,4 @@ def extract_download(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     found = extract_services.get_extract_file_for_user(request.user, pk, table)
     audit.record(actor=request.user, action="extract.download", obj=found.extract, table=table)
     path = Path(settings.MEDIA_ROOT) / found.file.name
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"extract-{pk}-{path.name}")
+    return _attachment(path, f"extract-{pk}-{path.name}")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from outcomes.models import Goal
 from sessions.models import Attendance, Place, Technique
+from yourchoice.concurrency import VersionedForm
 from yourchoice.forms import GovForm
 
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
@@ -162,7 +163,7 @@ class SessionLogForm(GovForm):
         }
 
 
-class NotesForm(GovForm):
+class NotesForm(VersionedForm):
     notes = forms.CharField(
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
     )

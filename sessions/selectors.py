@@ -26,7 +26,11 @@ class SessionFormContext:
     usual_duration: int
 
 
-def session_form_context(user: User, young_person_pk: int) -> SessionFormContext:
+def session_form_context(
+    user: User, young_person_pk: int, *, usual: bool = True
+) -> SessionFormContext:
+    """The case and its live goals; with `usual`, the place and length to suggest (a blank
+    form only: a submitted one already says them)."""
     episode = current_episode_for_user(user, young_person_pk)
     goals = list(Goal.objects.visible_to(user).filter(episode=episode, status=GoalStatus.LIVE))
     # "The usual place and duration": what this case's last attended session had.
@@ -36,6 +40,8 @@ def session_form_context(user: User, young_person_pk: int) -> SessionFormContext
         .order_by("-occurred_at")
         .values("place", "duration_minutes")
         .first()
+        if usual
+        else None
     )
     return SessionFormContext(
         episode=episode,

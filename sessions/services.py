@@ -16,6 +16,7 @@ from outcomes.models import Goal, GoalRating, GoalStatus
 from sessions.models import Attendance, SessionLog, SessionNoteAddendum, Technique
 from yourchoice import access, audit
 from yourchoice.access import Perm
+from yourchoice.concurrency import require_version
 from yourchoice.errors import DomainError
 
 if TYPE_CHECKING:
@@ -186,8 +187,12 @@ def _mark_started(*, actor: User, episode: Episode, day: date) -> None:
 
 
 @transaction.atomic
-def session_notes_correct(*, actor: User, session_log: SessionLog, notes: str) -> SessionLog:
-    """Correct a session's notes within the correction window (S3)."""
+def session_notes_correct(
+    *, actor: User, session_log: SessionLog, notes: str, version: int
+) -> SessionLog:
+    """Correct a session's notes within the correction window (S3). The coach and a colleague
+    covering for her may both have the session open: a correction made from notes someone
+    else has since changed is refused (StaleVersion), never written over theirs."""
     log = (
         SessionLog.objects.unscoped()
         .select_for_update()
@@ -197,11 +202,27 @@ def session_notes_correct(*, actor: User, session_log: SessionLog, notes: str) -
     access.require_on(actor, Perm.SESSION_WRITE, log.episode)
     if notes_locked(log):
         raise DomainError("These notes are locked. Add an addendum instead, saying why.")
+    require_version(
+        log,
+        version,
+        what="these notes",
+        actions=("session.correct_notes",),
+        actor=actor,
+        young_person_id=log.episode.young_person_id,
+    )
+    if log.notes == notes.strip():
+        return log
     log.notes = notes.strip()
+    log.version += 1
     log.updated_at = timezone.now()
-    log.save(update_fields=["notes", "updated_at"])
+    log.save(update_fields=["notes", "version", "updated_at"])
     audit.record_for_episode(
-        actor=actor, action="session.correct_notes", episode=log.episode, obj=log
+        actor=actor,
+        action="session.correct_notes",
+        episode=log.episode,
+        obj=log,
+        fields=["notes"],
+        version=log.version,
     )
     return log
 

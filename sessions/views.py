@@ -10,16 +10,17 @@ from django.urls import reverse
 
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NotesForm, SessionLogForm
-from yourchoice import access
+from yourchoice import access, unavailable
 from yourchoice.access import Perm
-from yourchoice.errors import DomainError
+from yourchoice.errors import DomainError, StaleVersion
 
 
 @login_required
 def log_session(request: HttpRequest, pk: int) -> HttpResponse:
-    context = selectors.session_form_context(request.user, pk)
+    context = selectors.session_form_context(request.user, pk, usual=request.method != "POST")
     episode = context.episode
     access.require_on(request.user, Perm.SESSION_WRITE, episode)
+    status = 200
     if request.method == "POST":
         form = SessionLogForm(request.POST, goals=context.goals)
         if form.is_valid():
@@ -44,6 +45,11 @@ def log_session(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except DomainError as error:
                 form.add_domain_error(error)
+            except unavailable.DATABASE_ERRORS:
+                # The database went mid-save: the form comes back with what was typed and the
+                # same idempotency key, so pressing Save again makes one session (503).
+                unavailable.keep_on_form(request, form)
+                status = 503
             else:
                 messages.success(
                     request,
@@ -59,11 +65,10 @@ def log_session(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             goals=context.goals,
         )
+    if status == 200 and form.errors:
+        status = 400
     return render(
-        request,
-        "sessions/log_session.html",
-        {"form": form, "episode": episode},
-        status=400 if form.errors else 200,
+        request, "sessions/log_session.html", {"form": form, "episode": episode}, status=status
     )
 
 
@@ -73,7 +78,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     log = selectors.get_session_for_user(request.user, pk)
     can_write = access.can(request.user, Perm.SESSION_WRITE, log.episode)
     locked = services.notes_locked(log)
-    notes_form = NotesForm(initial={"notes": log.notes}, prefix="notes")
+    notes_form = NotesForm(prefix="notes", record=log)
     addendum_form = AddendumForm(prefix="addendum")
     status = 200
     if request.method == "POST":
@@ -83,7 +88,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 notes_form = NotesForm(request.POST, prefix="notes")
                 if notes_form.is_valid():
                     services.session_notes_correct(
-                        actor=request.user, session_log=log, notes=notes_form.cleaned_data["notes"]
+                        actor=request.user,
+                        session_log=log,
+                        notes=notes_form.cleaned_data["notes"],
+                        version=notes_form.cleaned_data["version"],
                     )
                     messages.success(request, "Notes corrected.")
                     return redirect("sessions:detail", pk=log.pk)
@@ -95,9 +103,17 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     messages.success(request, "Addendum added.")
                     return redirect("sessions:detail", pk=log.pk)
+        except StaleVersion as error:
+            # Someone else corrected the notes first: show theirs, keep hers, save nothing.
+            notes_form.show_conflict(error)
+            log = selectors.get_session_for_user(request.user, pk)
+            locked = services.notes_locked(log)
+            status = 409
         except DomainError as error:
             (notes_form if "notes-notes" in request.POST else addendum_form).add_domain_error(error)
-        status = 400
+            status = 400
+        else:
+            status = 400
     return render(
         request,
         "sessions/session_detail.html",

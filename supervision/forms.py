@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases.models import Episode
 from supervision.models import SupervisionFormat
+from yourchoice.concurrency import VersionedForm
 from yourchoice.forms import GovForm
 
 ACTION_ROWS = 3
@@ -122,3 +123,60 @@ class SupervisionForm(GovForm):
             [self[f"action_{i}_{part}"] for part in ("description", "owner", "due_on", "case")]
             for i in range(1, ACTION_ROWS + 1)
         ]
+
+
+class SupervisionEditForm(VersionedForm):
+    """Correcting a supervision record: its date, decisions, each coach's wellbeing check-in and
+    the notes on each case discussed. Who was there and which cases stay as recorded."""
+
+    held_on = forms.DateField(
+        label="Date of supervision",
+        widget=forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the date of supervision",
+            "invalid": "Enter a real date",
+        },
+    )
+    decisions = forms.CharField(
+        label="Decisions", required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+    def __init__(self, *args: Any, record: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attendee_list = list(record.attendees.all())
+        self.discussion_list = list(record.discussions.all())
+        for attendee in self.attendee_list:
+            self.fields[f"wellbeing_{attendee.pk}"] = forms.CharField(
+                label=f"Wellbeing check-in: {attendee.coach.full_name}",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=2000,
+            )
+        for discussion in self.discussion_list:
+            self.fields[f"notes_{discussion.pk}"] = forms.CharField(
+                label=f"Notes on {discussion.episode.young_person.reference}",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=5000,
+            )
+        self.load(record)
+
+    def record_values(self, record: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {"held_on": record.held_on, "decisions": record.decisions}
+        for attendee in record.attendees.all():
+            values[f"wellbeing_{attendee.pk}"] = attendee.wellbeing_checkin
+        for discussion in record.discussions.all():
+            values[f"notes_{discussion.pk}"] = discussion.notes
+        return {k: v for k, v in values.items() if k in self.fields}
+
+    def wellbeing(self) -> dict[int, str]:
+        return {a.pk: self.cleaned_data[f"wellbeing_{a.pk}"] for a in self.attendee_list}
+
+    def case_notes(self) -> dict[int, str]:
+        return {d.pk: self.cleaned_data[f"notes_{d.pk}"] for d in self.discussion_list}
+
+    def wellbeing_fields(self) -> list[forms.BoundField]:
+        return [self[f"wellbeing_{a.pk}"] for a in self.attendee_list]
+
+    def case_fields(self) -> list[forms.BoundField]:
+        return [self[f"notes_{d.pk}"] for d in self.discussion_list]

@@ -20,6 +20,7 @@ from supervision.models import (
     SupervisionRecord,
 )
 from yourchoice import access, audit
+from yourchoice.concurrency import require_version
 from yourchoice.errors import DomainError
 
 if TYPE_CHECKING:
@@ -137,4 +138,98 @@ def action_complete(*, actor: User, action: Action) -> Action:
     current.done_by = actor
     current.save(update_fields=["done_at", "done_by"])
     audit.record(actor=actor, action="action.complete", obj=current)
+    return current
+
+
+def may_change_record(user: User, record: SupervisionRecord) -> bool:
+    """The supervisor who recorded supervision may correct it while they supervise the team."""
+    return record.supervisor_id == user.pk and record.team_id in access.team_ids(
+        user, Role.SUPERVISOR
+    )
+
+
+@transaction.atomic
+def supervision_update(
+    *,
+    actor: User,
+    record: SupervisionRecord,
+    version: int,
+    held_on: date,
+    decisions: str,
+    wellbeing: dict[int, str] | None = None,
+    case_notes: dict[int, str] | None = None,
+) -> SupervisionRecord:
+    """Correct a supervision record: its date, decisions, each coach's wellbeing check-in (by
+    attendee id) and the notes on each case discussed (by discussion id).
+
+    The same record can be open on two devices: a save from a version that is no longer
+    current is refused (StaleVersion) and nothing is written. The audit names what changed,
+    never the words.
+    """
+    current = SupervisionRecord.objects.unscoped().select_for_update().get(pk=record.pk)
+    if not may_change_record(actor, current):
+        raise PermissionDenied
+    require_version(
+        current,
+        version,
+        what="this supervision record",
+        actions=("supervision.update",),
+        actor=actor,
+    )
+    wellbeing, case_notes = wellbeing or {}, case_notes or {}
+    if held_on > timezone.localdate():
+        raise DomainError({"held_on": ["The supervision date cannot be in the future."]})
+    attendees = {a.pk: a for a in SupervisionAttendee.objects.filter(record=current)}
+    # Only the cases the supervisor can still see: a case transferred away since keeps its notes.
+    discussions = {
+        d.pk: d
+        for d in CaseDiscussion.objects.visible_to(actor)
+        .filter(record=current)
+        .select_related("episode")
+    }
+    if not set(wellbeing) <= set(attendees) or not set(case_notes) <= set(discussions):
+        raise DomainError("The record has changed shape since the page was opened. Reload it.")
+
+    changed: list[str] = []
+    if held_on != current.held_on:
+        current.held_on = held_on
+        changed.append("held_on")
+    if decisions.strip() != current.decisions:
+        current.decisions = decisions.strip()
+        changed.append("decisions")
+    for attendee_id, text in wellbeing.items():
+        attendee = attendees[attendee_id]
+        if text.strip() != attendee.wellbeing_checkin:
+            attendee.wellbeing_checkin = text.strip()
+            attendee.save(update_fields=["wellbeing_checkin"])
+            if "wellbeing_checkin" not in changed:
+                changed.append("wellbeing_checkin")
+    discussed_changed = []
+    for discussion_id, text in case_notes.items():
+        discussion = discussions[discussion_id]
+        if text.strip() != discussion.notes:
+            discussion.notes = text.strip()
+            discussion.save(update_fields=["notes"])
+            discussed_changed.append(discussion)
+    if discussed_changed:
+        changed.append("case_notes")
+    if not changed:
+        return current
+    current.version += 1
+    current.updated_at = timezone.now()
+    current.save(update_fields=["held_on", "decisions", "version", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="supervision.update",
+        obj=current,
+        fields=changed,
+        version=current.version,
+    )
+    for discussion in discussed_changed:
+        audit.record_for_episode(
+            actor=actor,
+            action="supervision.discuss_update",
+            episode=discussion.episode,
+            record_id=current.pk,
+        )
     return current

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,10 +13,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import Membership, Role, User
 from cases.models import Episode
 from supervision import selectors, services
-from supervision.forms import ACTION_ROWS, SupervisionForm
+from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
 from yourchoice import access
 from yourchoice.access import Perm
-from yourchoice.errors import DomainError
+from yourchoice.errors import DomainError, StaleVersion
 
 
 @login_required
@@ -100,7 +101,55 @@ def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
 @login_required
 def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.get_supervision_for_user(request.user, pk)
-    return render(request, "supervision/supervision_detail.html", {"record": record})
+    return render(
+        request,
+        "supervision/supervision_detail.html",
+        {"record": record, "can_edit": services.may_change_record(request.user, record)},
+    )
+
+
+@login_required
+def supervision_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supervisor who recorded supervision corrects it (V2). Two devices, one record: a
+    save from a page that is no longer current is refused and shows what changed (409)."""
+    record = selectors.get_supervision_for_user(request.user, pk)
+    if not services.may_change_record(request.user, record):
+        raise PermissionDenied
+    form = SupervisionEditForm(request.POST or None, record=record)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                updated = services.supervision_update(
+                    actor=request.user,
+                    record=record,
+                    version=data["version"],
+                    held_on=data["held_on"],
+                    decisions=data["decisions"],
+                    wellbeing=form.wellbeing(),
+                    case_notes=form.case_notes(),
+                )
+            except StaleVersion as error:
+                # Compare with the record as it is now, read as this person may see it.
+                error.current = selectors.get_supervision_for_user(request.user, pk)
+                form.show_conflict(error)
+                status = 409
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                changed = updated.version != data["version"]
+                messages.success(
+                    request, "Supervision record saved." if changed else "Nothing was changed."
+                )
+                return redirect("supervision:detail", pk=pk)
+    return render(
+        request,
+        "supervision/supervision_edit.html",
+        {"form": form, "record": record},
+        status=status,
+    )
 
 
 @login_required

@@ -97,8 +97,11 @@ def load_reference_data() -> None:
     data migrations loaded with it. Their loaders are idempotent: run them again."""
     from django.apps import apps
 
+    from outcomes.selectors import forget_definitions
+
     for module in REFERENCE_DATA:
         importlib.import_module(module).load(apps, None)
+    forget_definitions()  # the process's cached SDQ definition was flushed with the table
 
 
 @pytest.fixture

@@ -1,16 +1,13 @@
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from yourchoice.models import AuditEvent
+from yourchoice.audit import action_label
+from yourchoice.models import AuditEvent, SignInEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Sign-in events and failures, and who did what. Read-only: the table is append-only."""
-
-    list_display = ["at", "action", "actor_id", "object_type", "object_id", "ip_address"]
-    list_filter = ["action"]
-    date_hierarchy = "at"
-    search_fields = ["action"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The trail is append-only in the database; the admin offers no way to try otherwise."""
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -20,3 +17,74 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Sign-in events and failures, and who did what. Read-only: the table is append-only."""
+
+    list_display = ["at", "action", "actor_id", "object_type", "object_id", "ip_address"]
+    list_filter = ["action"]
+    date_hierarchy = "at"
+    search_fields = ["action"]
+
+
+class SignInOutcomeFilter(admin.SimpleListFilter):
+    title = "what happened"
+    parameter_name = "outcome"
+    OUTCOMES = {
+        "succeeded": ("Signed in", ["signin.succeeded"]),
+        "failed": ("Failed", ["signin.failed", "signin.code_failed"]),
+        "locked_out": ("Locked out", ["signin.locked_out"]),
+        "app_set_up": ("Set up an app", ["signin.app_set_up"]),
+    }
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [(key, label) for key, (label, _) in self.OUTCOMES.items()]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() in self.OUTCOMES:
+            return queryset.filter(action__in=self.OUTCOMES[self.value()][1])
+        return queryset
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(ReadOnlyAdmin):
+    """Sign-ins, failures and lockouts, newest first, with the account each concerned. A failure
+    for an address with no account keeps only a hint of what was typed."""
+
+    list_display = ["at", "event", "account", "typed_address", "ip_address"]
+    list_filter = [SignInOutcomeFilter]
+    date_hierarchy = "at"
+    fields = ["at", "event", "account", "typed_address", "ip_address"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        from accounts.models import User
+
+        # A failure names its account as the object; a success as the actor. One query either way.
+        account = User.objects.filter(pk=OuterRef("account_id"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(account_id=Coalesce("actor_id", "object_id"))
+            .annotate(
+                account_email=Subquery(account.values("email")[:1]),
+                account_name=Subquery(account.values("full_name")[:1]),
+            )
+        )
+
+    @admin.display(description="Event", ordering="action")
+    def event(self, obj: SignInEvent) -> str:
+        return action_label(obj.action)
+
+    @admin.display(description="Account")
+    def account(self, obj: SignInEvent) -> str:
+        email = getattr(obj, "account_email", None)
+        if email:
+            return f"{obj.account_name} <{email}>"  # type: ignore[attr-defined]
+        return "No such account" if "email_hint" in obj.detail else "Not recorded"
+
+    @admin.display(description="Address typed (unknown accounts only)")
+    def typed_address(self, obj: SignInEvent) -> str:
+        return obj.detail.get("email_hint", "")

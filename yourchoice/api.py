@@ -14,7 +14,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from yourchoice.errors import DomainError
+from yourchoice.errors import DomainError, StaleVersion
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -23,9 +23,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = {k: v for k, v in exc.errors.items() if k}
         general = exc.errors.get("", [])
         message = " ".join(general) or "Check the fields and try again."
+        # Someone else changed the record since the client read it: 409, nothing written.
+        code = status.HTTP_409_CONFLICT if isinstance(exc, StaleVersion) else 400
         return Response(
-            {"error": {"status": 400, "message": message, "fields": fields}},
-            status=status.HTTP_400_BAD_REQUEST,
+            {"error": {"status": code, "message": message, "fields": fields}}, status=code
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")

@@ -46,3 +46,65 @@ def record_for_episode(
         authority_id=episode.authority_id,
         **detail,
     )
+
+
+#: Plain-English names for what an event records, as people read them in the trail (X2).
+ACTION_LABELS: dict[str, str] = {
+    # Reading a record.
+    "young_person.view": "Viewed the record",
+    "young_person.audit_view": "Viewed who used the record",
+    "young_person.export": "Downloaded a subject access export",
+    # Changing a record.
+    "referral.create": "Recorded a referral",
+    "young_person.update": "Changed the young person's details",
+    "key_contact.add": "Added a key contact",
+    "key_contact.update": "Changed a key contact",
+    "key_contact.remove": "Removed a key contact",
+    "episode.allocated": "Allocated the case to a coach",
+    "episode.reallocated": "Reallocated the case",
+    "episode.transfer": "Transferred the case to another authority",
+    "session.log": "Logged a session",
+    "session.correct_notes": "Corrected session notes",
+    "session.addendum": "Added to session notes",
+    "goal.set": "Agreed a goal",
+    "goal.rate": "Rated a goal",
+    "goal.achieved": "Marked a goal achieved",
+    "goal.replaced": "Replaced a goal",
+    "goal.dropped": "Dropped a goal",
+    "measure.record": "Recorded a questionnaire",
+    "flag.raise": "Raised a flag",
+    "flag.resolve": "Resolved a flag",
+    "budget.spend": "Recorded activity budget spending",
+    "closure.request": "Asked to close the case",
+    "closure.approve": "Approved closing the case",
+    "closure.return": "Returned a request to close the case",
+    "supervision.discuss": "Discussed the case in supervision",
+    "supervision.discuss_update": "Changed supervision notes about the case",
+    "retention.extend": "Kept the record past its retention date",
+    "young_person.anonymise": "Anonymised the record",
+    # Signing in.
+    "signin.succeeded": "Signed in",
+    "signin.failed": "Sign-in failed: wrong email address or password",
+    "signin.code_failed": "Sign-in failed: wrong authenticator code",
+    "signin.locked_out": "Locked out after repeated failures",
+    "signin.app_set_up": "Set up an authenticator app",
+    "signout": "Signed out",
+}
+
+#: Events that read a record without changing it; every other event about a record changed it.
+READ_ACTIONS = frozenset({"young_person.view", "young_person.audit_view", "young_person.export"})
+
+
+def action_label(action: str) -> str:
+    """The plain-English name of an action; an action without one is still shown, readably."""
+    return ACTION_LABELS.get(action) or action.replace("_", " ").replace(".", ": ").capitalize()
+
+
+def email_hint(typed: str) -> str:
+    """What a failed sign-in for an unknown address keeps of it: the first character and the
+    domain ("j…@example.org"), enough to see a pattern, never the address (or a password typed
+    into the email box by mistake)."""
+    local, at, domain = typed.strip().lower().partition("@")
+    if not at or not local:
+        return "…"
+    return f"{local[0]}…@{domain[:60]}"

@@ -11,3 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yourchoice.settings")
 app = Celery("yourchoice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The sweep of jobs that waited for the queue lives beside the outbox it empties.
+app.autodiscover_tasks(["yourchoice"], related_name="queue")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A rule of the programme was broken. `errors` maps a field name ("" for the whole form)
@@ -15,7 +17,16 @@ class DomainError(Exception):
 
 
 class StaleVersion(DomainError):
-    """Someone else saved this record after it was opened: nothing is overwritten."""
+    """Someone else saved this record after it was opened: nothing is overwritten.
+
+    `current` is the record as it is now (None when it has been removed), so a page can show
+    what changed and let the person decide; `changed_by` names who saved it last, when known.
+    """
+
+    def __init__(self, message: str, *, current: Any = None, changed_by: str = "") -> None:
+        super().__init__(message)
+        self.current = current
+        self.changed_by = changed_by
 
 
 class PossibleDuplicate(DomainError):

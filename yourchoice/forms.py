@@ -7,7 +7,8 @@ from typing import Any
 from crispy_forms_gds.helper import FormHelper
 from django import forms
 
-from yourchoice.errors import DomainError
+from yourchoice import unavailable
+from yourchoice.errors import DomainError, StaleVersion
 
 
 class GovFormMixin:
@@ -46,17 +47,33 @@ def form_page(
 ) -> Any:
     """The shape every write page shares: on a valid POST call `save(cleaned_data)` (a service
     call); a DomainError goes back onto the form as plain-English errors; success goes to
-    `done(result)`, which returns the redirect. Errors answer 400 and keep what was typed."""
+    `done(result)`, which returns the redirect. Errors answer 400 and keep what was typed.
+
+    A save refused because someone else changed the record first (StaleVersion) answers 409,
+    keeping what was typed and, on a versioned form, showing what the other person changed."""
     from django.shortcuts import render
 
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             result = save(form.cleaned_data)
+        except StaleVersion as error:
+            show_conflict = getattr(form, "show_conflict", None)
+            if show_conflict is not None:
+                show_conflict(error)
+            else:
+                form.add_domain_error(error)  # type: ignore[attr-defined]
+            status = 409
         except DomainError as error:
             form.add_domain_error(error)  # type: ignore[attr-defined]
+        except unavailable.DATABASE_ERRORS:
+            unavailable.keep_on_form(request, form)  # the database went: 503, input kept
+            status = 503
         else:
             return done(result)
-    return render(request, template, {"form": form, **context}, status=400 if form.errors else 200)
+    if status == 200 and form.errors:
+        status = 400
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 def back_to_case(request: Any, message: str, young_person_id: int) -> Any:

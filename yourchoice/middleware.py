@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
@@ -33,6 +35,31 @@ def _verified(request: HttpRequest) -> bool:
     user = request.user
     # Only a session that passed both factors counts (django-otp sets is_verified).
     return bool(user.is_authenticated and user.is_verified())
+
+
+class IdleTimeoutMiddleware:
+    """Signs a person out after SESSION_COOKIE_AGE without a request (the idle timeout, X3).
+
+    The session's expiry slides forward as it is used. Saving the session on every request did
+    that with a database write per page (three statements with the transaction); saving it at
+    most once a minute keeps the timeout within a minute of exact for a fraction of the cost.
+    """
+
+    REFRESH_SECONDS = 60
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        # Only a signed-in browser session: an API call with a token has none to refresh.
+        if SESSION_KEY in session and not session.modified:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
+                session[self.KEY] = now  # marks the session modified: saved with a new expiry
+        return response
 
 
 class SecurityHeadersMiddleware:
@@ -68,3 +95,43 @@ class SecurityHeadersMiddleware:
             # Case records must not linger in shared computers' or proxies' caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class DelayedWorkMiddleware:
+    """Says in plain English what a queue outage delayed (an email, a report), on the page the
+    person sees next. The work itself waits in the outbox and is sent later (yourchoice/queue.py).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib import messages
+
+        from yourchoice import queue
+
+        with queue.collecting_notices() as notices:
+            response = self.get_response(request)
+        if not request.path.startswith("/api/"):
+            for notice in notices:
+                messages.warning(request, notice)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that loses the database answers 503 with a page that keeps what was sent, not 500
+    (yourchoice/unavailable.py). A failure before the view is handled by `views.server_error`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from yourchoice import unavailable
+
+        if not unavailable.is_outage(exception):
+            return None
+        unavailable.log_outage(request)
+        return unavailable.retry_page(request)

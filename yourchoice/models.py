@@ -35,6 +35,48 @@ class AuditEvent(models.Model):
         return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class SignInEventManager(models.Manager["SignInEvent"]):
+    def get_queryset(self) -> models.QuerySet[SignInEvent]:
+        return super().get_queryset().filter(action__startswith="signin.")
+
+
+class SignInEvent(AuditEvent):
+    """Sign-ins, failures and lockouts: the administrator's read-only view of the trail."""
+
+    objects = SignInEventManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-at", "-pk"]
+        verbose_name = "sign-in event"
+
+
+class AuditArchive(models.Model):
+    """A month of audit events moved to a compressed file (docs/audit.md). Written before the
+    month's rows are deleted; the database lets them go only against a row of this table, and
+    only once the month is past the online period. Append-only like the trail itself."""
+
+    starts_at = models.DateTimeField(unique=True)
+    ends_at = models.DateTimeField()
+    events = models.PositiveIntegerField()
+    file_name = models.CharField(max_length=200)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="audit_archive_month_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Audit archive {self.starts_at:%Y-%m} ({self.events} events)"
+
+
 class IdempotencyKey(models.Model):
     """The first answer to an API create sent with an `Idempotency-Key` header: a resend with
     the same key gets that answer again instead of making a second record."""
@@ -50,3 +92,26 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_key_once_per_user")
         ]
+
+
+class OutboxJob(models.Model):
+    """A background job on its way to the queue (yourchoice/queue.py).
+
+    Written in the same transaction as the record it is about, and deleted once the queue has
+    taken it. A row that stays means the queue could not be reached: the sweeper sends it when
+    the queue is back, so a job is never lost with the queue down. Arguments are ids only.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "job waiting for the queue"
+        verbose_name_plural = "jobs waiting for the queue"
+
+    def __str__(self) -> str:
+        return f"{self.task} (waiting since {self.created_at:%Y-%m-%d %H:%M})"

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from yourchoice.env import env_bool, env_int, env_list, env_str
 
@@ -64,10 +65,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "yourchoice.middleware.SignInRequiredMiddleware",
+    "yourchoice.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside the messages middleware: says on the next page what a queue outage delayed.
+    "yourchoice.middleware.DelayedWorkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yourchoice.middleware.SecurityHeadersMiddleware",
+    # A view that loses the database answers 503 and keeps what was sent (docs/faults.md).
+    "yourchoice.middleware.DatabaseUnavailableMiddleware",
     # Axes last, as its documentation asks, so it sees every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -100,6 +106,20 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str(
     "DATABASE_TEST_NAME", "test_yourchoice"
 )
+# Optional read replica for reports and extracts (yourchoice/db.py). Each process keeps its
+# connections open for CONN_MAX_AGE seconds, checked before reuse; across many processes, put
+# PgBouncer (transaction pooling) in front and set DATABASE_POOLER=true (README).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPORTS_ON_REPLICA = bool(DATABASE_REPLICA_URL)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+if env_bool("DATABASE_POOLER", False):
+    # Transaction pooling hands each transaction any server connection: no server-side cursors.
+    for database in DATABASES.values():
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASE_ROUTERS = ["yourchoice.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -124,7 +144,8 @@ LOGIN_REDIRECT_URL = "home"
 
 # Idle timeout: the session expires this many seconds after the last request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The expiry slides with use, refreshed at most once a minute (IdleTimeoutMiddleware).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -181,6 +202,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task a worker took but never finished (the worker was killed) goes back on the queue after
+# this long: longer than the longest task (an extract may run 16 minutes), shorter than
+# REPORT_STUCK_MINUTES, so a lost report is made again before it would be marked failed. The
+# socket timeouts stop a Redis that vanished without closing its connections from holding up
+# a coach's save (the job then waits in the outbox instead; docs/faults.md).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 20 * 60, minimum=1),
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+# Reports and extracts have a queue of their own, so a long London report never holds up a
+# safeguarding email, the digest or a retry. A worker started without -Q serves both queues; at
+# scale, run `celery worker -Q celery` and `celery worker -Q reports` apart (README).
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("reports"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "outcomes.tasks.generate_report": {"queue": "reports"},
+    "outcomes.tasks.generate_extract": {"queue": "reports"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "Europe/London"
 # Schedules live in code; django-celery-beat copies them into its tables at start-up.
@@ -196,6 +236,15 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-reports": {
         "task": "outcomes.tasks.sweep_stuck_reports",
         "schedule": crontab(minute="*/10"),
+    },
+    # Jobs the queue could not take when they were made (Redis was down): yourchoice/queue.py.
+    "send-waiting-jobs": {
+        "task": "yourchoice.queue.send_waiting_jobs_task",
+        "schedule": 60.0,
+    },
+    "monthly-audit-archive": {
+        "task": "yourchoice.tasks.archive_audit_events",
+        "schedule": crontab(minute=30, hour=3, day_of_month=2),
     },
 }
 
@@ -231,6 +280,9 @@ REST_FRAMEWORK = {
         "accounts.tokens.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: no browsable HTML rendering of records (and no inline script with it).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "yourchoice.api_negotiation.AlwaysJSON",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -270,9 +322,15 @@ REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 90, minimum=1)
 # A report still running after this many minutes is marked failed by the sweeper.
 REPORT_STUCK_MINUTES = env_int("REPORT_STUCK_MINUTES", 30, minimum=5)
 # Session notes can be corrected for this long; after that changes are addenda (S3).
+# Seconds each process keeps a measure definition (read on every case page, rarely changed).
+MEASURE_DEFINITION_CACHE_SECONDS = env_int("MEASURE_DEFINITION_CACHE_SECONDS", 60, minimum=0)
 SESSION_NOTES_CORRECTION_MINUTES = env_int("SESSION_NOTES_CORRECTION_MINUTES", 24 * 60, minimum=0)
 # Default activity budget for each episode, in pence (C8).
 ACTIVITY_BUDGET_PENCE = env_int("ACTIVITY_BUDGET_PENCE", 15000, minimum=0)
+# Audit events stay in the database this many months, then move by month to compressed files
+# in AUDIT_ARCHIVE_DIR (docs/audit.md). The database refuses to let go of any younger than 24.
+AUDIT_ONLINE_MONTHS = env_int("AUDIT_ONLINE_MONTHS", 24, minimum=24)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "var" / "audit-archive")))
 
 # Fail loudly when case data is queried without going through the visibility rule
 # (see yourchoice/tripwire.py). On in development and tests; off in production, where the

@@ -12,8 +12,17 @@ os.environ["CASE_DATA_TRIPWIRE"] = "true"
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 os.environ.setdefault("EXTRACT_KEY", "test-only-extract-key")
+# Transactional tests reload reference data with new ids: no definition may outlive a test.
+os.environ.setdefault("MEASURE_DEFINITION_CACHE_SECONDS", "0")
 
 from yourchoice.settings import *  # noqa: E402,F403
 
 # Hashing passwords properly is slow by design; the cast has eleven accounts per test.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The primary stands in for the read replica (tests/service/test_replica.py switches it on).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+
+# Fault tests start a worker that must be killed half way through writing a report's files:
+# this pause between files (0 unless that test sets it) gives the kill a moment to land in.
+FILE_WRITE_PAUSE_SECONDS = float(os.environ.get("FILE_WRITE_PAUSE_SECONDS", "0"))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+
+from yourchoice import unavailable
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -26,9 +30,14 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001
         checks["queue"] = "unavailable"
     healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "degraded", **checks}
+    if checks["database"] == "ok":
+        # Jobs made while the queue was down, not yet sent (yourchoice/queue.py). Informative:
+        # they go once the queue is back, so a few waiting do not make the service unhealthy.
+        from yourchoice import queue
+
+        body["jobs_waiting"] = queue.waiting_count()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -40,5 +49,10 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # The database failed before any view ran (loading the session, say): 503, keeping what
+    # was sent (yourchoice/unavailable.py), rather than "there is a problem".
+    error = sys.exc_info()[1]
+    if unavailable.is_outage(error):
+        return unavailable.retry_page(request)
     # No context processors: the error may be the database being down.
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from outcomes.models import Extract, ExtractFile, ReportStatus
 from outcomes.reports.disclosure import safe_cell
-from outcomes.reports.files import _atomic_write
-from yourchoice import access, audit, queue
+from outcomes.reports.files import staged_folder
+from yourchoice import access, audit, db, queue
 from yourchoice.access import Perm
 
 if TYPE_CHECKING:
@@ -161,12 +161,17 @@ def extract_request(*, actor: User) -> Extract:
         audit.record(actor=actor, action="extract.request", obj=extract)
         from outcomes.tasks import generate_extract
 
-        queue.send_after_commit(generate_extract, extract.pk)
+        queue.send_after_commit(
+            generate_extract,
+            extract.pk,
+            delayed="The extract is saved in the list, but it will not start until the service "
+            "catches up. You do not need to ask for it again.",
+        )
     return extract
 
 
 def _table_csv(sql: str, salt: str) -> tuple[bytes, int]:
-    with connection.cursor() as cursor:
+    with db.reporting() as alias, connections[alias].cursor() as cursor:
         cursor.execute(sql)
         names = [c.name for c in cursor.description]
         out = io.StringIO()
@@ -194,21 +199,23 @@ def extract_generate(extract_id: int) -> Extract:
     directory = Path(settings.MEDIA_ROOT) / "extracts" / str(extract.pk)
     written = []
     counts = {}
-    for table, (sql, _columns) in TABLES.items():
-        data, counts[table] = _table_csv(sql, extract.salt)
-        written.append((table, _atomic_write(directory / f"{table}.csv", data)))
-    dictionary = io.StringIO()
-    writer = csv.writer(dictionary)
-    writer.writerow(["table", "column", "description"])
-    for table, (_sql, columns) in TABLES.items():
-        for column, description in columns:
-            writer.writerow([table, column, description])
-    written.append(
-        (
-            "data_dictionary",
-            _atomic_write(directory / "data_dictionary.csv", dictionary.getvalue().encode("utf-8")),
+    # Every file appears at once, or none: a worker killed half way leaves no partial extract.
+    with staged_folder(directory) as folder:
+        for table, (sql, _columns) in TABLES.items():
+            data, counts[table] = _table_csv(sql, extract.salt)
+            written.append((table, folder.write(f"{table}.csv", data)))
+        dictionary = io.StringIO()
+        writer = csv.writer(dictionary)
+        writer.writerow(["table", "column", "description"])
+        for table, (_sql, columns) in TABLES.items():
+            for column, description in columns:
+                writer.writerow([table, column, description])
+        written.append(
+            (
+                "data_dictionary",
+                folder.write("data_dictionary.csv", dictionary.getvalue().encode("utf-8")),
+            )
         )
-    )
     with transaction.atomic():
         for table, w in written:
             ExtractFile.objects.update_or_create(

@@ -1,7 +1,9 @@
 """Report files: CSV, Excel, a printable HTML page and its PDF, all from published rows.
 
-Each file is written to a temporary name and moved into place only when complete, so a worker
-that dies half way leaves nothing that looks like a report. Every file carries its provenance.
+A report's files are written into a hidden folder beside their final one, which takes the final
+name in one rename once every file is complete (`staged_folder`). A worker killed half way
+leaves only the hidden folder, which the sweeper removes: the final folder holds every file or
+none, never a half-written one. Every file carries its provenance.
 """
 
 from __future__ import annotations
@@ -10,10 +12,17 @@ import csv
 import hashlib
 import io
 import os
+import shutil
 import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -31,19 +40,81 @@ class Written:
     sha256: str
 
 
-def _atomic_write(path: Path, data: bytes) -> Written:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
+#: Names of the hidden folders of work in progress (and of a folder being replaced).
+STAGING_PREFIX = ".partial-"
+RETIRED_PREFIX = ".retired-"
+
+
+def _fsync_directory(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
     try:
-        with os.fdopen(handle, "wb") as out:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+class StagedFolder:
+    """Files written to a hidden folder, published together (see `staged_folder`)."""
+
+    def __init__(self, final: Path, staging: Path) -> None:
+        self.final = final
+        self.staging = staging
+        self.count = 0
+
+    def write(self, name: str, data: bytes) -> Written:
+        """Write one file; its Written names the path it will have once published."""
+        pause = getattr(settings, "FILE_WRITE_PAUSE_SECONDS", 0)  # set only by fault tests
+        if pause and self.count:
+            time.sleep(pause)
+        with open(self.staging / name, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
+        self.count += 1
+        path = self.final / name
+        return Written(path.suffix.lstrip("."), path, len(data), hashlib.sha256(data).hexdigest())
+
+    def publish(self) -> None:
+        _fsync_directory(self.staging)
+        retired = None
+        if self.final.exists():
+            # A complete earlier attempt whose worker died before the database said so.
+            retired = self.final.with_name(f"{RETIRED_PREFIX}{self.final.name}-{uuid.uuid4().hex}")
+            os.rename(self.final, retired)
+        os.rename(self.staging, self.final)
+        _fsync_directory(self.final.parent)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+
+
+@contextmanager
+def staged_folder(final: Path) -> Iterator[StagedFolder]:
+    """Write files with `.write(name, data)`; when the block ends they appear at `final` all at
+    once. If the block fails the hidden folder is removed; if the process dies it stays hidden
+    until `remove_abandoned` (the sweeper) deletes it."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f"{STAGING_PREFIX}{final.name}-"))
+    folder = StagedFolder(final, staging)
+    try:
+        yield folder
+        folder.publish()
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Written(path.suffix.lstrip("."), path, len(data), hashlib.sha256(data).hexdigest())
+
+
+def remove_abandoned(root: Path, before: datetime) -> int:
+    """Delete hidden folders under `root` left by workers that died (older than `before`)."""
+    removed = 0
+    if not root.is_dir():
+        return 0
+    for path in root.iterdir():
+        if not path.name.startswith((STAGING_PREFIX, RETIRED_PREFIX)) or not path.is_dir():
+            continue
+        if path.stat().st_mtime < before.timestamp():
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def csv_bytes(rows: list[Published], provenance: dict[str, str]) -> bytes:
@@ -183,9 +254,10 @@ def write_all(
     from weasyprint import HTML  # imported here: it loads native libraries
 
     html = html_document(rows, provenance)
-    return [
-        _atomic_write(directory / f"{stem}.csv", csv_bytes(rows, provenance)),
-        _atomic_write(directory / f"{stem}.xlsx", xlsx_bytes(rows, provenance)),
-        _atomic_write(directory / f"{stem}.html", html.encode("utf-8")),
-        _atomic_write(directory / f"{stem}.pdf", HTML(string=html).write_pdf()),
-    ]
+    with staged_folder(directory) as folder:
+        return [
+            folder.write(f"{stem}.csv", csv_bytes(rows, provenance)),
+            folder.write(f"{stem}.xlsx", xlsx_bytes(rows, provenance)),
+            folder.write(f"{stem}.html", html.encode("utf-8")),
+            folder.write(f"{stem}.pdf", HTML(string=html).write_pdf()),
+        ]

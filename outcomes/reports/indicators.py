@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from sessions.dose import TARGET_SESSIONS_PER_WEEK
+from yourchoice.db import reporting_alias
 
 #: A count of young people: 1 to threshold-1 is suppressed, and breakdowns get secondary
 #: suppression. Anything else (rates, means, medians, counts of sessions) is a STATISTIC,
@@ -50,7 +51,7 @@ class Scope:
 
 
 def _rows(sql: str, scope: Scope, **extra: Any) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
+    with connections[reporting_alias()].cursor() as cursor:
         cursor.execute(sql, {**scope.params, **extra})
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

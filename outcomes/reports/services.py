@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from accounts.models import Authority, Role
 from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
 from outcomes.reports import files, indicators, publish
-from yourchoice import access, audit, queue
+from yourchoice import access, audit, db, queue
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError
 
@@ -72,7 +72,12 @@ def report_request(
             )
             from outcomes.tasks import generate_report
 
-            queue.send_after_commit(generate_report, report.pk)
+            queue.send_after_commit(
+                generate_report,
+                report.pk,
+                delayed="The report is saved in the list, but it will not start until the "
+                "service catches up. You do not need to ask for it again.",
+            )
     except IntegrityError:  # a simultaneous identical request won the race
         return Report.objects.get(
             scope=scope,
@@ -120,15 +125,17 @@ def report_generate(report_id: int) -> Report:
         if report.authority_id
         else list(Authority.objects.filter(active=True).values_list("pk", flat=True))
     )
-    fresh = not connection.in_atomic_block  # tests wrap everything in one transaction
-    with transaction.atomic():
-        if fresh:
-            # One snapshot for every query: the figures agree with each other and the cut-off.
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        figures = indicators.compute(
-            indicators.Scope(authority_ids, report.period_start, report.period_end)
-        )
+    with db.reporting() as alias:
+        reading = connections[alias]
+        fresh = not reading.in_atomic_block  # tests wrap everything in one transaction
+        with transaction.atomic(using=alias):
+            if fresh:
+                # One snapshot for every query: the figures agree with each other and the cut-off.
+                with reading.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            figures = indicators.compute(
+                indicators.Scope(authority_ids, report.period_start, report.period_end)
+            )
     threshold = report.suppression_threshold or settings.DISCLOSURE_THRESHOLD
     rows, suppressed = publish.publish(figures, threshold)
     provenance = _provenance(report, cutoff)
@@ -179,6 +186,9 @@ def reports_sweep() -> int:
     for report_file in ReportFile.objects.filter(report__expires_at__lt=now):
         (Path(settings.MEDIA_ROOT) / report_file.file.name).unlink(missing_ok=True)
         report_file.delete()
+    # Hidden folders of files left by workers killed mid-way (never shown to anyone).
+    for kind in ("reports", "extracts"):
+        files.remove_abandoned(Path(settings.MEDIA_ROOT) / kind, before=limit)
     return stuck
 
 

@@ -111,8 +111,29 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(cast):
 def test_idle_timeout(cast, client_for):
     client = client_for(cast.hackney.coach)
     client.get(reverse("home"))
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def test_the_idle_timeout_slides_with_use_without_a_write_on_every_request(cast, client_for):
+    from django.contrib.sessions.models import Session
+
+    from yourchoice.middleware import IdleTimeoutMiddleware
+
+    client = client_for(cast.hackney.coach)
+    client.get(reverse("home"))
+    key = client.session.session_key
+    first = Session.objects.get(pk=key).expire_date
+    client.get(reverse("home"))
+    assert Session.objects.get(pk=key).expire_date == first  # within the minute: not written
+    # A minute later the next request moves the expiry on.
+    session = client.session
+    session[IdleTimeoutMiddleware.KEY] -= IdleTimeoutMiddleware.REFRESH_SECONDS
+    session.save()
+    client.get(reverse("home"))
+    assert Session.objects.get(pk=key).expire_date > first
+    # An expired session signs the person out.
+    Session.objects.filter(pk=key).update(expire_date=first.replace(year=2000))
+    assert client.get(reverse("home")).status_code == 302
 
 
 def test_sign_out(cast, client_for):

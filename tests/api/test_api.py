@@ -193,7 +193,7 @@ def test_the_coachs_and_supervisors_writes_go_through_the_services(cast):
         {"status": "achieved", "version": 99},
         content_type="application/json",
     )
-    assert stale.status_code == 400 and "Someone else changed" in stale.json()["error"]["message"]
+    assert stale.status_code == 409 and "Someone else changed" in stale.json()["error"]["message"]
 
     measure = coach.post(
         reverse("api:measure-list"),

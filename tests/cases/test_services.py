@@ -241,7 +241,7 @@ def test_session_notes_lock_after_the_window(cast, settings):
     )
     with pytest.raises(DomainError):
         session_services.session_notes_correct(
-            actor=cast.hackney.coach, session_log=log, notes="Changed"
+            actor=cast.hackney.coach, session_log=log, notes="Changed", version=log.version
         )
     addendum = session_services.session_addendum_add(
         actor=cast.hackney.coach,

@@ -130,7 +130,35 @@ def test_a_stale_goal_form_is_refused(cast, client_for):
         reverse("outcomes:goal-end", args=[goal.pk]),
         {"version": goal.version, "status": "achieved"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this goal" in response.content.decode()
     goal.refresh_from_db()
     assert goal.status == GoalStatus.LIVE
+
+
+def test_a_goal_ended_by_someone_else_meanwhile_says_who_and_how(cast, client_for):
+    episode = allocated_case(cast.hackney)
+    goal = services.goal_set(
+        actor=cast.hackney.coach,
+        episode=episode,
+        description="Goal",
+        agreed_on=timezone.localdate(),
+        first_score=3,
+    )
+    services.goal_end(actor=cast.hackney.coach, goal=goal, status="achieved", version=1)
+    response = client_for(cast.hackney.coach).post(
+        reverse("outcomes:goal-end", args=[goal.pk]),
+        {
+            "version": 1,
+            "status": "replaced",
+            "replacement": "Keep my words",
+            "replacement_score": 2,
+        },
+    )
+    # The page she is on was opened before: answered as stale, with her words kept.
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "You, in another window or tab, changed this goal after you opened it" in body
+    assert "it is now achieved" in body and "Keep my words" in body
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.ACHIEVED and goal.replaced_by is None

@@ -189,3 +189,12 @@ def test_reports_page_and_london_page(cast, client_for, hackney_report):
     assert "Childsurname" not in london.content.decode()
     response = client.post(reverse("outcomes:reports"), {"place": "london", "month": ""})
     assert response.status_code == 400 and "Choose a month" in response.content.decode()
+
+
+def test_a_report_file_lost_from_storage_is_a_404_not_a_server_error(
+    cast, client_for, hackney_report
+):
+    csv_file = hackney_report.files.get(format="csv")
+    (Path(settings.MEDIA_ROOT) / csv_file.file.name).unlink()
+    url = reverse("outcomes:report-download", args=[hackney_report.pk, "csv"])
+    assert client_for(cast.programme_lead).get(url).status_code == 404

@@ -109,6 +109,19 @@ def flag_in_hackney(cast: Cast) -> list[Any]:
     return [flag.pk]
 
 
+def key_contact_in_hackney(cast: Cast) -> list[Any]:
+    from cases.profile import services
+
+    episode = allocated_case(cast.hackney)
+    contact = services.key_contact_add(
+        actor=cast.hackney.coach,
+        young_person=episode.young_person,
+        name="Pat Example",
+        relationship="mother",
+    )
+    return [episode.young_person_id, contact.pk]
+
+
 def _supervision(cast: Cast):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
@@ -231,8 +244,14 @@ MATRIX = [
     # Coaches, supervisors and borough leads all raise and resolve flags.
     Route("cases:flag-new", hackney_case(), args=hackney_coachs_young_person),
     Route("cases:flag-resolve", hackney_case(), args=flag_in_hackney),
+    Route("cases:flag-review", hackney_case(), args=flag_in_hackney),
     # Everyone who reaches the case sees the budget; only the coach records spending (tested below).
     Route("cases:budget", hackney_case(), args=hackney_coachs_young_person),
+    # The case's coach, supervisor and borough lead correct details and key contacts.
+    Route("cases:profile-edit", hackney_case(), args=hackney_coachs_young_person),
+    Route("cases:contact-new", hackney_case(), args=hackney_coachs_young_person),
+    Route("cases:contact-edit", hackney_case(), args=key_contact_in_hackney),
+    Route("cases:contact-remove", hackney_case(), args=key_contact_in_hackney),
     # Borough leads record referrals and allocate; others who see the case get 403.
     Route(
         "cases:referral-new",
@@ -245,6 +264,25 @@ MATRIX = [
     ),
     Route("cases:allocate", LEAD_WRITES, args=hackney_coachs_young_person),
     Route("cases:transfer", LEAD_WRITES, args=hackney_coachs_young_person),
+    # The audit trail, retention decisions and subject access exports: the borough lead only.
+    Route("cases:audit", LEAD_WRITES, args=hackney_coachs_young_person),
+    Route("cases:subject-access", LEAD_WRITES, args=hackney_coachs_young_person),
+    Route(
+        "cases:subject-access-download",
+        LEAD_WRITES,
+        args=lambda cast: [*hackney_coachs_young_person(cast), "json"],
+    ),
+    Route(
+        "cases:retention-queue",
+        {
+            **dict.fromkeys(ROLES, 403),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "hackney.lead": 200,
+            "southwark.lead": 200,
+        },
+    ),
+    Route("cases:anonymise", LEAD_WRITES, args=hackney_coachs_young_person),
+    Route("cases:retention-extend", LEAD_WRITES, args=hackney_coachs_young_person),
     Route("cases:closure-request", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-new", COACH_WRITES, args=hackney_coachs_young_person),
     Route("outcomes:goal-end", COACH_WRITES, args=goal_in_hackney),
@@ -292,6 +330,13 @@ MATRIX = [
     Route(
         "supervision:detail", {**hackney_case(), "hackney.coach2": 404}, args=supervision_in_hackney
     ),
+    # Correcting a supervision record: the supervisor who recorded it. The coach who was there
+    # and the borough lead see it, but may not change it.
+    Route(
+        "supervision:edit",
+        {**hackney_case(), "hackney.coach": 403, "hackney.coach2": 404, "hackney.lead": 403},
+        args=supervision_in_hackney,
+    ),
     # Marking an action done: its owner (the Hackney coach) or the team's supervisor; the lead
     # sees the action through the case but may not tick it off.
     Route(
@@ -329,6 +374,7 @@ MATRIX = [
     Route("admin:accounts_user_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
     Route("admin:accounts_authority_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
     Route("admin:yourchoice_auditevent_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
+    Route("admin:yourchoice_signinevent_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
 ]
 
 SIGNED_IN_ONLY_API = {**SIGNED_IN, "anonymous": 401}  # the API answers 401, not a redirect
@@ -468,6 +514,7 @@ ANSWER_SIGNED_OUT = {
     "admin:accounts_user_changelist",
     "admin:accounts_authority_changelist",
     "admin:yourchoice_auditevent_changelist",
+    "admin:yourchoice_signinevent_changelist",
 }
 
 #: Admin routes are covered by the admin site's one permission check (tested above on samples).

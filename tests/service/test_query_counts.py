@@ -94,9 +94,11 @@ def test_young_person_page_queries_do_not_grow_with_sessions_and_goals(cast):
         )
     ten = queries_for(client, url)
     assert one == ten
-    # One query per section of the page (14), the SDQ definition, plus session, user, device,
-    # roles, the audit row and the idle-timeout session save.
-    assert ten <= 23
+    # Sign-in (session, user, authenticator, roles), the episodes with the young person, one
+    # query per section (sessions, goals with their ratings, measures, flags, actions, closure,
+    # history, supervision, contacts) and the audit row: 15. Tests also read the SDQ definition,
+    # which the running service keeps for a minute (MEASURE_DEFINITION_CACHE_SECONDS).
+    assert ten <= 16
 
 
 def test_budget_page_queries_do_not_grow_with_spending(cast):

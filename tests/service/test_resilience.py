@@ -31,7 +31,7 @@ def test_pages_carry_a_strict_content_security_policy_and_security_headers(cast,
 def test_health_reports_each_dependency(client):
     response = client.get(reverse("health"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "queue": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "queue": "ok", "jobs_waiting": 0}
 
 
 def _fresh_connections() -> None:

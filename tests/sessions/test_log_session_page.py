@@ -149,14 +149,14 @@ def test_notes_can_be_corrected_in_the_window_then_only_added_to(
     )
     client = client_for(cast.hackney.coach)
     url = reverse("sessions:detail", args=[log.pk])
-    assert client.post(url, {"notes-notes": "Corrected"}).status_code == 302
+    assert client.post(url, {"notes-notes": "Corrected", "notes-version": 1}).status_code == 302
     log.refresh_from_db()
     assert log.notes == "Corrected"
 
     settings.SESSION_NOTES_CORRECTION_MINUTES = 0
     page = client.get(url).content.decode()
     assert "The notes are locked" in page
-    refused = client.post(url, {"notes-notes": "Rewritten"})
+    refused = client.post(url, {"notes-notes": "Rewritten", "notes-version": 2})
     assert refused.status_code == 400
     missing_reason = client.post(url, {"addendum-text": "Also spoke to mum."})
     assert missing_reason.status_code == 400

@@ -1,0 +1,38 @@
+"""The audit trail page of a young person (PRODUCT.md X2). Opening it is audited too."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from cases.audit_trail import selectors
+from yourchoice import audit
+
+
+@login_required
+def young_person_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    trail = selectors.young_person_trail(
+        request.user,
+        pk,
+        kind=request.GET.get("kind", ""),
+        page_number=request.GET.get("page", 1),
+    )
+    audit.record(
+        actor=request.user,
+        action="young_person.audit_view",
+        obj=trail.young_person,
+        young_person_id=trail.young_person.pk,
+        authority_id=trail.young_person.authority_id,
+    )
+    return render(
+        request,
+        "cases/audit_trail.html",
+        {
+            "trail": trail,
+            "kinds": selectors.KINDS,
+            "page_query": f"{urlencode({'kind': trail.kind})}&" if trail.kind else "",
+        },
+    )

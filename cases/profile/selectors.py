@@ -1,0 +1,44 @@
+"""Reads for the profile and key contact pages. Each starts from the visibility rule."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+
+from cases.models import OPEN_STATUSES, Episode, KeyContact, YoungPerson
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def governing_episode(young_person: YoungPerson) -> Episode:
+    """The case whose people may change the young person's record: the open one, otherwise
+    the most recent. (A coach who held an earlier, closed case still sees the young person,
+    but a re-referral allocated to someone else moves the record on to them.)"""
+    episodes = list(
+        Episode.objects.unscoped()
+        .filter(young_person=young_person)
+        .order_by("-referred_on", "-pk")
+        .only("pk", "status", "coach_id", "team_id", "authority_id", "young_person_id")
+    )
+    return next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
+
+
+def young_person_for_edit(user: User, pk: int) -> tuple[YoungPerson, Episode]:
+    """The young person and the case that decides who may change them; 404 if out of reach."""
+    young_person = YoungPerson.objects.visible_to(user).filter(pk=pk).first()
+    if young_person is None:
+        raise Http404
+    return young_person, governing_episode(young_person)
+
+
+def key_contact_for_user(user: User, young_person_pk: int, pk: int) -> KeyContact | None:
+    """A key contact of this young person, or None when it is not (or no longer) there."""
+    return (
+        KeyContact.objects.visible_to(user).filter(young_person_id=young_person_pk, pk=pk).first()
+    )
+
+
+def key_contacts_for_user(user: User, young_person: YoungPerson) -> list[KeyContact]:
+    return list(KeyContact.objects.visible_to(user).filter(young_person=young_person))

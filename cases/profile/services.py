@@ -1,0 +1,269 @@
+"""Correcting a young person's profile and key contacts after referral (PRODUCT.md C4).
+
+The allocated coach, the team's supervisor and the borough lead may all change the record, so
+two of them may have it open at once: each save carries the version its form was loaded with,
+and a stale one is refused without writing anything (yourchoice/concurrency.py). Audit events
+name the fields that changed, never their values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import (
+    EducationStatus,
+    Episode,
+    Ethnicity,
+    Gender,
+    KeyContact,
+    LookedAfter,
+    SpecialNeeds,
+    YoungPerson,
+    YouthJustice,
+)
+from cases.profile.selectors import governing_episode
+from cases.services import YoungPersonDetails
+from yourchoice import access, audit
+from yourchoice.access import Perm
+from yourchoice.concurrency import require_version
+from yourchoice.errors import DomainError, StaleVersion
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+#: The profile fields a person may correct, in the order the form shows them.
+PROFILE_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "gender",
+    "ethnicity",
+    "special_needs",
+    "looked_after",
+    "education_status",
+    "youth_justice",
+    "research_consent",
+)
+CONTACT_FIELDS = ("name", "relationship", "phone", "email")
+
+_CHOICES = {
+    "gender": Gender,
+    "ethnicity": Ethnicity,
+    "special_needs": SpecialNeeds,
+    "looked_after": LookedAfter,
+    "education_status": EducationStatus,
+    "youth_justice": YouthJustice,
+}
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
+
+
+def _require_writer(actor: User, young_person: YoungPerson) -> Episode:
+    episode = governing_episode(young_person)
+    access.require_on(actor, Perm.CASE_WRITE, episode)
+    if young_person.anonymised_at is not None:
+        raise DomainError("This record has been anonymised and can no longer be changed.")
+    return episode
+
+
+def _audit(
+    actor: User, action: str, young_person: YoungPerson, obj: object, **detail: object
+) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=obj,  # type: ignore[arg-type]
+        young_person_id=young_person.pk,
+        authority_id=young_person.authority_id,
+        **detail,
+    )
+
+
+def _profile_errors(young_person: YoungPerson, details: YoungPersonDetails) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not details.given_name.strip():
+        errors["given_name"] = ["Enter the young person's first name."]
+    if not details.family_name.strip():
+        errors["family_name"] = ["Enter the young person's last name."]
+    first_referral = (
+        Episode.objects.unscoped()
+        .filter(young_person=young_person)
+        .order_by("referred_on")
+        .values_list("referred_on", flat=True)
+        .first()
+    )
+    if details.date_of_birth > timezone.localdate():
+        errors["date_of_birth"] = ["The date of birth cannot be in the future."]
+    elif first_referral is not None and details.date_of_birth >= first_referral:
+        errors["date_of_birth"] = ["The date of birth must be before the first referral."]
+    for name, choices in _CHOICES.items():
+        if getattr(details, name) not in choices.values:
+            errors[name] = ["Choose one of the options."]
+    return errors
+
+
+@transaction.atomic
+def young_person_update(
+    *, actor: User, young_person: YoungPerson, version: int, details: YoungPersonDetails
+) -> YoungPerson:
+    """Correct the young person's profile. Saves only what changed; nothing at all when the
+    record moved on since the form was loaded (StaleVersion)."""
+    current = YoungPerson.objects.unscoped().select_for_update().get(pk=young_person.pk)
+    _require_writer(actor, current)
+    require_version(
+        current,
+        version,
+        what="this young person's details",
+        actions=("young_person.update",),
+        actor=actor,
+        young_person_id=current.pk,
+    )
+    details = YoungPersonDetails(
+        **{
+            **details.__dict__,
+            "given_name": details.given_name.strip(),
+            "family_name": details.family_name.strip(),
+            "preferred_name": details.preferred_name.strip(),
+        }
+    )
+    errors = _profile_errors(current, details)
+    if errors:
+        raise DomainError(errors)
+    changed = [f for f in PROFILE_FIELDS if getattr(current, f) != getattr(details, f)]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, getattr(details, name))
+    current.version += 1
+    current.updated_at = timezone.now()
+    current.save(update_fields=[*changed, "version", "updated_at"])
+    _audit(actor, "young_person.update", current, current, fields=changed, version=current.version)
+    return current
+
+
+def _contact_errors(
+    *, name: str, relationship: str, phone: str, email: str
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Enter the contact's name."]
+    if not relationship:
+        errors["relationship"] = ["Say who they are to the young person, for example: mother."]
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = ["Enter a phone number, like 020 7946 0000 or +44 7700 900000."]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = ["Enter an email address, like name@example.com."]
+    return errors
+
+
+@transaction.atomic
+def key_contact_add(
+    *,
+    actor: User,
+    young_person: YoungPerson,
+    name: str,
+    relationship: str,
+    phone: str = "",
+    email: str = "",
+) -> KeyContact:
+    """Add someone important to the young person: a parent, carer or worker (C4)."""
+    current = YoungPerson.objects.unscoped().select_for_update().get(pk=young_person.pk)
+    _require_writer(actor, current)
+    values = {
+        "name": name.strip(),
+        "relationship": relationship.strip(),
+        "phone": phone.strip(),
+        "email": email.strip(),
+    }
+    errors = _contact_errors(**values)
+    if errors:
+        raise DomainError(errors)
+    contact = KeyContact.objects.unscoped().create(young_person=current, **values)
+    _audit(actor, "key_contact.add", current, contact)
+    return contact
+
+
+def _locked_contact(contact: KeyContact) -> KeyContact:
+    current = KeyContact.objects.unscoped().select_for_update().filter(pk=contact.pk).first()
+    if current is None:
+        raise StaleVersion(
+            "Someone else removed this contact after you opened it, so your changes have not "
+            "been saved. Add the contact again if they are still involved."
+        )
+    return current
+
+
+@transaction.atomic
+def key_contact_update(
+    *,
+    actor: User,
+    contact: KeyContact,
+    version: int,
+    name: str,
+    relationship: str,
+    phone: str = "",
+    email: str = "",
+) -> KeyContact:
+    """Change a key contact's details, unless someone else changed or removed it first."""
+    current = _locked_contact(contact)
+    young_person = YoungPerson.objects.unscoped().get(pk=current.young_person_id)
+    _require_writer(actor, young_person)
+    require_version(
+        current,
+        version,
+        what="this contact",
+        actions=("key_contact.update",),
+        actor=actor,
+        young_person_id=young_person.pk,
+    )
+    values = {
+        "name": name.strip(),
+        "relationship": relationship.strip(),
+        "phone": phone.strip(),
+        "email": email.strip(),
+    }
+    errors = _contact_errors(**values)
+    if errors:
+        raise DomainError(errors)
+    changed = [f for f in CONTACT_FIELDS if getattr(current, f) != values[f]]
+    if not changed:
+        return current
+    for field in changed:
+        setattr(current, field, values[field])
+    current.version += 1
+    current.updated_at = timezone.now()
+    current.save(update_fields=[*changed, "version", "updated_at"])
+    _audit(
+        actor, "key_contact.update", young_person, current, fields=changed, version=current.version
+    )
+    return current
+
+
+@transaction.atomic
+def key_contact_remove(*, actor: User, contact: KeyContact, version: int) -> None:
+    """Remove a key contact who is no longer involved, unless someone changed it meanwhile.
+    A contact someone else already removed stays removed: there is nothing to overwrite."""
+    current = KeyContact.objects.unscoped().select_for_update().filter(pk=contact.pk).first()
+    if current is None:
+        return
+    young_person = YoungPerson.objects.unscoped().get(pk=current.young_person_id)
+    _require_writer(actor, young_person)
+    require_version(
+        current,
+        version,
+        what="this contact",
+        actions=("key_contact.update",),
+        actor=actor,
+        young_person_id=young_person.pk,
+    )
+    _audit(actor, "key_contact.remove", young_person, current)
+    current.delete()

@@ -1,0 +1,1 @@
+"""Retention and anonymisation of young people's records (PRODUCT.md X6)."""

@@ -1,0 +1,62 @@
+"""The retention review queue and the decisions on it, for borough leads (PRODUCT.md X6)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from cases.retention import selectors, services
+from cases.retention.forms import AnonymiseForm, ExtendForm
+from yourchoice.forms import form_page
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    review = selectors.retention_queue(request.user, page_number=request.GET.get("page", 1))
+    return render(request, "cases/retention_queue.html", {"queue": review})
+
+
+@login_required
+def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+    retention = selectors.retention_for_user(request.user, pk)
+    reference = retention.young_person.reference
+
+    def done(_: object) -> HttpResponse:
+        messages.success(request, f"{reference} has been anonymised.")
+        return redirect("cases:retention-queue")
+
+    return form_page(
+        request,
+        AnonymiseForm(request.POST if request.method == "POST" else None),
+        "cases/retention_anonymise.html",
+        {"retention": retention},
+        save=lambda data: services.young_person_anonymise(
+            actor=request.user, young_person=retention.young_person
+        ),
+        done=done,
+    )
+
+
+@login_required
+def extend(request: HttpRequest, pk: int) -> HttpResponse:
+    retention = selectors.retention_for_user(request.user, pk)
+    reference = retention.young_person.reference
+
+    def done(extension) -> HttpResponse:  # type: ignore[no-untyped-def]
+        messages.success(
+            request, f"{reference} will be kept until {extension.keep_until:%-d %B %Y}."
+        )
+        return redirect("cases:retention-queue")
+
+    return form_page(
+        request,
+        ExtendForm(request.POST if request.method == "POST" else None),
+        "cases/retention_extend.html",
+        {"retention": retention},
+        save=lambda data: services.retention_extend(
+            actor=request.user, young_person=retention.young_person, **data
+        ),
+        done=done,
+    )

@@ -1,0 +1,1 @@
+"""Subject access requests: a complete export of one young person's record (PRODUCT.md X6)."""
