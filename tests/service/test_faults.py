@@ -471,7 +471,8 @@ def test_a_request_from_elsewhere_does_not_get_its_fields_back(cast, proxy):
     client = ServerClient(enforce_csrf_checks=True, raise_request_exception=False)
     client.cookies = signed_in_client(cast.hackney.coach).cookies
     proxy.down()
-    response = client.post(reverse("sessions:log", args=[episode.young_person_id]), session_form(new_key()))
+    url = reverse("sessions:log", args=[episode.young_person_id])
+    response = client.post(url, session_form(new_key()))
     assert response.status_code == 503
     assert hidden_inputs(response.content.decode()) == []
 
