@@ -6,7 +6,7 @@ from django import forms
 
 from cases.models import EndingReason, FlagCategory, FlagLevel
 from yourchoice.concurrency import VersionedForm
-from yourchoice.forms import GovForm
+from yourchoice.forms import GovForm, date_field
 
 
 class ClosureDecisionForm(GovForm):
@@ -52,13 +52,7 @@ class FlagForm(GovForm):
         max_length=2000,
         error_messages={"required": "Describe the concern"},
     )
-    review_on = forms.DateField(
-        label="Review by",
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
-        ),
-        error_messages={"required": "Enter a review date", "invalid": "Enter a real date"},
-    )
+    review_on = date_field("Review by", "Enter a review date")
 
 
 class FlagReviewForm(VersionedForm):
@@ -68,13 +62,7 @@ class FlagReviewForm(VersionedForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how serious it is"},
     )
-    review_on = forms.DateField(
-        label="Review by",
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
-        ),
-        error_messages={"required": "Enter a review date", "invalid": "Enter a real date"},
-    )
+    review_on = date_field("Review by", "Enter a review date")
 
 
 class FlagResolveForm(GovForm):
@@ -106,13 +94,7 @@ class BudgetSpendForm(GovForm):
             "max_decimal_places": "Enter the amount to the nearest penny",
         },
     )
-    spent_on = forms.DateField(
-        label="Date spent",
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
-        ),
-        error_messages={"required": "Enter the date", "invalid": "Enter a real date"},
-    )
+    spent_on = date_field("Date spent", "Enter the date")
     approved_by = forms.ModelChoiceField(
         label="Approved by",
         queryset=None,  # set per case: its supervisors and borough leads

@@ -18,17 +18,7 @@ from cases.models import (
     SpecialNeeds,
     YouthJustice,
 )
-from yourchoice.forms import GovForm
-
-DATE_WIDGET = {"type": "date", "class": "govuk-input--width-10"}
-
-
-def date_field(label: str, required_message: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        widget=forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d"),
-        error_messages={"required": required_message, "invalid": "Enter a real date"},
-    )
+from yourchoice.forms import GovForm, date_field
 
 
 class ReferralForm(GovForm):

@@ -6,6 +6,7 @@ transaction and writes an audit event. Services raise DomainError, never HTTP er
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -111,6 +112,10 @@ class YoungPersonDetails:
     education_status: str = "not_known"
     youth_justice: str = "not_known"
     research_consent: bool = False
+
+
+#: The young person's fields a referral records and a correction may change.
+YOUNG_PERSON_FIELDS = tuple(f.name for f in dataclasses.fields(YoungPersonDetails))
 
 
 def _change_status(*, episode: Episode, to: str, actor: User) -> None:

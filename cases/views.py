@@ -265,21 +265,6 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-YOUNG_PERSON_FIELDS = (
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "gender",
-    "ethnicity",
-    "special_needs",
-    "looked_after",
-    "education_status",
-    "youth_justice",
-    "research_consent",
-)
-
-
 @login_required
 def referral_new(request: HttpRequest) -> HttpResponse:
     """Record a referral, checking eligibility and likely duplicates first (C1, C2)."""
@@ -312,7 +297,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     authority=data["authority"],
                     details=services.YoungPersonDetails(
-                        **{f: data[f] for f in YOUNG_PERSON_FIELDS}
+                        **{f: data[f] for f in services.YOUNG_PERSON_FIELDS}
                     ),
                     referrer_name=data["referrer_name"],
                     referrer_organisation=data["referrer_organisation"],

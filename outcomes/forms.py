@@ -6,7 +6,7 @@ from django.utils import timezone
 from outcomes.models import GoalStatus, Occasion
 from outcomes.scoring.sdq import ITEM_NUMBERS, SCALES
 from sessions.forms import score_field
-from yourchoice.forms import GovForm
+from yourchoice.forms import GovForm, date_field
 
 
 class GoalForm(GovForm):
@@ -20,16 +20,7 @@ class GoalForm(GovForm):
         max_length=500,
         error_messages={"required": "Write the goal in the young person's own words"},
     )
-    agreed_on = forms.DateField(
-        label="Date agreed",
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
-        ),
-        error_messages={
-            "required": "Enter the date the goal was agreed",
-            "invalid": "Enter a real date",
-        },
-    )
+    agreed_on = date_field("Date agreed", "Enter the date the goal was agreed")
     first_score = score_field("How far is it met now?", "0 means not at all, 10 means fully met")
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -69,15 +60,8 @@ class MeasureOccasionForm(GovForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose baseline, review or end"},
     )
-    completed_on = forms.DateField(
-        label="Date the young person filled it in",
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
-        ),
-        error_messages={
-            "required": "Enter the date it was filled in",
-            "invalid": "Enter a real date",
-        },
+    completed_on = date_field(
+        "Date the young person filled it in", "Enter the date it was filled in"
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from outcomes.models import Goal
 from sessions.models import Attendance, Place, Technique
 from yourchoice.concurrency import VersionedForm
-from yourchoice.forms import GovForm
+from yourchoice.forms import GovForm, date_field
 
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
 
@@ -35,16 +35,7 @@ def score_field(label: str, help_text: str = "") -> forms.IntegerField:
 
 class SessionLogForm(GovForm):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    occurred_on = forms.DateField(
-        label="Date",
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
-        ),
-        error_messages={
-            "required": "Enter the date of the session",
-            "invalid": "Enter a real date",
-        },
-    )
+    occurred_on = date_field("Date", "Enter the date of the session")
     occurred_time = forms.TimeField(
         label="Time",
         widget=forms.TimeInput(

@@ -10,21 +10,13 @@ from django.utils import timezone
 from cases.models import Episode
 from supervision.models import SupervisionFormat
 from yourchoice.concurrency import VersionedForm
-from yourchoice.forms import GovForm
+from yourchoice.forms import GovForm, date_field
 
 ACTION_ROWS = 3
-DATE_ATTRS = {"type": "date", "class": "govuk-input--width-10"}
 
 
 class SupervisionForm(GovForm):
-    held_on = forms.DateField(
-        label="Date of supervision",
-        widget=forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the date of supervision",
-            "invalid": "Enter a real date",
-        },
-    )
+    held_on = date_field("Date of supervision", "Enter the date of supervision")
     format = forms.ChoiceField(
         label="Format",
         choices=SupervisionFormat.choices,
@@ -85,12 +77,7 @@ class SupervisionForm(GovForm):
             self.fields[f"action_{i}_owner"] = forms.ChoiceField(
                 label="Who will do it", choices=owner_choices, required=False
             )
-            self.fields[f"action_{i}_due_on"] = forms.DateField(
-                label="Due by",
-                required=False,
-                widget=forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
-                error_messages={"invalid": "Enter a real date"},
-            )
+            self.fields[f"action_{i}_due_on"] = date_field("Due by")
             self.fields[f"action_{i}_case"] = forms.ChoiceField(
                 label="About which case", choices=case_choices, required=False
             )
@@ -129,14 +116,7 @@ class SupervisionEditForm(VersionedForm):
     """Correcting a supervision record: its date, decisions, each coach's wellbeing check-in and
     the notes on each case discussed. Who was there and which cases stay as recorded."""
 
-    held_on = forms.DateField(
-        label="Date of supervision",
-        widget=forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the date of supervision",
-            "invalid": "Enter a real date",
-        },
-    )
+    held_on = date_field("Date of supervision", "Enter the date of supervision")
     decisions = forms.CharField(
         label="Decisions", required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )

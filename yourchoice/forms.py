@@ -36,6 +36,20 @@ class GovForm(GovFormMixin, forms.Form):
     pass
 
 
+def date_field(label: str, required_message: str = "", **kwargs: Any) -> forms.DateField:
+    """A GOV.UK date input (the browser's date picker, ISO values), with plain messages.
+    Without `required_message` the date may be left out."""
+    return forms.DateField(
+        label=label,
+        required=bool(required_message),
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
+        ),
+        error_messages={"required": required_message, "invalid": "Enter a real date"},
+        **kwargs,
+    )
+
+
 def form_page(
     request: Any,
     form: forms.Form,

@@ -28,7 +28,7 @@ from cases.models import (
     YouthJustice,
 )
 from cases.profile.selectors import governing_episode
-from cases.services import YoungPersonDetails
+from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
 from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.concurrency import require_version
@@ -38,19 +38,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 #: The profile fields a person may correct, in the order the form shows them.
-PROFILE_FIELDS = (
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "gender",
-    "ethnicity",
-    "special_needs",
-    "looked_after",
-    "education_status",
-    "youth_justice",
-    "research_consent",
-)
+PROFILE_FIELDS = YOUNG_PERSON_FIELDS
 CONTACT_FIELDS = ("name", "relationship", "phone", "email")
 
 _CHOICES = {
@@ -178,6 +166,14 @@ def key_contact_add(
     """Add someone important to the young person: a parent, carer or worker (C4)."""
     current = YoungPerson.objects.unscoped().select_for_update().get(pk=young_person.pk)
     _require_writer(actor, current)
+    values = _checked_contact(name=name, relationship=relationship, phone=phone, email=email)
+    contact = KeyContact.objects.unscoped().create(young_person=current, **values)
+    _audit(actor, "key_contact.add", current, contact)
+    return contact
+
+
+def _checked_contact(*, name: str, relationship: str, phone: str, email: str) -> dict[str, str]:
+    """A contact's details as saved (trimmed), or DomainError naming each field at fault."""
     values = {
         "name": name.strip(),
         "relationship": relationship.strip(),
@@ -187,9 +183,7 @@ def key_contact_add(
     errors = _contact_errors(**values)
     if errors:
         raise DomainError(errors)
-    contact = KeyContact.objects.unscoped().create(young_person=current, **values)
-    _audit(actor, "key_contact.add", current, contact)
-    return contact
+    return values
 
 
 def _locked_contact(contact: KeyContact) -> KeyContact:
@@ -225,15 +219,7 @@ def key_contact_update(
         actor=actor,
         young_person_id=young_person.pk,
     )
-    values = {
-        "name": name.strip(),
-        "relationship": relationship.strip(),
-        "phone": phone.strip(),
-        "email": email.strip(),
-    }
-    errors = _contact_errors(**values)
-    if errors:
-        raise DomainError(errors)
+    values = _checked_contact(name=name, relationship=relationship, phone=phone, email=email)
     changed = [f for f in CONTACT_FIELDS if getattr(current, f) != values[f]]
     if not changed:
         return current
