@@ -1,7 +1,10 @@
-"""Sorting and filtering a list of cases (the caseload and the authority's list).
+"""Sorting, filtering and paging a list of cases (the caseload and the authority's list).
 
-Rows are already fetched in a fixed number of queries, and lists are small (a coach holds tens
-of cases), so this works on the rows in Python: it never changes the query count.
+A coach's caseload is small (tens of cases): its rows are built in a fixed number of queries
+and sorted and filtered here in Python. An authority's list grows with the borough, so it is
+paged: where the sort and the filter can be said in SQL (the usual case) only one page of rows
+is ever built, and the page costs the same at any scale. Filters on signals worked out in
+Python (needing attention, measures due, no contact) build every row, then page them.
 """
 
 from __future__ import annotations
@@ -9,8 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from cases.selectors import CaseRow
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q
+from django.utils import timezone
+
+from cases import selectors
+from cases.selectors import BY_NAME, CaseRow
+
+#: Rows on one page of an authority's list.
+PAGE_SIZE = 50
 
 SORTS: dict[str, tuple[str, Callable[[CaseRow], Any]]] = {
     "name": (
@@ -36,23 +48,95 @@ FILTERS: dict[str, tuple[str, Callable[[CaseRow], bool]]] = {
     "below-target": ("Fewer than 3 sessions this week", lambda r: r.sessions_this_week < 3),
 }
 
+#: The same sorts and filters in SQL, on `selectors.annotated_cases`, where they can be said
+#: there. Ties fall back to the young person's name, as Python's stable sort of rows in name
+#: order does.
+SQL_SORT_KEYS = {
+    "last-contact": "last_contact_at",
+    "this-week": "this_week",
+    "flags": "open_flag_count",
+}
+SQL_FILTERS = {
+    "all": Q(),
+    "flags": Q(open_flag_count__gt=0),
+    "below-target": Q(this_week__lt=3),
+}
+
 
 @dataclass(frozen=True)
 class ListView:
     rows: list[CaseRow]
-    total: int
+    total: int  # every case in the list
+    matched: int  # the cases the filter keeps
     sort: str
     descending: bool
     show: str
+    page: Page | None = None  # for a paged list
+
+    @property
+    def page_query(self) -> str:
+        """The sort and filter, for links to other pages."""
+        direction = "desc" if self.descending else "asc"
+        return urlencode({"sort": self.sort, "dir": direction, "show": self.show}) + "&"
 
 
-def arrange(rows: list[CaseRow], params: dict[str, str]) -> ListView:
+def _choices(params: Any) -> tuple[str, bool, str]:
     sort = params.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
     show = params.get("show", "all")
-    show = show if show in FILTERS else "all"
-    descending = params.get("dir") == "desc"
+    return (
+        sort if sort in SORTS else "name",
+        params.get("dir") == "desc",
+        show if show in FILTERS else "all",
+    )
+
+
+def _sorted(rows: list[CaseRow], sort: str, descending: bool, show: str) -> list[CaseRow]:
     keep = FILTERS[show][1]
     chosen = [r for r in rows if keep(r)]
     chosen.sort(key=SORTS[sort][1], reverse=descending)
-    return ListView(rows=chosen, total=len(rows), sort=sort, descending=descending, show=show)
+    return chosen
+
+
+def arrange(rows: list[CaseRow], params: Any) -> ListView:
+    """A whole list, sorted and filtered."""
+    sort, descending, show = _choices(params)
+    chosen = _sorted(rows, sort, descending, show)
+    return ListView(chosen, len(rows), len(chosen), sort, descending, show)
+
+
+def _sql_order(sort: str, descending: bool) -> tuple[Any, ...]:
+    family, given, _ = BY_NAME
+    if sort == "name":
+        return (family.desc(), given.desc(), "pk") if descending else BY_NAME
+    key = F(SQL_SORT_KEYS[sort])
+    return (key.desc(nulls_last=True) if descending else key.asc(nulls_first=True), *BY_NAME)
+
+
+def page_of_cases(episodes, params: Any) -> ListView:  # type: ignore[no-untyped-def]
+    """One page of a long list of cases (`episodes`, a queryset), sorted and filtered."""
+    sort, descending, show = _choices(params)
+    today = timezone.localdate()
+    total = episodes.count()
+    order = _sql_order(sort, descending) if sort == "name" or sort in SQL_SORT_KEYS else None
+    if show == "all" and sort == "name":
+        # The usual view: page through the ids in name order, then work out only those rows.
+        paginator = Paginator(episodes.order_by(*order).values_list("pk", flat=True), PAGE_SIZE)
+        paginator.count = total  # known already: no second count
+        page = paginator.get_page(params.get("page"))
+        on_page = episodes.filter(pk__in=list(page.object_list))
+        found = selectors.annotated_cases(on_page, today).order_by(*order)
+        rows = selectors.rows_for(list(found), today)
+    elif show in SQL_FILTERS and order is not None:
+        ordered = (
+            selectors.annotated_cases(episodes, today).filter(SQL_FILTERS[show]).order_by(*order)
+        )
+        paginator = Paginator(ordered, PAGE_SIZE)
+        if show == "all":
+            paginator.count = total
+        page = paginator.get_page(params.get("page"))
+        rows = selectors.rows_for(list(page.object_list), today)
+    else:
+        chosen = _sorted(selectors.case_rows(episodes, today), sort, descending, show)
+        page = Paginator(chosen, PAGE_SIZE).get_page(params.get("page"))
+        rows = list(page.object_list)
+    return ListView(rows, total, page.paginator.count, sort, descending, show, page)

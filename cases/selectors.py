@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.db.models import Count, F, Func, JSONField, Q, Value, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Lower, RowNumber
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -217,38 +217,46 @@ def _recent_ratings(episode_ids: list[int]) -> dict[int, dict[int, list[Point]]]
     return found
 
 
+def annotated_cases(episodes, today: date):  # type: ignore[no-untyped-def]
+    """`episodes` with what every list row shows and sorts by, computed in the database."""
+    monday = dose.week_start(today)
+    return episodes.select_related("young_person", "coach", "team").annotate(
+        last_contact_at=dose.last_contact(),
+        this_week=dose.sessions_attended_between(monday, monday + timedelta(days=6)),
+        last_3_weeks=dose.sessions_attended_between(today - timedelta(days=20), today),
+        attended=dose.sessions_attended_total(),
+        open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+        flags_past_review_count=Count(
+            "flags",
+            filter=Q(flags__resolved_at__isnull=True, flags__review_on__lt=today),
+            distinct=True,
+        ),
+        actions_overdue_count=Count(
+            "actions",
+            filter=Q(actions__done_at__isnull=True, actions__due_on__lt=today),
+            distinct=True,
+        ),
+    )
+
+
+#: The order of a plain list of cases: by young person.
+BY_NAME = (Lower("young_person__family_name"), Lower("young_person__given_name"), "pk")
+
+
 def case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
-    """Rows for a list of cases, in a fixed number of queries however many there are.
+    """Rows for a list of cases, by young person, in a fixed number of queries however many
+    there are."""
+    return rows_for(list(annotated_cases(episodes, today).order_by(*BY_NAME)), today)
+
+
+def rows_for(found: list[Episode], today: date) -> list[CaseRow]:
+    """Rows for episodes from `annotated_cases`, in their order.
 
     A row's goals, measures and pending closure come as plain values in one query each and are
     grouped here: per-row related managers (prefetch_related) cost more in Python than the
     queries themselves once a list has fifty rows.
     """
-    monday = dose.week_start(today)
     definition = sdq_definition()
-    found = list(
-        episodes.select_related("young_person", "coach", "team")
-        .annotate(
-            last_contact_at=dose.last_contact(),
-            this_week=dose.sessions_attended_between(monday, monday + timedelta(days=6)),
-            last_3_weeks=dose.sessions_attended_between(today - timedelta(days=20), today),
-            attended=dose.sessions_attended_total(),
-            open_flag_count=Count(
-                "flags", filter=Q(flags__resolved_at__isnull=True), distinct=True
-            ),
-            flags_past_review_count=Count(
-                "flags",
-                filter=Q(flags__resolved_at__isnull=True, flags__review_on__lt=today),
-                distinct=True,
-            ),
-            actions_overdue_count=Count(
-                "actions",
-                filter=Q(actions__done_at__isnull=True, actions__due_on__lt=today),
-                distinct=True,
-            ),
-        )
-        .order_by("young_person__family_name", "young_person__given_name", "pk")
-    )
     ids = [e.pk for e in found]
     ratings = _recent_ratings(ids)
     recorded: dict[int, set[str]] = {}
@@ -317,12 +325,13 @@ def caseload_for_coach(user: User) -> list[CaseRow]:
     return case_rows(episodes, timezone.localdate())
 
 
-def cases_for_authority(user: User) -> list[CaseRow]:
-    """Every open case in the borough lead's authorities."""
+def cases_for_authority(user: User):  # type: ignore[no-untyped-def]
+    """Every open case in the borough lead's authorities, as a queryset: the list is paged
+    (cases.caseload.page_of_cases), so only one page's rows are ever built."""
     scope = access.case_scope(user, Role.BOROUGH_LEAD)
     if scope is None:
-        return []
-    return case_rows(Episode.objects.visible_to(user).filter(scope).open(), timezone.localdate())
+        return Episode.objects.none()
+    return Episode.objects.visible_to(user).filter(scope).open()
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if Role.COACH in held
         else None,
         "coaches": selectors.coaches_for_supervisor(user) if Role.SUPERVISOR in held else None,
-        "authority_cases": caseload.arrange(selectors.cases_for_authority(user), params)
+        "authority_cases": caseload.page_of_cases(selectors.cases_for_authority(user), params)
         if Role.BOROUGH_LEAD in held
         else None,
         "authority_counts": selectors.counts_by_authority()

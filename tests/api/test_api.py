@@ -321,3 +321,31 @@ def test_api_answers_are_not_cached(cast):
     response = bearer(cast, cast.hackney.coach).get(reverse("api:episode-list"))
     assert response["Cache-Control"] == "no-store"
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_goal_ratings_read_as_the_schema_says(cast):
+    """The goal list writes its ratings out by hand for speed: the same as DRF's fields give."""
+    from rest_framework import serializers
+
+    from outcomes import services as outcome_services
+    from outcomes.api import GoalRatingSerializer
+
+    episode = allocated_case(cast.hackney)
+    goal = outcome_services.goal_set(
+        actor=cast.hackney.coach,
+        episode=episode,
+        description="Stay in school",
+        agreed_on=timezone.localdate() - timedelta(days=3),
+        first_score=3,
+    )
+    outcome_services.goal_rate(
+        actor=cast.hackney.coach, goal=goal, score=6, rated_on=timezone.localdate()
+    )
+    body = bearer(cast, cast.hackney.coach).get(reverse("api:goal-list")).json()
+    (listed,) = body["results"]
+    by_fields = [
+        serializers.ModelSerializer.to_representation(GoalRatingSerializer(), rating)
+        for rating in goal.ratings.order_by("rated_on")
+    ]
+    assert sorted(listed["ratings"], key=lambda r: r["rated_on"]) == by_fields
+    assert [r["score"] for r in by_fields] == [3, 6]

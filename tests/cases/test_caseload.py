@@ -90,3 +90,83 @@ def test_caseload_queries_are_the_same_for_1_and_100_cases(cast, client_for):
         response = client.get(reverse("home"))
     assert len(response.context["caseload"].rows) == 100
     assert len(one) == len(hundred)
+
+
+# --- The borough lead's list: paged, the same order and filters as a whole list -------------
+
+
+def _authority_view(client, **params):  # type: ignore[no-untyped-def]
+    return client.get(reverse("home"), params).context["authority_cases"]
+
+
+@pytest.fixture
+def authority_cases(cast):  # type: ignore[no-untyped-def]
+    """Cases with names out of order, some seen this week (once or twice), one with a flag."""
+    from cases import services as case_services
+
+    made = []
+    for n, family in enumerate(["Osei", "abbott", "Nwosu", "Begum", "osei", "Clarke", "Diaz"]):
+        episode = allocated_case(cast.hackney, given=f"Sam{n}", family=family)
+        for _ in range(n % 3):
+            session_services.session_log(
+                actor=cast.hackney.coach,
+                episode=episode,
+                idempotency_key=new_key(),
+                occurred_at=timezone.now() - timedelta(minutes=n + 1),
+                attendance="attended",
+                duration_minutes=60,
+                place="school",
+            )
+        made.append(episode)
+    case_services.flag_raise(
+        actor=cast.hackney.coach,
+        episode=made[2],
+        category="exploitation",
+        level="high",
+        summary="Seen with older men",
+        review_on=timezone.localdate() + timedelta(days=7),
+    )
+    return made
+
+
+@pytest.mark.parametrize("sort", ["name", "last-contact", "this-week", "weeks", "flags"])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+@pytest.mark.parametrize("show", ["all", "flags", "below-target", "attention", "no-contact"])
+def test_the_paged_list_keeps_the_order_and_filter_of_the_whole_list(
+    cast, client_for, authority_cases, sort, direction, show
+):
+    """Sorted and filtered in SQL or in Python, a page holds what the whole list would."""
+    from cases import caseload, selectors
+
+    params = {"sort": sort, "dir": direction, "show": show}
+    whole = caseload.arrange(
+        selectors.case_rows(selectors.cases_for_authority(cast.hackney.lead), timezone.localdate()),
+        params,
+    )
+    paged = _authority_view(client_for(cast.hackney.lead), **params)
+    assert [r.episode.pk for r in paged.rows] == [r.episode.pk for r in whole.rows]
+    assert (paged.total, paged.matched) == (len(authority_cases), len(whole.rows))
+
+
+def test_a_long_list_comes_in_pages_that_cost_the_same_queries(cast, client_for, settings):
+    from cases import caseload
+
+    client = client_for(cast.hackney.lead)
+    for _ in range(3):
+        allocated_case(cast.hackney)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as short:
+        view = _authority_view(client)
+    assert view.page.paginator.num_pages == 1 and len(view.rows) == 3
+    for _ in range(caseload.PAGE_SIZE):
+        allocated_case(cast.hackney)
+    with CaptureQueriesContext(connection) as long:
+        first = _authority_view(client)
+    assert len(first.rows) == caseload.PAGE_SIZE and first.total == caseload.PAGE_SIZE + 3
+    assert len(short) == len(long)
+    second = _authority_view(client, page=2)
+    assert len(second.rows) == 3
+    assert not {r.episode.pk for r in first.rows} & {r.episode.pk for r in second.rows}
+    body = client.get(reverse("home"), {"page": "2", "sort": "flags"}).content.decode()
+    assert "page 2 of 2" in body and "sort=flags&amp;dir=asc&amp;show=all&amp;page=1" in body
+    assert _authority_view(client, page="nonsense").page.number == 1  # never a 404 or 500
