@@ -337,6 +337,9 @@ def test_a_stale_profile_form_answers_409_keeps_input_and_shows_what_changed(cas
     body = response.content.decode()
     assert "govuk-error-summary" in body
     assert f"{cast.hackney.supervisor.full_name} saved changes after you opened this page" in body
+    # Said once, in the error summary, not again above the fields.
+    assert body.count("saved changes after you opened this page") == 1
+    assert "alert-danger" not in body
     assert "Name they like to be called: was blank, now \u2018Jo\u2019" in body
     assert (
         "Looked-after status: was \u2018Not known\u2019, now \u2018Looked after\u2019. "
