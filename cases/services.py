@@ -35,7 +35,7 @@ from cases.models import (
 )
 from yourchoice import access, audit, queue
 from yourchoice.access import Perm
-from yourchoice.concurrency import last_editor, require_version
+from yourchoice.concurrency import last_editor, require_version, save_changes
 from yourchoice.errors import DomainError, PossibleDuplicate, StaleVersion
 
 if TYPE_CHECKING:
@@ -443,18 +443,9 @@ def flag_review(
         errors["review_on"] = ["The review date must be today or later."]
     if errors:
         raise DomainError(errors)
-    changed = [
-        name
-        for name, value in (("level", level), ("review_on", review_on))
-        if getattr(current, name) != value
-    ]
+    changed = save_changes(current, {"level": level, "review_on": review_on})
     if not changed:
         return current
-    current.level = level
-    current.review_on = review_on
-    current.version += 1
-    current.updated_at = timezone.now()
-    current.save(update_fields=[*changed, "version", "updated_at"])
     audit.record_for_episode(
         actor=actor,
         action="flag.review",

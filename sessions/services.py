@@ -16,7 +16,7 @@ from outcomes.models import Goal, GoalRating, GoalStatus
 from sessions.models import Attendance, SessionLog, SessionNoteAddendum, Technique
 from yourchoice import access, audit
 from yourchoice.access import Perm
-from yourchoice.concurrency import require_version
+from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError
 
 if TYPE_CHECKING:
@@ -210,12 +210,8 @@ def session_notes_correct(
         actor=actor,
         young_person_id=log.episode.young_person_id,
     )
-    if log.notes == notes.strip():
+    if not save_changes(log, {"notes": notes.strip()}):
         return log
-    log.notes = notes.strip()
-    log.version += 1
-    log.updated_at = timezone.now()
-    log.save(update_fields=["notes", "version", "updated_at"])
     audit.record_for_episode(
         actor=actor,
         action="session.correct_notes",

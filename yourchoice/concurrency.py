@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core import signing
 from django.db import models
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 
@@ -85,6 +86,21 @@ def require_version(
         current=record,
         changed_by=who,
     )
+
+
+def save_changes(record: models.Model, values: dict[str, Any]) -> list[str]:
+    """Save the `values` that differ from the locked `record` as its next version, writing only
+    those columns; returns the names that changed (none: nothing is written, the version
+    stays)."""
+    changed = [name for name, value in values.items() if getattr(record, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(record, name, values[name])
+    record.version += 1  # type: ignore[attr-defined]
+    record.updated_at = timezone.now()  # type: ignore[attr-defined]
+    record.save(update_fields=[*changed, "version", "updated_at"])
+    return changed
 
 
 def plain(value: Any) -> Any:

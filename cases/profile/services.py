@@ -31,7 +31,7 @@ from cases.profile.selectors import governing_episode
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
 from yourchoice import access, audit
 from yourchoice.access import Perm
-from yourchoice.concurrency import require_version
+from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError, StaleVersion
 
 if TYPE_CHECKING:
@@ -123,14 +123,9 @@ def young_person_update(
     errors = _profile_errors(current, details)
     if errors:
         raise DomainError(errors)
-    changed = [f for f in PROFILE_FIELDS if getattr(current, f) != getattr(details, f)]
+    changed = save_changes(current, {f: getattr(details, f) for f in PROFILE_FIELDS})
     if not changed:
         return current
-    for name in changed:
-        setattr(current, name, getattr(details, name))
-    current.version += 1
-    current.updated_at = timezone.now()
-    current.save(update_fields=[*changed, "version", "updated_at"])
     _audit(actor, "young_person.update", current, current, fields=changed, version=current.version)
     return current
 
@@ -186,14 +181,24 @@ def _checked_contact(*, name: str, relationship: str, phone: str, email: str) ->
     return values
 
 
-def _locked_contact(contact: KeyContact) -> KeyContact:
-    current = KeyContact.objects.unscoped().select_for_update().filter(pk=contact.pk).first()
-    if current is None:
-        raise StaleVersion(
-            "Someone else removed this contact after you opened it, so your changes have not "
-            "been saved. Add the contact again if they are still involved."
-        )
-    return current
+def _locked_contact(contact: KeyContact) -> KeyContact | None:
+    """The contact, locked for the change; None if someone removed it meanwhile."""
+    return KeyContact.objects.unscoped().select_for_update().filter(pk=contact.pk).first()
+
+
+def _check_contact_change(actor: User, current: KeyContact, version: int) -> YoungPerson:
+    """The contact's young person, once the actor may change them and `version` is current."""
+    young_person = YoungPerson.objects.unscoped().get(pk=current.young_person_id)
+    _require_writer(actor, young_person)
+    require_version(
+        current,
+        version,
+        what="this contact",
+        actions=("key_contact.update",),
+        actor=actor,
+        young_person_id=young_person.pk,
+    )
+    return young_person
 
 
 @transaction.atomic
@@ -209,25 +214,16 @@ def key_contact_update(
 ) -> KeyContact:
     """Change a key contact's details, unless someone else changed or removed it first."""
     current = _locked_contact(contact)
-    young_person = YoungPerson.objects.unscoped().get(pk=current.young_person_id)
-    _require_writer(actor, young_person)
-    require_version(
-        current,
-        version,
-        what="this contact",
-        actions=("key_contact.update",),
-        actor=actor,
-        young_person_id=young_person.pk,
-    )
+    if current is None:
+        raise StaleVersion(
+            "Someone else removed this contact after you opened it, so your changes have not "
+            "been saved. Add the contact again if they are still involved."
+        )
+    young_person = _check_contact_change(actor, current, version)
     values = _checked_contact(name=name, relationship=relationship, phone=phone, email=email)
-    changed = [f for f in CONTACT_FIELDS if getattr(current, f) != values[f]]
+    changed = save_changes(current, values)
     if not changed:
         return current
-    for field in changed:
-        setattr(current, field, values[field])
-    current.version += 1
-    current.updated_at = timezone.now()
-    current.save(update_fields=[*changed, "version", "updated_at"])
     _audit(
         actor, "key_contact.update", young_person, current, fields=changed, version=current.version
     )
@@ -238,18 +234,9 @@ def key_contact_update(
 def key_contact_remove(*, actor: User, contact: KeyContact, version: int) -> None:
     """Remove a key contact who is no longer involved, unless someone changed it meanwhile.
     A contact someone else already removed stays removed: there is nothing to overwrite."""
-    current = KeyContact.objects.unscoped().select_for_update().filter(pk=contact.pk).first()
+    current = _locked_contact(contact)
     if current is None:
         return
-    young_person = YoungPerson.objects.unscoped().get(pk=current.young_person_id)
-    _require_writer(actor, young_person)
-    require_version(
-        current,
-        version,
-        what="this contact",
-        actions=("key_contact.update",),
-        actor=actor,
-        young_person_id=young_person.pk,
-    )
+    young_person = _check_contact_change(actor, current, version)
     _audit(actor, "key_contact.remove", young_person, current)
     current.delete()
