@@ -65,12 +65,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def young_person(request: HttpRequest, pk: int) -> HttpResponse:
     """The young person's page (C4, C7). Reading it is audited (X2)."""
     page = selectors.young_person_page(request.user, pk)
-    audit.record(
-        actor=request.user,
-        action="young_person.view",
-        obj=page.young_person,
-        young_person_id=page.young_person.pk,
-        authority_id=page.young_person.authority_id,
+    audit.record_for_young_person(
+        actor=request.user, action="young_person.view", young_person=page.young_person
     )
     episode = page.episode
     can_decide_closure = page.pending_closure is not None and access.can(

@@ -48,6 +48,26 @@ def record_for_episode(
     )
 
 
+def record_for_young_person(
+    *,
+    actor: User | None,
+    action: str,
+    young_person: Any,
+    obj: models.Model | None = None,
+    **detail: Any,
+) -> AuditEvent:
+    """An event about a young person's record, stamped with the authority that holds it now:
+    the borough lead's trail shows only what happened while the record was theirs (X2)."""
+    return record(
+        actor=actor,
+        action=action,
+        obj=obj if obj is not None else young_person,
+        young_person_id=young_person.pk,
+        authority_id=young_person.authority_id,
+        **detail,
+    )
+
+
 #: Plain-English names for what an event records, as people read them in the trail (X2).
 ACTION_LABELS: dict[str, str] = {
     # Reading a record.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Role, User
 from cases.models import YoungPerson
 from cases.selectors import latest_episode_for_user
 from yourchoice import access
@@ -73,7 +73,13 @@ def young_person_trail(
     episode = latest_episode_for_user(user, young_person_pk)  # 404 for anyone out of reach
     access.require_on(user, Perm.AUDIT_READ, episode)
     young_person = episode.young_person
-    events = AuditEvent.objects.filter(young_person_id=young_person.pk).order_by("-at", "-pk")
+    # Only what happened while the record was in the reader's authority: after a transfer the
+    # sending borough still reaches the young person through an earlier case, but not what the
+    # receiving borough's staff did since (events carry the authority the record was in).
+    events = AuditEvent.objects.filter(
+        young_person_id=young_person.pk,
+        authority_id__in=access.authority_ids(user, Role.BOROUGH_LEAD),
+    ).order_by("-at", "-pk")
     if kind == VIEWED:
         events = events.filter(action__in=READ_ACTIONS)
     elif kind == CHANGED:

@@ -20,12 +20,8 @@ def young_person_audit(request: HttpRequest, pk: int) -> HttpResponse:
         kind=request.GET.get("kind", ""),
         page_number=request.GET.get("page", 1),
     )
-    audit.record(
-        actor=request.user,
-        action="young_person.audit_view",
-        obj=trail.young_person,
-        young_person_id=trail.young_person.pk,
-        authority_id=trail.young_person.authority_id,
+    audit.record_for_young_person(
+        actor=request.user, action="young_person.audit_view", young_person=trail.young_person
     )
     return render(
         request,

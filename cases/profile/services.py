@@ -60,19 +60,6 @@ def _require_writer(actor: User, young_person: YoungPerson) -> Episode:
     return episode
 
 
-def _audit(
-    actor: User, action: str, young_person: YoungPerson, obj: object, **detail: object
-) -> None:
-    audit.record(
-        actor=actor,
-        action=action,
-        obj=obj,  # type: ignore[arg-type]
-        young_person_id=young_person.pk,
-        authority_id=young_person.authority_id,
-        **detail,
-    )
-
-
 def _profile_errors(young_person: YoungPerson, details: YoungPersonDetails) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not details.given_name.strip():
@@ -126,7 +113,14 @@ def young_person_update(
     changed = save_changes(current, {f: getattr(details, f) for f in PROFILE_FIELDS})
     if not changed:
         return current
-    _audit(actor, "young_person.update", current, current, fields=changed, version=current.version)
+    audit.record_for_young_person(
+        actor=actor,
+        action="young_person.update",
+        young_person=current,
+        obj=current,
+        fields=changed,
+        version=current.version,
+    )
     return current
 
 
@@ -163,7 +157,9 @@ def key_contact_add(
     _require_writer(actor, current)
     values = _checked_contact(name=name, relationship=relationship, phone=phone, email=email)
     contact = KeyContact.objects.unscoped().create(young_person=current, **values)
-    _audit(actor, "key_contact.add", current, contact)
+    audit.record_for_young_person(
+        actor=actor, action="key_contact.add", young_person=current, obj=contact
+    )
     return contact
 
 
@@ -224,8 +220,13 @@ def key_contact_update(
     changed = save_changes(current, values)
     if not changed:
         return current
-    _audit(
-        actor, "key_contact.update", young_person, current, fields=changed, version=current.version
+    audit.record_for_young_person(
+        actor=actor,
+        action="key_contact.update",
+        young_person=young_person,
+        obj=current,
+        fields=changed,
+        version=current.version,
     )
     return current
 
@@ -238,5 +239,7 @@ def key_contact_remove(*, actor: User, contact: KeyContact, version: int) -> Non
     if current is None:
         return
     young_person = _check_contact_change(actor, current, version)
-    _audit(actor, "key_contact.remove", young_person, current)
+    audit.record_for_young_person(
+        actor=actor, action="key_contact.remove", young_person=young_person, obj=current
+    )
     current.delete()

@@ -83,12 +83,11 @@ def retention_extend(
         reason=reason.strip(),
         decided_by=actor,
     )
-    audit.record(
+    audit.record_for_young_person(
         actor=actor,
         action="retention.extend",
+        young_person=retention.young_person,
         obj=extension,
-        young_person_id=young_person.pk,
-        authority_id=retention.young_person.authority_id,
         keep_until=keep_until.isoformat(),
     )
     return extension
@@ -127,12 +126,10 @@ def young_person_anonymise(*, actor: User, young_person: YoungPerson) -> Anonymi
         updated_at=now,
         version=person.version + 1,
     )
-    audit.record(
+    audit.record_for_young_person(
         actor=actor,
         action="young_person.anonymise",
-        obj=person,
-        young_person_id=person.pk,
-        authority_id=person.authority_id,
+        young_person=person,
         texts_removed=texts,
         key_contacts_removed=contacts,
     )

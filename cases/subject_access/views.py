@@ -27,12 +27,10 @@ def subject_access_download(request: HttpRequest, pk: int, fmt: str) -> HttpResp
     episode = selectors.get_young_person_for_export(request.user, pk)
     record = selectors.subject_access_export(request.user, episode)
     body = files.json_bytes(record) if fmt == "json" else files.pdf_bytes(record)
-    audit.record(
+    audit.record_for_young_person(
         actor=request.user,
         action="young_person.export",
-        obj=episode.young_person,
-        young_person_id=episode.young_person_id,
-        authority_id=episode.young_person.authority_id,
+        young_person=episode.young_person,
         format=fmt,
     )
     response = HttpResponse(body, content_type=files.FORMATS[fmt])

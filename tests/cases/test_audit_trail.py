@@ -83,10 +83,8 @@ def test_opening_the_trail_is_itself_audited(cast):
 def test_trail_is_paginated(cast):
     episode = allocated_case(cast.hackney)
     for _ in range(30):
-        audit.record(
-            actor=cast.hackney.coach,
-            action="young_person.view",
-            young_person_id=episode.young_person_id,
+        audit.record_for_young_person(
+            actor=cast.hackney.coach, action="young_person.view", young_person=episode.young_person
         )
     client = signed_in_client(cast.hackney.lead)
     first = client.get(audit_url(episode)).content.decode()
@@ -139,3 +137,19 @@ def test_trail_queries_do_not_grow_with_events(cast):
     # ...and 50 more from several people (two pages).
     fifty = queries()
     assert one == fifty
+
+
+def test_the_trail_shows_only_what_happened_in_the_readers_authority(cast):
+    """After a transfer, the sending borough's lead still reaches the young person through an
+    earlier case, but not what the receiving borough's staff did with the record since."""
+    episode = allocated_case(cast.hackney)
+    audit.record(
+        actor=cast.southwark.lead,
+        action="young_person.view",
+        obj=episode.young_person,
+        young_person_id=episode.young_person_id,
+        authority_id=cast.southwark.authority.pk,
+    )
+    page = signed_in_client(cast.hackney.lead).get(audit_url(episode)).content.decode()
+    assert "Recorded a referral" in page
+    assert "Southwark Lead" not in page
