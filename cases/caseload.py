@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cases import selectors
 from cases.selectors import BY_NAME, CaseRow
+from sessions.dose import TARGET_SESSIONS_PER_WEEK
 
 #: Rows on one page of an authority's list.
 PAGE_SIZE = 50
@@ -45,7 +46,10 @@ FILTERS: dict[str, tuple[str, Callable[[CaseRow], bool]]] = {
     "no-contact": ("No contact for 14 days", lambda r: r.no_contact),
     "flags": ("Open flags", lambda r: r.open_flags > 0),
     "measures": ("Measures due or overdue", lambda r: bool(r.measures_due)),
-    "below-target": ("Fewer than 3 sessions this week", lambda r: r.sessions_this_week < 3),
+    "below-target": (
+        f"Fewer than {TARGET_SESSIONS_PER_WEEK} sessions this week",
+        lambda r: r.sessions_this_week < TARGET_SESSIONS_PER_WEEK,
+    ),
 }
 
 #: The same sorts and filters in SQL, on `selectors.annotated_cases`, where they can be said
@@ -59,7 +63,7 @@ SQL_SORT_KEYS = {
 SQL_FILTERS = {
     "all": Q(),
     "flags": Q(open_flag_count__gt=0),
-    "below-target": Q(this_week__lt=3),
+    "below-target": Q(this_week__lt=TARGET_SESSIONS_PER_WEEK),
 }
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership, Role, Team
@@ -20,7 +21,7 @@ from supervision.models import (
     SupervisionRecord,
 )
 from yourchoice import access, audit
-from yourchoice.concurrency import require_version
+from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError
 
 if TYPE_CHECKING:
@@ -190,34 +191,18 @@ def supervision_update(
     if not set(wellbeing) <= set(attendees) or not set(case_notes) <= set(discussions):
         raise DomainError("The record has changed shape since the page was opened. Reload it.")
 
-    changed: list[str] = []
-    if held_on != current.held_on:
-        current.held_on = held_on
-        changed.append("held_on")
-    if decisions.strip() != current.decisions:
-        current.decisions = decisions.strip()
-        changed.append("decisions")
-    for attendee_id, text in wellbeing.items():
-        attendee = attendees[attendee_id]
-        if text.strip() != attendee.wellbeing_checkin:
-            attendee.wellbeing_checkin = text.strip()
-            attendee.save(update_fields=["wellbeing_checkin"])
-            if "wellbeing_checkin" not in changed:
-                changed.append("wellbeing_checkin")
-    discussed_changed = []
-    for discussion_id, text in case_notes.items():
-        discussion = discussions[discussion_id]
-        if text.strip() != discussion.notes:
-            discussion.notes = text.strip()
-            discussion.save(update_fields=["notes"])
-            discussed_changed.append(discussion)
+    children: list[str] = []
+    if _save_texts(SupervisionAttendee.objects.all(), attendees, wellbeing, "wellbeing_checkin"):
+        children.append("wellbeing_checkin")
+    discussed_changed = _save_texts(
+        CaseDiscussion.objects.unscoped(), discussions, case_notes, "notes"
+    )
     if discussed_changed:
-        changed.append("case_notes")
+        children.append("case_notes")
+    own = {"held_on": held_on, "decisions": decisions.strip()}
+    changed = save_changes(current, own, child_rows_changed=bool(children)) + children
     if not changed:
         return current
-    current.version += 1
-    current.updated_at = timezone.now()
-    current.save(update_fields=["held_on", "decisions", "version", "updated_at"])
     audit.record(
         actor=actor,
         action="supervision.update",
@@ -233,3 +218,18 @@ def supervision_update(
             record_id=current.pk,
         )
     return current
+
+
+def _save_texts(
+    table: QuerySet[Any], rows: dict[int, Any], texts: dict[int, str], column: str
+) -> list[Any]:
+    """Set `column` on each row whose text (by row id) differs, in one UPDATE; the rows changed."""
+    changed = []
+    for row_id, text in texts.items():
+        row = rows[row_id]
+        if text.strip() != getattr(row, column):
+            setattr(row, column, text.strip())
+            changed.append(row)
+    if changed:
+        table.bulk_update(changed, [column])
+    return changed

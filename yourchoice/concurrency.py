@@ -88,12 +88,15 @@ def require_version(
     )
 
 
-def save_changes(record: models.Model, values: dict[str, Any]) -> list[str]:
+def save_changes(
+    record: models.Model, values: dict[str, Any], *, child_rows_changed: bool = False
+) -> list[str]:
     """Save the `values` that differ from the locked `record` as its next version, writing only
-    those columns; returns the names that changed (none: nothing is written, the version
-    stays)."""
+    those columns; returns the names that changed. With none changed nothing is written and the
+    version stays, unless the record's own child rows changed (`child_rows_changed`): a new
+    version then tells a second editor that the record moved on."""
     changed = [name for name, value in values.items() if getattr(record, name) != value]
-    if not changed:
+    if not changed and not child_rows_changed:
         return []
     for name in changed:
         setattr(record, name, values[name])

@@ -38,7 +38,3 @@ def key_contact_for_user(user: User, young_person_pk: int, pk: int) -> KeyContac
     return (
         KeyContact.objects.visible_to(user).filter(young_person_id=young_person_pk, pk=pk).first()
     )
-
-
-def key_contacts_for_user(user: User, young_person: YoungPerson) -> list[KeyContact]:
-    return list(KeyContact.objects.visible_to(user).filter(young_person=young_person))

@@ -37,8 +37,6 @@ from yourchoice.errors import DomainError, StaleVersion
 if TYPE_CHECKING:
     from accounts.models import User
 
-#: The profile fields a person may correct, in the order the form shows them.
-PROFILE_FIELDS = YOUNG_PERSON_FIELDS
 CONTACT_FIELDS = ("name", "relationship", "phone", "email")
 
 _CHOICES = {
@@ -110,7 +108,7 @@ def young_person_update(
     errors = _profile_errors(current, details)
     if errors:
         raise DomainError(errors)
-    changed = save_changes(current, {f: getattr(details, f) for f in PROFILE_FIELDS})
+    changed = save_changes(current, {f: getattr(details, f) for f in YOUNG_PERSON_FIELDS})
     if not changed:
         return current
     audit.record_for_young_person(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 
 from cases.profile import selectors, services
 from cases.profile.forms import ContactEditForm, ContactForm, ContactRemoveForm, ProfileForm
-from cases.services import YoungPersonDetails
+from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
 from yourchoice import access
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError, StaleVersion
@@ -37,7 +37,7 @@ def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             young_person=young_person,
             version=data["version"],
-            details=YoungPersonDetails(**{f: data[f] for f in services.PROFILE_FIELDS}),
+            details=YoungPersonDetails(**{f: data[f] for f in YOUNG_PERSON_FIELDS}),
         )
 
     def done(updated) -> HttpResponse:  # type: ignore[no-untyped-def]

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from cases.intake import date_field
-from yourchoice.forms import GovForm
+from yourchoice.forms import GovForm, date_field
 
 
 class ExtendForm(GovForm):

@@ -103,12 +103,8 @@ class Retention:
             and self.reviewable_from <= self.today
         )
 
-    @property
-    def is_due(self) -> bool:
-        return self.retention_on is not None and self.retention_on <= self.today
 
-
-def retention_of(young_person_pk: int, today: date | None = None) -> Retention:
+def retention_of(young_person_pk: int) -> Retention:
     """For services, which have checked access already."""
     young_person = (
         with_retention(YoungPerson.objects.unscoped().select_related("authority"))
@@ -121,10 +117,10 @@ def retention_of(young_person_pk: int, today: date | None = None) -> Retention:
         .order_by("-referred_on", "-pk")
         .first()
     )
-    return _retention(young_person, episode, today)  # type: ignore[arg-type]
+    return _retention(young_person, episode)  # type: ignore[arg-type]
 
 
-def _retention(young_person: YoungPerson, episode: Episode, today: date | None) -> Retention:
+def _retention(young_person: YoungPerson, episode: Episode) -> Retention:
     has_open = young_person.has_open_case  # type: ignore[attr-defined]
     return Retention(
         young_person=young_person,
@@ -133,7 +129,7 @@ def _retention(young_person: YoungPerson, episode: Episode, today: date | None) 
         last_closed_on=young_person.last_closed_on,  # type: ignore[attr-defined]
         kept_until=young_person.kept_until,  # type: ignore[attr-defined]
         retention_on=None if has_open else young_person.retention_on,  # type: ignore[attr-defined]
-        today=today or timezone.localdate(),
+        today=timezone.localdate(),
     )
 
 
@@ -153,7 +149,7 @@ def retention_for_user(user: User, young_person_pk: int) -> Retention:
         .get()
     )
     require_retention_decider(user, episode, young_person)
-    return _retention(young_person, episode, None)
+    return _retention(young_person, episode)
 
 
 @dataclass(frozen=True)

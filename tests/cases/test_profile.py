@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.models import EpisodeStatus, KeyContact, YoungPerson
 from cases.profile import services
-from cases.services import YoungPersonDetails
+from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
 from tests.conftest import allocated_case, referral
 from tests.forms import submitted
 from yourchoice.errors import DomainError, StaleVersion
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def details_of(young_person: YoungPerson, **changes: object) -> YoungPersonDetails:
-    current = YoungPersonDetails(**{f: getattr(young_person, f) for f in services.PROFILE_FIELDS})
+    current = YoungPersonDetails(**{f: getattr(young_person, f) for f in YOUNG_PERSON_FIELDS})
     return dataclasses.replace(current, **changes)
 
 
