@@ -74,8 +74,15 @@ def send_job(job_id: int) -> Sent:
             if job is None:
                 return Sent.TAKEN
             try:
+                # Nothing in the service waits for a job's result. Asking for one would make
+                # Celery subscribe to the result store first, and with Redis down its
+                # reconnection loop held the coach's save for 19 s.
                 current_app.send_task(
-                    job.task, args=job.args, retry=True, retry_policy=RETRY_POLICY
+                    job.task,
+                    args=job.args,
+                    retry=True,
+                    retry_policy=RETRY_POLICY,
+                    ignore_result=True,
                 )
             except Exception:  # noqa: BLE001 - any broker failure: the job waits, nothing is lost
                 job.attempts += 1

@@ -52,21 +52,25 @@ INSERT_SESSION = b'INSERT INTO "coaching_sessionlog"'
 
 
 def _fresh_broker_connections() -> None:
-    """Forget pooled broker connections so the next send dials the configured broker."""
+    """Forget pooled broker connections and the result store so the next send dials the
+    configured ones."""
     app._pool = None
     app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 @pytest.fixture
 def redis(tmp_path, reference_data):  # type: ignore[no-untyped-def]
-    """A private Redis as this process's broker, for the test to stop and start."""
+    """A private Redis as this process's broker and result store (one Redis, as in production),
+    for the test to stop and start."""
     server = PrivateRedis(tmp_path)
     server.start()
-    original = app.conf.broker_url
-    app.conf.broker_url = server.url
+    original = app.conf.broker_url, app.conf.result_backend
+    app.conf.broker_url = app.conf.result_backend = server.url
     _fresh_broker_connections()
     yield server
-    app.conf.broker_url = original
+    app.conf.broker_url, app.conf.result_backend = original
     _fresh_broker_connections()
     server.stop()
 
