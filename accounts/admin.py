@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import ApiToken, Authority, Cover, Membership, Team, User
 from accounts.tokens import api_token_issue, api_token_revoke
+from yourchoice import audit
 
 
 @admin.register(Authority)
@@ -26,6 +27,20 @@ class AuthorityAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False  # The 33 London authorities are loaded by a migration.
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # A new retention rule moves every young person's review date in the borough: who
+        # changed it, and from what to what, is kept in the audit trail.
+        before = {f: form.initial.get(f) for f in form.changed_data}
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            audit.record(
+                actor=request.user,
+                action="authority.update",
+                obj=obj,
+                authority_id=obj.pk,
+                changes={f: [before[f], getattr(obj, f)] for f in form.changed_data},
+            )
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -65,7 +65,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if getattr(request, "axes_locked_out", False):
-            return locked_out(request)
+            # AxesMiddleware replaces this answer with `locked_out` (AXES_LOCKOUT_CALLABLE),
+            # which audits the lockout: calling it here too recorded every lockout twice.
+            return HttpResponse(status=429)
         if user is None:
             _record_failure("signin.failed", form.cleaned_data["email"])
             form.add_error(None, GENERIC_FAILURE)

@@ -21,12 +21,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    """Sign-in events and failures, and who did what. Read-only: the table is append-only."""
+    """Who did what to the service itself (accounts, tokens, authorities). Read-only: the table
+    is append-only. Events about a young person's record are left out: administrators see no
+    case content by default, and each record's trail is its borough lead's to read."""
 
     list_display = ["at", "action", "actor_id", "object_type", "object_id", "ip_address"]
     list_filter = ["action"]
     date_hierarchy = "at"
     search_fields = ["action"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).filter(young_person_id__isnull=True)
 
 
 class SignInOutcomeFilter(admin.SimpleListFilter):

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 #: The errors a lost or refused database connection raises (psycopg's, wrapped by Django).
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
+
 #: Seconds a client is asked to wait before trying again.
 RETRY_AFTER = 30
 
@@ -58,10 +59,22 @@ def _csrf_passed(request: HttpRequest) -> bool:
     return CsrfViewMiddleware(view).process_view(request, view, (), {}) is None
 
 
+def _secret(name: str) -> bool:
+    """Fields the Try again page never holds: passwords (sign-in, password reset) and the
+    authenticator code."""
+    return "password" in name or name == "code"
+
+
 def _kept_fields(request: HttpRequest) -> list[tuple[str, str]]:
     if request.method != "POST" or not _csrf_passed(request):
         return []
-    return [(name, value) for name, values in request.POST.lists() for value in values]
+    # A password (or an authenticator code) is never written back into a page.
+    return [
+        (name, value)
+        for name, values in request.POST.lists()
+        if not _secret(name)
+        for value in values
+    ]
 
 
 def retry_page(request: HttpRequest) -> HttpResponse:

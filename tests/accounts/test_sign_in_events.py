@@ -55,8 +55,10 @@ def test_email_hint():
 
 def test_lockout_names_the_account(cast):
     client = Client()
-    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt(cast.hackney.coach.email, client=client)
+    assert AuditEvent.objects.filter(action="signin.locked_out").count() == 1  # once per attempt
+    attempt(cast.hackney.coach.email, client=client)
     locked = AuditEvent.objects.filter(action="signin.locked_out").first()
     assert locked is not None and locked.object_id == cast.hackney.coach.pk
 
@@ -110,3 +112,15 @@ def test_sign_in_events_list_queries_do_not_grow(cast):
         for _ in range(5):
             audit.record(actor=None, action="signin.failed", obj=user)
     assert queries() == one
+
+
+def test_the_administrators_audit_list_leaves_out_young_peoples_records(cast):
+    from django.urls import reverse
+
+    from tests.conftest import allocated_case, signed_in_client
+
+    episode = allocated_case(cast.hackney)  # a referral and an allocation, both audited
+    client = signed_in_client(cast.admin)
+    body = client.get(reverse("admin:yourchoice_auditevent_changelist")).content.decode()
+    assert "referral.create" not in body and "episode.allocate" not in body
+    assert AuditEvent.objects.filter(young_person_id=episode.young_person_id).exists()

@@ -438,3 +438,23 @@ def test_authority_rule_has_defaults_and_is_editable_by_the_administrator(cast):
     assert (authority.retain_until_age, authority.retain_years_after_closure) == (30, 8)
     silly = admin.post(url, {**data, "retain_until_age": "3"})
     assert silly.status_code == 200 and "greater than or equal to 18" in silly.content.decode()
+
+
+def test_a_changed_retention_rule_is_audited_with_what_it_was(cast):
+    from yourchoice.models import AuditEvent
+
+    authority = cast.hackney.authority
+    url = reverse("admin:accounts_authority_change", args=[authority.pk])
+    data = {"name": authority.name, "active": "on", "retain_until_age": "30"}
+    assert (
+        signed_in_client(cast.admin)
+        .post(url, {**data, "retain_years_after_closure": "8"})
+        .status_code
+        == 302
+    )
+    event = AuditEvent.objects.get(action="authority.update")
+    assert event.actor_id == cast.admin.pk and event.authority_id == authority.pk
+    assert event.detail["changes"] == {
+        "retain_until_age": [25, 30],
+        "retain_years_after_closure": [6, 8],
+    }

@@ -481,6 +481,27 @@ def test_a_request_from_elsewhere_does_not_get_its_fields_back(cast, proxy):
     assert hidden_inputs(response.content.decode()) == []
 
 
+def test_a_sign_in_caught_by_the_outage_never_writes_the_password_into_the_page(cast, proxy):
+    """The Try again page keeps what was typed, except a password or authenticator code."""
+    client = ServerClient(enforce_csrf_checks=True, raise_request_exception=False)
+    token = dict(hidden_inputs(client.get(reverse("accounts:sign-in")).content.decode()))[
+        "csrfmiddlewaretoken"
+    ]
+    proxy.down()
+    response = client.post(
+        reverse("accounts:sign-in"),
+        {
+            "email": cast.hackney.coach.email,
+            "password": "typed-secret-1",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 503
+    kept = dict(hidden_inputs(response.content.decode()))
+    assert kept["email"] == cast.hackney.coach.email
+    assert "password" not in kept and "typed-secret-1" not in response.content.decode()
+
+
 def test_an_api_client_that_loses_the_database_is_told_to_try_again(cast, proxy):
     """The API answers 503 in its own error shape; the retry with the same key makes one."""
     from accounts.tokens import api_token_issue
