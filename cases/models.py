@@ -2,7 +2,9 @@
 
 An *episode* is one period of work with one young person, from referral to closure; a
 re-referral is a new episode for the same young person. "Case" in the product means an episode.
-The visibility rule for all case data lives on `EpisodeQuerySet.visible_to`.
+The visibility rule for all case data lives on `EpisodeQuerySet.visible_to`: a person reaches
+a young person, and every episode of their record, while they hold the young person's *current*
+episode (docs/access.md).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Self
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from yourchoice import access
@@ -95,9 +97,26 @@ class YouthJustice(models.TextChoices):
     NOT_KNOWN = "not_known", "Not known"
 
 
+def held_young_people(user: User) -> Subquery | None:
+    """The young people whose current episode the user's scope covers; None for nobody.
+
+    THE visibility rule (docs/access.md): a young person's record, all of it (profile, key
+    contacts, every episode and what hangs off them), is seen by whoever holds their current
+    episode, and by nobody else. Someone whose only link is an earlier case, or a case that was
+    transferred away, sees nothing, so what the new holder records never reaches them.
+    """
+    scope = access.case_scope(user)
+    if scope is None:
+        return None
+    # Built on the queryset class, not the manager: this is the rule itself, not a caller of it.
+    current = EpisodeQuerySet(model=Episode).filter(scope, is_current=True)
+    return Subquery(current.values("young_person_id"))
+
+
 class YoungPersonQuerySet(CaseQuerySet):
     def visible_to(self, user: User) -> Self:
-        return self.filter(pk__in=Episode.objects.visible_to(user).values("young_person_id"))
+        held = held_young_people(user)
+        return self.none() if held is None else self.filter(access.EqualsAny(F("pk"), held))
 
 
 class YoungPerson(models.Model):
@@ -252,9 +271,13 @@ class EpisodeQuerySet(CaseQuerySet):
     case_path = ""
 
     def visible_to(self, user: User) -> Self:
-        """THE visibility rule: which cases a person may reach. Everything else derives from it."""
-        scope = access.case_scope(user)
-        return self.none() if scope is None else self.filter(scope)
+        """THE visibility rule: which cases a person may reach. Everything else derives from it.
+
+        Every episode of each young person whose current episode is in the user's scope."""
+        held = held_young_people(user)
+        if held is None:
+            return self.none()
+        return self.filter(access.EqualsAny(F("young_person_id"), held))
 
     def open(self) -> Self:
         return self.filter(status__in=OPEN_STATUSES)
@@ -288,6 +311,11 @@ class Episode(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     ending_reason = models.CharField(max_length=20, choices=EndingReason.choices, blank=True)
     activity_budget_pence = models.PositiveIntegerField(default=0)
+    is_current = models.BooleanField(
+        default=True,
+        help_text="The young person's current episode: the open one, otherwise the latest. "
+        "Whoever holds it sees the young person's whole record (docs/access.md).",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -301,6 +329,15 @@ class Episode(models.Model):
                 fields=["young_person"],
                 condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
                 name="episode_one_open_per_young_person",
+            ),
+            models.UniqueConstraint(
+                fields=["young_person"],
+                condition=Q(is_current=True),
+                name="episode_one_current_per_young_person",
+            ),
+            models.CheckConstraint(
+                name="episode_open_is_current",
+                condition=~Q(status__in=[s.value for s in OPEN_STATUSES]) | Q(is_current=True),
             ),
             models.CheckConstraint(
                 name="episode_closed_has_reason_and_date",

@@ -130,7 +130,7 @@ def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
     """The young person's open case, if the user reaches it; 404 otherwise."""
     episode = (
         Episode.objects.visible_to(user)
-        .filter(young_person_id=young_person_pk, status__in=OPEN_STATUSES)
+        .filter(young_person_id=young_person_pk, is_current=True, status__in=OPEN_STATUSES)
         .select_related("young_person", "team", "coach")
         .first()
     )
@@ -140,17 +140,17 @@ def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
 
 
 def latest_episode_for_user(user: User, young_person_pk: int) -> Episode:
-    """The open case if there is one, otherwise the most recent (an end measure can follow
-    closure)."""
-    episodes = list(
+    """The young person's current case (the open one, otherwise the most recent: an end measure
+    can follow closure); 404 for anyone out of reach."""
+    episode = (
         Episode.objects.visible_to(user)
-        .filter(young_person_id=young_person_pk)
+        .filter(young_person_id=young_person_pk, is_current=True)
         .select_related("young_person")
-        .order_by("-referred_on", "-pk")
+        .first()
     )
-    if not episodes:
+    if episode is None:
         raise Http404
-    return next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
+    return episode
 
 
 @dataclass(frozen=True)
@@ -490,7 +490,7 @@ class YoungPersonPage:
 
 def young_person_page(user: User, pk: int) -> YoungPersonPage:
     """Everything on a young person's page, in a fixed number of queries (C4, C7)."""
-    # A young person is visible through a visible episode: the episodes bring them along.
+    # A young person is visible with their current episode; the episodes bring them along.
     episodes = list(
         Episode.objects.visible_to(user)
         .filter(young_person_id=pk)
@@ -500,7 +500,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
     if not episodes:
         raise Http404
     young_person = episodes[0].young_person
-    episode = next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
+    episode = next(e for e in episodes if e.is_current)
     # The timeline needs only the session itself; techniques and addenda are on its own page.
     sessions = list(
         SessionLog.objects.visible_to(user).filter(episode=episode).order_by("-occurred_at", "-pk")

@@ -185,9 +185,14 @@ def referral_create(
         authority=authority,
         consent_given=consent_given,
     )
+    # The new episode becomes the current one: whoever holds it now holds the whole record.
+    Episode.objects.unscoped().filter(young_person=young_person, is_current=True).update(
+        is_current=False
+    )
     episode = Episode.objects.unscoped().create(
         young_person=young_person,
         authority=authority,
+        is_current=True,
         referred_on=received_on,
         activity_budget_pence=settings.ACTIVITY_BUDGET_PENCE,
         status=EpisodeStatus.REFERRED,

@@ -240,10 +240,16 @@ def _grant_covers(user: User, grant: Grant, episode: Episode, today: date) -> bo
 def can(user: User, perm: Perm, episode: Episode) -> bool:
     """Whether the user may use `perm` on this episode: some role grants it *here*."""
     today = timezone.localdate()
-    return any(
+    if not any(
         perm in ROLE_PERMISSIONS[g.role] and _grant_covers(user, g, episode, today)
         for g in grants(user)
-    )
+    ):
+        return False
+    if episode.is_current:
+        return True
+    # An earlier episode: only someone who also holds the young person's current episode (so
+    # still sees the record at all) may act on it; its old holders no longer can.
+    return type(episode).objects.visible_to(user).filter(pk=episode.pk).exists()
 
 
 def require_on(user: User, perm: Perm, episode: Episode) -> None:

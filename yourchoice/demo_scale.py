@@ -159,8 +159,8 @@ TABLES = {
                                      "version", "updated_at"]),
     "episode": ("cases_episode", [
         "status", "referred_on", "allocated_on", "started_on", "closed_on", "ending_reason",
-        "activity_budget_pence", "version", "created_at", "updated_at", "authority_id",
-        "coach_id", "team_id", "young_person_id"]),
+        "activity_budget_pence", "is_current", "version", "created_at", "updated_at",
+        "authority_id", "coach_id", "team_id", "young_person_id"]),
     "referral": ("cases_referral", [
         "referrer_name", "referrer_organisation", "received_on", "panel_date", "risk_level",
         "harms", "consent_given", "eligible", "ineligible_reasons", "created_at", "episode_id",
@@ -339,7 +339,9 @@ class Builder:
         coach: Coach | None,
         referred_on: date,
         anchor: Anchor | None = None,
+        current: bool = True,
     ) -> None:
+        """One episode; `current` is False for an earlier one, followed by a re-referral."""
         rng, today = self.rng, self.today
         lead = self.leads[authority_id]
         status_rows: list[tuple[str, str, str, int]] = []
@@ -397,7 +399,7 @@ class Builder:
         created = f"{referred_on} 10:00 {TZ}"
         added = self.t["episode"].add(
             state, referred_on, allocated_on if coach else None, started_on, closed_on, ending,
-            rng.choice([0, 10000, 15000, 20000]) if coach else 0, 1, created, created,
+            rng.choice([0, 10000, 15000, 20000]) if coach else 0, current, 1, created, created,
             authority_id, coach.id if coach else None, team_id, yp,
         )  # fmt: skip
         assert added == episode_id
@@ -718,7 +720,10 @@ def seed(
             coach = rng.choice(teams[authority_id])
             if rng.random() < 0.15 and referred < today - timedelta(days=300):
                 # Re-referred: an earlier episode, closed, then this one.
-                b.episode(yp=yp, authority_id=authority_id, coach=coach, referred_on=referred)
+                b.episode(
+                    yp=yp, authority_id=authority_id, coach=coach, referred_on=referred,
+                    current=False,
+                )  # fmt: skip
                 referred = referred + timedelta(days=rng.randint(200, 300))
                 coach = rng.choice(teams[authority_id])
             b.episode(yp=yp, authority_id=authority_id, coach=coach, referred_on=referred)

@@ -6,23 +6,20 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-from cases.models import OPEN_STATUSES, Episode, KeyContact, YoungPerson
+from cases.models import Episode, KeyContact, YoungPerson
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 def governing_episode(young_person: YoungPerson) -> Episode:
-    """The case whose people may change the young person's record: the open one, otherwise
-    the most recent. (A coach who held an earlier, closed case still sees the young person,
-    but a re-referral allocated to someone else moves the record on to them.)"""
-    episodes = list(
+    """The case whose people may change the young person's record: the current one (the open
+    one, otherwise the most recent). Whoever holds it holds the record (docs/access.md)."""
+    return (
         Episode.objects.unscoped()
-        .filter(young_person=young_person)
-        .order_by("-referred_on", "-pk")
         .only("pk", "status", "coach_id", "team_id", "authority_id", "young_person_id")
+        .get(young_person=young_person, is_current=True)
     )
-    return next((e for e in episodes if e.status in OPEN_STATUSES), episodes[0])
 
 
 def young_person_for_edit(user: User, pk: int) -> tuple[YoungPerson, Episode]:
