@@ -193,6 +193,46 @@ def test_a_strangers_guessed_id_is_answered_as_if_nothing_were_there(people, rou
     assert case_rows() == before, f"a refused request to {route.name} wrote something"
 
 
+#: Kinds that belong to the young person's record (supervision records, teams, reports and
+#: extracts belong to a team or an authority and stay with them).
+RECORD_KINDS = frozenset(
+    {"young-people", "episodes", "contacts", "closure-requests", "flags", "goals", "sessions",
+     "session-logs", "measures"}
+)  # fmt: skip
+RECORD_ROUTES = [route for route in ID_ROUTES if set(route.ids.values()) <= RECORD_KINDS]
+
+
+@pytest.mark.parametrize("route", RECORD_ROUTES, ids=lambda route: route.name)
+def test_after_a_transfer_the_former_holders_are_strangers_to_every_route(people, route):
+    """docs/access.md: whoever holds the current case holds the record. Once the case is
+    transferred, its Hackney coach, supervisor and lead are answered as if it never existed,
+    on every route that names a part of the record, whatever the receiving borough adds."""
+    from cases import services
+    from tests.cases.test_record_follows_current_case import close, re_referral
+
+    hackney, southwark = people.cast.hackney, people.cast.southwark
+    owner = Owner(hackney, hackney.coach)
+    # Hackney worked with the young person before: the earlier case stays in Hackney.
+    earlier = allocated_case(hackney, coach=hackney.coach)
+    close(hackney, earlier)
+    owner.episode = re_referral(hackney, earlier.young_person, hackney.coach)
+    ids = {name: owner.id_of(segment) for name, segment in route.ids.items()}
+    services.episode_transfer(
+        actor=hackney.lead, episode=owner.episode, to_authority=southwark.authority
+    )
+    clients = Clients(people)
+    before = case_rows()
+    for name in ("hackney.coach", "hackney.supervisor", "hackney.lead"):
+        for method in ("get", "post"):
+            _assert_refused_as_missing(clients[name], method, route, ids, name)
+    assert case_rows() == before, f"a refused request to {route.name} wrote something"
+    answers = [
+        ask(clients["southwark.lead"], method, url_for(route, ids), api=route.is_api).status_code
+        for method in ("get", "post")
+    ]
+    assert any(status != 404 for status in answers), f"Southwark's lead cannot reach {route.name}"
+
+
 MULTI_ID_ROUTES = [route for route in ID_ROUTES if len(route.ids) > 1]
 
 
