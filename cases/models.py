@@ -600,6 +600,26 @@ class RiskFlag(models.Model):
         return self.resolved_at is None
 
 
+class FlagReview(models.Model):
+    """One review of a flag that changed how serious it is or when it is next reviewed, with
+    what it was before: the flag's own row shows only where it stands now (C6, C7)."""
+
+    flag = models.ForeignKey(RiskFlag, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    level_before = models.CharField(max_length=10, choices=FlagLevel.choices)
+    level_after = models.CharField(max_length=10, choices=FlagLevel.choices)
+    review_on_before = models.DateField()
+    review_on_after = models.DateField()
+
+    objects = case_manager(CaseQuerySet, "flag__episode")
+
+    class Meta:
+        ordering = ["reviewed_at", "pk"]
+
+
 class BudgetSpend(models.Model):
     """Money spent from a young person's activity budget (C8)."""
 

@@ -29,6 +29,7 @@ from cases.models import (
     EpisodeStatus,
     EpisodeStatusChange,
     FlagLevel,
+    FlagReview,
     Referral,
     RiskFlag,
     YoungPerson,
@@ -448,9 +449,19 @@ def flag_review(
         errors["review_on"] = ["The review date must be today or later."]
     if errors:
         raise DomainError(errors)
+    level_before, review_on_before = current.level, current.review_on
     changed = save_changes(current, {"level": level, "review_on": review_on})
     if not changed:
         return current
+    FlagReview.objects.unscoped().create(
+        flag=current,
+        reviewed_by=actor,
+        reviewed_at=current.updated_at,
+        level_before=level_before,
+        level_after=current.level,
+        review_on_before=review_on_before,
+        review_on_after=current.review_on,
+    )
     audit.record_for_episode(
         actor=actor,
         action="flag.review",

@@ -21,6 +21,7 @@ from cases.models import (
     ClosureRequest,
     Episode,
     EpisodeStatusChange,
+    FlagReview,
     Harm,
     KeyContact,
     RetentionExtension,
@@ -88,6 +89,9 @@ def _episodes(user: User, young_person: YoungPerson) -> list[Episode]:
         ),
         "flags": RiskFlag.objects.unscoped()
         .select_related("raised_by", "resolved_by")
+        .prefetch_related(
+            Prefetch("reviews", FlagReview.objects.unscoped().select_related("reviewed_by"))
+        )
         .order_by("raised_at", "pk"),
         "closure_requests": ClosureRequest.objects.unscoped()
         .select_related("requested_by", "decided_by")
@@ -202,6 +206,17 @@ def _flags(episode: Episode) -> list[dict[str, Any]]:
             "resolved_at": _when(f.resolved_at),
             "resolved_by": _who(f.resolved_by),
             "resolution": f.resolution,
+            "reviews": [
+                {
+                    "reviewed_at": _when(r.reviewed_at),
+                    "reviewed_by": _who(r.reviewed_by),
+                    "level_before": r.get_level_before_display(),
+                    "level_after": r.get_level_after_display(),
+                    "review_by_before": _when(r.review_on_before),
+                    "review_by_after": _when(r.review_on_after),
+                }
+                for r in f.reviews.all()
+            ],
         }
         for f in episode.flags.all()
     ]
