@@ -11,21 +11,26 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db.models import Count, F, Func, JSONField, Q, Value, Window
-from django.db.models.functions import Lower, RowNumber
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, F, Func, JSONField, OuterRef, Q, Value, Window
+from django.db.models.functions import JSONObject, Lower, RowNumber
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import Authority, Membership, Role
 from cases.models import (
     OPEN_STATUSES,
+    Allocation,
+    AllocationKind,
     BudgetSpend,
     ClosureDecision,
     ClosureRequest,
     Episode,
     EpisodeStatus,
     EpisodeStatusChange,
+    FlagLevel,
+    FlagReview,
     KeyContact,
     RiskFlag,
     YoungPerson,
@@ -455,12 +460,26 @@ class GoalView:
     chart: ChartGeometry
 
 
+@dataclass(frozen=True)
+class EarlierCase:
+    """An episode before the current one, as the young person's page shows it (C3, C7)."""
+
+    episode: Episode
+    sessions: list[SessionLog]
+    goals: list[GoalView]
+
+    @property
+    def sessions_attended(self) -> int:
+        return sum(1 for s in self.sessions if s.attendance == "attended")
+
+
 @dataclass
 class YoungPersonPage:
     young_person: YoungPerson
     key_contacts: list[KeyContact]
     episode: Episode | None
     episodes: list[Episode]
+    earlier: list[EarlierCase]
     sessions: list[SessionLog]
     goals: list[GoalView]
     measures: list[MeasureView]
@@ -488,27 +507,47 @@ class YoungPersonPage:
         return self.closure_requests[0] if self.closure_requests else None
 
 
+def _as_json(queryset, **fields):  # type: ignore[no-untyped-def]
+    """The rows of `queryset` as one JSON array column, for an ArraySubquery annotation."""
+    return queryset.values(json=JSONObject(**fields))
+
+
 def young_person_page(user: User, pk: int) -> YoungPersonPage:
-    """Everything on a young person's page, in a fixed number of queries (C4, C7)."""
-    # A young person is visible with their current episode; the episodes bring them along.
+    """Everything on a young person's page, every episode of it with the current one first, in
+    a fixed number of queries (C3, C4, C7)."""
+    # A young person is visible with their current episode; the episodes bring them along, each
+    # with who held it and where, in order (reallocations and transfers are on the timeline).
+    allocations = Allocation.objects.visible_to(user).filter(episode=OuterRef("pk"))
     episodes = list(
         Episode.objects.visible_to(user)
         .filter(young_person_id=pk)
         .select_related("young_person", "team", "coach", "authority", "referral")
-        .order_by("-referred_on", "-pk")
+        .annotate(
+            history=ArraySubquery(
+                _as_json(
+                    allocations.order_by("starts_at", "pk"),
+                    kind=F("kind"),
+                    starts_at=F("starts_at"),
+                    coach=F("coach__full_name"),
+                    authority=F("authority__name"),
+                )
+            )
+        )
+        .order_by("-is_current", "-referred_on", "-pk")
     )
     if not episodes:
         raise Http404
     young_person = episodes[0].young_person
-    episode = next(e for e in episodes if e.is_current)
+    episode = episodes[0]  # the current one (ordered first)
+    in_record = Q(episode__young_person_id=pk)
     # The timeline needs only the session itself; techniques and addenda are on its own page.
-    sessions = list(
-        SessionLog.objects.visible_to(user).filter(episode=episode).order_by("-occurred_at", "-pk")
+    all_sessions = list(
+        SessionLog.objects.visible_to(user).filter(in_record).order_by("-occurred_at", "-pk")
     )
     # Each goal with its ratings as [date, score] pairs, in the order given: one query.
-    goals = list(
+    all_goals = list(
         Goal.objects.visible_to(user)
-        .filter(episode=episode)
+        .filter(in_record)
         .annotate(
             rating_points=JSONBAgg(
                 Func(
@@ -524,13 +563,26 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         )
         .order_by("status", "slot", "pk")
     )
-    measures = list(
-        MeasureResponse.objects.visible_to(user)
-        .filter(episode=episode)
-        .select_related("definition")
+    all_measures = list(
+        MeasureResponse.objects.visible_to(user).filter(in_record).select_related("definition")
     )
-    flags = list(
-        RiskFlag.objects.visible_to(user).filter(episode=episode).select_related("raised_by")
+    # Each flag with its reviews, so the timeline shows it as raised and every change since.
+    reviews = FlagReview.objects.visible_to(user).filter(flag=OuterRef("pk"))
+    all_flags = list(
+        RiskFlag.objects.visible_to(user)
+        .filter(in_record)
+        .select_related("raised_by")
+        .annotate(
+            review_history=ArraySubquery(
+                _as_json(
+                    reviews.order_by("reviewed_at", "pk"),
+                    at=F("reviewed_at"),
+                    before=F("level_before"),
+                    after=F("level_after"),
+                    review_on=F("review_on_after"),
+                )
+            )
+        )
     )
     actions = list(
         Action.objects.visible_to(user).filter(episode=episode).select_related("owner", "record")
@@ -540,20 +592,31 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         .filter(episode=episode)
         .select_related("requested_by", "decided_by")
     )
-    status_changes = list(EpisodeStatusChange.objects.visible_to(user).filter(episode=episode))
+    status_changes = list(EpisodeStatusChange.objects.visible_to(user).filter(in_record))
     discussions = list(
-        CaseDiscussion.objects.visible_to(user).filter(episode=episode).select_related("record")
+        CaseDiscussion.objects.visible_to(user).filter(in_record).select_related("record")
     )
     today = timezone.localdate()
     definition = sdq_definition()
+    sessions = [s for s in all_sessions if s.episode_id == episode.pk]
+    measures = [m for m in all_measures if m.episode_id == episode.pk]
+    goal_views = [_goal_view(g) for g in all_goals]
     attended = sum(1 for s in sessions if s.attendance == "attended")
     return YoungPersonPage(
         young_person=young_person,
         key_contacts=list(KeyContact.objects.visible_to(user).filter(young_person=young_person)),
         episode=episode,
         episodes=episodes,
+        earlier=[
+            EarlierCase(
+                episode=e,
+                sessions=[s for s in all_sessions if s.episode_id == e.pk],
+                goals=[v for v in goal_views if v.goal.episode_id == e.pk],
+            )
+            for e in episodes[1:]
+        ],
         sessions=sessions,
-        goals=[_goal_view(g) for g in goals],
+        goals=[v for v in goal_views if v.goal.episode_id == episode.pk],
         measures=[_measure_view(m) for m in measures],
         measure_occasions=_sdq_occasions(
             episode,
@@ -562,10 +625,12 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
             today,
             definition,
         ),
-        flags=flags,
+        flags=[f for f in all_flags if f.episode_id == episode.pk],
         actions=actions,
         closure_requests=closure_requests,
-        timeline=_timeline(sessions, goals, measures, flags, status_changes, discussions),
+        timeline=_timeline(
+            all_sessions, all_goals, all_measures, all_flags, status_changes, discussions, episodes
+        ),
         sessions_attended=attended,
         weeks_active=dose.weeks_active(episode.started_on, episode.closed_on, today),
     )
@@ -604,8 +669,17 @@ def _at_noon(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))
 
 
-def _timeline(sessions, goals, measures, flags, status_changes, discussions) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
-    """One story of the case, newest first (C7). Built from rows already fetched."""
+def _moment(value: str) -> datetime:
+    """A timestamp as PostgreSQL writes it in JSON."""
+    return datetime.fromisoformat(value)
+
+
+def _timeline(
+    sessions, goals, measures, flags, status_changes, discussions, episodes
+) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
+    """One story of the record, every episode of it, newest first (C7). Built from rows already
+    fetched. Flags read as raised, then each review and the resolution; who held the case and
+    where comes from its allocations."""
     entries = [
         TimelineEntry(
             s.occurred_at,
@@ -640,20 +714,45 @@ def _timeline(sessions, goals, measures, flags, status_changes, discussions) -> 
         )
         for m in measures
     ]
-    entries += [
-        TimelineEntry(
-            f.raised_at,
-            "flag",
-            f"{f.get_level_display()} flag raised: {f.get_category_display().lower()}",
+    level = dict(FlagLevel.choices)
+    for f in flags:
+        history = f.review_history
+        category = f.get_category_display().lower()
+        raised_as = history[0]["before"] if history else f.level
+        entries.append(
+            TimelineEntry(f.raised_at, "flag", f"{level[raised_as]} flag raised: {category}")
         )
-        for f in flags
-    ]
+        for review in history:
+            due = dateformat.format(date.fromisoformat(review["review_on"]), "j F Y")
+            if review["before"] == review["after"]:
+                detail = f"Still {level[review['after']].lower()}; next review by {due}."
+            else:
+                was, now = level[review["before"]].lower(), level[review["after"]].lower()
+                detail = f"From {was} to {now}; next review by {due}."
+            entries.append(
+                TimelineEntry(_moment(review["at"]), "flag", f"Flag reviewed: {category}", detail)
+            )
+        if f.resolved_at:
+            entries.append(
+                TimelineEntry(f.resolved_at, "flag", f"Flag resolved: {category}", f.resolution)
+            )
     entries += [
         TimelineEntry(c.changed_at, "status", f"Case {c.get_to_status_display().lower()}")
         for c in status_changes
     ]
+    for episode in episodes:
+        for held in episode.history:
+            entries.append(_allocation_entry(held))
     entries += [
         TimelineEntry(_at_noon(d.record.held_on), "supervision", "Discussed in supervision")
         for d in discussions
     ]
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def _allocation_entry(held: dict[str, str]) -> TimelineEntry:
+    when = _moment(held["starts_at"])
+    if held["kind"] == AllocationKind.TRANSFERRED:
+        return TimelineEntry(when, "allocation", f"Case transferred to {held['authority']}")
+    verb = "Reallocated" if held["kind"] == AllocationKind.REALLOCATED else "Allocated"
+    return TimelineEntry(when, "allocation", f"{verb} to {held['coach'] or 'a coach'}")
