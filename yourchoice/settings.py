@@ -103,8 +103,9 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL: it is the only database.")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Named after the database, so checkouts sharing one server keep apart their test databases.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str(
-    "DATABASE_TEST_NAME", "test_yourchoice"
+    "DATABASE_TEST_NAME", f"test_{DATABASES['default']['NAME']}"
 )
 # Optional read replica for reports and extracts (yourchoice/db.py). Each process keeps its
 # connections open for CONN_MAX_AGE seconds, checked before reuse; across many processes, put
