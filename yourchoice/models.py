@@ -115,3 +115,41 @@ class OutboxJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} (waiting since {self.created_at:%Y-%m-%d %H:%M})"
+
+
+class OutboxDelivery(models.Model):
+    """Which message runs an outbox job, so the job runs once however often it is delivered.
+
+    The relay gives each attempt to send a job a new message id. An attempt that timed out on a
+    hung Redis may still reach the queue when Redis wakes, beside the relay's next attempt: the
+    first message to start claims the job here and any other copy is not run. A redelivery of
+    the same message (a worker killed mid-task) has the claiming id and runs again.
+    """
+
+    job_id = models.BigIntegerField(primary_key=True)
+    task_id = models.CharField(max_length=200)
+    claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "job delivered by the queue"
+        verbose_name_plural = "jobs delivered by the queue"
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} (run by {self.task_id})"
+
+
+class QueueStatus(models.Model):
+    """What the relay last found the queue (Redis) to be: one row, read by web requests to say
+    what is delayed without ever contacting Redis themselves (yourchoice/queue.py)."""
+
+    broker_up = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "queue status"
+        verbose_name_plural = "queue status"
+
+    def __str__(self) -> str:
+        state = "answering" if self.broker_up else "not answering"
+        return f"Queue {state} (checked {self.checked_at:%Y-%m-%d %H:%M:%S})"

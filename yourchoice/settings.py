@@ -116,7 +116,8 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-if env_bool("DATABASE_POOLER", False):
+DATABASE_POOLER = env_bool("DATABASE_POOLER", False)
+if DATABASE_POOLER:
     # Transaction pooling hands each transaction any server connection: no server-side cursors.
     for database in DATABASES.values():
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
@@ -206,13 +207,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task a worker took but never finished (the worker was killed) goes back on the queue after
 # this long: longer than the longest task (an extract may run 16 minutes), shorter than
 # REPORT_STUCK_MINUTES, so a lost report is made again before it would be marked failed. The
-# socket timeouts stop a Redis that vanished without closing its connections from holding up
-# a coach's save (the job then waits in the outbox instead; docs/faults.md).
+# socket timeouts stop a Redis that vanished or hung without closing its connections holding up
+# the relay or a worker for longer than that: they give up, reconnect and carry on (web
+# requests never contact Redis: docs/faults.md). Keepalive and the health check find a
+# connection that died silently (a network partition) before it is used.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 20 * 60, minimum=1),
     "socket_connect_timeout": 3,
     "socket_timeout": 10,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# The result store is the same Redis: the same bounds (Celery's default read timeout is 120 s).
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_REDIS_SOCKET_KEEPALIVE = True
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 25
+# The relay (manage.py relay_jobs) moves committed jobs from the outbox to Redis at once when
+# woken by PostgreSQL NOTIFY, and at least this often in any case (yourchoice/queue.py).
+OUTBOX_RELAY_POLL_SECONDS = env_int("OUTBOX_RELAY_POLL_SECONDS", 1, minimum=1)
 # Reports and extracts have a queue of their own, so a long London report never holds up a
 # safeguarding email, the digest or a retry. A worker started without -Q serves both queues; at
 # scale, run `celery worker -Q celery` and `celery worker -Q reports` apart (README).
@@ -238,7 +252,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outcomes.tasks.sweep_stuck_reports",
         "schedule": crontab(minute="*/10"),
     },
-    # Jobs the queue could not take when they were made (Redis was down): yourchoice/queue.py.
+    # A backstop for the relay: jobs still in the outbox (yourchoice/queue.py).
     "send-waiting-jobs": {
         "task": "yourchoice.queue.send_waiting_jobs_task",
         "schedule": 60.0,

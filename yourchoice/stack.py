@@ -1,6 +1,6 @@
 """The local runner behind `make run` and `make test`.
 
-    python -m yourchoice.stack run          # migrate, demo data once, web + worker + beat
+    python -m yourchoice.stack run          # migrate, demo data once, web + relay + worker + beat
     python -m yourchoice.stack test [ARGS]  # every test; browser tests in their own process
     python -m yourchoice.stack bench [ARGS] # benchmarks at scale 1 and 10 (bench/run.py)
     python -m yourchoice.stack manage ARGS  # any manage.py command with the services up
@@ -237,6 +237,8 @@ def run() -> int:
         celery = [*_tool("celery"), "-A", "yourchoice"]
         commands = {
             "web server": web,
+            # Moves jobs from the outbox to Redis as they are committed (yourchoice/queue.py).
+            "job relay": [*MANAGE, "relay_jobs"],
             "Celery worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
             # The DatabaseScheduler comes from CELERY_BEAT_SCHEDULER in settings.
             "Celery beat": [*celery, "beat", "-l", "info"],
@@ -276,7 +278,7 @@ def _serve(
     _say(f"Your Choice is running at http://127.0.0.1:{port}/")
     if subprocess.run([*MANAGE, "demo_signins"], cwd=BASE).returncode != 0:
         _say("Could not list the demo sign-ins (see above).")
-    _say("Web server, Celery worker and beat are running. Press Ctrl-C to stop them.")
+    _say("Web server, job relay, Celery worker and beat are running. Ctrl-C stops them.")
     print("=" * 78 + "\n", flush=True)
     while not stop.requested:
         dead = _first_dead(children)

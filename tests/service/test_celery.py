@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from sessions import services as session_services
 from tests.conftest import allocated_case, new_key
+from tests.faults import Relay
 from yourchoice.celery import app
 
 # Transactional, so the worker thread sees committed rows.
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def worker(reference_data):  # type: ignore[no-untyped-def]
-    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+    """A worker, and the relay that hands it jobs from the outbox."""
+    with Relay(), start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
         yield
 
 

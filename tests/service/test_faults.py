@@ -1,9 +1,10 @@
 """Faults survived, each against real services (docs/faults.md).
 
 Redis, Celery workers and database outages are real: a private Redis that is stopped and
-started, worker processes killed with SIGKILL, database connections terminated or cut by a
-proxy in front of the test database (tests/faults.py). Only email delivery is Django's
-in-memory backend. Everything private to each test: no shared server is ever stopped.
+started or paused with SIGSTOP, the outbox relay in a thread, worker processes killed with
+SIGKILL, database connections terminated or cut by a proxy in front of the test database
+(tests/faults.py). Only email delivery is Django's in-memory backend. Everything private to
+each test: no shared server is ever stopped.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from cases.models import RiskFlag
 from outcomes.models import Report, ReportFile, ReportStatus
 from outcomes.reports import files
 from outcomes.reports import services as report_services
+from sessions import services as session_services
 from sessions.models import SessionLog
 from tests.conftest import allocated_case, new_key, signed_in_client
 from tests.faults import (
     PostgresProxy,
     PrivateRedis,
+    Relay,
     ServerClient,
     WorkerProcess,
     database_through,
@@ -39,7 +42,7 @@ from tests.faults import (
 )
 from yourchoice import queue
 from yourchoice.celery import app
-from yourchoice.models import OutboxJob
+from yourchoice.models import OutboxDelivery, OutboxJob, QueueStatus
 
 # Every test here commits: workers and second connections only see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,45 +163,124 @@ def worker_process(redis: PrivateRedis, media, pool: str, **env: str) -> WorkerP
 # --- 1. Redis stopped while a coach logs a session --------------------------------------------
 
 
+def _relay_found_queue(up: bool) -> bool:
+    return wait_for(lambda: QueueStatus.objects.filter(broker_up=up).exists(), timeout=30)
+
+
 def test_redis_stopped_while_a_coach_logs_a_session_loses_nothing(cast, redis, settings):
-    """The session is saved, the page says what is delayed, and once Redis is back the
-    supervisor gets the email exactly once."""
+    """The session is saved, the page says what is delayed, and once Redis is back the relay
+    sends the job and the supervisor gets the email exactly once."""
     episode = allocated_case(cast.hackney)
     client = signed_in_client(cast.hackney.coach)
     url = reverse("sessions:log", args=[episode.young_person_id])
     assert client.get(url).status_code == 200
-    redis.stop()  # between opening the form and saving it
+    with Relay():
+        redis.stop()  # between opening the form and saving it
+        assert _relay_found_queue(up=False), "the relay did not notice that Redis stopped"
 
-    started = time.monotonic()
-    response = client.post(url, session_form(new_key(), concern=True), follow=True)
-    assert time.monotonic() - started < 10, "a queue outage must not hold up the save"
-    page = response.content.decode()
-    assert response.redirect_chain[0][1] == 302 and response.status_code == 200
-    assert "Session logged." in page
-    assert "the email to your supervisor is delayed" in page
-    assert "If it is urgent, phone your supervisor." in page
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
-    (job,) = OutboxJob.objects.all()
-    assert job.task == "cases.tasks.notify_supervisors_of_flag" and job.attempts == 1
-    assert mail.outbox == []
+        started = time.monotonic()
+        response = client.post(url, session_form(new_key(), concern=True), follow=True)
+        assert time.monotonic() - started < 10, "a queue outage must not hold up the save"
+        page = response.content.decode()
+        assert response.redirect_chain[0][1] == 302 and response.status_code == 200
+        assert "Session logged." in page
+        assert "the email to your supervisor is delayed" in page
+        assert "If it is urgent, phone your supervisor." in page
+        assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+        (job,) = OutboxJob.objects.all()
+        assert job.task == "cases.tasks.notify_supervisors_of_flag"
+        assert mail.outbox == []
 
-    redis.start()  # back, at the same address, empty
-    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
-        queue.send_waiting_jobs_task.delay()  # what beat does every minute
-        assert wait_for(lambda: len(mail.outbox) == 1), "the waiting email was not sent"
-        assert not OutboxJob.objects.exists()
-        assert queue.send_waiting_jobs() == 0  # the next sweep finds nothing to send
-        time.sleep(1)  # time for any duplicate to arrive
+        redis.start()  # back, at the same address, empty
+        with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+            assert wait_for(lambda: len(mail.outbox) == 1), "the waiting email was not sent"
+            assert not OutboxJob.objects.exists()
+            assert queue.send_waiting_jobs() == 0  # the next sweep finds nothing to send
+            time.sleep(1)  # time for any duplicate to arrive
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [cast.hackney.supervisor.email]
     beat = settings.CELERY_BEAT_SCHEDULE["send-waiting-jobs"]
     assert beat["task"] == queue.send_waiting_jobs_task.name and beat["schedule"] == 60.0
 
 
-def test_jobs_are_sent_at_once_when_redis_is_up(cast, redis):
-    report_request(cast)
-    assert not OutboxJob.objects.exists()
+def test_a_committed_job_reaches_the_queue_within_a_second(cast, redis):
+    """The commit wakes the relay (PostgreSQL NOTIFY): the job does not wait for the relay's
+    next round, here 30 s away."""
+    with Relay(poll=30):
+        assert _relay_found_queue(up=True)  # the relay's first round is done
+        started = time.monotonic()
+        report_request(cast)
+        assert wait_for(lambda: redis.client().llen("reports") == 1, timeout=5, step=0.005)
+        latency = time.monotonic() - started
+        assert wait_for(lambda: not OutboxJob.objects.exists())  # deleted as the send commits
+    assert latency < 1, f"the job took {latency:.3f} s to reach the queue"
     assert redis.client().llen("reports") == 1  # on the reports queue, waiting for a worker
+
+
+def test_a_job_sent_twice_runs_once(cast, redis):
+    """An attempt to send that timed out on a hung Redis can still reach the queue when Redis
+    wakes, beside the relay's next attempt: the first copy to start claims the job, and the
+    other is not run."""
+    session_services.session_log(
+        actor=cast.hackney.coach,
+        episode=allocated_case(cast.hackney),
+        idempotency_key=new_key(),
+        occurred_at=timezone.now() - timedelta(hours=1),
+        attendance="attended",
+        duration_minutes=30,
+        place="school",
+        safeguarding_concern=True,
+        concern_summary="Worried about a threat.",
+    )
+    (job,) = OutboxJob.objects.all()
+    late = f"{queue.PREFIX}{job.pk}-timedout"  # the attempt Redis took after all
+    app.send_task(job.task, args=job.args, task_id=late, ignore_result=True)
+    assert queue.send_waiting_jobs() == 1  # the relay's next attempt
+    assert redis.client().llen("celery") == 2
+    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+        assert wait_for(lambda: len(mail.outbox) == 1), "the email was not sent"
+        assert wait_for(lambda: redis.client().llen("celery") == 0)
+        time.sleep(1)  # time for the second copy to run, were it to
+    assert len(mail.outbox) == 1
+    assert OutboxDelivery.objects.get(job_id=job.pk).task_id == late
+
+
+def test_a_hung_redis_does_not_hold_up_a_coach_saving_a_concern(cast, redis):
+    """Redis frozen (SIGSTOP: connections open, nothing answers), as a hung server or a network
+    partition is. The request never contacts Redis, so the save takes as long as with Redis up;
+    the relay sends the email once Redis answers again, exactly once."""
+    client = signed_in_client(cast.hackney.coach)
+    episodes = [allocated_case(cast.hackney) for _ in range(3)]
+
+    def save(episode) -> float:  # type: ignore[no-untyped-def]
+        url = reverse("sessions:log", args=[episode.young_person_id])
+        started = time.monotonic()
+        response = client.post(url, session_form(new_key(), concern=True), follow=True)
+        took = time.monotonic() - started
+        assert "Session logged." in response.content.decode()
+        return took
+
+    with Relay():
+        save(episodes[0])  # the first save of the process warms up templates and queries
+        up = save(episodes[1])
+        redis.pause()
+        hung = save(episodes[2])
+        assert hung <= 2 * up + 0.3, f"{hung:.2f} s with Redis hung, {up:.2f} s with it up"
+        assert _relay_found_queue(up=False)
+        assert OutboxJob.objects.count() == 1  # the hung save's email waits
+        assert mail.outbox == []
+
+        redis.resume()
+        with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+            assert wait_for(lambda: len(mail.outbox) == 3), "the emails were not all sent"
+            assert wait_for(lambda: not OutboxJob.objects.exists())
+            time.sleep(1)  # time for any duplicate to arrive
+    assert len(mail.outbox) == 3
+    for episode in episodes:
+        reference = episode.young_person.reference
+        assert [m.to for m in mail.outbox if reference in m.subject] == [
+            [cast.hackney.supervisor.email]
+        ]
 
 
 def test_a_job_being_sent_by_one_process_is_not_sent_by_another(cast, redis):
@@ -226,6 +308,7 @@ def test_a_report_asked_for_while_redis_was_down_is_made_when_a_worker_starts(ca
     waited (no need to wait for beat), and the report is made."""
     client = signed_in_client(cast.programme_lead)
     redis.stop()
+    queue.note_queue(queue.broker_answers())  # what the relay finds every second
     month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     response = client.post(
         reverse("outcomes:reports"), {"place": "london", "month": month.isoformat()}, follow=True
@@ -306,6 +389,7 @@ def test_a_worker_process_killed_mid_report_is_replaced_and_the_report_made_once
     worker = worker_process(redis, media, "prefork", FILE_WRITE_PAUSE_SECONDS="0.5")
     try:
         report = report_request(cast)
+        assert queue.send_waiting_jobs() == 1  # the relay's round
         _half_way(report, media)
         (child,) = worker.children()
         os.kill(child, signal.SIGKILL)
@@ -323,6 +407,7 @@ def test_a_whole_worker_killed_mid_report_is_made_once_by_the_next_worker(cast, 
     worker = worker_process(redis, media, "solo", FILE_WRITE_PAUSE_SECONDS="0.5", **timeout)
     try:
         report = report_request(cast)
+        assert queue.send_waiting_jobs() == 1  # the relay's round
         _half_way(report, media)
         worker.kill()
     finally:
@@ -537,6 +622,19 @@ def test_health_says_when_the_database_is_down(proxy):
     assert response.json() == {"status": "degraded", "database": "unavailable", "queue": "ok"}
     proxy.up()
     assert client.get(reverse("health")).json()["database"] == "ok"
+
+
+def test_health_answers_within_a_second_while_redis_is_hung(redis):
+    client = ServerClient(raise_request_exception=False)
+    redis.pause()
+    started = time.monotonic()
+    response = client.get(reverse("health"))
+    took = time.monotonic() - started
+    assert took < 1, f"/health/ took {took:.2f} s"
+    assert response.status_code == 503
+    assert response.json()["queue"] == "unavailable" and response.json()["database"] == "ok"
+    redis.resume()
+    assert client.get(reverse("health")).json()["queue"] == "ok"
 
 
 def test_health_counts_jobs_waiting_for_the_queue(cast, redis, client):
