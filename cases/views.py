@@ -69,8 +69,12 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, action="young_person.view", young_person=page.young_person
     )
     episode = page.episode
-    can_decide_closure = page.pending_closure is not None and access.can(
-        request.user, Perm.CLOSURE_APPROVE, episode
+    can_decide_closure = (
+        page.pending_closure is not None
+        and access.can(request.user, Perm.CLOSURE_APPROVE, episode)
+        and access.separation_of_duties(
+            requested_by_id=page.pending_closure.requested_by_id, approver_id=request.user.pk
+        )
     )
     can_log_session = episode.status in ("allocated", "active") and access.can(
         request.user, Perm.SESSION_WRITE, episode
@@ -114,6 +118,10 @@ def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if closure.decision != ClosureDecision.PENDING:
         messages.info(request, "This request has already been decided.")
         return redirect(young_person_url)
+    # The person who asked sees the request, but the decision is someone else's.
+    may_decide = access.separation_of_duties(
+        requested_by_id=closure.requested_by_id, approver_id=request.user.pk
+    )
     form = ClosureDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,7 +143,12 @@ def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/closure_decide.html",
-        {"closure": closure, "form": form, "back_url": young_person_url},
+        {
+            "closure": closure,
+            "form": form,
+            "back_url": young_person_url,
+            "may_decide": may_decide,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -205,7 +218,7 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
     ledger = selectors.budget_ledger(request.user, pk)
     episode = ledger.episode
     can_spend = episode.is_open and access.can(request.user, Perm.BUDGET_WRITE, episode)
-    approvers = services.budget_approvers(episode) if can_spend else []
+    approvers = services.budget_approvers(episode, requested_by=request.user) if can_spend else []
     form = BudgetSpendForm(
         request.POST or None, approvers=approvers, initial={"spent_on": timezone.localdate()}
     )

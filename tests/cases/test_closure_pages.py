@@ -103,3 +103,38 @@ def test_after_approval_a_re_referral_opens_a_new_episode_for_the_same_young_per
     )
     assert again.pk != closure.episode_id and again.young_person_id == young_person.pk
     assert again.status == EpisodeStatus.REFERRED
+
+
+def coaching_supervisor(cast):  # type: ignore[no-untyped-def]
+    """The Hackney supervisor also coaches in her team (PRODUCT.md §2: a supervisor may coach)."""
+    from accounts.models import Membership, Role
+
+    supervisor = cast.hackney.supervisor
+    Membership.objects.create(user=supervisor, role=Role.COACH, team=cast.hackney.team)
+    return supervisor
+
+
+def test_a_supervisor_who_also_coaches_cannot_approve_her_own_closure_request(cast, client_for):
+    supervisor = coaching_supervisor(cast)
+    episode = allocated_case(cast.hackney, coach=supervisor)
+    closure = services.closure_request(
+        actor=supervisor, episode=episode, ending_reason="planned", summary="Goals met"
+    )
+    client = client_for(supervisor)
+    case_page = client.get(reverse("cases:young-person", args=[episode.young_person_id]))
+    url = reverse("cases:closure-decide", args=[closure.pk])
+    assert "Closure awaiting approval" in case_page.content.decode()
+    assert url not in case_page.content.decode()
+
+    page = client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200 and "Goals met" in body
+    assert "another supervisor must approve or return it" in body
+    assert 'value="approve"' not in body and "Save decision" not in body
+
+    refused = client.post(url, {"decision": "approve"})
+    assert refused.status_code == 400
+    assert "another supervisor must approve or return it" in refused.content.decode()
+    closure.refresh_from_db()
+    episode.refresh_from_db()
+    assert closure.decision == "pending" and episode.status != EpisodeStatus.CLOSED
