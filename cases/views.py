@@ -47,6 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "caseload": caseload.arrange(selectors.caseload_for_coach(user), params)
         if Role.COACH in held
         else None,
+        "returned_closures": selectors.returned_closures_for_coach(user)
+        if Role.COACH in held
+        else [],
         "coaches": selectors.coaches_for_supervisor(user) if Role.SUPERVISOR in held else None,
         "authority_cases": caseload.page_of_cases(selectors.cases_for_authority(user), params)
         if Role.BOROUGH_LEAD in held
@@ -112,7 +115,8 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor approves or returns a coach's request to close a case (V4)."""
-    closure = selectors.get_closure_request_for_user(request.user, pk)
+    page = selectors.closure_decision_page(request.user, pk)
+    closure = page.closure
     access.require_on(request.user, Perm.CLOSURE_APPROVE, closure.episode)
     young_person_url = reverse("cases:young-person", args=[closure.episode.young_person_id])
     if closure.decision != ClosureDecision.PENDING:
@@ -144,6 +148,7 @@ def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "cases/closure_decide.html",
         {
+            "page": page,
             "closure": closure,
             "form": form,
             "back_url": young_person_url,
