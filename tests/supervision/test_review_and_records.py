@@ -200,3 +200,23 @@ def test_an_action_through_the_api_cannot_go_to_someone_outside_the_team(cast, s
         cast.hackney.supervisor.pk,
         cast.hackney.coach.pk,
     }
+
+
+def test_the_review_filtered_to_one_coach_shows_only_that_coach(cast, client_for):
+    allocated_case(cast.hackney)
+    allocated_case(cast.hackney, coach=cast.hackney.coach2)
+    allocated_case(cast.hackney, coach=cast.hackney.coach2)
+    client = client_for(cast.hackney.supervisor)
+    response = client.get(reverse("supervision:review"), {"coach": cast.hackney.coach2.pk})
+    review = response.context["review"]
+    assert [(c.name, c.open_cases) for c in review.coaches] == [(cast.hackney.coach2.full_name, 2)]
+    table = response.content.decode().split('data-testid="review-coaches"', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert cast.hackney.coach2.full_name in table
+    assert f">{cast.hackney.coach.full_name}<" not in table
+    assert review.teams == [cast.hackney.team]  # still records supervision for the team
+    everyone = client.get(reverse("supervision:review")).context["review"]
+    assert {c.name: c.open_cases for c in everyone.coaches} == {
+        cast.hackney.coach.full_name: 1,
+        cast.hackney.coach2.full_name: 2,
+    }
