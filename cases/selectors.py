@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, F, Func, JSONField, OuterRef, Q, Value, Window
+from django.db.models import Count, Exists, F, Func, JSONField, OuterRef, Q, Value, Window
 from django.db.models.functions import JSONObject, Lower, RowNumber
 from django.http import Http404
 from django.urls import reverse
@@ -72,6 +72,31 @@ def get_closure_request_for_user(user: User, pk: int) -> ClosureRequest:
     if closure is None:
         raise Http404
     return closure
+
+
+@dataclass(frozen=True)
+class ClosureDecisionPage:
+    """A closure request with what the supervisor should know before deciding (V4, O3)."""
+
+    closure: ClosureRequest
+    end_measure_missing: bool
+    open_flags: int
+
+
+def closure_decision_page(user: User, pk: int) -> ClosureDecisionPage:
+    """The request, and the case as the caseload sees it: whether the end SDQ is still to be
+    recorded, and how many flags are open (the same definitions as every list of cases)."""
+    closure = get_closure_request_for_user(user, pk)
+    (row,) = case_rows(
+        Episode.objects.visible_to(user).filter(pk=closure.episode_id), timezone.localdate()
+    )
+    return ClosureDecisionPage(
+        closure=closure,
+        end_measure_missing=any(
+            o.occasion == "end" and o.state != collection.State.DONE for o in row.occasions
+        ),
+        open_flags=row.open_flags,
+    )
 
 
 def get_flag_for_user(user: User, pk: int) -> RiskFlag:
@@ -328,6 +353,27 @@ def caseload_for_coach(user: User) -> list[CaseRow]:
         return []
     episodes = Episode.objects.visible_to(user).filter(scope).open()
     return case_rows(episodes, timezone.localdate())
+
+
+def returned_closures_for_coach(user: User) -> list[ClosureRequest]:
+    """Requests to close one of the coach's cases that a supervisor returned, with the comment,
+    until the coach acts on them: a newer request, or the case closed (V4). One query."""
+    scope = access.case_scope(user, Role.COACH)
+    if scope is None:
+        return []
+    newer = ClosureRequest.objects.unscoped().filter(
+        episode=OuterRef("episode"), requested_at__gt=OuterRef("requested_at")
+    )
+    return list(
+        ClosureRequest.objects.visible_to(user)
+        .filter(
+            decision=ClosureDecision.RETURNED,
+            episode__in=Episode.objects.visible_to(user).filter(scope).open().values("pk"),
+        )
+        .exclude(Exists(newer))
+        .select_related("episode__young_person", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
 
 
 def cases_for_authority(user: User):  # type: ignore[no-untyped-def]

@@ -349,6 +349,12 @@ def closure_decide(
     access.require_on(actor, Perm.CLOSURE_APPROVE, episode)
     if closure.decision != ClosureDecision.PENDING:
         raise DomainError("This request has already been decided.")
+    if not access.separation_of_duties(
+        requested_by_id=closure.requested_by_id, approver_id=actor.pk
+    ):
+        raise DomainError(
+            "You asked to close this case, so another supervisor must approve or return it."
+        )
     if not approve and not comment.strip():
         raise DomainError(
             {"comment": ["Say why the request is returned, so the coach knows what to do."]}
@@ -480,11 +486,12 @@ def budget_balance_pence(episode: Episode) -> int:
     return episode.activity_budget_pence - (spent["total"] or 0)
 
 
-def budget_approvers(episode: Episode) -> list[User]:
-    """Who may approve spending: the team's supervisors and the authority's borough leads."""
+def budget_approvers(episode: Episode, *, requested_by: User) -> list[User]:
+    """Who may approve spending: the team's supervisors and the authority's borough leads,
+    never the person recording it (a supervisor who also coaches does not sign off her own)."""
     from accounts.models import User
 
-    return list(
+    people = (
         User.objects.filter(
             Q(memberships__role=Role.SUPERVISOR, memberships__team_id=episode.team_id)
             | Q(
@@ -495,6 +502,7 @@ def budget_approvers(episode: Episode) -> list[User]:
         .distinct()
         .order_by("full_name")
     )
+    return access.other_than_requester(people, requested_by_id=requested_by.pk)
 
 
 @transaction.atomic
@@ -520,7 +528,9 @@ def budget_spend_record(
         errors["amount"] = [f"That is more than the £{remaining:.2f} left in the budget."]
     if spent_on > timezone.localdate():
         errors["spent_on"] = ["The date cannot be in the future."]
-    if approved_by not in budget_approvers(episode):
+    if not access.separation_of_duties(requested_by_id=actor.pk, approver_id=approved_by.pk):
+        errors["approved_by"] = ["Choose someone other than yourself to approve the spending."]
+    elif approved_by not in budget_approvers(episode, requested_by=actor):
         errors["approved_by"] = ["Choose a supervisor or borough lead for this case."]
     if errors:
         raise DomainError(errors)

@@ -47,6 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "caseload": caseload.arrange(selectors.caseload_for_coach(user), params)
         if Role.COACH in held
         else None,
+        "returned_closures": selectors.returned_closures_for_coach(user)
+        if Role.COACH in held
+        else [],
         "coaches": selectors.coaches_for_supervisor(user) if Role.SUPERVISOR in held else None,
         "authority_cases": caseload.page_of_cases(selectors.cases_for_authority(user), params)
         if Role.BOROUGH_LEAD in held
@@ -69,8 +72,12 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, action="young_person.view", young_person=page.young_person
     )
     episode = page.episode
-    can_decide_closure = page.pending_closure is not None and access.can(
-        request.user, Perm.CLOSURE_APPROVE, episode
+    can_decide_closure = (
+        page.pending_closure is not None
+        and access.can(request.user, Perm.CLOSURE_APPROVE, episode)
+        and access.separation_of_duties(
+            requested_by_id=page.pending_closure.requested_by_id, approver_id=request.user.pk
+        )
     )
     can_log_session = episode.status in ("allocated", "active") and access.can(
         request.user, Perm.SESSION_WRITE, episode
@@ -108,12 +115,17 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor approves or returns a coach's request to close a case (V4)."""
-    closure = selectors.get_closure_request_for_user(request.user, pk)
+    page = selectors.closure_decision_page(request.user, pk)
+    closure = page.closure
     access.require_on(request.user, Perm.CLOSURE_APPROVE, closure.episode)
     young_person_url = reverse("cases:young-person", args=[closure.episode.young_person_id])
     if closure.decision != ClosureDecision.PENDING:
         messages.info(request, "This request has already been decided.")
         return redirect(young_person_url)
+    # The person who asked sees the request, but the decision is someone else's.
+    may_decide = access.separation_of_duties(
+        requested_by_id=closure.requested_by_id, approver_id=request.user.pk
+    )
     form = ClosureDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,7 +147,13 @@ def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/closure_decide.html",
-        {"closure": closure, "form": form, "back_url": young_person_url},
+        {
+            "page": page,
+            "closure": closure,
+            "form": form,
+            "back_url": young_person_url,
+            "may_decide": may_decide,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -205,7 +223,7 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
     ledger = selectors.budget_ledger(request.user, pk)
     episode = ledger.episode
     can_spend = episode.is_open and access.can(request.user, Perm.BUDGET_WRITE, episode)
-    approvers = services.budget_approvers(episode) if can_spend else []
+    approvers = services.budget_approvers(episode, requested_by=request.user) if can_spend else []
     form = BudgetSpendForm(
         request.POST or None, approvers=approvers, initial={"spent_on": timezone.localdate()}
     )

@@ -113,6 +113,9 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
             flagged[row.episode.coach_id] = flagged.get(row.episode.coach_id, 0) + 1
             attention_rows.append(AttentionRow(row, reasons))
     attention_rows.sort(key=lambda a: attention.urgency(a.row, today))
+    # Filtered to one coach, the table shows that coach alone: the others' counts were not
+    # made (their cases are left out above), so they would read as 0 open cases.
+    shown = [m for m in memberships if coach_id is None or m.user_id == coach_id]
     coaches = [
         CoachReview(
             coach_id=m.user_id,
@@ -124,7 +127,7 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
             supervision_overdue=supervision_overdue(last_supervised.get(m.user_id), today),
             needing_attention=flagged.get(m.user_id, 0),
         )
-        for m in memberships
+        for m in shown
     ]
     return Review(
         coaches=coaches,

@@ -52,6 +52,15 @@ class SupervisionInput:
     actions: list[AgreedAction] = field(default_factory=list)
 
 
+def action_owners(*, actor: User, team: Team) -> list[User]:
+    """Who may own an action agreed at the team's supervision: its coaches, and the supervisor
+    recording it. The page offers these and the service (so the API) accepts only these."""
+    from accounts.models import User
+
+    coaches = User.objects.filter(memberships__role=Role.COACH, memberships__team=team)
+    return sorted({*coaches, actor}, key=lambda u: u.full_name)
+
+
 @transaction.atomic
 def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> SupervisionRecord:
     """Record a supervision session for a team's coaches, with cases discussed and actions."""
@@ -74,9 +83,12 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
     for discussion in data.discussions:
         if discussion.episode.team_id != team.pk:
             errors["discussions"] = ["Cases discussed must belong to this team."]
+    owners = {u.pk for u in action_owners(actor=actor, team=team)} if data.actions else set()
     for action in data.actions:
         if not action.description.strip():
             errors["actions"] = ["Describe each action."]
+        if action.owner.pk not in owners:
+            errors["actions"] = ["Each action's owner must be a coach in this team, or you."]
         if action.episode is not None and action.episode.team_id != team.pk:
             errors["actions"] = ["Actions can only be attached to this team's cases."]
     if errors:

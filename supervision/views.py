@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership, Role, User
+from accounts.models import Membership, Role, Team, User
 from cases.models import Episode
 from supervision import selectors, services
 from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
@@ -29,22 +29,21 @@ def review(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/review.html", {"review": data})
 
 
-def _team_people(user: User, team_id: int) -> tuple[list[User], list[Episode], list[User]]:
+def _team_people(user: User, team: Team) -> tuple[list[User], list[Episode], list[User]]:
     coaches = [
         m.user
-        for m in Membership.objects.filter(role=Role.COACH, team_id=team_id)
+        for m in Membership.objects.filter(role=Role.COACH, team=team)
         .select_related("user")
         .order_by("user__full_name")
     ]
     episodes = list(
         Episode.objects.visible_to(user)
         .open()
-        .filter(team_id=team_id)
+        .filter(team=team)
         .select_related("young_person", "coach")
         .order_by("young_person__family_name", "young_person__given_name")
     )
-    owners = sorted({*coaches, user}, key=lambda u: u.full_name)
-    return coaches, episodes, owners
+    return coaches, episodes, services.action_owners(actor=user, team=team)
 
 
 @login_required
@@ -54,7 +53,7 @@ def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
     if team_id not in teams:
         access.require(request.user, Perm.SUPERVISION_WRITE)
         raise Http404
-    coaches, episodes, owners = _team_people(request.user, team_id)
+    coaches, episodes, owners = _team_people(request.user, teams[team_id])
     form = SupervisionForm(request.POST or None, coaches=coaches, episodes=episodes, owners=owners)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -12,6 +12,7 @@ from `case_scope()` below. Whether they may *change* a record they can see is `c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -256,3 +257,23 @@ def require_on(user: User, perm: Perm, episode: Episode) -> None:
     """403 for a visible record that the user's roles may not change (ENGINEERING.md §3.1)."""
     if not can(user, perm, episode):
         raise PermissionDenied
+
+
+# --- Separation of duties -------------------------------------------------------------------
+#
+# An approval needs a second person: nobody approves what they asked for themselves, whatever
+# roles they hold (a supervisor who also coaches may not close her own case, nor sign off her
+# own spending). Every approval asks here, and every list of people who may approve leaves the
+# requester out, so the rule holds for approvals added later too.
+
+
+def separation_of_duties(*, requested_by_id: int | None, approver_id: int | None) -> bool:
+    """Whether the approver is someone other than the person who asked."""
+    return approver_id is not None and approver_id != requested_by_id
+
+
+def other_than_requester(people: Iterable[User], *, requested_by_id: int | None) -> list[User]:
+    """The people who may approve a request, without the person who made it."""
+    return [
+        p for p in people if separation_of_duties(requested_by_id=requested_by_id, approver_id=p.pk)
+    ]

@@ -103,3 +103,100 @@ def test_after_approval_a_re_referral_opens_a_new_episode_for_the_same_young_per
     )
     assert again.pk != closure.episode_id and again.young_person_id == young_person.pk
     assert again.status == EpisodeStatus.REFERRED
+
+
+def coaching_supervisor(cast):  # type: ignore[no-untyped-def]
+    """The Hackney supervisor also coaches in her team (PRODUCT.md §2: a supervisor may coach)."""
+    from accounts.models import Membership, Role
+
+    supervisor = cast.hackney.supervisor
+    Membership.objects.create(user=supervisor, role=Role.COACH, team=cast.hackney.team)
+    return supervisor
+
+
+def test_a_supervisor_who_also_coaches_cannot_approve_her_own_closure_request(cast, client_for):
+    supervisor = coaching_supervisor(cast)
+    episode = allocated_case(cast.hackney, coach=supervisor)
+    closure = services.closure_request(
+        actor=supervisor, episode=episode, ending_reason="planned", summary="Goals met"
+    )
+    client = client_for(supervisor)
+    case_page = client.get(reverse("cases:young-person", args=[episode.young_person_id]))
+    url = reverse("cases:closure-decide", args=[closure.pk])
+    assert "Closure awaiting approval" in case_page.content.decode()
+    assert url not in case_page.content.decode()
+
+    page = client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200 and "Goals met" in body
+    assert "another supervisor must approve or return it" in body
+    assert 'value="approve"' not in body and "Save decision" not in body
+
+    refused = client.post(url, {"decision": "approve"})
+    assert refused.status_code == 400
+    assert "another supervisor must approve or return it" in refused.content.decode()
+    closure.refresh_from_db()
+    episode.refresh_from_db()
+    assert closure.decision == "pending" and episode.status != EpisodeStatus.CLOSED
+
+
+def test_the_decision_page_warns_of_a_missing_end_sdq_and_open_flags(cast, client_for, closure):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = client_for(cast.hackney.supervisor)
+    url = reverse("cases:closure-decide", args=[closure.pk])
+    body = client.get(url).content.decode()
+    assert "The end SDQ has not been recorded yet" in body
+    assert 'data-testid="open-flags"' not in body
+    for _ in range(2):
+        services.flag_raise(
+            actor=cast.hackney.coach,
+            episode=closure.episode,
+            category="exploitation",
+            level="high",
+            summary="Seen with older men",
+            review_on=timezone.localdate() + timedelta(days=7),
+        )
+    body = client.get(url).content.decode()
+    assert "2 flags are still open on this case" in body
+    assert body.count("govuk-warning-text__icon") == 2
+
+
+def test_the_coach_sees_a_returned_closure_request_on_her_home_page_until_she_acts(
+    cast, client_for, closure
+):
+    coach = client_for(cast.hackney.coach)
+
+    def returned_on_home(client) -> str:  # type: ignore[no-untyped-def]
+        body = client.get(reverse("home")).content.decode()
+        return (
+            body.split('data-testid="returned-closures"', 1)[1]
+            if "returned-closures" in body
+            else ""
+        )
+
+    assert returned_on_home(coach) == ""  # waiting, not returned
+    services.closure_decide(
+        actor=cast.hackney.supervisor, closure=closure, approve=False, comment="One more visit"
+    )
+    shown = returned_on_home(coach)
+    assert "One more visit" in shown and closure.episode.young_person.reference in shown
+    assert "Hackney Supervisor returned the request" in shown
+    assert returned_on_home(client_for(cast.hackney.coach2)) == ""  # not her case
+
+    again = services.closure_request(
+        actor=cast.hackney.coach, episode=closure.episode, ending_reason="planned", summary="Done"
+    )
+    assert returned_on_home(coach) == ""  # she acted: a new request
+    services.closure_decide(
+        actor=cast.hackney.supervisor, closure=again, approve=False, comment="Book the end SDQ"
+    )
+    shown = returned_on_home(coach)
+    assert "Book the end SDQ" in shown and "One more visit" not in shown
+    last = services.closure_request(
+        actor=cast.hackney.coach, episode=closure.episode, ending_reason="planned", summary="Done"
+    )
+    services.closure_decide(actor=cast.hackney.supervisor, closure=last, approve=True)
+    assert returned_on_home(coach) == ""  # the case is closed

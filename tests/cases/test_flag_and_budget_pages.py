@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import BudgetSpend, RiskFlag
 from tests.conftest import allocated_case
+from yourchoice.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,33 @@ def test_only_the_coach_records_spending(cast, client_for):
     response = spend(client_for(cast.hackney.lead), episode, "5.00", cast.hackney.supervisor)
     assert response.status_code == 403
     assert services.budget_balance_pence(episode) == episode.activity_budget_pence
+
+
+def test_a_supervisor_who_also_coaches_cannot_sign_off_her_own_spending(cast, client_for):
+    from accounts.models import Membership, Role
+
+    supervisor = cast.hackney.supervisor
+    Membership.objects.create(user=supervisor, role=Role.COACH, team=cast.hackney.team)
+    episode = allocated_case(cast.hackney, coach=supervisor)
+    client = client_for(supervisor)
+    page = client.get(reverse("cases:budget", args=[episode.young_person_id]))
+    offered = list(page.context["form"].fields["approved_by"].queryset)
+    assert offered == [cast.hackney.lead]  # the team's other approver, never herself
+    assert f'value="{supervisor.pk}"' not in page.content.decode()
+
+    refused = spend(client, episode, "5.00", supervisor)
+    assert refused.status_code == 400
+    with pytest.raises(DomainError) as error:
+        services.budget_spend_record(
+            actor=supervisor,
+            episode=episode,
+            description="Gym",
+            amount_pence=500,
+            spent_on=timezone.localdate(),
+            approved_by=supervisor,
+        )
+    assert error.value.errors == {
+        "approved_by": ["Choose someone other than yourself to approve the spending."]
+    }
+    assert not BudgetSpend.objects.unscoped().exists()
+    assert spend(client, episode, "5.00", cast.hackney.lead).status_code == 302

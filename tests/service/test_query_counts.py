@@ -53,6 +53,27 @@ def test_home_page_queries_do_not_grow_with_cases(cast, who):
     assert ten <= 15
 
 
+def test_coach_home_queries_do_not_grow_with_returned_closure_requests(cast):
+    from cases import services as case_services
+
+    def returned(episodes) -> None:  # type: ignore[no-untyped-def]
+        for episode in episodes:
+            closure = case_services.closure_request(
+                actor=cast.hackney.coach, episode=episode, ending_reason="planned", summary="Done"
+            )
+            case_services.closure_decide(
+                actor=cast.hackney.supervisor, closure=closure, approve=False, comment="Not yet"
+            )
+
+    client = signed_in_client(cast.hackney.coach)
+    returned(add_cases(cast.hackney, 1))
+    one = queries_for(client, reverse("home"))
+    returned(add_cases(cast.hackney, 9))
+    response = client.get(reverse("home"))
+    assert response.content.decode().count("Not yet") == 10  # the list is there, all of it
+    assert queries_for(client, reverse("home")) == one
+
+
 def test_programme_lead_home_queries_do_not_grow_with_cases(cast):
     client = signed_in_client(cast.programme_lead)
     add_cases(cast.hackney, 1)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -145,3 +146,77 @@ def test_review_queries_do_not_grow_with_coaches_and_cases(cast):
     assert len(response.context["review"].coaches) == 10
     assert sum(c.open_cases for c in response.context["review"].coaches) == 150
     assert len(small) == len(large)
+
+
+@pytest.mark.parametrize("stranger", ["hackney-team2.coach", "southwark.coach", "hackney.lead"])
+def test_an_action_through_the_api_cannot_go_to_someone_outside_the_team(cast, stranger):
+    from accounts.models import Team
+    from accounts.tokens import api_token_issue
+
+    team2 = Team.objects.create(authority=cast.hackney.authority, name="Hackney second team")
+    owners = {
+        "hackney-team2.coach": make_user("c@team2.test", "Team Two Coach", Role.COACH, team=team2),
+        "southwark.coach": cast.southwark.coach,
+        "hackney.lead": cast.hackney.lead,
+    }
+    episode = allocated_case(cast.hackney)
+    _, key = api_token_issue(actor=cast.admin, user=cast.hackney.supervisor, name="Case system")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    today = timezone.localdate().isoformat()
+
+    def record(owner) -> object:  # type: ignore[no-untyped-def]
+        return client.post(
+            reverse("api:supervision-record-list"),
+            {
+                "team": cast.hackney.team.pk,
+                "held_on": today,
+                "format": "individual",
+                "coaches": [{"coach": cast.hackney.coach.pk}],
+                "actions": [
+                    {"description": "Call school", "owner": owner.pk, "due_on": today},
+                    {
+                        "description": "Book review",
+                        "owner": cast.hackney.coach.pk,
+                        "due_on": today,
+                        "episode": episode.pk,
+                    },
+                ],
+            },
+            content_type="application/json",
+        )
+
+    refused = record(owners[stranger])
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {
+        "status": 400,
+        "message": "Check the fields and try again.",
+        "fields": {"actions": ["Each action's owner must be a coach in this team, or you."]},
+    }
+    assert not SupervisionRecord.objects.unscoped().exists()
+    assert not Action.objects.unscoped().exists()
+    # The team's coach, and the supervisor recording it, may own actions, as on the page.
+    assert record(cast.hackney.supervisor).status_code == 201
+    assert set(Action.objects.unscoped().values_list("owner_id", flat=True)) == {
+        cast.hackney.supervisor.pk,
+        cast.hackney.coach.pk,
+    }
+
+
+def test_the_review_filtered_to_one_coach_shows_only_that_coach(cast, client_for):
+    allocated_case(cast.hackney)
+    allocated_case(cast.hackney, coach=cast.hackney.coach2)
+    allocated_case(cast.hackney, coach=cast.hackney.coach2)
+    client = client_for(cast.hackney.supervisor)
+    response = client.get(reverse("supervision:review"), {"coach": cast.hackney.coach2.pk})
+    review = response.context["review"]
+    assert [(c.name, c.open_cases) for c in review.coaches] == [(cast.hackney.coach2.full_name, 2)]
+    table = response.content.decode().split('data-testid="review-coaches"', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert cast.hackney.coach2.full_name in table
+    assert f">{cast.hackney.coach.full_name}<" not in table
+    assert review.teams == [cast.hackney.team]  # still records supervision for the team
+    everyone = client.get(reverse("supervision:review")).context["review"]
+    assert {c.name: c.open_cases for c in everyone.coaches} == {
+        cast.hackney.coach.full_name: 1,
+        cast.hackney.coach2.full_name: 2,
+    }
