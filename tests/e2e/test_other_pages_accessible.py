@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases import services as case_services
 from outcomes import services as outcome_services
 from sessions import services as session_services
+from tests.cases.test_record_follows_current_case import re_referral
 from tests.conftest import allocated_case, new_key
 from tests.e2e.conftest import assert_accessible, sign_in
 
@@ -73,4 +74,22 @@ def test_remaining_case_pages_are_accessible(cast, live_server, page):
     sign_in(page, live_server, cast.hackney.supervisor)
     for path in ("/", f"/closure-requests/{closure.pk}/decision/", f"/young-people/{yp}/"):
         page.goto(live_server.url + path)
+        assert_accessible(page)
+
+    # The same young person after closure and a re-referral: the earlier case, its flag's
+    # review and the allocations on the page and the timeline, on a phone and a desktop.
+    case_services.flag_review(
+        actor=cast.hackney.supervisor,
+        flag=flag,
+        version=flag.version,
+        level="medium",
+        review_on=timezone.localdate() + timedelta(days=10),
+    )
+    case_services.closure_decide(actor=cast.hackney.supervisor, closure=closure, approve=True)
+    re_referral(cast.hackney, episode.young_person, cast.hackney.coach2)
+    for width, height in ((390, 844), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/young-people/{yp}/")
+        assert page.get_by_role("heading", name="Earlier cases").is_visible()
+        assert page.get_by_text("Flag reviewed: other").is_visible()
         assert_accessible(page)
