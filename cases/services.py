@@ -402,8 +402,8 @@ def flag_raise(
     access.require_on(actor, Perm.FLAG_WRITE, episode)
     if not summary.strip():
         raise DomainError({"summary": ["Describe the concern."]})
-    if review_on < timezone.localdate():
-        raise DomainError({"review_on": ["The review date must be today or later."]})
+    if problem := dates.ahead(review_on, what="The review date"):
+        raise DomainError({"review_on": [problem]})
     flag = RiskFlag.objects.unscoped().create(
         episode=episode,
         category=category,
@@ -560,8 +560,7 @@ def flag_review(
     errors: dict[str, list[str]] = {}
     if level not in FlagLevel.values:
         errors["level"] = ["Choose how serious it is."]
-    if review_on < timezone.localdate():
-        errors["review_on"] = ["The review date must be today or later."]
+    dates.add(errors, "review_on", dates.ahead(review_on, what="The review date"))
     if errors:
         raise DomainError(errors)
     changed = save_changes(current, {"level": level, "review_on": review_on})
@@ -623,8 +622,16 @@ def budget_spend_record(
     elif amount_pence > budget_balance_pence(episode):
         remaining = budget_balance_pence(episode) / 100
         errors["amount"] = [f"That is more than the £{remaining:.2f} left in the budget."]
-    if spent_on > timezone.localdate():
-        errors["spent_on"] = ["The date cannot be in the future."]
+    dates.add(
+        errors,
+        "spent_on",
+        dates.happened(
+            spent_on,
+            what="The date",
+            not_before=episode.referred_on,
+            not_before_what="the referral",
+        ),
+    )
     if approved_by not in budget_approvers(episode):
         errors["approved_by"] = ["Choose a supervisor or borough lead for this case."]
     if errors:

@@ -21,7 +21,7 @@ The limits, and why:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -44,6 +44,15 @@ def age_on(date_of_birth: date, day: date) -> int:
         - date_of_birth.year
         - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
     )
+
+
+def day_of(moment: datetime) -> date:
+    """The day a moment falls on in London. The calendar's first and last days have no day
+    before or after them to move to, so there the moment's own date stands."""
+    try:
+        return timezone.localdate(moment)
+    except OverflowError:
+        return moment.date()
 
 
 def happened(
