@@ -18,6 +18,7 @@ from cases.models import (
     SpecialNeeds,
     YouthJustice,
 )
+from yourchoice.concurrency import VersionedForm
 from yourchoice.forms import GovForm, date_field
 
 
@@ -90,6 +91,11 @@ class ReferralForm(GovForm):
         label="They agreed that pseudonymised information may be used to evaluate the programme",
         required=False,
     )
+    confirm_date_of_birth = forms.BooleanField(
+        label="Yes, the date of birth is right",
+        help_text="The referral will be recorded as not taken on.",
+        required=False,
+    )
     same_as = forms.ChoiceField(
         label="Is this one of these young people?",
         required=False,
@@ -102,9 +108,16 @@ class ReferralForm(GovForm):
         *args: Any,
         authorities: list[Authority],
         matches: list[Any] | None = None,
+        ask_to_confirm_age: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if ask_to_confirm_age:
+            # Asked right under the date it is about, which comes back highlighted.
+            names = list(self.fields)
+            self.order_fields(names[: names.index("date_of_birth") + 1] + ["confirm_date_of_birth"])
+        else:
+            del self.fields["confirm_date_of_birth"]
         self.fields["authority"].queryset = Authority.objects.filter(
             pk__in=[a.pk for a in authorities]
         )
@@ -127,6 +140,12 @@ class ReferralForm(GovForm):
             )
         else:
             del self.fields["same_as"]
+
+
+class ReassessForm(VersionedForm):
+    """The date of birth on a referral that was not taken on, corrected to check it again."""
+
+    date_of_birth = ReferralForm.base_fields["date_of_birth"]
 
 
 class AllocateForm(GovForm):

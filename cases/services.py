@@ -34,10 +34,10 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
-from yourchoice import access, audit, queue
+from yourchoice import access, audit, dates, queue
 from yourchoice.access import Perm
 from yourchoice.concurrency import last_editor, require_version, save_changes
-from yourchoice.errors import DomainError, PossibleDuplicate, StaleVersion
+from yourchoice.errors import AgeToConfirm, DomainError, PossibleDuplicate, StaleVersion
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -48,11 +48,16 @@ MIN_AGE = 11
 MAX_AGE = 17
 
 
-def age_on(date_of_birth: date, day: date) -> int:
+age_on = dates.age_on
+
+
+def age_problem(*, date_of_birth: date, received_on: date) -> str | None:
+    """Why the young person's age at referral is outside the programme's, or None."""
+    age = age_on(date_of_birth, received_on)
+    if MIN_AGE <= age <= MAX_AGE:
+        return None
     return (
-        day.year
-        - date_of_birth.year
-        - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+        f"The young person was {age} when referred. Your Choice is for ages {MIN_AGE} to {MAX_AGE}."
     )
 
 
@@ -61,12 +66,8 @@ def eligibility_problems(
 ) -> list[str]:
     """Why a referral is not eligible, in plain English; empty when it is (C1)."""
     problems = []
-    age = age_on(date_of_birth, received_on)
-    if age < MIN_AGE or age > MAX_AGE:
-        problems.append(
-            f"The young person was {age} when referred. "
-            f"Your Choice is for ages {MIN_AGE} to {MAX_AGE}."
-        )
+    if age := age_problem(date_of_birth=date_of_birth, received_on=received_on):
+        problems.append(age)
     if not authority.active:
         problems.append(f"{authority.name} is not currently running Your Choice.")
     if not consent_given:
@@ -141,22 +142,37 @@ def referral_create(
     consent_given: bool,
     existing_young_person: YoungPerson | None = None,
     confirmed_not_duplicate: bool = False,
+    date_of_birth_confirmed: bool = False,
 ) -> Episode:
     """Record a referral, creating the young person unless an existing one is named (C1, C2).
 
     An ineligible referral is still recorded (reports count referrals received), as an episode
-    that was not taken on, with the reasons in plain English.
+    that was not taken on, with the reasons in plain English. When the young person's age is
+    the only reason, the date of birth may simply be mistyped: nothing is saved (AgeToConfirm)
+    until the person recording it confirms the date (`date_of_birth_confirmed`).
     """
     if authority.pk not in access.authority_ids(actor, Role.BOROUGH_LEAD):
         raise PermissionDenied
+    errors: dict[str, list[str]] = {}
     if not harms:
-        raise DomainError({"harms": ["Choose at least one harm of concern."]})
+        errors["harms"] = ["Choose at least one harm of concern."]
+    dates.add(errors, "received_on", dates.happened(received_on, what="The date received"))
     if panel_date > received_on:
-        raise DomainError(
-            {"panel_date": ["The panel date must be on or before the date received."]}
+        errors["panel_date"] = ["The panel date must be on or before the date received."]
+    else:
+        dates.add(errors, "panel_date", dates.happened(panel_date, what="The panel date"))
+    if existing_young_person is None and "received_on" not in errors:
+        dates.add(
+            errors,
+            "date_of_birth",
+            dates.date_of_birth(
+                details.date_of_birth,
+                referred_on=received_on,
+                referral_what="the date the referral was received",
+            ),
         )
-    if received_on > timezone.localdate():
-        raise DomainError({"received_on": ["The date received cannot be in the future."]})
+    if errors:
+        raise DomainError(errors)
 
     if existing_young_person is None:
         if not confirmed_not_duplicate:
@@ -168,16 +184,12 @@ def referral_create(
             )
             if matches:
                 raise PossibleDuplicate(matches)
-        young_person = YoungPerson.objects.unscoped().create(
-            reference=_next_reference(authority), authority=authority, **details.__dict__
-        )
         date_of_birth = details.date_of_birth
     else:
-        young_person = existing_young_person
-        date_of_birth = young_person.date_of_birth
-        if young_person.authority_id != authority.pk:
+        date_of_birth = existing_young_person.date_of_birth
+        if existing_young_person.authority_id != authority.pk:
             raise PermissionDenied
-        if Episode.objects.unscoped().open().filter(young_person=young_person).exists():
+        if Episode.objects.unscoped().open().filter(young_person=existing_young_person).exists():
             raise DomainError("This young person already has an open case.")
 
     problems = eligibility_problems(
@@ -186,6 +198,18 @@ def referral_create(
         authority=authority,
         consent_given=consent_given,
     )
+    age = age_problem(date_of_birth=date_of_birth, received_on=received_on)
+    if problems == [age] and not date_of_birth_confirmed:
+        raise AgeToConfirm(
+            f"{age} Check the date of birth. If it is right, confirm it, and the referral "
+            "will be recorded as not taken on."
+        )
+    if existing_young_person is None:
+        young_person = YoungPerson.objects.unscoped().create(
+            reference=_next_reference(authority), authority=authority, **details.__dict__
+        )
+    else:
+        young_person = existing_young_person
     # The new episode becomes the current one: whoever holds it now holds the whole record.
     Episode.objects.unscoped().filter(young_person=young_person, is_current=True).update(
         is_current=False
@@ -223,6 +247,108 @@ def referral_create(
         actor=actor, action="referral.create", episode=episode, eligible=not problems
     )
     return episode
+
+
+@transaction.atomic
+def referral_reassess(
+    *, actor: User, episode: Episode, version: int, date_of_birth: date
+) -> Episode:
+    """Correct the date of birth on a referral that was not taken on, and check it again (C1).
+
+    A mistyped date of birth can make a referral look ineligible. The borough lead corrects the
+    date (as a change to the young person's details, refused if someone changed them since the
+    page was opened); the eligibility is worked out again from the referral as recorded; and
+    if nothing stands in the way now, the case goes back to waiting for allocation. The audit
+    event says what changed before and after (the status, the eligibility and the age at
+    referral), never the date itself.
+    """
+    episode = (
+        Episode.objects.unscoped()
+        .select_for_update(of=("self",))
+        .select_related("authority", "referral")
+        .get(pk=episode.pk)
+    )
+    access.require_on(actor, Perm.REFERRAL_WRITE, episode)
+    if episode.status != EpisodeStatus.NOT_TAKEN_ON:
+        raise DomainError("Only a referral that was not taken on can be re-assessed.")
+    if not episode.is_current:
+        raise DomainError(
+            "This young person has been referred again since, so this referral cannot be "
+            "taken on. Record a new referral instead."
+        )
+    young_person = (
+        YoungPerson.objects.unscoped().select_for_update().get(pk=episode.young_person_id)
+    )
+    if young_person.anonymised_at is not None:
+        raise DomainError("This record has been anonymised and can no longer be changed.")
+    require_version(
+        young_person,
+        version,
+        what="this young person's details",
+        actions=("young_person.update", "referral.reassess"),
+        actor=actor,
+        young_person_id=young_person.pk,
+    )
+    referral = episode.referral
+    errors: dict[str, list[str]] = {}
+    dates.add(
+        errors,
+        "date_of_birth",
+        dates.date_of_birth(
+            date_of_birth,
+            referred_on=_first_referral_on(young_person),
+            referral_what="the first referral",
+        ),
+    )
+    if errors:
+        raise DomainError(errors)
+    if Episode.objects.unscoped().open().filter(young_person=young_person).exists():
+        raise DomainError(
+            "This young person already has an open case, so this referral cannot be taken on."
+        )
+    before_age = age_on(young_person.date_of_birth, referral.received_on)
+    changed = save_changes(young_person, {"date_of_birth": date_of_birth})
+    problems = eligibility_problems(
+        date_of_birth=date_of_birth,
+        received_on=referral.received_on,
+        authority=episode.authority,
+        consent_given=referral.consent_given,
+    )
+    referral.eligible = not problems
+    referral.ineligible_reasons = problems
+    referral.save(update_fields=["eligible", "ineligible_reasons"])
+    if not problems:
+        _change_status(episode=episode, to=EpisodeStatus.REFERRED, actor=actor)
+        episode.closed_on = None
+        episode.ending_reason = ""
+        episode.updated_at = timezone.now()
+        episode.version += 1
+        episode.save(
+            update_fields=["status", "closed_on", "ending_reason", "updated_at", "version"]
+        )
+    audit.record_for_episode(
+        actor=actor,
+        action="referral.reassess",
+        episode=episode,
+        fields=changed,
+        before={"status": EpisodeStatus.NOT_TAKEN_ON, "eligible": False, "age": before_age},
+        after={
+            "status": episode.status,
+            "eligible": not problems,
+            "age": age_on(date_of_birth, referral.received_on),
+        },
+    )
+    return episode
+
+
+def _first_referral_on(young_person: YoungPerson) -> date:
+    return (
+        Episode.objects.unscoped()
+        .filter(young_person=young_person)
+        .order_by("referred_on")
+        .values_list("referred_on", flat=True)
+        .first()
+    )
 
 
 def _is_coach_in(user: User, team: Team) -> bool:
@@ -287,8 +413,8 @@ def flag_raise(
     access.require_on(actor, Perm.FLAG_WRITE, episode)
     if not summary.strip():
         raise DomainError({"summary": ["Describe the concern."]})
-    if review_on < timezone.localdate():
-        raise DomainError({"review_on": ["The review date must be today or later."]})
+    if problem := dates.ahead(review_on, what="The review date"):
+        raise DomainError({"review_on": [problem]})
     flag = RiskFlag.objects.unscoped().create(
         episode=episode,
         category=category,
@@ -451,8 +577,7 @@ def flag_review(
     errors: dict[str, list[str]] = {}
     if level not in FlagLevel.values:
         errors["level"] = ["Choose how serious it is."]
-    if review_on < timezone.localdate():
-        errors["review_on"] = ["The review date must be today or later."]
+    dates.add(errors, "review_on", dates.ahead(review_on, what="The review date"))
     if errors:
         raise DomainError(errors)
     level_before, review_on_before = current.level, current.review_on
@@ -526,8 +651,16 @@ def budget_spend_record(
     elif amount_pence > budget_balance_pence(episode):
         remaining = budget_balance_pence(episode) / 100
         errors["amount"] = [f"That is more than the £{remaining:.2f} left in the budget."]
-    if spent_on > timezone.localdate():
-        errors["spent_on"] = ["The date cannot be in the future."]
+    dates.add(
+        errors,
+        "spent_on",
+        dates.happened(
+            spent_on,
+            what="The date",
+            not_before=episode.referred_on,
+            not_before_what="the referral",
+        ),
+    )
     if not access.separation_of_duties(requested_by_id=actor.pk, approver_id=approved_by.pk):
         errors["approved_by"] = ["Choose someone other than yourself to approve the spending."]
     elif approved_by not in budget_approvers(episode, requested_by=actor):

@@ -11,6 +11,7 @@ app_name = "cases"
 urlpatterns = [
     path("young-people/<int:pk>/", views.young_person, name="young-person"),
     path("referrals/new/", views.referral_new, name="referral-new"),
+    path("young-people/<int:pk>/reassess/", views.referral_reassess, name="referral-reassess"),
     path("young-people/<int:pk>/allocate/", views.allocate, name="allocate"),
     path("young-people/<int:pk>/transfer/", views.transfer, name="transfer"),
     path("young-people/<int:pk>/closure/", views.closure_request, name="closure-request"),

@@ -22,14 +22,14 @@ from cases.forms import (
     FlagResolveForm,
     FlagReviewForm,
 )
-from cases.intake import AllocateForm, ReferralForm, TransferForm
-from cases.models import ClosureDecision, Episode
+from cases.intake import AllocateForm, ReassessForm, ReferralForm, TransferForm
+from cases.models import ClosureDecision, Episode, EpisodeStatus
 from cases.profile.selectors import governing_episode
 from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import access, audit
 from yourchoice.access import Perm
-from yourchoice.errors import DomainError
+from yourchoice.errors import AgeToConfirm, DomainError
 from yourchoice.forms import back_to_case, form_page
 
 
@@ -96,6 +96,9 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             and access.can(request.user, Perm.GOAL_WRITE, episode),
             "can_allocate": episode.is_open
             and access.can(request.user, Perm.CASE_ALLOCATE, episode),
+            "can_reassess": episode.status == EpisodeStatus.NOT_TAKEN_ON
+            and page.young_person.anonymised_at is None
+            and access.can(request.user, Perm.REFERRAL_WRITE, episode),
             "can_request_closure": episode.status in ("allocated", "active")
             and page.pending_closure is None
             and access.can(request.user, Perm.CLOSURE_REQUEST, episode),
@@ -281,12 +284,24 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def referral_new(request: HttpRequest) -> HttpResponse:
-    """Record a referral, checking eligibility and likely duplicates first (C1, C2)."""
+    """Record a referral, checking eligibility and likely duplicates first (C1, C2). When age
+    is the only reason it is not eligible, the date of birth is confirmed before anything is
+    saved: a mistyped date would otherwise close the referral."""
     access.require(request.user, Perm.REFERRAL_WRITE)
     authorities = list(
         Authority.objects.filter(pk__in=access.authority_ids(request.user, Role.BOROUGH_LEAD))
     )
-    form = ReferralForm(request.POST or None, authorities=authorities)
+    asked_age = "confirm_date_of_birth" in request.POST
+
+    def referral_form(**kwargs: object) -> ReferralForm:
+        return ReferralForm(
+            request.POST or None,
+            authorities=authorities,
+            ask_to_confirm_age=asked_age,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    form = referral_form()
     matches: list = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -297,7 +312,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             family_name=data["family_name"],
         )
         if matches:
-            form = ReferralForm(request.POST, authorities=authorities, matches=matches)
+            form = referral_form(matches=matches)
             if "same_as" not in request.POST:
                 # Not an error: a check to make before creating someone new (C2).
                 return render(
@@ -322,7 +337,14 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                     consent_given=data["consent_given"],
                     existing_young_person=existing,
                     confirmed_not_duplicate=same_as == "new",
+                    date_of_birth_confirmed=form.cleaned_data.get("confirm_date_of_birth", False),
                 )
+            except AgeToConfirm as error:
+                # The date comes back highlighted, with the box to confirm it right below.
+                asked_age = True
+                form = referral_form(matches=matches)
+                form.is_valid()
+                form.add_domain_error(error)
             except DomainError as error:
                 form.add_domain_error(error)
             else:
@@ -343,6 +365,43 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         "cases/referral_new.html",
         {"form": form, "matches": matches},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def referral_reassess(request: HttpRequest, pk: int) -> HttpResponse:
+    """A borough lead corrects the date of birth on a referral that was not taken on, and the
+    service checks its eligibility again (C1)."""
+    episode = selectors.latest_episode_for_user(request.user, pk)
+    access.require_on(request.user, Perm.REFERRAL_WRITE, episode)
+    young_person = episode.young_person
+    if episode.status != EpisodeStatus.NOT_TAKEN_ON or young_person.anonymised_at is not None:
+        messages.info(request, "There is no referral here that was not taken on to re-assess.")
+        return redirect("cases:young-person", pk=pk)
+    form = ReassessForm(request.POST or None, record=young_person)
+
+    def done(reassessed: Episode) -> HttpResponse:
+        referral = reassessed.referral
+        if referral.eligible:
+            message = "The referral is now eligible. Allocate it to a coach when you can."
+        else:
+            message = "The date of birth is saved, but the referral is still not eligible: " + (
+                " ".join(referral.ineligible_reasons)
+            )
+        return back_to_case(request, message, pk)
+
+    return form_page(
+        request,
+        form,
+        "cases/referral_reassess.html",
+        {"episode": episode, "young_person": young_person},
+        save=lambda data: services.referral_reassess(
+            actor=request.user,
+            episode=episode,
+            version=data["version"],
+            date_of_birth=data["date_of_birth"],
+        ),
+        done=done,
     )
 
 

@@ -20,7 +20,7 @@ from outcomes.models import (
     Occasion,
 )
 from outcomes.scoring import sdq
-from yourchoice import access, audit
+from yourchoice import access, audit, dates
 from yourchoice.access import Perm
 from yourchoice.concurrency import last_editor
 from yourchoice.errors import DomainError, StaleVersion
@@ -31,11 +31,17 @@ if TYPE_CHECKING:
     from sessions.models import SessionLog
 
 
-def _check_rating(score: int, rated_on: date) -> None:
+def _check_rating(score: int, rated_on: date, *, goal: Goal) -> None:
     if not 0 <= score <= 10:
         raise DomainError({"score": ["Enter a rating from 0 to 10."]})
-    if rated_on > timezone.localdate():
-        raise DomainError({"rated_on": ["The rating date cannot be in the future."]})
+    problem = dates.happened(
+        rated_on,
+        what="The rating date",
+        not_before=goal.agreed_on,
+        not_before_what="the day the goal was agreed",
+    )
+    if problem:
+        raise DomainError({"rated_on": [problem]})
 
 
 @transaction.atomic
@@ -48,7 +54,16 @@ def goal_set(
         raise DomainError("Goals can only be set on an open case.")
     if not description.strip():
         raise DomainError({"description": ["Write the goal in the young person's own words."]})
-    _check_rating(first_score, agreed_on)
+    problem = dates.happened(
+        agreed_on,
+        what="The date agreed",
+        not_before=episode.referred_on,
+        not_before_what="the referral",
+    )
+    if problem:
+        raise DomainError({"agreed_on": [problem]})
+    if not 0 <= first_score <= 10:
+        raise DomainError({"first_score": ["Enter a rating from 0 to 10."]})
     taken = set(
         Goal.objects.unscoped()
         .select_for_update()
@@ -87,7 +102,7 @@ def goal_rate(
     access.require_on(actor, Perm.GOAL_WRITE, goal.episode)
     if goal.status != GoalStatus.LIVE:
         raise DomainError("Only a goal that is still being worked on can be rated.")
-    _check_rating(score, rated_on)
+    _check_rating(score, rated_on, goal=goal)
     rating = GoalRating.objects.unscoped().create(
         goal=goal, score=score, rated_on=rated_on, session_log=session_log, rated_by=actor
     )
@@ -184,8 +199,14 @@ def measure_record(
         raise DomainError("Enter either the answer to each item or the five scale scores.")
     if occasion not in Occasion.values:
         raise DomainError({"occasion": ["Choose baseline, review or end."]})
-    if completed_on > timezone.localdate():
-        raise DomainError({"completed_on": ["The date cannot be in the future."]})
+    problem = dates.happened(
+        completed_on,
+        what="The date",
+        not_before=episode.referred_on,
+        not_before_what="the referral",
+    )
+    if problem:
+        raise DomainError({"completed_on": [problem]})
     scores = _score(definition, item_answers=item_answers, scale_scores=scale_scores)
     try:
         with transaction.atomic():

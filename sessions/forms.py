@@ -12,6 +12,7 @@ from django.utils import timezone
 from outcomes.models import Goal
 from sessions.models import Attendance, Place, Technique
 from yourchoice.concurrency import VersionedForm
+from yourchoice.errors import DomainError
 from yourchoice.forms import GovForm, date_field
 
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
@@ -126,6 +127,14 @@ class SessionLogForm(GovForm):
             "concern_summary",
         ]
         self.order_fields(order)
+
+    def add_domain_error(self, error: DomainError) -> None:
+        # The service checks the moment; on this page it is typed as a date and a time, and a
+        # problem with it is nearly always the date.
+        error.errors = {
+            ("occurred_on" if k == "occurred_at" else k): v for k, v in error.errors.items()
+        }
+        super().add_domain_error(error)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

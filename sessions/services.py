@@ -14,7 +14,7 @@ from cases.models import EpisodeStatus, FlagCategory, FlagLevel
 from cases.services import _change_status, flag_raise
 from outcomes.models import Goal, GoalRating, GoalStatus
 from sessions.models import Attendance, SessionLog, SessionNoteAddendum, Technique
-from yourchoice import access, audit
+from yourchoice import access, audit, dates
 from yourchoice.access import Perm
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError
@@ -45,10 +45,21 @@ def _validate(
     goal_scores: dict[int, int],
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    # A few minutes' grace for a phone's clock; then the date as any other that happened.
     if occurred_at > timezone.now() + timedelta(minutes=5):
         errors["occurred_at"] = ["The session date cannot be in the future."]
-    elif timezone.localdate(occurred_at) < episode.referred_on:
-        errors["occurred_at"] = ["The session date cannot be before the referral."]
+    else:
+        dates.add(
+            errors,
+            "occurred_at",
+            dates.happened(
+                dates.day_of(occurred_at),
+                what="The session date",
+                not_before=episode.referred_on,
+                not_before_what="the referral",
+                today=dates.day_of(timezone.now() + timedelta(minutes=5)),
+            ),
+        )
     if attendance not in Attendance.values:
         errors["attendance"] = ["Choose whether the session happened."]
     attended = attendance == Attendance.ATTENDED

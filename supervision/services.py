@@ -20,7 +20,7 @@ from supervision.models import (
     SupervisionFormat,
     SupervisionRecord,
 )
-from yourchoice import access, audit
+from yourchoice import access, audit, dates
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError
 
@@ -67,8 +67,7 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
     if team.pk not in access.team_ids(actor, Role.SUPERVISOR):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
-    if data.held_on > timezone.localdate():
-        errors["held_on"] = ["The supervision date cannot be in the future."]
+    dates.add(errors, "held_on", dates.happened(data.held_on, what="The supervision date"))
     if data.format not in SupervisionFormat.values:
         errors["format"] = ["Choose individual or group."]
     team_coaches = set(
@@ -84,11 +83,23 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
         if discussion.episode.team_id != team.pk:
             errors["discussions"] = ["Cases discussed must belong to this team."]
     owners = {u.pk for u in action_owners(actor=actor, team=team)} if data.actions else set()
-    for action in data.actions:
+    for index, action in enumerate(data.actions):
         if not action.description.strip():
             errors["actions"] = ["Describe each action."]
         if action.owner.pk not in owners:
             errors["actions"] = ["Each action's owner must be a coach in this team, or you."]
+        # Each action's date is named by its place in the list, so a page can put the
+        # message beside the right row.
+        dates.add(
+            errors,
+            f"actions.{index}.due_on",
+            dates.ahead(
+                action.due_on,
+                what="The due date",
+                not_before=data.held_on,
+                not_before_what="the day of the supervision",
+            ),
+        )
         if action.episode is not None and action.episode.team_id != team.pk:
             errors["actions"] = ["Actions can only be attached to this team's cases."]
     if errors:
@@ -190,8 +201,8 @@ def supervision_update(
         actor=actor,
     )
     wellbeing, case_notes = wellbeing or {}, case_notes or {}
-    if held_on > timezone.localdate():
-        raise DomainError({"held_on": ["The supervision date cannot be in the future."]})
+    if problem := dates.happened(held_on, what="The supervision date"):
+        raise DomainError({"held_on": [problem]})
     attendees = {a.pk: a for a in SupervisionAttendee.objects.filter(record=current)}
     # Only the cases the supervisor can still see: a case transferred away since keeps its notes.
     discussions = {

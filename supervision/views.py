@@ -59,6 +59,7 @@ def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
         data = form.cleaned_data
         by_id = {str(e.pk): e for e in episodes}
         people = {str(u.pk): u for u in owners}
+        rows = [i for i in range(1, ACTION_ROWS + 1) if data[f"action_{i}_description"].strip()]
         try:
             record = services.supervision_record(
                 actor=request.user,
@@ -79,12 +80,18 @@ def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
                             due_on=data[f"action_{i}_due_on"],
                             episode=by_id.get(data[f"action_{i}_case"]),
                         )
-                        for i in range(1, ACTION_ROWS + 1)
-                        if data[f"action_{i}_description"].strip()
+                        for i in rows
                     ],
                 ),
             )
         except DomainError as error:
+            # The service names an action by its place among those sent: back to its row.
+            error.errors = {
+                (
+                    f"action_{rows[int(k.split('.')[1])]}_due_on" if k.startswith("actions.") else k
+                ): v
+                for k, v in error.errors.items()
+            }
             form.add_domain_error(error)
         else:
             messages.success(request, "Supervision recorded.")

@@ -173,6 +173,7 @@ def referral(
         harms=["serious_violence"],
         consent_given=consent,
         confirmed_not_duplicate=True,
+        date_of_birth_confirmed=True,  # as the lead would, when the age is the only problem
     )
 
 

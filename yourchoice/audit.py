@@ -76,6 +76,7 @@ ACTION_LABELS: dict[str, str] = {
     "young_person.export": "Downloaded a subject access export",
     # Changing a record.
     "referral.create": "Recorded a referral",
+    "referral.reassess": "Re-assessed a referral that was not taken on",
     "young_person.update": "Changed the young person's details",
     "key_contact.add": "Added a key contact",
     "key_contact.update": "Changed a key contact",

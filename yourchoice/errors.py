@@ -38,3 +38,11 @@ class PossibleDuplicate(DomainError):
             "A young person with this date of birth and a similar name is already recorded in "
             "this authority. Check the matches, or confirm this is a different young person."
         )
+
+
+class AgeToConfirm(DomainError):
+    """The only reason a referral is not eligible is the young person's age, which may be a
+    mistyped date of birth: nothing is saved until the date of birth is confirmed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"date_of_birth": [message]})

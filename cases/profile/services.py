@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 
 from cases.models import (
     EducationStatus,
@@ -29,7 +28,7 @@ from cases.models import (
 )
 from cases.profile.selectors import governing_episode
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
-from yourchoice import access, audit
+from yourchoice import access, audit, dates
 from yourchoice.access import Perm
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError, StaleVersion
@@ -64,17 +63,20 @@ def _profile_errors(young_person: YoungPerson, details: YoungPersonDetails) -> d
         errors["given_name"] = ["Enter the young person's first name."]
     if not details.family_name.strip():
         errors["family_name"] = ["Enter the young person's last name."]
-    first_referral = (
+    referrals = list(
         Episode.objects.unscoped()
         .filter(young_person=young_person)
         .order_by("referred_on")
         .values_list("referred_on", flat=True)
-        .first()
     )
-    if details.date_of_birth > timezone.localdate():
-        errors["date_of_birth"] = ["The date of birth cannot be in the future."]
-    elif first_referral is not None and details.date_of_birth >= first_referral:
-        errors["date_of_birth"] = ["The date of birth must be before the first referral."]
+    # Before the first referral, and not too old at the latest one.
+    for referred_on in referrals[:1] + referrals[-1:]:
+        problem = dates.date_of_birth(
+            details.date_of_birth, referred_on=referred_on, referral_what="the first referral"
+        )
+        if problem:
+            errors["date_of_birth"] = [problem]
+            break
     for name, choices in _CHOICES.items():
         if getattr(details, name) not in choices.values:
             errors[name] = ["Choose one of the options."]

@@ -16,7 +16,10 @@ REVIEW_WINDOW_DAYS = 90
 
 
 def add_years(day: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February, as in PostgreSQL."""
+    """The same day `years` later; 29 February becomes 28 February, as in PostgreSQL. Never
+    past the last date there is (as selectors.AddYears)."""
+    if day.year + years > date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:

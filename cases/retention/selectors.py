@@ -36,7 +36,9 @@ PAGE_SIZE = 50
 
 
 class AddYears(Func):
-    """date + whole years, as a date (PostgreSQL moves 29 February to 28 February)."""
+    """date + whole years, as a date (PostgreSQL moves 29 February to 28 February), no later
+    than the last date Python can hold: a record entered before dates were checked (a date of
+    birth in the year 9999, say) must not stop the retention pages."""
 
     output_field = DateField()
     arity = 2
@@ -44,7 +46,10 @@ class AddYears(Func):
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         day_sql, day_params = compiler.compile(self.source_expressions[0])
         years_sql, years_params = compiler.compile(self.source_expressions[1])
-        sql = f"(({day_sql}) + make_interval(years => ({years_sql})::int))::date"
+        sql = (
+            f"LEAST((({day_sql}) + make_interval(years => ({years_sql})::int))::date, "
+            "DATE '9999-12-31')"
+        )
         return sql, [*day_params, *years_params]
 
 

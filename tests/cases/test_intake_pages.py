@@ -53,7 +53,8 @@ def test_ineligible_referral_says_why_in_plain_english(cast, client_for):
     client = client_for(cast.hackney.lead)
     too_old = (timezone.localdate() - timedelta(days=19 * 365)).isoformat()
     response = client.post(
-        reverse("cases:referral-new"), referral_data(cast, date_of_birth=too_old)
+        reverse("cases:referral-new"),
+        referral_data(cast, date_of_birth=too_old, confirm_date_of_birth="on"),
     )
     page = client.get(response["Location"]).content.decode()
     assert "not eligible" in page and "Your Choice is for ages 11 to 17" in page

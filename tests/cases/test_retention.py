@@ -108,7 +108,13 @@ def closed(cast, *, dob: date, received: date, closed_ago: int, place=None) -> E
     from cases.models import YoungPerson
 
     place = place or cast.hackney
-    episode = allocated_case(place, received_on=received)
+    episode = allocated_case(place)
+    # The queue is tested years ahead of today's records, so the referral is backdated past
+    # the programme's start, which the service itself refuses.
+    Episode.objects.unscoped().filter(pk=episode.pk).update(referred_on=received)
+    Referral.objects.unscoped().filter(episode=episode).update(
+        received_on=received, panel_date=received
+    )
     YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(date_of_birth=dob)
     closure = case_services.closure_request(
         actor=place.coach, episode=episode, ending_reason="planned", summary="Done"

@@ -47,6 +47,12 @@ def hackney_coachs_young_person(cast: Cast) -> list[Any]:
     return [allocated_case(cast.hackney).young_person_id]
 
 
+def not_taken_on_in_hackney(cast: Cast) -> list[Any]:
+    from tests.conftest import referral
+
+    return [referral(cast.hackney, age=9).young_person_id]
+
+
 def pending_closure_in_hackney(cast: Cast) -> list[Any]:
     from cases import services
 
@@ -261,6 +267,13 @@ MATRIX = [
             "hackney.lead": 200,
             "southwark.lead": 200,
         },
+    ),
+    # Re-assessing a referral that was not taken on: the borough lead. No team holds it, so the
+    # coach and supervisor do not see it.
+    Route(
+        "cases:referral-reassess",
+        hackney_case(**{"hackney.coach": 404, "hackney.supervisor": 404}),
+        args=not_taken_on_in_hackney,
     ),
     Route("cases:allocate", LEAD_WRITES, args=hackney_coachs_young_person),
     Route("cases:transfer", LEAD_WRITES, args=hackney_coachs_young_person),
