@@ -211,3 +211,22 @@ def test_a_referral_that_was_taken_on_has_nothing_to_reassess(cast, client_for):
         reverse("cases:referral-reassess", args=[episode.young_person_id])
     )
     assert response.status_code == 302
+
+
+def test_an_earlier_referral_cannot_be_taken_on_once_the_young_person_is_referred_again(cast):
+    """Only the young person's current episode can become open again (docs/access.md)."""
+    from tests.cases.test_record_follows_current_case import re_referral
+
+    earlier = referral(cast.hackney, age=9, consent=False)
+    young_person = earlier.young_person
+    young_person.date_of_birth = earlier.referred_on - timedelta(days=14 * 365)
+    young_person.save(update_fields=["date_of_birth"])
+    re_referral(cast.hackney, young_person, cast.hackney.coach)
+    young_person.refresh_from_db()
+    with pytest.raises(DomainError, match="referred again since"):
+        services.referral_reassess(
+            actor=cast.hackney.lead,
+            episode=earlier,
+            version=young_person.version,
+            date_of_birth=young_person.date_of_birth,
+        )
