@@ -155,9 +155,10 @@ def london_table(sort: str, descending: bool, period: Period | None = None) -> L
 
     One period for every row: figures of different periods side by side would compare nothing.
     By default it is the latest whole month that has a ready authority report (the monthly
-    schedule makes them on the 1st); an authority without a ready report for that period says
-    so, and never shows another period's figures. Figures come from the stored, already
-    suppressed results: no raw count is read. Three queries however many authorities.
+    schedule makes them on the 1st), else the latest period that has one, else last month. An
+    authority without a ready report for that period says so, and never shows another
+    period's figures. Figures come from the stored, already suppressed results: no raw count
+    is read. Three queries however many authorities and reports.
     """
     ready = Report.objects.filter(scope=ReportScope.AUTHORITY, status=ReportStatus.READY)
     periods = [
