@@ -14,6 +14,11 @@ MAX_LIVE_GOALS = 3
 #: A rise of this many points from the first rating is "meaningful improvement" (PRODUCT.md §4).
 #: The programme should confirm the threshold; it is one constant so that is one change.
 MEANINGFUL_GOAL_CHANGE = 3
+#: A goal whose latest rating is this or more is met, or nearly (the top fifth of the scale: no
+#: further rise could be a meaningful one). Held there it is not "stuck" (V1): goals rated 9 or
+#: 10 at every session filled the supervisor's list. It still counts as "falling" if its last
+#: three ratings fell by MEANINGFUL_GOAL_CHANGE or more (10, 9, 7).
+GOAL_NEAR_TOP = 8
 
 
 class GoalStatus(models.TextChoices):

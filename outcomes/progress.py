@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from outcomes.models import MEANINGFUL_GOAL_CHANGE
+from outcomes.models import GOAL_NEAR_TOP, MEANINGFUL_GOAL_CHANGE
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,14 @@ class GoalProgress:
 
     @property
     def stuck_or_falling(self) -> bool:
-        """Three or more ratings, and the last three never rose (V1 "goals stuck or falling")."""
+        """V1 "goals stuck or falling": three or more ratings, the last three never rose, and
+        either the goal is below the top of the scale (GOAL_NEAR_TOP) or it fell by a meaningful
+        change across them. A goal held at 9 or 10 is met, not stuck; a point's wobble up there
+        is not a fall."""
         last = [p.score for p in self.points[-3:]]
-        return len(last) == 3 and last[0] >= last[1] >= last[2]
+        if len(last) < 3 or not last[0] >= last[1] >= last[2]:
+            return False
+        return last[2] < GOAL_NEAR_TOP or last[0] - last[2] >= MEANINGFUL_GOAL_CHANGE
 
     @property
     def summary(self) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, F, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -91,55 +92,128 @@ KEY_INDICATORS = [
 
 
 @dataclass(frozen=True)
+class Period:
+    """A report's period, named as its files name it (O7)."""
+
+    start: date
+    end: date
+
+    @property
+    def whole_month(self) -> bool:
+        return self.start.day == 1 and self.end == _month_end(self.start)
+
+    @property
+    def label(self) -> str:
+        if self.whole_month:
+            return f"{self.start:%B %Y}"
+        return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
+
+    @property
+    def query(self) -> str:
+        return f"start={self.start.isoformat()}&end={self.end.isoformat()}"
+
+
+def _month_end(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def last_whole_month(today: date) -> Period:
+    """The month the monthly schedule makes reports for on the 1st."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return Period(end.replace(day=1), end)
+
+
+@dataclass(frozen=True)
 class LondonRow:
     authority: str
-    report: Report | None
+    report: Report | None  # a ready report for the view's period, or None
     values: list[Any]
+    being_made: bool = False  # queued or running for the period, none ready yet
 
 
 @dataclass(frozen=True)
 class LondonView:
+    period: Period
     headings: list[str]
     rows: list[LondonRow]
+    london: LondonRow  # the London-wide report for the same period
     sort: str
     descending: bool
+    other_periods: list[Period]
+
+    @property
+    def made(self) -> int:
+        return sum(1 for row in self.rows if row.report)
 
 
-def london_table(sort: str, descending: bool) -> LondonView:
-    """The latest ready report of each active authority, its key (published) figures side by
-    side. Figures come from the stored, already suppressed results: no raw count is read."""
-    latest = (
-        Report.objects.filter(
-            scope=ReportScope.AUTHORITY, status=ReportStatus.READY, authority=OuterRef("pk")
+#: Periods offered as links under the table.
+OTHER_PERIODS = 12
+
+
+def london_table(sort: str, descending: bool, period: Period | None = None) -> LondonView:
+    """Every active authority's key figures for one period, side by side, and London's (O5).
+
+    One period for every row: figures of different periods side by side would compare nothing.
+    By default it is the latest whole month that has a ready authority report (the monthly
+    schedule makes them on the 1st), else the latest period that has one, else last month. An
+    authority without a ready report for that period says so, and never shows another
+    period's figures. Figures come from the stored, already suppressed results: no raw count
+    is read. Three queries however many authorities and reports.
+    """
+    ready = Report.objects.filter(scope=ReportScope.AUTHORITY, status=ReportStatus.READY)
+    periods = [
+        Period(start, end)
+        for start, end in ready.values_list("period_start", "period_end")
+        .order_by("-period_end", "-period_start")
+        .distinct()[:100]
+    ]
+    if period is None:
+        period = next((p for p in periods if p.whole_month), None) or (
+            periods[0] if periods else last_whole_month(timezone.localdate())
         )
-        .order_by("-period_end", "-finished_at")
-        .values("pk")[:1]
+    # The newest ready report of each place for the period, else one being made (DISTINCT ON).
+    found = (
+        Report.objects.filter(
+            period_start=period.start,
+            period_end=period.end,
+            status__in=[ReportStatus.READY, ReportStatus.QUEUED, ReportStatus.RUNNING],
+        )
+        .annotate(not_ready=Case(When(status=ReportStatus.READY, then=Value(0)), default=Value(1)))
+        .order_by("scope", "authority_id", "not_ready", F("finished_at").desc(nulls_last=True))
+        .distinct("scope", "authority_id")
+        .only("pk", "scope", "authority_id", "status", "finished_at", "results")
     )
-    authorities = list(Authority.objects.filter(active=True).annotate(latest_id=Subquery(latest)))
-    reports = {
-        r.pk: r
-        for r in Report.objects.filter(pk__in=[a.latest_id for a in authorities if a.latest_id])
-    }
-    rows = []
-    for authority in authorities:
-        report = reports.get(authority.latest_id)
-        found = {
-            (r["indicator"], r["breakdown"]): r["value"] for r in (report.results if report else [])
-        }
-        rows.append(LondonRow(authority.name, report, [found.get(key) for key in KEY_INDICATORS]))
+    by_place = {(r.scope, r.authority_id): r for r in found}
+
+    def row(name: str, report: Report | None) -> LondonRow:
+        if report is None or report.status != ReportStatus.READY:
+            return LondonRow(name, None, [None] * len(KEY_INDICATORS), report is not None)
+        values = {(r["indicator"], r["breakdown"]): r["value"] for r in report.results}
+        return LondonRow(name, report, [values.get(key) for key in KEY_INDICATORS])
+
+    rows = [
+        row(a.name, by_place.get((ReportScope.AUTHORITY, a.pk)))
+        for a in Authority.objects.filter(active=True).only("pk", "name")
+    ]
     headings = [name for name, _ in KEY_INDICATORS]
     if sort in headings:
         index = headings.index(sort)
-
-        def key(row: LondonRow) -> tuple[int, float]:
-            value = row.values[index]
-            return (0, float(value)) if isinstance(value, int | float) else (1, 0.0)
-
-        rows.sort(key=key, reverse=descending)
+        # Rows without the figure (not made yet, or hidden) come last whichever way.
+        known = [r for r in rows if isinstance(r.values[index], int | float)]
+        known.sort(key=lambda r: float(r.values[index]), reverse=descending)
+        rows = known + [r for r in rows if r not in known]
     else:
         sort = "authority"
         rows.sort(key=lambda r: r.authority, reverse=descending)
-    return LondonView(headings=headings, rows=rows, sort=sort, descending=descending)
+    return LondonView(
+        period=period,
+        headings=headings,
+        rows=rows,
+        london=row("All of London", by_place.get((ReportScope.LONDON, None))),
+        sort=sort,
+        descending=descending,
+        other_periods=[p for p in periods if p != period][:OTHER_PERIODS],
+    )
 
 
 def report_authorities(user: User) -> tuple[list[Authority], bool]:

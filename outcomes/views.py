@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -167,14 +168,26 @@ def _attachment(path: Path, filename: str) -> FileResponse:
     return response
 
 
+def _period(start: str, end: str) -> selectors.Period | None:
+    """The period asked for in the address, or None (the default) if it is not a period."""
+    try:
+        period = selectors.Period(date.fromisoformat(start), date.fromisoformat(end))
+    except ValueError:
+        return None
+    return period if period.start <= period.end else None
+
+
 @login_required
 def london(request: HttpRequest) -> HttpResponse:
-    """Every authority's key figures side by side, from its latest report (O5)."""
+    """Every authority's key figures for one period side by side (O5): by default the latest
+    whole month with reports, or the period in ?start=&end= (a link under the table)."""
     access.require(request.user, Perm.REPORT_DOWNLOAD)
     if Role.PROGRAMME_LEAD not in access.roles(request.user):
         raise PermissionDenied
     view = selectors.london_table(
-        request.GET.get("sort", "authority"), request.GET.get("dir") == "desc"
+        request.GET.get("sort", "authority"),
+        request.GET.get("dir") == "desc",
+        _period(request.GET.get("start", ""), request.GET.get("end", "")),
     )
     return render(request, "outcomes/london.html", {"view": view})
 

@@ -283,7 +283,20 @@ def seed(*, seed: int = 1) -> dict[str, User]:
             )
         _backdate(episode, received)
     _supervision(people, hackney_team, today)
+    last_months_reports()
     return people
+
+
+def last_months_reports() -> int:
+    """Ask for last month's reports for every active authority and London, as the schedule
+    does on the 1st, so the programme lead's table has figures as soon as the worker has made
+    them rather than only after the next 1st. The worker makes them through the same task. A
+    place whose report is already made, or is being made, keeps it. Returns how many are
+    still to be made."""
+    from outcomes.models import ReportStatus
+    from outcomes.reports import services as report_services
+
+    return sum(1 for r in report_services.monthly_reports() if r.status != ReportStatus.READY)
 
 
 def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:  # type: ignore[no-untyped-def]

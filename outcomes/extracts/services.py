@@ -5,6 +5,10 @@
   extracts, and impossible to map back without the service's key and the extract's salt.
 - Dates become months, or weeks since the start of the work; date of birth becomes age at
   referral. No names, references, contacts or free text (notes, tasks, goals' words).
+- Rows are sorted by their pseudonym (ROW_ORDER). Taken in the service's id order, rows would
+  follow the order of referral, and so of references within an authority: anyone holding a list
+  of references could pair them off with the rows. A keyed pseudonym sorts in an order nobody
+  can predict without the key, yet the same data and salt always give the same file.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ CONSENTED = """
 """
 
 #: table -> (SQL, [(column, description)]). "pid"/"eid" columns are pseudonymised after the query.
+#: Each SQL's ORDER BY only keeps an episode's rows in time order: the rows are then sorted by
+#: the table's pseudonym (ROW_ORDER), so no table follows the service's ids.
 TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "young_people": (
         CONSENTED
@@ -48,8 +54,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
                yp.looked_after, yp.education_status, yp.youth_justice
         FROM yp JOIN accounts_authority a ON a.id = yp.authority_id
         JOIN (SELECT young_person_id, min(referred_on) AS referred_on FROM ep
-              GROUP BY young_person_id) first ON first.young_person_id = yp.id
-        ORDER BY yp.id""",
+              GROUP BY young_person_id) first ON first.young_person_id = yp.id""",
         [
             ("pid", "Pseudonymous id of the young person (this extract only)"),
             ("authority", "ONS code of the authority"),
@@ -72,7 +77,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
                ep.closed_on - ep.started_on AS days_active,
                ep.status, ep.ending_reason, r.risk_level
         FROM ep LEFT JOIN accounts_team t ON t.id = ep.team_id
-        LEFT JOIN cases_referral r ON r.episode_id = ep.id ORDER BY ep.id""",
+        LEFT JOIN cases_referral r ON r.episode_id = ep.id""",
         [
             ("eid", "Pseudonymous id of the episode"),
             ("pid", "Young person (see young_people)"),
@@ -147,6 +152,24 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
+#: The pseudonym each table's rows are sorted by (a stable sort: an episode's sessions, ratings
+#: and measures stay in time order, which their week or month columns say anyway).
+ROW_ORDER = {
+    "young_people": "pid",
+    "episodes": "eid",
+    "sessions": "eid",
+    "goal_ratings": "eid",
+    "measures": "eid",
+}
+
+ROW_ORDER_NOTE = {
+    "pid": "Rows are sorted by pid. Pseudonyms sort in no order linked to referral, "
+    "authority or reference.",
+    "eid": "Rows are sorted by eid, then by time within an episode. Pseudonyms sort in no "
+    "order linked to referral, authority or reference.",
+}
+
+
 def pseudonym(kind: str, record_id: int, salt: str) -> str:
     digest = hmac.new(
         settings.EXTRACT_KEY.encode(), f"{salt}:{kind}:{record_id}".encode(), hashlib.sha256
@@ -170,25 +193,28 @@ def extract_request(*, actor: User) -> Extract:
     return extract
 
 
-def _table_csv(sql: str, salt: str) -> tuple[bytes, int]:
+def _table_csv(sql: str, salt: str, order_by: str) -> tuple[bytes, int]:
     with db.reporting() as alias, connections[alias].cursor() as cursor:
         cursor.execute(sql)
         names = [c.name for c in cursor.description]
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(names)
-        rows = 0
-        for row in cursor.fetchall():
-            values: list[Any] = []
-            for name, value in zip(names, row, strict=True):
-                if name == "pid":
-                    value = pseudonym("person", value, salt)
-                elif name == "eid":
-                    value = pseudonym("episode", value, salt)
-                values.append(safe_cell("" if value is None else value))
-            writer.writerow(values)
-            rows += 1
-    return out.getvalue().encode("utf-8"), rows
+        found = cursor.fetchall()
+    rows: list[list[Any]] = []
+    for row in found:
+        values: list[Any] = []
+        for name, value in zip(names, row, strict=True):
+            if name == "pid":
+                value = pseudonym("person", value, salt)
+            elif name == "eid":
+                value = pseudonym("episode", value, salt)
+            values.append(safe_cell("" if value is None else value))
+        rows.append(values)
+    column = names.index(order_by)
+    rows.sort(key=lambda values: values[column])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(names)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8"), len(rows)
 
 
 def extract_generate(extract_id: int) -> Extract:
@@ -202,12 +228,13 @@ def extract_generate(extract_id: int) -> Extract:
     # Every file appears at once, or none: a worker killed half way leaves no partial extract.
     with staged_folder(directory) as folder:
         for table, (sql, _columns) in TABLES.items():
-            data, counts[table] = _table_csv(sql, extract.salt)
+            data, counts[table] = _table_csv(sql, extract.salt, ROW_ORDER[table])
             written.append((table, folder.write(f"{table}.csv", data)))
         dictionary = io.StringIO()
         writer = csv.writer(dictionary)
         writer.writerow(["table", "column", "description"])
         for table, (_sql, columns) in TABLES.items():
+            writer.writerow([table, "(row order)", ROW_ORDER_NOTE[ROW_ORDER[table]]])
             for column, description in columns:
                 writer.writerow([table, column, description])
         written.append(

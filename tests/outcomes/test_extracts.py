@@ -124,3 +124,192 @@ def test_only_evaluators_ask_for_and_download_extracts_and_downloads_are_audited
     for other in (cast.programme_lead, cast.hackney.lead, cast.hackney.coach, cast.admin):
         assert client_for(other).get(url).status_code == 404
         assert client_for(other).post(reverse("outcomes:extracts")).status_code == 403
+
+
+def spearman(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rank correlation, ties given their average rank."""
+
+    def ranks(values: list[float]) -> list[float]:
+        order = sorted(range(len(values)), key=lambda i: values[i])
+        out = [0.0] * len(values)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                out[order[k]] = (i + j) / 2
+            i = j + 1
+        return out
+
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
+    sx = sum((a - mx) ** 2 for a in rx) ** 0.5
+    sy = sum((b - my) ** 2 for b in ry) ** 0.5
+    return cov / (sx * sy) if sx and sy else 0.0
+
+
+def as_number(value: str) -> float | None:
+    """An extract cell as a number: integers, and months (YYYY-MM) as months since year 0."""
+    if len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+        return int(value[:4]) * 12 + int(value[5:])
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def test_extract_rows_and_columns_do_not_follow_references_or_internal_ids(cast, settings):
+    """40 young people over two authorities, referred in reference order (ids and references
+    rise together): no table's row order, and no number or month in it, follows either.
+
+    The data are random (fixed seed), so any correlation is chance or a leak. Sorted by id a
+    table's order correlates 1.0. The bounds, 0.5 over the 40 or more rows of a table and 0.7
+    over one authority's 20 or more, are each about three standard deviations of chance; with
+    this seed no correlation is above 0.4."""
+    import random
+
+    from django.db import connection
+
+    from outcomes.models import Goal, GoalRating, MeasureResponse
+    from outcomes.selectors import sdq_definition
+    from sessions.models import SessionLog
+
+    # Distinctive ids (seven digits, different for each table), so an id leaking into a cell
+    # cannot hide among small numbers such as weeks or scores.
+    with connection.cursor() as cursor:
+        for offset, table in enumerate(
+            [
+                "cases_youngperson",
+                "cases_episode",
+                "coaching_sessionlog",
+                "outcomes_goal",
+                "outcomes_goalrating",
+                "outcomes_measureresponse",
+            ]
+        ):
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                [table, 1_000_000 * (offset + 2) + 12_345],
+            )
+    rng = random.Random(1)
+    today = timezone.localdate()
+    definition = sdq_definition()
+    episodes = []
+    for n in range(40):
+        place = cast.hackney if n % 2 == 0 else cast.southwark
+        received = today - timedelta(days=rng.randint(40, 400))
+        episode = allocated_case(place, age=rng.randint(11, 17), received_on=received)
+        YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(
+            research_consent=True
+        )
+        for _ in range(rng.randint(1, 4)):
+            session_services.session_log(
+                actor=place.coach,
+                episode=episode,
+                idempotency_key=new_key(),
+                occurred_at=timezone.now() - timedelta(days=rng.randint(1, 35)),
+                attendance="attended",
+                duration_minutes=rng.choice([30, 45, 60, 90]),
+                place=rng.choice(["school", "home", "community"]),
+                feeling_start=rng.randint(0, 10),
+                feeling_end=rng.randint(0, 10),
+            )
+        for _ in range(rng.randint(1, 2)):
+            goal = outcome_services.goal_set(
+                actor=place.coach,
+                episode=episode,
+                description="Goal",
+                agreed_on=today - timedelta(days=rng.randint(20, 30)),
+                first_score=rng.randint(0, 10),
+            )
+            outcome_services.goal_rate(
+                actor=place.coach,
+                goal=goal,
+                score=rng.randint(0, 10),
+                rated_on=today - timedelta(days=rng.randint(0, 19)),
+            )
+        outcome_services.measure_record(
+            actor=place.coach,
+            episode=episode,
+            definition=definition,
+            occasion="baseline",
+            completed_on=today - timedelta(days=rng.randint(0, 35)),
+            scale_scores={
+                s: rng.randint(0, 10)
+                for s in ("emotional", "conduct", "hyperactivity", "peer", "prosocial")
+            },
+        )
+        episodes.append(episode)
+    # A fixed salt with the test key: the same pseudonyms, so the same order, on every run.
+    extract = Extract.objects.create(requested_by=cast.evaluator, salt="0f" * 16)
+    result = tables(services.extract_generate(extract.pk))
+
+    by_pid, by_eid = {}, {}
+    for episode in episodes:
+        yp = episode.young_person
+        # Within an authority, references are numbered in the order of referral.
+        reference_number = int(yp.reference.rsplit("-", 1)[1])
+        person = (yp.authority_id, reference_number, yp.pk)
+        by_pid[services.pseudonym("person", yp.pk, extract.salt)] = person
+        by_eid[services.pseudonym("episode", episode.pk, extract.salt)] = (*person, episode.pk)
+    assert len({p[1] for p in by_pid.values()}) > 10  # references really differ
+
+    checked = 0
+    for table in ("young_people", "episodes", "sessions", "goal_ratings", "measures"):
+        rows = result[table]
+        assert len(rows) >= 40, table
+        key = "pid" if table == "young_people" else "eid"
+        people = [(by_pid if key == "pid" else by_eid)[row[key]] for row in rows]
+        internal_ids = [float(p[-1]) for p in people]  # young person's or episode's id
+        columns: dict[str, list[float | None]] = {"(row position)": list(range(len(rows)))}
+        for column in rows[0]:
+            if column in ("pid", "eid"):
+                continue
+            numbers = [as_number(row[column]) for row in rows]
+            if sum(v is not None for v in numbers) >= len(rows) // 2:
+                columns[column] = numbers
+        for column, numbers in columns.items():
+            pairs = [(v, i) for v, i in zip(numbers, internal_ids, strict=True) if v is not None]
+            if len({v for v, _ in pairs}) < 2:
+                continue  # the same in every row: orders nothing
+            rho = spearman([v for v, _ in pairs], [i for _, i in pairs])
+            assert abs(rho) < 0.5, f"{table}.{column} follows internal ids: {rho:.2f}"
+            for authority in (cast.hackney.authority.pk, cast.southwark.authority.pk):
+                within = [
+                    (v, p[1])
+                    for v, p in zip(numbers, people, strict=True)
+                    if v is not None and p[0] == authority
+                ]
+                rho = spearman([v for v, _ in within], [r for _, r in within])
+                assert abs(rho) < 0.7, f"{table}.{column} follows references: {rho:.2f}"
+            checked += 1
+    assert checked >= 15
+
+    # No internal id, and no reference, anywhere in the extract.
+    ids = {str(e.pk) for e in episodes} | {str(e.young_person_id) for e in episodes}
+    for model, field in (
+        (SessionLog, "episode__in"),
+        (Goal, "episode__in"),
+        (GoalRating, "goal__episode__in"),
+        (MeasureResponse, "episode__in"),
+    ):
+        found = model.objects.unscoped().filter(**{field: episodes}).values_list("pk", flat=True)
+        assert found
+        ids |= {str(pk) for pk in found}
+    references = {e.young_person.reference for e in episodes}
+    cells = {cell for rows in result.values() for row in rows for cell in row.values()}
+    assert not cells & ids
+    assert not cells & references
+
+
+def test_the_data_dictionary_says_how_rows_are_ordered(cast, data):
+    extract = services.extract_generate(services.extract_request(actor=cast.evaluator).pk)
+    dictionary = tables(extract)["data_dictionary"]
+    order = {
+        row["table"]: row["description"] for row in dictionary if row["column"] == "(row order)"
+    }
+    assert set(order) == set(services.TABLES)
+    assert order["young_people"].startswith("Rows are sorted by pid")
+    assert all(order[t].startswith("Rows are sorted by eid") for t in set(order) - {"young_people"})

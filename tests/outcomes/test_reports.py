@@ -198,3 +198,75 @@ def test_a_report_file_lost_from_storage_is_a_404_not_a_server_error(
     (Path(settings.MEDIA_ROOT) / csv_file.file.name).unlink()
     url = reverse("outcomes:report-download", args=[hackney_report.pk, "csv"])
     assert client_for(cast.programme_lead).get(url).status_code == 404
+
+
+def ready_report(authority, start, end, referrals: int) -> Report:  # type: ignore[no-untyped-def]
+    """A made report with only its published key figure, for the table's tests."""
+    return Report.objects.create(
+        scope="authority" if authority else "london",
+        authority=authority,
+        period_start=start,
+        period_end=end,
+        status=ReportStatus.READY,
+        finished_at=timezone.now(),
+        results=[{"indicator": "Referrals received", "breakdown": "All", "value": referrals}],
+    )
+
+
+def months_back(n: int) -> tuple:  # type: ignore[type-arg]
+    """The whole month n months before this one."""
+    end = TODAY.replace(day=1) - timedelta(days=1)
+    for _ in range(n - 1):
+        end = end.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def test_london_table_shows_one_named_period_and_never_another_periods_figures(cast, client_for):
+    last, before = months_back(1), months_back(2)
+    ready_report(cast.hackney.authority, *last, referrals=41)
+    ready_report(cast.southwark.authority, *before, referrals=27)  # only the month before
+    ready_report(None, *last, referrals=300)
+    # A more recent report of another length does not replace the latest whole month.
+    ready_report(cast.hackney.authority, TODAY - timedelta(days=10), TODAY, referrals=5)
+    response = client_for(cast.programme_lead).get(reverse("outcomes:london"))
+    view = response.context["view"]
+    label = f"{last[0]:%B %Y}"
+    assert (view.period.start, view.period.end) == last
+    page = response.content.decode()
+    assert f"Figures for {label}" in page
+    rows = {r.authority: r for r in view.rows}
+    assert len(rows) == 33
+    assert rows["Hackney"].values[0] == 41
+    assert rows["Southwark"].report is None and rows["Southwark"].values[0] is None
+    assert page.count(f"Not made yet for {label}") == 32
+    assert "None yet" not in page
+    assert view.london.values[0] == 300
+    # The month before is a link, and shows Southwark's figures and no one else's.
+    assert f"{before[0]:%B %Y}" in [p.label for p in view.other_periods]
+    earlier = client_for(cast.programme_lead).get(
+        reverse("outcomes:london"), {"start": before[0], "end": before[1]}
+    )
+    rows = {r.authority: r for r in earlier.context["view"].rows}
+    assert rows["Southwark"].values[0] == 27 and rows["Hackney"].report is None
+    assert f"Figures for {before[0]:%B %Y}" in earlier.content.decode()
+
+
+def test_london_table_with_no_reports_names_last_month_and_reports_being_made(cast, client_for):
+    last = months_back(1)
+    services.report_request(
+        actor=None, authority=cast.hackney.authority, start=last[0], end=last[1]
+    )
+    response = client_for(cast.programme_lead).get(reverse("outcomes:london"))
+    page = response.content.decode()
+    label = f"{last[0]:%B %Y}"
+    assert f"Figures for {label}" in page
+    assert f"Being made for {label}" in page
+    assert page.count(f"Not made yet for {label}") == 33  # 32 authorities and London
+
+
+def test_monthly_reports_again_ask_for_nothing_already_made(cast):
+    first = services.monthly_reports(TODAY)
+    Report.objects.filter(pk=first[0].pk).update(status=ReportStatus.READY)
+    again = services.monthly_reports(TODAY)
+    assert [r.pk for r in again] == [r.pk for r in first]
+    assert Report.objects.count() == 34

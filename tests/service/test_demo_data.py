@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role
 from cases.models import Episode
@@ -21,3 +22,44 @@ def test_demo_seed_gives_every_role_a_sign_in_and_real_data():
     assert Episode.objects.visible_to(coach).count() == 5
     assert SessionLog.objects.visible_to(coach).count() > 50
     assert not Episode.objects.visible_to(people["programme"]).exists()
+
+
+def test_demo_seed_makes_last_months_reports_for_every_authority_and_london(
+    tmp_path, settings, client_for
+):
+    """A fresh demo service shows last month's figures across London: the seed asks for the
+    reports the monthly schedule would, and the worker makes them through the same task."""
+    from django.urls import reverse
+
+    from outcomes.models import Report, ReportStatus
+    from outcomes.selectors import last_whole_month
+    from outcomes.tasks import generate_report
+    from yourchoice.models import OutboxJob
+
+    settings.MEDIA_ROOT = tmp_path
+    people = demo.seed(seed=1)
+    month = last_whole_month(timezone.localdate())
+    reports = Report.objects.filter(period_start=month.start, period_end=month.end)
+    assert reports.count() == 34  # 33 authorities and London
+    assert set(reports.values_list("status", flat=True)) == {ReportStatus.QUEUED}
+    jobs = OutboxJob.objects.filter(task=generate_report.name)
+    assert sorted(job.args[0] for job in jobs) == sorted(reports.values_list("pk", flat=True))
+    # What the worker runs; the demo's two authorities and London are enough to look at (each
+    # report takes a second or two, most of it the PDF).
+    made = reports.filter(authority__name__in=["Hackney", "Southwark"]) | reports.filter(
+        authority=None
+    )
+    for job in jobs.filter(args__0__in=list(made.values_list("pk", flat=True))):
+        generate_report(*job.args)
+    assert set(made.values_list("status", flat=True)) == {ReportStatus.READY}
+    page = client_for(people["programme"]).get(reverse("outcomes:london"))
+    text = page.content.decode()
+    assert f"Figures for {month.label}" in text
+    assert text.count(f"Being made for {month.label}") == 31
+    view = page.context["view"]
+    hackney = next(row for row in view.rows if row.authority == "Hackney")
+    assert hackney.report and hackney.values[0] is not None  # referrals received, published
+    assert view.london.report
+    # The next start in the same month asks for nothing again.
+    assert demo.last_months_reports() == 31  # still waiting for the worker
+    assert reports.count() == 34

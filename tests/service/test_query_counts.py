@@ -144,3 +144,33 @@ def test_budget_page_queries_do_not_grow_with_spending(cast):
     for _ in range(9):
         spend()
     assert queries_for(client, url) == one
+
+
+def test_london_table_queries_do_not_grow_with_reports_or_periods(cast):
+    from accounts.models import Authority
+    from outcomes.models import Report, ReportStatus
+    from outcomes.selectors import last_whole_month
+
+    month = last_whole_month(timezone.localdate())
+
+    def made(authority, start, end) -> None:  # type: ignore[no-untyped-def]
+        Report.objects.create(
+            scope="authority" if authority else "london",
+            authority=authority,
+            period_start=start,
+            period_end=end,
+            status=ReportStatus.READY,
+            finished_at=timezone.now(),
+            results=[{"indicator": "Referrals received", "breakdown": "All", "value": 12}],
+        )
+
+    client = signed_in_client(cast.programme_lead)
+    made(cast.hackney.authority, month.start, month.end)
+    one = queries_for(client, reverse("outcomes:london"))
+    for authority in Authority.objects.filter(active=True)[:20]:
+        made(authority, month.start, month.end)
+        earlier = month.start - timedelta(days=1)
+        made(authority, earlier.replace(day=1), earlier)
+    made(None, month.start, month.end)
+    assert queries_for(client, reverse("outcomes:london")) == one
+    assert one <= 10

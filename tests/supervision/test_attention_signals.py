@@ -95,6 +95,45 @@ def test_goals_stuck_or_falling_across_the_last_three_ratings(cast, episode):
     assert attention.GOALS_STUCK not in reasons_for(episode)
 
 
+def rate_three_times(cast, episode, scores: tuple[int, int, int]) -> None:  # type: ignore[no-untyped-def]
+    coach = cast.hackney.coach
+    goal = outcome_services.goal_set(
+        actor=coach,
+        episode=episode,
+        description="Goal",
+        agreed_on=timezone.localdate() - timedelta(days=20),
+        first_score=scores[0],
+    )
+    for days_ago, score in ((10, scores[1]), (0, scores[2])):
+        outcome_services.goal_rate(
+            actor=coach,
+            goal=goal,
+            score=score,
+            rated_on=timezone.localdate() - timedelta(days=days_ago),
+        )
+
+
+def supervisor_review_reasons(cast, episode) -> list[str]:  # type: ignore[no-untyped-def]
+    from supervision.selectors import review_for_user
+
+    review = review_for_user(cast.hackney.supervisor)
+    return next((a.reasons for a in review.attention if a.row.episode.pk == episode.pk), [])
+
+
+@pytest.mark.parametrize("scores", [(10, 10, 10), (9, 10, 9), (9, 9, 9), (10, 9, 8), (8, 8, 8)])
+def test_goal_rated_at_the_top_three_times_is_not_stuck(cast, episode, scores):
+    rate_three_times(cast, episode, scores)
+    assert attention.GOALS_STUCK not in reasons_for(episode)
+    assert attention.GOALS_STUCK not in supervisor_review_reasons(cast, episode)
+
+
+@pytest.mark.parametrize("scores", [(10, 9, 7), (10, 10, 7), (7, 7, 7), (9, 8, 6)])
+def test_goal_falling_from_the_top_is_still_flagged(cast, episode, scores):
+    rate_three_times(cast, episode, scores)
+    assert attention.GOALS_STUCK in reasons_for(episode)
+    assert attention.GOALS_STUCK in supervisor_review_reasons(cast, episode)
+
+
 def test_measures_overdue(cast, episode):
     # Referred 90 days ago and never started: the baseline was due by day 21.
     assert attention.MEASURES_OVERDUE in reasons_for(episode)
