@@ -283,14 +283,14 @@ def seed(*, seed: int = 1) -> dict[str, User]:
             )
         _backdate(episode, received)
     _supervision(people, hackney_team, today)
-    last_months_reports()
     return people
 
 
 def last_months_reports() -> int:
     """Ask for last month's reports for every active authority and London, as the schedule
-    does on the 1st, so the programme lead's table has figures as soon as the worker has made
-    them rather than only after the next 1st. The worker makes them through the same task. A
+    does on the 1st, so the demo's programme lead sees figures as soon as the worker has made
+    them rather than only after the next 1st (seed_demo; the benchmarks' seeding does not, so
+    no stray report jobs reach their workers). The worker makes them through the same task. A
     place whose report is already made, or is being made, keeps it. Returns how many are
     still to be made."""
     from outcomes.models import ReportStatus

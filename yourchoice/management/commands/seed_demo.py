@@ -38,10 +38,11 @@ class Command(BaseCommand):
             return
         if demo.already_seeded():
             self.stdout.write("Demo data is already loaded.")
-            # A service started again in a later month catches up on the month it missed.
-            asked = demo.last_months_reports()
-            if asked:
-                self.stdout.write(f"Last month's reports waiting to be made: {asked}.")
-            return
-        people = demo.seed(seed=options["seed"])
-        self.stdout.write(f"Loaded demo data: {len(people)} demo accounts.")
+        else:
+            people = demo.seed(seed=options["seed"])
+            self.stdout.write(f"Loaded demo data: {len(people)} demo accounts.")
+        # A fresh demo shows last month's figures across London; a service started again in a
+        # later month catches up on the month it missed.
+        asked = demo.last_months_reports()
+        if asked:
+            self.stdout.write(f"Last month's reports waiting to be made: {asked}.")
