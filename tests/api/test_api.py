@@ -427,3 +427,41 @@ def test_an_unknown_sdq_scale_is_named_in_the_error_shape(cast):
     del body["scale_scores"]["bogus"]
     recorded = client.post(reverse("api:measure-list"), body, content_type="application/json")
     assert recorded.status_code == 201, recorded.json()
+
+
+def test_the_idempotency_key_header_is_enough_to_log_a_session(cast):
+    episode = allocated_case(cast.hackney)
+    client = bearer(cast, cast.hackney.coach)
+    url = reverse("api:session-log-list")
+    body = {
+        "episode": episode.pk,
+        "occurred_at": timezone.now().isoformat(),
+        "attendance": "did_not_attend",
+    }
+    first = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="visit-7")
+    again = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="visit-7")
+    assert first.status_code == 201, first.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert SessionLog.objects.unscoped().count() == 1
+    # A UUID header is the session's own key; the body may repeat it, but not contradict it.
+    key = str(uuid.uuid4())
+    both = client.post(
+        url,
+        {**body, "idempotency_key": key},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert both.status_code == 201 and both.json()["idempotency_key"] == key
+    differ = client.post(
+        url,
+        {**body, "idempotency_key": str(uuid.uuid4())},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert differ.status_code == 400 and "idempotency_key" in differ.json()["error"]["fields"]
+    neither = client.post(url, body, content_type="application/json")
+    assert neither.status_code == 400
+    assert neither.json()["error"]["fields"] == {
+        "idempotency_key": ["Send an Idempotency-Key header or an idempotency_key."]
+    }
+    assert SessionLog.objects.unscoped().count() == 2
