@@ -134,6 +134,18 @@ class SessionLogForm(GovForm):
             data["occurred_at"] = timezone.make_aware(datetime.combine(day, at))
         return data
 
+    def held_only_fields(self) -> list[str]:
+        """The questions about a session that happened: the page clears and hides them when
+        another attendance is chosen (static/js/attendance.mjs); without JavaScript they stay,
+        and the service drops what they hold."""
+        return [
+            "duration_minutes",
+            "place",
+            "feeling_start",
+            "feeling_end",
+            *[f"goal_{g.pk}" for g in self.goals],
+        ]
+
     def goal_scores(self) -> dict[int, int]:
         return {
             goal.pk: self.cleaned_data[f"goal_{goal.pk}"]
