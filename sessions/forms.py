@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from outcomes.models import Goal
 from sessions.models import Attendance, Place, Technique
@@ -104,8 +105,9 @@ class SessionLogForm(GovForm):
         super().__init__(*args, **kwargs)
         self.goals = goals
         for goal in goals:
+            # The GOV.UK templates print labels as HTML: stored text is escaped here.
             self.fields[f"goal_{goal.pk}"] = score_field(
-                f"Goal: \u201c{goal.description}\u201d",
+                format_html("Goal: \u201c{}\u201d", goal.description),
                 "How far it is met today, 0 (not at all) to 10 (fully). Leave empty if not rated.",
             )
         # Keep the order a coach works through: when, what happened, goals, then notes.
