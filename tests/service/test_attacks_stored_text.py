@@ -224,3 +224,20 @@ def test_the_goal_label_on_the_session_form_shows_the_goal_as_text(cast, client_
     assert "Go to school &lt;a href=&quot;https://evil.test&quot;&gt;Sign in again&lt;/a&gt;" in (
         body
     )
+
+
+def test_stored_names_in_the_referral_forms_possible_matches_are_escaped(cast, client_for):
+    """The one form whose choices appear only after a submit: a referral that may be someone
+    already recorded lists them by name."""
+    from tests.cases.test_intake_pages import referral_data
+    from tests.conftest import referral
+
+    existing = referral(cast.hackney, given=f"{MARK}Jo", family="Example").young_person
+    response = client_for(cast.hackney.lead).post(
+        reverse("cases:referral-new"),
+        referral_data(cast, family_name="Example", date_of_birth=existing.date_of_birth),
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "Is this one of these young people?" in body
+    assert MARK not in body
+    assert any(f"{MARK}Jo Example" in text for text in label_texts(body))
