@@ -134,6 +134,15 @@ class SessionLogForm(GovForm):
         day, at = data.get("occurred_on"), data.get("occurred_time")
         if day and at:
             data["occurred_at"] = timezone.make_aware(datetime.combine(day, at))
+        if (
+            data.get("attendance") in Attendance.values
+            and data["attendance"] != Attendance.ATTENDED
+        ):
+            # The questions about a session that happened do not apply: what they hold is not
+            # kept (the service drops it too), so a mistyped length cannot stop the save.
+            for name in self.held_only_fields():
+                self._errors.pop(name, None)
+                data[name] = "" if name == "place" else None
         return data
 
     def held_only_fields(self) -> list[str]:

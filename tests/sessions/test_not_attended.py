@@ -54,6 +54,16 @@ def test_a_session_that_did_not_happen_stores_no_length_place_feelings_or_rating
     assert not GoalRating.objects.unscoped().filter(session_log=log).exists()
 
 
+def test_a_mistyped_length_does_not_stop_a_missed_session_being_saved(cast, client_for):
+    episode = allocated_case(cast.hackney)
+    response = client_for(cast.hackney.coach).post(
+        reverse("sessions:log", args=[episode.young_person_id]),
+        form_data(episode, attendance="did_not_attend", duration_minutes="an hour"),
+    )
+    assert response.status_code == 302
+    assert SessionLog.objects.unscoped().get(episode=episode).duration_minutes is None
+
+
 def test_a_missed_session_sent_through_the_api_stores_no_length_or_place(cast):
     episode = allocated_case(cast.hackney)
     response = bearer(cast, cast.hackney.coach).post(
