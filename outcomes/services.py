@@ -174,6 +174,13 @@ def _score(
 ) -> sdq.SdqScores:
     if definition.scoring != "sdq":
         raise DomainError("This measure cannot be scored yet.")
+    if scale_scores is not None:
+        if any(name not in sdq.SCALES for name in scale_scores):
+            raise DomainError(
+                {"scale_scores": [f"Use only the SDQ scales: {', '.join(sdq.SCALES)}."]}
+            )
+        # A scale left out was not scored, as on the form.
+        scale_scores = {name: scale_scores.get(name) for name in sdq.SCALES}
     try:
         if item_answers is not None:
             return sdq.score_items(item_answers)

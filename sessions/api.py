@@ -43,7 +43,10 @@ class SessionLogSerializer(serializers.ModelSerializer):
 class SessionLogCreateSerializer(serializers.Serializer):
     episode = serializers.IntegerField()
     idempotency_key = serializers.UUIDField(
-        help_text="Made once by the client; sending the same key again returns the first session."
+        required=False,
+        help_text="Optional when the request carries an `Idempotency-Key` header, which is "
+        "enough on its own. Made once by the client; sending the same key again returns the "
+        "first session. Sent with the header, it must be the same value.",
     )
     occurred_at = serializers.DateTimeField()
     attendance = serializers.ChoiceField(choices=Attendance.choices)
@@ -67,6 +70,50 @@ class SessionLogCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     safeguarding_concern = serializers.BooleanField(required=False, default=False)
     concern_summary = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+#: Names the session keys derived from a non-UUID Idempotency-Key header (never change it: a
+#: retried request must derive the same key).
+SESSION_KEY_NAMESPACE = uuid.UUID("5f0c2d1e-7a43-4d59-9b8e-3c1f6a2b9d70")
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Enough on its own to make the request safe to retry: a retry with the same "
+    "key returns the first session and logs no second one. A UUID is used as the session's "
+    "`idempotency_key`; if the body sends `idempotency_key` too, it must be the same UUID.",
+)
+
+
+def session_key(request: Request, body_key: uuid.UUID | None) -> uuid.UUID:
+    """The key that makes logging a session idempotent, from the body or the header.
+
+    The header alone is enough, as for every create: a UUID header is the session's key itself;
+    any other header names a key derived from it and the account (the replay store keeps
+    headers per account too). Sent with the body's key, the header must be the same UUID: two
+    keys that disagree would name two different requests, and neither is silently ignored."""
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if not header:
+        if body_key is None:
+            raise serializers.ValidationError(
+                {"idempotency_key": ["Send an Idempotency-Key header or an idempotency_key."]}
+            )
+        return body_key
+    try:
+        from_header = uuid.UUID(header)
+    except ValueError:
+        from_header = uuid.uuid5(SESSION_KEY_NAMESPACE, f"{request.user.pk}:{header}")
+    if body_key is not None and body_key != from_header:
+        raise serializers.ValidationError(
+            {
+                "idempotency_key": [
+                    "This differs from the Idempotency-Key header: send one of them, or the "
+                    "same UUID in both."
+                ]
+            }
+        )
+    return from_header
 
 
 @extend_schema(
@@ -94,13 +141,17 @@ class SessionLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     @extend_schema(
         request=SessionLogCreateSerializer,
         responses={201: SessionLogSerializer, 200: SessionLogSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        """Log a session. 201 when new; 200 with the first one when the key was already used."""
+        """Log a session. 201 when new; 200 with the first one when the key was already used.
+        The key comes from the `Idempotency-Key` header, the body's `idempotency_key`, or both
+        (then the same UUID)."""
         data = SessionLogCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        key = session_key(request, values.pop("idempotency_key", None))
         episode = Episode.objects.visible_to(request.user).filter(pk=values.pop("episode")).first()
         if episode is None:
             raise serializers.ValidationError({"episode": ["No such episode."]})
@@ -112,7 +163,7 @@ class SessionLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
             actor=request.user,
             episode=episode,
             goal_scores=scores,
-            idempotency_key=uuid.UUID(str(values.pop("idempotency_key"))),
+            idempotency_key=key,
             **values,
         )
         return Response(SessionLogSerializer(log).data, status=201 if created else 200)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from outcomes.models import Goal
 from sessions.models import Attendance, Place, Technique
@@ -105,8 +106,9 @@ class SessionLogForm(GovForm):
         super().__init__(*args, **kwargs)
         self.goals = goals
         for goal in goals:
+            # The GOV.UK templates print labels as HTML: stored text is escaped here.
             self.fields[f"goal_{goal.pk}"] = score_field(
-                f"Goal: \u201c{goal.description}\u201d",
+                format_html("Goal: \u201c{}\u201d", goal.description),
                 "How far it is met today, 0 (not at all) to 10 (fully). Leave empty if not rated.",
             )
         # Keep the order a coach works through: when, what happened, goals, then notes.
@@ -141,7 +143,28 @@ class SessionLogForm(GovForm):
         day, at = data.get("occurred_on"), data.get("occurred_time")
         if day and at:
             data["occurred_at"] = timezone.make_aware(datetime.combine(day, at))
+        if (
+            data.get("attendance") in Attendance.values
+            and data["attendance"] != Attendance.ATTENDED
+        ):
+            # The questions about a session that happened do not apply: what they hold is not
+            # kept (the service drops it too), so a mistyped length cannot stop the save.
+            for name in self.held_only_fields():
+                self._errors.pop(name, None)
+                data[name] = "" if name == "place" else None
         return data
+
+    def held_only_fields(self) -> list[str]:
+        """The questions about a session that happened: the page clears and hides them when
+        another attendance is chosen (static/js/attendance.mjs); without JavaScript they stay,
+        and the service drops what they hold."""
+        return [
+            "duration_minutes",
+            "place",
+            "feeling_start",
+            "feeling_end",
+            *[f"goal_{g.pk}" for g in self.goals],
+        ]
 
     def goal_scores(self) -> dict[int, int]:
         return {

@@ -100,6 +100,12 @@ class SessionLog(models.Model):
                 condition=Q(attendance="attended")
                 | Q(feeling_start__isnull=True, feeling_end__isnull=True),
             ),
+            # A session that did not happen stores no length or place either. Goal ratings
+            # live in another table: sessions.services.session_log never writes them for one.
+            models.CheckConstraint(
+                name="session_missed_has_no_length_or_place",
+                condition=Q(attendance="attended") | Q(duration_minutes__isnull=True, place=""),
+            ),
         ]
         indexes = [
             models.Index(fields=["episode", "occurred_at"]),

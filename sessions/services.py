@@ -62,14 +62,11 @@ def _validate(
         )
     if attendance not in Attendance.values:
         errors["attendance"] = ["Choose whether the session happened."]
-    attended = attendance == Attendance.ATTENDED
-    if attended:
+    if attendance == Attendance.ATTENDED:
         if duration_minutes is None:
             errors["duration_minutes"] = ["Enter how long the session lasted, in minutes."]
         if not place:
             errors["place"] = ["Choose where the session took place."]
-    elif feeling_start is not None or feeling_end is not None or goal_scores:
-        errors[""] = ["Feelings and goal ratings can only be recorded for a session that happened."]
     if duration_minutes is not None and not 1 <= duration_minutes <= 600:
         errors["duration_minutes"] = ["Enter a duration between 1 and 600 minutes."]
     for name, value in (("feeling_start", feeling_start), ("feeling_end", feeling_end)):
@@ -111,6 +108,12 @@ def session_log(
     if episode.status not in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE):
         raise DomainError("Sessions can only be logged for an allocated or active case.")
     goal_scores = goal_scores or {}
+    if attendance in Attendance.values and attendance != Attendance.ATTENDED:
+        # A session that did not happen had no length, place, feelings or goal ratings. The
+        # form comes with the usual length and place filled in, and a page used without
+        # JavaScript still sends them: they are dropped here, for every channel, so a missed
+        # session never reads "60 minutes, community setting".
+        duration_minutes, place, feeling_start, feeling_end, goal_scores = None, "", None, None, {}
     errors = _validate(
         episode=episode,
         occurred_at=occurred_at,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from cases.models import Episode
 from supervision.models import SupervisionFormat
@@ -52,16 +53,17 @@ class SupervisionForm(GovForm):
             for e in episodes
         ]
         self.initial.setdefault("held_on", timezone.localdate())
+        # The GOV.UK templates print labels as HTML: stored text is escaped where it goes in.
         for coach in coaches:
             self.fields[f"wellbeing_{coach.pk}"] = forms.CharField(
-                label=f"Wellbeing check-in: {coach.full_name}",
+                label=format_html("Wellbeing check-in: {}", coach.full_name),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 max_length=2000,
             )
         for episode in episodes:
             self.fields[f"notes_{episode.pk}"] = forms.CharField(
-                label=f"Notes on {episode.young_person.reference}",
+                label=format_html("Notes on {}", episode.young_person.reference),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 max_length=5000,
@@ -125,16 +127,17 @@ class SupervisionEditForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.attendee_list = list(record.attendees.all())
         self.discussion_list = list(record.discussions.all())
+        # Labels are printed as HTML (see SupervisionForm): stored text is escaped here.
         for attendee in self.attendee_list:
             self.fields[f"wellbeing_{attendee.pk}"] = forms.CharField(
-                label=f"Wellbeing check-in: {attendee.coach.full_name}",
+                label=format_html("Wellbeing check-in: {}", attendee.coach.full_name),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 max_length=2000,
             )
         for discussion in self.discussion_list:
             self.fields[f"notes_{discussion.pk}"] = forms.CharField(
-                label=f"Notes on {discussion.episode.young_person.reference}",
+                label=format_html("Notes on {}", discussion.episode.young_person.reference),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 max_length=5000,

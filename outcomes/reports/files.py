@@ -119,11 +119,16 @@ def remove_abandoned(root: Path, before: datetime) -> int:
 
 def csv_bytes(rows: list[Published], provenance: dict[str, str]) -> bytes:
     """One tidy table (section, indicator, breakdown, value, suppressed, unit), after "# " lines
-    of provenance that most tools skip as comments."""
+    of provenance that most tools skip as comments.
+
+    The provenance lines go through the same writer and cell guard as the figures: a name with
+    a comma, quote or `=` stays inside one quoted cell, never an extra or formula cell. Each is
+    kept to one line (line breaks become spaces). Our own values hold no comma, so the writer
+    leaves them unquoted and they still start with "# "."""
     out = io.StringIO()
-    for key, value in provenance.items():
-        out.write(f"# {key}: {value}\n")
     writer = csv.writer(out)
+    for key, value in provenance.items():
+        writer.writerow([safe_cell(" ".join(f"# {key}: {value}".split()))])
     writer.writerow(["section", "indicator", "breakdown", "value", "suppressed", "unit"])
     for r in rows:
         writer.writerow(

@@ -94,7 +94,7 @@ def _provenance(report: Report, cutoff) -> dict[str, str]:  # type: ignore[no-un
         "Scope": report.authority.name if report.authority else "All of London",
         "Authority code": report.authority.gss_code if report.authority else "E12000007 (London)",
         "Period": f"{report.period_start:%-d %B %Y} to {report.period_end:%-d %B %Y}",
-        "Data cut-off": timezone.localtime(cutoff).strftime("%-d %B %Y, %H:%M:%S %Z"),
+        "Data cut-off": timezone.localtime(cutoff).strftime("%-d %B %Y at %H:%M:%S %Z"),
         "Software version": settings.VERSION,
         "Requested by": report.requested_by.full_name
         if report.requested_by

@@ -349,3 +349,119 @@ def test_goal_ratings_read_as_the_schema_says(cast):
     ]
     assert sorted(listed["ratings"], key=lambda r: r["rated_on"]) == by_fields
     assert [r["score"] for r in by_fields] == [3, 6]
+
+
+def _api_posts():  # type: ignore[no-untyped-def]
+    from tests.service.routes import service_routes
+
+    return [
+        route
+        for route in service_routes()
+        if route.is_api and "post" in (getattr(route.callback, "actions", None) or {})
+    ]
+
+
+def test_every_api_view_bounds_the_depth_of_json_bodies():
+    from rest_framework.parsers import JSONParser
+
+    from tests.service.routes import service_routes
+    from yourchoice.api_parsers import BoundedJSONParser
+
+    unbounded = sorted(
+        route.name
+        for route in service_routes()
+        if route.is_api
+        for parser in getattr(getattr(route.callback, "cls", None), "parser_classes", [])
+        if issubclass(parser, JSONParser) and not issubclass(parser, BoundedJSONParser)
+    )
+    assert unbounded == []
+
+
+@pytest.mark.parametrize("route", _api_posts(), ids=lambda route: route.name)
+def test_a_body_nested_a_thousand_deep_is_refused_in_the_error_shape(cast, route):
+    """Every API write, by someone who may make it: a plain 400, never a server error."""
+    from tests.service.routes import Owner
+
+    owner = Owner(cast.hackney, cast.hackney.coach)
+    url = reverse(route.name, kwargs={name: owner.id_of(kind) for name, kind in route.ids.items()})
+    deep = "[" * 1000 + "]" * 1000
+    answers = []
+    for user in (cast.hackney.coach, cast.hackney.supervisor):
+        client = bearer(cast, user)
+        for body in (deep, '{"episode": ' + "[" * 40 + "]" * 40 + "}"):
+            response = client.post(url, body, content_type="application/json")
+            assert response.status_code < 500, f"{route.name}: {response.status_code}"
+            answers.append((response.status_code, response.json().get("error", {}).get("message")))
+    too_deep = (400, "The body is nested too deeply: at most 32 levels of objects and arrays.")
+    # A write that reads no body (marking an action done) never parses it.
+    assert too_deep in answers or all(200 <= status < 300 for status, _ in answers), answers
+
+
+def test_a_body_that_is_not_json_is_answered_plainly(cast):
+    response = bearer(cast, cast.hackney.coach).post(
+        reverse("api:flag-list"), "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {"status": 400, "message": "The body is not valid JSON.", "fields": {}}
+    }
+
+
+def test_an_unknown_sdq_scale_is_named_in_the_error_shape(cast):
+    episode = allocated_case(cast.hackney)
+    client = bearer(cast, cast.hackney.coach)
+    body = {
+        "episode": episode.pk,
+        "occasion": "baseline",
+        "completed_on": timezone.localdate().isoformat(),
+        "scale_scores": {"emotional": 3, "bogus": 2},
+    }
+    response = client.post(reverse("api:measure-list"), body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "scale_scores": [
+            "Use only the SDQ scales: emotional, conduct, hyperactivity, peer, prosocial."
+        ]
+    }
+    # A scale left out was not scored, as on the paper form: no Python error either.
+    del body["scale_scores"]["bogus"]
+    recorded = client.post(reverse("api:measure-list"), body, content_type="application/json")
+    assert recorded.status_code == 201, recorded.json()
+
+
+def test_the_idempotency_key_header_is_enough_to_log_a_session(cast):
+    episode = allocated_case(cast.hackney)
+    client = bearer(cast, cast.hackney.coach)
+    url = reverse("api:session-log-list")
+    body = {
+        "episode": episode.pk,
+        "occurred_at": timezone.now().isoformat(),
+        "attendance": "did_not_attend",
+    }
+    first = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="visit-7")
+    again = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="visit-7")
+    assert first.status_code == 201, first.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert SessionLog.objects.unscoped().count() == 1
+    # A UUID header is the session's own key; the body may repeat it, but not contradict it.
+    key = str(uuid.uuid4())
+    both = client.post(
+        url,
+        {**body, "idempotency_key": key},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert both.status_code == 201 and both.json()["idempotency_key"] == key
+    differ = client.post(
+        url,
+        {**body, "idempotency_key": str(uuid.uuid4())},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert differ.status_code == 400 and "idempotency_key" in differ.json()["error"]["fields"]
+    neither = client.post(url, body, content_type="application/json")
+    assert neither.status_code == 400
+    assert neither.json()["error"]["fields"] == {
+        "idempotency_key": ["Send an Idempotency-Key header or an idempotency_key."]
+    }
+    assert SessionLog.objects.unscoped().count() == 2

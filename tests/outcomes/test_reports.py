@@ -270,3 +270,32 @@ def test_monthly_reports_again_ask_for_nothing_already_made(cast):
     again = services.monthly_reports(TODAY)
     assert [r.pk for r in again] == [r.pk for r in first]
     assert Report.objects.count() == 34
+
+
+def test_csv_provenance_lines_make_no_extra_or_formula_cells(cast):
+    """A requester's name with a comma, a line break and `=` stays inside one cell of its own
+    "# " line: the header lines go through the same writer and formula guard as the figures."""
+    cast.programme_lead.full_name = 'Pat, Lead\n=HYPERLINK("http://evil.test","Open")'
+    cast.programme_lead.save(update_fields=["full_name"])
+    allocated_case(cast.hackney)
+    report, _ = services.report_request(
+        actor=cast.programme_lead, authority=cast.hackney.authority, start=START, end=TODAY
+    )
+    report = services.report_generate(report.pk)
+    path = Path(settings.MEDIA_ROOT) / report.files.get(format="csv").file.name
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    header_at = rows.index(["section", "indicator", "breakdown", "value", "suppressed", "unit"])
+    provenance = rows[:header_at]
+    assert len(provenance) == 9
+    assert all(len(row) == 1 and row[0].startswith("# ") for row in provenance), provenance
+    assert [
+        'Requested by: Pat, Lead =HYPERLINK("http://evil.test","Open")' in row[0]
+        for row in provenance
+    ].count(True) == 1
+    formula_cells = [
+        cell for row in rows for cell in row if cell[:1] in ("=", "+", "@") or cell[:1] == "-"
+    ]
+    assert [cell for cell in formula_cells if not cell.lstrip("-").replace(".", "").isdigit()] == []
+    # The service's own lines need no quoting: they still start with "# " for tools that skip them.
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert [line[:2] for line in lines[:header_at]].count("# ") == 8
