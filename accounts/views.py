@@ -17,6 +17,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -174,12 +176,34 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """The same answer whether or not the email belongs to an account."""
+    """The same answer whether or not the email belongs to an account, after the same work.
+
+    Building and sending the email in the request made it about 2 ms slower for a real
+    account, enough to tell over a few dozen tries which addresses have one. So the request
+    only looks the address up (one query, whatever it finds) and queues one job either way,
+    with the account ids found (none for an unknown address: the address itself never goes
+    on the queue); the worker builds and sends the email (accounts/emails.py).
+    """
 
     template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        from accounts.tasks import send_password_reset
+        from yourchoice.queue import send_after_commit
+
+        email = form.cleaned_data["email"]
+        user_ids = list(
+            User.objects.filter(email__iexact=email, is_active=True).values_list("pk", flat=True)
+        )
+        with transaction.atomic():
+            send_after_commit(
+                send_password_reset,
+                user_ids,
+                delayed="The email may take longer than usual to arrive: try again later if "
+                "it has not come in an hour.",
+            )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
