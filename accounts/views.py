@@ -27,8 +27,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import address_limit
 from accounts.forms import CodeForm, SignInForm
 from yourchoice import audit
+from yourchoice.request_context import current_ip
 
 User = get_user_model()
 
@@ -61,17 +63,20 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
-            email=form.cleaned_data["email"].lower(),
-            password=form.cleaned_data["password"],
-        )
+        email = form.cleaned_data["email"].lower()
+        address = current_ip()
+        if address_limit.must_wait(request, address, email):
+            # Decided by the address alone, before any password is checked: says nothing
+            # about the account typed.
+            return _paused(request, seconds=settings.SIGN_IN_ADDRESS_PACE_SECONDS)
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             # AxesMiddleware replaces this answer with `locked_out` (AXES_LOCKOUT_CALLABLE),
             # which audits the lockout: calling it here too recorded every lockout twice.
             return HttpResponse(status=429)
         if user is None:
             _record_failure("signin.failed", form.cleaned_data["email"])
+            address_limit.note_failure(address, email)
             form.add_error(None, GENERIC_FAILURE)
         else:
             request.session.cycle_key()
@@ -87,8 +92,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     """Shown after too many failures (django-axes); says nothing of whether the account exists."""
     _record_failure("signin.locked_out", str(request.POST.get("email", "")))
+    return _paused(request)
+
+
+def _paused(request: HttpRequest, *, seconds: int | None = None) -> HttpResponse:
+    """The one answer to an attempt that is not checked: the account locked, or the address
+    paced (accounts/address_limit.py)."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    context = {"minutes": minutes, "seconds": seconds}
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 def _record_failure(action: str, typed_email: str) -> None:
@@ -108,7 +120,9 @@ def _complete(request: HttpRequest, user: User, device: TOTPDevice) -> HttpRespo
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     audit.record(actor=user, action="signin.succeeded")
-    return HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(next_url)
+    address_limit.remember_browser(response, user.email)
+    return response
 
 
 def code(request: HttpRequest) -> HttpResponse:

@@ -107,6 +107,7 @@ ACTION_LABELS: dict[str, str] = {
     "signin.failed": "Sign-in failed: wrong email address or password",
     "signin.code_failed": "Sign-in failed: wrong authenticator code",
     "signin.locked_out": "Locked out after repeated failures",
+    "signin.address_limited": "Sign-in slowed for an address: failures for many accounts",
     "signin.app_set_up": "Set up an authenticator app",
     "signout": "Signed out",
 }
