@@ -110,6 +110,16 @@ ACTION_LABELS: dict[str, str] = {
     "signin.address_limited": "Sign-in slowed for an address: failures for many accounts",
     "signin.app_set_up": "Set up an authenticator app",
     "signout": "Signed out",
+    # Who may see what (accounts/access_audit.py).
+    "account.create": "Made an account",
+    "account.update": "Changed an account's access",
+    "account.delete": "Deleted an account",
+    "membership.add": "Gave a role",
+    "membership.update": "Changed a role",
+    "membership.remove": "Took a role away",
+    "cover.add": "Arranged cover",
+    "cover.update": "Changed cover",
+    "cover.remove": "Ended cover",
 }
 
 #: Events that read a record without changing it; every other event about a record changed it.

@@ -23,11 +23,13 @@ class SignInRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = request_context.set_ip(request.META.get("REMOTE_ADDR"))
+        user_token = request_context.set_user(lambda: getattr(request, "user", None))
         try:
             if not request.path.startswith(PUBLIC_PREFIXES) and not _verified(request):
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             return self.get_response(request)
         finally:
+            request_context.reset_user(user_token)
             request_context.reset(token)
 
 
