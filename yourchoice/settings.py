@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "yourchoice.middleware.SecurityHeadersMiddleware",
     # A view that loses the database answers 503 and keeps what was sent (docs/faults.md).
     "yourchoice.middleware.DatabaseUnavailableMiddleware",
+    # Every successful read of a named record is audited, whatever the channel (X2).
+    "yourchoice.middleware.ReadAuditMiddleware",
     # Axes last, as its documentation asks, so it sees every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
