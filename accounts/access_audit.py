@@ -20,7 +20,7 @@ from typing import Any
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from accounts.models import Cover, Membership, User
+from accounts.models import Cover, Membership, Team, User
 from yourchoice import audit
 from yourchoice.request_context import current_user
 
@@ -50,8 +50,8 @@ def _authority_id(instance: models.Model) -> int | None:
         team_id = instance.team_id
     else:
         return None
-    from accounts.models import Team
-
+    if team_id is None:
+        return None  # a service-wide role: in no authority
     return Team.objects.filter(pk=team_id).values_list("authority_id", flat=True).first()
 
 
