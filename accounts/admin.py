@@ -1,6 +1,8 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from accounts.models import ApiToken, Authority, Cover, Membership, Team, User
 from accounts.tokens import api_token_issue, api_token_revoke
@@ -150,7 +152,26 @@ class ApiTokenAdmin(admin.ModelAdmin):
             days=form.cleaned_data["days"],
         )
         obj.pk = token.pk
-        messages.warning(request, f"Copy this token now; it will not be shown again: {key}")
+        # Kept on the request for `response_add`, which shows it on the page it answers with.
+        request.issued_token = (token, key)
+
+    def response_add(self, request, obj, post_url_continue=None):  # type: ignore[no-untyped-def]
+        """The secret is shown on the answer to the form itself, never through the messages
+        framework: its cookie is signed, not encrypted, so the secret would travel in it (and
+        sit in the browser) until the next page. Nothing may keep a copy of this page."""
+        token, key = request.issued_token
+        response = TemplateResponse(
+            request,
+            "admin/accounts/apitoken/issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "token": token,
+                "key": key,
+            },
+        )
+        add_never_cache_headers(response)
+        return response
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return obj is None and super().has_change_permission(request, obj)

@@ -6,4 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and places"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  (registers the API's sign-in schemes)
+        from accounts import (
+            access_audit,
+            schema,  # noqa: F401  (registers the API's sign-in schemes)
+        )
+
+        access_audit.connect()

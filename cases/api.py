@@ -130,6 +130,7 @@ class ClosureSerializer(serializers.ModelSerializer):
 class YoungPersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     model = YoungPerson
     serializer_class = YoungPersonSerializer
+    young_person_path = ""
 
     def scoped(self, queryset: Any) -> Any:
         return queryset.order_by("pk")
@@ -147,6 +148,7 @@ class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     model = Episode
     serializer_class = EpisodeSerializer
+    young_person_path = "young_person"
 
     def scoped(self, queryset: Any) -> Any:
         queryset = queryset.select_related("young_person").order_by("pk")

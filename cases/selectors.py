@@ -43,10 +43,19 @@ from outcomes.selectors import sdq_definition
 from sessions import dose
 from sessions.models import SessionLog
 from supervision.models import Action, CaseDiscussion
-from yourchoice import access
+from yourchoice import access, audit
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+def authorities_of_young_people(young_person_ids: list[int]) -> dict[int, int]:
+    """The authority holding each young person's record now, for audit events (one query)."""
+    return dict(
+        YoungPerson.objects.unscoped()
+        .filter(pk__in=young_person_ids)
+        .values_list("pk", "authority_id")
+    )
 
 
 def get_episode_for_user(user: User, pk: int) -> Episode:
@@ -59,6 +68,7 @@ def get_episode_for_user(user: User, pk: int) -> Episode:
     )
     if episode is None:
         raise Http404
+    audit.note_young_person_read(episode.young_person, episode)
     return episode
 
 
@@ -71,6 +81,7 @@ def get_closure_request_for_user(user: User, pk: int) -> ClosureRequest:
     )
     if closure is None:
         raise Http404
+    audit.note_young_person_read(closure.episode.young_person, closure)
     return closure
 
 
@@ -108,6 +119,7 @@ def get_flag_for_user(user: User, pk: int) -> RiskFlag:
     )
     if flag is None:
         raise Http404
+    audit.note_young_person_read(flag.episode.young_person, flag)
     return flag
 
 
@@ -135,6 +147,7 @@ def budget_ledger(user: User, young_person_pk: int) -> BudgetLedger:
     if not episodes:
         raise Http404
     episode = next((e for e in episodes if e.is_open), episodes[0])
+    audit.note_young_person_read(episode.young_person, episode)
     balance = episode.activity_budget_pence
     lines = []
     for spend in (
@@ -166,6 +179,7 @@ def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
     )
     if episode is None:
         raise Http404
+    audit.note_young_person_read(episode.young_person, episode)
     return episode
 
 
@@ -180,6 +194,7 @@ def latest_episode_for_user(user: User, young_person_pk: int) -> Episode:
     )
     if episode is None:
         raise Http404
+    audit.note_young_person_read(episode.young_person, episode)
     return episode
 
 
@@ -586,6 +601,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
     young_person = episodes[0].young_person
     episode = episodes[0]  # the current one (ordered first)
     in_record = Q(episode__young_person_id=pk)
+    audit.note_young_person_read(young_person, episode)
     # The timeline needs only the session itself; techniques and addenda are on its own page.
     all_sessions = list(
         SessionLog.objects.visible_to(user).filter(in_record).order_by("-occurred_at", "-pk")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Authority
 from outcomes.models import Goal, MeasureDefinition, Report, ReportFile, ReportScope, ReportStatus
+from yourchoice import audit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -25,6 +26,7 @@ def get_goal_for_user(user: User, pk: int) -> Goal:
     )
     if goal is None:
         raise Http404
+    audit.note_young_person_read(goal.episode.young_person, goal)
     return goal
 
 

@@ -11,6 +11,7 @@ from cases.models import Episode
 from cases.selectors import current_episode_for_user
 from outcomes.models import Goal, GoalStatus
 from sessions.models import Attendance, SessionLog
+from yourchoice import audit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -61,4 +62,5 @@ def get_session_for_user(user: User, pk: int) -> SessionLog:
     )
     if log is None:
         raise Http404
+    audit.note_young_person_read(log.episode.young_person, log)
     return log

@@ -118,6 +118,9 @@ class SupervisionRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     model = SupervisionRecord
     serializer_class = SupervisionRecordSerializer
+    # A session's date, team and who attended: nothing about any young person (what was said
+    # about each case stays on the pages, whose reads are audited there).
+    young_person_path = None
 
     def scoped(self, queryset: Any) -> Any:
         return queryset.prefetch_related("attendees").order_by("pk")

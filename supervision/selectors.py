@@ -16,7 +16,7 @@ from cases.models import Episode
 from cases.selectors import CaseRow, case_rows
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion, SupervisionAttendee, SupervisionRecord
-from yourchoice import access
+from yourchoice import access, audit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -156,10 +156,15 @@ def outstanding_actions_for_owner(user: User) -> list[Action]:
 
 def get_action_for_user(user: User, pk: int) -> Action:
     action = (
-        Action.objects.visible_to(user).select_related("record", "episode").filter(pk=pk).first()
+        Action.objects.visible_to(user)
+        .select_related("record", "episode__young_person")
+        .filter(pk=pk)
+        .first()
     )
     if action is None:
         raise Http404
+    if action.episode is not None:
+        audit.note_young_person_read(action.episode.young_person, action)
     return action
 
 
@@ -197,4 +202,8 @@ def get_supervision_for_user(user: User, pk: int) -> SupervisionRecord:
     )
     if record is None:
         raise Http404
+    # The record shows what was said about each case discussed, and actions on cases.
+    for item in [*record.discussions.all(), *record.actions.all()]:
+        if item.episode is not None:
+            audit.note_young_person_read(item.episode.young_person, record)
     return record

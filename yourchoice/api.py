@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions, status, viewsets
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
+from yourchoice import audit
 from yourchoice.errors import DomainError, StaleVersion
 
 
@@ -53,17 +56,58 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
-    """Subclasses set `model` and may refine `scoped()`; the queryset is always the visible rows."""
+    """Subclasses set `model` and may refine `scoped()`; the queryset is always the visible rows.
+
+    Every row a GET returns is a read of a young person's record, audited like opening their
+    page (X2): one event per young person per request, naming the rows, written once the
+    answer is ready (ReadAuditMiddleware). That is done here, for every case endpoint, so a
+    new one is audited without asking.
+    """
 
     model: Any = None
     # Ids are whole numbers: anything else is a plain 404, and the schema says so.
     lookup_value_converter = "int"
+    #: Path from `model` to the young person a row is part of ("" for YoungPerson itself).
+    #: A model the default does not fit fails its first GET, so none goes unaudited; None
+    #: only for rows that say nothing about any young person (say why where it is set).
+    young_person_path: str | None = "episode__young_person"
 
     def scoped(self, queryset: Any) -> Any:
         return queryset
 
     def get_queryset(self) -> Any:
         return self.scoped(self.model.objects.visible_to(self.request.user))
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        # What a GET answers with passes through here: the page of a list, or one row.
+        if args and self.request.method in SAFE_METHODS:
+            self._served = args[0]
+        return super().get_serializer(*args, **kwargs)
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        served = getattr(self, "_served", None)
+        if served is not None and 200 <= response.status_code < 300:
+            self._note_reads(served)
+        return response
+
+    def _note_reads(self, served: Any) -> None:
+        """One query for the young people of every row served, however many rows."""
+        if self.young_person_path is None:
+            return
+        rows = list(served) if isinstance(served, list | tuple | QuerySet) else [served]
+        if not rows:
+            return
+        path = self.young_person_path
+        people = ("pk", "authority_id") if not path else (f"{path}__pk", f"{path}__authority_id")
+        label = self.model._meta.label_lower
+        found = (
+            self.model.objects.visible_to(self.request.user)
+            .filter(pk__in=[row.pk for row in rows])
+            .values_list("pk", *people)
+        )
+        for pk, young_person_id, authority_id in found:
+            audit.note_read(young_person_id, authority_id=authority_id, label=label, pk=pk)
 
 
 def date_param(request: Any, name: str) -> Any:

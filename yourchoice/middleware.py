@@ -23,11 +23,13 @@ class SignInRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = request_context.set_ip(request.META.get("REMOTE_ADDR"))
+        user_token = request_context.set_user(lambda: getattr(request, "user", None))
         try:
             if not request.path.startswith(PUBLIC_PREFIXES) and not _verified(request):
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             return self.get_response(request)
         finally:
+            request_context.reset_user(user_token)
             request_context.reset(token)
 
 
@@ -135,3 +137,29 @@ class DatabaseUnavailableMiddleware:
             return None
         unavailable.log_outage(request)
         return unavailable.retry_page(request)
+
+
+class ReadAuditMiddleware:
+    """Writes the read events the request noted (yourchoice/audit.py): one per young person
+    whose record a successful GET showed, by page, API or export, before the answer leaves.
+    A request that fails, is refused or redirects showed nothing and writes nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from yourchoice import audit
+
+        with audit.collecting_reads() as log:
+            response = self.get_response(request)
+            if request.method in ("GET", "HEAD") and 200 <= response.status_code < 300:
+                match = request.resolver_match
+                route = match.view_name if match is not None else ""
+                user = getattr(request, "user", None)
+                audit.write_reads(
+                    log,
+                    actor=user if user is not None and user.is_authenticated else None,
+                    route=route,
+                    channel="api" if route.startswith("api:") else "page",
+                )
+        return response

@@ -1,10 +1,14 @@
-"""The client address of the request being served, for audit events written deep in services."""
+"""The client address of the request being served, and who is making it, for audit events
+written deep in services and model signals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 _ip: ContextVar[str | None] = ContextVar("yc_request_ip", default=None)
+_user: ContextVar[Callable[[], Any] | None] = ContextVar("yc_request_user", default=None)
 
 
 def set_ip(value: str | None) -> object:
@@ -17,3 +21,20 @@ def reset(token: object) -> None:
 
 def current_ip() -> str | None:
     return _ip.get()
+
+
+def set_user(getter: Callable[[], Any]) -> object:
+    """`getter` returns the request's user; it is called only when an event needs it, so a
+    request that writes no such event never loads the user for it."""
+    return _user.set(getter)
+
+
+def reset_user(token: object) -> None:
+    _user.reset(token)  # type: ignore[arg-type]
+
+
+def current_user() -> Any:
+    """The signed-in person making the request, or None (no request, or signed out)."""
+    getter = _user.get()
+    user = getter() if getter is not None else None
+    return user if user is not None and user.is_authenticated else None

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "yourchoice.middleware.SecurityHeadersMiddleware",
     # A view that loses the database answers 503 and keeps what was sent (docs/faults.md).
     "yourchoice.middleware.DatabaseUnavailableMiddleware",
+    # Every successful read of a named record is audited, whatever the channel (X2).
+    "yourchoice.middleware.ReadAuditMiddleware",
     # Axes last, as its documentation asks, so it sees every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -165,6 +167,13 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+# Spraying (one guess on each of many accounts) from one address: when failures for this many
+# distinct accounts come from an address within the window, attempts from it are paced to one
+# per SIGN_IN_ADDRESS_PACE_SECONDS, except from browsers that signed in to the account before
+# (accounts/address_limit.py, docs/sign-in.md). 0 switches the limit off.
+SIGN_IN_ADDRESS_ACCOUNT_LIMIT = env_int("SIGN_IN_ADDRESS_ACCOUNT_LIMIT", 10, minimum=0)
+SIGN_IN_ADDRESS_WINDOW_MINUTES = env_int("SIGN_IN_ADDRESS_WINDOW_MINUTES", 15, minimum=1)
+SIGN_IN_ADDRESS_PACE_SECONDS = env_int("SIGN_IN_ADDRESS_PACE_SECONDS", 10, minimum=1)
 
 OTP_TOTP_ISSUER = "Your Choice"
 # Demo accounts share one TOTP secret so that a newcomer can sign in; seed_demo refuses to run

@@ -14,6 +14,9 @@ os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 os.environ.setdefault("EXTRACT_KEY", "test-only-extract-key")
 # Transactional tests reload reference data with new ids: no definition may outlive a test.
 os.environ.setdefault("MEASURE_DEFINITION_CACHE_SECONDS", "0")
+# Counts in Redis outlive a test: the per-address sign-in limit is on only in the tests of it
+# (tests/accounts/test_address_limit.py), so other tests' failures never add up to it.
+os.environ.setdefault("SIGN_IN_ADDRESS_ACCOUNT_LIMIT", "0")
 
 from yourchoice.settings import *  # noqa: E402,F403
 

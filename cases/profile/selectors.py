@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 
 from cases.models import Episode, KeyContact, YoungPerson
+from yourchoice import audit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -27,11 +28,15 @@ def young_person_for_edit(user: User, pk: int) -> tuple[YoungPerson, Episode]:
     young_person = YoungPerson.objects.visible_to(user).filter(pk=pk).first()
     if young_person is None:
         raise Http404
+    audit.note_young_person_read(young_person)
     return young_person, governing_episode(young_person)
 
 
 def key_contact_for_user(user: User, young_person_pk: int, pk: int) -> KeyContact | None:
     """A key contact of this young person, or None when it is not (or no longer) there."""
-    return (
+    contact = (
         KeyContact.objects.visible_to(user).filter(young_person_id=young_person_pk, pk=pk).first()
     )
+    if contact is not None:
+        audit.note_read(contact.young_person_id, contact)
+    return contact

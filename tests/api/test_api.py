@@ -297,16 +297,22 @@ def test_a_retried_create_with_the_same_idempotency_key_makes_one_record(cast):
     assert other.status_code == 400  # the key belongs to another request
 
 
-def test_an_administrator_issues_a_token_shown_once_in_the_admin(cast, client_for):
+def _issue_in_admin(cast, client_for):  # type: ignore[no-untyped-def]
     client = client_for(cast.admin)
     response = client.post(
         reverse("admin:accounts_apitoken_add"),
         {"user": cast.hackney.coach.pk, "name": "Hackney case system", "days": 30},
-        follow=True,
     )
-    shown = [str(m) for m in response.context["messages"]]
-    assert any("will not be shown again: yc_" in m for m in shown)
-    key = next(m for m in shown if "yc_" in m).split(": ")[-1]
+    return client, response
+
+
+def test_an_administrator_issues_a_token_shown_once_in_the_admin(cast, client_for):
+    client, response = _issue_in_admin(cast, client_for)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "will not be shown again" in page
+    key = page.split('<code id="api-token-secret">')[1].split("</code>")[0]
+    assert key.startswith("yc_")
     token = ApiToken.objects.get(name="Hackney case system")
     assert token.user == cast.hackney.coach and token.key_hash != key
     listing = client.get(reverse("admin:accounts_apitoken_changelist")).content.decode()
@@ -315,6 +321,34 @@ def test_an_administrator_issues_a_token_shown_once_in_the_admin(cast, client_fo
         Client(HTTP_AUTHORIZATION=f"Bearer {key}").get(reverse("api:episode-list")).status_code
         == 200
     )
+
+
+def test_a_new_tokens_secret_never_travels_in_a_cookie(cast, client_for, monkeypatch):
+    """Shown on the page that answers the form, which nothing may keep, and in no cookie: not
+    plainly, not base64-encoded, not inside the (signed, readable) messages cookie."""
+    import base64
+
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    monkeypatch.setattr("accounts.tokens.secrets.token_urlsafe", lambda n: "s3cret-Known-Value")
+    key = "yc_s3cret-Known-Value"
+    client, response = _issue_in_admin(cast, client_for)
+    following = client.get(reverse("admin:accounts_apitoken_changelist"))
+    encoded = {
+        key,
+        base64.b64encode(key.encode()).decode(),
+        base64.urlsafe_b64encode(key.encode()).decode(),
+    }
+    for answer in (response, following):
+        for name, morsel in answer.cookies.items():
+            value = morsel.value
+            assert not any(form in value for form in encoded), name
+            if name == "messages" and value:
+                decoded = CookieStorage(RequestFactory().get("/"))._decode(value) or []
+                assert all(key not in str(m) for m in decoded)
+    assert key not in following.content.decode()
+    assert key in response.content.decode() and "no-store" in response["Cache-Control"]
 
 
 def test_api_answers_are_not_cached(cast):

@@ -174,3 +174,33 @@ def test_london_table_queries_do_not_grow_with_reports_or_periods(cast):
     made(None, month.start, month.end)
     assert queries_for(client, reverse("outcomes:london")) == one
     assert one <= 10
+
+
+def _api_list_queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "basename", ["young-person", "episode", "session-log", "goal", "measure", "flag", "action"]
+)
+def test_api_lists_run_the_same_queries_for_one_young_person_and_ten(cast, basename):
+    """The read audit of a list is one query for the rows' young people and one insert of an
+    event per young person, however many rows (yourchoice/api.py)."""
+    from tests.service.routes import Owner
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            owner = Owner(cast.hackney, cast.hackney.coach)
+            for kind in ("session-logs", "goals", "measures", "flags", "actions"):
+                owner.id_of(kind)
+
+    client = signed_in_client(cast.hackney.coach)
+    url = reverse(f"api:{basename}-list")
+    add(1)
+    one = _api_list_queries(client, url)
+    add(9)
+    assert _api_list_queries(client, url) == one
