@@ -34,10 +34,9 @@ import redis
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from yourchoice import audit
+from yourchoice.redis_connection import bounded_client
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +50,7 @@ KNOWN_BROWSER_DAYS = 90
 def client_for(url: str) -> redis.Redis:
     """Short timeouts and no retries: a Redis that is down or hung must not hold up a sign-in
     for more than half a second (it then goes on without the limit)."""
-    return redis.Redis.from_url(
-        url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
-    )
+    return bounded_client(url, timeout=0.5)
 
 
 @cache

@@ -421,3 +421,14 @@ class WorkerProcess:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
         self.kill()
+
+
+@contextlib.contextmanager
+def worker_and_relay() -> Iterator[None]:
+    """A real worker, and the relay that hands it jobs from the outbox, as in service."""
+    from celery.contrib.testing.worker import start_worker
+
+    from yourchoice.celery import app
+
+    with Relay(), start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+        yield

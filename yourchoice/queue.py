@@ -33,13 +33,14 @@ from datetime import timedelta
 from enum import Enum
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from celery import Task, current_app, shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
+
+from yourchoice.redis_connection import bounded_client
 
 logger = logging.getLogger(__name__)
 
@@ -142,15 +143,7 @@ def collecting_notices() -> Iterator[list[str]]:
 
 def broker_answers(timeout: float = BROKER_CHECK_TIMEOUT) -> bool:
     """Whether Redis answers a PING within `timeout` seconds to connect and again to reply."""
-    import redis
-
-    url = current_app.conf.broker_url
-    parts = urlsplit(url)
-    bounds = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
-    if parts.scheme == "redis+socket":  # the embedded Redis of `make run`
-        client = redis.Redis(unix_socket_path=parts.path, **bounds)
-    else:
-        client = redis.Redis.from_url(url, **bounds)
+    client = bounded_client(current_app.conf.broker_url, timeout=timeout)
     try:
         return bool(client.ping())
     except Exception:  # noqa: BLE001 - down, hung or refusing: it does not answer

@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from yourchoice import redis_connection
 from yourchoice.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -220,18 +221,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # the relay or a worker for longer than that: they give up, reconnect and carry on (web
 # requests never contact Redis: docs/faults.md). Keepalive and the health check find a
 # connection that died silently (a network partition) before it is used.
+# TCP keepalive exists only for a TCP address, not the embedded Redis's unix socket.
+_REDIS_OVER_TCP = not redis_connection.is_socket(REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 20 * 60, minimum=1),
     "socket_connect_timeout": 3,
     "socket_timeout": 10,
-    "socket_keepalive": True,
     "health_check_interval": 25,
+    **({"socket_keepalive": True} if _REDIS_OVER_TCP else {}),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # The result store is the same Redis: the same bounds (Celery's default read timeout is 120 s).
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_REDIS_SOCKET_TIMEOUT = 10
-CELERY_REDIS_SOCKET_KEEPALIVE = True
+CELERY_REDIS_SOCKET_KEEPALIVE = _REDIS_OVER_TCP
 CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 25
 # The relay (manage.py relay_jobs) moves committed jobs from the outbox to Redis at once when
 # woken by PostgreSQL NOTIFY, and at least this often in any case (yourchoice/queue.py).

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import celery.contrib.testing.tasks  # noqa: F401
 import pytest
-from celery.contrib.testing.worker import start_worker
 from playwright.sync_api import expect
 
 from tests.conftest import allocated_case
 from tests.e2e.conftest import assert_accessible, sign_in
-from yourchoice.celery import app
+from tests.faults import worker_and_relay
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +23,7 @@ def test_programme_lead_requests_a_report_and_downloads_it(
     sign_in(page, live_server, cast.programme_lead)
     page.get_by_role("link", name="Reports").click()
     assert_accessible(page)
-    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+    with worker_and_relay():
         page.get_by_label("Which area?").select_option(label="Hackney")
         page.get_by_role("button", name="Make the report").click()
         expect(page.get_by_text("Your report is being made.")).to_be_visible()
@@ -57,7 +56,7 @@ def test_evaluator_makes_and_downloads_an_extract(cast, live_server, page, setti
     sign_in(page, live_server, cast.evaluator)
     page.get_by_role("link", name="Extracts").first.click()
     assert_accessible(page)
-    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+    with worker_and_relay():
         page.get_by_role("button", name="Make a new extract").click()
         expect(page.get_by_text("The extract is being made.")).to_be_visible()
         table = page.get_by_test_id("extracts")

@@ -6,14 +6,12 @@ import time
 
 import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for the worker check)
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.utils import timezone
 
 from sessions import services as session_services
 from tests.conftest import allocated_case, new_key
-from tests.faults import Relay
-from yourchoice.celery import app
+from tests.faults import worker_and_relay
 
 # Transactional, so the worker thread sees committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def worker(reference_data):  # type: ignore[no-untyped-def]
     """A worker, and the relay that hands it jobs from the outbox."""
-    with Relay(), start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+    with worker_and_relay():
         yield
 
 
