@@ -34,14 +34,15 @@ if TYPE_CHECKING:
 def _check_rating(score: int, rated_on: date, *, goal: Goal) -> None:
     if not 0 <= score <= 10:
         raise DomainError({"score": ["Enter a rating from 0 to 10."]})
-    problem = dates.happened(
-        rated_on,
-        what="The rating date",
-        not_before=goal.agreed_on,
-        not_before_what="the day the goal was agreed",
+    dates.refuse(
+        "rated_on",
+        dates.happened(
+            rated_on,
+            what="The rating date",
+            not_before=goal.agreed_on,
+            not_before_what="the day the goal was agreed",
+        ),
     )
-    if problem:
-        raise DomainError({"rated_on": [problem]})
 
 
 @transaction.atomic
@@ -54,14 +55,15 @@ def goal_set(
         raise DomainError("Goals can only be set on an open case.")
     if not description.strip():
         raise DomainError({"description": ["Write the goal in the young person's own words."]})
-    problem = dates.happened(
-        agreed_on,
-        what="The date agreed",
-        not_before=episode.referred_on,
-        not_before_what="the referral",
+    dates.refuse(
+        "agreed_on",
+        dates.happened(
+            agreed_on,
+            what="The date agreed",
+            not_before=episode.referred_on,
+            not_before_what="the referral",
+        ),
     )
-    if problem:
-        raise DomainError({"agreed_on": [problem]})
     if not 0 <= first_score <= 10:
         raise DomainError({"first_score": ["Enter a rating from 0 to 10."]})
     taken = set(
@@ -206,14 +208,15 @@ def measure_record(
         raise DomainError("Enter either the answer to each item or the five scale scores.")
     if occasion not in Occasion.values:
         raise DomainError({"occasion": ["Choose baseline, review or end."]})
-    problem = dates.happened(
-        completed_on,
-        what="The date",
-        not_before=episode.referred_on,
-        not_before_what="the referral",
+    dates.refuse(
+        "completed_on",
+        dates.happened(
+            completed_on,
+            what="The date",
+            not_before=episode.referred_on,
+            not_before_what="the referral",
+        ),
     )
-    if problem:
-        raise DomainError({"completed_on": [problem]})
     scores = _score(definition, item_answers=item_answers, scale_scores=scale_scores)
     try:
         with transaction.atomic():

@@ -25,6 +25,8 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+from yourchoice.errors import DomainError
+
 #: The first day anything in the programme can have happened (Your Choice began in 2022).
 EARLIEST_EVENT = date(2022, 1, 1)
 #: The oldest a young person can be at referral before the date of birth must be a mistake.
@@ -109,3 +111,9 @@ def add(errors: dict[str, list[str]], field: str, problem: str | None) -> None:
     """Put a rule's problem, if any, against its field."""
     if problem:
         errors.setdefault(field, []).append(problem)
+
+
+def refuse(field: str, problem: str | None) -> None:
+    """Refuse at once, with the rule's problem against its field, when there is one."""
+    if problem:
+        raise DomainError({field: [problem]})
