@@ -798,13 +798,19 @@ def _timeline(
             entries.append(
                 TimelineEntry(f.resolved_at, "flag", f"Flag resolved: {category}", f.resolution)
             )
+    entries += [_allocation_entry(held) for e in episodes for held in e.history]
+    # An allocation says who took the case, so its status change adds nothing; nor does the
+    # step back from allocated or active to referred, which only a transfer makes (the case
+    # waits for allocation there).
     entries += [
         TimelineEntry(c.changed_at, "status", f"Case {c.get_to_status_display().lower()}")
         for c in status_changes
+        if c.to_status != EpisodeStatus.ALLOCATED
+        and not (
+            c.to_status == EpisodeStatus.REFERRED
+            and c.from_status in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE)
+        )
     ]
-    for episode in episodes:
-        for held in episode.history:
-            entries.append(_allocation_entry(held))
     entries += [
         TimelineEntry(_at_noon(d.record.held_on), "supervision", "Discussed in supervision")
         for d in discussions
@@ -815,6 +821,11 @@ def _timeline(
 def _allocation_entry(held: dict[str, str]) -> TimelineEntry:
     when = _moment(held["starts_at"])
     if held["kind"] == AllocationKind.TRANSFERRED:
-        return TimelineEntry(when, "allocation", f"Case transferred to {held['authority']}")
+        return TimelineEntry(
+            when,
+            "allocation",
+            f"Case transferred to {held['authority']}",
+            "Waiting there for allocation to a coach.",
+        )
     verb = "Reallocated" if held["kind"] == AllocationKind.REALLOCATED else "Allocated"
     return TimelineEntry(when, "allocation", f"{verb} to {held['coach'] or 'a coach'}")

@@ -117,3 +117,8 @@ def test_the_timeline_shows_allocations_reallocations_and_transfers(cast, client
     assert titles.index("Reallocated to Hackney Second Coach") < titles.index(
         "Allocated to Hackney Coach"
     )
+    # Each step said once: no "Case allocated" beside who it went to, no "Case referred"
+    # beside the transfer; the referral itself is still there.
+    assert "Case allocated" not in titles
+    assert titles.count("Case referred") == 1
+    assert titles[-1] == "Case referred"
