@@ -51,6 +51,10 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
         WCAG_TAGS,
     )
     assert violations == [], f"Accessibility problems on {page.url}:\n" + "\n".join(violations)
+    # WCAG 2.2 reflow (1.4.10): nothing makes the page scroll sideways; a wide table scrolls
+    # inside its own box.
+    wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert wider <= 0, f"{page.url} scrolls sideways by {wider}px at this width"
 
 
 def sign_in(page, live_server, user) -> None:  # type: ignore[no-untyped-def]
