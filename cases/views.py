@@ -29,6 +29,7 @@ from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
 from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import access, audit
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.errors import AgeToConfirm, DomainError
 from yourchoice.forms import back_to_case, form_page
 
@@ -69,7 +70,7 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
     """The young person's page (C4, C7). Reading it is audited (X2)."""
     page = selectors.young_person_page(request.user, pk)
     audit.record_for_young_person(
-        actor=request.user, action="young_person.view", young_person=page.young_person
+        actor=request.user, action=AuditAction.YOUNG_PERSON_VIEW, young_person=page.young_person
     )
     episode = page.episode
     can_decide_closure = (

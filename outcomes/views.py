@@ -24,6 +24,7 @@ from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import access, audit
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.errors import DomainError
 from yourchoice.forms import back_to_case, form_page
 
@@ -146,7 +147,7 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     report_file = selectors.get_report_file_for_user(request.user, pk, fmt)
     audit.record(
         actor=request.user,
-        action="report.download",
+        action=AuditAction.REPORT_DOWNLOAD,
         obj=report_file.report,
         authority_id=report_file.report.authority_id,
         format=fmt,
@@ -207,6 +208,8 @@ def extracts(request: HttpRequest) -> HttpResponse:
 @login_required
 def extract_download(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     found = extract_services.get_extract_file_for_user(request.user, pk, table)
-    audit.record(actor=request.user, action="extract.download", obj=found.extract, table=table)
+    audit.record(
+        actor=request.user, action=AuditAction.EXTRACT_DOWNLOAD, obj=found.extract, table=table
+    )
     path = Path(settings.MEDIA_ROOT) / found.file.name
     return _attachment(path, f"extract-{pk}-{path.name}")
