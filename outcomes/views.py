@@ -19,7 +19,7 @@ from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.extracts import services as extract_services
 from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
-from outcomes.models import Extract, GoalStatus
+from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import access, audit
@@ -39,7 +39,7 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         GoalForm(request.POST or None),
         "outcomes/goal_new.html",
-        {"episode": episode},
+        {"episode": episode, "max_live_goals": MAX_LIVE_GOALS},
         save=lambda data: services.goal_set(actor=request.user, episode=episode, **data),
         done=lambda _: back_to_case(request, "Goal added.", episode.young_person_id),
     )
@@ -64,7 +64,7 @@ def goal_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-MEASURE_FORMS = {"items": SdqItemsForm, "scales": SdqScalesForm}
+MEASURE_FORMS = {EntryMode.ITEMS: SdqItemsForm, EntryMode.SCALES: SdqScalesForm}
 
 
 @login_required
@@ -85,8 +85,8 @@ def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
                 definition=definition,
                 occasion=data["occasion"],
                 completed_on=data["completed_on"],
-                item_answers=form.answers() if mode == "items" else None,
-                scale_scores=form.scales() if mode == "scales" else None,
+                item_answers=form.answers() if mode == EntryMode.ITEMS else None,
+                scale_scores=form.scales() if mode == EntryMode.SCALES else None,
             )
         except DomainError as error:
             form.add_domain_error(error)
