@@ -22,6 +22,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from accounts.models import Cover, Membership, Team, User
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 from yourchoice.request_context import current_user
 
 #: The fields of each model that decide what someone may see or do.
@@ -30,9 +31,22 @@ TRACKED: dict[type[models.Model], tuple[str, ...]] = {
     Membership: ("user_id", "role", "team_id", "authority_id"),
     Cover: ("team_id", "absent_coach_id", "covering_coach_id", "starts_on", "ends_on"),
 }
-ACTION_PREFIX = {User: "account", Membership: "membership", Cover: "cover"}
-CREATED = {User: "create", Membership: "add", Cover: "add"}
-DELETED = {User: "delete", Membership: "remove", Cover: "remove"}
+#: What the trail records when each model's row is made, changed or deleted.
+CREATED = {
+    User: AuditAction.ACCOUNT_CREATE,
+    Membership: AuditAction.MEMBERSHIP_ADD,
+    Cover: AuditAction.COVER_ADD,
+}
+UPDATED = {
+    User: AuditAction.ACCOUNT_UPDATE,
+    Membership: AuditAction.MEMBERSHIP_UPDATE,
+    Cover: AuditAction.COVER_UPDATE,
+}
+DELETED = {
+    User: AuditAction.ACCOUNT_DELETE,
+    Membership: AuditAction.MEMBERSHIP_REMOVE,
+    Cover: AuditAction.COVER_REMOVE,
+}
 
 
 def _state(instance: models.Model) -> dict[str, Any]:
@@ -55,10 +69,10 @@ def _authority_id(instance: models.Model) -> int | None:
     return Team.objects.filter(pk=team_id).values_list("authority_id", flat=True).first()
 
 
-def _record(action: str, instance: models.Model, **detail: Any) -> None:
+def _record(action: AuditAction, instance: models.Model, **detail: Any) -> None:
     audit.record(
         actor=current_user(),
-        action=f"{ACTION_PREFIX[type(instance)]}.{action}",
+        action=action,
         obj=instance,
         authority_id=_authority_id(instance),
         **detail,
@@ -98,7 +112,7 @@ def _after_save(
         return
     changes = {f: [before[f], after[f]] for f in after if before[f] != after[f]}
     if changes:
-        _record("update", instance, before=before, after=after, changes=sorted(changes))
+        _record(UPDATED[sender], instance, before=before, after=after, changes=sorted(changes))
 
 
 def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:

@@ -36,6 +36,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 from yourchoice.redis_connection import bounded_client
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def note_failure(address: str | None, email: str) -> None:
     if added and accounts == settings.SIGN_IN_ADDRESS_ACCOUNT_LIMIT:
         audit.record(
             actor=None,
-            action="signin.address_limited",
+            action=AuditAction.SIGNIN_ADDRESS_LIMITED,
             accounts=accounts,
             window_minutes=settings.SIGN_IN_ADDRESS_WINDOW_MINUTES,
         )

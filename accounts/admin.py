@@ -7,6 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from accounts.models import ApiToken, Authority, Cover, Membership, Team, User
 from accounts.tokens import api_token_issue, api_token_revoke
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 
 
 @admin.register(Authority)
@@ -38,7 +39,7 @@ class AuthorityAdmin(admin.ModelAdmin):
         if form.changed_data:
             audit.record(
                 actor=request.user,
-                action="authority.update",
+                action=AuditAction.AUTHORITY_UPDATE,
                 obj=obj,
                 authority_id=obj.pk,
                 changes={f: [before[f], getattr(obj, f)] for f in form.changed_data},

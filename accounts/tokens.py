@@ -12,6 +12,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken, User
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 
 DEFAULT_DAYS = 90
 
@@ -34,13 +35,13 @@ def api_token_issue(
         created_by=actor,
         expires_at=timezone.now() + timedelta(days=days),
     )
-    audit.record(actor=actor, action="api_token.issue", obj=token, user_id=user.pk)
+    audit.record(actor=actor, action=AuditAction.API_TOKEN_ISSUE, obj=token, user_id=user.pk)
     return token, key
 
 
 def api_token_revoke(*, actor: User, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit.record(actor=actor, action="api_token.revoke", obj=token)
+    audit.record(actor=actor, action=AuditAction.API_TOKEN_REVOKE, obj=token)
 
 
 class TokenAuthentication(authentication.BaseAuthentication):

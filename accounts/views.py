@@ -30,6 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import address_limit
 from accounts.forms import CodeForm, SignInForm
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 from yourchoice.request_context import current_ip
 
 User = get_user_model()
@@ -75,7 +76,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             # which audits the lockout: calling it here too recorded every lockout twice.
             return HttpResponse(status=429)
         if user is None:
-            _record_failure("signin.failed", form.cleaned_data["email"])
+            _record_failure(AuditAction.SIGNIN_FAILED, form.cleaned_data["email"])
             address_limit.note_failure(address, email)
             form.add_error(None, GENERIC_FAILURE)
         else:
@@ -91,7 +92,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     """Shown after too many failures (django-axes); says nothing of whether the account exists."""
-    _record_failure("signin.locked_out", str(request.POST.get("email", "")))
+    _record_failure(AuditAction.SIGNIN_LOCKED_OUT, str(request.POST.get("email", "")))
     return _paused(request)
 
 
@@ -103,7 +104,7 @@ def _paused(request: HttpRequest, *, seconds: int | None = None) -> HttpResponse
     return render(request, "accounts/locked_out.html", context, status=429)
 
 
-def _record_failure(action: str, typed_email: str) -> None:
+def _record_failure(action: AuditAction, typed_email: str) -> None:
     """Audit a failed attempt against the account it named, when there is one; for an unknown
     address keep only a hint of what was typed (yourchoice/audit.py). The page says the same
     either way, so this reveals nothing to the person signing in."""
@@ -119,7 +120,7 @@ def _complete(request: HttpRequest, user: User, device: TOTPDevice) -> HttpRespo
     next_url = request.session.get(NEXT_KEY) or reverse(settings.LOGIN_REDIRECT_URL)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
-    audit.record(actor=user, action="signin.succeeded")
+    audit.record(actor=user, action=AuditAction.SIGNIN_SUCCEEDED)
     response = HttpResponseRedirect(next_url)
     address_limit.remember_browser(response, user.email)
     return response
@@ -138,7 +139,7 @@ def code(request: HttpRequest) -> HttpResponse:
         allowed, _ = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["code"]):
             return _complete(request, user, device)
-        audit.record(actor=user, action="signin.code_failed")
+        audit.record(actor=user, action=AuditAction.SIGNIN_CODE_FAILED)
         form.add_error(
             "code",
             "That code is not right, or it has expired. Enter the code the app shows now."
@@ -165,7 +166,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            audit.record(actor=user, action="signin.app_set_up")
+            audit.record(actor=user, action=AuditAction.SIGNIN_APP_SET_UP)
             return _complete(request, user, device)
         form.add_error(
             "code", "That code is not right. Check the app shows Your Choice, then enter its code."
@@ -183,7 +184,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        audit.record(actor=request.user, action="signout")
+        audit.record(actor=request.user, action=AuditAction.SIGNOUT)
     logout(request)
     messages.success(request, "You have signed out.")
     return redirect("accounts:sign-in")

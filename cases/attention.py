@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from cases.models import EpisodeStatus
 from outcomes.collection import State
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ ORDER = [
 def under_dosed(row: CaseRow, today: date) -> bool:
     """Active for the whole of the last three weeks, and well below 3 sessions a week in them."""
     started = row.episode.started_on
-    if row.episode.status != "active" or started is None:
+    if row.episode.status != EpisodeStatus.ACTIVE or started is None:
         return False
     if (today - started).days < UNDER_DOSE_WEEKS * 7:
         return False

@@ -10,9 +10,12 @@ from yourchoice.forms import GovForm, date_field
 
 
 class ClosureDecisionForm(GovForm):
+    APPROVE = "approve"
+    RETURN = "return"
+
     decision = forms.ChoiceField(
         label="Do you approve closing this case?",
-        choices=[("approve", "Yes, close the case"), ("return", "No, return it to the coach")],
+        choices=[(APPROVE, "Yes, close the case"), (RETURN, "No, return it to the coach")],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether to approve closing the case"},
     )
@@ -26,7 +29,7 @@ class ClosureDecisionForm(GovForm):
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
-        if data.get("decision") == "return" and not data.get("comment", "").strip():
+        if data.get("decision") == self.RETURN and not data.get("comment", "").strip():
             self.add_error(
                 "comment", "Say why the request is returned, so the coach knows what to do"
             )

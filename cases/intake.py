@@ -96,6 +96,9 @@ class ReferralForm(GovForm):
         help_text="The referral will be recorded as not taken on.",
         required=False,
     )
+    #: The answer to "is this one of these young people?" that says it is someone new.
+    NEW_PERSON = "new"
+
     same_as = forms.ChoiceField(
         label="Is this one of these young people?",
         required=False,
@@ -133,7 +136,7 @@ class ReferralForm(GovForm):
                     f"born {m.date_of_birth:%-d %B %Y}",
                 )
                 for m in matches
-            ] + [("new", "No, this is a different young person")]
+            ] + [(self.NEW_PERSON, "No, this is a different young person")]
             self.fields["same_as"].required = True
             self.fields["same_as"].error_messages["required"] = (
                 "Choose whether this is one of the young people already recorded"

@@ -483,7 +483,7 @@ class Allocation(models.Model):
 
 
 #: Reasons a coach may give for closing (not eligibility, which is decided at referral).
-CLOSURE_REASONS = [c for c in EndingReason.choices if c[0] != "not_eligible"]
+CLOSURE_REASONS = [c for c in EndingReason.choices if c[0] != EndingReason.NOT_ELIGIBLE]
 
 
 class ClosureDecision(models.TextChoices):
@@ -518,17 +518,24 @@ class ClosureRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["episode"],
-                condition=Q(decision="pending"),
+                condition=Q(decision=ClosureDecision.PENDING),
                 name="closure_one_pending_per_episode",
             ),
             models.CheckConstraint(
                 name="closure_decided_has_decider",
-                condition=Q(decision="pending", decided_by__isnull=True, decided_at__isnull=True)
-                | (~Q(decision="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                condition=Q(
+                    decision=ClosureDecision.PENDING,
+                    decided_by__isnull=True,
+                    decided_at__isnull=True,
+                )
+                | (
+                    ~Q(decision=ClosureDecision.PENDING)
+                    & Q(decided_by__isnull=False, decided_at__isnull=False)
+                ),
             ),
             models.CheckConstraint(
                 name="closure_returned_has_comment",
-                condition=~Q(decision="returned") | ~Q(decision_comment=""),
+                condition=~Q(decision=ClosureDecision.RETURNED) | ~Q(decision_comment=""),
             ),
         ]
 

@@ -36,12 +36,19 @@ from cases.models import (
     YoungPerson,
 )
 from outcomes import collection
-from outcomes.models import Goal, GoalRating, MeasureDefinition, MeasureResponse
+from outcomes.models import (
+    Goal,
+    GoalRating,
+    GoalStatus,
+    MeasureDefinition,
+    MeasureResponse,
+    Occasion,
+)
 from outcomes.progress import ChartGeometry, GoalProgress, Point, case_trend, chart
 from outcomes.scoring import sdq
 from outcomes.selectors import sdq_definition
 from sessions import dose
-from sessions.models import SessionLog
+from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion
 from yourchoice import access, audit
 
@@ -104,7 +111,7 @@ def closure_decision_page(user: User, pk: int) -> ClosureDecisionPage:
     return ClosureDecisionPage(
         closure=closure,
         end_measure_missing=any(
-            o.occasion == "end" and o.state != collection.State.DONE for o in row.occasions
+            o.occasion == Occasion.END and o.state != collection.State.DONE for o in row.occasions
         ),
         open_flags=row.open_flags,
     )
@@ -250,7 +257,7 @@ def _recent_ratings(episode_ids: list[int]) -> dict[int, dict[int, list[Point]]]
     oldest = Window(RowNumber(), partition_by=[F("goal_id")], order_by=[F("rated_on"), F("pk")])
     rows = (
         GoalRating.objects.unscoped()
-        .filter(goal__episode_id__in=episode_ids, goal__status="live")
+        .filter(goal__episode_id__in=episode_ids, goal__status=GoalStatus.LIVE)
         .annotate(newest=newest, oldest=oldest)
         .filter(Q(newest__lte=3) | Q(oldest=1))
         .order_by("rated_on", "pk")
@@ -430,7 +437,7 @@ def coaches_for_supervisor(user: User) -> list[CoachSummary]:
     )
     session_counts = dict(
         SessionLog.objects.visible_to(user)
-        .filter(coach_id__in=coach_ids, occurred_at__gte=since, attendance="attended")
+        .filter(coach_id__in=coach_ids, occurred_at__gte=since, attendance=Attendance.ATTENDED)
         .values("coach_id")
         .annotate(n=Count("pk"))
         .values_list("coach_id", "n")
@@ -531,7 +538,7 @@ class EarlierCase:
 
     @property
     def sessions_attended(self) -> int:
-        return sum(1 for s in self.sessions if s.attendance == "attended")
+        return sum(1 for s in self.sessions if s.attendance == Attendance.ATTENDED)
 
 
 @dataclass
@@ -663,7 +670,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
     sessions = [s for s in all_sessions if s.episode_id == episode.pk]
     measures = [m for m in all_measures if m.episode_id == episode.pk]
     goal_views = [_goal_view(g) for g in all_goals]
-    attended = sum(1 for s in sessions if s.attendance == "attended")
+    attended = sum(1 for s in sessions if s.attendance == Attendance.ATTENDED)
     return YoungPersonPage(
         young_person=young_person,
         key_contacts=list(KeyContact.objects.visible_to(user).filter(young_person=young_person)),

@@ -36,6 +36,7 @@ from cases.models import (
 )
 from yourchoice import access, audit, dates, queue
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import last_editor, require_version, save_changes
 from yourchoice.errors import AgeToConfirm, DomainError, PossibleDuplicate, StaleVersion
 
@@ -244,7 +245,7 @@ def referral_create(
         episode.ending_reason = EndingReason.NOT_ELIGIBLE
         episode.save(update_fields=["status", "closed_on", "ending_reason"])
     audit.record_for_episode(
-        actor=actor, action="referral.create", episode=episode, eligible=not problems
+        actor=actor, action=AuditAction.REFERRAL_CREATE, episode=episode, eligible=not problems
     )
     return episode
 
@@ -285,7 +286,7 @@ def referral_reassess(
         young_person,
         version,
         what="this young person's details",
-        actions=("young_person.update", "referral.reassess"),
+        actions=(AuditAction.YOUNG_PERSON_UPDATE, AuditAction.REFERRAL_REASSESS),
         actor=actor,
         young_person_id=young_person.pk,
     )
@@ -328,7 +329,7 @@ def referral_reassess(
         )
     audit.record_for_episode(
         actor=actor,
-        action="referral.reassess",
+        action=AuditAction.REFERRAL_REASSESS,
         episode=episode,
         fields=changed,
         before={"status": EpisodeStatus.NOT_TAKEN_ON, "eligible": False, "age": before_age},
@@ -392,9 +393,12 @@ def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) 
     episode.updated_at = now
     episode.version += 1
     episode.save(update_fields=fields)
-    audit.record_for_episode(
-        actor=actor, action=f"episode.{kind}", episode=episode, coach_id=coach.pk
+    action = (
+        AuditAction.EPISODE_REALLOCATED
+        if kind == AllocationKind.REALLOCATED
+        else AuditAction.EPISODE_ALLOCATED
     )
+    audit.record_for_episode(actor=actor, action=action, episode=episode, coach_id=coach.pk)
     return episode
 
 
@@ -425,7 +429,7 @@ def flag_raise(
         session=session_log,
     )
     audit.record_for_episode(
-        actor=actor, action="flag.raise", episode=episode, obj=flag, level=level
+        actor=actor, action=AuditAction.FLAG_RAISE, episode=episode, obj=flag, level=level
     )
     if session_log is not None:
         from cases.tasks import notify_supervisors_of_flag
@@ -461,7 +465,9 @@ def closure_request(
     request = ClosureRequest.objects.unscoped().create(
         episode=episode, ending_reason=ending_reason, summary=summary.strip(), requested_by=actor
     )
-    audit.record_for_episode(actor=actor, action="closure.request", episode=episode, obj=request)
+    audit.record_for_episode(
+        actor=actor, action=AuditAction.CLOSURE_REQUEST, episode=episode, obj=request
+    )
     return request
 
 
@@ -505,7 +511,7 @@ def closure_decide(
         )
     audit.record_for_episode(
         actor=actor,
-        action="closure.approve" if approve else "closure.return",
+        action=AuditAction.CLOSURE_APPROVE if approve else AuditAction.CLOSURE_RETURN,
         episode=episode,
         obj=closure,
     )
@@ -523,7 +529,7 @@ def flag_resolve(*, actor: User, flag: RiskFlag, resolution: str) -> RiskFlag:
     if current.resolved_at is not None:
         who = last_editor(
             current,
-            ("flag.resolve",),
+            (AuditAction.FLAG_RESOLVE,),
             actor=actor,
             young_person_id=current.episode.young_person_id,
         )
@@ -546,7 +552,7 @@ def flag_resolve(*, actor: User, flag: RiskFlag, resolution: str) -> RiskFlag:
         update_fields=["resolved_at", "resolved_by", "resolution", "version", "updated_at"]
     )
     audit.record_for_episode(
-        actor=actor, action="flag.resolve", episode=current.episode, obj=current
+        actor=actor, action=AuditAction.FLAG_RESOLVE, episode=current.episode, obj=current
     )
     return current
 
@@ -568,7 +574,7 @@ def flag_review(
         current,
         version,
         what="this flag",
-        actions=("flag.review", "flag.resolve"),
+        actions=(AuditAction.FLAG_REVIEW, AuditAction.FLAG_RESOLVE),
         actor=actor,
         young_person_id=current.episode.young_person_id,
     )
@@ -595,7 +601,7 @@ def flag_review(
     )
     audit.record_for_episode(
         actor=actor,
-        action="flag.review",
+        action=AuditAction.FLAG_REVIEW,
         episode=current.episode,
         obj=current,
         fields=changed,
@@ -676,7 +682,11 @@ def budget_spend_record(
         recorded_by=actor,
     )
     audit.record_for_episode(
-        actor=actor, action="budget.spend", episode=episode, obj=spend, amount_pence=amount_pence
+        actor=actor,
+        action=AuditAction.BUDGET_SPEND,
+        episode=episode,
+        obj=spend,
+        amount_pence=amount_pence,
     )
     return spend
 
@@ -713,6 +723,9 @@ def episode_transfer(*, actor: User, episode: Episode, to_authority: Authority) 
     episode.save(update_fields=["authority", "team", "coach", "status", "updated_at", "version"])
     YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(authority=to_authority)
     audit.record_for_episode(
-        actor=actor, action="episode.transfer", episode=episode, from_authority_id=from_authority_id
+        actor=actor,
+        action=AuditAction.EPISODE_TRANSFER,
+        episode=episode,
+        from_authority_id=from_authority_id,
     )
     return episode

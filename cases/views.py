@@ -25,10 +25,12 @@ from cases.forms import (
 from cases.intake import AllocateForm, ReassessForm, ReferralForm, TransferForm
 from cases.models import ClosureDecision, Episode, EpisodeStatus
 from cases.profile.selectors import governing_episode
-from outcomes.models import MEANINGFUL_GOAL_CHANGE, GoalStatus
+from outcomes.collection import State
+from outcomes.models import MAX_LIVE_GOALS, MEANINGFUL_GOAL_CHANGE, GoalStatus, Occasion
 from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import access, audit
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.errors import AgeToConfirm, DomainError
 from yourchoice.forms import back_to_case, form_page
 
@@ -69,7 +71,7 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
     """The young person's page (C4, C7). Reading it is audited (X2)."""
     page = selectors.young_person_page(request.user, pk)
     audit.record_for_young_person(
-        actor=request.user, action="young_person.view", young_person=page.young_person
+        actor=request.user, action=AuditAction.YOUNG_PERSON_VIEW, young_person=page.young_person
     )
     episode = page.episode
     can_decide_closure = (
@@ -79,9 +81,10 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             requested_by_id=page.pending_closure.requested_by_id, approver_id=request.user.pk
         )
     )
-    can_log_session = episode.status in ("allocated", "active") and access.can(
-        request.user, Perm.SESSION_WRITE, episode
-    )
+    can_log_session = episode.status in (
+        EpisodeStatus.ALLOCATED,
+        EpisodeStatus.ACTIVE,
+    ) and access.can(request.user, Perm.SESSION_WRITE, episode)
     # Who may correct the details is decided by the young person's current case, which may
     # not be the one this person sees (a coach of an earlier, closed case).
     profile_episode = episode if episode.is_open else governing_episode(page.young_person)
@@ -99,7 +102,7 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reassess": episode.status == EpisodeStatus.NOT_TAKEN_ON
             and page.young_person.anonymised_at is None
             and access.can(request.user, Perm.REFERRAL_WRITE, episode),
-            "can_request_closure": episode.status in ("allocated", "active")
+            "can_request_closure": episode.status in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE)
             and page.pending_closure is None
             and access.can(request.user, Perm.CLOSURE_REQUEST, episode),
             "can_raise_flag": episode.is_open
@@ -111,6 +114,7 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             and access.can(request.user, Perm.CASE_WRITE, profile_episode),
             "live_goal_count": sum(1 for g in page.goals if g.goal.status == GoalStatus.LIVE),
             "meaningful_change": MEANINGFUL_GOAL_CHANGE,
+            "max_live_goals": MAX_LIVE_GOALS,
         },
     )
 
@@ -135,13 +139,13 @@ def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
             services.closure_decide(
                 actor=request.user,
                 closure=closure,
-                approve=form.cleaned_data["decision"] == "approve",
+                approve=form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE,
                 comment=form.cleaned_data["comment"],
             )
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            approved = form.cleaned_data["decision"] == "approve"
+            approved = form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE
             messages.success(
                 request,
                 "The case is closed." if approved else "The request was returned to the coach.",
@@ -264,7 +268,9 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
     if page.pending_closure is not None:
         messages.info(request, "A request to close this case is already waiting for approval.")
         return redirect("cases:young-person", pk=pk)
-    end_missing = any(o.occasion == "end" and o.state != "done" for o in page.measure_occasions)
+    end_missing = any(
+        o.occasion == Occasion.END and o.state != State.DONE for o in page.measure_occasions
+    )
     form = ClosureRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -336,7 +342,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                     harms=data["harms"],
                     consent_given=data["consent_given"],
                     existing_young_person=existing,
-                    confirmed_not_duplicate=same_as == "new",
+                    confirmed_not_duplicate=same_as == ReferralForm.NEW_PERSON,
                     date_of_birth_confirmed=form.cleaned_data.get("confirm_date_of_birth", False),
                 )
             except AgeToConfirm as error:

@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from outcomes import services
-from outcomes.models import Goal, GoalRating, MeasureResponse, Report
+from outcomes.models import Goal, GoalRating, MeasureResponse, Report, ReportStatus
 from outcomes.selectors import report_authorities, reports_for_user
 from yourchoice import access
 from yourchoice.access import Perm
@@ -92,7 +92,7 @@ class ReportSerializer(serializers.ModelSerializer):
         ]
 
     def get_downloads(self, report: Report) -> dict[str, str]:
-        if report.status != "ready":
+        if report.status != ReportStatus.READY:
             return {}
         return {
             f.format: reverse("outcomes:report-download", args=[report.pk, f.format])

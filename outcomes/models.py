@@ -58,17 +58,17 @@ class Goal(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["episode", "slot"],
-                condition=Q(status="live"),
+                condition=Q(status=GoalStatus.LIVE),
                 name="goal_at_most_three_live",
             ),
             models.CheckConstraint(
                 name="goal_ended_has_date",
-                condition=Q(status="live", ended_on__isnull=True)
-                | (~Q(status="live") & Q(ended_on__isnull=False)),
+                condition=Q(status=GoalStatus.LIVE, ended_on__isnull=True)
+                | (~Q(status=GoalStatus.LIVE) & Q(ended_on__isnull=False)),
             ),
             models.CheckConstraint(
                 name="goal_replaced_names_successor",
-                condition=~Q(status="replaced") | Q(replaced_by__isnull=False),
+                condition=~Q(status=GoalStatus.REPLACED) | Q(replaced_by__isnull=False),
             ),
         ]
 
@@ -188,7 +188,7 @@ class MeasureResponse(models.Model):
             ),
             models.CheckConstraint(
                 name="measure_items_only_for_item_entry",
-                condition=Q(entry_mode="items") | Q(item_answers={}),
+                condition=Q(entry_mode=EntryMode.ITEMS) | Q(item_answers={}),
             ),
         ]
         indexes = [models.Index(fields=["episode", "definition", "occasion"])]
@@ -260,7 +260,7 @@ class Report(models.Model):
             ),
             models.CheckConstraint(
                 name="report_failed_has_reason",
-                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                condition=~Q(status=ReportStatus.FAILED) | ~Q(failure_reason=""),
             ),
             models.UniqueConstraint(
                 fields=["scope", "authority", "period_start", "period_end"],
@@ -320,7 +320,7 @@ class Extract(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="extract_failed_has_reason",
-                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                condition=~Q(status=ReportStatus.FAILED) | ~Q(failure_reason=""),
             ),
         ]
 

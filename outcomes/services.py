@@ -22,6 +22,7 @@ from outcomes.models import (
 from outcomes.scoring import sdq
 from yourchoice import access, audit, dates
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import last_editor
 from yourchoice.errors import DomainError, StaleVersion
 
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
     from accounts.models import User
     from cases.models import Episode
     from sessions.models import SessionLog
+
+#: How a goal ended, as the audit trail records it.
+GOAL_ENDED = {
+    GoalStatus.ACHIEVED: AuditAction.GOAL_ACHIEVED,
+    GoalStatus.DROPPED: AuditAction.GOAL_DROPPED,
+    GoalStatus.REPLACED: AuditAction.GOAL_REPLACED,
+}
 
 
 def _check_rating(score: int, rated_on: date, *, goal: Goal) -> None:
@@ -92,7 +100,7 @@ def goal_set(
     GoalRating.objects.unscoped().create(
         goal=goal, score=first_score, rated_on=agreed_on, rated_by=actor
     )
-    audit.record_for_episode(actor=actor, action="goal.set", episode=episode, obj=goal)
+    audit.record_for_episode(actor=actor, action=AuditAction.GOAL_SET, episode=episode, obj=goal)
     return goal
 
 
@@ -108,7 +116,9 @@ def goal_rate(
     rating = GoalRating.objects.unscoped().create(
         goal=goal, score=score, rated_on=rated_on, session_log=session_log, rated_by=actor
     )
-    audit.record_for_episode(actor=actor, action="goal.rate", episode=goal.episode, obj=rating)
+    audit.record_for_episode(
+        actor=actor, action=AuditAction.GOAL_RATE, episode=goal.episode, obj=rating
+    )
     return rating
 
 
@@ -128,7 +138,7 @@ def goal_end(
     if current.version != version:
         who = last_editor(
             current,
-            ("goal.achieved", "goal.dropped", "goal.replaced"),
+            tuple(GOAL_ENDED.values()),
             actor=actor,
             young_person_id=current.episode.young_person_id,
         )
@@ -140,7 +150,7 @@ def goal_end(
         )
     if current.status != GoalStatus.LIVE:
         raise DomainError("This goal has already ended.")
-    if status not in (GoalStatus.ACHIEVED, GoalStatus.DROPPED, GoalStatus.REPLACED):
+    if status not in GOAL_ENDED:
         raise DomainError({"status": ["Choose what happened to the goal."]})
     today = timezone.localdate()
     current.status = status
@@ -163,7 +173,7 @@ def goal_end(
         current.replaced_by = successor
     current.save(update_fields=["status", "ended_on", "version", "replaced_by"])
     audit.record_for_episode(
-        actor=actor, action=f"goal.{status}", episode=current.episode, obj=current
+        actor=actor, action=GOAL_ENDED[status], episode=current.episode, obj=current
     )
     return current
 
@@ -240,6 +250,10 @@ def measure_record(
             }
         ) from None
     audit.record_for_episode(
-        actor=actor, action="measure.record", episode=episode, obj=response, occasion=occasion
+        actor=actor,
+        action=AuditAction.MEASURE_RECORD,
+        episode=episode,
+        obj=response,
+        occasion=occasion,
     )
     return response

@@ -19,11 +19,12 @@ from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.extracts import services as extract_services
 from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
-from outcomes.models import Extract, GoalStatus
+from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import access, audit
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.errors import DomainError
 from yourchoice.forms import back_to_case, form_page
 
@@ -38,7 +39,7 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         GoalForm(request.POST or None),
         "outcomes/goal_new.html",
-        {"episode": episode},
+        {"episode": episode, "max_live_goals": MAX_LIVE_GOALS},
         save=lambda data: services.goal_set(actor=request.user, episode=episode, **data),
         done=lambda _: back_to_case(request, "Goal added.", episode.young_person_id),
     )
@@ -63,7 +64,7 @@ def goal_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-MEASURE_FORMS = {"items": SdqItemsForm, "scales": SdqScalesForm}
+MEASURE_FORMS = {EntryMode.ITEMS: SdqItemsForm, EntryMode.SCALES: SdqScalesForm}
 
 
 @login_required
@@ -84,8 +85,8 @@ def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
                 definition=definition,
                 occasion=data["occasion"],
                 completed_on=data["completed_on"],
-                item_answers=form.answers() if mode == "items" else None,
-                scale_scores=form.scales() if mode == "scales" else None,
+                item_answers=form.answers() if mode == EntryMode.ITEMS else None,
+                scale_scores=form.scales() if mode == EntryMode.SCALES else None,
             )
         except DomainError as error:
             form.add_domain_error(error)
@@ -146,7 +147,7 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     report_file = selectors.get_report_file_for_user(request.user, pk, fmt)
     audit.record(
         actor=request.user,
-        action="report.download",
+        action=AuditAction.REPORT_DOWNLOAD,
         obj=report_file.report,
         authority_id=report_file.report.authority_id,
         format=fmt,
@@ -207,6 +208,8 @@ def extracts(request: HttpRequest) -> HttpResponse:
 @login_required
 def extract_download(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     found = extract_services.get_extract_file_for_user(request.user, pk, table)
-    audit.record(actor=request.user, action="extract.download", obj=found.extract, table=table)
+    audit.record(
+        actor=request.user, action=AuditAction.EXTRACT_DOWNLOAD, obj=found.extract, table=table
+    )
     path = Path(settings.MEDIA_ROOT) / found.file.name
     return _attachment(path, f"extract-{pk}-{path.name}")

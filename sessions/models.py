@@ -92,19 +92,20 @@ class SessionLog(models.Model):
             ),
             models.CheckConstraint(
                 name="session_attended_has_duration_and_place",
-                condition=~Q(attendance="attended")
+                condition=~Q(attendance=Attendance.ATTENDED)
                 | (Q(duration_minutes__isnull=False) & ~Q(place="")),
             ),
             models.CheckConstraint(
                 name="session_missed_has_no_feelings",
-                condition=Q(attendance="attended")
+                condition=Q(attendance=Attendance.ATTENDED)
                 | Q(feeling_start__isnull=True, feeling_end__isnull=True),
             ),
             # A session that did not happen stores no length or place either. Goal ratings
             # live in another table: sessions.services.session_log never writes them for one.
             models.CheckConstraint(
                 name="session_missed_has_no_length_or_place",
-                condition=Q(attendance="attended") | Q(duration_minutes__isnull=True, place=""),
+                condition=Q(attendance=Attendance.ATTENDED)
+                | Q(duration_minutes__isnull=True, place=""),
             ),
         ]
         indexes = [

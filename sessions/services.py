@@ -16,6 +16,7 @@ from outcomes.models import Goal, GoalRating, GoalStatus
 from sessions.models import Attendance, SessionLog, SessionNoteAddendum, Technique
 from yourchoice import access, audit, dates
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError
 
@@ -173,7 +174,7 @@ def session_log(
     if attendance == Attendance.ATTENDED:
         _mark_started(actor=actor, episode=episode, day=session_day)
     audit.record_for_episode(
-        actor=actor, action="session.log", episode=episode, obj=log, attendance=attendance
+        actor=actor, action=AuditAction.SESSION_LOG, episode=episode, obj=log, attendance=attendance
     )
     if safeguarding_concern:
         flag_raise(
@@ -220,7 +221,7 @@ def session_notes_correct(
         log,
         version,
         what="these notes",
-        actions=("session.correct_notes",),
+        actions=(AuditAction.SESSION_CORRECT_NOTES,),
         actor=actor,
         young_person_id=log.episode.young_person_id,
     )
@@ -228,7 +229,7 @@ def session_notes_correct(
         return log
     audit.record_for_episode(
         actor=actor,
-        action="session.correct_notes",
+        action=AuditAction.SESSION_CORRECT_NOTES,
         episode=log.episode,
         obj=log,
         fields=["notes"],
@@ -254,6 +255,6 @@ def session_addendum_add(
         session_log=session_log, text=text.strip(), reason=reason.strip(), author=actor
     )
     audit.record_for_episode(
-        actor=actor, action="session.addendum", episode=session_log.episode, obj=addendum
+        actor=actor, action=AuditAction.SESSION_ADDENDUM, episode=session_log.episode, obj=addendum
     )
     return addendum

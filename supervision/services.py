@@ -21,6 +21,7 @@ from supervision.models import (
     SupervisionRecord,
 )
 from yourchoice import access, audit, dates
+from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError
 
@@ -132,14 +133,14 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
     )
     audit.record(
         actor=actor,
-        action="supervision.record",
+        action=AuditAction.SUPERVISION_RECORD,
         obj=record,
         cases=[d.episode.pk for d in data.discussions],
     )
     for discussion in data.discussions:
         audit.record_for_episode(
             actor=actor,
-            action="supervision.discuss",
+            action=AuditAction.SUPERVISION_DISCUSS,
             episode=discussion.episode,
             record_id=record.pk,
         )
@@ -161,7 +162,7 @@ def action_complete(*, actor: User, action: Action) -> Action:
     current.done_at = timezone.now()
     current.done_by = actor
     current.save(update_fields=["done_at", "done_by"])
-    audit.record(actor=actor, action="action.complete", obj=current)
+    audit.record(actor=actor, action=AuditAction.ACTION_COMPLETE, obj=current)
     return current
 
 
@@ -197,7 +198,7 @@ def supervision_update(
         current,
         version,
         what="this supervision record",
-        actions=("supervision.update",),
+        actions=(AuditAction.SUPERVISION_UPDATE,),
         actor=actor,
     )
     wellbeing, case_notes = wellbeing or {}, case_notes or {}
@@ -228,7 +229,7 @@ def supervision_update(
         return current
     audit.record(
         actor=actor,
-        action="supervision.update",
+        action=AuditAction.SUPERVISION_UPDATE,
         obj=current,
         fields=changed,
         version=current.version,
@@ -236,7 +237,7 @@ def supervision_update(
     for discussion in discussed_changed:
         audit.record_for_episode(
             actor=actor,
-            action="supervision.discuss_update",
+            action=AuditAction.SUPERVISION_DISCUSS_UPDATE,
             episode=discussion.episode,
             record_id=current.pk,
         )

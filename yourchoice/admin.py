@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from yourchoice.audit import action_label
+from yourchoice.audit_actions import AuditAction, action_label
 from yourchoice.models import AuditEvent, SignInEvent
 
 
@@ -38,10 +38,10 @@ class SignInOutcomeFilter(admin.SimpleListFilter):
     title = "what happened"
     parameter_name = "outcome"
     OUTCOMES = {
-        "succeeded": ("Signed in", ["signin.succeeded"]),
-        "failed": ("Failed", ["signin.failed", "signin.code_failed"]),
-        "locked_out": ("Locked out", ["signin.locked_out"]),
-        "app_set_up": ("Set up an app", ["signin.app_set_up"]),
+        "succeeded": ("Signed in", [AuditAction.SIGNIN_SUCCEEDED]),
+        "failed": ("Failed", [AuditAction.SIGNIN_FAILED, AuditAction.SIGNIN_CODE_FAILED]),
+        "locked_out": ("Locked out", [AuditAction.SIGNIN_LOCKED_OUT]),
+        "app_set_up": ("Set up an app", [AuditAction.SIGNIN_APP_SET_UP]),
     }
 
     def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""Writing audit events. Every service calls `record`; page views of a case call it too.
+"""Writing audit events. Every service calls `record`; page views of a case call it too. What
+happened is always an AuditAction member (yourchoice/audit_actions.py), which names it.
 
 Reads of a young person's record are audited wherever they happen (X2): selectors that fetch a
 named record for a person call `note_read`, and so does the API's scoped viewset for every row
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from yourchoice.audit_actions import READ_ACTIONS, AuditAction
 from yourchoice.models import AuditEvent
 from yourchoice.request_context import current_ip
 
@@ -100,7 +102,9 @@ def write_reads(log: ReadLog, *, actor: User | None, route: str, channel: str) -
     events = [
         AuditEvent(
             actor_id=actor.pk if actor is not None else None,
-            action=API_READ if channel == "api" else PAGE_READ,
+            action=AuditAction.YOUNG_PERSON_API_READ
+            if channel == "api"
+            else AuditAction.YOUNG_PERSON_READ,
             object_type=next(iter(read.records), ""),
             object_id=_single(read.records),
             young_person_id=pk,
@@ -123,7 +127,7 @@ def _single(records: dict[str, list[int]]) -> int | None:
 def record(
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction,
     obj: models.Model | None = None,
     young_person_id: int | None = None,
     authority_id: int | None = None,
@@ -145,7 +149,12 @@ def record(
 
 
 def record_for_episode(
-    *, actor: User | None, action: str, episode: Any, obj: models.Model | None = None, **detail: Any
+    *,
+    actor: User | None,
+    action: AuditAction,
+    episode: Any,
+    obj: models.Model | None = None,
+    **detail: Any,
 ) -> AuditEvent:
     """An event about a case: indexed by young person so the borough lead can read it (X2)."""
     return record(
@@ -161,7 +170,7 @@ def record_for_episode(
 def record_for_young_person(
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction,
     young_person: Any,
     obj: models.Model | None = None,
     **detail: Any,
@@ -176,76 +185,6 @@ def record_for_young_person(
         authority_id=young_person.authority_id,
         **detail,
     )
-
-
-#: Plain-English names for what an event records, as people read them in the trail (X2).
-ACTION_LABELS: dict[str, str] = {
-    # Reading a record.
-    "young_person.view": "Viewed the record",
-    "young_person.audit_view": "Viewed who used the record",
-    "young_person.export": "Downloaded a subject access export",
-    "young_person.read": "Opened a page showing the record",
-    "young_person.api_read": "Read the record through the API",
-    # Changing a record.
-    "referral.create": "Recorded a referral",
-    "referral.reassess": "Re-assessed a referral that was not taken on",
-    "young_person.update": "Changed the young person's details",
-    "key_contact.add": "Added a key contact",
-    "key_contact.update": "Changed a key contact",
-    "key_contact.remove": "Removed a key contact",
-    "episode.allocated": "Allocated the case to a coach",
-    "episode.reallocated": "Reallocated the case",
-    "episode.transfer": "Transferred the case to another authority",
-    "session.log": "Logged a session",
-    "session.correct_notes": "Corrected session notes",
-    "session.addendum": "Added to session notes",
-    "goal.set": "Agreed a goal",
-    "goal.rate": "Rated a goal",
-    "goal.achieved": "Marked a goal achieved",
-    "goal.replaced": "Replaced a goal",
-    "goal.dropped": "Dropped a goal",
-    "measure.record": "Recorded a questionnaire",
-    "flag.raise": "Raised a flag",
-    "flag.resolve": "Resolved a flag",
-    "budget.spend": "Recorded activity budget spending",
-    "closure.request": "Asked to close the case",
-    "closure.approve": "Approved closing the case",
-    "closure.return": "Returned a request to close the case",
-    "supervision.discuss": "Discussed the case in supervision",
-    "supervision.discuss_update": "Changed supervision notes about the case",
-    "retention.extend": "Kept the record past its retention date",
-    "young_person.anonymise": "Anonymised the record",
-    # Signing in.
-    "signin.succeeded": "Signed in",
-    "signin.failed": "Sign-in failed: wrong email address or password",
-    "signin.code_failed": "Sign-in failed: wrong authenticator code",
-    "signin.locked_out": "Locked out after repeated failures",
-    "signin.address_limited": "Sign-in slowed for an address: failures for many accounts",
-    "signin.app_set_up": "Set up an authenticator app",
-    "signout": "Signed out",
-    # Who may see what (accounts/access_audit.py).
-    "account.create": "Made an account",
-    "account.update": "Changed an account's access",
-    "account.delete": "Deleted an account",
-    "membership.add": "Gave a role",
-    "membership.update": "Changed a role",
-    "membership.remove": "Took a role away",
-    "cover.add": "Arranged cover",
-    "cover.update": "Changed cover",
-    "cover.remove": "Ended cover",
-}
-
-#: Events that read a record without changing it; every other event about a record changed it.
-PAGE_READ = "young_person.read"
-API_READ = "young_person.api_read"
-READ_ACTIONS = frozenset(
-    {"young_person.view", "young_person.audit_view", "young_person.export", PAGE_READ, API_READ}
-)
-
-
-def action_label(action: str) -> str:
-    """The plain-English name of an action; an action without one is still shown, readably."""
-    return ACTION_LABELS.get(action) or action.replace("_", " ").replace(".", ": ").capitalize()
 
 
 def email_hint(typed: str) -> str:

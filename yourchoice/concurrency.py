@@ -31,18 +31,20 @@ from yourchoice.forms import GovForm
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from yourchoice.audit_actions import AuditAction
 
 _SALT = "yourchoice.concurrency.loaded"
 
 
 def last_editor(
     record: models.Model,
-    actions: tuple[str, ...],
+    actions: tuple[AuditAction, ...],
     *,
     actor: User | None = None,
     young_person_id: int | None = None,
 ) -> str:
-    """Who last saved `record` through one of `actions`, from the audit trail ("" if unknown).
+    """Who last saved `record` through one of `actions` (the audit actions that change it),
+    from the audit trail ("" if unknown).
 
     The search is narrowed by an indexed column (the young person, or the time of the last
     save), so it stays quick on a long trail.
@@ -71,7 +73,7 @@ def require_version(
     version: int,
     *,
     what: str,
-    actions: tuple[str, ...],
+    actions: tuple[AuditAction, ...],
     actor: User | None = None,
     young_person_id: int | None = None,
 ) -> None:

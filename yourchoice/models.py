@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from yourchoice.audit_actions import SIGNIN_PREFIX
+
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -37,7 +39,7 @@ class AuditEvent(models.Model):
 
 class SignInEventManager(models.Manager["SignInEvent"]):
     def get_queryset(self) -> models.QuerySet[SignInEvent]:
-        return super().get_queryset().filter(action__startswith="signin.")
+        return super().get_queryset().filter(action__startswith=SIGNIN_PREFIX)
 
 
 class SignInEvent(AuditEvent):

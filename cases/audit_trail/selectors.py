@@ -15,7 +15,7 @@ from cases.models import YoungPerson
 from cases.selectors import latest_episode_for_user
 from yourchoice import access
 from yourchoice.access import Perm
-from yourchoice.audit import READ_ACTIONS, action_label
+from yourchoice.audit_actions import READ_ACTIONS, action_label
 from yourchoice.models import AuditEvent
 
 if TYPE_CHECKING:

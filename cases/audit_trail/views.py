@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from cases.audit_trail import selectors
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 
 
 @login_required
@@ -21,7 +22,9 @@ def young_person_audit(request: HttpRequest, pk: int) -> HttpResponse:
         page_number=request.GET.get("page", 1),
     )
     audit.record_for_young_person(
-        actor=request.user, action="young_person.audit_view", young_person=trail.young_person
+        actor=request.user,
+        action=AuditAction.YOUNG_PERSON_AUDIT_VIEW,
+        young_person=trail.young_person,
     )
     return render(
         request,

@@ -30,6 +30,7 @@ from cases.profile.selectors import governing_episode
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
 from yourchoice import access, audit, dates
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError, StaleVersion
 
@@ -95,7 +96,7 @@ def young_person_update(
         current,
         version,
         what="this young person's details",
-        actions=("young_person.update",),
+        actions=(AuditAction.YOUNG_PERSON_UPDATE,),
         actor=actor,
         young_person_id=current.pk,
     )
@@ -115,7 +116,7 @@ def young_person_update(
         return current
     audit.record_for_young_person(
         actor=actor,
-        action="young_person.update",
+        action=AuditAction.YOUNG_PERSON_UPDATE,
         young_person=current,
         obj=current,
         fields=changed,
@@ -158,7 +159,7 @@ def key_contact_add(
     values = _checked_contact(name=name, relationship=relationship, phone=phone, email=email)
     contact = KeyContact.objects.unscoped().create(young_person=current, **values)
     audit.record_for_young_person(
-        actor=actor, action="key_contact.add", young_person=current, obj=contact
+        actor=actor, action=AuditAction.KEY_CONTACT_ADD, young_person=current, obj=contact
     )
     return contact
 
@@ -190,7 +191,7 @@ def _check_contact_change(actor: User, current: KeyContact, version: int) -> You
         current,
         version,
         what="this contact",
-        actions=("key_contact.update",),
+        actions=(AuditAction.KEY_CONTACT_UPDATE,),
         actor=actor,
         young_person_id=young_person.pk,
     )
@@ -222,7 +223,7 @@ def key_contact_update(
         return current
     audit.record_for_young_person(
         actor=actor,
-        action="key_contact.update",
+        action=AuditAction.KEY_CONTACT_UPDATE,
         young_person=young_person,
         obj=current,
         fields=changed,
@@ -240,6 +241,6 @@ def key_contact_remove(*, actor: User, contact: KeyContact, version: int) -> Non
         return
     young_person = _check_contact_change(actor, current, version)
     audit.record_for_young_person(
-        actor=actor, action="key_contact.remove", young_person=young_person, obj=current
+        actor=actor, action=AuditAction.KEY_CONTACT_REMOVE, young_person=young_person, obj=current
     )
     current.delete()

@@ -33,6 +33,7 @@ from outcomes.models import Goal
 from sessions.models import SessionLog, SessionNoteAddendum
 from supervision.models import Action, CaseDiscussion
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 from yourchoice.errors import DomainError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def retention_extend(
     )
     audit.record_for_young_person(
         actor=actor,
-        action="retention.extend",
+        action=AuditAction.RETENTION_EXTEND,
         young_person=retention.young_person,
         obj=extension,
         keep_until=keep_until.isoformat(),
@@ -128,7 +129,7 @@ def young_person_anonymise(*, actor: User, young_person: YoungPerson) -> Anonymi
     )
     audit.record_for_young_person(
         actor=actor,
-        action="young_person.anonymise",
+        action=AuditAction.YOUNG_PERSON_ANONYMISE,
         young_person=person,
         texts_removed=texts,
         key_contacts_removed=contacts,

@@ -9,6 +9,7 @@ from django.utils.cache import add_never_cache_headers
 
 from cases.subject_access import files, selectors
 from yourchoice import audit
+from yourchoice.audit_actions import AuditAction
 
 
 @login_required
@@ -29,7 +30,7 @@ def subject_access_download(request: HttpRequest, pk: int, fmt: str) -> HttpResp
     body = files.json_bytes(record) if fmt == "json" else files.pdf_bytes(record)
     audit.record_for_young_person(
         actor=request.user,
-        action="young_person.export",
+        action=AuditAction.YOUNG_PERSON_EXPORT,
         young_person=episode.young_person,
         format=fmt,
     )

@@ -31,6 +31,7 @@ from outcomes.reports.disclosure import safe_cell
 from outcomes.reports.files import staged_folder
 from yourchoice import access, audit, db, queue
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -181,7 +182,7 @@ def extract_request(*, actor: User) -> Extract:
     access.require(actor, Perm.EXTRACT_DOWNLOAD)
     with transaction.atomic():
         extract = Extract.objects.create(requested_by=actor, salt=secrets.token_hex(16))
-        audit.record(actor=actor, action="extract.request", obj=extract)
+        audit.record(actor=actor, action=AuditAction.EXTRACT_REQUEST, obj=extract)
         from outcomes.tasks import generate_extract
 
         queue.send_after_commit(

@@ -16,6 +16,7 @@ from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
 from outcomes.reports import files, indicators, publish
 from yourchoice import access, audit, db, queue
 from yourchoice.access import Perm
+from yourchoice.audit_actions import AuditAction
 from yourchoice.errors import DomainError
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def report_request(
             )
             audit.record(
                 actor=actor,
-                action="report.request",
+                action=AuditAction.REPORT_REQUEST,
                 obj=report,
                 authority_id=authority.pk if authority else None,
             )

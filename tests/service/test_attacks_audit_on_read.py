@@ -15,7 +15,7 @@ from tests.conftest import referral, signed_in_client
 from tests.service.routes import CASE, KINDS, Owner, People, RouteInfo, non_id_value, service_routes
 from yourchoice.api import ScopedViewSet
 from yourchoice.api_urls import router
-from yourchoice.audit import API_READ, READ_ACTIONS
+from yourchoice.audit_actions import READ_ACTIONS, AuditAction
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +160,9 @@ def test_every_api_list_writes_one_read_event_per_young_person_naming_the_rows(p
         return
     rows = [row["id"] for row in response.json()["results"]]
     assert set(built.values()) <= set(rows)
-    events = AuditEvent.objects.filter(pk__gt=start, action=API_READ, actor_id=coach.pk)
+    events = AuditEvent.objects.filter(
+        pk__gt=start, action=AuditAction.YOUNG_PERSON_API_READ, actor_id=coach.pk
+    )
     by_young_person = {e.young_person_id: e for e in events}
     assert len(by_young_person) == len(events)  # one per young person, not one per row
     label = viewset.model._meta.label_lower
@@ -177,7 +179,7 @@ def test_a_borough_lead_sees_api_reads_in_who_viewed_or_changed_this_record(peop
     session = owner.id_of("session-logs")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {_token(people, place.coach)}")
     assert client.get(reverse("api:session-log-detail", args=[session])).status_code == 200
-    (event,) = AuditEvent.objects.filter(action=API_READ)
+    (event,) = AuditEvent.objects.filter(action=AuditAction.YOUNG_PERSON_API_READ)
     assert event.object_id == session and event.object_type == SessionLog._meta.label_lower
     trail = signed_in_client(place.lead).get(
         reverse("cases:audit", args=[owner.episode.young_person_id]) + "?kind=viewed"

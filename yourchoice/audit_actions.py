@@ -1,0 +1,110 @@
+"""Every action the audit trail records, each with the plain-English name people read it by (X2).
+
+Code records, filters and compares members, never strings, so an action cannot be recorded
+without a name here, and renaming one in code cannot quietly orphan the rows already written.
+The values are what the append-only table stores: they never change, or the rows already
+written (and each borough lead's trail) would stop reading. A new action is a new member.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    # Reading a record.
+    YOUNG_PERSON_VIEW = "young_person.view", "Viewed the record"
+    YOUNG_PERSON_AUDIT_VIEW = "young_person.audit_view", "Viewed who used the record"
+    YOUNG_PERSON_EXPORT = "young_person.export", "Downloaded a subject access export"
+    YOUNG_PERSON_READ = "young_person.read", "Opened a page showing the record"
+    YOUNG_PERSON_API_READ = "young_person.api_read", "Read the record through the API"
+    # Changing a record.
+    REFERRAL_CREATE = "referral.create", "Recorded a referral"
+    REFERRAL_REASSESS = "referral.reassess", "Re-assessed a referral that was not taken on"
+    YOUNG_PERSON_UPDATE = "young_person.update", "Changed the young person's details"
+    KEY_CONTACT_ADD = "key_contact.add", "Added a key contact"
+    KEY_CONTACT_UPDATE = "key_contact.update", "Changed a key contact"
+    KEY_CONTACT_REMOVE = "key_contact.remove", "Removed a key contact"
+    EPISODE_ALLOCATED = "episode.allocated", "Allocated the case to a coach"
+    EPISODE_REALLOCATED = "episode.reallocated", "Reallocated the case"
+    EPISODE_TRANSFER = "episode.transfer", "Transferred the case to another authority"
+    SESSION_LOG = "session.log", "Logged a session"
+    SESSION_CORRECT_NOTES = "session.correct_notes", "Corrected session notes"
+    SESSION_ADDENDUM = "session.addendum", "Added to session notes"
+    GOAL_SET = "goal.set", "Agreed a goal"
+    GOAL_RATE = "goal.rate", "Rated a goal"
+    GOAL_ACHIEVED = "goal.achieved", "Marked a goal achieved"
+    GOAL_REPLACED = "goal.replaced", "Replaced a goal"
+    GOAL_DROPPED = "goal.dropped", "Dropped a goal"
+    MEASURE_RECORD = "measure.record", "Recorded a questionnaire"
+    FLAG_RAISE = "flag.raise", "Raised a flag"
+    FLAG_REVIEW = "flag.review", "Reviewed a flag"
+    FLAG_RESOLVE = "flag.resolve", "Resolved a flag"
+    BUDGET_SPEND = "budget.spend", "Recorded activity budget spending"
+    CLOSURE_REQUEST = "closure.request", "Asked to close the case"
+    CLOSURE_APPROVE = "closure.approve", "Approved closing the case"
+    CLOSURE_RETURN = "closure.return", "Returned a request to close the case"
+    SUPERVISION_DISCUSS = "supervision.discuss", "Discussed the case in supervision"
+    SUPERVISION_DISCUSS_UPDATE = (
+        "supervision.discuss_update",
+        "Changed supervision notes about the case",
+    )
+    RETENTION_EXTEND = "retention.extend", "Kept the record past its retention date"
+    YOUNG_PERSON_ANONYMISE = "young_person.anonymise", "Anonymised the record"
+    # Supervision as a whole (the record names several cases; each case has its own event).
+    SUPERVISION_RECORD = "supervision.record", "Recorded supervision"
+    SUPERVISION_UPDATE = "supervision.update", "Changed a supervision record"
+    ACTION_COMPLETE = "action.complete", "Marked a supervision action done"
+    # Reports and evaluation extracts.
+    REPORT_REQUEST = "report.request", "Asked for a report"
+    REPORT_DOWNLOAD = "report.download", "Downloaded a report"
+    EXTRACT_REQUEST = "extract.request", "Asked for an evaluation extract"
+    EXTRACT_DOWNLOAD = "extract.download", "Downloaded an evaluation extract"
+    # Signing in.
+    SIGNIN_SUCCEEDED = "signin.succeeded", "Signed in"
+    SIGNIN_FAILED = "signin.failed", "Sign-in failed: wrong email address or password"
+    SIGNIN_CODE_FAILED = "signin.code_failed", "Sign-in failed: wrong authenticator code"
+    SIGNIN_LOCKED_OUT = "signin.locked_out", "Locked out after repeated failures"
+    SIGNIN_ADDRESS_LIMITED = (
+        "signin.address_limited",
+        "Sign-in slowed for an address: failures for many accounts",
+    )
+    SIGNIN_APP_SET_UP = "signin.app_set_up", "Set up an authenticator app"
+    SIGNOUT = "signout", "Signed out"
+    # Who may see what (accounts/access_audit.py), API tokens and authorities' settings.
+    ACCOUNT_CREATE = "account.create", "Made an account"
+    ACCOUNT_UPDATE = "account.update", "Changed an account's access"
+    ACCOUNT_DELETE = "account.delete", "Deleted an account"
+    MEMBERSHIP_ADD = "membership.add", "Gave a role"
+    MEMBERSHIP_UPDATE = "membership.update", "Changed a role"
+    MEMBERSHIP_REMOVE = "membership.remove", "Took a role away"
+    COVER_ADD = "cover.add", "Arranged cover"
+    COVER_UPDATE = "cover.update", "Changed cover"
+    COVER_REMOVE = "cover.remove", "Ended cover"
+    API_TOKEN_ISSUE = "api_token.issue", "Issued an API token"
+    API_TOKEN_REVOKE = "api_token.revoke", "Revoked an API token"
+    AUTHORITY_UPDATE = "authority.update", "Changed an authority's settings"
+
+
+#: Events that read a record without changing it; every other event about a record changed it.
+READ_ACTIONS: frozenset[AuditAction] = frozenset(
+    {
+        AuditAction.YOUNG_PERSON_VIEW,
+        AuditAction.YOUNG_PERSON_AUDIT_VIEW,
+        AuditAction.YOUNG_PERSON_EXPORT,
+        AuditAction.YOUNG_PERSON_READ,
+        AuditAction.YOUNG_PERSON_API_READ,
+    }
+)
+
+#: The sign-in events (the administrator's view of them filters on this prefix).
+SIGNIN_PREFIX = "signin."
+
+
+def action_label(action: str) -> str:
+    """The plain-English name of a stored action. A value that is no member (a row written
+    before its action was renamed away) is still shown, readably."""
+    try:
+        return str(AuditAction(action).label)
+    except ValueError:
+        return action.replace("_", " ").replace(".", ": ").capitalize()
