@@ -1,5 +1,8 @@
 """How records look on a page, decided here rather than in the templates.
 
+One colour of GOV.UK tag per value of each choice, keyed by its enum, so that adding a value
+means adding it here (a value not listed gets the neutral colour).
+
 `{% summary_row %}` writes a GOV.UK summary-list row whose value is more than one expression
 (`_summary_row.html` holds the markup, so a simple row includes it directly).
 """
@@ -8,6 +11,8 @@ from django import template
 from django.template.base import FilterExpression, Parser, Token
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+
+from cases.models import EpisodeStatus, FlagLevel
 
 register = template.Library()
 
@@ -42,3 +47,17 @@ def summary_row(parser: Parser, token: Token) -> SummaryRowNode:
     nodelist = parser.parse(("endsummary_row",))
     parser.delete_first_token()
     return SummaryRowNode(key, testid, nodelist)
+
+
+FLAG_LEVEL_COLOURS = {FlagLevel.HIGH: "red", FlagLevel.MEDIUM: "orange", FlagLevel.LOW: "yellow"}
+EPISODE_STATUS_COLOURS = {EpisodeStatus.ACTIVE: "green", EpisodeStatus.ALLOCATED: "blue"}
+
+
+@register.filter
+def flag_colour(level: str) -> str:
+    return FLAG_LEVEL_COLOURS.get(level, "yellow")
+
+
+@register.filter
+def episode_status_colour(status: str) -> str:
+    return EPISODE_STATUS_COLOURS.get(status, "grey")
