@@ -378,6 +378,10 @@ class Episode(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def was_not_taken_on(self) -> bool:
+        return self.status == EpisodeStatus.NOT_TAKEN_ON
+
 
 class RiskLevel(models.TextChoices):
     MEDIUM = "medium", "Medium"
@@ -538,6 +542,18 @@ class ClosureRequest(models.Model):
                 condition=~Q(decision=ClosureDecision.RETURNED) | ~Q(decision_comment=""),
             ),
         ]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decision == ClosureDecision.PENDING
+
+    @property
+    def was_returned(self) -> bool:
+        return self.decision == ClosureDecision.RETURNED
+
+    @property
+    def was_approved(self) -> bool:
+        return self.decision == ClosureDecision.APPROVED
 
 
 class FlagLevel(models.TextChoices):

@@ -75,6 +75,10 @@ class Goal(models.Model):
     def __str__(self) -> str:
         return f"Goal {self.pk}"
 
+    @property
+    def is_live(self) -> bool:
+        return self.status == GoalStatus.LIVE
+
 
 class GoalRating(models.Model):
     """How far a goal has been met, 0 (not at all) to 10 (fully), on a given day."""
@@ -273,6 +277,10 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"Report {self.pk}"
 
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportStatus.READY
+
 
 class ReportFormat(models.TextChoices):
     CSV = "csv", "CSV"
@@ -326,6 +334,10 @@ class Extract(models.Model):
 
     def __str__(self) -> str:
         return f"Extract {self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportStatus.READY
 
 
 class ExtractFile(models.Model):

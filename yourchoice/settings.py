@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "crispy_forms_gds",
-    "django_htmx",
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
@@ -71,7 +70,6 @@ MIDDLEWARE = [
     # Inside the messages middleware: says on the next page what a queue outage delayed.
     "yourchoice.middleware.DelayedWorkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "yourchoice.middleware.SecurityHeadersMiddleware",
     # A view that loses the database answers 503 and keeps what was sent (docs/faults.md).
     "yourchoice.middleware.DatabaseUnavailableMiddleware",
