@@ -55,7 +55,6 @@ class SupervisionInput:
 def action_owners(*, actor: User, team: Team) -> list[User]:
     """Who may own an action agreed at the team's supervision: its coaches, and the supervisor
     recording it. The page offers these and the service (so the API) accepts only these."""
-
     coaches = access.action_owner_candidates(team)
     return sorted({*coaches, actor}, key=lambda u: u.full_name)
 
