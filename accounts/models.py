@@ -172,6 +172,19 @@ AUTHORITY_ROLES = (Role.BOROUGH_LEAD,)
 SERVICE_ROLES = (Role.PROGRAMME_LEAD, Role.EVALUATOR, Role.ADMINISTRATOR)
 
 
+class MembershipManager(models.Manager["Membership"]):
+    def grant(self, user: User, role: str, place: Team | Authority | None = None) -> Membership:
+        """Give `user` the role (its value, say "coach") in a place: a team for the team roles,
+        an authority for a borough lead, none for a service-wide role. For tooling that makes
+        people (demo and scale data); a wrong role or place fails here, not later."""
+        return self.create(
+            user=user,
+            role=Role(role),
+            team=place if isinstance(place, Team) else None,
+            authority=place if isinstance(place, Authority) else None,
+        )
+
+
 class Membership(models.Model):
     """One role held by one person in one place. The database enforces the right place."""
 
@@ -184,6 +197,8 @@ class Membership(models.Model):
         Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipManager()
 
     class Meta:
         constraints = [

@@ -38,11 +38,12 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import User
 from bench.common import answer, signed_in
 from cases.models import Episode
 from outcomes.models import Goal
 from sessions.models import SessionLog, Technique
+from yourchoice import access
 
 HOST = "127.0.0.1"
 
@@ -211,7 +212,7 @@ def _cases_by_coach(coach_ids: list[int]) -> dict[int, list[Case]]:
 def _coaches(count: int) -> tuple[list[User], dict[int, list[Case]]]:
     """Coaches with active cases, the generated ones (not the demo's named few)."""
     candidates = list(
-        User.objects.filter(memberships__role=Role.COACH)
+        User.objects.filter(memberships__in=access.coach_memberships())
         .annotate(active=Count("episodes", filter=Q(episodes__status="active")))
         .filter(active__gte=2)
         .order_by("pk")[:count]
@@ -378,13 +379,11 @@ def mixed_run(seconds: float, users: int) -> dict:  # type: ignore[type-arg]
     leads_n = users - coaches_n - supervisors_n
     coaches, cases = _coaches(coaches_n)
     supervisors = list(
-        User.objects.filter(memberships__role=Role.SUPERVISOR).order_by("pk")[:supervisors_n]
+        User.objects.filter(memberships__in=access.supervisor_memberships()).order_by("pk")[
+            :supervisors_n
+        ]
     )
-    leads = list(
-        Membership.objects.filter(role=Role.BOROUGH_LEAD)
-        .select_related("user")
-        .order_by("pk")[:leads_n]
-    )
+    leads = list(access.lead_memberships().select_related("user").order_by("pk")[:leads_n])
     technique = Technique.objects.filter(active=True).values_list("pk", flat=True).first()
     record = Record()
     with Server(worker=True) as server:

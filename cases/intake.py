@@ -18,6 +18,7 @@ from cases.models import (
     SpecialNeeds,
     YouthJustice,
 )
+from yourchoice import access
 from yourchoice.concurrency import VersionedForm
 from yourchoice.forms import GovForm, date_field
 
@@ -163,12 +164,7 @@ class AllocateForm(GovForm):
         super().__init__(*args, **kwargs)
         field = self.fields["membership"]
         field.queryset = (
-            Membership.objects.filter(
-                role="coach",
-                team__authority_id=authority_id,
-                team__active=True,
-                user__is_active=True,
-            )
+            access.allocatable_coaches(authority_id)
             .select_related("user", "team")
             .order_by("user__full_name")
         )

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from accounts.models import Membership, Role
 from cases.selectors import flag_for_system
+from yourchoice import access
 
 
 def flag_raised(flag_id: int) -> int:
@@ -16,9 +16,7 @@ def flag_raised(flag_id: int) -> int:
     if episode.team_id is None:
         return 0
     recipients = list(
-        Membership.objects.filter(
-            role=Role.SUPERVISOR, team_id=episode.team_id, user__is_active=True
-        ).values_list("user__email", flat=True)
+        access.supervisor_memberships(episode.team_id).values_list("user__email", flat=True)
     )
     if not recipients:
         return 0

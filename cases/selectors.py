@@ -18,7 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from accounts.models import Authority, Membership, Role
+from accounts.models import Authority
 from cases.models import (
     OPEN_STATUSES,
     Allocation,
@@ -370,7 +370,7 @@ def _case_row(  # annotated episode
 
 def caseload_for_coach(user: User) -> list[CaseRow]:
     """The coach's own open cases and those they cover, with dose and flags."""
-    scope = access.case_scope(user, Role.COACH)
+    scope = access.caseload_scope(user)
     if scope is None:
         return []
     episodes = Episode.objects.visible_to(user).filter(scope).open()
@@ -380,7 +380,7 @@ def caseload_for_coach(user: User) -> list[CaseRow]:
 def returned_closures_for_coach(user: User) -> list[ClosureRequest]:
     """Requests to close one of the coach's cases that a supervisor returned, with the comment,
     until the coach acts on them: a newer request, or the case closed (V4). One query."""
-    scope = access.case_scope(user, Role.COACH)
+    scope = access.caseload_scope(user)
     if scope is None:
         return []
     newer = ClosureRequest.objects.unscoped().filter(
@@ -401,7 +401,7 @@ def returned_closures_for_coach(user: User) -> list[ClosureRequest]:
 def cases_for_authority(user: User):  # type: ignore[no-untyped-def]
     """Every open case in the borough lead's authorities, as a queryset: the list is paged
     (cases.caseload.page_of_cases), so only one page's rows are ever built."""
-    scope = access.case_scope(user, Role.BOROUGH_LEAD)
+    scope = access.authority_scope(user)
     if scope is None:
         return Episode.objects.none()
     return Episode.objects.visible_to(user).filter(scope).open()
@@ -418,12 +418,12 @@ class CoachSummary:
 
 def coaches_for_supervisor(user: User) -> list[CoachSummary]:
     """Each coach the supervisor supervises, with caseload size and recent sessions."""
-    team_ids = access.team_ids(user, Role.SUPERVISOR)
+    team_ids = access.supervised_team_ids(user)
     if not team_ids:
         return []
     since = timezone.now() - timedelta(weeks=4)
     memberships = (
-        Membership.objects.filter(role=Role.COACH, team_id__in=team_ids)
+        access.coach_memberships(team_ids)
         .select_related("user", "team")
         .order_by("user__full_name")
     )

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.models import Authority, Membership, Role, Team
+from accounts.models import Authority, Team
 from cases.models import (
     Allocation,
     AllocationKind,
@@ -152,7 +152,7 @@ def referral_create(
     the only reason, the date of birth may simply be mistyped: nothing is saved (AgeToConfirm)
     until the person recording it confirms the date (`date_of_birth_confirmed`).
     """
-    if authority.pk not in access.authority_ids(actor, Role.BOROUGH_LEAD):
+    if authority.pk not in access.led_authority_ids(actor):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     if not harms:
@@ -352,10 +352,6 @@ def _first_referral_on(young_person: YoungPerson) -> date:
     )
 
 
-def _is_coach_in(user: User, team: Team) -> bool:
-    return Membership.objects.filter(user=user, role=Role.COACH, team=team).exists()
-
-
 @transaction.atomic
 def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) -> Episode:
     """Allocate a case to a coach, or reallocate it within the authority (C5)."""
@@ -365,7 +361,7 @@ def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) 
         raise DomainError("A closed case cannot be allocated. Record a new referral instead.")
     if team.authority_id != episode.authority_id:
         raise DomainError({"team": ["Choose a team in the case's own authority."]})
-    if not _is_coach_in(coach, team):
+    if not access.coaches_in(coach, team):
         raise DomainError({"coach": [f"{coach} is not a coach in {team.name}."]})
     if episode.coach_id == coach.pk and episode.team_id == team.pk:
         raise DomainError({"coach": ["The case is already allocated to this coach."]})
@@ -620,19 +616,7 @@ def budget_balance_pence(episode: Episode) -> int:
 def budget_approvers(episode: Episode, *, requested_by: User) -> list[User]:
     """Who may approve spending: the team's supervisors and the authority's borough leads,
     never the person recording it (a supervisor who also coaches does not sign off her own)."""
-    from accounts.models import User
-
-    people = (
-        User.objects.filter(
-            Q(memberships__role=Role.SUPERVISOR, memberships__team_id=episode.team_id)
-            | Q(
-                memberships__role=Role.BOROUGH_LEAD, memberships__authority_id=episode.authority_id
-            ),
-            is_active=True,
-        )
-        .distinct()
-        .order_by("full_name")
-    )
+    people = access.spending_approvers(episode)
     return access.other_than_requester(people, requested_by_id=requested_by.pk)
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Authority, Role
+from accounts.models import Authority
 from accounts.selectors import service_counts
 from cases import caseload, selectors, services
 from cases.forms import (
@@ -39,27 +39,26 @@ from yourchoice.forms import back_to_case, form_page
 def home(request: HttpRequest) -> HttpResponse:
     """One home page; each role the person holds adds its own section (PRODUCT.md §2)."""
     user = request.user
-    held = access.roles(user)
     params = request.GET
+    has_caseload = access.has_caseload(user)
     context = {
-        "roles": held,
-        "Role": Role,
         "sorts": caseload.SORTS,
         "filters": caseload.FILTERS,
         "caseload": caseload.arrange(selectors.caseload_for_coach(user), params)
-        if Role.COACH in held
+        if has_caseload
         else None,
-        "returned_closures": selectors.returned_closures_for_coach(user)
-        if Role.COACH in held
-        else [],
-        "coaches": selectors.coaches_for_supervisor(user) if Role.SUPERVISOR in held else None,
+        "returned_closures": selectors.returned_closures_for_coach(user) if has_caseload else [],
+        "coaches": selectors.coaches_for_supervisor(user)
+        if access.supervised_team_ids(user)
+        else None,
         "authority_cases": caseload.page_of_cases(selectors.cases_for_authority(user), params)
-        if Role.BOROUGH_LEAD in held
+        if access.led_authority_ids(user)
         else None,
         "authority_counts": selectors.counts_by_authority()
-        if Role.PROGRAMME_LEAD in held
+        if access.sees_all_authorities(user)
         else None,
-        "service_counts": service_counts() if Role.ADMINISTRATOR in held else None,
+        "evaluation": access.has_perm(user, Perm.EXTRACT_DOWNLOAD),
+        "service_counts": service_counts() if access.has_perm(user, Perm.SERVICE_ADMIN) else None,
         "actions": outstanding_actions_for_owner(user),
         "today": timezone.localdate(),
     }
@@ -289,14 +288,12 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@access.requires(Perm.REFERRAL_WRITE)
 def referral_new(request: HttpRequest) -> HttpResponse:
     """Record a referral, checking eligibility and likely duplicates first (C1, C2). When age
     is the only reason it is not eligible, the date of birth is confirmed before anything is
     saved: a mistyped date would otherwise close the referral."""
-    access.require(request.user, Perm.REFERRAL_WRITE)
-    authorities = list(
-        Authority.objects.filter(pk__in=access.authority_ids(request.user, Role.BOROUGH_LEAD))
-    )
+    authorities = list(Authority.objects.filter(pk__in=access.led_authority_ids(request.user)))
     asked_age = "confirm_date_of_birth" in request.POST
 
     def referral_form(**kwargs: object) -> ReferralForm:

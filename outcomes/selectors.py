@@ -220,10 +220,9 @@ def london_table(sort: str, descending: bool, period: Period | None = None) -> L
 
 def report_authorities(user: User) -> tuple[list[Authority], bool]:
     """The authorities whose reports the user may have, and whether London's too."""
-    from accounts.models import Role
     from yourchoice import access
 
-    if Role.PROGRAMME_LEAD in access.roles(user):
+    if access.sees_all_authorities(user):
         return list(Authority.objects.filter(active=True)), True
-    ids = access.authority_ids(user, Role.BOROUGH_LEAD)
+    ids = access.led_authority_ids(user)
     return list(Authority.objects.filter(pk__in=ids)), False

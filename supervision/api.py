@@ -9,7 +9,6 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Role
 from supervision import services
 from supervision.models import Action, SupervisionFormat, SupervisionRecord
 from yourchoice import access
@@ -70,7 +69,7 @@ def _create_record(request: Any) -> Response:
     data.is_valid(raise_exception=True)
     values = data.validated_data
     team = Team.objects.filter(
-        pk__in=access.team_ids(request.user, Role.SUPERVISOR), pk=values["team"]
+        pk__in=access.supervised_team_ids(request.user), pk=values["team"]
     ).first()
     if team is None:
         raise serializers.ValidationError({"team": ["Choose a team you supervise."]})

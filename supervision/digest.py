@@ -7,17 +7,14 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import User
 from supervision.models import Action
 from supervision.selectors import review_for_user
+from yourchoice import access
 
 
 def supervisors_to_email() -> list[int]:
-    return list(
-        Membership.objects.filter(role=Role.SUPERVISOR, user__is_active=True)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    return list(access.supervisor_memberships().values_list("user_id", flat=True).distinct())
 
 
 def compose(user: User) -> tuple[str, str]:

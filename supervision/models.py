@@ -15,7 +15,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role
 from yourchoice import access
 from yourchoice.scoping import CaseManager, CaseQuerySet, case_manager
 
@@ -30,11 +29,8 @@ class SupervisionFormat(models.TextChoices):
 
 class SupervisionRecordQuerySet(CaseQuerySet):
     def visible_to(self, user: User) -> Self:
-        scope = Q(team_id__in=access.team_ids(user, Role.SUPERVISOR)) | Q(
-            team__authority_id__in=access.authority_ids(user, Role.BOROUGH_LEAD)
-        )
-        if Role.COACH in access.roles(user):
-            scope |= Q(attendees__coach=user)
+        """The records the policy lets the user see (access.supervision_scope)."""
+        scope = access.supervision_scope(user)
         return self.filter(pk__in=self.model._base_manager.filter(scope).values("pk"))
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Membership, Role, Team
+from accounts.models import Team
 from cases import attention
 from cases.models import Episode
 from cases.selectors import CaseRow, case_rows
@@ -27,16 +27,6 @@ SUPERVISION_DUE_DAYS = 31
 
 def supervision_overdue(last: date | None, today: date) -> bool:
     return last is None or (today - last).days > SUPERVISION_DUE_DAYS
-
-
-def review_team_ids(user: User) -> list[int]:
-    """Teams whose review the user sees: those they supervise, and every team of the
-    authorities they lead."""
-    ids = set(access.team_ids(user, Role.SUPERVISOR))
-    authorities = access.authority_ids(user, Role.BOROUGH_LEAD)
-    if authorities:
-        ids |= set(Team.objects.filter(authority_id__in=authorities).values_list("pk", flat=True))
-    return sorted(ids)
 
 
 @dataclass
@@ -70,12 +60,12 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
 
     A fixed number of queries whatever the number of coaches and cases.
     """
-    team_ids = review_team_ids(user)
+    team_ids = access.review_team_ids(user)
     if not team_ids:
         return Review(coaches=[], attention=[])
     today = timezone.localdate()
     memberships = list(
-        Membership.objects.filter(role=Role.COACH, team_id__in=team_ids)
+        access.coach_memberships(team_ids)
         .select_related("user", "team")
         .order_by("user__full_name", "team__name")
     )
@@ -136,7 +126,7 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
             {
                 m.team_id: m.team
                 for m in memberships
-                if m.team_id in access.team_ids(user, Role.SUPERVISOR)
+                if m.team_id in access.supervised_team_ids(user)
             }.values()
         ),
         coach_filter=next((c for c in coaches if c.coach_id == coach_id), None),
@@ -170,9 +160,7 @@ def get_action_for_user(user: User, pk: int) -> Action:
 
 def supervisable_teams(user: User) -> list[Team]:
     return list(
-        Team.objects.filter(pk__in=access.team_ids(user, Role.SUPERVISOR)).select_related(
-            "authority"
-        )
+        Team.objects.filter(pk__in=access.supervised_team_ids(user)).select_related("authority")
     )
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Membership, Role, Team
+from accounts.models import Team
 from cases.models import Episode
 from supervision.models import (
     Action,
@@ -56,24 +56,20 @@ class SupervisionInput:
 def action_owners(*, actor: User, team: Team) -> list[User]:
     """Who may own an action agreed at the team's supervision: its coaches, and the supervisor
     recording it. The page offers these and the service (so the API) accepts only these."""
-    from accounts.models import User
-
-    coaches = User.objects.filter(memberships__role=Role.COACH, memberships__team=team)
+    coaches = access.action_owner_candidates(team)
     return sorted({*coaches, actor}, key=lambda u: u.full_name)
 
 
 @transaction.atomic
 def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> SupervisionRecord:
     """Record a supervision session for a team's coaches, with cases discussed and actions."""
-    if team.pk not in access.team_ids(actor, Role.SUPERVISOR):
+    if team.pk not in access.supervised_team_ids(actor):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     dates.add(errors, "held_on", dates.happened(data.held_on, what="The supervision date"))
     if data.format not in SupervisionFormat.values:
         errors["format"] = ["Choose individual or group."]
-    team_coaches = set(
-        Membership.objects.filter(team=team, role=Role.COACH).values_list("user_id", flat=True)
-    )
+    team_coaches = set(access.coach_memberships([team.pk]).values_list("user_id", flat=True))
     if not data.coaches:
         errors["coaches"] = ["Choose the coaches who were there."]
     elif not set(data.coaches) <= team_coaches:
@@ -153,8 +149,8 @@ def action_complete(*, actor: User, action: Action) -> Action:
     current = (
         Action.objects.unscoped().select_for_update().select_related("record").get(pk=action.pk)
     )
-    if current.owner_id != actor.pk and current.record.team_id not in access.team_ids(
-        actor, Role.SUPERVISOR
+    if current.owner_id != actor.pk and current.record.team_id not in access.supervised_team_ids(
+        actor
     ):
         raise PermissionDenied
     if current.done_at is not None:
@@ -168,9 +164,7 @@ def action_complete(*, actor: User, action: Action) -> Action:
 
 def may_change_record(user: User, record: SupervisionRecord) -> bool:
     """The supervisor who recorded supervision may correct it while they supervise the team."""
-    return record.supervisor_id == user.pk and record.team_id in access.team_ids(
-        user, Role.SUPERVISOR
-    )
+    return record.supervisor_id == user.pk and record.team_id in access.supervised_team_ids(user)
 
 
 @transaction.atomic

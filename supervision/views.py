@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership, Role, Team, User
+from accounts.models import Team, User
 from cases.models import Episode
 from supervision import selectors, services
 from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
@@ -20,9 +20,9 @@ from yourchoice.errors import DomainError, StaleVersion
 
 
 @login_required
+@access.requires(Perm.REVIEW_READ)
 def review(request: HttpRequest) -> HttpResponse:
     """Each coach, then the cases that need attention with their reasons (V1, V3)."""
-    access.require(request.user, Perm.REVIEW_READ)
     coach = request.GET.get("coach", "")
     coach_id = int(coach) if coach.isdigit() else None
     data = selectors.review_for_user(request.user, coach_id=coach_id)
@@ -32,7 +32,7 @@ def review(request: HttpRequest) -> HttpResponse:
 def _team_people(user: User, team: Team) -> tuple[list[User], list[Episode], list[User]]:
     coaches = [
         m.user
-        for m in Membership.objects.filter(role=Role.COACH, team=team)
+        for m in access.coach_memberships([team.pk])
         .select_related("user")
         .order_by("user__full_name")
     ]
@@ -47,11 +47,12 @@ def _team_people(user: User, team: Team) -> tuple[list[User], list[Episode], lis
 
 
 @login_required
+@access.requires(Perm.SUPERVISION_WRITE)
 def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
-    """Record a supervision session for one of the supervisor's teams (V2)."""
+    """Record a supervision session for one of the supervisor's teams (V2); 404 for a team
+    they do not supervise."""
     teams = {t.pk: t for t in selectors.supervisable_teams(request.user)}
     if team_id not in teams:
-        access.require(request.user, Perm.SUPERVISION_WRITE)
         raise Http404
     coaches, episodes, owners = _team_people(request.user, teams[team_id])
     form = SupervisionForm(request.POST or None, coaches=coaches, episodes=episodes, owners=owners)

@@ -8,24 +8,32 @@ administrators hold service-wide permissions that reach no named young person.
 
 Which records a person can *see* is `Episode.objects.visible_to(user)` (cases/models.py), built
 from `case_scope()` below. Whether they may *change* a record they can see is `can()`.
+
+Nothing outside this module asks which role someone holds (tests/service/test_policy_boundary.py
+checks): views declare the permission they need with `@requires(Perm...)`, and pages, services
+and selectors ask `has_perm`, `can`, or one of the named scopes below (whose teams, authorities,
+cases, supervision records and reports a person reaches, and who may be allocated a case, own
+an action or approve spending).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import Cover, Membership, Role
+from accounts.models import Cover, Membership, Role, Team, User
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from django.http import HttpRequest, HttpResponse
+
     from cases.models import Episode
 
 
@@ -157,12 +165,156 @@ def require(user: User, perm: Perm) -> None:
         raise PermissionDenied
 
 
+def requires(perm: Perm) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A view's declaration of the permission it needs: 403 for a signed-in person whose roles
+    grant it nowhere, before the view runs. Put it under @login_required, so that someone not
+    signed in is sent to sign in first. Whether they may use it on one record is `require_on`,
+    in the view, once the record is found."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            require(request.user, perm)  # type: ignore[arg-type]
+            return view(request, *args, **kwargs)
+
+        wrapped.required_perm = perm  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
 def team_ids(user: User, role: Role) -> list[int]:
     return [g.team_id for g in grants(user) if g.role == role and g.team_id is not None]
 
 
 def authority_ids(user: User, role: Role) -> list[int]:
     return [g.authority_id for g in grants(user) if g.role == role and g.authority_id is not None]
+
+
+# --- Where each person's roles reach ----------------------------------------------------------
+#
+# Callers ask these questions rather than which role someone holds, so that what a role grants
+# is decided here alone. All but the people lists read the cached grants: no query.
+
+
+def coached_team_ids(user: User) -> list[int]:
+    """Teams the user coaches in: their caseload is that team's cases allocated to them."""
+    return team_ids(user, Role.COACH)
+
+
+def has_caseload(user: User) -> bool:
+    """Whether the user coaches anywhere, so has a caseload (and returned closures) of their
+    own on the home page."""
+    return Role.COACH in roles(user)
+
+
+def supervised_team_ids(user: User) -> list[int]:
+    """Teams the user supervises: they see those teams' cases, review and supervision records,
+    record supervision for them, and complete any action agreed in them."""
+    return team_ids(user, Role.SUPERVISOR)
+
+
+def led_authority_ids(user: User) -> list[int]:
+    """Authorities the user leads: they record referrals there, see every case and its audit
+    trail there, decide retention for records held there and have those authorities' reports."""
+    return authority_ids(user, Role.BOROUGH_LEAD)
+
+
+def sees_all_authorities(user: User) -> bool:
+    """Whether the user has every authority's figures and reports and London's as a whole
+    (aggregates only: no named young person)."""
+    return Role.PROGRAMME_LEAD in roles(user)
+
+
+def review_team_ids(user: User) -> list[int]:
+    """Teams whose caseload review the user sees: those they supervise, and every team of the
+    authorities they lead."""
+    ids = set(supervised_team_ids(user))
+    authorities = led_authority_ids(user)
+    if authorities:
+        ids |= set(Team.objects.filter(authority_id__in=authorities).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def may_have_report(user: User, authority_id: int | None) -> bool:
+    """The report scope. Programme leads: every authority's reports and London's (no
+    authority). Borough leads: their own authorities'."""
+    if sees_all_authorities(user):
+        return True
+    return authority_id is not None and authority_id in led_authority_ids(user)
+
+
+def supervision_scope(user: User) -> Q:
+    """A filter on SupervisionRecord for the records the user sees: those of the teams they
+    supervise, of every team in the authorities they lead, and those at which they were
+    present as a coach. (The cases discussed follow the case rule, separately.)"""
+    scope = Q(team_id__in=supervised_team_ids(user)) | Q(
+        team__authority_id__in=led_authority_ids(user)
+    )
+    if has_caseload(user):
+        scope |= Q(attendees__coach=user)
+    return scope
+
+
+#: The role whose holders carry a caseload, for raw SQL that counts them (staff figures).
+CASELOAD_ROLE: str = Role.COACH.value
+
+
+# --- Who holds a role where (lists of people, one query each) -------------------------------
+
+
+def coach_memberships(team_ids: Iterable[int] | None = None) -> QuerySet[Membership]:
+    """Coaches' memberships, of the given teams or all: the coaches a supervisor supervises and
+    may record supervision with."""
+    found = Membership.objects.filter(role=Role.COACH)
+    return found if team_ids is None else found.filter(team_id__in=team_ids)
+
+
+def allocatable_coaches(authority_id: int) -> QuerySet[Membership]:
+    """Coaches a case in the authority may be allocated to: the coaches of its active teams
+    who can still sign in (one membership each, so a coach in two teams is offered twice)."""
+    return Membership.objects.filter(
+        role=Role.COACH, team__authority_id=authority_id, team__active=True, user__is_active=True
+    )
+
+
+def coaches_in(user: User, team: Team) -> bool:
+    """Whether `user` coaches in `team`, so a case may be allocated to them there."""
+    return Membership.objects.filter(user=user, role=Role.COACH, team=team).exists()
+
+
+def supervisor_memberships(team_id: int | None = None) -> QuerySet[Membership]:
+    """Memberships of supervisors who can sign in, of one team or all: who is told of a concern
+    raised in their team, and who receives the weekly digest."""
+    found = Membership.objects.filter(role=Role.SUPERVISOR, user__is_active=True)
+    return found if team_id is None else found.filter(team_id=team_id)
+
+
+def lead_memberships() -> QuerySet[Membership]:
+    """Every borough lead's membership, one per authority led."""
+    return Membership.objects.filter(role=Role.BOROUGH_LEAD)
+
+
+def action_owner_candidates(team: Team) -> QuerySet[User]:
+    """People other than the supervisor recording it who may own an action agreed at the
+    team's supervision: its coaches."""
+    return User.objects.filter(memberships__role=Role.COACH, memberships__team=team)
+
+
+def spending_approvers(episode: Episode) -> QuerySet[User]:
+    """Who may approve spending on the case (before separation of duties takes out the person
+    recording it): the team's supervisors and the authority's borough leads who can sign in."""
+    return (
+        User.objects.filter(
+            Q(memberships__role=Role.SUPERVISOR, memberships__team_id=episode.team_id)
+            | Q(
+                memberships__role=Role.BOROUGH_LEAD, memberships__authority_id=episode.authority_id
+            ),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
 
 
 class EqualsAny(Func):
@@ -200,7 +352,8 @@ def covering_today(user: User, today: date | None = None) -> Q:
 def case_scope(user: User, role: Role | None = None) -> Q | None:
     """A filter on Episode for the cases the user reaches (through one role, or all).
 
-    None means nothing at all, so callers can skip the query.
+    None means nothing at all, so callers can skip the query. Outside this module, ask for all
+    of them, or for `caseload_scope` or `authority_scope`.
     """
     scope: Q | None = None
 
@@ -216,6 +369,17 @@ def case_scope(user: User, role: Role | None = None) -> Q | None:
     if Role.BOROUGH_LEAD in held and role in (None, Role.BOROUGH_LEAD):
         add(Q(authority_id__in=authority_ids(user, Role.BOROUGH_LEAD)))
     return scope
+
+
+def caseload_scope(user: User) -> Q | None:
+    """The coach's own caseload: the cases allocated to them in their teams, and those of
+    colleagues they cover today. None if they coach nowhere."""
+    return case_scope(user, Role.COACH)
+
+
+def authority_scope(user: User) -> Q | None:
+    """Every case in the authorities the user leads. None if they lead none."""
+    return case_scope(user, Role.BOROUGH_LEAD)
 
 
 def _grant_covers(user: User, grant: Grant, episode: Episode, today: date) -> bool:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Authority, Membership, Role, Team, TrialArm, User
+from accounts.models import Authority, Membership, Team, TrialArm, User
 from cases import services as case_services
 from cases.models import EndingReason, FlagCategory, FlagLevel, Harm, RiskLevel
 from outcomes import services as outcome_services
@@ -24,22 +24,23 @@ from outcomes.models import MeasureDefinition, Occasion
 from sessions import services as session_services
 from sessions.models import Attendance, Place, Technique
 from supervision import services as supervision_services
+from yourchoice import access
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, printed by make run
 DEMO_DOMAIN = "yourchoice.test"
 
 #: (email local part, full name, role, place: team key or authority code or None)
 DEMO_PEOPLE = [
-    ("coach", "Amira Okafor", Role.COACH, "hackney-east"),
-    ("coach2", "Ben Carter", Role.COACH, "hackney-east"),
-    ("supervisor", "Priya Shah", Role.SUPERVISOR, "hackney-east"),
-    ("lead", "Tom Reid", Role.BOROUGH_LEAD, "E09000012"),
-    ("coach.southwark", "Chloe Mensah", Role.COACH, "southwark"),
-    ("supervisor.southwark", "Daniel Wright", Role.SUPERVISOR, "southwark"),
-    ("lead.southwark", "Grace Adeyemi", Role.BOROUGH_LEAD, "E09000028"),
-    ("programme", "Helen Brooks", Role.PROGRAMME_LEAD, None),
-    ("evaluator", "Ian Patel", Role.EVALUATOR, None),
-    ("admin", "Jo Morgan", Role.ADMINISTRATOR, None),
+    ("coach", "Amira Okafor", "coach", "hackney-east"),
+    ("coach2", "Ben Carter", "coach", "hackney-east"),
+    ("supervisor", "Priya Shah", "supervisor", "hackney-east"),
+    ("lead", "Tom Reid", "borough_lead", "E09000012"),
+    ("coach.southwark", "Chloe Mensah", "coach", "southwark"),
+    ("supervisor.southwark", "Daniel Wright", "supervisor", "southwark"),
+    ("lead.southwark", "Grace Adeyemi", "borough_lead", "E09000028"),
+    ("programme", "Helen Brooks", "programme_lead", None),
+    ("evaluator", "Ian Patel", "evaluator", None),
+    ("admin", "Jo Morgan", "administrator", None),
 ]
 
 TEAMS = {
@@ -121,14 +122,11 @@ def _people() -> dict[str, User]:
             demo_email(local),
             DEMO_PASSWORD,
             full_name=full_name,
-            is_staff=role == Role.ADMINISTRATOR,
+            # Whoever runs the service uses the administration site.
+            is_staff=access.Perm.SERVICE_ADMIN in access.ROLE_PERMISSIONS[role],
         )
-        membership = Membership(user=user, role=role)
-        if role in (Role.COACH, Role.SUPERVISOR):
-            membership.team = teams[place]
-        elif role == Role.BOROUGH_LEAD:
-            membership.authority = Authority.objects.get(gss_code=place)
-        membership.save()
+        where = teams.get(place) or (Authority.objects.get(gss_code=place) if place else None)
+        Membership.objects.grant(user, role, where)
         _demo_device(user)
         people[local] = user
     return people

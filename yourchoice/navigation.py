@@ -8,7 +8,6 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.models import Role
 from yourchoice import access
 from yourchoice.access import Perm
 
@@ -26,7 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": "Reports", "url": reverse("outcomes:reports")})
         if access.has_perm(user, Perm.EXTRACT_DOWNLOAD):
             items.append({"label": "Extracts", "url": reverse("outcomes:extracts")})
-        if Role.PROGRAMME_LEAD in access.roles(user):
+        if access.sees_all_authorities(user):
             items.append({"label": "Across London", "url": reverse("outcomes:london")})
         if access.has_perm(user, Perm.SERVICE_ADMIN) and user.is_staff:
             items.append({"label": "Administration", "url": reverse("admin:index")})

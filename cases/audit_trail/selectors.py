@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 
-from accounts.models import Membership, Role, User
+from accounts.models import Membership, User
 from cases.models import YoungPerson
 from cases.selectors import latest_episode_for_user
 from yourchoice import access
@@ -78,7 +78,7 @@ def young_person_trail(
     # receiving borough's staff did since (events carry the authority the record was in).
     events = AuditEvent.objects.filter(
         young_person_id=young_person.pk,
-        authority_id__in=access.authority_ids(user, Role.BOROUGH_LEAD),
+        authority_id__in=access.led_authority_ids(user),
     ).order_by("-at", "-pk")
     if kind == VIEWED:
         events = events.filter(action__in=READ_ACTIONS)

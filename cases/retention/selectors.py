@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import Authority, Role
+from accounts.models import Authority
 from cases.models import OPEN_STATUSES, Episode, RetentionExtension, YoungPerson
 from cases.retention.rules import REVIEW_WINDOW_DAYS
 from cases.selectors import latest_episode_for_user
@@ -141,7 +141,7 @@ def _retention(young_person: YoungPerson, episode: Episode) -> Retention:
 def require_retention_decider(user: User, episode: Episode, young_person: YoungPerson) -> None:
     """Only a borough lead of the authority that holds the record now decides (403 otherwise)."""
     access.require_on(user, Perm.RETENTION_REVIEW, episode)
-    if young_person.authority_id not in access.authority_ids(user, Role.BOROUGH_LEAD):
+    if young_person.authority_id not in access.led_authority_ids(user):
         raise PermissionDenied
 
 
@@ -185,7 +185,7 @@ def retention_queue(
     the review window, soonest first; none with an open case, none already anonymised."""
     access.require(user, Perm.RETENTION_REVIEW)
     today = today or timezone.localdate()
-    authority_ids = access.authority_ids(user, Role.BOROUGH_LEAD)
+    authority_ids = access.led_authority_ids(user)
     queryset = (
         with_retention(
             YoungPerson.objects.visible_to(user).filter(

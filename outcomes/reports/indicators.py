@@ -18,6 +18,7 @@ from django.db import connections
 
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from sessions.dose import TARGET_SESSIONS_PER_WEEK
+from yourchoice import access
 from yourchoice.db import reporting_alias
 
 #: A count of young people: 1 to threshold-1 is suppressed, and breakdowns get secondary
@@ -573,7 +574,7 @@ def supervision(scope: Scope) -> list[Figure]:
         WITH coaches AS (
             SELECT DISTINCT m.user_id FROM accounts_membership m
             JOIN accounts_team t ON t.id = m.team_id
-            WHERE m.role = 'coach' AND t.authority_id = ANY(%(authorities)s)
+            WHERE m.role = %(caseload_role)s AND t.authority_id = ANY(%(authorities)s)
         )
         SELECT (SELECT count(*) FROM coaches) AS coaches,
                (SELECT count(*) FROM supervision_supervisionattendee a
@@ -583,6 +584,7 @@ def supervision(scope: Scope) -> list[Figure]:
                   AND r.held_on BETWEEN %(start)s AND %(end)s) AS attendances
         """,
         scope,
+        caseload_role=access.CASELOAD_ROLE,
     )
     coaches = data["coaches"]
     return [

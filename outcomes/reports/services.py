@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from accounts.models import Authority, Role
+from accounts.models import Authority
 from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
 from outcomes.reports import files, indicators, publish
 from yourchoice import access, audit, db, queue
@@ -24,12 +24,9 @@ if TYPE_CHECKING:
 
 
 def may_have(user: User, authority_id: int | None) -> bool:
-    """Programme leads: every authority and London. Borough leads: their own authority."""
-    if Role.PROGRAMME_LEAD in access.roles(user):
-        return True
-    return authority_id is not None and authority_id in access.authority_ids(
-        user, Role.BOROUGH_LEAD
-    )
+    """The report scope (access.may_have_report): programme leads every authority and London,
+    borough leads their own authority."""
+    return access.may_have_report(user, authority_id)
 
 
 def report_request(
