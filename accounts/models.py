@@ -1,6 +1,6 @@
 """People and places: authorities, teams, users and the roles they hold.
 
-A person's access is the union of their memberships (PRODUCT.md §2). Each membership names a
+A person's access is the union of their memberships (docs/programme.md). Each membership names a
 role and the place it applies to: a coach or supervisor belongs to a team, a borough lead to an
 authority, and programme leads, evaluators and administrators to the whole service.
 """
@@ -25,8 +25,8 @@ class Authority(models.Model):
     )
     # Counter behind young people's pseudonymous references (YC-<code>-<number>).
     last_reference_number = models.PositiveIntegerField(default=0, editable=False)
-    # Retention rule (PRODUCT.md X6): a young person's record is kept until the later of their
-    # birthday at this age and this many years after their last case closed.
+    # Retention rule (docs/programme.md X6): a young person's record is kept until the later of
+    # their birthday at this age and this many years after their last case closed.
     retain_until_age = models.PositiveSmallIntegerField(
         "keep records until the young person's birthday at this age",
         default=25,
@@ -139,7 +139,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         # The administrator role runs the admin site. Case content is not registered there, so
-        # this grants nothing about young people (PRODUCT.md §2).
+        # this grants nothing about young people (docs/programme.md).
         if self.is_active and self.is_staff and self._is_administrator():
             return True
         return super().has_perm(perm, obj)

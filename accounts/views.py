@@ -1,4 +1,4 @@
-"""Sign-in with two factors (PRODUCT.md X3).
+"""Sign-in with two factors (docs/programme.md X3).
 
 1. Email and password. The answer is the same for an unknown email and a wrong password, and
    django-axes locks the account after repeated failures.

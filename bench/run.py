@@ -28,7 +28,7 @@ BASE = Path(__file__).resolve().parent.parent
 RESULTS = BASE / "bench" / "results"
 PYTHON = sys.executable
 
-#: The targets of ENGINEERING.md §6 and the scale issue, checked in the table.
+#: The targets in bench/README.md, checked in the table.
 PAGE_QUERIES, PAGE_RATIO = 15, 3.0
 LOGGING_RATIO = 0.5
 REPORT_RATIO, REPORT_MB = 3.0, 300

@@ -1,4 +1,4 @@
-"""Why a case needs attention: one definition of each signal (PRODUCT.md V1).
+"""Why a case needs attention: one definition of each signal (docs/programme.md V1).
 
 Used by the supervisor's review, the borough lead's review, the weekly digest and the coach's
 caseload, so "no contact" or "under-dosed" means the same everywhere.

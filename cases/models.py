@@ -1,4 +1,4 @@
-"""Young people and their episodes of work (PRODUCT.md C1–C8).
+"""Young people and their episodes of work (docs/programme.md C1–C8).
 
 An *episode* is one period of work with one young person, from referral to closure; a
 re-referral is a new episode for the same young person. "Case" in the product means an episode.

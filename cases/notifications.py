@@ -1,4 +1,7 @@
-"""Emails about cases. They carry the pseudonymous reference only: never a name (PRODUCT.md §6)."""
+"""Emails about cases. They carry the pseudonymous reference only: never a name.
+
+See docs/programme.md, "Personal data".
+"""
 
 from __future__ import annotations
 

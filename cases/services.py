@@ -1,4 +1,4 @@
-"""Writes to cases: referral, allocation, flags, closure (PRODUCT.md C1–C6, V4).
+"""Writes to cases: referral, allocation, flags, closure (docs/programme.md C1–C6, V4).
 
 Each service takes the acting person, checks they may act *here*, validates, saves in one
 transaction and writes an audit event. Services raise DomainError, never HTTP errors.
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from accounts.models import User
     from sessions.models import SessionLog
 
-#: Ages at referral the programme takes (PRODUCT.md §1: 11 to 17).
+#: Ages at referral the programme takes (docs/programme.md: 11 to 17).
 MIN_AGE = 11
 MAX_AGE = 17
 

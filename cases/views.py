@@ -37,7 +37,7 @@ from yourchoice.forms import back_to_case, form_page
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """One home page; each role the person holds adds its own section (PRODUCT.md §2)."""
+    """One home page; each role the person holds adds its own section (docs/programme.md)."""
     user = request.user
     params = request.GET
     has_caseload = access.has_caseload(user)

@@ -1,4 +1,4 @@
-"""Collection occasions: which measures are due or overdue for a case (PRODUCT.md O3).
+"""Collection occasions: which measures are due or overdue for a case (docs/programme.md O3).
 
 Windows come from each measure definition (`windows`, in days): baseline and review count from
 the start of the work (the first attended session, or the referral before it); the end measure

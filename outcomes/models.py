@@ -1,4 +1,4 @@
-"""Goals, standardised measures and reports (PRODUCT.md O1–O5)."""
+"""Goals, standardised measures and reports (docs/programme.md O1–O5)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from yourchoice.scoping import CaseQuerySet, case_manager
 
 #: Live goals an episode may hold at once (O1). The database enforces it with goal slots.
 MAX_LIVE_GOALS = 3
-#: A rise of this many points from the first rating is "meaningful improvement" (PRODUCT.md §4).
+#: A rise of this many points from the first rating is "meaningful improvement" (docs/measures.md).
 #: The programme should confirm the threshold; it is one constant so that is one change.
 MEANINGFUL_GOAL_CHANGE = 3
 #: A goal whose latest rating is this or more is met, or nearly (the top fifth of the scale: no

@@ -1,4 +1,4 @@
-"""Goal progress: one definition of change and meaningful improvement (PRODUCT.md §4, O1).
+"""Goal progress: one definition of change and meaningful improvement (docs/measures.md, O1).
 
 Change is the latest rating minus the first. A rise of MEANINGFUL_GOAL_CHANGE points or more is
 meaningful improvement. Pages, the chart and reports all use these functions.

@@ -1,4 +1,4 @@
-"""Goals and measures (PRODUCT.md O1–O3)."""
+"""Goals and measures (docs/programme.md O1–O3)."""
 
 from __future__ import annotations
 

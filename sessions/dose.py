@@ -1,4 +1,4 @@
-"""Dose: one definition of each measure of how much work a case has had (PRODUCT.md S4).
+"""Dose: one definition of each measure of how much work a case has had (docs/programme.md S4).
 
 Every page and report uses these expressions, so "sessions this week" means the same thing
 everywhere. They are ORM expressions over an Episode queryset, computed in PostgreSQL.

@@ -1,4 +1,4 @@
-"""Coaching sessions (PRODUCT.md S1–S4). The app label is "coaching" (see apps.py)."""
+"""Coaching sessions (docs/programme.md S1–S4). The app label is "coaching" (see apps.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Logging sessions (PRODUCT.md S1–S3)."""
+"""Logging sessions (docs/programme.md S1–S3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Clinical supervision records and the actions agreed in them (PRODUCT.md V1–V4).
+"""Clinical supervision records and the actions agreed in them (docs/programme.md V1–V4).
 
 A supervision record belongs to a team. Who may see it: the supervisors of that team, the
 coaches who were present, and the authority's borough leads. The cases discussed in it are case

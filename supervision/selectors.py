@@ -1,4 +1,4 @@
-"""Reads for supervision: the caseload review and supervision records (PRODUCT.md V1–V3)."""
+"""Reads for supervision: the caseload review and supervision records (docs/programme.md V1–V3)."""
 
 from __future__ import annotations
 

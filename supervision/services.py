@@ -1,4 +1,4 @@
-"""Recording clinical supervision and its actions (PRODUCT.md V2)."""
+"""Recording clinical supervision and its actions (docs/programme.md V2)."""
 
 from __future__ import annotations
 

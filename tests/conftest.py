@@ -1,4 +1,4 @@
-"""The standard cast (ENGINEERING.md §5) and helpers shared by every test.
+"""The standard cast (docs/architecture.md) and helpers shared by every test.
 
 Two authorities, Hackney and Southwark. In each: a coach, a second coach, a supervisor and a
 borough lead. Across London: a programme lead, an evaluator and an administrator.

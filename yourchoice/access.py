@@ -1,6 +1,6 @@
 """Who may do what: named permissions, the roles that grant them, and where.
 
-This is the one module that maps roles to permissions (ENGINEERING.md §3.3). A person's access
+This is the one module that maps roles to permissions (docs/architecture.md). A person's access
 is the union of their memberships, each applying only to its own place: a coach's permissions
 apply to the cases allocated to them (or that they cover), a supervisor's to the cases of their
 team, a borough lead's to the cases of their authority. Programme leads, evaluators and
@@ -418,7 +418,7 @@ def can(user: User, perm: Perm, episode: Episode) -> bool:
 
 
 def require_on(user: User, perm: Perm, episode: Episode) -> None:
-    """403 for a visible record that the user's roles may not change (ENGINEERING.md §3.1)."""
+    """403 for a visible record that the user's roles may not change (docs/architecture.md)."""
     if not can(user, perm, episode):
         raise PermissionDenied
 

@@ -1,5 +1,5 @@
 """Two people editing one record: the second save of a stale version is refused and shown what
-changed; nothing is silently overwritten (ENGINEERING.md §7).
+changed; nothing is silently overwritten (docs/architecture.md).
 
 Every record two people can edit carries a `version`. Its form carries the version it was
 loaded with and a signed snapshot of the values it showed (`VersionedForm`). The service locks

@@ -8,7 +8,7 @@ the field. Each function returns the plain-English problem, or None when the dat
 The limits, and why:
 
 - Nothing the programme records happened before EARLIEST_EVENT: Your Choice began in London's
-  authorities in 2022 (PRODUCT.md §1), so no referral, panel, session, goal, rating, measure,
+  authorities in 2022 (docs/programme.md), so no referral, panel, session, goal, rating, measure,
   spending or supervision can be older.
 - Something that has happened cannot be in the future (today, in London, is allowed).
 - A date of birth is before the referral, and no one is older than OLDEST_AT_REFERRAL when

@@ -1,7 +1,7 @@
 """Demo data at programme scale, for benchmarks and for trying the service with real volumes.
 
 `manage.py seed_demo --scale N --seed S` adds, on top of the small demo (yourchoice/demo.py),
-what N times the real programme would hold after two years (ENGINEERING.md §6): at scale 1
+what N times the real programme would hold after two years (bench/README.md): at scale 1
 about 100 coaches, 2,500 young people and 60,000 sessions across the 33 authorities; at scale 10
 ten times that. Every table a coach, supervisor or report reads is filled: referrals, episodes
 in every state, allocations, status history, sessions at uneven dose with missed and cancelled

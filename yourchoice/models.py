@@ -1,4 +1,4 @@
-"""The audit trail (PRODUCT.md X2, ENGINEERING.md §3.7).
+"""The audit trail (docs/programme.md X2, docs/audit.md).
 
 Append-only: a database trigger refuses UPDATE and DELETE on this table (migration 0002), so
 not even a bug or an administrator in the shell can rewrite history. It holds who, what, which

@@ -339,7 +339,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Programme rules ------------------------------------------------------------------------
-# Reports suppress counts of 1..(threshold-1) young people (PRODUCT.md §5).
+# Reports suppress counts of 1..(threshold-1) young people (docs/disclosure.md).
 DISCLOSURE_THRESHOLD = env_int("DISCLOSURE_THRESHOLD", 10, minimum=1)
 # Key for the pseudonymous ids in evaluation extracts. Without it (and each extract's salt) an
 # id cannot be mapped back to a young person. Required in production; kept out of extracts.

@@ -307,8 +307,8 @@ def _passed(report: Path) -> tuple[int, str]:
 
 
 def test(args: list[str]) -> int:
-    """Unit and integration tests, then browser tests in a separate process (RECIPES.md:
-    Playwright's event loop breaks sync Django tests that run after it in the same process)."""
+    """Unit and integration tests, then browser tests in a separate process: once Playwright's
+    event loop has run in a process, sync Django tests that run after it there fail."""
     in_ci = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
     results = VAR / "test-results"
     results.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""A tripwire behind the visibility rule (ENGINEERING.md §3.2).
+"""A tripwire behind the visibility rule (docs/architecture.md).
 
 Case data may be queried only (a) starting from `Model.objects.visible_to(user)`, or (b) from
 services, selectors, migrations, demo-data builders and tests, which check access themselves.

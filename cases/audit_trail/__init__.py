@@ -1,1 +1,4 @@
-"""Who viewed and who changed a young person's record, for the borough lead (PRODUCT.md X2)."""
+"""Who viewed and who changed a young person's record, for the borough lead.
+
+See docs/programme.md X2 and docs/audit.md.
+"""

@@ -1,4 +1,4 @@
-"""The audit trail page of a young person (PRODUCT.md X2). Opening it is audited too."""
+"""The audit trail page of a young person (docs/programme.md X2). Opening it is audited too."""
 
 from __future__ import annotations
 

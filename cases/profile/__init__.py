@@ -1,1 +1,1 @@
-"""The young person's profile and key contacts, corrected after referral (PRODUCT.md C4)."""
+"""The young person's profile and key contacts, corrected after referral (docs/programme.md C4)."""

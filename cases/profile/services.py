@@ -1,4 +1,4 @@
-"""Correcting a young person's profile and key contacts after referral (PRODUCT.md C4).
+"""Correcting a young person's profile and key contacts after referral (docs/programme.md C4).
 
 The allocated coach, the team's supervisor and the borough lead may all change the record, so
 two of them may have it open at once: each save carries the version its form was loaded with,

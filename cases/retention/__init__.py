@@ -1,1 +1,1 @@
-"""Retention and anonymisation of young people's records (PRODUCT.md X6)."""
+"""Retention and anonymisation of young people's records (docs/programme.md X6)."""

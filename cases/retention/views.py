@@ -1,4 +1,4 @@
-"""The retention review queue and the decisions on it, for borough leads (PRODUCT.md X6)."""
+"""The retention review queue and the decisions on it, for borough leads (docs/programme.md X6)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,4 @@
-"""Subject access requests: a complete export of one young person's record (PRODUCT.md X6)."""
+"""Subject access requests: a complete export of one young person's record.
+
+See docs/programme.md X6.
+"""

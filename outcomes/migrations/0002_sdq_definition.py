@@ -1,4 +1,4 @@
-"""The SDQ self-report (ages 11-17) as a measure definition (PRODUCT.md §4).
+"""The SDQ self-report (ages 11-17) as a measure definition (docs/measures.md).
 
 Only item numbers and the three answer labels are stored: the SDQ's wording is copyright
 (youthinmind) and the product never displays it. Scoring lives in outcomes/scoring/sdq.py.

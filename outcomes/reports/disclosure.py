@@ -1,4 +1,4 @@
-"""Disclosure control for figures that leave a borough (PRODUCT.md §5).
+"""Disclosure control for figures that leave a borough (docs/disclosure.md).
 
 - A count of 1 up to the threshold minus one young people is shown as "c"; zero is shown as 0.
 - A rate, mean or median whose base is fewer than the threshold is shown as "c".

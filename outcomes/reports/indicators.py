@@ -2,7 +2,7 @@
 
 Everything is aggregated in PostgreSQL (FILTER, window functions, percentile_cont), so memory
 stays flat however much data there is. Every figure says what it counts and its base: the
-number of young people it rests on, which disclosure control uses (PRODUCT.md §5).
+number of young people it rests on, which disclosure control uses (docs/disclosure.md).
 
 Scope: the episodes of one authority, or of every authority for London. Period: start to end
 inclusive, in Europe/London dates.

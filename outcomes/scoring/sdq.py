@@ -1,4 +1,4 @@
-"""SDQ self-report (ages 11-17) scoring, exactly as PRODUCT.md §4.
+"""SDQ self-report (ages 11-17) scoring, exactly as docs/measures.md describes.
 
 The SDQ is copyright youthinmind. Its wording must not be changed and no electronic version may
 be made without authorisation, so the service never displays its questions: for each item
@@ -46,7 +46,7 @@ BAND_LABELS = {
 }
 
 #: Self-report four-band categories: (upper bound inclusive, band), lowest scores first.
-#: To confirm with the programme (PRODUCT.md §4).
+#: To confirm with the programme (docs/measures.md).
 BANDS: dict[str, tuple[tuple[int, str], ...]] = {
     "total_difficulties": (
         (14, "close_to_average"),

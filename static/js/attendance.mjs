@@ -1,6 +1,6 @@
 // On the session form, a session that did not happen has no length, place, feelings or goal
-// ratings (PRODUCT.md S1). When another attendance is chosen, the questions named in the form's
-// data-held-only are cleared and hidden, so the usual length and place filled in for an
+// ratings (docs/programme.md S1). When another attendance is chosen, the questions named in the
+// form's data-held-only are cleared and hidden, so the usual length and place filled in for an
 // attended session are not sent; choosing "Attended" again brings them back with what they
 // held. Without JavaScript they stay on the page and the service drops them.
 const ATTENDED = "attended";

@@ -1,6 +1,6 @@
 // Keeps what a coach has typed in a form marked data-draft-key, so a dropped connection or an
-// accidental reload does not lose it (PRODUCT.md S2). Drafts live in sessionStorage: they last
-// as long as the tab, never outlive it, and are cleared at sign-out and once the server has
+// accidental reload does not lose it (docs/programme.md S2). Drafts live in sessionStorage: they
+// last as long as the tab, never outlive it, and are cleared at sign-out and once the server has
 // saved the record (a message carries data-clear-draft).
 const PREFIX = "yc-draft:";
 

@@ -1,4 +1,4 @@
-"""Two-factor sign-in, lockout, idle timeout, no account enumeration (PRODUCT.md X3)."""
+"""Two-factor sign-in, lockout, idle timeout, no account enumeration (docs/programme.md X3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The borough lead reads who viewed or changed a young person's record (PRODUCT.md X2)."""
+"""The borough lead reads who viewed or changed a young person's record (docs/programme.md X2)."""
 
 from __future__ import annotations
 

@@ -106,7 +106,7 @@ def test_after_approval_a_re_referral_opens_a_new_episode_for_the_same_young_per
 
 
 def coaching_supervisor(cast):  # type: ignore[no-untyped-def]
-    """The Hackney supervisor also coaches in her team (PRODUCT.md §2: a supervisor may coach)."""
+    """The Hackney supervisor also coaches in her team (docs/programme.md: roles combine)."""
     from accounts.models import Membership, Role
 
     supervisor = cast.hackney.supervisor

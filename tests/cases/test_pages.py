@@ -43,7 +43,7 @@ def test_programme_lead_sees_counts_per_authority_and_no_names(cast, client_for)
     assert counts["Hackney"] == 1 and counts["Southwark"] == 0
     assert len(counts) == 33
     assert "Named" not in body and episode.young_person.reference not in body
-    # One case in Hackney leaves LIIA's screen as "c", not 1 (PRODUCT.md §5).
+    # One case in Hackney leaves LIIA's screen as "c", not 1 (docs/disclosure.md).
     hackney_row = body[body.index("Hackney</th>") :][:400]
     assert ">c</td>" in hackney_row and ">1</td>" not in hackney_row
 

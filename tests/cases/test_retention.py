@@ -1,5 +1,5 @@
-"""Retention (PRODUCT.md X6): each authority's rule, the borough lead's review queue, keeping a
-record longer, and anonymisation that leaves every report figure unchanged."""
+"""Retention (docs/programme.md X6): each authority's rule, the borough lead's review queue,
+keeping a record longer, and anonymisation that leaves every report figure unchanged."""
 
 from __future__ import annotations
 

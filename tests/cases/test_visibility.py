@@ -1,4 +1,4 @@
-"""The one visibility rule: who reaches which case (PRODUCT.md §2, X1)."""
+"""The one visibility rule: who reaches which case (docs/programme.md X1, docs/access.md)."""
 
 from __future__ import annotations
 

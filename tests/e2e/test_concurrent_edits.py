@@ -1,4 +1,4 @@
-"""Two people, two real browser sessions, one record (ENGINEERING.md §7).
+"""Two people, two real browser sessions, one record (docs/architecture.md).
 
 The coach and her supervisor both open the young person's details; the supervisor saves first.
 The coach's save is refused: she is shown what the supervisor changed, keeps what she typed,

@@ -1,4 +1,5 @@
-"""Disclosure control (PRODUCT.md §5), with property-based tests that nothing is recoverable."""
+"""Disclosure control (docs/disclosure.md), with property-based tests that nothing is
+recoverable."""
 
 from __future__ import annotations
 

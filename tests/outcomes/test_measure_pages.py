@@ -124,7 +124,7 @@ def test_scale_scores_can_be_keyed_in(cast, client_for):
 
 
 def test_the_questions_themselves_are_never_shown(cast, client_for):
-    """Licence: item numbers and the three answer labels only (PRODUCT.md §4)."""
+    """Licence: item numbers and the three answer labels only (docs/measures.md)."""
     episode = allocated_case(cast.hackney)
     body = (
         client_for(cast.hackney.coach)

@@ -1,4 +1,4 @@
-"""SDQ self-report scoring against worked vectors (PRODUCT.md §4). No database needed."""
+"""SDQ self-report scoring against worked vectors (docs/measures.md). No database needed."""
 
 from __future__ import annotations
 

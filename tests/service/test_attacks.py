@@ -1,4 +1,4 @@
-"""Attacks refused, each a test (ENGINEERING.md §7), generic over the URL conf: a new route is
+"""Attacks refused, each a test (docs/architecture.md), generic over the URL conf: a new route is
 covered the day it is added, and a route these tests cannot cover fails them.
 
 Covered elsewhere, and not repeated here:

@@ -1,4 +1,4 @@
-"""Audit on read, over every channel that returns a named record (PRODUCT.md X2): every page,
+"""Audit on read, over every channel that returns a named record (docs/programme.md X2): every page,
 API route and export that shows a young person's record to someone writes a read event naming
 them, derived from the URL conf and the API router, so a new route is covered the day it is
 added. Reads are written by ReadAuditMiddleware from what selectors and the API's scoped

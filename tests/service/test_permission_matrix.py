@@ -583,7 +583,7 @@ def test_every_route_is_in_the_matrix():
 
 
 def test_case_content_is_not_browsable_in_the_admin():
-    """Administrators run the service; they do not read children's records (PRODUCT.md §2)."""
+    """Administrators run the service; they do not read children's records (docs/programme.md)."""
     names = _all_route_names()
     for label in (
         "cases_youngperson",

@@ -1,4 +1,4 @@
-"""Pages run the same number of queries for 1 row and for 10 (ENGINEERING.md §5)."""
+"""Pages run the same number of queries for 1 row and for 10 (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tripwire behind the visibility rule (ENGINEERING.md §3.2)."""
+"""The tripwire behind the visibility rule (docs/architecture.md)."""
 
 from __future__ import annotations
 
