@@ -142,11 +142,11 @@ def budget_ledger(user: User, young_person_pk: int) -> BudgetLedger:
         Episode.objects.visible_to(user)
         .filter(young_person_id=young_person_pk)
         .select_related("young_person")
-        .order_by("-referred_on", "-pk")
+        .order_by("-is_current", "-referred_on", "-pk")
     )
     if not episodes:
         raise Http404
-    episode = next((e for e in episodes if e.is_open), episodes[0])
+    episode = episodes[0]  # the current one: the open case, otherwise the latest
     audit.note_young_person_read(episode.young_person, episode)
     balance = episode.activity_budget_pence
     lines = []
