@@ -51,7 +51,7 @@ from sessions import dose
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion
 from yourchoice import access, audit
-from yourchoice.lookups import get_or_404
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -17,7 +17,7 @@ from cases.selectors import CaseRow, case_rows
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion, SupervisionAttendee, SupervisionRecord
 from yourchoice import access, audit
-from yourchoice.lookups import get_or_404
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User

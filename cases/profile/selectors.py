@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from cases.models import Episode, KeyContact, YoungPerson
 from yourchoice import audit
-from yourchoice.lookups import get_or_404
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -1,4 +1,4 @@
-"""Fetching one record for a person: the one way a page turns "not yours" into 404."""
+"""Reads shared by every app's selectors: fetching one record for a person, or 404."""
 
 from __future__ import annotations
 
