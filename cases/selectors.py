@@ -51,6 +51,7 @@ from sessions import dose
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion
 from yourchoice import access, audit
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -67,27 +68,23 @@ def authorities_of_young_people(young_person_ids: list[int]) -> dict[int, int]:
 
 def get_episode_for_user(user: User, pk: int) -> Episode:
     """The episode, if the user may reach it; otherwise 404, exactly as if it did not exist."""
-    episode = (
-        Episode.objects.visible_to(user)
-        .select_related("young_person", "authority", "team", "coach")
-        .filter(pk=pk)
-        .first()
+    episode = get_or_404(
+        Episode.objects.visible_to(user).select_related(
+            "young_person", "authority", "team", "coach"
+        ),
+        pk=pk,
     )
-    if episode is None:
-        raise Http404
     audit.note_young_person_read(episode.young_person, episode)
     return episode
 
 
 def get_closure_request_for_user(user: User, pk: int) -> ClosureRequest:
-    closure = (
-        ClosureRequest.objects.visible_to(user)
-        .select_related("episode__young_person", "requested_by", "decided_by")
-        .filter(pk=pk)
-        .first()
+    closure = get_or_404(
+        ClosureRequest.objects.visible_to(user).select_related(
+            "episode__young_person", "requested_by", "decided_by"
+        ),
+        pk=pk,
     )
-    if closure is None:
-        raise Http404
     audit.note_young_person_read(closure.episode.young_person, closure)
     return closure
 
@@ -118,14 +115,10 @@ def closure_decision_page(user: User, pk: int) -> ClosureDecisionPage:
 
 
 def get_flag_for_user(user: User, pk: int) -> RiskFlag:
-    flag = (
-        RiskFlag.objects.visible_to(user)
-        .select_related("episode__young_person")
-        .filter(pk=pk)
-        .first()
+    flag = get_or_404(
+        RiskFlag.objects.visible_to(user).select_related("episode__young_person"),
+        pk=pk,
     )
-    if flag is None:
-        raise Http404
     audit.note_young_person_read(flag.episode.young_person, flag)
     return flag
 
@@ -149,11 +142,11 @@ def budget_ledger(user: User, young_person_pk: int) -> BudgetLedger:
         Episode.objects.visible_to(user)
         .filter(young_person_id=young_person_pk)
         .select_related("young_person")
-        .order_by("-referred_on", "-pk")
+        .order_by("-is_current", "-referred_on", "-pk")
     )
     if not episodes:
         raise Http404
-    episode = next((e for e in episodes if e.is_open), episodes[0])
+    episode = episodes[0]  # the current one: the open case, otherwise the latest
     audit.note_young_person_read(episode.young_person, episode)
     balance = episode.activity_budget_pence
     lines = []
@@ -178,14 +171,12 @@ def flag_for_system(flag_id: int) -> RiskFlag:
 
 def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
     """The young person's open case, if the user reaches it; 404 otherwise."""
-    episode = (
-        Episode.objects.visible_to(user)
-        .filter(young_person_id=young_person_pk, is_current=True, status__in=OPEN_STATUSES)
-        .select_related("young_person", "team", "coach")
-        .first()
+    episode = get_or_404(
+        Episode.objects.visible_to(user).select_related("young_person", "team", "coach"),
+        young_person_id=young_person_pk,
+        is_current=True,
+        status__in=OPEN_STATUSES,
     )
-    if episode is None:
-        raise Http404
     audit.note_young_person_read(episode.young_person, episode)
     return episode
 
@@ -193,14 +184,11 @@ def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
 def latest_episode_for_user(user: User, young_person_pk: int) -> Episode:
     """The young person's current case (the open one, otherwise the most recent: an end measure
     can follow closure); 404 for anyone out of reach."""
-    episode = (
-        Episode.objects.visible_to(user)
-        .filter(young_person_id=young_person_pk, is_current=True)
-        .select_related("young_person")
-        .first()
+    episode = get_or_404(
+        Episode.objects.visible_to(user).select_related("young_person"),
+        young_person_id=young_person_pk,
+        is_current=True,
     )
-    if episode is None:
-        raise Http404
     audit.note_young_person_read(episode.young_person, episode)
     return episode
 

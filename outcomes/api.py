@@ -13,7 +13,15 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from outcomes import services
-from outcomes.models import Goal, GoalRating, MeasureResponse, Report, ReportStatus
+from outcomes.models import (
+    MAX_RATING,
+    MIN_RATING,
+    Goal,
+    GoalRating,
+    MeasureResponse,
+    Report,
+    ReportStatus,
+)
 from outcomes.selectors import report_authorities, reports_for_user
 from yourchoice import access
 from yourchoice.access import Perm
@@ -128,11 +136,11 @@ class GoalCreateSerializer(serializers.Serializer):
     episode = serializers.IntegerField()
     description = serializers.CharField(max_length=500)
     agreed_on = serializers.DateField()
-    first_score = serializers.IntegerField(min_value=0, max_value=10)
+    first_score = serializers.IntegerField(min_value=MIN_RATING, max_value=MAX_RATING)
 
 
 class GoalRateSerializer(serializers.Serializer):
-    score = serializers.IntegerField(min_value=0, max_value=10)
+    score = serializers.IntegerField(min_value=MIN_RATING, max_value=MAX_RATING)
     rated_on = serializers.DateField()
 
 
@@ -143,7 +151,7 @@ class GoalEndSerializer(serializers.Serializer):
         max_length=500, required=False, allow_blank=True, default=""
     )
     replacement_score = serializers.IntegerField(
-        min_value=0, max_value=10, required=False, allow_null=True
+        min_value=MIN_RATING, max_value=MAX_RATING, required=False, allow_null=True
     )
 
 

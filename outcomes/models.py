@@ -9,6 +9,10 @@ from django.utils import timezone
 
 from yourchoice.scoping import CaseQuerySet, case_manager
 
+#: A goal rating runs from 0 (not met at all) to 10 (fully met): the rating constraint, the goal
+#: and session forms, their API serializers and services all read these.
+MIN_RATING = 0
+MAX_RATING = 10
 #: Live goals an episode may hold at once (O1). The database enforces it with goal slots.
 MAX_LIVE_GOALS = 3
 #: A rise of this many points from the first rating is "meaningful improvement" (docs/measures.md).
@@ -103,7 +107,7 @@ class GoalRating(models.Model):
     class Meta:
         ordering = ["rated_on", "pk"]
         constraints = [
-            models.CheckConstraint(name="goal_rating_0_to_10", condition=Q(score__lte=10)),
+            models.CheckConstraint(name="goal_rating_0_to_10", condition=Q(score__lte=MAX_RATING)),
             models.UniqueConstraint(
                 fields=["goal", "session_log"],
                 condition=Q(session_log__isnull=False),

@@ -15,17 +15,14 @@ from django.utils import timezone
 from accounts.models import Authority
 from outcomes.models import Goal, MeasureDefinition, Report, ReportFile, ReportScope, ReportStatus
 from yourchoice import audit
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 def get_goal_for_user(user: User, pk: int) -> Goal:
-    goal = (
-        Goal.objects.visible_to(user).select_related("episode__young_person").filter(pk=pk).first()
-    )
-    if goal is None:
-        raise Http404
+    goal = get_or_404(Goal.objects.visible_to(user).select_related("episode__young_person"), pk=pk)
     audit.note_young_person_read(goal.episode.young_person, goal)
     return goal
 

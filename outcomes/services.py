@@ -11,6 +11,8 @@ from django.utils import timezone
 from cases.models import OPEN_STATUSES
 from outcomes.models import (
     MAX_LIVE_GOALS,
+    MAX_RATING,
+    MIN_RATING,
     EntryMode,
     Goal,
     GoalRating,
@@ -40,8 +42,8 @@ GOAL_ENDED = {
 
 
 def _check_rating(score: int, rated_on: date, *, goal: Goal) -> None:
-    if not 0 <= score <= 10:
-        raise DomainError({"score": ["Enter a rating from 0 to 10."]})
+    if not MIN_RATING <= score <= MAX_RATING:
+        raise DomainError({"score": [f"Enter a rating from {MIN_RATING} to {MAX_RATING}."]})
     dates.refuse(
         "rated_on",
         dates.happened(
@@ -72,8 +74,8 @@ def goal_set(
             not_before_what="the referral",
         ),
     )
-    if not 0 <= first_score <= 10:
-        raise DomainError({"first_score": ["Enter a rating from 0 to 10."]})
+    if not MIN_RATING <= first_score <= MAX_RATING:
+        raise DomainError({"first_score": [f"Enter a rating from {MIN_RATING} to {MAX_RATING}."]})
     taken = set(
         Goal.objects.unscoped()
         .select_for_update()

@@ -11,8 +11,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import Episode
+from outcomes.models import MAX_RATING, MIN_RATING
 from sessions import services
-from sessions.models import Attendance, Place, SessionLog, Technique
+from sessions.models import (
+    MAX_DURATION_MINUTES,
+    MAX_FEELING,
+    MIN_DURATION_MINUTES,
+    MIN_FEELING,
+    Attendance,
+    Place,
+    SessionLog,
+    Technique,
+)
 from yourchoice.api import ScopedViewSet, choice_param, date_param, idempotent
 
 
@@ -51,20 +61,24 @@ class SessionLogCreateSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     attendance = serializers.ChoiceField(choices=Attendance.choices)
     duration_minutes = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=600
+        required=False,
+        allow_null=True,
+        min_value=MIN_DURATION_MINUTES,
+        max_value=MAX_DURATION_MINUTES,
     )
     place = serializers.ChoiceField(choices=Place.choices, required=False, allow_blank=True)
     techniques = serializers.SlugRelatedField(
         many=True, slug_field="code", queryset=Technique.objects.filter(active=True), required=False
     )
     feeling_start = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
+        required=False, allow_null=True, min_value=MIN_FEELING, max_value=MAX_FEELING
     )
     feeling_end = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=10
+        required=False, allow_null=True, min_value=MIN_FEELING, max_value=MAX_FEELING
     )
     goal_scores = serializers.DictField(
-        child=serializers.IntegerField(min_value=0, max_value=10), required=False
+        child=serializers.IntegerField(min_value=MIN_RATING, max_value=MAX_RATING),
+        required=False,
     )
     between_session_task = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)

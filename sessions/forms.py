@@ -10,8 +10,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.html import format_html
 
-from outcomes.models import Goal
-from sessions.models import Attendance, Place, Technique
+from outcomes.models import MAX_RATING, MIN_RATING, Goal
+from sessions.models import (
+    MAX_DURATION_MINUTES,
+    MAX_FEELING,
+    MIN_DURATION_MINUTES,
+    MIN_FEELING,
+    Attendance,
+    Place,
+    Technique,
+)
 from yourchoice.concurrency import VersionedForm
 from yourchoice.errors import DomainError
 from yourchoice.forms import GovForm, date_field
@@ -19,19 +27,31 @@ from yourchoice.forms import GovForm, date_field
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
 
 
-def score_field(label: str, help_text: str = "") -> forms.IntegerField:
+def score_field(
+    label: str, help_text: str = "", *, low: int = MIN_RATING, high: int = MAX_RATING
+) -> forms.IntegerField:
+    """A score on a 0 to 10 scale (a goal rating, by default; a feeling passes its own)."""
     return forms.IntegerField(
         label=label,
         help_text=help_text,
         required=False,
-        min_value=0,
-        max_value=10,
+        min_value=low,
+        max_value=high,
         widget=forms.NumberInput(attrs=SCORE_WIDGET),
         error_messages={
-            "invalid": "Enter a whole number from 0 to 10",
-            "min_value": "Enter a number from 0 to 10",
-            "max_value": "Enter a number from 0 to 10",
+            "invalid": f"Enter a whole number from {low} to {high}",
+            "min_value": f"Enter a number from {low} to {high}",
+            "max_value": f"Enter a number from {low} to {high}",
         },
+    )
+
+
+def feeling_field(label: str) -> forms.IntegerField:
+    return score_field(
+        label,
+        f"{MIN_FEELING} is very low, {MAX_FEELING} is very good",
+        low=MIN_FEELING,
+        high=MAX_FEELING,
     )
 
 
@@ -57,8 +77,8 @@ class SessionLogForm(GovForm):
     duration_minutes = forms.IntegerField(
         label="How long, in minutes",
         required=False,
-        min_value=1,
-        max_value=600,
+        min_value=MIN_DURATION_MINUTES,
+        max_value=MAX_DURATION_MINUTES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
         error_messages={"invalid": "Enter the number of minutes, like 60"},
     )
@@ -75,8 +95,8 @@ class SessionLogForm(GovForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    feeling_start = score_field("How they felt at the start", "0 is very low, 10 is very good")
-    feeling_end = score_field("How they felt at the end", "0 is very low, 10 is very good")
+    feeling_start = feeling_field("How they felt at the start")
+    feeling_end = feeling_field("How they felt at the end")
     between_session_task = forms.CharField(
         label="Task until the next session",
         required=False,

@@ -42,6 +42,15 @@ class Place(models.TextChoices):
     PHONE = "phone", "Phone"
 
 
+#: The bounds of what a session records, written once: the database constraints below, the
+#: session form, the API serializer and the service all read them.
+MIN_DURATION_MINUTES = 1
+MAX_DURATION_MINUTES = 600
+#: How the young person felt at the start and end, 0 (very low) to 10 (very good).
+MIN_FEELING = 0
+MAX_FEELING = 10
+
+
 class SessionLog(models.Model):
     """One planned meeting with a young person: held, missed or cancelled."""
 
@@ -82,13 +91,16 @@ class SessionLog(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="session_feelings_0_to_10",
-                condition=(Q(feeling_start__isnull=True) | Q(feeling_start__lte=10))
-                & (Q(feeling_end__isnull=True) | Q(feeling_end__lte=10)),
+                condition=(Q(feeling_start__isnull=True) | Q(feeling_start__lte=MAX_FEELING))
+                & (Q(feeling_end__isnull=True) | Q(feeling_end__lte=MAX_FEELING)),
             ),
             models.CheckConstraint(
                 name="session_duration_sensible",
                 condition=Q(duration_minutes__isnull=True)
-                | Q(duration_minutes__gte=1, duration_minutes__lte=600),
+                | Q(
+                    duration_minutes__gte=MIN_DURATION_MINUTES,
+                    duration_minutes__lte=MAX_DURATION_MINUTES,
+                ),
             ),
             models.CheckConstraint(
                 name="session_attended_has_duration_and_place",

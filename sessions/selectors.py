@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.http import Http404
-
 from cases.models import Episode
 from cases.selectors import current_episode_for_user
 from outcomes.models import Goal, GoalStatus
 from sessions.models import Attendance, SessionLog
 from yourchoice import audit
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -53,14 +52,11 @@ def session_form_context(
 
 
 def get_session_for_user(user: User, pk: int) -> SessionLog:
-    log = (
+    log = get_or_404(
         SessionLog.objects.visible_to(user)
         .select_related("episode__young_person", "coach")
-        .prefetch_related("techniques", "addenda__author", "goal_ratings__goal")
-        .filter(pk=pk)
-        .first()
+        .prefetch_related("techniques", "addenda__author", "goal_ratings__goal"),
+        pk=pk,
     )
-    if log is None:
-        raise Http404
     audit.note_young_person_read(log.episode.young_person, log)
     return log

@@ -12,8 +12,17 @@ from django.utils import timezone
 
 from cases.models import EpisodeStatus, FlagCategory, FlagLevel
 from cases.services import _change_status, flag_raise
-from outcomes.models import Goal, GoalRating, GoalStatus
-from sessions.models import Attendance, SessionLog, SessionNoteAddendum, Technique
+from outcomes.models import MAX_RATING, MIN_RATING, Goal, GoalRating, GoalStatus
+from sessions.models import (
+    MAX_DURATION_MINUTES,
+    MAX_FEELING,
+    MIN_DURATION_MINUTES,
+    MIN_FEELING,
+    Attendance,
+    SessionLog,
+    SessionNoteAddendum,
+    Technique,
+)
 from yourchoice import access, audit, dates
 from yourchoice.access import Perm
 from yourchoice.audit_actions import AuditAction
@@ -68,14 +77,19 @@ def _validate(
             errors["duration_minutes"] = ["Enter how long the session lasted, in minutes."]
         if not place:
             errors["place"] = ["Choose where the session took place."]
-    if duration_minutes is not None and not 1 <= duration_minutes <= 600:
-        errors["duration_minutes"] = ["Enter a duration between 1 and 600 minutes."]
+    if (
+        duration_minutes is not None
+        and not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES
+    ):
+        errors["duration_minutes"] = [
+            f"Enter a duration between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."
+        ]
     for name, value in (("feeling_start", feeling_start), ("feeling_end", feeling_end)):
-        if value is not None and not 0 <= value <= 10:
-            errors[name] = ["Enter a number from 0 to 10."]
+        if value is not None and not MIN_FEELING <= value <= MAX_FEELING:
+            errors[name] = [f"Enter a number from {MIN_FEELING} to {MAX_FEELING}."]
     for goal_id, score in goal_scores.items():
-        if not 0 <= score <= 10:
-            errors[f"goal_{goal_id}"] = ["Enter a goal rating from 0 to 10."]
+        if not MIN_RATING <= score <= MAX_RATING:
+            errors[f"goal_{goal_id}"] = [f"Enter a goal rating from {MIN_RATING} to {MAX_RATING}."]
     return errors
 
 

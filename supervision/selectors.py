@@ -17,6 +17,7 @@ from cases.selectors import CaseRow, case_rows
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion, SupervisionAttendee, SupervisionRecord
 from yourchoice import access, audit
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -145,14 +146,10 @@ def outstanding_actions_for_owner(user: User) -> list[Action]:
 
 
 def get_action_for_user(user: User, pk: int) -> Action:
-    action = (
-        Action.objects.visible_to(user)
-        .select_related("record", "episode__young_person")
-        .filter(pk=pk)
-        .first()
+    action = get_or_404(
+        Action.objects.visible_to(user).select_related("record", "episode__young_person"),
+        pk=pk,
     )
-    if action is None:
-        raise Http404
     if action.episode is not None:
         audit.note_young_person_read(action.episode.young_person, action)
     return action
@@ -165,7 +162,7 @@ def supervisable_teams(user: User) -> list[Team]:
 
 
 def get_supervision_for_user(user: User, pk: int) -> SupervisionRecord:
-    record = (
+    record = get_or_404(
         SupervisionRecord.objects.visible_to(user)
         .select_related("team", "supervisor")
         .prefetch_related(
@@ -184,12 +181,9 @@ def get_supervision_for_user(user: User, pk: int) -> SupervisionRecord:
                     "owner", "episode__young_person"
                 ),
             ),
-        )
-        .filter(pk=pk)
-        .first()
+        ),
+        pk=pk,
     )
-    if record is None:
-        raise Http404
     # The record shows what was said about each case discussed, and actions on cases.
     for item in [*record.discussions.all(), *record.actions.all()]:
         if item.episode is not None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.http import Http404
-
 from cases.models import Episode, KeyContact, YoungPerson
 from yourchoice import audit
+from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -25,9 +24,7 @@ def governing_episode(young_person: YoungPerson) -> Episode:
 
 def young_person_for_edit(user: User, pk: int) -> tuple[YoungPerson, Episode]:
     """The young person and the case that decides who may change them; 404 if out of reach."""
-    young_person = YoungPerson.objects.visible_to(user).filter(pk=pk).first()
-    if young_person is None:
-        raise Http404
+    young_person = get_or_404(YoungPerson.objects.visible_to(user), pk=pk)
     audit.note_young_person_read(young_person)
     return young_person, governing_episode(young_person)
 

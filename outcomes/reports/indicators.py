@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connections
 
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
+from outcomes.scoring import sdq as sdq_scoring
 from sessions.dose import TARGET_SESSIONS_PER_WEEK
 from yourchoice import access
 from yourchoice.db import reporting_alias
@@ -433,10 +434,16 @@ def goals(scope: Scope) -> list[Figure]:
     ]
 
 
-# SDQ total difficulties bands, the self-report cut-offs in outcomes/scoring/sdq.py.
-SDQ_BAND_SQL = """
-    CASE WHEN {col} <= 14 THEN 0 WHEN {col} <= 17 THEN 1 WHEN {col} <= 19 THEN 2 ELSE 3 END
-"""
+# SDQ total difficulties bands come from the scorer's table (outcomes/scoring/sdq.py), passed to
+# the SQL as parameters, so the report and the young person's page band a score the same way.
+SDQ_TOTAL_BANDS = sdq_scoring.BANDS["total_difficulties"]
+SDQ_BAND_PARAMS = {f"sdq_band_{i}": upper for i, (upper, _) in enumerate(SDQ_TOTAL_BANDS[:-1])}
+
+
+def sdq_band_sql(col: str) -> str:
+    """The band of a total difficulties score as a number, 0 for the lowest band upwards."""
+    whens = " ".join(f"WHEN {col} <= %({name})s THEN {i}" for i, name in enumerate(SDQ_BAND_PARAMS))
+    return f" CASE {whens} ELSE {len(SDQ_BAND_PARAMS)} END "
 
 
 def sdq(scope: Scope) -> list[Figure]:
@@ -459,9 +466,9 @@ def sdq(scope: Scope) -> list[Figure]:
         SELECT count(*) AS young_people, avg(baseline) AS mean_baseline, avg(ending) AS mean_end,
                avg(ending - baseline) AS mean_change,
                count(*) FILTER (WHERE """
-        + SDQ_BAND_SQL.format(col="ending")
+        + sdq_band_sql("ending")
         + " < "
-        + SDQ_BAND_SQL.format(col="baseline")
+        + sdq_band_sql("baseline")
         + """) AS improved_band,
                (SELECT count(*) FROM closed) AS closed,
                (SELECT count(*) FROM closed c WHERE EXISTS (
@@ -470,6 +477,7 @@ def sdq(scope: Scope) -> list[Figure]:
         FROM pairs
         """,
         scope,
+        **SDQ_BAND_PARAMS,
     )
     yp = data["young_people"]
 

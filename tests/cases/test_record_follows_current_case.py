@@ -5,6 +5,9 @@ the timeline, the API or the subject access export."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -165,3 +168,16 @@ def test_each_young_person_has_exactly_one_current_episode(cast):
     second = re_referral(hackney, first.young_person, hackney.coach)
     currents = Episode.objects.unscoped().filter(young_person=first.young_person, is_current=True)
     assert list(currents.values_list("pk", flat=True)) == [second.pk]
+
+
+def test_no_module_picks_the_open_case_else_the_latest_by_hand():
+    """`Episode.is_current` is that rule, kept by intake and closure: pages read it."""
+    root = Path(__file__).resolve().parents[2]
+    by_hand = re.compile(r"next\(\(\s*\w+ for \w+ in \w+ if \w+\.is_open\s*\)")
+    found = [
+        str(path.relative_to(root))
+        for app in ("accounts", "cases", "sessions", "supervision", "outcomes", "yourchoice")
+        for path in (root / app).rglob("*.py")
+        if by_hand.search(path.read_text())
+    ]
+    assert found == []
