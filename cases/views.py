@@ -133,34 +133,27 @@ def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
         requested_by_id=closure.requested_by_id, approver_id=request.user.pk
     )
     form = ClosureDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.closure_decide(
-                actor=request.user,
-                closure=closure,
-                approve=form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE,
-                comment=form.cleaned_data["comment"],
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            approved = form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE
-            messages.success(
-                request,
-                "The case is closed." if approved else "The request was returned to the coach.",
-            )
-            return redirect(young_person_url)
-    return render(
+
+    def done(_: object) -> HttpResponse:
+        approved = form.cleaned_data["decision"] == ClosureDecisionForm.APPROVE
+        messages.success(
+            request,
+            "The case is closed." if approved else "The request was returned to the coach.",
+        )
+        return redirect(young_person_url)
+
+    return form_page(
         request,
+        form,
         "cases/closure_decide.html",
-        {
-            "page": page,
-            "closure": closure,
-            "form": form,
-            "back_url": young_person_url,
-            "may_decide": may_decide,
-        },
-        status=400 if form.errors else 200,
+        {"page": page, "closure": closure, "back_url": young_person_url, "may_decide": may_decide},
+        save=lambda data: services.closure_decide(
+            actor=request.user,
+            closure=closure,
+            approve=data["decision"] == ClosureDecisionForm.APPROVE,
+            comment=data["comment"],
+        ),
+        done=done,
     )
 
 
@@ -235,26 +228,25 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         access.require_on(request.user, Perm.BUDGET_WRITE, episode)
-        if form.is_valid():
-            try:
-                services.budget_spend_record(
-                    actor=request.user,
-                    episode=episode,
-                    description=form.cleaned_data["description"],
-                    amount_pence=form.amount_pence(),
-                    spent_on=form.cleaned_data["spent_on"],
-                    approved_by=form.cleaned_data["approved_by"],
-                )
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, "Spending recorded.")
-                return redirect("cases:budget", pk=pk)
-    return render(
+
+    def done(_: object) -> HttpResponse:
+        messages.success(request, "Spending recorded.")
+        return redirect("cases:budget", pk=pk)
+
+    return form_page(
         request,
+        form,
         "cases/budget.html",
-        {"ledger": ledger, "form": form, "can_spend": can_spend},
-        status=400 if form.errors else 200,
+        {"ledger": ledger, "can_spend": can_spend},
+        save=lambda data: services.budget_spend_record(
+            actor=request.user,
+            episode=episode,
+            description=data["description"],
+            amount_pence=form.amount_pence(),
+            spent_on=data["spent_on"],
+            approved_by=data["approved_by"],
+        ),
+        done=done,
     )
 
 
@@ -271,19 +263,18 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
         o.occasion == Occasion.END and o.state != State.DONE for o in page.measure_occasions
     )
     form = ClosureRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.closure_request(actor=request.user, episode=episode, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Your request to close the case has gone to your supervisor.")
-            return redirect("cases:young-person", pk=pk)
-    return render(
+
+    def done(_: object) -> HttpResponse:
+        messages.success(request, "Your request to close the case has gone to your supervisor.")
+        return redirect("cases:young-person", pk=pk)
+
+    return form_page(
         request,
+        form,
         "cases/closure_request.html",
-        {"form": form, "episode": episode, "end_missing": end_missing},
-        status=400 if form.errors else 200,
+        {"episode": episode, "end_missing": end_missing},
+        save=lambda data: services.closure_request(actor=request.user, episode=episode, **data),
+        done=done,
     )
 
 
@@ -321,53 +312,57 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 return render(
                     request, "cases/referral_new.html", {"form": form, "matches": matches}
                 )
-        if form.is_valid():
-            same_as = form.cleaned_data.get("same_as") or ""
-            existing = next((m for m in matches if str(m.pk) == same_as), None)
-            try:
-                episode = services.referral_create(
-                    actor=request.user,
-                    authority=data["authority"],
-                    details=services.YoungPersonDetails(
-                        **{f: data[f] for f in services.YOUNG_PERSON_FIELDS}
-                    ),
-                    referrer_name=data["referrer_name"],
-                    referrer_organisation=data["referrer_organisation"],
-                    received_on=data["received_on"],
-                    panel_date=data["panel_date"],
-                    risk_level=data["risk_level"],
-                    harms=data["harms"],
-                    consent_given=data["consent_given"],
-                    existing_young_person=existing,
-                    confirmed_not_duplicate=same_as == ReferralForm.NEW_PERSON,
-                    date_of_birth_confirmed=form.cleaned_data.get("confirm_date_of_birth", False),
-                )
-            except AgeToConfirm as error:
-                # The date comes back highlighted, with the box to confirm it right below.
-                asked_age = True
-                form = referral_form(matches=matches)
-                form.is_valid()
-                form.add_domain_error(error)
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                referral = episode.referral
-                if referral.eligible:
-                    messages.success(
-                        request, "Referral recorded. Allocate it to a coach when you can."
-                    )
-                else:
-                    messages.info(
-                        request,
-                        "Referral recorded, but it is not eligible: "
-                        + " ".join(referral.ineligible_reasons),
-                    )
-                return redirect("cases:young-person", pk=episode.young_person_id)
-    return render(
+
+    def save(data: dict) -> Episode:
+        same_as = data.get("same_as") or ""
+        return services.referral_create(
+            actor=request.user,
+            authority=data["authority"],
+            details=services.YoungPersonDetails(
+                **{f: data[f] for f in services.YOUNG_PERSON_FIELDS}
+            ),
+            referrer_name=data["referrer_name"],
+            referrer_organisation=data["referrer_organisation"],
+            received_on=data["received_on"],
+            panel_date=data["panel_date"],
+            risk_level=data["risk_level"],
+            harms=data["harms"],
+            consent_given=data["consent_given"],
+            existing_young_person=next((m for m in matches if str(m.pk) == same_as), None),
+            confirmed_not_duplicate=same_as == ReferralForm.NEW_PERSON,
+            date_of_birth_confirmed=data.get("confirm_date_of_birth", False),
+        )
+
+    def refused(error: DomainError) -> ReferralForm | None:
+        if not isinstance(error, AgeToConfirm):
+            return None
+        # The date comes back highlighted, with the box to confirm it right below.
+        nonlocal asked_age
+        asked_age = True
+        asking = referral_form(matches=matches)
+        asking.is_valid()
+        return asking
+
+    def done(episode: Episode) -> HttpResponse:
+        referral = episode.referral
+        if referral.eligible:
+            messages.success(request, "Referral recorded. Allocate it to a coach when you can.")
+        else:
+            messages.info(
+                request,
+                "Referral recorded, but it is not eligible: "
+                + " ".join(referral.ineligible_reasons),
+            )
+        return redirect("cases:young-person", pk=episode.young_person_id)
+
+    return form_page(
         request,
+        form,
         "cases/referral_new.html",
-        {"form": form, "matches": matches},
-        status=400 if form.errors else 200,
+        {"matches": matches},
+        save=save,
+        done=done,
+        refused=refused,
     )
 
 
@@ -414,25 +409,30 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
     episode = selectors.current_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.CASE_ALLOCATE, episode)
     form = AllocateForm(request.POST or None, authority_id=episode.authority_id)
-    if request.method == "POST" and form.is_valid():
-        membership = form.cleaned_data["membership"]
-        try:
-            services.episode_allocate(
-                actor=request.user, episode=episode, coach=membership.user, team=membership.team
-            )
-        except DomainError as error:
-            error.errors = {
-                ("membership" if k in ("coach", "team") else k): v for k, v in error.errors.items()
-            }
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"Allocated to {membership.user.full_name}.")
-            return redirect("cases:young-person", pk=pk)
-    return render(
+
+    def save(data: dict) -> object:
+        membership = data["membership"]
+        return services.episode_allocate(
+            actor=request.user, episode=episode, coach=membership.user, team=membership.team
+        )
+
+    def refused(error: DomainError) -> None:
+        error.errors = {
+            ("membership" if k in ("coach", "team") else k): v for k, v in error.errors.items()
+        }
+
+    def done(_: object) -> HttpResponse:
+        messages.success(request, f"Allocated to {form.cleaned_data['membership'].user.full_name}.")
+        return redirect("cases:young-person", pk=pk)
+
+    return form_page(
         request,
+        form,
         "cases/allocate.html",
-        {"form": form, "episode": episode},
-        status=400 if form.errors else 200,
+        {"episode": episode},
+        save=save,
+        done=done,
+        refused=refused,
     )
 
 

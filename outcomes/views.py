@@ -24,7 +24,6 @@ from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import access, audit
 from yourchoice.access import Perm
 from yourchoice.audit_actions import AuditAction
-from yourchoice.errors import DomainError
 from yourchoice.forms import back_to_case, form_page
 
 logger = logging.getLogger(__name__)
@@ -75,34 +74,35 @@ def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
     access.require_on(request.user, Perm.MEASURE_WRITE, episode)
     definition = selectors.sdq_definition()
     form = MEASURE_FORMS[mode](request.POST or None, initial={"completed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            response = services.measure_record(
-                actor=request.user,
-                episode=episode,
-                definition=definition,
-                occasion=data["occasion"],
-                completed_on=data["completed_on"],
-                item_answers=form.answers() if mode == EntryMode.ITEMS else None,
-                scale_scores=form.scales() if mode == EntryMode.SCALES else None,
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            total = response.total_score
-            messages.success(
-                request,
-                f"SDQ recorded. Total difficulties: {total}."
-                if total is not None
-                else "SDQ recorded. Total difficulties is missing: a scale had too few answers.",
-            )
-            return redirect("cases:young-person", pk=episode.young_person_id)
-    return render(
+
+    def save(data: dict) -> object:
+        return services.measure_record(
+            actor=request.user,
+            episode=episode,
+            definition=definition,
+            occasion=data["occasion"],
+            completed_on=data["completed_on"],
+            item_answers=form.answers() if mode == EntryMode.ITEMS else None,
+            scale_scores=form.scales() if mode == EntryMode.SCALES else None,
+        )
+
+    def done(response: object) -> HttpResponse:
+        total = response.total_score  # type: ignore[attr-defined]
+        messages.success(
+            request,
+            f"SDQ recorded. Total difficulties: {total}."
+            if total is not None
+            else "SDQ recorded. Total difficulties is missing: a scale had too few answers.",
+        )
+        return redirect("cases:young-person", pk=episode.young_person_id)
+
+    return form_page(
         request,
+        form,
         "outcomes/sdq_record.html",
-        {"form": form, "episode": episode, "mode": mode, "definition": definition},
-        status=400 if form.errors else 200,
+        {"episode": episode, "mode": mode, "definition": definition},
+        save=save,
+        done=done,
     )
 
 
@@ -112,30 +112,38 @@ def reports(request: HttpRequest) -> HttpResponse:
     """Ask for a report and follow it from queued to ready (O4)."""
     authorities, london = selectors.report_authorities(request.user)
     form = ReportRequestForm(request.POST or None, authorities=authorities, london=london)
-    if request.method == "POST" and form.is_valid():
-        place = form.cleaned_data["place"]
+
+    def save(data: dict) -> tuple:
+        place = data["place"]
         authority = None if place == LONDON else next(a for a in authorities if str(a.pk) == place)
         start, end = form.period()
-        try:
-            report, created = report_services.report_request(
-                actor=request.user, authority=authority, start=start, end=end
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(
-                request,
-                "Your report is being made. This page shows when it is ready."
-                if created
-                else "That report is already being made.",
-            )
-            return redirect("outcomes:reports")
-    listed = selectors.reports_for_user(request.user, authorities=authorities, london=london)
-    return render(
+        return report_services.report_request(
+            actor=request.user, authority=authority, start=start, end=end
+        )
+
+    def done(asked: tuple) -> HttpResponse:
+        _, created = asked
+        messages.success(
+            request,
+            "Your report is being made. This page shows when it is ready."
+            if created
+            else "That report is already being made.",
+        )
+        return redirect("outcomes:reports")
+
+    return form_page(
         request,
+        form,
         "outcomes/reports.html",
-        {"form": form, "reports": listed},
-        status=400 if form.errors else 200,
+        # A callable, which the template calls: the list is read only when the page is drawn
+        # (after a refused request), not before a request that is made and redirected.
+        {
+            "reports": lambda: selectors.reports_for_user(
+                request.user, authorities=authorities, london=london
+            )
+        },
+        save=save,
+        done=done,
     )
 
 

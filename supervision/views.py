@@ -17,6 +17,7 @@ from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
 from yourchoice import access
 from yourchoice.access import Perm
 from yourchoice.errors import DomainError, StaleVersion
+from yourchoice.forms import form_page
 
 
 @login_required
@@ -56,52 +57,55 @@ def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
         raise Http404
     coaches, episodes, owners = _team_people(request.user, teams[team_id])
     form = SupervisionForm(request.POST or None, coaches=coaches, episodes=episodes, owners=owners)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        by_id = {str(e.pk): e for e in episodes}
-        people = {str(u.pk): u for u in owners}
-        rows = [i for i in range(1, ACTION_ROWS + 1) if data[f"action_{i}_description"].strip()]
-        try:
-            record = services.supervision_record(
-                actor=request.user,
-                team=teams[team_id],
-                data=services.SupervisionInput(
-                    held_on=data["held_on"],
-                    format=data["format"],
-                    coaches={int(c): data.get(f"wellbeing_{c}", "") for c in data["coaches"]},
-                    discussions=[
-                        services.Discussion(episode=by_id[e], notes=data.get(f"notes_{e}", ""))
-                        for e in data["cases"]
-                    ],
-                    decisions=data["decisions"],
-                    actions=[
-                        services.AgreedAction(
-                            description=data[f"action_{i}_description"],
-                            owner=people[data[f"action_{i}_owner"]],
-                            due_on=data[f"action_{i}_due_on"],
-                            episode=by_id.get(data[f"action_{i}_case"]),
-                        )
-                        for i in rows
-                    ],
-                ),
-            )
-        except DomainError as error:
-            # The service names an action by its place among those sent: back to its row.
-            error.errors = {
-                (
-                    f"action_{rows[int(k.split('.')[1])]}_due_on" if k.startswith("actions.") else k
-                ): v
-                for k, v in error.errors.items()
-            }
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Supervision recorded.")
-            return redirect("supervision:detail", pk=record.pk)
-    return render(
+    by_id = {str(e.pk): e for e in episodes}
+    people = {str(u.pk): u for u in owners}
+    rows: list[int] = []  # the action rows filled in, in the order they are sent
+
+    def save(data: dict) -> object:
+        rows[:] = [i for i in range(1, ACTION_ROWS + 1) if data[f"action_{i}_description"].strip()]
+        return services.supervision_record(
+            actor=request.user,
+            team=teams[team_id],
+            data=services.SupervisionInput(
+                held_on=data["held_on"],
+                format=data["format"],
+                coaches={int(c): data.get(f"wellbeing_{c}", "") for c in data["coaches"]},
+                discussions=[
+                    services.Discussion(episode=by_id[e], notes=data.get(f"notes_{e}", ""))
+                    for e in data["cases"]
+                ],
+                decisions=data["decisions"],
+                actions=[
+                    services.AgreedAction(
+                        description=data[f"action_{i}_description"],
+                        owner=people[data[f"action_{i}_owner"]],
+                        due_on=data[f"action_{i}_due_on"],
+                        episode=by_id.get(data[f"action_{i}_case"]),
+                    )
+                    for i in rows
+                ],
+            ),
+        )
+
+    def refused(error: DomainError) -> None:
+        # The service names an action by its place among those sent: back to its row.
+        error.errors = {
+            (f"action_{rows[int(k.split('.')[1])]}_due_on" if k.startswith("actions.") else k): v
+            for k, v in error.errors.items()
+        }
+
+    def done(record: object) -> HttpResponse:
+        messages.success(request, "Supervision recorded.")
+        return redirect("supervision:detail", pk=record.pk)  # type: ignore[attr-defined]
+
+    return form_page(
         request,
+        form,
         "supervision/supervision_new.html",
-        {"form": form, "team": teams[team_id]},
-        status=400 if form.errors else 200,
+        {"team": teams[team_id]},
+        save=save,
+        done=done,
+        refused=refused,
     )
 
 
@@ -122,40 +126,41 @@ def supervision_edit(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.get_supervision_for_user(request.user, pk)
     if not services.may_change_record(request.user, record):
         raise PermissionDenied
-    form = SupervisionEditForm(request.POST or None, record=record)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                updated = services.supervision_update(
-                    actor=request.user,
-                    record=record,
-                    version=data["version"],
-                    held_on=data["held_on"],
-                    decisions=data["decisions"],
-                    wellbeing=form.wellbeing(),
-                    case_notes=form.case_notes(),
-                )
-            except StaleVersion as error:
-                # Compare with the record as it is now, read as this person may see it.
-                error.current = selectors.get_supervision_for_user(request.user, pk)
-                form.show_conflict(error)
-                status = 409
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                changed = updated.version != data["version"]
-                messages.success(
-                    request, "Supervision record saved." if changed else "Nothing was changed."
-                )
-                return redirect("supervision:detail", pk=pk)
-    return render(
+    # Bound on any POST, so that even an empty one is answered as a form with errors (400).
+    sent = request.POST if request.method == "POST" else None
+    form = SupervisionEditForm(sent, record=record)
+
+    def save(data: dict) -> object:
+        return services.supervision_update(
+            actor=request.user,
+            record=record,
+            version=data["version"],
+            held_on=data["held_on"],
+            decisions=data["decisions"],
+            wellbeing=form.wellbeing(),
+            case_notes=form.case_notes(),
+        )
+
+    def refused(error: DomainError) -> None:
+        if isinstance(error, StaleVersion):
+            # Compare with the record as it is now, read as this person may see it.
+            error.current = selectors.get_supervision_for_user(request.user, pk)
+
+    def done(updated: object) -> HttpResponse:
+        changed = updated.version != form.cleaned_data["version"]  # type: ignore[attr-defined]
+        messages.success(
+            request, "Supervision record saved." if changed else "Nothing was changed."
+        )
+        return redirect("supervision:detail", pk=pk)
+
+    return form_page(
         request,
+        form,
         "supervision/supervision_edit.html",
-        {"form": form, "record": record},
-        status=status,
+        {"record": record},
+        save=save,
+        done=done,
+        refused=refused,
     )
 
 

@@ -58,28 +58,44 @@ def form_page(
     *,
     save: Any,
     done: Any,
+    refused: Any = None,
+    gone: str = "",
 ) -> Any:
-    """The shape every write page shares: on a valid POST call `save(cleaned_data)` (a service
+    """The one path every write page takes: on a valid POST call `save(cleaned_data)` (a service
     call); a DomainError goes back onto the form as plain-English errors; success goes to
     `done(result)`, which returns the redirect. Errors answer 400 and keep what was typed.
 
     A save refused because someone else changed the record first (StaleVersion) answers 409,
-    keeping what was typed and, on a versioned form, showing what the other person changed."""
+    keeping what was typed and, on a versioned form, showing what the other person changed.
+    If the database goes mid-save the form comes back with what was typed (503).
+
+    `refused(error)`, when given, sees a DomainError or StaleVersion before the form shows it:
+    to name the form field a service's error belongs to, to read the changed record again (put
+    it on `error.current`, or into `context`, which is drawn afterwards), or to return the form
+    to show instead (one that asks a further question). `gone` is for a record someone else
+    removed after the page was opened: a POST answers 409 with that message, keeping what was
+    typed and saving nothing. A page with two forms passes the one that was sent."""
     from django.shortcuts import render
 
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and gone:
+        form.is_valid()  # show the fields as typed, with their own errors too
+        form.add_error(None, gone)
+        status = 409
+    elif request.method == "POST" and form.is_valid():
         try:
             result = save(form.cleaned_data)
-        except StaleVersion as error:
+        except DomainError as error:
+            form = (refused(error) if refused is not None else None) or form
             show_conflict = getattr(form, "show_conflict", None)
-            if show_conflict is not None:
-                show_conflict(error)
+            if isinstance(error, StaleVersion):
+                if show_conflict is not None:
+                    show_conflict(error)
+                else:
+                    form.add_domain_error(error)  # type: ignore[attr-defined]
+                status = 409
             else:
                 form.add_domain_error(error)  # type: ignore[attr-defined]
-            status = 409
-        except DomainError as error:
-            form.add_domain_error(error)  # type: ignore[attr-defined]
         except unavailable.DATABASE_ERRORS:
             unavailable.keep_on_form(request, form)  # the database went: 503, input kept
             status = 503

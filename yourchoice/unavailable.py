@@ -3,7 +3,7 @@
 A database that restarts or fails over drops the connections in use. The next request then
 reconnects (CONN_HEALTH_CHECKS), but a request caught in the middle gets a database error.
 Instead of "Sorry, there is a problem" (500), it answers 503 with a page that keeps what the
-person sent: write pages re-render their form with an error (`form_page`, the session form),
+person sent: write pages re-render their form with an error (`form_page`, the one write path),
 and anything else gets `retry_page`, which holds the submitted fields and a "Try again" button.
 Forms with an idempotency key (the session form) are safe to send again: one record is made.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
 from cases.profile import selectors, services
 from cases.profile.forms import ContactEditForm, ContactForm, ContactRemoveForm, ProfileForm
@@ -71,6 +71,13 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+#: Said when the contact being changed was removed by someone else after the page was opened.
+GONE = (
+    "Someone else removed this contact after you opened it, so your changes have not "
+    "been saved. Add the contact again if they are still involved."
+)
+
+
 @login_required
 def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     young_person = _young_person(request, pk)
@@ -80,17 +87,10 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
         if request.method != "POST":
             raise Http404
         # Removed by someone else while this person was changing it: keep what she typed.
+        context["gone"] = True
         form = ContactEditForm(request.POST)
-        form.is_valid()
-        form.add_error(
-            None,
-            "Someone else removed this contact after you opened it, so your changes have not "
-            "been saved. Add the contact again if they are still involved.",
-        )
-        return render(
-            request, "cases/contact_form.html", {"form": form, **context, "gone": True}, status=409
-        )
-    form = ContactEditForm(request.POST or None, record=contact)
+    else:
+        form = ContactEditForm(request.POST or None, record=contact)
 
     def save(data: dict) -> object:
         return services.key_contact_update(
@@ -107,6 +107,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
         context,
         save=save,
         done=lambda _: back_to_case(request, "Key contact saved.", pk),
+        gone=GONE if contact is None else "",
     )
 
 
@@ -120,30 +121,27 @@ def contact_remove(request: HttpRequest, pk: int, contact_pk: int) -> HttpRespon
             return redirect("cases:young-person", pk=pk)
         raise Http404
     form = ContactRemoveForm(request.POST or None, initial={"version": contact.version})
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.key_contact_remove(
-                actor=request.user, contact=contact, version=form.cleaned_data["version"]
-            )
-        except StaleVersion as error:
-            # Show the contact as it is now, and move the form on: removing it is then a
-            # decision made with the new details in view.
-            contact = selectors.key_contact_for_user(request.user, pk, contact_pk) or contact
-            form = ContactRemoveForm({"version": contact.version})
-            form.is_valid()
-            form.add_error(None, str(error))
-            status = 409
-        except DomainError as error:
-            form.add_domain_error(error)
-            status = 400
-        else:
-            return back_to_case(request, "Key contact removed.", pk)
-    elif form.errors:
-        status = 400
-    return render(
+    context = {"young_person": young_person, "contact": contact}
+
+    def refused(error: DomainError) -> ContactRemoveForm | None:
+        if not isinstance(error, StaleVersion):
+            return None
+        # Show the contact as it is now, and move the form on: removing it is then a
+        # decision made with the new details in view.
+        now = selectors.key_contact_for_user(request.user, pk, contact_pk) or contact
+        context["contact"] = now
+        moved_on = ContactRemoveForm({"version": now.version})
+        moved_on.is_valid()
+        return moved_on
+
+    return form_page(
         request,
+        form,
         "cases/contact_remove.html",
-        {"form": form, "young_person": young_person, "contact": contact},
-        status=status,
+        context,
+        save=lambda data: services.key_contact_remove(
+            actor=request.user, contact=contact, version=data["version"]
+        ),
+        done=lambda _: back_to_case(request, "Key contact removed.", pk),
+        refused=refused,
     )
