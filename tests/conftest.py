@@ -19,6 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Authority, Membership, Role, Team, User
 from cases import services as case_services
 from cases.models import Episode
+from sessions import services as session_services
+from sessions.models import SessionLog
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -186,3 +188,24 @@ def allocated_case(place: Place, coach: User | None = None, **kwargs) -> Episode
 
 def new_key() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def logged_session(
+    episode: Episode, *, coach: User | None = None, days_ago: int = 0, **overrides: object
+) -> SessionLog:
+    """A session logged through the service by `coach` (the case's coach unless given):
+    attended, an hour at school, `days_ago` days ago. `overrides` set any other argument of
+    `session_log`; a session not attended gets no length or place unless they are given."""
+    arguments: dict[str, object] = {
+        "actor": coach or episode.coach,
+        "episode": episode,
+        "idempotency_key": new_key(),
+        "occurred_at": timezone.now() - timedelta(days=days_ago),
+        "attendance": "attended",
+    }
+    arguments.update(overrides)
+    if arguments["attendance"] == "attended":
+        arguments.setdefault("duration_minutes", 60)
+        arguments.setdefault("place", "school")
+    log, _ = session_services.session_log(**arguments)  # type: ignore[arg-type]
+    return log
