@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from tests.conftest import Cast, Place, allocated_case, make_user, new_key
+from tests.conftest import Cast, Place, allocated_case, logged_session, make_user
 
 #: The admin site has its own, single permission check (administrators only), tested in the
 #: permission matrix; its object ids are not case records (case models are not in the admin).
@@ -210,18 +210,7 @@ def _goal(owner: Owner) -> int:
 
 
 def _session(owner: Owner) -> int:
-    from sessions import services
-
-    log, _ = services.session_log(
-        actor=owner.coach,
-        episode=owner.episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="attended",
-        duration_minutes=45,
-        place="school",
-        notes="Talked",
-    )
+    log = logged_session(owner.episode, duration_minutes=45, notes="Talked")
     return log.pk
 
 

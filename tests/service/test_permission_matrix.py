@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import Cast, allocated_case, signed_in_client
+from tests.conftest import Cast, allocated_case, logged_session, signed_in_client
 from tests.registries import case_data_models
 
 pytestmark = pytest.mark.django_db
@@ -65,19 +65,8 @@ def pending_closure_in_hackney(cast: Cast) -> list[Any]:
 
 
 def session_in_hackney(cast: Cast) -> list[Any]:
-    from django.utils import timezone
-
-    from sessions import services
-    from tests.conftest import new_key
-
     episode = allocated_case(cast.hackney)
-    log, _ = services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="did_not_attend",
-    )
+    log = logged_session(episode, attendance="did_not_attend")
     return [log.pk]
 
 
