@@ -22,7 +22,7 @@ KNOWN_CASE_MODELS = {
 }
 
 
-def _scoped(model: type[models.Model]) -> bool:
+def scoped(model: type[models.Model]) -> bool:
     """Read through the one visibility rule: its manager offers `visible_to`."""
     return hasattr(model._default_manager, "visible_to")
 
@@ -31,7 +31,7 @@ def case_data_models() -> list[type[models.Model]]:
     """Every model that holds case data: those read through the visibility rule, and those
     that point (by a foreign key, however many steps away) at one of them."""
     every = apps.get_models()
-    found = {model for model in every if _scoped(model)}
+    found = {model for model in every if scoped(model)}
     grew = True
     while grew:
         grew = False
