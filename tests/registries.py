@@ -6,6 +6,7 @@ A model added later is covered without anyone remembering to list it here.
 from __future__ import annotations
 
 from django.apps import apps
+from django.contrib import admin
 from django.db import models
 
 #: Models the old hand-kept lists named: the derivation below must still find them all, so
@@ -48,3 +49,11 @@ def case_data_models() -> list[type[models.Model]]:
     labels = {model._meta.label for model in found}
     assert labels >= KNOWN_CASE_MODELS, f"Case models not found: {KNOWN_CASE_MODELS - labels}"
     return sorted(found, key=lambda model: model._meta.label)
+
+
+def admin_changelists() -> list[str]:
+    """The URL name of every model's list in the admin site, from its registry."""
+    return sorted(
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+        for model in admin.site._registry
+    )
