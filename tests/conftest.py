@@ -7,11 +7,14 @@ borough lead. Across London: a programme lead, an evaluator and an administrator
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from django.apps import AppConfig
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -86,12 +89,25 @@ def _place(code: str, slug: str) -> Place:
     )
 
 
-#: The data migrations that load reference data, and their loader functions.
-REFERENCE_DATA = [
-    "accounts.migrations.0002_load_authorities",
-    "sessions.migrations.0002_load_techniques",
-    "outcomes.migrations.0002_sdq_definition",
-]
+def project_apps() -> list[AppConfig]:
+    """The service's own apps (those in this repository), in INSTALLED_APPS order."""
+    from django.apps import apps
+
+    root = Path(__file__).resolve().parents[1]
+    return [config for config in apps.get_app_configs() if Path(config.path).parent == root]
+
+
+def reference_data_migrations() -> list[str]:
+    """The data migrations that load reference data: every migration of the service's apps
+    with a `load(apps, schema_editor)` loader, in order."""
+    found = []
+    for config in project_apps():
+        package = importlib.import_module(f"{config.name}.migrations")
+        for module in sorted(m.name for m in pkgutil.iter_modules(package.__path__)):
+            name = f"{config.name}.migrations.{module}"
+            if callable(getattr(importlib.import_module(name), "load", None)):
+                found.append(name)
+    return found
 
 
 def load_reference_data() -> None:
@@ -101,7 +117,7 @@ def load_reference_data() -> None:
 
     from outcomes.selectors import forget_definitions
 
-    for module in REFERENCE_DATA:
+    for module in reference_data_migrations():
         importlib.import_module(module).load(apps, None)
     forget_definitions()  # the process's cached SDQ definition was flushed with the table
 
