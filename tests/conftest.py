@@ -7,11 +7,14 @@ borough lead. Across London: a programme lead, an evaluator and an administrator
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from django.apps import AppConfig
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,6 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Authority, Membership, Role, Team, User
 from cases import services as case_services
 from cases.models import Episode
+from sessions import services as session_services
+from sessions.models import SessionLog
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -84,12 +89,25 @@ def _place(code: str, slug: str) -> Place:
     )
 
 
-#: The data migrations that load reference data, and their loader functions.
-REFERENCE_DATA = [
-    "accounts.migrations.0002_load_authorities",
-    "sessions.migrations.0002_load_techniques",
-    "outcomes.migrations.0002_sdq_definition",
-]
+def project_apps() -> list[AppConfig]:
+    """The service's own apps (those in this repository), in INSTALLED_APPS order."""
+    from django.apps import apps
+
+    root = Path(__file__).resolve().parents[1]
+    return [config for config in apps.get_app_configs() if Path(config.path).parent == root]
+
+
+def reference_data_migrations() -> list[str]:
+    """The data migrations that load reference data: every migration of the service's apps
+    with a `load(apps, schema_editor)` loader, in order."""
+    found = []
+    for config in project_apps():
+        package = importlib.import_module(f"{config.name}.migrations")
+        for module in sorted(m.name for m in pkgutil.iter_modules(package.__path__)):
+            name = f"{config.name}.migrations.{module}"
+            if callable(getattr(importlib.import_module(name), "load", None)):
+                found.append(name)
+    return found
 
 
 def load_reference_data() -> None:
@@ -99,7 +117,7 @@ def load_reference_data() -> None:
 
     from outcomes.selectors import forget_definitions
 
-    for module in REFERENCE_DATA:
+    for module in reference_data_migrations():
         importlib.import_module(module).load(apps, None)
     forget_definitions()  # the process's cached SDQ definition was flushed with the table
 
@@ -186,3 +204,24 @@ def allocated_case(place: Place, coach: User | None = None, **kwargs) -> Episode
 
 def new_key() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def logged_session(
+    episode: Episode, *, coach: User | None = None, days_ago: int = 0, **overrides: object
+) -> SessionLog:
+    """A session logged through the service by `coach` (the case's coach unless given):
+    attended, an hour at school, `days_ago` days ago. `overrides` set any other argument of
+    `session_log`; a session not attended gets no length or place unless they are given."""
+    arguments: dict[str, object] = {
+        "actor": coach or episode.coach,
+        "episode": episode,
+        "idempotency_key": new_key(),
+        "occurred_at": timezone.now() - timedelta(days=days_ago),
+        "attendance": "attended",
+    }
+    arguments.update(overrides)
+    if arguments["attendance"] == "attended":
+        arguments.setdefault("duration_minutes", 60)
+        arguments.setdefault("place", "school")
+    log, _ = session_services.session_log(**arguments)  # type: ignore[arg-type]
+    return log

@@ -15,7 +15,7 @@ from outcomes import services as outcome_services
 from outcomes.models import MeasureDefinition
 from sessions import services as session_services
 from supervision import services as supervision_services
-from tests.conftest import Place, new_key
+from tests.conftest import Place, logged_session
 
 #: Words that appear only in free text and names: none may survive anonymisation.
 SECRETS = [
@@ -109,14 +109,10 @@ def worked_case(
         completed_on=received_on + timedelta(days=1),
         scale_scores=scales,
     )
-    log, _ = session_services.session_log(
-        actor=place.coach,
-        episode=episode,
-        idempotency_key=new_key(),
+    log = logged_session(
+        episode,
+        coach=place.coach,
         occurred_at=at(received_on + timedelta(days=2)),
-        attendance="attended",
-        duration_minutes=60,
-        place="school",
         feeling_start=3,
         feeling_end=6,
         goal_scores={goal.pk: 6},
@@ -126,10 +122,9 @@ def worked_case(
     session_services.session_addendum_add(
         actor=place.coach, session_log=log, text="ADDENDUM-TEXT", reason="Remembered later"
     )
-    session_services.session_log(
-        actor=place.coach,
-        episode=episode,
-        idempotency_key=new_key(),
+    logged_session(
+        episode,
+        coach=place.coach,
         occurred_at=at(received_on + timedelta(days=5)),
         attendance="did_not_attend",
     )

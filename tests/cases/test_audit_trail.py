@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import services as session_services
-from tests.conftest import allocated_case, new_key, signed_in_client
+from tests.conftest import allocated_case, logged_session, signed_in_client
 from yourchoice import audit
 from yourchoice.models import AuditEvent
 
@@ -24,10 +23,9 @@ def audit_url(episode, **query) -> str:  # type: ignore[no-untyped-def]
 
 
 def log_missed_session(cast, episode) -> None:  # type: ignore[no-untyped-def]
-    session_services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
+    logged_session(
+        episode,
+        coach=cast.hackney.coach,
         occurred_at=timezone.now() - timedelta(hours=1),
         attendance="did_not_attend",
     )

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from cases.models import Episode
 from outcomes import services as outcome_services
-from sessions import services as session_services
-from tests.conftest import allocated_case, new_key
+from tests.conftest import allocated_case, logged_session
 
 pytestmark = pytest.mark.django_db
 
@@ -51,15 +50,7 @@ def test_sorting_and_filtering(cast, client_for):
     Episode.objects.unscoped().filter(pk=unseen.pk).update(
         allocated_on=timezone.localdate() - timedelta(days=14)
     )
-    session_services.session_log(
-        actor=coach,
-        episode=seen,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="attended",
-        duration_minutes=60,
-        place="school",
-    )
+    logged_session(seen)
     client = client_for(coach)
     assert [r.young_person.family_name for r in rows(client)] == ["Abbott", "Zephyr"]
     assert [r.young_person.family_name for r in rows(client, sort="name", dir="desc")] == [
@@ -108,15 +99,7 @@ def authority_cases(cast):  # type: ignore[no-untyped-def]
     for n, family in enumerate(["Osei", "abbott", "Nwosu", "Begum", "osei", "Clarke", "Diaz"]):
         episode = allocated_case(cast.hackney, given=f"Sam{n}", family=family)
         for _ in range(n % 3):
-            session_services.session_log(
-                actor=cast.hackney.coach,
-                episode=episode,
-                idempotency_key=new_key(),
-                occurred_at=timezone.now() - timedelta(minutes=n + 1),
-                attendance="attended",
-                duration_minutes=60,
-                place="school",
-            )
+            logged_session(episode, occurred_at=timezone.now() - timedelta(minutes=n + 1))
         made.append(episode)
     case_services.flag_raise(
         actor=cast.hackney.coach,

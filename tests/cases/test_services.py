@@ -24,7 +24,7 @@ from sessions import services as session_services
 from sessions.models import SessionLog
 from supervision import services as supervision_services
 from supervision.models import Action
-from tests.conftest import allocated_case, new_key, referral
+from tests.conftest import allocated_case, logged_session, new_key, referral
 from yourchoice.errors import DomainError, PossibleDuplicate
 from yourchoice.models import AuditEvent
 
@@ -229,16 +229,7 @@ def test_safeguarding_concern_raises_a_flag(cast):
 def test_session_notes_lock_after_the_window(cast, settings):
     settings.SESSION_NOTES_CORRECTION_MINUTES = 0
     episode = allocated_case(cast.hackney)
-    log, _ = session_services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="attended",
-        duration_minutes=30,
-        place="school",
-        notes="First",
-    )
+    log = logged_session(episode, duration_minutes=30, notes="First")
     with pytest.raises(DomainError):
         session_services.session_notes_correct(
             actor=cast.hackney.coach, session_log=log, notes="Changed", version=log.version

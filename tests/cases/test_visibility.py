@@ -13,7 +13,7 @@ from cases import selectors
 from cases.models import Episode, YoungPerson
 from outcomes.models import Goal
 from sessions.models import SessionLog
-from tests.conftest import allocated_case
+from tests.conftest import allocated_case, logged_session
 
 pytestmark = pytest.mark.django_db
 
@@ -109,21 +109,10 @@ def test_a_coach_who_leaves_the_team_loses_her_cases(cast):
 
 
 def test_child_records_follow_the_case_rule(cast, client_for):
-    from sessions import services as session_services
-    from tests.conftest import new_key
-
     mine = allocated_case(cast.hackney)
     theirs = allocated_case(cast.southwark)
     for place, episode in ((cast.hackney, mine), (cast.southwark, theirs)):
-        session_services.session_log(
-            actor=place.coach,
-            episode=episode,
-            idempotency_key=new_key(),
-            occurred_at=timezone.now() - timedelta(days=1),
-            attendance="attended",
-            duration_minutes=60,
-            place="school",
-        )
+        logged_session(episode, coach=place.coach, days_ago=1)
     sessions = SessionLog.objects.visible_to(cast.hackney.coach)
     assert [s.episode_id for s in sessions] == [mine.pk]
 

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from cases import services as case_services
 from outcomes import services as outcome_services
-from sessions import services as session_services
 from tests.cases.test_record_follows_current_case import close, re_referral
-from tests.conftest import allocated_case, new_key
+from tests.conftest import allocated_case, logged_session
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +33,7 @@ def test_after_a_re_referral_the_page_still_shows_the_earlier_case(cast, client_
         agreed_on=timezone.localdate() - timedelta(days=20),
         first_score=2,
     )
-    session_services.session_log(
-        actor=hackney.coach,
-        episode=first,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now() - timedelta(days=10),
-        attendance="attended",
-        duration_minutes=45,
-        place="school",
-    )
+    logged_session(first, days_ago=10, duration_minutes=45)
     close(hackney, first)
     re_referral(hackney, first.young_person, hackney.coach2)
 

@@ -15,8 +15,7 @@ from cases.models import YoungPerson
 from outcomes import services as outcome_services
 from outcomes.extracts import services
 from outcomes.models import Extract
-from sessions import services as session_services
-from tests.conftest import allocated_case, new_key
+from tests.conftest import allocated_case, logged_session
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -40,14 +39,9 @@ def data(cast):  # type: ignore[no-untyped-def]
     )
     declined = allocated_case(cast.hackney, given="Declining", family="Othername")
     for episode in (consented, declined):
-        session_services.session_log(
-            actor=cast.hackney.coach,
-            episode=episode,
-            idempotency_key=new_key(),
-            occurred_at=timezone.now() - timedelta(days=2),
-            attendance="attended",
-            duration_minutes=60,
-            place="school",
+        logged_session(
+            episode,
+            days_ago=2,
             notes="Spoke about Personname's cousin",
             between_session_task="Secret task",
         )
@@ -205,12 +199,9 @@ def test_extract_rows_and_columns_do_not_follow_references_or_internal_ids(cast,
             research_consent=True
         )
         for _ in range(rng.randint(1, 4)):
-            session_services.session_log(
-                actor=place.coach,
-                episode=episode,
-                idempotency_key=new_key(),
-                occurred_at=timezone.now() - timedelta(days=rng.randint(1, 35)),
-                attendance="attended",
+            logged_session(
+                episode,
+                days_ago=rng.randint(1, 35),
                 duration_minutes=rng.choice([30, 45, 60, 90]),
                 place=rng.choice(["school", "home", "community"]),
                 feeling_start=rng.randint(0, 10),

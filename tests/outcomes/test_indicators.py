@@ -13,9 +13,8 @@ from cases.models import Episode
 from outcomes import services as outcome_services
 from outcomes.models import MeasureDefinition
 from outcomes.reports.indicators import Scope, compute
-from sessions import services as session_services
 from sessions.models import SessionLog
-from tests.conftest import allocated_case, new_key, referral
+from tests.conftest import allocated_case, logged_session, referral
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +27,9 @@ def at(day: date) -> datetime:
 
 
 def log(cast, episode, day, attendance="attended"):  # type: ignore[no-untyped-def]
-    extra = {"duration_minutes": 60, "place": "school"} if attendance == "attended" else {}
-    return session_services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=at(day),
-        attendance=attendance,
-        **extra,
-    )[0]
+    return logged_session(
+        episode, coach=cast.hackney.coach, occurred_at=at(day), attendance=attendance
+    )
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from tests.conftest import Cast, Place, allocated_case, make_user, new_key
+from tests.conftest import Cast, Place, allocated_case, logged_session, make_user
 
 #: The admin site has its own, single permission check (administrators only), tested in the
 #: permission matrix; its object ids are not case records (case models are not in the admin).
@@ -210,18 +210,7 @@ def _goal(owner: Owner) -> int:
 
 
 def _session(owner: Owner) -> int:
-    from sessions import services
-
-    log, _ = services.session_log(
-        actor=owner.coach,
-        episode=owner.episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="attended",
-        duration_minutes=45,
-        place="school",
-        notes="Talked",
-    )
+    log = logged_session(owner.episode, duration_minutes=45, notes="Talked")
     return log.pk
 
 
@@ -297,3 +286,39 @@ KINDS: dict[str, Kind] = {
     "reports": Kind(_report, frozenset({"hackney.lead", "programme_lead"})),
     "extracts": Kind(_extract, frozenset({"evaluator"})),
 }
+
+
+# --- API lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiList:
+    prefix: str  # the router's prefix, also the kind of object the list's rows are
+    basename: str
+
+    @property
+    def url_name(self) -> str:
+        return f"api:{self.basename}-list"
+
+    @property
+    def reader(self) -> str:
+        """Someone who reaches the rows of the Hackney coach's case: the coach if she may."""
+        reach = KINDS[self.prefix].reach
+        return "hackney.coach" if "hackney.coach" in reach else sorted(reach)[0]
+
+    def add_rows(self, cast: Cast, n: int) -> None:
+        """`n` new cases of the Hackney coach's, each with a row of this list's kind and a
+        session, goal, measure, flag and action."""
+        for _ in range(n):
+            owner = Owner(cast.hackney, cast.hackney.coach)
+            kinds = (self.prefix, "session-logs", "goals", "measures", "flags", "actions")
+            for kind in dict.fromkeys(kinds):
+                owner.id_of(kind)
+
+
+def api_lists() -> list[ApiList]:
+    """Every list the API serves, from its router: a new one is covered without being named.
+    A list whose rows are of a kind not in `KINDS` fails the tests that use this."""
+    from yourchoice.api_urls import router
+
+    return [ApiList(prefix, basename) for prefix, _viewset, basename in router.registry]

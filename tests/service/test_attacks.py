@@ -10,7 +10,9 @@ Covered elsewhere, and not repeated here:
   right password; the same answer for an unknown email and a wrong password; the idle timeout.
 - tests/api/test_fuzz.py: every API operation fuzzed from its schema (ids, filters, bodies).
 - tests/service/test_deploy_check.py: `manage.py check --deploy` clean with .env.example.
-- tests/service/test_inert_text.py: HTML and script in every free-text field rendered inert.
+- tests/service/test_attacks_stored_text.py: markup written into every stored-text field
+  printed as text, never as markup, on every page with a form (GET and a refused POST); and
+  tests/cases/test_subject_access.py::test_free_text_is_escaped_in_the_printable_page.
 """
 
 from __future__ import annotations

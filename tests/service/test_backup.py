@@ -10,13 +10,11 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
 from accounts.models import Authority, Membership, User
 from cases.models import Allocation, Episode, Referral, YoungPerson
-from sessions import services as session_services
 from sessions.models import SessionLog
-from tests.conftest import allocated_case, new_key
+from tests.conftest import allocated_case, logged_session
 from yourchoice import backup
 from yourchoice.models import AuditEvent
 
@@ -99,16 +97,7 @@ def test_a_backup_restores_to_an_identical_database_with_the_audit_trail_still_a
     cast, scratch_url, tmp_path
 ):
     episode = allocated_case(cast.hackney, given="Jordan", family="Example")
-    session_services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="attended",
-        duration_minutes=45,
-        place="school",
-        notes="Talked through the week at school.",
-    )
+    logged_session(episode, duration_minutes=45, notes="Talked through the week at school.")
     source = _test_database_url()
     file = backup.dump(source, tmp_path / "backups" / "service.dump")
 

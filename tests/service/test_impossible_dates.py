@@ -3,14 +3,17 @@ date rules (yourchoice/dates.py): a 4xx, a plain message on the field, and nothi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from accounts.tokens import api_token_issue
@@ -407,3 +410,89 @@ def test_retention_pages_survive_extreme_dates(cast, client_for):
         reverse("cases:young-person", args=[episode.young_person_id]),
     ):
         assert client.get(url).status_code == 200, url
+
+
+def _form_dates(cast: Cast) -> set[tuple[str, str]]:
+    """(route, field) of every date field on every form page the permission matrix lists,
+    as the first role it lets in sees it."""
+    from django import forms
+
+    from tests.service.test_attacks_stored_text import FORM_PAGES, forms_in
+
+    found = set()
+    for route in FORM_PAGES:
+        roles = [r for r, s in route.expected.items() if s == 200 and r != "anonymous"]
+        if not roles:
+            continue
+        page = signed_in_client(cast.by_name(roles[0])).get(
+            reverse(route.name, args=route.args(cast))
+        )
+        for form in forms_in(page) if page.status_code == 200 else []:
+            for name, field in form.fields.items():
+                if isinstance(field, forms.DateField | forms.DateTimeField):
+                    found.add((route.name, name))
+    return found
+
+
+def test_every_date_field_on_a_form_page_is_in_the_list(cast):
+    """A form page given a new date field fails here until the field is added to PAGES.
+    Numbered copies of a field (action_1_due_on, action_2_due_on) are one field."""
+
+    def one(field: str) -> str:
+        return re.sub(r"_\d+_", "_n_", field)
+
+    listed = {(resolve(page.url(cast)).view_name, one(page.field)) for page in PAGES}
+    on_pages = {(route, one(field)) for route, field in _form_dates(cast)}
+    assert on_pages, "the form pages must have dates to check"
+    missing = sorted(on_pages - listed)
+    assert missing == [], f"Add these date fields to PAGES: {missing}"
+
+
+def _api_dates() -> set[tuple[str, str]]:
+    """(path, field) of every date a request body of the API takes, from openapi.yaml (which
+    tests/api/test_api.py::test_the_schema_file_matches_the_code keeps in step with the code).
+    A date inside a list of objects is named "list.0.field", as the API's errors name it."""
+    schema = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
+    components = schema["components"]["schemas"]
+
+    def properties(node: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in node:
+            return properties(components[node["$ref"].split("/")[-1]])
+        found: dict[str, Any] = {}
+        for part in node.get("allOf", []):
+            found.update(properties(part))
+        found.update(node.get("properties", {}))
+        return found
+
+    def dates(node: dict[str, Any], prefix: str = "") -> set[str]:
+        found = set()
+        for name, value in properties(node).items():
+            if value.get("readOnly"):
+                continue
+            if value.get("format") in ("date", "date-time"):
+                found.add(prefix + name)
+            elif value.get("type") == "array" and "$ref" in value.get("items", {}):
+                found |= dates(value["items"], f"{prefix}{name}.0.")
+        return found
+
+    found = set()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if method in ("post", "put", "patch") and body:
+                found |= {(path, field) for field in dates(body["schema"])}
+    return found
+
+
+def test_every_date_the_api_takes_is_in_the_list(cast):
+    """An API operation given a new date fails here until it is added to APIS."""
+    templates = {path for path, _ in _api_dates()}
+    listed = set()
+    for api in APIS:
+        url = api.url(cast)
+        for template in templates:
+            if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), url):
+                listed.add((template, api.field))
+    missing = sorted(_api_dates() - listed)
+    assert _api_dates(), "the schema must have dates to check"
+    assert missing == [], f"Add these dates to APIS: {missing}"

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import Cast, allocated_case, signed_in_client
+from tests.conftest import Cast, allocated_case, logged_session, signed_in_client
+from tests.registries import admin_changelists, case_data_models
 
 pytestmark = pytest.mark.django_db
 
@@ -64,19 +65,8 @@ def pending_closure_in_hackney(cast: Cast) -> list[Any]:
 
 
 def session_in_hackney(cast: Cast) -> list[Any]:
-    from django.utils import timezone
-
-    from sessions import services
-    from tests.conftest import new_key
-
     episode = allocated_case(cast.hackney)
-    log, _ = services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="did_not_attend",
-    )
+    log = logged_session(episode, attendance="did_not_attend")
     return [log.pk]
 
 
@@ -383,11 +373,11 @@ MATRIX = [
         args=ready_extract,
     ),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
-    Route("admin:index", {**dict.fromkeys(ROLES, 302), "admin": 200}),
-    Route("admin:accounts_user_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
-    Route("admin:accounts_authority_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
-    Route("admin:yourchoice_auditevent_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
-    Route("admin:yourchoice_signinevent_changelist", {**dict.fromkeys(ROLES, 302), "admin": 200}),
+    # Every model in the admin, from its registry: a new registration is covered too.
+    *(
+        Route(name, {**dict.fromkeys(ROLES, 302), "admin": 200})
+        for name in ["admin:index", *admin_changelists()]
+    ),
 ]
 
 SIGNED_IN_ONLY_API = {**SIGNED_IN, "anonymous": 401}  # the API answers 401, not a redirect
@@ -523,15 +513,21 @@ ANSWER_SIGNED_OUT = {
     "accounts:password-reset-done",
     "accounts:password-reset-complete",
     "accounts:password-reset-confirm",
+    "api:schema",  # the API's description is public
+    "api:docs",
     "admin:index",
-    "admin:accounts_user_changelist",
-    "admin:accounts_authority_changelist",
-    "admin:yourchoice_auditevent_changelist",
-    "admin:yourchoice_signinevent_changelist",
+    *admin_changelists(),
 }
 
 #: Admin routes are covered by the admin site's one permission check (tested above on samples).
 COVERED_BY_PREFIX = ("admin:",)
+
+
+def test_every_other_route_sends_a_signed_out_person_to_sign_in():
+    for route in MATRIX:
+        if route.name not in ANSWER_SIGNED_OUT:
+            sign_in = 401 if route.name.startswith("api:") else REDIRECT_TO_SIGN_IN
+            assert route.expected["anonymous"] == sign_in, route.name
 
 
 def _cases() -> list[tuple[Route, str]]:
@@ -584,14 +580,10 @@ def test_every_route_is_in_the_matrix():
 
 def test_case_content_is_not_browsable_in_the_admin():
     """Administrators run the service; they do not read children's records (docs/programme.md)."""
+    from django.contrib import admin
+
     names = _all_route_names()
-    for label in (
-        "cases_youngperson",
-        "cases_episode",
-        "coaching_sessionlog",
-        "outcomes_goal",
-        "supervision_supervisionrecord",
-        "cases_riskflag",
-        "outcomes_measureresponse",
-    ):
+    for model in case_data_models():
+        label = f"{model._meta.app_label}_{model._meta.model_name}"
+        assert not admin.site.is_registered(model), f"{model._meta.label} is in the admin"
         assert f"admin:{label}_changelist" not in names

@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outcomes import services as outcome_services
-from sessions import services as session_services
 from sessions.models import SessionLog, Technique
-from tests.conftest import allocated_case, new_key
+from tests.conftest import allocated_case, logged_session
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +42,10 @@ def form_data(episode, **overrides):  # type: ignore[no-untyped-def]
 
 
 def test_the_form_starts_with_today_and_the_usual_place_and_length(cast, client_for, episode):
-    session_services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now() - timedelta(days=2),
-        attendance="attended",
+    logged_session(
+        episode,
+        coach=cast.hackney.coach,
+        days_ago=2,
         duration_minutes=90,
         place="youth_centre",
     )
@@ -137,14 +134,10 @@ def test_a_safeguarding_concern_needs_a_description(cast, client_for, episode):
 def test_notes_can_be_corrected_in_the_window_then_only_added_to(
     cast, client_for, episode, settings
 ):
-    log, _ = session_services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="attended",
+    log = logged_session(
+        episode,
+        coach=cast.hackney.coach,
         duration_minutes=30,
-        place="school",
         notes="First version",
     )
     client = client_for(cast.hackney.coach)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Cover
 from sessions import services
 from sessions.models import SessionLog
-from tests.conftest import allocated_case, new_key
+from tests.conftest import allocated_case, logged_session
 from tests.forms import submitted
 from yourchoice.errors import StaleVersion
 from yourchoice.models import AuditEvent
@@ -30,14 +30,10 @@ def log(cast) -> SessionLog:  # type: ignore[no-untyped-def]
         ends_on=timezone.localdate(),
         arranged_by=cast.hackney.supervisor,
     )
-    session, _ = services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now(),
-        attendance="attended",
+    session = logged_session(
+        episode,
+        coach=cast.hackney.coach,
         duration_minutes=45,
-        place="school",
         notes="Talked about school.",
     )
     return session

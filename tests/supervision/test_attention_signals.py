@@ -12,10 +12,9 @@ from cases import services as case_services
 from cases.models import Episode, RiskFlag
 from cases.selectors import case_rows
 from outcomes import services as outcome_services
-from sessions import services as session_services
 from sessions.models import SessionLog
 from supervision import services as supervision_services
-from tests.conftest import allocated_case, new_key
+from tests.conftest import allocated_case, logged_session
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +25,7 @@ def reasons_for(episode) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def attend(cast, episode, days_ago: int) -> None:  # type: ignore[no-untyped-def]
-    session_services.session_log(
-        actor=cast.hackney.coach,
-        episode=episode,
-        idempotency_key=new_key(),
-        occurred_at=timezone.now() - timedelta(days=days_ago),
-        attendance="attended",
-        duration_minutes=60,
-        place="school",
-    )
+    logged_session(episode, coach=cast.hackney.coach, days_ago=days_ago)
 
 
 @pytest.fixture
