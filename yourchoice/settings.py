@@ -221,13 +221,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # connection that died silently (a network partition) before it is used.
 # TCP keepalive exists only for a TCP address, not the embedded Redis's unix socket.
 _REDIS_OVER_TCP = not redis_connection.is_socket(REDIS_URL)
+# Every key the broker and the result store write in Redis (queues, unacknowledged tasks,
+# results) starts with this. Two users of one Redis with different prefixes never take each
+# other's jobs: the benchmarks set their own (bench/settings.py) beside `make run`'s.
+JOB_KEY_PREFIX = env_str("JOB_KEY_PREFIX", "")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 20 * 60, minimum=1),
     "socket_connect_timeout": 3,
     "socket_timeout": 10,
     "health_check_interval": 25,
+    "global_keyprefix": JOB_KEY_PREFIX,
     **({"socket_keepalive": True} if _REDIS_OVER_TCP else {}),
 }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": JOB_KEY_PREFIX}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # The result store is the same Redis: the same bounds (Celery's default read timeout is 120 s).
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
