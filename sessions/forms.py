@@ -12,9 +12,9 @@ from django.utils.html import format_html
 
 from outcomes.models import Goal
 from sessions.models import Attendance, Place, Technique
-from yourchoice.concurrency import VersionedForm
 from yourchoice.errors import DomainError
 from yourchoice.forms import GovForm, date_field
+from yourchoice.versioned_form import VersionedForm
 
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
 
