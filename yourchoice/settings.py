@@ -1,7 +1,7 @@
 """Settings for the Your Choice service.
 
 Everything that differs between machines comes from the environment (see .env.example). The
-local runner (`yourchoice/stack.py`) sets DATABASE_URL and REDIS_URL to embedded servers when
+local runner (`devtools/stack.py`) sets DATABASE_URL and REDIS_URL to embedded servers when
 they are not given, so there is one code path: always PostgreSQL, always Redis.
 """
 
@@ -55,6 +55,11 @@ INSTALLED_APPS = [
     "supervision",
     "outcomes",
 ]
+# Developer tooling (devtools/: demo data and its commands, the local runner) is not in the
+# production image: the app is added only for development, the tests and the benchmarks' seeding.
+DEV_TOOLS = env_bool("DEV_TOOLS", DEBUG)
+if DEV_TOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

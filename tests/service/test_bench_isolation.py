@@ -48,7 +48,7 @@ def _namespace(settings_module: str, **extra: str) -> dict[str, list[str]]:
 
 
 def test_the_benchmarks_queue_and_keep_results_apart_from_the_service_on_the_same_redis():
-    # The environment the local runner gives `make run` (yourchoice/stack.py services()).
+    # The environment the local runner gives `make run` (devtools/stack.py services()).
     service = _namespace("yourchoice.settings", DJANGO_DEBUG="true", DJANGO_SECRET_KEY="x" * 50)
     bench = _namespace("bench.settings")
     assert bench["broker"][0] == service["broker"][0], "both are meant to share one Redis here"

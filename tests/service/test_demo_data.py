@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from cases.models import Episode
+from devtools import demo
 from sessions.models import SessionLog
-from yourchoice import access, demo
+from yourchoice import access
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_otp.oath import TOTP
 
-from yourchoice import demo
+from devtools import demo
 
 
 def current_code() -> str:
