@@ -33,6 +33,7 @@ RUN pip install .
 
 # The code, folder by folder, so that local things (.venv, node_modules, var/, .env) can never
 # end up in the image. A new Django app must be added here; collectstatic below fails if not.
+# Developer tooling (devtools/: the local runner, demo data; bench/) is deliberately left out.
 COPY manage.py ./
 COPY yourchoice ./yourchoice
 COPY accounts ./accounts

@@ -28,23 +28,23 @@ build/.built: node_modules/.installed scripts/build-assets.mjs $(SCSS)
 
 ## Start the whole service with demo data (embedded PostgreSQL and Redis unless DATABASE_URL/REDIS_URL are set).
 run: venv assets
-	$(PY) -m yourchoice.stack run
+	$(PY) -m devtools.stack run
 
 ## Every test: unit and integration, then the browser tests. Pass pytest options with ARGS="...".
 test: venv assets
-	$(PY) -m yourchoice.stack test $(ARGS)
+	$(PY) -m devtools.stack test $(ARGS)
 
 ## Benchmarks at scale 1 and 10 (bench/README.md): one table, JSON in bench/results/. ARGS="--reuse" keeps seeded data.
 bench: venv
-	$(PY) -m yourchoice.stack bench $(ARGS)
+	$(PY) -m devtools.stack bench $(ARGS)
 
 ## A pg_dump of the database to var/backups/ (or FILE=path); README.md "Operations".
 backup: venv
-	$(PY) -m yourchoice.stack backup $(if $(FILE),--file "$(FILE)")
+	$(PY) -m devtools.stack backup $(if $(FILE),--file "$(FILE)")
 
 ## Replace the database with a backup: make restore FILE=var/backups/....dump CONFIRM=yes
 restore: venv
-	$(PY) -m yourchoice.stack restore $(if $(FILE),"$(FILE)") $(if $(filter yes,$(CONFIRM)),--yes)
+	$(PY) -m devtools.stack restore $(if $(FILE),"$(FILE)") $(if $(filter yes,$(CONFIRM)),--yes)
 
 ## Known vulnerabilities in the installed Python dependencies (pip-audit, PyPI's data).
 audit: venv
@@ -60,7 +60,7 @@ format: venv
 
 ## The current code for the demo accounts' authenticator (demo data only).
 demo-code: venv
-	@DJANGO_DEBUG=true DJANGO_SECRET_KEY=unused $(PY) -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'yourchoice.settings'); django.setup(); from yourchoice.management.commands.demo_signins import current_code; print(current_code())"
+	@DJANGO_DEBUG=true DJANGO_SECRET_KEY=unused $(PY) -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'yourchoice.settings'); django.setup(); from devtools.management.commands.demo_signins import current_code; print(current_code())"
 
 ## Regenerate the committed OpenAPI schema after a deliberate API change.
 openapi: venv
@@ -68,7 +68,7 @@ openapi: venv
 
 ## Any manage.py command with the services up, e.g. make manage ARGS="createsuperuser".
 manage: venv
-	$(PY) -m yourchoice.stack manage $(ARGS)
+	$(PY) -m devtools.stack manage $(ARGS)
 
 ## Local data (embedded databases, secret key, reports) and built assets.
 clean:

@@ -11,9 +11,9 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from yourchoice import demo, demo_scale
+from devtools import demo, demo_scale
 
-#: Who each benchmark acts as: the anchors of yourchoice/demo_scale.py and the demo's leads.
+#: Who each benchmark acts as: the anchors of devtools/demo_scale.py and the demo's leads.
 PEOPLE = {
     "coach": demo_scale.ANCHOR_COACH,
     "supervisor": demo_scale.ANCHOR_SUPERVISOR,

@@ -1,6 +1,6 @@
 """`make bench`: seed each scale, measure, print one table, keep the numbers.
 
-    python -m yourchoice.stack bench [--scales 1,10] [--seed 1] [--load-seconds 60]
+    python -m devtools.stack bench [--scales 1,10] [--seed 1] [--load-seconds 60]
                                      [--mixed-seconds 300] [--mixed-people 100] [--reuse]
 
 Each scale gets its own database next to the service's (`<name>_bench_<scale>`), created,
@@ -169,7 +169,7 @@ def _machine() -> dict[str, object]:
 
 
 def _test_suite() -> dict[str, object] | None:
-    """The last full `make test` on this checkout (yourchoice/stack.py writes it)."""
+    """The last full `make test` on this checkout (devtools/stack.py writes it)."""
     timing = BASE / "var" / "test-results" / "timing.json"
     return json.loads(timing.read_text()) if timing.exists() else None
 

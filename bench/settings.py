@@ -17,6 +17,10 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("EXTRACT_KEY", "bench-only-extract-key")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ["CASE_DATA_TRIPWIRE"] = "false"
+# Queues and results of their own in Redis: `make bench` shares `make run`'s embedded Redis, and
+# the demo's worker would otherwise take the benchmark's reports (and run them on the wrong
+# database) while the benchmark waits for them.
+os.environ["JOB_KEY_PREFIX"] = "bench:"
 # A load test makes thousands of API and page requests as a handful of people.
 os.environ.setdefault("API_RATE_LIMIT", "1000000/hour")
 

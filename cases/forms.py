@@ -5,8 +5,8 @@ from decimal import Decimal
 from django import forms
 
 from cases.models import EndingReason, FlagCategory, FlagLevel
-from yourchoice.concurrency import VersionedForm
 from yourchoice.forms import GovForm, date_field
+from yourchoice.versioned_form import VersionedForm
 
 
 class ClosureDecisionForm(GovForm):

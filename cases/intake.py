@@ -19,8 +19,8 @@ from cases.models import (
     YouthJustice,
 )
 from yourchoice import access
-from yourchoice.concurrency import VersionedForm
 from yourchoice.forms import GovForm, date_field
+from yourchoice.versioned_form import VersionedForm
 
 
 class ReferralForm(GovForm):

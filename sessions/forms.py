@@ -20,9 +20,9 @@ from sessions.models import (
     Place,
     Technique,
 )
-from yourchoice.concurrency import VersionedForm
 from yourchoice.errors import DomainError
 from yourchoice.forms import GovForm, date_field
+from yourchoice.versioned_form import VersionedForm
 
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
 

@@ -1,7 +1,7 @@
 """Backups of the service's PostgreSQL database: `make backup` and `make restore`.
 
-    python -m yourchoice.stack backup [--file PATH]    # pg_dump, custom format
-    python -m yourchoice.stack restore FILE --yes      # pg_restore: REPLACES the data
+    python -m devtools.stack backup [--file PATH]    # pg_dump, custom format
+    python -m devtools.stack restore FILE --yes      # pg_restore: REPLACES the data
 
 The database is the one DATABASE_URL names (the runner starts the embedded server when it is
 unset). A backup is every table of that database: cases, sessions, accounts, the audit trail
@@ -236,7 +236,7 @@ def _existing() -> str:
 
 
 def main(argv: list[str], url: str | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m yourchoice.stack")
+    parser = argparse.ArgumentParser(prog="python -m devtools.stack")
     commands = parser.add_subparsers(dest="command", required=True)
     backup_cmd = commands.add_parser("backup", help="pg_dump the database to a file")
     backup_cmd.add_argument("--file", type=Path, help="default: var/backups/NAME-TIME.dump")

@@ -1,7 +1,7 @@
 """Settings for the Your Choice service.
 
 Everything that differs between machines comes from the environment (see .env.example). The
-local runner (`yourchoice/stack.py`) sets DATABASE_URL and REDIS_URL to embedded servers when
+local runner (`devtools/stack.py`) sets DATABASE_URL and REDIS_URL to embedded servers when
 they are not given, so there is one code path: always PostgreSQL, always Redis.
 """
 
@@ -55,6 +55,11 @@ INSTALLED_APPS = [
     "supervision",
     "outcomes",
 ]
+# Developer tooling (devtools/: demo data and its commands, the local runner) is not in the
+# production image: the app is added only for development, the tests and the benchmarks' seeding.
+DEV_TOOLS = env_bool("DEV_TOOLS", DEBUG)
+if DEV_TOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -221,13 +226,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # connection that died silently (a network partition) before it is used.
 # TCP keepalive exists only for a TCP address, not the embedded Redis's unix socket.
 _REDIS_OVER_TCP = not redis_connection.is_socket(REDIS_URL)
+# Every key the broker and the result store write in Redis (queues, unacknowledged tasks,
+# results) starts with this. Two users of one Redis with different prefixes never take each
+# other's jobs: the benchmarks set their own (bench/settings.py) beside `make run`'s.
+JOB_KEY_PREFIX = env_str("JOB_KEY_PREFIX", "")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 20 * 60, minimum=1),
     "socket_connect_timeout": 3,
     "socket_timeout": 10,
     "health_check_interval": 25,
+    "global_keyprefix": JOB_KEY_PREFIX,
     **({"socket_keepalive": True} if _REDIS_OVER_TCP else {}),
 }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": JOB_KEY_PREFIX}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # The result store is the same Redis: the same bounds (Celery's default read timeout is 120 s).
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from cases.models import Episode
+from devtools import demo
 from sessions.models import SessionLog
-from yourchoice import access, demo
+from yourchoice import access
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,19 @@ def test_demo_seed_gives_every_role_a_sign_in_and_real_data():
     assert Episode.objects.visible_to(coach).count() == 5
     assert SessionLog.objects.visible_to(coach).count() > 50
     assert not Episode.objects.visible_to(people["programme"]).exists()
+
+
+def test_the_demo_sign_ins_list_every_role_by_its_name(settings):
+    """What `make run` prints once the service is up (manage.py demo_signins)."""
+    demo.seed(seed=1)
+    settings.DEBUG = True  # demo_signins is for development only
+    out = StringIO()
+    call_command("demo_signins", stdout=out)
+    text = out.getvalue()
+    for label in ("Coach", "Supervisor", "Borough lead", "Programme lead", "Administrator"):
+        assert f"  {label}" in text
+    assert demo.demo_email("coach") in text
+    assert demo.DEMO_PASSWORD in text
 
 
 def test_demo_seed_makes_last_months_reports_for_every_authority_and_london(

@@ -9,10 +9,10 @@ from django.db.models import Count
 
 from accounts.models import Membership, Role
 from cases.models import Episode, EpisodeStatus, YoungPerson
+from devtools import demo_scale
 from outcomes.models import Goal, GoalRating, MeasureResponse
 from sessions.models import SessionLog
 from supervision.models import Action, SupervisionRecord
-from yourchoice import demo_scale
 
 pytestmark = pytest.mark.django_db
 

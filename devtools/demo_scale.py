@@ -1,6 +1,6 @@
 """Demo data at programme scale, for benchmarks and for trying the service with real volumes.
 
-`manage.py seed_demo --scale N --seed S` adds, on top of the small demo (yourchoice/demo.py),
+`manage.py seed_demo --scale N --seed S` adds, on top of the small demo (devtools/demo.py),
 what N times the real programme would hold after two years (bench/README.md): at scale 1
 about 100 coaches, 2,500 young people and 60,000 sessions across the 33 authorities; at scale 10
 ten times that. Every table a coach, supervisor or report reads is filled: referrals, episodes
@@ -38,8 +38,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Authority
+from devtools import demo
 from outcomes.scoring import sdq
-from yourchoice import demo
 
 SCALE_DOMAIN = "scale.yourchoice.test"
 ANCHOR_TEAM = "Hackney Central"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from yourchoice import demo, demo_scale
+from devtools import demo, demo_scale
 
 
 class Command(BaseCommand):

@@ -1,11 +1,11 @@
 """The local runner behind `make run` and `make test`.
 
-    python -m yourchoice.stack run          # migrate, demo data once, web + relay + worker + beat
-    python -m yourchoice.stack test [ARGS]  # every test; browser tests in their own process
-    python -m yourchoice.stack bench [ARGS] # benchmarks at scale 1 and 10 (bench/run.py)
-    python -m yourchoice.stack manage ARGS  # any manage.py command with the services up
-    python -m yourchoice.stack backup [--file PATH]   # pg_dump (yourchoice/backup.py)
-    python -m yourchoice.stack restore FILE --yes     # pg_restore: replaces the data
+    python -m devtools.stack run          # migrate, demo data once, web + relay + worker + beat
+    python -m devtools.stack test [ARGS]  # every test; browser tests in their own process
+    python -m devtools.stack bench [ARGS] # benchmarks at scale 1 and 10 (bench/run.py)
+    python -m devtools.stack manage ARGS  # any manage.py command with the services up
+    python -m devtools.stack backup [--file PATH]   # pg_dump (yourchoice/backup.py)
+    python -m devtools.stack restore FILE --yes     # pg_restore: replaces the data
 
 With DATABASE_URL and REDIS_URL unset it starts embedded PostgreSQL and Redis (from pip
 packages) under var/, which is git-ignored and reused by the next run. With them set it uses

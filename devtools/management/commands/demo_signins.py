@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_otp.oath import TOTP
 
-from yourchoice import demo
+from accounts.models import Membership
+from devtools import demo
 
 
 def current_code() -> str:
@@ -20,8 +21,10 @@ class Command(BaseCommand):
             self.stdout.write("No demo accounts here.")
             return
         self.stdout.write("Demo sign-ins (invented people, development only):")
+        # The demo names each role by its value; people read the role's label.
+        labels = dict(Membership._meta.get_field("role").choices or [])
         for local, name, role, _place in demo.DEMO_PEOPLE:
-            self.stdout.write(f"  {role.label:<15} {demo.demo_email(local):<38} {name}")
+            self.stdout.write(f"  {labels[role]:<15} {demo.demo_email(local):<38} {name}")
         self.stdout.write(f"  Password for all: {demo.DEMO_PASSWORD}")
         self.stdout.write(
             f"  Authenticator: add the key {settings.DEMO_TOTP_SECRET} to any authenticator app,\n"
