@@ -7,6 +7,7 @@ borough lead. Across London: a programme lead, an evaluator and an administrator
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 import uuid
 from dataclasses import dataclass
@@ -102,6 +103,8 @@ def reference_data_migrations() -> list[str]:
     with a `load(apps, schema_editor)` loader, in order."""
     found = []
     for config in project_apps():
+        if importlib.util.find_spec(f"{config.name}.migrations") is None:
+            continue  # an app with no tables of its own (devtools)
         package = importlib.import_module(f"{config.name}.migrations")
         for module in sorted(m.name for m in pkgutil.iter_modules(package.__path__)):
             name = f"{config.name}.migrations.{module}"
