@@ -24,7 +24,6 @@ from cases.forms import (
 )
 from cases.intake import AllocateForm, ReassessForm, ReferralForm, TransferForm
 from cases.models import ClosureDecision, Episode, EpisodeStatus
-from cases.profile.selectors import governing_episode
 from outcomes.collection import State
 from outcomes.models import MAX_LIVE_GOALS, MEANINGFUL_GOAL_CHANGE, GoalStatus, Occasion
 from supervision.selectors import outstanding_actions_for_owner
@@ -84,9 +83,6 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
         EpisodeStatus.ALLOCATED,
         EpisodeStatus.ACTIVE,
     ) and access.can(request.user, Perm.SESSION_WRITE, episode)
-    # Who may correct the details is decided by the young person's current case, which may
-    # not be the one this person sees (a coach of an earlier, closed case).
-    profile_episode = episode if episode.is_open else governing_episode(page.young_person)
     return render(
         request,
         "cases/young_person.html",
@@ -110,7 +106,7 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
             "can_read_audit": access.can(request.user, Perm.AUDIT_READ, episode),
             "can_export": access.can(request.user, Perm.SUBJECT_ACCESS, episode),
             "can_edit_profile": page.young_person.anonymised_at is None
-            and access.can(request.user, Perm.CASE_WRITE, profile_episode),
+            and access.can(request.user, Perm.CASE_WRITE, episode),
             "live_goal_count": sum(1 for g in page.goals if g.goal.status == GoalStatus.LIVE),
             "meaningful_change": MEANINGFUL_GOAL_CHANGE,
             "max_live_goals": MAX_LIVE_GOALS,

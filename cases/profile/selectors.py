@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cases.models import Episode, KeyContact, YoungPerson
+from cases.selectors import latest_episode_for_user
 from yourchoice import audit
-from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -23,10 +23,10 @@ def governing_episode(young_person: YoungPerson) -> Episode:
 
 
 def young_person_for_edit(user: User, pk: int) -> tuple[YoungPerson, Episode]:
-    """The young person and the case that decides who may change them; 404 if out of reach."""
-    young_person = get_or_404(YoungPerson.objects.visible_to(user), pk=pk)
-    audit.note_young_person_read(young_person)
-    return young_person, governing_episode(young_person)
+    """The young person and their current case, which decides who may change them (whoever
+    holds it holds the record, docs/access.md); 404 if out of reach."""
+    episode = latest_episode_for_user(user, pk)
+    return episode.young_person, episode
 
 
 def key_contact_for_user(user: User, young_person_pk: int, pk: int) -> KeyContact | None:
