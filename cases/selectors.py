@@ -169,28 +169,22 @@ def flag_for_system(flag_id: int) -> RiskFlag:
     )
 
 
-def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
-    """The young person's open case, if the user reaches it; 404 otherwise."""
+def latest_episode_for_user(user: User, young_person_pk: int, **only: object) -> Episode:
+    """The young person's current case (the open one, otherwise the most recent: an end measure
+    can follow closure), narrowed by `only`; 404 for anyone out of reach."""
     episode = get_or_404(
         Episode.objects.visible_to(user).select_related("young_person", "team", "coach"),
         young_person_id=young_person_pk,
         is_current=True,
-        status__in=OPEN_STATUSES,
+        **only,
     )
     audit.note_young_person_read(episode.young_person, episode)
     return episode
 
 
-def latest_episode_for_user(user: User, young_person_pk: int) -> Episode:
-    """The young person's current case (the open one, otherwise the most recent: an end measure
-    can follow closure); 404 for anyone out of reach."""
-    episode = get_or_404(
-        Episode.objects.visible_to(user).select_related("young_person"),
-        young_person_id=young_person_pk,
-        is_current=True,
-    )
-    audit.note_young_person_read(episode.young_person, episode)
-    return episode
+def current_episode_for_user(user: User, young_person_pk: int) -> Episode:
+    """The young person's open case, if the user reaches it; 404 otherwise."""
+    return latest_episode_for_user(user, young_person_pk, status__in=OPEN_STATUSES)
 
 
 @dataclass(frozen=True)
