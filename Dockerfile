@@ -41,6 +41,8 @@ COPY cases ./cases
 COPY sessions ./sessions
 COPY supervision ./supervision
 COPY outcomes ./outcomes
+COPY caseload ./caseload
+COPY casework ./casework
 COPY templates ./templates
 COPY static ./static
 COPY --from=assets /app/build ./build

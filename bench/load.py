@@ -38,12 +38,12 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import User
 from bench.common import answer, signed_in
 from cases.models import Episode
 from outcomes.models import Goal
 from sessions.models import SessionLog, Technique
-from yourchoice import access
 
 HOST = "127.0.0.1"
 

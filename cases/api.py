@@ -10,6 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import access
+from accounts.access import Perm
 from cases import services
 from cases.models import (
     CLOSURE_REASONS,
@@ -22,8 +24,6 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
-from yourchoice import access
-from yourchoice.access import Perm
 from yourchoice.api import ScopedViewSet, choice_param, date_param, idempotent
 
 DATE_FILTERS = [

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Cases"
+
+    def ready(self) -> None:
+        from cases.selectors import authorities_of_young_people
+        from yourchoice import audit
+
+        # Audit events about a young person are stamped with the authority holding the record.
+        audit.authorities_of_young_people = authorities_of_young_people

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Authority, Membership
 from cases.models import (
     EducationStatus,
@@ -18,7 +19,6 @@ from cases.models import (
     SpecialNeeds,
     YouthJustice,
 )
-from yourchoice import access
 from yourchoice.forms import GovForm, date_field
 from yourchoice.versioned_form import VersionedForm
 

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from accounts import access
 from cases.selectors import flag_for_system
-from yourchoice import access
 
 
 def flag_raised(flag_id: int) -> int:

@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from accounts.models import Authority, Team
 from cases.models import (
     Allocation,
@@ -34,8 +36,7 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
-from yourchoice import access, audit, dates, queue
-from yourchoice.access import Perm
+from yourchoice import audit, dates, queue
 from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import last_editor, require_version, save_changes
 from yourchoice.errors import AgeToConfirm, DomainError, PossibleDuplicate, StaleVersion

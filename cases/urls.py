@@ -1,21 +1,17 @@
+"""The case pages' routes. They share the `cases:` namespace with the pages in casework/
+(casework/urls.py), joined in yourchoice/urls.py, so every case URL keeps one name."""
+
 from django.urls import path
 
 from cases import views
 from cases.audit_trail import views as audit_views
 from cases.profile import views as profile_views
-from cases.retention import views as retention_views
-from cases.subject_access import views as subject_access_views
-
-app_name = "cases"
 
 urlpatterns = [
-    path("young-people/<int:pk>/", views.young_person, name="young-person"),
     path("referrals/new/", views.referral_new, name="referral-new"),
     path("young-people/<int:pk>/reassess/", views.referral_reassess, name="referral-reassess"),
     path("young-people/<int:pk>/allocate/", views.allocate, name="allocate"),
     path("young-people/<int:pk>/transfer/", views.transfer, name="transfer"),
-    path("young-people/<int:pk>/closure/", views.closure_request, name="closure-request"),
-    path("closure-requests/<int:pk>/decision/", views.closure_decide, name="closure-decide"),
     path("young-people/<int:pk>/flags/new/", views.flag_new, name="flag-new"),
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag-resolve"),
     path("flags/<int:pk>/review/", views.flag_review, name="flag-review"),
@@ -33,21 +29,4 @@ urlpatterns = [
         name="contact-remove",
     ),
     path("young-people/<int:pk>/audit/", audit_views.young_person_audit, name="audit"),
-    path("retention/", retention_views.queue, name="retention-queue"),
-    path("young-people/<int:pk>/anonymise/", retention_views.anonymise, name="anonymise"),
-    path(
-        "young-people/<int:pk>/retention/extend/",
-        retention_views.extend,
-        name="retention-extend",
-    ),
-    path(
-        "young-people/<int:pk>/subject-access/",
-        subject_access_views.subject_access,
-        name="subject-access",
-    ),
-    path(
-        "young-people/<int:pk>/subject-access/<slug:fmt>/",
-        subject_access_views.subject_access_download,
-        name="subject-access-download",
-    ),
 ]

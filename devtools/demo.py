@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import access
 from accounts.models import Authority, Membership, Team, TrialArm, User
 from cases import services as case_services
 from cases.models import EndingReason, FlagCategory, FlagLevel, Harm, RiskLevel
@@ -24,7 +25,6 @@ from outcomes.models import MeasureDefinition, Occasion
 from sessions import services as session_services
 from sessions.models import Attendance, Place, Technique
 from supervision import services as supervision_services
-from yourchoice import access
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo data only, printed by make run
 DEMO_DOMAIN = "yourchoice.test"

@@ -12,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts import access
+from accounts.access import Perm
 from outcomes import services
 from outcomes.models import (
     MAX_RATING,
@@ -23,8 +25,6 @@ from outcomes.models import (
     ReportStatus,
 )
 from outcomes.selectors import report_authorities, reports_for_user
-from yourchoice import access
-from yourchoice.access import Perm
 from yourchoice.api import ScopedViewSet, idempotent
 
 

@@ -3,10 +3,30 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from outcomes.models import GoalStatus, Occasion
+from outcomes.models import MAX_RATING, MIN_RATING, GoalStatus, Occasion
 from outcomes.scoring.sdq import ITEM_NUMBERS, SCALES
-from sessions.forms import score_field
 from yourchoice.forms import GovForm, date_field
+
+SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
+
+
+def score_field(
+    label: str, help_text: str = "", *, low: int = MIN_RATING, high: int = MAX_RATING
+) -> forms.IntegerField:
+    """A score on a 0 to 10 scale (a goal rating, by default; a feeling passes its own)."""
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        min_value=low,
+        max_value=high,
+        widget=forms.NumberInput(attrs=SCORE_WIDGET),
+        error_messages={
+            "invalid": f"Enter a whole number from {low} to {high}",
+            "min_value": f"Enter a number from {low} to {high}",
+            "max_value": f"Enter a number from {low} to {high}",
+        },
+    )
 
 
 class GoalForm(GovForm):

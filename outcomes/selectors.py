@@ -217,7 +217,7 @@ def london_table(sort: str, descending: bool, period: Period | None = None) -> L
 
 def report_authorities(user: User) -> tuple[list[Authority], bool]:
     """The authorities whose reports the user may have, and whether London's too."""
-    from yourchoice import access
+    from accounts import access
 
     if access.sees_all_authorities(user):
         return list(Authority.objects.filter(active=True)), True

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from cases.models import OPEN_STATUSES
 from outcomes.models import (
     MAX_LIVE_GOALS,
@@ -22,8 +24,7 @@ from outcomes.models import (
     Occasion,
 )
 from outcomes.scoring import sdq
-from yourchoice import access, audit, dates
-from yourchoice.access import Perm
+from yourchoice import audit, dates
 from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import last_editor
 from yourchoice.errors import DomainError, StaleVersion

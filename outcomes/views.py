@@ -14,6 +14,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.extracts import services as extract_services
@@ -21,8 +23,7 @@ from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
 from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
-from yourchoice import access, audit
-from yourchoice.access import Perm
+from yourchoice import audit
 from yourchoice.audit_actions import AuditAction
 from yourchoice.forms import back_to_case, form_page
 

@@ -11,12 +11,8 @@ from datetime import date, timedelta
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from cases.programme import NO_CONTACT_DAYS
 from sessions.models import Attendance, SessionLog
-
-#: The programme's target: three sessions a week for 12 to 18 weeks.
-TARGET_SESSIONS_PER_WEEK = 3
-#: No attended session for this many days or more is "no contact" (S4, V1).
-NO_CONTACT_DAYS = 14
 
 
 def week_start(day: date) -> date:

@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.html import format_html
 
-from outcomes.models import MAX_RATING, MIN_RATING, Goal
+from outcomes.forms import score_field
+from outcomes.models import Goal
 from sessions.models import (
     MAX_DURATION_MINUTES,
     MAX_FEELING,
@@ -23,27 +24,6 @@ from sessions.models import (
 from yourchoice.errors import DomainError
 from yourchoice.forms import GovForm, date_field
 from yourchoice.versioned_form import VersionedForm
-
-SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
-
-
-def score_field(
-    label: str, help_text: str = "", *, low: int = MIN_RATING, high: int = MAX_RATING
-) -> forms.IntegerField:
-    """A score on a 0 to 10 scale (a goal rating, by default; a feeling passes its own)."""
-    return forms.IntegerField(
-        label=label,
-        help_text=help_text,
-        required=False,
-        min_value=low,
-        max_value=high,
-        widget=forms.NumberInput(attrs=SCORE_WIDGET),
-        error_messages={
-            "invalid": f"Enter a whole number from {low} to {high}",
-            "min_value": f"Enter a number from {low} to {high}",
-            "max_value": f"Enter a number from {low} to {high}",
-        },
-    )
 
 
 def feeling_field(label: str) -> forms.IntegerField:

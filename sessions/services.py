@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from cases.models import EpisodeStatus, FlagCategory, FlagLevel
 from cases.services import _change_status, flag_raise
 from outcomes.models import MAX_RATING, MIN_RATING, Goal, GoalRating, GoalStatus
@@ -23,8 +25,7 @@ from sessions.models import (
     SessionNoteAddendum,
     Technique,
 )
-from yourchoice import access, audit, dates
-from yourchoice.access import Perm
+from yourchoice import audit, dates
 from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError

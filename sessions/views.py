@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts import access
+from accounts.access import Perm
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NotesForm, SessionLogForm
-from yourchoice import access
-from yourchoice.access import Perm
 from yourchoice.errors import DomainError, StaleVersion
 from yourchoice.forms import form_page
 

@@ -9,9 +9,9 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts import access
 from supervision import services
 from supervision.models import Action, SupervisionFormat, SupervisionRecord
-from yourchoice import access
 from yourchoice.api import ScopedViewSet, idempotent
 
 

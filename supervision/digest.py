@@ -7,10 +7,10 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import User
 from supervision.models import Action
 from supervision.selectors import review_for_user
-from yourchoice import access
 
 
 def supervisors_to_email() -> list[int]:

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from yourchoice import access
+from accounts import access
 from yourchoice.scoping import CaseManager, CaseQuerySet, case_manager
 
 if TYPE_CHECKING:

@@ -10,13 +10,14 @@ from django.db.models import Count, Max, Prefetch
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Team
-from cases import attention
+from caseload import attention
+from caseload.rows import CaseRow, case_rows
 from cases.models import Episode
-from cases.selectors import CaseRow, case_rows
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion, SupervisionAttendee, SupervisionRecord
-from yourchoice import access, audit
+from yourchoice import audit
 from yourchoice.selectors import get_or_404
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Team
 from cases.models import Episode
 from supervision.models import (
@@ -20,7 +21,7 @@ from supervision.models import (
     SupervisionFormat,
     SupervisionRecord,
 )
-from yourchoice import access, audit, dates
+from yourchoice import audit, dates
 from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError

@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import access
+from accounts.access import Perm
 from accounts.models import Team, User
 from cases.models import Episode
 from supervision import selectors, services
 from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
-from yourchoice import access
-from yourchoice.access import Perm
 from yourchoice.errors import DomainError, StaleVersion
 from yourchoice.forms import form_page
 

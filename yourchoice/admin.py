@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -65,10 +66,8 @@ class SignInEventAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        from accounts.models import User
-
         # A failure names its account as the object; a success as the actor. One query either way.
-        account = User.objects.filter(pk=OuterRef("account_id"))
+        account = get_user_model().objects.filter(pk=OuterRef("account_id"))
         return (
             super()
             .get_queryset(request)

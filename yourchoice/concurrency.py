@@ -28,7 +28,8 @@ from django.utils import timezone
 from yourchoice.errors import StaleVersion
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from django.contrib.auth.models import AbstractBaseUser as User
+
     from yourchoice.audit_actions import AuditAction
 
 
@@ -45,7 +46,8 @@ def last_editor(
     The search is narrowed by an indexed column (the young person, or the time of the last
     save), so it stays quick on a long trail.
     """
-    from accounts.models import User
+    from django.contrib.auth import get_user_model
+
     from yourchoice.models import AuditEvent
 
     events = AuditEvent.objects.filter(
@@ -61,7 +63,10 @@ def last_editor(
         return ""
     if actor is not None and actor_id == actor.pk:
         return "You, in another window or tab,"
-    return User.objects.filter(pk=actor_id).values_list("full_name", flat=True).first() or ""
+    return (
+        get_user_model().objects.filter(pk=actor_id).values_list("full_name", flat=True).first()
+        or ""
+    )
 
 
 def require_version(

@@ -33,7 +33,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "yourchoice.admin_site.YourChoiceAdminConfig",
+    "accounts.admin_site.YourChoiceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "sessions.apps.CoachingConfig",
     "supervision",
     "outcomes",
+    "caseload",
+    "casework",
 ]
 # Developer tooling (devtools/: demo data and its commands, the local runner) is not in the
 # production image: the app is added only for development, the tests and the benchmarks' seeding.
@@ -97,7 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "yourchoice.navigation.navigation",
+                "casework.navigation.navigation",
             ],
         },
     }

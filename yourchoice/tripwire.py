@@ -20,7 +20,7 @@ from django.conf import settings
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 _VENV = _PROJECT_ROOT + ".venv/"
 _SKIPPED_MODULES = ("yourchoice.scoping", "yourchoice.tripwire")
-_ALLOWED_LAST_PARTS = ("services", "selectors", "demo")
+_ALLOWED_LAST_PARTS = ("services", "selectors", "rows", "demo")
 _ALLOWED_PARTS = ("migrations", "services", "selectors")
 
 

@@ -1,14 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cases import views as case_views
+from cases import urls as case_urls
+from casework import urls as casework_urls
+from casework import views as casework_views
 from yourchoice import views
 
+# One `cases:` namespace for every page about a case, whichever layer builds it (cases/ for the
+# case's own pages, casework/ for the pages that combine sessions, goals and supervision).
+case_pages = (case_urls.urlpatterns + casework_urls.urlpatterns, "cases")
+
 urlpatterns = [
-    path("", case_views.home, name="home"),
+    path("", casework_views.home, name="home"),
     path("health/", views.health, name="health"),
     path("", include("accounts.urls")),
-    path("", include("cases.urls")),
+    path("", include(case_pages)),
     path("", include("sessions.urls")),
     path("", include("outcomes.urls")),
     path("", include("supervision.urls")),

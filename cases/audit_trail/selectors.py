@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 
+from accounts import access
+from accounts.access import Perm
 from accounts.models import Membership, User
 from cases.models import YoungPerson
 from cases.selectors import latest_episode_for_user
-from yourchoice import access
-from yourchoice.access import Perm
 from yourchoice.audit_actions import READ_ACTIONS, action_label
 from yourchoice.models import AuditEvent
 

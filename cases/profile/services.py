@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from accounts import access
+from accounts.access import Perm
 from cases.models import (
     EducationStatus,
     Episode,
@@ -28,8 +30,7 @@ from cases.models import (
 )
 from cases.profile.selectors import governing_episode
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
-from yourchoice import access, audit, dates
-from yourchoice.access import Perm
+from yourchoice import audit, dates
 from yourchoice.audit_actions import AuditAction
 from yourchoice.concurrency import require_version, save_changes
 from yourchoice.errors import DomainError, StaleVersion

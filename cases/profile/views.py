@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from accounts import access
+from accounts.access import Perm
 from cases.profile import selectors, services
 from cases.profile.forms import ContactEditForm, ContactForm, ContactRemoveForm, ProfileForm
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
-from yourchoice import access
-from yourchoice.access import Perm
 from yourchoice.errors import DomainError, StaleVersion
 from yourchoice.forms import back_to_case, form_page
 

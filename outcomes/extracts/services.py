@@ -26,11 +26,12 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from outcomes.models import Extract, ExtractFile, ReportStatus
 from outcomes.reports.disclosure import safe_cell
 from outcomes.reports.files import staged_folder
-from yourchoice import access, audit, db, queue
-from yourchoice.access import Perm
+from yourchoice import audit, db, queue
 from yourchoice.audit_actions import AuditAction
 
 if TYPE_CHECKING:

@@ -16,10 +16,10 @@ from typing import Any
 
 from django.db import connections
 
+from accounts import access
+from cases.programme import TARGET_SESSIONS_PER_WEEK
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from outcomes.scoring import sdq as sdq_scoring
-from sessions.dose import TARGET_SESSIONS_PER_WEEK
-from yourchoice import access
 from yourchoice.db import reporting_alias
 
 #: A count of young people: 1 to threshold-1 is suppressed, and breakdowns get secondary

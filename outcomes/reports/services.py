@@ -11,11 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from accounts.models import Authority
 from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
 from outcomes.reports import files, indicators, publish
-from yourchoice import access, audit, db, queue
-from yourchoice.access import Perm
+from yourchoice import audit, db, queue
 from yourchoice.audit_actions import AuditAction
 from yourchoice.errors import DomainError
 

@@ -62,7 +62,7 @@ def test_sorting_and_filtering(cast, client_for):
         "Abbott",
     ]
     assert [r.young_person.family_name for r in rows(client, show="no-contact")] == ["Abbott"]
-    # The same attention signals as the supervisor's review (cases/attention.py).
+    # The same attention signals as the supervisor's review (caseload/attention.py).
     assert [r.young_person.family_name for r in rows(client, show="attention")] == ["Abbott"]
     assert rows(client, sort="nonsense", show="nonsense")  # unknown values fall back, never 500
     body = client.get(reverse("home"), {"show": "flags"}).content.decode()
@@ -119,11 +119,13 @@ def test_the_paged_list_keeps_the_order_and_filter_of_the_whole_list(
     cast, client_for, authority_cases, sort, direction, show
 ):
     """Sorted and filtered in SQL or in Python, a page holds what the whole list would."""
-    from cases import caseload, selectors
+    from caseload import lists as caseload
+    from caseload.rows import case_rows
+    from cases import selectors
 
     params = {"sort": sort, "dir": direction, "show": show}
     whole = caseload.arrange(
-        selectors.case_rows(selectors.cases_for_authority(cast.hackney.lead), timezone.localdate()),
+        case_rows(selectors.cases_for_authority(cast.hackney.lead), timezone.localdate()),
         params,
     )
     paged = _authority_view(client_for(cast.hackney.lead), **params)
@@ -132,7 +134,7 @@ def test_the_paged_list_keeps_the_order_and_filter_of_the_whole_list(
 
 
 def test_a_long_list_comes_in_pages_that_cost_the_same_queries(cast, client_for, settings):
-    from cases import caseload
+    from caseload import lists as caseload
 
     client = client_for(cast.hackney.lead)
     for _ in range(3):

@@ -9,11 +9,10 @@ import pytest
 from django.http import Http404
 
 from cases.models import Episode
-from tests.conftest import allocated_case
+from tests.conftest import allocated_case, project_apps
 from yourchoice.selectors import get_or_404
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "cases", "sessions", "supervision", "outcomes", "yourchoice"]
 # The pattern get_or_404 replaces: take the first match, and 404 when there is none.
 HAND_ROLLED = re.compile(r"\.first\(\)\s*\)?\s*\n\s*if (\w+) is None:\s*\n\s*raise Http404\b")
 
@@ -21,8 +20,8 @@ HAND_ROLLED = re.compile(r"\.first\(\)\s*\)?\s*\n\s*if (\w+) is None:\s*\n\s*rai
 def test_no_module_fetches_or_404s_by_hand():
     found = [
         str(path.relative_to(ROOT))
-        for app in APPS
-        for path in (ROOT / app).rglob("*.py")
+        for app in project_apps()
+        for path in Path(app.path).rglob("*.py")
         if "migrations" not in path.parts
         and path.relative_to(ROOT) != Path("yourchoice/selectors.py")
         and HAND_ROLLED.search(path.read_text())

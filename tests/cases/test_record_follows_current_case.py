@@ -16,7 +16,7 @@ from cases import services as case_services
 from cases.models import Episode, YoungPerson
 from cases.profile import services as profile_services
 from tests.api.test_api import bearer
-from tests.conftest import allocated_case
+from tests.conftest import allocated_case, project_apps
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +148,8 @@ def test_a_coach_whose_case_was_re_referred_to_a_colleague_no_longer_sees_the_re
 
 
 def test_nobody_may_change_an_earlier_case_unless_they_hold_the_current_one(cast):
-    from yourchoice import access
-    from yourchoice.access import Perm
+    from accounts import access
+    from accounts.access import Perm
 
     hackney = cast.hackney
     first = allocated_case(hackney, coach=hackney.coach)
@@ -176,8 +176,8 @@ def test_no_module_picks_the_open_case_else_the_latest_by_hand():
     by_hand = re.compile(r"next\(\(\s*\w+ for \w+ in \w+ if \w+\.is_open\s*\)")
     found = [
         str(path.relative_to(root))
-        for app in ("accounts", "cases", "sessions", "supervision", "outcomes", "yourchoice")
-        for path in (root / app).rglob("*.py")
+        for app in project_apps()
+        for path in Path(app.path).rglob("*.py")
         if by_hand.search(path.read_text())
     ]
     assert found == []

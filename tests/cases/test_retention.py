@@ -19,9 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cases.models import Episode, KeyContact, Referral, RetentionExtension, RiskFlag, YoungPerson
-from cases.retention import rules, selectors, services
-from cases.subject_access.files import json_bytes
-from cases.subject_access.selectors import get_young_person_for_export, subject_access_export
+from casework.retention import rules, selectors, services
+from casework.subject_access.files import json_bytes
+from casework.subject_access.selectors import get_young_person_for_export, subject_access_export
 from outcomes.models import Goal
 from outcomes.reports import services as report_services
 from outcomes.reports.indicators import Scope, compute

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import YoungPerson
-from cases.subject_access import files
+from casework.subject_access import files
 from tests.cases.records import SECRETS, worked_case
 from tests.conftest import allocated_case, signed_in_client
 from yourchoice.models import AuditEvent
@@ -103,7 +103,7 @@ def test_pdf_export_is_a_readable_document(cast, record):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     # The printable page it is made from holds the same record, escaped.
-    from cases.subject_access.selectors import get_young_person_for_export, subject_access_export
+    from casework.subject_access.selectors import get_young_person_for_export, subject_access_export
 
     latest = get_young_person_for_export(cast.hackney.lead, person.pk)
     html = files.html_document(subject_access_export(cast.hackney.lead, latest))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Cover, Membership, Role
 from cases import selectors
 from cases.models import Episode, YoungPerson
+from casework import selectors as casework_selectors
 from outcomes.models import Goal
 from sessions.models import SessionLog
 from tests.conftest import allocated_case, logged_session
@@ -124,4 +125,4 @@ def test_out_of_reach_looks_exactly_like_missing(cast):
     with pytest.raises(Http404):
         selectors.get_episode_for_user(cast.hackney.coach, 999_999)
     with pytest.raises(Http404):
-        selectors.young_person_page(cast.hackney.coach, theirs.young_person_id)
+        casework_selectors.young_person_page(cast.hackney.coach, theirs.young_person_id)

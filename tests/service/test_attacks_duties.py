@@ -30,12 +30,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import Perm
 from accounts.models import Membership, Role, User
 from cases import services as case_services
 from cases.models import BudgetSpend, ClosureDecision, ClosureRequest, Episode
 from tests.conftest import Cast, allocated_case, signed_in_client
 from tests.service.routes import service_routes
-from yourchoice.access import Perm
 from yourchoice.errors import DomainError
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Role, User
 from cases.models import Episode
 from devtools import demo
 from sessions.models import SessionLog
-from yourchoice import access
 
 pytestmark = pytest.mark.django_db
 

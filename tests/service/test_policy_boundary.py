@@ -1,4 +1,4 @@
-"""Authorisation lives in one place: yourchoice/access.py.
+"""Authorisation lives in one place: accounts/access.py.
 
 Shipped code asks the policy a question (`access.has_perm`, `access.can`, `@access.requires`, or
 a named scope such as `access.supervised_team_ids`) and never which role someone holds. A role
@@ -20,7 +20,7 @@ SKIPPED_DIRS = {".git", ".venv", "node_modules", "build", "tests", "migrations",
 #: The only files that may name a role, and why.
 ALLOWED = {
     # The policy itself: the one mapping from roles to permissions and places.
-    "yourchoice/access.py": "the access policy",
+    "accounts/access.py": "the access policy",
     # Where the roles are defined, with the database constraint on the place each is held in
     # (a team, an authority or none) and the administrator role given to a superuser. It is
     # data the policy reads; the policy imports it, so it cannot ask the policy.
@@ -93,7 +93,7 @@ def permission_calls_in_views(root: Path) -> list[str]:
 def test_no_role_is_tested_outside_the_policy() -> None:
     offending = role_checks(ROOT)
     assert not offending, (
-        "Ask yourchoice/access.py (has_perm, can, or a named scope) instead of testing a role:\n"
+        "Ask accounts/access.py (has_perm, can, or a named scope) instead of testing a role:\n"
         + "\n".join(offending)
     )
 

@@ -1,4 +1,4 @@
-"""Each attention signal, on its edge dates (V1). One definition: cases/attention.py."""
+"""Each attention signal, on its edge dates (V1). One definition: caseload/attention.py."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases import attention
+from caseload import attention
+from caseload.rows import case_rows
 from cases import services as case_services
 from cases.models import Episode, RiskFlag
-from cases.selectors import case_rows
 from outcomes import services as outcome_services
 from sessions.models import SessionLog
 from supervision import services as supervision_services

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from cases.models import (
     Allocation,
     BudgetSpend,
@@ -31,8 +33,6 @@ from cases.selectors import latest_episode_for_user
 from outcomes.models import Goal, GoalRating, MeasureResponse
 from sessions.models import SessionLog, SessionNoteAddendum
 from supervision.models import Action, CaseDiscussion
-from yourchoice import access
-from yourchoice.access import Perm
 
 if TYPE_CHECKING:
     from accounts.models import User

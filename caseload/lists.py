@@ -18,9 +18,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cases import selectors
-from cases.selectors import BY_NAME, CaseRow
-from sessions.dose import TARGET_SESSIONS_PER_WEEK
+from caseload.rows import BY_NAME, CaseRow, annotated_cases, case_rows, rows_for
+from cases.programme import TARGET_SESSIONS_PER_WEEK
 
 #: Rows on one page of an authority's list.
 PAGE_SIZE = 50
@@ -52,7 +51,7 @@ FILTERS: dict[str, tuple[str, Callable[[CaseRow], bool]]] = {
     ),
 }
 
-#: The same sorts and filters in SQL, on `selectors.annotated_cases`, where they can be said
+#: The same sorts and filters in SQL, on `annotated_cases`, where they can be said
 #: there. Ties fall back to the young person's name, as Python's stable sort of rows in name
 #: order does.
 SQL_SORT_KEYS = {
@@ -128,19 +127,17 @@ def page_of_cases(episodes, params: Any) -> ListView:  # type: ignore[no-untyped
         paginator.count = total  # known already: no second count
         page = paginator.get_page(params.get("page"))
         on_page = episodes.filter(pk__in=list(page.object_list))
-        found = selectors.annotated_cases(on_page, today).order_by(*order)
-        rows = selectors.rows_for(list(found), today)
+        found = annotated_cases(on_page, today).order_by(*order)
+        rows = rows_for(list(found), today)
     elif show in SQL_FILTERS and order is not None:
-        ordered = (
-            selectors.annotated_cases(episodes, today).filter(SQL_FILTERS[show]).order_by(*order)
-        )
+        ordered = annotated_cases(episodes, today).filter(SQL_FILTERS[show]).order_by(*order)
         paginator = Paginator(ordered, PAGE_SIZE)
         if show == "all":
             paginator.count = total
         page = paginator.get_page(params.get("page"))
-        rows = selectors.rows_for(list(page.object_list), today)
+        rows = rows_for(list(page.object_list), today)
     else:
-        chosen = _sorted(selectors.case_rows(episodes, today), sort, descending, show)
+        chosen = _sorted(case_rows(episodes, today), sort, descending, show)
         page = Paginator(chosen, PAGE_SIZE).get_page(params.get("page"))
         rows = list(page.object_list)
     return ListView(rows, total, page.paginator.count, sort, descending, show, page)

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
-from cases.subject_access import files, selectors
+from casework.subject_access import files, selectors
 from yourchoice import audit
 from yourchoice.audit_actions import AuditAction
 

@@ -22,12 +22,12 @@ from django.db.models import (
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts import access
+from accounts.access import Perm
 from accounts.models import Authority
 from cases.models import OPEN_STATUSES, Episode, RetentionExtension, YoungPerson
-from cases.retention.rules import REVIEW_WINDOW_DAYS
 from cases.selectors import latest_episode_for_user
-from yourchoice import access
-from yourchoice.access import Perm
+from casework.retention.rules import REVIEW_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from cases.retention import selectors, services
-from cases.retention.forms import AnonymiseForm, ExtendForm
+from casework.retention import selectors, services
+from casework.retention.forms import AnonymiseForm, ExtendForm
 from yourchoice.forms import form_page
 
 

@@ -27,8 +27,8 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
-from cases.retention import rules
-from cases.retention.selectors import Retention, require_retention_decider, retention_of
+from casework.retention import rules
+from casework.retention.selectors import Retention, require_retention_decider, retention_of
 from outcomes.models import Goal
 from sessions.models import SessionLog, SessionNoteAddendum
 from supervision.models import Action, CaseDiscussion

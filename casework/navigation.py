@@ -8,8 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from yourchoice import access
-from yourchoice.access import Perm
+from accounts import access
+from accounts.access import Perm
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

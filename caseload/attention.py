@@ -13,7 +13,7 @@ from cases.models import EpisodeStatus
 from outcomes.collection import State
 
 if TYPE_CHECKING:
-    from cases.selectors import CaseRow
+    from caseload.rows import CaseRow
 
 #: "Well below 3 a week": fewer than this many attended sessions a week over the last 3 weeks.
 UNDER_DOSE_PER_WEEK = 1.5

@@ -14,8 +14,8 @@ class AdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         # Imported here: this module is loaded while the app registry is still being built.
-        from yourchoice import access
-        from yourchoice.access import Perm
+        from accounts import access
+        from accounts.access import Perm
 
         user = request.user
         return bool(
@@ -27,4 +27,4 @@ class AdminSite(admin.AdminSite):
 
 
 class YourChoiceAdminConfig(AdminConfig):
-    default_site = "yourchoice.admin_site.AdminSite"
+    default_site = "accounts.admin_site.AdminSite"
