@@ -68,7 +68,7 @@ def _allowed_file(path: Path) -> bool:
     rel = path.relative_to(ROOT)
     return (
         str(rel) in SPECIAL_CASES
-        or rel.stem in ("services", "selectors", "demo", "scoping", "tripwire")
+        or rel.stem in (*tripwire._ALLOWED_LAST_PARTS, "scoping", "tripwire")
         or "migrations" in rel.parts
         or "services" in rel.parts
         or "selectors" in rel.parts
