@@ -1,7 +1,8 @@
 """A tripwire behind the visibility rule (docs/architecture.md).
 
 Case data may be queried only (a) starting from `Model.objects.visible_to(user)`, or (b) from
-services, selectors, migrations, demo-data builders and tests, which check access themselves.
+services, selectors, the caseload's row builder (`caseload/rows.py`), migrations, demo-data
+builders and tests, which check access themselves.
 When the CASE_DATA_TRIPWIRE setting is on (development and tests), any other query of a case
 model raises `UnscopedCaseDataAccess`, naming the file and line that made it. That catches a
 view doing `get_object_or_404(Episode, ...)`, and a template walking an un-prefetched relation.
