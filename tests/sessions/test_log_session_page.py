@@ -24,10 +24,13 @@ def episode(cast):  # type: ignore[no-untyped-def]
 
 def form_data(episode, **overrides):  # type: ignore[no-untyped-def]
     techniques = list(Technique.objects.values_list("pk", flat=True)[:2])
+    # A few minutes ago, whatever the hour the suite runs at: a fixed time of day would be in
+    # the future (and refused) for a run early in the morning.
+    when = timezone.localtime() - timedelta(minutes=5)
     data = {
         "idempotency_key": str(uuid.uuid4()),
-        "occurred_on": timezone.localdate().isoformat(),
-        "occurred_time": "10:30",
+        "occurred_on": when.date().isoformat(),
+        "occurred_time": when.strftime("%H:%M"),
         "attendance": "attended",
         "duration_minutes": "45",
         "place": "community",
