@@ -9,7 +9,7 @@ with it, and management commands or the shell. Every one of them goes through th
 save or delete, so none can leave the trail out. Django's own admin log is no substitute: it
 is deletable and records no values.
 
-The actor is the person making the request (yourchoice/request_context.py); outside a request
+The actor is the person making the request (yourchoice/web/request_context.py); outside a request
 (a command, a migration) it is the service itself. Events carry ids and access facts only.
 """
 
@@ -22,8 +22,8 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from accounts.models import Cover, Membership, Team, User
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
-from yourchoice.request_context import current_user
+from yourchoice.audit.actions import AuditAction
+from yourchoice.web.request_context import current_user
 
 #: The fields of each model that decide what someone may see or do.
 TRACKED: dict[type[models.Model], tuple[str, ...]] = {

@@ -36,8 +36,8 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
-from yourchoice.redis_connection import bounded_client
+from yourchoice.audit.actions import AuditAction
+from yourchoice.jobs.redis_connection import bounded_client
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from accounts.models import ApiToken, Authority, Cover, Membership, Team, User
 from accounts.tokens import api_token_issue, api_token_revoke
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
+from yourchoice.audit.actions import AuditAction
 
 
 @admin.register(Authority)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from yourchoice.forms import GovForm
+from yourchoice.web.forms import GovForm
 
 
 class SignInForm(GovForm):

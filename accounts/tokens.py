@@ -12,7 +12,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken, User
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
+from yourchoice.audit.actions import AuditAction
 
 DEFAULT_DAYS = 90
 

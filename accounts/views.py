@@ -4,7 +4,7 @@
    django-axes locks the account after repeated failures.
 2. The code from an authenticator app; at first sign-in the person sets the app up from a QR
    code or a key typed by hand. Only then is the person signed in: a session that has passed
-   only the password step reaches nothing (yourchoice/middleware.py).
+   only the password step reaches nothing (yourchoice/web/middleware.py).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import address_limit
 from accounts.forms import CodeForm, SignInForm
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
-from yourchoice.request_context import current_ip
+from yourchoice.audit.actions import AuditAction
+from yourchoice.web.request_context import current_ip
 
 User = get_user_model()
 
@@ -106,7 +106,7 @@ def _paused(request: HttpRequest, *, seconds: int | None = None) -> HttpResponse
 
 def _record_failure(action: AuditAction, typed_email: str) -> None:
     """Audit a failed attempt against the account it named, when there is one; for an unknown
-    address keep only a hint of what was typed (yourchoice/audit.py). The page says the same
+    address keep only a hint of what was typed (yourchoice/audit/). The page says the same
     either way, so this reveals nothing to the person signing in."""
     email = typed_email.strip().lower()
     account = User.objects.filter(email=email).only("pk").first() if email else None
@@ -205,7 +205,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         from accounts.tasks import send_password_reset
-        from yourchoice.queue import send_after_commit
+        from yourchoice.jobs.queue import send_after_commit
 
         email = form.cleaned_data["email"]
         user_ids = list(

@@ -24,7 +24,7 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
-from yourchoice.api import ScopedViewSet, choice_param, date_param, idempotent
+from yourchoice.api.viewsets import ScopedViewSet, choice_param, date_param, idempotent
 
 DATE_FILTERS = [
     OpenApiParameter("since", str, description="On or after this date (YYYY-MM-DD)."),

@@ -5,8 +5,8 @@ from decimal import Decimal
 from django import forms
 
 from cases.models import EndingReason, FlagCategory, FlagLevel
-from yourchoice.forms import GovForm, date_field
-from yourchoice.versioned_form import VersionedForm
+from yourchoice.web.forms import GovForm, date_field
+from yourchoice.web.versioned_form import VersionedForm
 
 
 class ClosureDecisionForm(GovForm):

@@ -19,8 +19,8 @@ from cases.models import (
     SpecialNeeds,
     YouthJustice,
 )
-from yourchoice.forms import GovForm, date_field
-from yourchoice.versioned_form import VersionedForm
+from yourchoice.web.forms import GovForm, date_field
+from yourchoice.web.versioned_form import VersionedForm
 
 
 class ReferralForm(GovForm):

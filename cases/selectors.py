@@ -24,7 +24,7 @@ from cases.models import (
     YoungPerson,
 )
 from yourchoice import audit
-from yourchoice.selectors import get_or_404
+from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User

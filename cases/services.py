@@ -36,10 +36,12 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
-from yourchoice import audit, dates, queue
-from yourchoice.audit_actions import AuditAction
-from yourchoice.concurrency import last_editor, require_version, save_changes
-from yourchoice.errors import AgeToConfirm, DomainError, PossibleDuplicate, StaleVersion
+from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data import dates
+from yourchoice.data.errors import AgeToConfirm, DomainError, PossibleDuplicate, StaleVersion
+from yourchoice.jobs import queue
+from yourchoice.web.concurrency import last_editor, require_version, save_changes
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -22,8 +22,8 @@ from cases.forms import (
 )
 from cases.intake import AllocateForm, ReassessForm, ReferralForm, TransferForm
 from cases.models import Episode, EpisodeStatus
-from yourchoice.errors import AgeToConfirm, DomainError
-from yourchoice.forms import back_to_case, form_page
+from yourchoice.data.errors import AgeToConfirm, DomainError
+from yourchoice.web.forms import back_to_case, form_page
 
 
 @login_required

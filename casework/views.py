@@ -27,8 +27,8 @@ from outcomes.collection import State
 from outcomes.models import MAX_LIVE_GOALS, MEANINGFUL_GOAL_CHANGE, GoalStatus, Occasion
 from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
-from yourchoice.forms import form_page
+from yourchoice.audit.actions import AuditAction
+from yourchoice.web.forms import form_page
 
 
 @login_required

@@ -4,7 +4,7 @@
     python -m devtools.stack test [ARGS]  # every test; browser tests in their own process
     python -m devtools.stack bench [ARGS] # benchmarks at scale 1 and 10 (bench/run.py)
     python -m devtools.stack manage ARGS  # any manage.py command with the services up
-    python -m devtools.stack backup [--file PATH]   # pg_dump (yourchoice/backup.py)
+    python -m devtools.stack backup [--file PATH]   # pg_dump (yourchoice/data/backup.py)
     python -m devtools.stack restore FILE --yes     # pg_restore: replaces the data
 
 With DATABASE_URL and REDIS_URL unset it starts embedded PostgreSQL and Redis (from pip
@@ -237,7 +237,7 @@ def run() -> int:
         celery = [*_tool("celery"), "-A", "yourchoice"]
         commands = {
             "web server": web,
-            # Moves jobs from the outbox to Redis as they are committed (yourchoice/queue.py).
+            # Moves jobs from the outbox to Redis as they are committed (yourchoice/jobs/queue.py).
             "job relay": [*MANAGE, "relay_jobs"],
             "Celery worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
             # The DatabaseScheduler comes from CELERY_BEAT_SCHEDULER in settings.
@@ -368,9 +368,9 @@ def manage(args: list[str]) -> int:
 
 
 def backup_or_restore(args: list[str]) -> int:
-    """`backup ...` or `restore ...` (yourchoice/backup.py) on DATABASE_URL's database, or the
+    """`backup ...` or `restore ...` (yourchoice/data/backup.py) on DATABASE_URL's database, or the
     embedded one (started for the purpose when no other process runs it)."""
-    from yourchoice import backup
+    from yourchoice.data import backup
 
     url = os.environ.get("DATABASE_URL")
     if url:

@@ -25,7 +25,7 @@ from outcomes.models import (
     ReportStatus,
 )
 from outcomes.selectors import report_authorities, reports_for_user
-from yourchoice.api import ScopedViewSet, idempotent
+from yourchoice.api.viewsets import ScopedViewSet, idempotent
 
 
 class GoalRatingSerializer(serializers.ModelSerializer):

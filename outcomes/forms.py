@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from outcomes.models import MAX_RATING, MIN_RATING, GoalStatus, Occasion
 from outcomes.scoring.sdq import ITEM_NUMBERS, SCALES
-from yourchoice.forms import GovForm, date_field
+from yourchoice.web.forms import GovForm, date_field
 
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
 

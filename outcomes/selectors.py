@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Authority
 from outcomes.models import Goal, MeasureDefinition, Report, ReportFile, ReportScope, ReportStatus
 from yourchoice import audit
-from yourchoice.selectors import get_or_404
+from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -24,10 +24,11 @@ from outcomes.models import (
     Occasion,
 )
 from outcomes.scoring import sdq
-from yourchoice import audit, dates
-from yourchoice.audit_actions import AuditAction
-from yourchoice.concurrency import last_editor
-from yourchoice.errors import DomainError, StaleVersion
+from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data import dates
+from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.web.concurrency import last_editor
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -24,8 +24,8 @@ from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
-from yourchoice.forms import back_to_case, form_page
+from yourchoice.audit.actions import AuditAction
+from yourchoice.web.forms import back_to_case, form_page
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from sessions.models import (
     SessionLog,
     Technique,
 )
-from yourchoice.api import ScopedViewSet, choice_param, date_param, idempotent
+from yourchoice.api.viewsets import ScopedViewSet, choice_param, date_param, idempotent
 
 
 class SessionLogSerializer(serializers.ModelSerializer):

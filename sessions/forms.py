@@ -21,9 +21,9 @@ from sessions.models import (
     Place,
     Technique,
 )
-from yourchoice.errors import DomainError
-from yourchoice.forms import GovForm, date_field
-from yourchoice.versioned_form import VersionedForm
+from yourchoice.data.errors import DomainError
+from yourchoice.web.forms import GovForm, date_field
+from yourchoice.web.versioned_form import VersionedForm
 
 
 def feeling_field(label: str) -> forms.IntegerField:

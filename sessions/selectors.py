@@ -10,7 +10,7 @@ from cases.selectors import current_episode_for_user
 from outcomes.models import Goal, GoalStatus
 from sessions.models import Attendance, SessionLog
 from yourchoice import audit
-from yourchoice.selectors import get_or_404
+from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -25,10 +25,11 @@ from sessions.models import (
     SessionNoteAddendum,
     Technique,
 )
-from yourchoice import audit, dates
-from yourchoice.audit_actions import AuditAction
-from yourchoice.concurrency import require_version, save_changes
-from yourchoice.errors import DomainError
+from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data import dates
+from yourchoice.data.errors import DomainError
+from yourchoice.web.concurrency import require_version, save_changes
 
 if TYPE_CHECKING:
     from accounts.models import User

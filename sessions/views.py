@@ -12,8 +12,8 @@ from accounts import access
 from accounts.access import Perm
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NotesForm, SessionLogForm
-from yourchoice.errors import DomainError, StaleVersion
-from yourchoice.forms import form_page
+from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.web.forms import form_page
 
 
 @login_required

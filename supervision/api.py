@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from accounts import access
 from supervision import services
 from supervision.models import Action, SupervisionFormat, SupervisionRecord
-from yourchoice.api import ScopedViewSet, idempotent
+from yourchoice.api.viewsets import ScopedViewSet, idempotent
 
 
 class SupervisionRecordSerializer(serializers.ModelSerializer):

@@ -10,8 +10,8 @@ from django.utils.html import format_html
 
 from cases.models import Episode
 from supervision.models import SupervisionFormat
-from yourchoice.forms import GovForm, date_field
-from yourchoice.versioned_form import VersionedForm
+from yourchoice.web.forms import GovForm, date_field
+from yourchoice.web.versioned_form import VersionedForm
 
 ACTION_ROWS = 3
 

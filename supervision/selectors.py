@@ -18,7 +18,7 @@ from cases.models import Episode
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion, SupervisionAttendee, SupervisionRecord
 from yourchoice import audit
-from yourchoice.selectors import get_or_404
+from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import transaction
 
 from supervision import digest
-from yourchoice import queue
+from yourchoice.jobs import queue
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)

@@ -16,8 +16,8 @@ from accounts.models import Team, User
 from cases.models import Episode
 from supervision import selectors, services
 from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
-from yourchoice.errors import DomainError, StaleVersion
-from yourchoice.forms import form_page
+from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.web.forms import form_page
 
 
 @login_required

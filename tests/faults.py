@@ -9,7 +9,7 @@
   before its answer gets back. To Django that is what an outage looks like.
 - `WorkerProcess`: a real `celery worker` in a subprocess, against a private Redis and the
   test database, that the test can kill with SIGKILL.
-- `Relay`: the outbox relay (yourchoice/queue.py) in a thread of the test process, which
+- `Relay`: the outbox relay (yourchoice/jobs/queue.py) in a thread of the test process, which
   sends to whatever broker the test has configured.
 - `ServerClient`: the test client, with Django's per-request connection housekeeping switched
   back on, as a WSGI server runs it.
@@ -126,7 +126,7 @@ class Relay:
     """`queue.relay` in a thread, as `manage.py relay_jobs` runs it, until `stop`."""
 
     def __init__(self, poll: float = 0.2) -> None:
-        from yourchoice import queue
+        from yourchoice.jobs import queue
 
         self.stopping = threading.Event()
         self.thread = threading.Thread(

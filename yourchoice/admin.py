@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from yourchoice.audit_actions import AuditAction, action_label
+from yourchoice.audit.actions import AuditAction, action_label
 from yourchoice.models import AuditEvent, SignInEvent
 
 

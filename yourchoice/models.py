@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from yourchoice.audit_actions import SIGNIN_PREFIX
-
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -35,6 +33,10 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+#: Every sign-in action starts so (AuditAction.SIGNIN_*): the administrator's view filters on it.
+SIGNIN_PREFIX = "signin."
 
 
 class SignInEventManager(models.Manager["SignInEvent"]):
@@ -97,7 +99,7 @@ class IdempotencyKey(models.Model):
 
 
 class OutboxJob(models.Model):
-    """A background job on its way to the queue (yourchoice/queue.py).
+    """A background job on its way to the queue (yourchoice/jobs/queue.py).
 
     Written in the same transaction as the record it is about, and deleted once the queue has
     taken it. A row that stays means the queue could not be reached: the sweeper sends it when
@@ -142,7 +144,7 @@ class OutboxDelivery(models.Model):
 
 class QueueStatus(models.Model):
     """What the relay last found the queue (Redis) to be: one row, read by web requests to say
-    what is delayed without ever contacting Redis themselves (yourchoice/queue.py)."""
+    what is delayed without ever contacting Redis themselves (yourchoice/jobs/queue.py)."""
 
     broker_up = models.BooleanField(default=True)
     changed_at = models.DateTimeField(default=timezone.now)

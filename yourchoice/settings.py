@@ -14,8 +14,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from yourchoice import redis_connection
 from yourchoice.env import env_bool, env_int, env_list, env_str
+from yourchoice.jobs import redis_connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = "0.1.0"
@@ -71,17 +71,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "yourchoice.middleware.SignInRequiredMiddleware",
-    "yourchoice.middleware.IdleTimeoutMiddleware",
+    "yourchoice.web.middleware.SignInRequiredMiddleware",
+    "yourchoice.web.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Inside the messages middleware: says on the next page what a queue outage delayed.
-    "yourchoice.middleware.DelayedWorkMiddleware",
+    "yourchoice.web.middleware.DelayedWorkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "yourchoice.middleware.SecurityHeadersMiddleware",
+    "yourchoice.web.middleware.SecurityHeadersMiddleware",
     # A view that loses the database answers 503 and keeps what was sent (docs/faults.md).
-    "yourchoice.middleware.DatabaseUnavailableMiddleware",
+    "yourchoice.web.middleware.DatabaseUnavailableMiddleware",
     # Every successful read of a named record is audited, whatever the channel (X2).
-    "yourchoice.middleware.ReadAuditMiddleware",
+    "yourchoice.web.middleware.ReadAuditMiddleware",
     # Axes last, as its documentation asks, so it sees every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -115,7 +115,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env_str(
     "DATABASE_TEST_NAME", f"test_{DATABASES['default']['NAME']}"
 )
-# Optional read replica for reports and extracts (yourchoice/db.py). Each process keeps its
+# Optional read replica for reports and extracts (yourchoice/data/db.py). Each process keeps its
 # connections open for CONN_MAX_AGE seconds, checked before reuse; across many processes, put
 # PgBouncer (transaction pooling) in front and set DATABASE_POOLER=true (README).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
@@ -129,7 +129,7 @@ if DATABASE_POOLER:
     # Transaction pooling hands each transaction any server connection: no server-side cursors.
     for database in DATABASES.values():
         database["DISABLE_SERVER_SIDE_CURSORS"] = True
-DATABASE_ROUTERS = ["yourchoice.db.ReplicaRouter"]
+DATABASE_ROUTERS = ["yourchoice.data.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -248,7 +248,7 @@ CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_REDIS_SOCKET_KEEPALIVE = _REDIS_OVER_TCP
 CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 25
 # The relay (manage.py relay_jobs) moves committed jobs from the outbox to Redis at once when
-# woken by PostgreSQL NOTIFY, and at least this often in any case (yourchoice/queue.py).
+# woken by PostgreSQL NOTIFY, and at least this often in any case (yourchoice/jobs/queue.py).
 OUTBOX_RELAY_POLL_SECONDS = env_int("OUTBOX_RELAY_POLL_SECONDS", 1, minimum=1)
 # Reports and extracts have a queue of their own, so a long London report never holds up a
 # safeguarding email, the digest or a retry. A worker started without -Q serves both queues; at
@@ -275,7 +275,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outcomes.tasks.sweep_stuck_reports",
         "schedule": crontab(minute="*/10"),
     },
-    # A backstop for the relay: jobs still in the outbox (yourchoice/queue.py).
+    # A backstop for the relay: jobs still in the outbox (yourchoice/jobs/queue.py).
     "send-waiting-jobs": {
         "task": "yourchoice.queue.send_waiting_jobs_task",
         "schedule": 60.0,
@@ -320,13 +320,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: no browsable HTML rendering of records (and no inline script with it).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON bodies are bounded in depth (yourchoice.api_parsers); forms are flat.
+    # JSON bodies are bounded in depth (yourchoice.api.parsers); forms are flat.
     "DEFAULT_PARSER_CLASSES": [
-        "yourchoice.api_parsers.BoundedJSONParser",
+        "yourchoice.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "yourchoice.api_negotiation.AlwaysJSON",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "yourchoice.api.negotiation.AlwaysJSON",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

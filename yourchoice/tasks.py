@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from yourchoice import audit_archive
+from yourchoice.audit import archive as audit_archive
 
 
 @shared_task(acks_late=True)

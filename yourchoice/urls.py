@@ -4,7 +4,7 @@ from django.urls import include, path
 from cases import urls as case_urls
 from casework import urls as casework_urls
 from casework import views as casework_views
-from yourchoice import views
+from yourchoice.web import views
 
 # One `cases:` namespace for every page about a case, whichever layer builds it (cases/ for the
 # case's own pages, casework/ for the pages that combine sessions, goals and supervision).
@@ -22,6 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler404 = "yourchoice.views.not_found"
-handler403 = "yourchoice.views.forbidden"
-handler500 = "yourchoice.views.server_error"
+handler404 = "yourchoice.web.views.not_found"
+handler403 = "yourchoice.web.views.forbidden"
+handler500 = "yourchoice.web.views.server_error"

@@ -15,7 +15,7 @@ from accounts.access import Perm
 from accounts.models import Membership, User
 from cases.models import YoungPerson
 from cases.selectors import latest_episode_for_user
-from yourchoice.audit_actions import READ_ACTIONS, action_label
+from yourchoice.audit.actions import READ_ACTIONS, action_label
 from yourchoice.models import AuditEvent
 
 if TYPE_CHECKING:

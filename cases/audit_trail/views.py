@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from cases.audit_trail import selectors
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
+from yourchoice.audit.actions import AuditAction
 
 
 @login_required

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from cases.intake import ReferralForm
-from yourchoice.forms import GovForm
-from yourchoice.versioned_form import VersionedForm
+from yourchoice.web.forms import GovForm
+from yourchoice.web.versioned_form import VersionedForm
 
 _referral = ReferralForm.base_fields
 

@@ -2,7 +2,7 @@
 
 The allocated coach, the team's supervisor and the borough lead may all change the record, so
 two of them may have it open at once: each save carries the version its form was loaded with,
-and a stale one is refused without writing anything (yourchoice/concurrency.py). Audit events
+and a stale one is refused without writing anything (yourchoice/web/concurrency.py). Audit events
 name the fields that changed, never their values.
 """
 
@@ -30,10 +30,11 @@ from cases.models import (
 )
 from cases.profile.selectors import governing_episode
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
-from yourchoice import audit, dates
-from yourchoice.audit_actions import AuditAction
-from yourchoice.concurrency import require_version, save_changes
-from yourchoice.errors import DomainError, StaleVersion
+from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data import dates
+from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.web.concurrency import require_version, save_changes
 
 if TYPE_CHECKING:
     from accounts.models import User

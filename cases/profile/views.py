@@ -15,8 +15,8 @@ from accounts.access import Perm
 from cases.profile import selectors, services
 from cases.profile.forms import ContactEditForm, ContactForm, ContactRemoveForm, ProfileForm
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
-from yourchoice.errors import DomainError, StaleVersion
-from yourchoice.forms import back_to_case, form_page
+from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.web.forms import back_to_case, form_page
 
 
 def _young_person(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from yourchoice.forms import GovForm, date_field
+from yourchoice.web.forms import GovForm, date_field
 
 
 class ExtendForm(GovForm):

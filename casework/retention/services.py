@@ -33,8 +33,8 @@ from outcomes.models import Goal
 from sessions.models import SessionLog, SessionNoteAddendum
 from supervision.models import Action, CaseDiscussion
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
-from yourchoice.errors import DomainError
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data.errors import DomainError
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 
 from casework.retention import selectors, services
 from casework.retention.forms import AnonymiseForm, ExtendForm
-from yourchoice.forms import form_page
+from yourchoice.web.forms import form_page
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.utils.cache import add_never_cache_headers
 
 from casework.subject_access import files, selectors
 from yourchoice import audit
-from yourchoice.audit_actions import AuditAction
+from yourchoice.audit.actions import AuditAction
 
 
 @login_required

@@ -31,8 +31,10 @@ from accounts.access import Perm
 from outcomes.models import Extract, ExtractFile, ReportStatus
 from outcomes.reports.disclosure import safe_cell
 from outcomes.reports.files import staged_folder
-from yourchoice import audit, db, queue
-from yourchoice.audit_actions import AuditAction
+from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data import db
+from yourchoice.jobs import queue
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Authority
-from yourchoice.forms import GovForm
+from yourchoice.web.forms import GovForm
 
 LONDON = "london"
 

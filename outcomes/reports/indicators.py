@@ -20,7 +20,7 @@ from accounts import access
 from cases.programme import TARGET_SESSIONS_PER_WEEK
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from outcomes.scoring import sdq as sdq_scoring
-from yourchoice.db import reporting_alias
+from yourchoice.data.db import reporting_alias
 
 #: A count of young people: 1 to threshold-1 is suppressed, and breakdowns get secondary
 #: suppression. Anything else (rates, means, medians, counts of sessions) is a STATISTIC,

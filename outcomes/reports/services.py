@@ -16,9 +16,11 @@ from accounts.access import Perm
 from accounts.models import Authority
 from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
 from outcomes.reports import files, indicators, publish
-from yourchoice import audit, db, queue
-from yourchoice.audit_actions import AuditAction
-from yourchoice.errors import DomainError
+from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data import db
+from yourchoice.data.errors import DomainError
+from yourchoice.jobs import queue
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -118,7 +118,7 @@ def test_idle_timeout(cast, client_for):
 def test_the_idle_timeout_slides_with_use_without_a_write_on_every_request(cast, client_for):
     from django.contrib.sessions.models import Session
 
-    from yourchoice.middleware import IdleTimeoutMiddleware
+    from yourchoice.web.middleware import IdleTimeoutMiddleware
 
     client = client_for(cast.hackney.coach)
     client.get(reverse("home"))

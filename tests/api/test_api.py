@@ -400,7 +400,7 @@ def test_every_api_view_bounds_the_depth_of_json_bodies():
     from rest_framework.parsers import JSONParser
 
     from tests.service.routes import service_routes
-    from yourchoice.api_parsers import BoundedJSONParser
+    from yourchoice.api.parsers import BoundedJSONParser
 
     unbounded = sorted(
         route.name

@@ -14,7 +14,7 @@ from cases import services
 from cases.models import Episode, EpisodeStatus, EpisodeStatusChange, YoungPerson
 from tests.cases.test_intake_pages import referral_data
 from tests.conftest import referral
-from yourchoice.errors import AgeToConfirm, DomainError, StaleVersion
+from yourchoice.data.errors import AgeToConfirm, DomainError, StaleVersion
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

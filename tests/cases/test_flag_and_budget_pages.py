@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import BudgetSpend, RiskFlag
 from tests.conftest import allocated_case
-from yourchoice.errors import DomainError
+from yourchoice.data.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

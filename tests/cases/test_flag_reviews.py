@@ -14,7 +14,7 @@ from cases import services
 from cases.models import RiskFlag
 from tests.conftest import allocated_case
 from tests.forms import submitted
-from yourchoice.errors import DomainError, StaleVersion
+from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Fetching one record for a person or answering 404 is written once (yourchoice/selectors.py)."""
+"""Fetching one record for a person or answering 404 is written once
+(yourchoice/data/selectors.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.http import Http404
 
 from cases.models import Episode
 from tests.conftest import allocated_case, project_apps
-from yourchoice.selectors import get_or_404
+from yourchoice.data.selectors import get_or_404
 
 ROOT = Path(__file__).resolve().parents[2]
 # The pattern get_or_404 replaces: take the first match, and 404 when there is none.
@@ -23,10 +24,10 @@ def test_no_module_fetches_or_404s_by_hand():
         for app in project_apps()
         for path in Path(app.path).rglob("*.py")
         if "migrations" not in path.parts
-        and path.relative_to(ROOT) != Path("yourchoice/selectors.py")
+        and path.relative_to(ROOT) != Path("yourchoice/data/selectors.py")
         and HAND_ROLLED.search(path.read_text())
     ]
-    assert found == [], f"Use yourchoice.selectors.get_or_404 in {found}"
+    assert found == [], f"Use yourchoice.data.selectors.get_or_404 in {found}"
 
 
 @pytest.mark.django_db

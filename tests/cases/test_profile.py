@@ -19,7 +19,7 @@ from cases.profile import services
 from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
 from tests.conftest import allocated_case, referral
 from tests.forms import submitted
-from yourchoice.errors import DomainError, StaleVersion
+from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

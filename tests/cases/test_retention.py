@@ -29,7 +29,7 @@ from sessions.models import SessionLog, SessionNoteAddendum
 from supervision.models import Action, CaseDiscussion
 from tests.cases.records import SECRETS, set_rule, worked_case
 from tests.conftest import allocated_case, signed_in_client
-from yourchoice.errors import DomainError
+from yourchoice.data.errors import DomainError
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

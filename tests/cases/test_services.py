@@ -25,7 +25,7 @@ from sessions.models import SessionLog
 from supervision import services as supervision_services
 from supervision.models import Action
 from tests.conftest import allocated_case, logged_session, new_key, referral
-from yourchoice.errors import DomainError, PossibleDuplicate
+from yourchoice.data.errors import DomainError, PossibleDuplicate
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

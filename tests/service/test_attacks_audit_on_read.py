@@ -2,7 +2,7 @@
 API route and export that shows a young person's record to someone writes a read event naming
 them, derived from the URL conf and the API router, so a new route is covered the day it is
 added. Reads are written by ReadAuditMiddleware from what selectors and the API's scoped
-viewset noted (yourchoice/audit.py, yourchoice/api.py)."""
+viewset noted (yourchoice/audit/, yourchoice/api/)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from django.urls import reverse
 from sessions.models import SessionLog
 from tests.conftest import referral, signed_in_client
 from tests.service.routes import CASE, KINDS, Owner, People, RouteInfo, non_id_value, service_routes
-from yourchoice.api import ScopedViewSet
+from yourchoice.api.viewsets import ScopedViewSet
 from yourchoice.api_urls import router
-from yourchoice.audit_actions import READ_ACTIONS, AuditAction
+from yourchoice.audit.actions import READ_ACTIONS, AuditAction
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

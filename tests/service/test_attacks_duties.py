@@ -36,7 +36,7 @@ from cases import services as case_services
 from cases.models import BudgetSpend, ClosureDecision, ClosureRequest, Episode
 from tests.conftest import Cast, allocated_case, signed_in_client
 from tests.service.routes import service_routes
-from yourchoice.errors import DomainError
+from yourchoice.data.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

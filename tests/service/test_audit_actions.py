@@ -1,4 +1,4 @@
-"""Audit actions are members of one enum with a name each (yourchoice/audit_actions.py); the
+"""Audit actions are members of one enum with a name each (yourchoice/audit/actions.py); the
 values the append-only trail already holds never change."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from yourchoice.audit_actions import READ_ACTIONS, AuditAction, action_label
+from yourchoice.audit.actions import READ_ACTIONS, AuditAction, action_label
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", "node_modules", "build", "tests", "migrations", ".git"}

@@ -13,7 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from yourchoice import audit, audit_archive
+from yourchoice import audit
+from yourchoice.audit import archive as audit_archive
 from yourchoice.models import AuditArchive, AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Backups (yourchoice/backup.py): a real pg_dump and pg_restore round trip against the test
+"""Backups (yourchoice/data/backup.py): a real pg_dump and pg_restore round trip against the test
 database's server, embedded or DATABASE_URL's, into a scratch database next to it."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from accounts.models import Authority, Membership, User
 from cases.models import Allocation, Episode, Referral, YoungPerson
 from sessions.models import SessionLog
 from tests.conftest import allocated_case, logged_session
-from yourchoice import backup
+from yourchoice.data import backup
 from yourchoice.models import AuditEvent
 
 # Transactional: pg_dump runs in its own connection and must see committed rows.

@@ -40,8 +40,8 @@ from tests.faults import (
     database_url,
     wait_for,
 )
-from yourchoice import queue
 from yourchoice.celery import app
+from yourchoice.jobs import queue
 from yourchoice.models import OutboxDelivery, OutboxJob, QueueStatus
 
 # Every test here commits: workers and second connections only see committed rows.

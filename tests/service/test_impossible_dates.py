@@ -1,5 +1,5 @@
 """Impossible dates are refused wherever a person can enter one, page or API, by the service's
-date rules (yourchoice/dates.py): a 4xx, a plain message on the field, and nothing written."""
+date rules (yourchoice/data/dates.py): a 4xx, a plain message on the field, and nothing written."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from cases.models import YoungPerson
 from tests.cases.test_intake_pages import referral_data
 from tests.conftest import Cast, allocated_case, referral, signed_in_client
 from tests.service.test_attacks import case_rows
-from yourchoice import dates
+from yourchoice.data import dates
 
 pytestmark = pytest.mark.django_db
 

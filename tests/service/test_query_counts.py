@@ -174,7 +174,7 @@ def test_london_table_queries_do_not_grow_with_reports_or_periods(cast):
 @pytest.mark.parametrize("api_list", api_lists(), ids=lambda api_list: api_list.basename)
 def test_api_lists_run_the_same_queries_for_one_young_person_and_ten(cast, api_list):
     """The read audit of a list is one query for the rows' young people and one insert of an
-    event per young person, however many rows (yourchoice/api.py)."""
+    event per young person, however many rows (yourchoice/api/)."""
     client = signed_in_client(cast.by_name(api_list.reader))
     url = reverse(api_list.url_name)
     api_list.add_rows(cast, 1)

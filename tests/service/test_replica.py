@@ -1,4 +1,4 @@
-"""Reports and extracts on a read replica (yourchoice/db.py), with the primary standing in for
+"""Reports and extracts on a read replica (yourchoice/data/db.py), with the primary standing in for
 the replica: the figures are the same, and the report's queries go to the replica's connection
 while every write stays on the primary."""
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from outcomes.models import Report
 from outcomes.reports import services
 from tests.conftest import allocated_case, referral
-from yourchoice.db import REPLICA, ReplicaRouter, reporting, reporting_alias
+from yourchoice.data.db import REPLICA, ReplicaRouter, reporting, reporting_alias
 
 TODAY = timezone.localdate()
 

@@ -1,4 +1,4 @@
-"""Every write page goes through one path: `yourchoice.forms.form_page`.
+"""Every write page goes through one path: `yourchoice.web.forms.form_page`.
 
 It answers 400 for what a service refused (DomainError, shown on the form), 409 for a save
 refused because someone else changed the record first (StaleVersion, showing what changed),
@@ -14,7 +14,7 @@ import inspect
 import os
 from pathlib import Path
 
-from yourchoice import errors
+from yourchoice.data import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ REFUSED_NAMES = {"BAD_REQUEST", "CONFLICT", "HttpResponseBadRequest"}
 ALLOWED = {
     # Signing in checks a password or an authenticator code, not a service's rules, and calls
     # no service that can refuse. A database outage there must show the Try again page, which
-    # never writes a password or a code back into the page (yourchoice/unavailable.py).
+    # never writes a password or a code back into the page (yourchoice/web/unavailable.py).
     ("accounts/views.py", "sign_in"): "a password check",
     ("accounts/views.py", "code"): "an authenticator code check",
     ("accounts/views.py", "set_up"): "an authenticator code check",
@@ -139,6 +139,6 @@ def test_the_scan_finds_a_hand_rolled_write_loop(tmp_path):
 def test_every_write_view_goes_through_form_page():
     found = [line for path in _views_modules() for line in _offences(path)]
     assert not found, (
-        "Write views go through yourchoice.forms.form_page, which answers 400, 409 and 503 "
+        "Write views go through yourchoice.web.forms.form_page, which answers 400, 409 and 503 "
         "(extend it if a page needs something it lacks):\n" + "\n".join(found)
     )

@@ -13,7 +13,7 @@ from sessions import services
 from sessions.models import SessionLog
 from tests.conftest import allocated_case, logged_session
 from tests.forms import submitted
-from yourchoice.errors import StaleVersion
+from yourchoice.data.errors import StaleVersion
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from supervision import services
 from supervision.models import CaseDiscussion, SupervisionAttendee, SupervisionRecord
 from tests.conftest import allocated_case, make_user
 from tests.forms import submitted
-from yourchoice.errors import StaleVersion
+from yourchoice.data.errors import StaleVersion
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from yourchoice import audit_archive
+from yourchoice.audit import archive as audit_archive
 
 
 class Command(BaseCommand):

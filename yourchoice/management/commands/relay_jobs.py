@@ -1,5 +1,5 @@
 """`manage.py relay_jobs`: move background jobs from the outbox to the queue (Redis), at once
-when one is committed (yourchoice/queue.py, docs/faults.md). Safe to run more than one."""
+when one is committed (yourchoice/jobs/queue.py, docs/faults.md). Safe to run more than one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from yourchoice import queue
+from yourchoice.jobs import queue
 
 
 class Command(BaseCommand):

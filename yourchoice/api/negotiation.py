@@ -1,5 +1,5 @@
-"""How the API picks its format, apart from yourchoice/api.py: DRF imports this while its own
-views module loads, so it can import nothing that needs those views."""
+"""How the API picks its format, apart from yourchoice/api/viewsets.py: DRF imports this while
+its own views module loads, so it can import nothing that needs those views."""
 
 from __future__ import annotations
 

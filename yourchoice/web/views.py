@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
-from yourchoice import queue, unavailable
+from yourchoice.jobs import queue
+from yourchoice.web import unavailable
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -27,7 +28,7 @@ def health(request: HttpRequest) -> JsonResponse:
     healthy = all(v == "ok" for v in checks.values())
     body: dict[str, object] = {"status": "ok" if healthy else "degraded", **checks}
     if checks["database"] == "ok":
-        # Jobs in the outbox, not yet sent (yourchoice/queue.py). Informative: they go once
+        # Jobs in the outbox, not yet sent (yourchoice/jobs/queue.py). Informative: they go once
         # the queue is back, so a few waiting do not make the service unhealthy.
         body["jobs_waiting"] = queue.waiting_count()
     return JsonResponse(body, status=200 if healthy else 503)
@@ -43,7 +44,7 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # The database failed before any view ran (loading the session, say): 503, keeping what
-    # was sent (yourchoice/unavailable.py), rather than "there is a problem".
+    # was sent (yourchoice/web/unavailable.py), rather than "there is a problem".
     error = sys.exc_info()[1]
     if unavailable.is_outage(error):
         return unavailable.retry_page(request)

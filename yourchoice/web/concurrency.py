@@ -3,7 +3,7 @@ changed; nothing is silently overwritten (docs/architecture.md).
 
 Every record two people can edit carries a `version`. Its form carries the version it was
 loaded with and a signed snapshot of the values it showed (`VersionedForm`, in
-yourchoice/versioned_form.py). The service locks the row, compares versions (`require_version`)
+yourchoice/web/versioned_form.py). The service locks the row, compares versions (`require_version`)
 and raises StaleVersion without writing anything when they differ. The page then answers 409 and
 (`VersionedForm.show_conflict`):
 
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils import timezone
 
-from yourchoice.errors import StaleVersion
+from yourchoice.data.errors import StaleVersion
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
 
-    from yourchoice.audit_actions import AuditAction
+    from yourchoice.audit.actions import AuditAction
 
 
 def last_editor(

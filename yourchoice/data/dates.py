@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from yourchoice.errors import DomainError
+from yourchoice.data.errors import DomainError
 
 #: The first day anything in the programme can have happened (Your Choice began in 2022).
 EARLIEST_EVENT = date(2022, 1, 1)

@@ -10,10 +10,10 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-from yourchoice import request_context
+from yourchoice.web import request_context
 
 # Paths a signed-out person may reach. Everything else needs a full (two-factor) sign-in.
-# The API answers for itself: token or verified session, else 401/403 (yourchoice/api.py).
+# The API answers for itself: token or verified session, else 401/403 (yourchoice/api/).
 PUBLIC_PREFIXES = ("/sign-in/", "/password-reset/", "/static/", "/health/", "/api/")
 
 
@@ -101,7 +101,8 @@ class SecurityHeadersMiddleware:
 
 class DelayedWorkMiddleware:
     """Says in plain English what a queue outage delayed (an email, a report), on the page the
-    person sees next. The work itself waits in the outbox and is sent later (yourchoice/queue.py).
+    person sees next. The work itself waits in the outbox and is sent later
+    (yourchoice/jobs/queue.py).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -110,7 +111,7 @@ class DelayedWorkMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.contrib import messages
 
-        from yourchoice import queue
+        from yourchoice.jobs import queue
 
         with queue.collecting_notices() as notices:
             response = self.get_response(request)
@@ -122,7 +123,8 @@ class DelayedWorkMiddleware:
 
 class DatabaseUnavailableMiddleware:
     """A view that loses the database answers 503 with a page that keeps what was sent, not 500
-    (yourchoice/unavailable.py). A failure before the view is handled by `views.server_error`."""
+    (yourchoice/web/unavailable.py). A failure before the view is handled by
+    `views.server_error`."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -131,7 +133,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from yourchoice import unavailable
+        from yourchoice.web import unavailable
 
         if not unavailable.is_outage(exception):
             return None
@@ -140,7 +142,7 @@ class DatabaseUnavailableMiddleware:
 
 
 class ReadAuditMiddleware:
-    """Writes the read events the request noted (yourchoice/audit.py): one per young person
+    """Writes the read events the request noted (yourchoice/audit/): one per young person
     whose record a successful GET showed, by page, API or export, before the answer leaves.
     A request that fails, is refused or redirects showed nothing and writes nothing."""
 

@@ -97,9 +97,6 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
     }
 )
 
-#: The sign-in events (the administrator's view of them filters on this prefix).
-SIGNIN_PREFIX = "signin."
-
 
 def action_label(action: str) -> str:
     """The plain-English name of a stored action. A value that is no member (a row written

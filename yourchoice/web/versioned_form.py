@@ -1,4 +1,4 @@
-"""The form half of editing one versioned record (yourchoice/concurrency.py has the services'
+"""The form half of editing one versioned record (yourchoice/web/concurrency.py has the services'
 half): the version and signed snapshot a form was loaded with, and what the page shows when a
 save is refused because someone else saved first.
 """
@@ -15,8 +15,8 @@ from django.db import models
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 
-from yourchoice.errors import StaleVersion
-from yourchoice.forms import GovForm
+from yourchoice.data.errors import StaleVersion
+from yourchoice.web.forms import GovForm
 
 # Unchanged since the form lived in yourchoice/concurrency.py: forms already open in someone's
 # browser still carry snapshots signed with it.

@@ -1,7 +1,7 @@
 """The API's JSON parser, bounded in depth (settings.REST_FRAMEWORK names it for every view).
 
 Its own module, because DRF imports the parser setting while it builds APIView: a module that
-imports DRF's views (yourchoice.api) cannot be named there.
+imports DRF's views (yourchoice.api.viewsets) cannot be named there.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Writing audit events. Every service calls `record`; page views of a case call it too. What
-happened is always an AuditAction member (yourchoice/audit_actions.py), which names it.
+happened is always an AuditAction member (yourchoice/audit/actions.py), which names it.
 
 Reads of a young person's record are audited wherever they happen (X2): selectors that fetch a
 named record for a person call `note_read`, and so does the API's scoped viewset for every row
-it returns (yourchoice/api.py). ReadAuditMiddleware then writes one event per young person
+it returns (yourchoice/api/). ReadAuditMiddleware then writes one event per young person
 read in a successful request, in one insert, naming the route and the records.
 """
 
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from yourchoice.audit_actions import READ_ACTIONS, AuditAction
+from yourchoice.audit.actions import READ_ACTIONS, AuditAction
 from yourchoice.models import AuditEvent
-from yourchoice.request_context import current_ip
+from yourchoice.web.request_context import current_ip
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User

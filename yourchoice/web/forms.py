@@ -7,8 +7,8 @@ from typing import Any
 from crispy_forms_gds.helper import FormHelper
 from django import forms
 
-from yourchoice import unavailable
-from yourchoice.errors import DomainError, StaleVersion
+from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.web import unavailable
 
 
 class GovFormMixin:

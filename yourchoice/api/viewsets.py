@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 from yourchoice import audit
-from yourchoice.errors import DomainError, StaleVersion
+from yourchoice.data.errors import DomainError, StaleVersion
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from yourchoice.redis_connection import bounded_client
+from yourchoice.jobs.redis_connection import bounded_client
 
 logger = logging.getLogger(__name__)
 
