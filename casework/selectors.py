@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 
 from caseload.rows import case_rows, sdq_occasions
+from cases.programme import TARGET_SESSIONS_PER_WEEK
 from cases.selectors import get_closure_request_for_user
 
 
@@ -123,6 +124,9 @@ class YoungPersonPage:
     timeline: list[TimelineEntry]
     sessions_attended: int
     weeks_active: int
+
+    #: The programme's target, shown beside the case's dose.
+    target_sessions_per_week = TARGET_SESSIONS_PER_WEEK
 
     @property
     def sessions_per_week(self) -> float | None:

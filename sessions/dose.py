@@ -6,12 +6,13 @@ everywhere. They are ORM expressions over an Episode queryset, computed in Postg
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from cases.programme import NO_CONTACT_DAYS
+from cases.programme import NO_CONTACT_DAYS, active_weeks
 from sessions.models import Attendance, SessionLog
 
 
@@ -60,11 +61,12 @@ def sessions_attended_total() -> Subquery:
 
 
 def weeks_active(started_on: date | None, closed_on: date | None, today: date) -> int:
-    """Whole or part weeks from the first attended session to closure (or today)."""
+    """Whole or part weeks of active work from the first attended session to closure (or
+    today): the programme's weeks (cases/programme.py), a part week counted whole."""
     if started_on is None:
         return 0
     end = min(closed_on or today, today)
-    return max(1, ((end - started_on).days // 7) + 1)
+    return max(1, math.ceil(active_weeks(started_on, end)))
 
 
 def sessions_per_week(attended: int, weeks: int) -> float | None:

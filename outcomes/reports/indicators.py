@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connections
 
 from accounts import access
-from cases.programme import TARGET_SESSIONS_PER_WEEK
+from cases.programme import TARGET_SESSIONS_PER_WEEK, active_weeks_sql
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from outcomes.scoring import sdq as sdq_scoring
 from yourchoice.data.db import reporting_alias
@@ -290,7 +290,9 @@ def sessions(scope: Scope) -> list[Figure]:
               AND ep.status <> 'not_taken_on'
         )
         SELECT count(*) AS young_people,
-               COALESCE(sum((to_day - from_day + 1) / 7.0), 0) AS weeks,
+               COALESCE(sum("""
+        + active_weeks_sql("from_day", "to_day")
+        + """), 0) AS weeks,
                (SELECT count(*) FROM coaching_sessionlog s JOIN active a ON a.id = s.episode_id
                 WHERE s.attendance = 'attended'
                   AND (s.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN a.from_day AND a.to_day
