@@ -91,7 +91,7 @@ def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: A
         f.removesuffix("_id") for f in update_fields
     }:
         return
-    stored = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
+    stored = sender._default_manager.filter(pk=instance.pk).values(*fields).first()
     if stored is not None:
         instance._access_before = {  # type: ignore[attr-defined]
             f: v.isoformat() if hasattr(v, "isoformat") else v for f, v in stored.items()

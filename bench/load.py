@@ -195,12 +195,10 @@ class Case:
 
 
 def _cases_by_coach(coach_ids: list[int]) -> dict[int, list[Case]]:
-    episodes = Episode.objects.unscoped().filter(coach_id__in=coach_ids, status="active")
+    episodes = Episode.objects.filter(coach_id__in=coach_ids, status="active")
     goals: dict[int, list[int]] = {}
-    for goal_id, episode_id in (
-        Goal.objects.unscoped()
-        .filter(episode__in=episodes, status="live")
-        .values_list("pk", "episode_id")
+    for goal_id, episode_id in Goal.objects.filter(episode__in=episodes, status="live").values_list(
+        "pk", "episode_id"
     ):
         goals.setdefault(episode_id, []).append(goal_id)
     found: dict[int, list[Case]] = {}
@@ -266,9 +264,7 @@ def _summary(record: Record, seconds: float, people: int) -> dict:  # type: igno
 def _stored(keys: list[str]) -> int:
     stored = 0
     for i in range(0, len(keys), 5000):
-        stored += (
-            SessionLog.objects.unscoped().filter(idempotency_key__in=keys[i : i + 5000]).count()
-        )
+        stored += SessionLog.objects.filter(idempotency_key__in=keys[i : i + 5000]).count()
     return stored
 
 

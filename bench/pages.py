@@ -24,8 +24,7 @@ WARM_UP = 2
 def anchor_young_person() -> int:
     """The bench coach's case with the most sessions: 60 sessions and three goals."""
     episode = (
-        Episode.objects.unscoped()
-        .filter(coach=person("coach"))
+        Episode.objects.filter(coach=person("coach"))
         .annotate(n=Count("session_logs"))
         .order_by("-n")
         .first()

@@ -1,8 +1,7 @@
 """Settings for benchmarks: the real settings, served as in production, plus two baseline views.
 
-DEBUG is off (as in production: no query log kept in memory) and the tripwire is off (it walks
-the stack on every case query, a development aid). Everything else, middleware included, is
-what a coach's browser meets.
+DEBUG is off (as in production: no query log kept in memory). Everything else, middleware and
+the case scope included, is what a coach's browser meets.
 """
 
 import os
@@ -16,7 +15,6 @@ os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("EXTRACT_KEY", "bench-only-extract-key")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-os.environ["CASE_DATA_TRIPWIRE"] = "false"
 # Queues and results of their own in Redis: `make bench` shares `make run`'s embedded Redis, and
 # the demo's worker would otherwise take the benchmark's reports (and run them on the wrong
 # database) while the benchmark waits for them.

@@ -83,8 +83,7 @@ def _recent_ratings(episode_ids: list[int]) -> dict[int, dict[int, list[Point]]]
     )
     oldest = Window(RowNumber(), partition_by=[F("goal_id")], order_by=[F("rated_on"), F("pk")])
     rows = (
-        GoalRating.objects.unscoped()
-        .filter(goal__episode_id__in=episode_ids, goal__status=GoalStatus.LIVE)
+        GoalRating.objects.filter(goal__episode_id__in=episode_ids, goal__status=GoalStatus.LIVE)
         .annotate(newest=newest, oldest=oldest)
         .filter(Q(newest__lte=3) | Q(oldest=1))
         .order_by("rated_on", "pk")
@@ -139,18 +138,14 @@ def rows_for(found: list[Episode], today: date) -> list[CaseRow]:
     ids = [e.pk for e in found]
     ratings = _recent_ratings(ids)
     recorded: dict[int, set[str]] = {}
-    for episode_id, occasion in (
-        MeasureResponse.objects.unscoped()
-        .filter(episode_id__in=ids, definition=definition)
-        .values_list("episode_id", "occasion")
-    ):
+    for episode_id, occasion in MeasureResponse.objects.filter(
+        episode_id__in=ids, definition=definition
+    ).values_list("episode_id", "occasion"):
         recorded.setdefault(episode_id, set()).add(occasion)
     pending: dict[int, list[datetime]] = {}
-    for episode_id, requested_at in (
-        ClosureRequest.objects.unscoped()
-        .filter(episode_id__in=ids, decision=ClosureDecision.PENDING)
-        .values_list("episode_id", "requested_at")
-    ):
+    for episode_id, requested_at in ClosureRequest.objects.filter(
+        episode_id__in=ids, decision=ClosureDecision.PENDING
+    ).values_list("episode_id", "requested_at"):
         pending.setdefault(episode_id, []).append(requested_at)
     return [
         _case_row(

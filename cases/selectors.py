@@ -25,6 +25,7 @@ from cases.models import (
 )
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
+from yourchoice.scoping import all_cases
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -33,9 +34,7 @@ if TYPE_CHECKING:
 def authorities_of_young_people(young_person_ids: list[int]) -> dict[int, int]:
     """The authority holding each young person's record now, for audit events (one query)."""
     return dict(
-        YoungPerson.objects.unscoped()
-        .filter(pk__in=young_person_ids)
-        .values_list("pk", "authority_id")
+        YoungPerson.objects.filter(pk__in=young_person_ids).values_list("pk", "authority_id")
     )
 
 
@@ -110,11 +109,7 @@ def budget_ledger(user: User, young_person_pk: int) -> BudgetLedger:
 
 def flag_for_system(flag_id: int) -> RiskFlag:
     """A flag for a background job acting for the service, not for a person (notifications)."""
-    return (
-        RiskFlag.objects.unscoped()
-        .select_related("episode__young_person", "episode__team")
-        .get(pk=flag_id)
-    )
+    return RiskFlag.objects.select_related("episode__young_person", "episode__team").get(pk=flag_id)
 
 
 def latest_episode_for_user(user: User, young_person_pk: int, **only: object) -> Episode:
@@ -141,7 +136,7 @@ def returned_closures_for_coach(user: User) -> list[ClosureRequest]:
     scope = access.caseload_scope(user)
     if scope is None:
         return []
-    newer = ClosureRequest.objects.unscoped().filter(
+    newer = ClosureRequest.objects.filter(
         episode=OuterRef("episode"), requested_at__gt=OuterRef("requested_at")
     )
     return list(
@@ -175,16 +170,15 @@ class AuthorityCount:
 
 def counts_by_authority() -> list[AuthorityCount]:
     """Aggregates for the programme lead: counts per authority, never a named young person."""
-    counts = {
-        row["authority_id"]: row
-        for row in Episode.objects.unscoped()
-        .values("authority_id")
-        .annotate(
-            referrals=Count("pk"),
-            open_cases=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            active_cases=Count("pk", filter=Q(status=EpisodeStatus.ACTIVE)),
-        )
-    }
+    with all_cases("counts per authority for the programme lead, naming no young person"):
+        counts = {
+            row["authority_id"]: row
+            for row in Episode.objects.values("authority_id").annotate(
+                referrals=Count("pk"),
+                open_cases=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+                active_cases=Count("pk", filter=Q(status=EpisodeStatus.ACTIVE)),
+            )
+        }
     return [
         AuthorityCount(
             authority=authority,

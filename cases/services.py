@@ -87,9 +87,7 @@ def likely_duplicates(
         given_name__istartswith=given_name.strip()[:3]
     )
     return list(
-        YoungPerson.objects.unscoped().filter(
-            Q(authority=authority, date_of_birth=date_of_birth) & similar
-        )
+        YoungPerson.objects.filter(Q(authority=authority, date_of_birth=date_of_birth) & similar)
     )
 
 
@@ -125,7 +123,7 @@ YOUNG_PERSON_FIELDS = tuple(f.name for f in dataclasses.fields(YoungPersonDetail
 
 
 def _change_status(*, episode: Episode, to: str, actor: User) -> None:
-    EpisodeStatusChange.objects.unscoped().create(
+    EpisodeStatusChange.objects.create(
         episode=episode, from_status=episode.status, to_status=to, changed_by=actor
     )
     episode.status = to
@@ -193,7 +191,7 @@ def referral_create(
         date_of_birth = existing_young_person.date_of_birth
         if existing_young_person.authority_id != authority.pk:
             raise PermissionDenied
-        if Episode.objects.unscoped().open().filter(young_person=existing_young_person).exists():
+        if Episode.objects.open().filter(young_person=existing_young_person).exists():
             raise DomainError("This young person already has an open case.")
 
     problems = eligibility_problems(
@@ -209,16 +207,14 @@ def referral_create(
             "will be recorded as not taken on."
         )
     if existing_young_person is None:
-        young_person = YoungPerson.objects.unscoped().create(
+        young_person = YoungPerson.objects.create(
             reference=_next_reference(authority), authority=authority, **details.__dict__
         )
     else:
         young_person = existing_young_person
     # The new episode becomes the current one: whoever holds it now holds the whole record.
-    Episode.objects.unscoped().filter(young_person=young_person, is_current=True).update(
-        is_current=False
-    )
-    episode = Episode.objects.unscoped().create(
+    Episode.objects.filter(young_person=young_person, is_current=True).update(is_current=False)
+    episode = Episode.objects.create(
         young_person=young_person,
         authority=authority,
         is_current=True,
@@ -226,10 +222,10 @@ def referral_create(
         activity_budget_pence=settings.ACTIVITY_BUDGET_PENCE,
         status=EpisodeStatus.REFERRED,
     )
-    EpisodeStatusChange.objects.unscoped().create(
+    EpisodeStatusChange.objects.create(
         episode=episode, from_status="", to_status=EpisodeStatus.REFERRED, changed_by=actor
     )
-    Referral.objects.unscoped().create(
+    Referral.objects.create(
         episode=episode,
         referrer_name=referrer_name,
         referrer_organisation=referrer_organisation,
@@ -267,8 +263,7 @@ def referral_reassess(
     referral), never the date itself.
     """
     episode = (
-        Episode.objects.unscoped()
-        .select_for_update(of=("self",))
+        Episode.objects.select_for_update(of=("self",))
         .select_related("authority", "referral")
         .get(pk=episode.pk)
     )
@@ -280,9 +275,7 @@ def referral_reassess(
             "This young person has been referred again since, so this referral cannot be "
             "taken on. Record a new referral instead."
         )
-    young_person = (
-        YoungPerson.objects.unscoped().select_for_update().get(pk=episode.young_person_id)
-    )
+    young_person = YoungPerson.objects.select_for_update().get(pk=episode.young_person_id)
     if young_person.anonymised_at is not None:
         raise DomainError("This record has been anonymised and can no longer be changed.")
     require_version(
@@ -306,7 +299,7 @@ def referral_reassess(
     )
     if errors:
         raise DomainError(errors)
-    if Episode.objects.unscoped().open().filter(young_person=young_person).exists():
+    if Episode.objects.open().filter(young_person=young_person).exists():
         raise DomainError(
             "This young person already has an open case, so this referral cannot be taken on."
         )
@@ -347,8 +340,7 @@ def referral_reassess(
 
 def _first_referral_on(young_person: YoungPerson) -> date:
     return (
-        Episode.objects.unscoped()
-        .filter(young_person=young_person)
+        Episode.objects.filter(young_person=young_person)
         .order_by("referred_on")
         .values_list("referred_on", flat=True)
         .first()
@@ -358,7 +350,7 @@ def _first_referral_on(young_person: YoungPerson) -> date:
 @transaction.atomic
 def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) -> Episode:
     """Allocate a case to a coach, or reallocate it within the authority (C5)."""
-    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
     access.require_on(actor, Perm.CASE_ALLOCATE, episode)
     if not episode.is_open:
         raise DomainError("A closed case cannot be allocated. Record a new referral instead.")
@@ -370,10 +362,10 @@ def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) 
         raise DomainError({"coach": ["The case is already allocated to this coach."]})
 
     now = timezone.now()
-    previous = Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True)
+    previous = Allocation.objects.filter(episode=episode, ends_at__isnull=True)
     kind = AllocationKind.REALLOCATED if previous.exists() else AllocationKind.ALLOCATED
     previous.update(ends_at=now)
-    Allocation.objects.unscoped().create(
+    Allocation.objects.create(
         episode=episode,
         kind=kind,
         authority_id=episode.authority_id,
@@ -418,7 +410,7 @@ def flag_raise(
         raise DomainError({"summary": ["Describe the concern."]})
     if problem := dates.ahead(review_on, what="The review date"):
         raise DomainError({"review_on": [problem]})
-    flag = RiskFlag.objects.unscoped().create(
+    flag = RiskFlag.objects.create(
         episode=episode,
         category=category,
         level=level,
@@ -447,21 +439,17 @@ def closure_request(
     *, actor: User, episode: Episode, ending_reason: str, summary: str
 ) -> ClosureRequest:
     """A coach asks to close a case; it closes only when a supervisor approves (C3, V4)."""
-    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
     access.require_on(actor, Perm.CLOSURE_REQUEST, episode)
     if episode.status not in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE):
         raise DomainError("Only an allocated or active case can be closed.")
-    if (
-        ClosureRequest.objects.unscoped()
-        .filter(episode=episode, decision=ClosureDecision.PENDING)
-        .exists()
-    ):
+    if ClosureRequest.objects.filter(episode=episode, decision=ClosureDecision.PENDING).exists():
         raise DomainError("A request to close this case is already waiting for approval.")
     if ending_reason not in EndingReason.values or ending_reason == EndingReason.NOT_ELIGIBLE:
         raise DomainError({"ending_reason": ["Choose why the case is ending."]})
     if not summary.strip():
         raise DomainError({"summary": ["Say briefly why the case should close."]})
-    request = ClosureRequest.objects.unscoped().create(
+    request = ClosureRequest.objects.create(
         episode=episode, ending_reason=ending_reason, summary=summary.strip(), requested_by=actor
     )
     audit.record_for_episode(
@@ -475,8 +463,8 @@ def closure_decide(
     *, actor: User, closure: ClosureRequest, approve: bool, comment: str = ""
 ) -> ClosureRequest:
     """Approve (the case closes) or return (with a comment the coach sees) a closure request."""
-    closure = ClosureRequest.objects.unscoped().select_for_update().get(pk=closure.pk)
-    episode = Episode.objects.unscoped().select_for_update().get(pk=closure.episode_id)
+    closure = ClosureRequest.objects.select_for_update().get(pk=closure.pk)
+    episode = Episode.objects.select_for_update().get(pk=closure.episode_id)
     access.require_on(actor, Perm.CLOSURE_APPROVE, episode)
     if closure.decision != ClosureDecision.PENDING:
         raise DomainError("This request has already been decided.")
@@ -505,9 +493,7 @@ def closure_decide(
         episode.save(
             update_fields=["status", "closed_on", "ending_reason", "updated_at", "version"]
         )
-        Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True).update(
-            ends_at=now
-        )
+        Allocation.objects.filter(episode=episode, ends_at__isnull=True).update(ends_at=now)
     audit.record_for_episode(
         actor=actor,
         action=AuditAction.CLOSURE_APPROVE if approve else AuditAction.CLOSURE_RETURN,
@@ -521,9 +507,7 @@ def closure_decide(
 def flag_resolve(*, actor: User, flag: RiskFlag, resolution: str) -> RiskFlag:
     """Close a flag with what was done. The flag stays on the record (C6). When two people
     resolve the same flag, the first resolution stands and the second is told whose it is."""
-    current = (
-        RiskFlag.objects.unscoped().select_for_update().select_related("episode").get(pk=flag.pk)
-    )
+    current = RiskFlag.objects.select_for_update().select_related("episode").get(pk=flag.pk)
     access.require_on(actor, Perm.FLAG_WRITE, current.episode)
     if current.resolved_at is not None:
         who = last_editor(
@@ -565,9 +549,7 @@ def flag_review(
     The coach, the supervisor and the borough lead may all review a flag: one made from a page
     that is no longer current is refused (StaleVersion) and nothing is written.
     """
-    current = (
-        RiskFlag.objects.unscoped().select_for_update().select_related("episode").get(pk=flag.pk)
-    )
+    current = RiskFlag.objects.select_for_update().select_related("episode").get(pk=flag.pk)
     access.require_on(actor, Perm.FLAG_WRITE, current.episode)
     require_version(
         current,
@@ -589,7 +571,7 @@ def flag_review(
     changed = save_changes(current, {"level": level, "review_on": review_on})
     if not changed:
         return current
-    FlagReview.objects.unscoped().create(
+    FlagReview.objects.create(
         flag=current,
         reviewed_by=actor,
         reviewed_at=current.updated_at,
@@ -610,9 +592,7 @@ def flag_review(
 
 
 def budget_balance_pence(episode: Episode) -> int:
-    spent = (
-        BudgetSpend.objects.unscoped().filter(episode=episode).aggregate(total=Sum("amount_pence"))
-    )
+    spent = BudgetSpend.objects.filter(episode=episode).aggregate(total=Sum("amount_pence"))
     return episode.activity_budget_pence - (spent["total"] or 0)
 
 
@@ -634,7 +614,7 @@ def budget_spend_record(
     approved_by: User,
 ) -> BudgetSpend:
     """Record spending from the young person's activity budget (C8)."""
-    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
     access.require_on(actor, Perm.BUDGET_WRITE, episode)
     errors: dict[str, list[str]] = {}
     if not description.strip():
@@ -660,7 +640,7 @@ def budget_spend_record(
         errors["approved_by"] = ["Choose a supervisor or borough lead for this case."]
     if errors:
         raise DomainError(errors)
-    spend = BudgetSpend.objects.unscoped().create(
+    spend = BudgetSpend.objects.create(
         episode=episode,
         description=description.strip(),
         amount_pence=amount_pence,
@@ -682,7 +662,7 @@ def budget_spend_record(
 def episode_transfer(*, actor: User, episode: Episode, to_authority: Authority) -> Episode:
     """Move an open case to another authority (C5). The history stays; the receiving
     authority's staff gain the case and it waits there for allocation."""
-    episode = Episode.objects.unscoped().select_for_update().get(pk=episode.pk)
+    episode = Episode.objects.select_for_update().get(pk=episode.pk)
     access.require_on(actor, Perm.CASE_ALLOCATE, episode)
     if not episode.is_open:
         raise DomainError("Only an open case can be transferred.")
@@ -692,8 +672,8 @@ def episode_transfer(*, actor: User, episode: Episode, to_authority: Authority) 
         raise DomainError({"authority": [f"{to_authority.name} is not running Your Choice."]})
     now = timezone.now()
     from_authority_id = episode.authority_id
-    Allocation.objects.unscoped().filter(episode=episode, ends_at__isnull=True).update(ends_at=now)
-    Allocation.objects.unscoped().create(
+    Allocation.objects.filter(episode=episode, ends_at__isnull=True).update(ends_at=now)
+    Allocation.objects.create(
         episode=episode,
         kind=AllocationKind.TRANSFERRED,
         authority=to_authority,
@@ -708,7 +688,7 @@ def episode_transfer(*, actor: User, episode: Episode, to_authority: Authority) 
     episode.updated_at = now
     episode.version += 1
     episode.save(update_fields=["authority", "team", "coach", "status", "updated_at", "version"])
-    YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(authority=to_authority)
+    YoungPerson.objects.filter(pk=episode.young_person_id).update(authority=to_authority)
     audit.record_for_episode(
         actor=actor,
         action=AuditAction.EPISODE_TRANSFER,

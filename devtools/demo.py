@@ -300,7 +300,7 @@ def last_months_reports() -> int:
 def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:  # type: ignore[no-untyped-def]
     from cases.models import KeyContact
 
-    KeyContact.objects.unscoped().create(
+    KeyContact.objects.create(
         young_person_id=episode.young_person_id,
         name=f"{rng.choice(['Grace', 'Marcus', 'Precious', 'Dean'])} "
         f"{episode.young_person.family_name}",
@@ -330,14 +330,12 @@ def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
     from cases.models import Allocation, Episode, EpisodeStatusChange
 
     allocated = received + timedelta(days=2)
-    changes = EpisodeStatusChange.objects.unscoped().filter(episode=episode)
+    changes = EpisodeStatusChange.objects.filter(episode=episode)
     changes.filter(to_status="referred").update(changed_at=_at(received, 9))
     changes.filter(to_status="allocated").update(changed_at=_at(allocated, 11))
-    Allocation.objects.unscoped().filter(episode=episode).update(starts_at=_at(allocated, 11))
-    Episode.objects.unscoped().filter(pk=episode.pk).update(allocated_on=allocated)
-    started = (
-        Episode.objects.unscoped().filter(pk=episode.pk).values_list("started_on", flat=True)[0]
-    )
+    Allocation.objects.filter(episode=episode).update(starts_at=_at(allocated, 11))
+    Episode.objects.filter(pk=episode.pk).update(allocated_on=allocated)
+    started = Episode.objects.filter(pk=episode.pk).values_list("started_on", flat=True)[0]
     if started:
         changes.filter(to_status="active").update(changed_at=_at(started, 10))
 
@@ -346,7 +344,7 @@ def _supervision(people: dict[str, User], team: Team, today: date) -> None:
     from cases.models import Episode
 
     coach = people["coach"]
-    episodes = list(Episode.objects.unscoped().filter(coach=coach).order_by("pk"))
+    episodes = list(Episode.objects.filter(coach=coach).order_by("pk"))
     supervision_services.supervision_record(
         actor=people["supervisor"],
         team=team,

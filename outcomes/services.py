@@ -79,8 +79,7 @@ def goal_set(
     if not MIN_RATING <= first_score <= MAX_RATING:
         raise DomainError({"first_score": [f"Enter a rating from {MIN_RATING} to {MAX_RATING}."]})
     taken = set(
-        Goal.objects.unscoped()
-        .select_for_update()
+        Goal.objects.select_for_update()
         .filter(episode=episode, status=GoalStatus.LIVE)
         .values_list("slot", flat=True)
     )
@@ -92,7 +91,7 @@ def goal_set(
         )
     try:
         with transaction.atomic():
-            goal = Goal.objects.unscoped().create(
+            goal = Goal.objects.create(
                 episode=episode,
                 slot=free[0],
                 description=description.strip(),
@@ -101,9 +100,7 @@ def goal_set(
             )
     except IntegrityError:
         raise DomainError("Someone else added a goal at the same moment. Try again.") from None
-    GoalRating.objects.unscoped().create(
-        goal=goal, score=first_score, rated_on=agreed_on, rated_by=actor
-    )
+    GoalRating.objects.create(goal=goal, score=first_score, rated_on=agreed_on, rated_by=actor)
     audit.record_for_episode(actor=actor, action=AuditAction.GOAL_SET, episode=episode, obj=goal)
     return goal
 
@@ -117,7 +114,7 @@ def goal_rate(
     if goal.status != GoalStatus.LIVE:
         raise DomainError("Only a goal that is still being worked on can be rated.")
     _check_rating(score, rated_on, goal=goal)
-    rating = GoalRating.objects.unscoped().create(
+    rating = GoalRating.objects.create(
         goal=goal, score=score, rated_on=rated_on, session_log=session_log, rated_by=actor
     )
     audit.record_for_episode(
@@ -137,7 +134,7 @@ def goal_end(
     replacement_score: int | None = None,
 ) -> Goal:
     """Mark a goal achieved or dropped, or replace it with a new one; history is kept (O1)."""
-    current = Goal.objects.unscoped().select_for_update().select_related("episode").get(pk=goal.pk)
+    current = Goal.objects.select_for_update().select_related("episode").get(pk=goal.pk)
     access.require_on(actor, Perm.GOAL_WRITE, current.episode)
     if current.version != version:
         who = last_editor(
@@ -164,9 +161,7 @@ def goal_end(
         if not replacement.strip() or replacement_score is None:
             raise DomainError({"replacement": ["Write the new goal and give it a first rating."]})
         # Take the old goal out of its slot first, so the new one can have it.
-        Goal.objects.unscoped().filter(pk=current.pk).update(
-            status=GoalStatus.DROPPED, ended_on=today
-        )
+        Goal.objects.filter(pk=current.pk).update(status=GoalStatus.DROPPED, ended_on=today)
         successor = goal_set(
             actor=actor,
             episode=current.episode,
@@ -234,7 +229,7 @@ def measure_record(
     scores = _score(definition, item_answers=item_answers, scale_scores=scale_scores)
     try:
         with transaction.atomic():
-            response = MeasureResponse.objects.unscoped().create(
+            response = MeasureResponse.objects.create(
                 episode=episode,
                 definition=definition,
                 occasion=occasion,

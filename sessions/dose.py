@@ -24,7 +24,7 @@ def week_start(day: date) -> date:
 def last_contact() -> Subquery:
     """The time of the latest attended session."""
     return Subquery(
-        SessionLog._base_manager.filter(episode=OuterRef("pk"), attendance=Attendance.ATTENDED)
+        SessionLog.objects.filter(episode=OuterRef("pk"), attendance=Attendance.ATTENDED)
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )
@@ -34,7 +34,7 @@ def sessions_attended_between(start: date, end: date) -> Subquery:
     """Attended sessions on days start..end inclusive (Europe/London dates)."""
     return Coalesce(
         Subquery(
-            SessionLog._base_manager.filter(
+            SessionLog.objects.filter(
                 episode=OuterRef("pk"),
                 attendance=Attendance.ATTENDED,
                 occurred_at__date__gte=start,
@@ -51,7 +51,7 @@ def sessions_attended_between(start: date, end: date) -> Subquery:
 def sessions_attended_total() -> Subquery:
     return Coalesce(
         Subquery(
-            SessionLog._base_manager.filter(episode=OuterRef("pk"), attendance=Attendance.ATTENDED)
+            SessionLog.objects.filter(episode=OuterRef("pk"), attendance=Attendance.ATTENDED)
             .values("episode")
             .annotate(n=Count("pk"))
             .values("n")[:1]

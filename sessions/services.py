@@ -115,7 +115,7 @@ def session_log(
     concern_summary: str = "",
 ) -> tuple[SessionLog, bool]:
     """Record a session. Returns (session, created); a repeated key returns the first one."""
-    existing = SessionLog.objects.unscoped().filter(idempotency_key=idempotency_key).first()
+    existing = SessionLog.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.episode_id != episode.pk:
             raise DomainError("This form was already used for another young person. Reload it.")
@@ -141,9 +141,7 @@ def session_log(
         feeling_end=feeling_end,
         goal_scores=goal_scores,
     )
-    live_goals = {
-        g.pk: g for g in Goal.objects.unscoped().filter(episode=episode, status=GoalStatus.LIVE)
-    }
+    live_goals = {g.pk: g for g in Goal.objects.filter(episode=episode, status=GoalStatus.LIVE)}
     for goal_id in goal_scores:
         if goal_id not in live_goals:
             errors.setdefault("", []).append("A goal rating was for a goal that is no longer live.")
@@ -154,7 +152,7 @@ def session_log(
 
     try:
         with transaction.atomic():  # a savepoint, so a racing duplicate can be recovered
-            log = SessionLog.objects.unscoped().create(
+            log = SessionLog.objects.create(
                 episode=episode,
                 coach=actor,
                 occurred_at=occurred_at,
@@ -170,14 +168,14 @@ def session_log(
                 recorded_by=actor,
             )
     except IntegrityError:
-        existing = SessionLog.objects.unscoped().filter(idempotency_key=idempotency_key).first()
+        existing = SessionLog.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
         return existing, False
     if techniques:
         log.techniques.set(techniques)
     session_day = timezone.localdate(occurred_at)
-    GoalRating.objects.unscoped().bulk_create(
+    GoalRating.objects.bulk_create(
         GoalRating(
             goal=live_goals[goal_id],
             score=score,
@@ -224,12 +222,7 @@ def session_notes_correct(
     """Correct a session's notes within the correction window (S3). The coach and a colleague
     covering for her may both have the session open: a correction made from notes someone
     else has since changed is refused (StaleVersion), never written over theirs."""
-    log = (
-        SessionLog.objects.unscoped()
-        .select_for_update()
-        .select_related("episode")
-        .get(pk=session_log.pk)
-    )
+    log = SessionLog.objects.select_for_update().select_related("episode").get(pk=session_log.pk)
     access.require_on(actor, Perm.SESSION_WRITE, log.episode)
     if notes_locked(log):
         raise DomainError("These notes are locked. Add an addendum instead, saying why.")
@@ -267,7 +260,7 @@ def session_addendum_add(
         errors["reason"] = ["Say why the notes need an addendum."]
     if errors:
         raise DomainError(errors)
-    addendum = SessionNoteAddendum.objects.unscoped().create(
+    addendum = SessionNoteAddendum.objects.create(
         session_log=session_log, text=text.strip(), reason=reason.strip(), author=actor
     )
     audit.record_for_episode(

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import access
+from cases.models import Episode
 from yourchoice.scoping import CaseManager, CaseQuerySet, case_manager
 
 if TYPE_CHECKING:
@@ -31,7 +32,10 @@ class SupervisionRecordQuerySet(CaseQuerySet):
     def visible_to(self, user: User) -> Self:
         """The records the policy lets the user see (access.supervision_scope)."""
         scope = access.supervision_scope(user)
-        return self.filter(pk__in=self.model._base_manager.filter(scope).values("pk"))
+        # Built on the queryset class, not the manager: this is the rule itself, not a caller
+        # of it. A subquery, because the scope joins attendees and would repeat records.
+        records = SupervisionRecordQuerySet(model=self.model).filter(scope)
+        return self.filter(pk__in=records.values("pk"))
 
 
 class SupervisionRecord(models.Model):
@@ -95,8 +99,6 @@ class CaseDiscussion(models.Model):
 
 class ActionQuerySet(CaseQuerySet):
     def visible_to(self, user: User) -> Self:
-        from cases.models import Episode
-
         return self.filter(
             Q(episode__in=Episode.objects.visible_to(user).values("pk"))
             | Q(episode__isnull=True, owner=user)

@@ -104,7 +104,7 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
     if errors:
         raise DomainError(errors)
 
-    record = SupervisionRecord.objects.unscoped().create(
+    record = SupervisionRecord.objects.create(
         team=team,
         supervisor=actor,
         held_on=data.held_on,
@@ -115,11 +115,11 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
         SupervisionAttendee(record=record, coach_id=coach_id, wellbeing_checkin=note.strip())
         for coach_id, note in data.coaches.items()
     )
-    CaseDiscussion.objects.unscoped().bulk_create(
+    CaseDiscussion.objects.bulk_create(
         CaseDiscussion(record=record, episode=d.episode, notes=d.notes.strip())
         for d in data.discussions
     )
-    Action.objects.unscoped().bulk_create(
+    Action.objects.bulk_create(
         Action(
             record=record,
             episode=a.episode,
@@ -148,9 +148,7 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
 @transaction.atomic
 def action_complete(*, actor: User, action: Action) -> Action:
     """Mark an action done. Its owner, or a supervisor of its team, may do so."""
-    current = (
-        Action.objects.unscoped().select_for_update().select_related("record").get(pk=action.pk)
-    )
+    current = Action.objects.select_for_update().select_related("record").get(pk=action.pk)
     if current.owner_id != actor.pk and current.record.team_id not in access.supervised_team_ids(
         actor
     ):
@@ -187,7 +185,7 @@ def supervision_update(
     current is refused (StaleVersion) and nothing is written. The audit names what changed,
     never the words.
     """
-    current = SupervisionRecord.objects.unscoped().select_for_update().get(pk=record.pk)
+    current = SupervisionRecord.objects.select_for_update().get(pk=record.pk)
     if not may_change_record(actor, current):
         raise PermissionDenied
     require_version(
@@ -214,9 +212,7 @@ def supervision_update(
     children: list[str] = []
     if _save_texts(SupervisionAttendee.objects.all(), attendees, wellbeing, "wellbeing_checkin"):
         children.append("wellbeing_checkin")
-    discussed_changed = _save_texts(
-        CaseDiscussion.objects.unscoped(), discussions, case_notes, "notes"
-    )
+    discussed_changed = _save_texts(CaseDiscussion.objects.all(), discussions, case_notes, "notes")
     if discussed_changed:
         children.append("case_notes")
     own = {"held_on": held_on, "decisions": decisions.strip()}

@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import pkgutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from cases import services as case_services
 from cases.models import Episode
 from sessions import services as session_services
 from sessions.models import SessionLog
+from yourchoice.scoping import all_cases
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -123,6 +125,15 @@ def load_reference_data() -> None:
     for module in reference_data_migrations():
         importlib.import_module(module).load(apps, None)
     forget_definitions()  # the process's cached SDQ definition was flushed with the table
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _all_cases() -> Iterator[None]:
+    """The suite's own setup and checks (building a cast, counting rows) read the whole
+    programme, so test bodies run in the all-cases scope. A request a test makes runs in the
+    scope of its person, as in production; tests/service/test_scopes.py steps outside."""
+    with all_cases("the test suite's own setup and checks"):
+        yield
 
 
 @pytest.fixture

@@ -6,4 +6,5 @@ class YourChoiceConfig(AppConfig):
     verbose_name = "Service"
 
     def ready(self) -> None:
-        from yourchoice import checks, tripwire  # noqa: F401  (registers checks, installs guard)
+        # Imported for its side effect: registering the system checks once the apps are loaded.
+        from yourchoice import checks  # noqa: F401

@@ -3,21 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
-
-
-@register(Tags.security, deploy=True)
-def tripwire_off_in_production(app_configs, **kwargs):  # type: ignore[no-untyped-def]
-    problems = []
-    if not settings.DEBUG and settings.CASE_DATA_TRIPWIRE:
-        problems.append(
-            Warning(
-                "CASE_DATA_TRIPWIRE is on in production: it inspects the stack on every "
-                "case query.",
-                id="yourchoice.W001",
-            )
-        )
-    return problems
+from django.core.checks import Error, register
 
 
 @register()

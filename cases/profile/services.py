@@ -67,8 +67,7 @@ def _profile_errors(young_person: YoungPerson, details: YoungPersonDetails) -> d
     if not details.family_name.strip():
         errors["family_name"] = ["Enter the young person's last name."]
     referrals = list(
-        Episode.objects.unscoped()
-        .filter(young_person=young_person)
+        Episode.objects.filter(young_person=young_person)
         .order_by("referred_on")
         .values_list("referred_on", flat=True)
     )
@@ -92,7 +91,7 @@ def young_person_update(
 ) -> YoungPerson:
     """Correct the young person's profile. Saves only what changed; nothing at all when the
     record moved on since the form was loaded (StaleVersion)."""
-    current = YoungPerson.objects.unscoped().select_for_update().get(pk=young_person.pk)
+    current = YoungPerson.objects.select_for_update().get(pk=young_person.pk)
     _require_writer(actor, current)
     require_version(
         current,
@@ -156,10 +155,10 @@ def key_contact_add(
     email: str = "",
 ) -> KeyContact:
     """Add someone important to the young person: a parent, carer or worker (C4)."""
-    current = YoungPerson.objects.unscoped().select_for_update().get(pk=young_person.pk)
+    current = YoungPerson.objects.select_for_update().get(pk=young_person.pk)
     _require_writer(actor, current)
     values = _checked_contact(name=name, relationship=relationship, phone=phone, email=email)
-    contact = KeyContact.objects.unscoped().create(young_person=current, **values)
+    contact = KeyContact.objects.create(young_person=current, **values)
     audit.record_for_young_person(
         actor=actor, action=AuditAction.KEY_CONTACT_ADD, young_person=current, obj=contact
     )
@@ -182,12 +181,12 @@ def _checked_contact(*, name: str, relationship: str, phone: str, email: str) ->
 
 def _locked_contact(contact: KeyContact) -> KeyContact | None:
     """The contact, locked for the change; None if someone removed it meanwhile."""
-    return KeyContact.objects.unscoped().select_for_update().filter(pk=contact.pk).first()
+    return KeyContact.objects.select_for_update().filter(pk=contact.pk).first()
 
 
 def _check_contact_change(actor: User, current: KeyContact, version: int) -> YoungPerson:
     """The contact's young person, once the actor may change them and `version` is current."""
-    young_person = YoungPerson.objects.unscoped().get(pk=current.young_person_id)
+    young_person = YoungPerson.objects.get(pk=current.young_person_id)
     _require_writer(actor, young_person)
     require_version(
         current,

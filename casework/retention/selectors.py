@@ -57,11 +57,10 @@ def with_retention(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]
     """Annotate has_open_case, last_closed_on, kept_until and retention_on (rules.py, in SQL).
 
     Every episode counts, whichever authority holds it: retention is about the person."""
-    episodes = Episode.objects.unscoped().filter(young_person=OuterRef("pk"))
+    episodes = Episode.objects.filter(young_person=OuterRef("pk"))
     last_closed = episodes.values("young_person").annotate(last=Max("closed_on")).values("last")
     kept = (
-        RetentionExtension.objects.unscoped()
-        .filter(young_person=OuterRef("pk"))
+        RetentionExtension.objects.filter(young_person=OuterRef("pk"))
         .values("young_person")
         .annotate(last=Max("keep_until"))
         .values("last")
@@ -112,15 +111,12 @@ class Retention:
 def retention_of(young_person_pk: int) -> Retention:
     """For services, which have checked access already."""
     young_person = (
-        with_retention(YoungPerson.objects.unscoped().select_related("authority"))
+        with_retention(YoungPerson.objects.select_related("authority"))
         .select_for_update(of=("self",))
         .get(pk=young_person_pk)
     )
     episode = (
-        Episode.objects.unscoped()
-        .filter(young_person=young_person)
-        .order_by("-referred_on", "-pk")
-        .first()
+        Episode.objects.filter(young_person=young_person).order_by("-referred_on", "-pk").first()
     )
     return _retention(young_person, episode)  # type: ignore[arg-type]
 

@@ -78,7 +78,7 @@ def retention_extend(
         raise DomainError(
             {"keep_until": [f"Choose a date within {LONGEST_EXTENSION_YEARS} years from today."]}
         )
-    extension = RetentionExtension.objects.unscoped().create(
+    extension = RetentionExtension.objects.create(
         young_person=retention.young_person,
         keep_until=keep_until,
         reason=reason.strip(),
@@ -113,12 +113,12 @@ def young_person_anonymise(*, actor: User, young_person: YoungPerson) -> Anonymi
             f"anonymised from {retention.reviewable_from:%-d %B %Y}."
         )
     person = retention.young_person
-    episodes = Episode.objects.unscoped().filter(young_person=person)
+    episodes = Episode.objects.filter(young_person=person)
     referral_dates = list(episodes.values_list("referred_on", flat=True))
     texts = _remove_free_text(episodes, person)
-    contacts, _ = KeyContact.objects.unscoped().filter(young_person=person).delete()
+    contacts, _ = KeyContact.objects.filter(young_person=person).delete()
     now = timezone.now()
-    YoungPerson.objects.unscoped().filter(pk=person.pk).update(
+    YoungPerson.objects.filter(pk=person.pk).update(
         given_name="Anonymised",
         family_name="young person",
         preferred_name="",
@@ -162,8 +162,7 @@ def _remove_free_text(episodes, person: YoungPerson) -> int:  # type: ignore[no-
         ((field, value),) = values.items()
         # Empty text stays empty; text already replaced is not counted twice.
         changed += (
-            model.objects.unscoped()
-            .filter(**where)
+            model.objects.filter(**where)
             .exclude(**{field: ""})
             .exclude(**{field: value})
             .update(**values)

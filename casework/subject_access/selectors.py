@@ -67,48 +67,36 @@ def get_young_person_for_export(user: User, young_person_pk: int) -> Episode:
 
 
 def _episodes(user: User, young_person: YoungPerson) -> list[Episode]:
-    unscoped = {
-        "status_changes": EpisodeStatusChange.objects.unscoped().select_related("changed_by"),
-        "allocations": Allocation.objects.unscoped().select_related(
-            "authority", "team", "coach", "made_by"
-        ),
-        "session_logs": SessionLog.objects.unscoped()
-        .select_related("coach", "recorded_by")
+    related = {
+        "status_changes": EpisodeStatusChange.objects.select_related("changed_by"),
+        "allocations": Allocation.objects.select_related("authority", "team", "coach", "made_by"),
+        "session_logs": SessionLog.objects.select_related("coach", "recorded_by")
         .prefetch_related(
             "techniques",
-            Prefetch("addenda", SessionNoteAddendum.objects.unscoped().select_related("author")),
+            Prefetch("addenda", SessionNoteAddendum.objects.select_related("author")),
         )
         .order_by("occurred_at", "pk"),
-        "goals": Goal.objects.unscoped()
-        .select_related("created_by")
-        .prefetch_related(
-            Prefetch("ratings", GoalRating.objects.unscoped().select_related("rated_by"))
+        "goals": Goal.objects.select_related("created_by").prefetch_related(
+            Prefetch("ratings", GoalRating.objects.select_related("rated_by"))
         ),
-        "measure_responses": MeasureResponse.objects.unscoped().select_related(
-            "definition", "recorded_by"
-        ),
-        "flags": RiskFlag.objects.unscoped()
-        .select_related("raised_by", "resolved_by")
-        .prefetch_related(
-            Prefetch("reviews", FlagReview.objects.unscoped().select_related("reviewed_by"))
-        )
+        "measure_responses": MeasureResponse.objects.select_related("definition", "recorded_by"),
+        "flags": RiskFlag.objects.select_related("raised_by", "resolved_by")
+        .prefetch_related(Prefetch("reviews", FlagReview.objects.select_related("reviewed_by")))
         .order_by("raised_at", "pk"),
-        "closure_requests": ClosureRequest.objects.unscoped()
-        .select_related("requested_by", "decided_by")
-        .order_by("requested_at", "pk"),
-        "budget_spends": BudgetSpend.objects.unscoped().select_related(
-            "approved_by", "recorded_by"
+        "closure_requests": ClosureRequest.objects.select_related(
+            "requested_by", "decided_by"
+        ).order_by("requested_at", "pk"),
+        "budget_spends": BudgetSpend.objects.select_related("approved_by", "recorded_by"),
+        "actions": Action.objects.select_related("owner", "done_by", "record"),
+        "discussions": CaseDiscussion.objects.select_related("record__supervisor").order_by(
+            "record__held_on", "pk"
         ),
-        "actions": Action.objects.unscoped().select_related("owner", "done_by", "record"),
-        "discussions": CaseDiscussion.objects.unscoped()
-        .select_related("record__supervisor")
-        .order_by("record__held_on", "pk"),
     }
     return list(
         Episode.objects.visible_to(user)
         .filter(young_person=young_person)
         .select_related("authority", "team", "coach", "referral__recorded_by")
-        .prefetch_related(*(Prefetch(name, qs) for name, qs in unscoped.items()))
+        .prefetch_related(*(Prefetch(name, qs) for name, qs in related.items()))
         .order_by("referred_on", "pk")
     )
 

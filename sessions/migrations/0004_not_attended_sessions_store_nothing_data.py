@@ -11,7 +11,7 @@ from django.db import migrations
 
 def clear_not_attended(apps, schema_editor):  # type: ignore[no-untyped-def]
     SessionLog = apps.get_model("coaching", "SessionLog")
-    SessionLog._base_manager.exclude(attendance="attended").update(
+    SessionLog.objects.exclude(attendance="attended").update(
         duration_minutes=None, place="", feeling_start=None, feeling_end=None
     )
 

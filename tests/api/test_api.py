@@ -89,7 +89,7 @@ def test_logging_a_session_is_idempotent_and_validated_like_the_page(cast):
     again = client.post(url, payload, content_type="application/json")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
-    assert SessionLog.objects.unscoped().count() == 1
+    assert SessionLog.objects.count() == 1
     bad = client.post(
         url,
         {**payload, "idempotency_key": str(uuid.uuid4()), "duration_minutes": None},
@@ -229,7 +229,7 @@ def test_the_coachs_and_supervisors_writes_go_through_the_services(cast):
         content_type="application/json",
     )
     assert record.status_code == 201
-    action_id = Action.objects.unscoped().get().pk
+    action_id = Action.objects.get().pk
     assert coach.post(reverse("api:action-done", args=[action_id])).status_code == 200
     # The coach may not record supervision, nor decide on closure.
     assert (
@@ -288,7 +288,7 @@ def test_a_retried_create_with_the_same_idempotency_key_makes_one_record(cast):
     )
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
-    assert Goal.objects.unscoped().filter(episode=episode).count() == 1
+    assert Goal.objects.filter(episode=episode).count() == 1
     other = client.post(
         reverse("api:flag-list"),
         {},
@@ -477,7 +477,7 @@ def test_the_idempotency_key_header_is_enough_to_log_a_session(cast):
     again = client.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="visit-7")
     assert first.status_code == 201, first.json()
     assert again.json()["id"] == first.json()["id"]
-    assert SessionLog.objects.unscoped().count() == 1
+    assert SessionLog.objects.count() == 1
     # A UUID header is the session's own key; the body may repeat it, but not contradict it.
     key = str(uuid.uuid4())
     both = client.post(
@@ -499,4 +499,4 @@ def test_the_idempotency_key_header_is_enough_to_log_a_session(cast):
     assert neither.json()["error"]["fields"] == {
         "idempotency_key": ["Send an Idempotency-Key header or an idempotency_key."]
     }
-    assert SessionLog.objects.unscoped().count() == 2
+    assert SessionLog.objects.count() == 2

@@ -82,7 +82,7 @@ def worked_case(
         consent_given=True,
         confirmed_not_duplicate=True,
     )
-    KeyContact.objects.unscoped().create(
+    KeyContact.objects.create(
         young_person=episode.young_person,
         name="Auntie Marjorie",
         relationship="aunt",
@@ -182,6 +182,6 @@ def worked_case(
         summary="CLOSURE-SUMMARY: goals met",
     )
     case_services.closure_decide(actor=place.supervisor, closure=closure, approve=True, comment="")
-    Episode.objects.unscoped().filter(pk=episode.pk).update(closed_on=closed_on)
+    Episode.objects.filter(pk=episode.pk).update(closed_on=closed_on)
     episode.refresh_from_db()
     return episode

@@ -40,14 +40,14 @@ def test_referral_with_only_an_age_problem_asks_to_confirm_the_date_of_birth(cas
         list(form.fields).index("date_of_birth") + 1
     )
     assert 'value="Jordan"' in body  # what was typed is kept
-    assert not YoungPerson.objects.unscoped().exists()
-    assert not Episode.objects.unscoped().exists()
+    assert not YoungPerson.objects.exists()
+    assert not Episode.objects.exists()
 
     confirmed = client.post(
         url, referral_data(cast, date_of_birth=_years_ago(9), confirm_date_of_birth="on")
     )
     assert confirmed.status_code == 302
-    episode = Episode.objects.unscoped().get()
+    episode = Episode.objects.get()
     assert episode.status == EpisodeStatus.NOT_TAKEN_ON
     assert episode.referral.ineligible_reasons[0].startswith("The young person was 9")
 
@@ -58,7 +58,7 @@ def test_correcting_the_date_when_asked_records_an_eligible_referral(cast, clien
     client.post(url, referral_data(cast, date_of_birth=_years_ago(9)))
     corrected = client.post(url, referral_data(cast, date_of_birth=_years_ago(14)))
     assert corrected.status_code == 302
-    assert Episode.objects.unscoped().get().status == EpisodeStatus.REFERRED
+    assert Episode.objects.get().status == EpisodeStatus.REFERRED
 
 
 def test_a_referral_with_another_problem_besides_age_is_recorded_without_asking(cast, client_for):
@@ -67,7 +67,7 @@ def test_a_referral_with_another_problem_besides_age_is_recorded_without_asking(
         referral_data(cast, date_of_birth=_years_ago(9), consent_given=""),
     )
     assert response.status_code == 302
-    assert Episode.objects.unscoped().get().status == EpisodeStatus.NOT_TAKEN_ON
+    assert Episode.objects.get().status == EpisodeStatus.NOT_TAKEN_ON
 
 
 def test_the_service_saves_nothing_for_an_age_only_problem_until_the_date_is_confirmed(cast):
@@ -90,7 +90,7 @@ def test_the_service_saves_nothing_for_an_age_only_problem_until_the_date_is_con
     with pytest.raises(AgeToConfirm) as refused:
         services.referral_create(**values)
     assert set(refused.value.errors) == {"date_of_birth"}
-    assert not YoungPerson.objects.unscoped().exists()
+    assert not YoungPerson.objects.exists()
     episode = services.referral_create(**values, date_of_birth_confirmed=True)
     assert episode.status == EpisodeStatus.NOT_TAKEN_ON
 
@@ -126,7 +126,7 @@ def test_lead_can_reassess_a_not_taken_on_referral_after_correcting_the_date_of_
     assert episode.status == EpisodeStatus.REFERRED
     assert episode.closed_on is None and episode.ending_reason == ""
     assert episode.referral.eligible and episode.referral.ineligible_reasons == []
-    change = EpisodeStatusChange.objects.unscoped().filter(episode=episode).latest("pk")
+    change = EpisodeStatusChange.objects.filter(episode=episode).latest("pk")
     assert (change.from_status, change.to_status, change.changed_by) == (
         EpisodeStatus.NOT_TAKEN_ON,
         EpisodeStatus.REFERRED,

@@ -47,7 +47,7 @@ def test_sorting_and_filtering(cast, client_for):
         received_on=timezone.localdate() - timedelta(days=30),
     )
     # Allocated 14 days ago and never seen: "no contact for 14 days" counts from allocation.
-    Episode.objects.unscoped().filter(pk=unseen.pk).update(
+    Episode.objects.filter(pk=unseen.pk).update(
         allocated_on=timezone.localdate() - timedelta(days=14)
     )
     logged_session(seen)

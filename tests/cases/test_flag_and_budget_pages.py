@@ -29,7 +29,7 @@ def test_a_supervisor_raises_a_flag_and_a_coach_resolves_it_without_losing_it(ca
         },
     )
     assert response.status_code == 302
-    flag = RiskFlag.objects.unscoped().get(episode=episode)
+    flag = RiskFlag.objects.get(episode=episode)
     coach = client_for(cast.hackney.coach)
     page = coach.get(reverse("cases:young-person", args=[episode.young_person_id])).content.decode()
     assert "Seen with older men" in page and reverse("cases:flag-resolve", args=[flag.pk]) in page
@@ -87,7 +87,7 @@ def test_spending_more_than_is_left_or_unapproved_is_refused(cast, client_for):
     assert too_much.status_code == 400 and "more than the" in too_much.content.decode()
     outsider = spend(client, episode, "5.00", cast.southwark.supervisor)
     assert outsider.status_code == 400
-    assert not BudgetSpend.objects.unscoped().exists()
+    assert not BudgetSpend.objects.exists()
 
 
 def test_only_the_coach_records_spending(cast, client_for):
@@ -123,5 +123,5 @@ def test_a_supervisor_who_also_coaches_cannot_sign_off_her_own_spending(cast, cl
     assert error.value.errors == {
         "approved_by": ["Choose someone other than yourself to approve the spending."]
     }
-    assert not BudgetSpend.objects.unscoped().exists()
+    assert not BudgetSpend.objects.exists()
     assert spend(client, episode, "5.00", cast.hackney.lead).status_code == 302

@@ -43,7 +43,7 @@ def test_lead_records_an_eligible_referral(cast, client_for):
     client = client_for(cast.hackney.lead)
     response = client.post(reverse("cases:referral-new"), referral_data(cast))
     assert response.status_code == 302
-    young_person = YoungPerson.objects.unscoped().get(family_name="Example")
+    young_person = YoungPerson.objects.get(family_name="Example")
     assert young_person.reference.startswith("YC-E09000012-")
     page = client.get(response["Location"]).content.decode()
     assert "Referral recorded. Allocate it to a coach" in page
@@ -58,7 +58,7 @@ def test_ineligible_referral_says_why_in_plain_english(cast, client_for):
     )
     page = client.get(response["Location"]).content.decode()
     assert "not eligible" in page and "Your Choice is for ages 11 to 17" in page
-    assert Episode.objects.unscoped().get().status == EpisodeStatus.NOT_TAKEN_ON
+    assert Episode.objects.get().status == EpisodeStatus.NOT_TAKEN_ON
 
 
 def test_missing_fields_are_named_and_typed_values_kept(cast, client_for):
@@ -81,7 +81,7 @@ def test_a_likely_duplicate_is_shown_before_anyone_is_created(cast, client_for):
     first = client.post(reverse("cases:referral-new"), referral_data(cast, date_of_birth=dob))
     assert first.status_code == 200
     assert existing.young_person.reference in first.content.decode()
-    assert YoungPerson.objects.unscoped().count() == 1
+    assert YoungPerson.objects.count() == 1
     # Choosing the existing young person while their case is open is refused plainly.
     same = client.post(
         reverse("cases:referral-new"),
@@ -92,7 +92,7 @@ def test_a_likely_duplicate_is_shown_before_anyone_is_created(cast, client_for):
         reverse("cases:referral-new"), referral_data(cast, date_of_birth=dob, same_as="new")
     )
     assert different.status_code == 302
-    assert YoungPerson.objects.unscoped().count() == 2
+    assert YoungPerson.objects.count() == 2
 
 
 def test_lead_allocates_and_reallocates(cast, client_for):
@@ -108,9 +108,7 @@ def test_lead_allocates_and_reallocates(cast, client_for):
     assert episode.coach == cast.hackney.coach and episode.status == EpisodeStatus.ALLOCATED
     other = cast.hackney.coach2.memberships.get()
     client.post(url, {"membership": other.pk})
-    kinds = list(
-        Allocation.objects.unscoped().filter(episode=episode).values_list("kind", flat=True)
-    )
+    kinds = list(Allocation.objects.filter(episode=episode).values_list("kind", flat=True))
     assert kinds == ["allocated", "reallocated"]
 
 
@@ -139,9 +137,7 @@ def test_transfer_moves_the_case_and_its_history_to_the_new_authority(cast, clie
     episode.refresh_from_db()
     assert episode.status == EpisodeStatus.REFERRED and episode.coach is None
     assert episode.young_person.reference.startswith("YC-E09000012-")  # the reference never changes
-    kinds = list(
-        Allocation.objects.unscoped().filter(episode=episode).values_list("kind", flat=True)
-    )
+    kinds = list(Allocation.objects.filter(episode=episode).values_list("kind", flat=True))
     assert kinds == ["allocated", "transferred"]
     southwark.post(
         reverse("cases:allocate", args=[episode.young_person_id]),

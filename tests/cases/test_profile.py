@@ -21,6 +21,7 @@ from tests.conftest import allocated_case, referral
 from tests.forms import submitted
 from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.models import AuditEvent
+from yourchoice.scoping import cases_of
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +172,7 @@ def test_details_are_checked(cast):
 
 def test_an_anonymised_record_cannot_be_changed(cast):
     young_person = allocated_case(cast.hackney).young_person
-    YoungPerson.objects.unscoped().filter(pk=young_person.pk).update(anonymised_at=timezone.now())
+    YoungPerson.objects.filter(pk=young_person.pk).update(anonymised_at=timezone.now())
     with pytest.raises(DomainError, match="anonymised"):
         services.young_person_update(
             actor=cast.hackney.lead,
@@ -192,12 +193,14 @@ def test_two_saves_at_the_same_moment_one_wins_the_other_is_told(cast):
     def save(name: str, actor, change: dict) -> None:  # type: ignore[no-untyped-def]
         try:
             barrier.wait()
-            services.young_person_update(
-                actor=actor,
-                young_person=young_person,
-                version=1,
-                details=details_of(young_person, **change),
-            )
+            # Each save is one person's request, in their scope (a new thread has none).
+            with cases_of(actor):
+                services.young_person_update(
+                    actor=actor,
+                    young_person=young_person,
+                    version=1,
+                    details=details_of(young_person, **change),
+                )
             outcomes[name] = "saved"
         except StaleVersion:
             outcomes[name] = "refused"
@@ -254,7 +257,7 @@ def test_key_contacts_are_added_changed_and_removed_with_versions(cast):
     contact.refresh_from_db()
     assert (contact.relationship, contact.version) == ("mother", 2)
     services.key_contact_remove(actor=cast.hackney.lead, contact=contact, version=2)
-    assert not KeyContact.objects.unscoped().exists()
+    assert not KeyContact.objects.exists()
     with pytest.raises(StaleVersion) as gone:
         services.key_contact_update(
             actor=cast.hackney.coach, contact=contact, version=2, name="P", relationship="m"
@@ -398,7 +401,7 @@ def test_a_profile_form_with_errors_answers_400_and_keeps_input(cast, client_for
 
 def test_an_anonymised_young_persons_details_page_is_gone(cast, client_for):
     young_person = allocated_case(cast.hackney).young_person
-    YoungPerson.objects.unscoped().filter(pk=young_person.pk).update(anonymised_at=timezone.now())
+    YoungPerson.objects.filter(pk=young_person.pk).update(anonymised_at=timezone.now())
     assert client_for(cast.hackney.lead).get(profile_url(young_person.pk)).status_code == 404
 
 
@@ -488,9 +491,9 @@ def test_removing_a_contact_changed_meanwhile_is_refused_and_shows_it_as_it_is_n
     body = response.content.decode()
     assert f"{cast.hackney.supervisor.full_name} saved changes to this contact" in body
     assert "guardian" in body
-    assert KeyContact.objects.unscoped().filter(pk=contact.pk).exists()
+    assert KeyContact.objects.filter(pk=contact.pk).exists()
     assert coach.post(url, submitted(body)).status_code == 302
-    assert not KeyContact.objects.unscoped().filter(pk=contact.pk).exists()
+    assert not KeyContact.objects.filter(pk=contact.pk).exists()
     # Removing it again (a second tab) is not an error: it is already gone.
     assert coach.post(url, form).status_code == 302
 

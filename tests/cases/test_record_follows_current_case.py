@@ -67,7 +67,7 @@ def transferred_after_an_earlier_case(cast) -> YoungPerson:  # type: ignore[no-u
     case_services.episode_transfer(
         actor=hackney.lead, episode=second, to_authority=southwark.authority
     )
-    young_person = YoungPerson.objects.unscoped().get(pk=first.young_person_id)
+    young_person = YoungPerson.objects.get(pk=first.young_person_id)
     profile_services.key_contact_add(
         actor=southwark.lead,
         young_person=young_person,
@@ -155,7 +155,7 @@ def test_nobody_may_change_an_earlier_case_unless_they_hold_the_current_one(cast
     first = allocated_case(hackney, coach=hackney.coach)
     close(hackney, first)
     re_referral(hackney, first.young_person, hackney.coach2)
-    earlier = Episode.objects.unscoped().get(pk=first.pk)
+    earlier = Episode.objects.get(pk=first.pk)
     assert not earlier.is_current
     assert not access.can(hackney.coach, Perm.CASE_READ, earlier)
     assert access.can(hackney.lead, Perm.CASE_READ, earlier)
@@ -166,7 +166,7 @@ def test_each_young_person_has_exactly_one_current_episode(cast):
     first = allocated_case(hackney)
     close(hackney, first)
     second = re_referral(hackney, first.young_person, hackney.coach)
-    currents = Episode.objects.unscoped().filter(young_person=first.young_person, is_current=True)
+    currents = Episode.objects.filter(young_person=first.young_person, is_current=True)
     assert list(currents.values_list("pk", flat=True)) == [second.pk]
 
 

@@ -90,9 +90,7 @@ def test_the_database_computes_the_same_retention_date_as_the_rule(cast):
     ]
     open_episode = allocated_case(cast.hackney)
     for episode in [*cases, open_episode]:
-        person = selectors.with_retention(YoungPerson.objects.unscoped()).get(
-            pk=episode.young_person_id
-        )
+        person = selectors.with_retention(YoungPerson.objects.all()).get(pk=episode.young_person_id)
         expected = rules.retention_date(
             date_of_birth=person.date_of_birth,
             last_closed_on=None if person.has_open_case else person.last_closed_on,
@@ -111,18 +109,14 @@ def closed(cast, *, dob: date, received: date, closed_ago: int, place=None) -> E
     episode = allocated_case(place)
     # The queue is tested years ahead of today's records, so the referral is backdated past
     # the programme's start, which the service itself refuses.
-    Episode.objects.unscoped().filter(pk=episode.pk).update(referred_on=received)
-    Referral.objects.unscoped().filter(episode=episode).update(
-        received_on=received, panel_date=received
-    )
-    YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(date_of_birth=dob)
+    Episode.objects.filter(pk=episode.pk).update(referred_on=received)
+    Referral.objects.filter(episode=episode).update(received_on=received, panel_date=received)
+    YoungPerson.objects.filter(pk=episode.young_person_id).update(date_of_birth=dob)
     closure = case_services.closure_request(
         actor=place.coach, episode=episode, ending_reason="planned", summary="Done"
     )
     case_services.closure_decide(actor=place.supervisor, closure=closure, approve=True, comment="")
-    Episode.objects.unscoped().filter(pk=episode.pk).update(
-        closed_on=TODAY - timedelta(days=closed_ago)
-    )
+    Episode.objects.filter(pk=episode.pk).update(closed_on=TODAY - timedelta(days=closed_ago))
     episode.refresh_from_db()
     return episode
 
@@ -222,7 +216,7 @@ def test_lead_keeps_a_record_longer_with_a_reason(cast, queue_cases):
         url, {"keep_until": keep_until.isoformat(), "reason": "Court case pending"}
     )
     assert response.status_code == 302
-    extension = RetentionExtension.objects.unscoped().get()
+    extension = RetentionExtension.objects.get()
     assert (extension.keep_until, extension.reason) == (keep_until, "Court case pending")
     event = AuditEvent.objects.get(action="retention.extend")
     assert event.young_person_id == episode.young_person_id
@@ -256,9 +250,9 @@ def test_anonymise_page_says_it_cannot_be_undone_and_needs_confirmation(cast, qu
     assert "This cannot be undone" in page
     unconfirmed = client.post(url, {})
     assert unconfirmed.status_code == 400
-    assert YoungPerson.objects.unscoped().get(pk=episode.young_person_id).anonymised_at is None
+    assert YoungPerson.objects.get(pk=episode.young_person_id).anonymised_at is None
     assert client.post(url, {"confirm": "on"}).status_code == 302
-    assert YoungPerson.objects.unscoped().get(pk=episode.young_person_id).anonymised_at
+    assert YoungPerson.objects.get(pk=episode.young_person_id).anonymised_at
     table = client.get(QUEUE).content.decode().split('data-testid="retention-queue"')[1]
     assert episode.young_person.reference not in table
     again = client.post(url, {"confirm": "on"})
@@ -356,7 +350,7 @@ def test_anonymising_removes_identifying_data_and_free_text(cast, worked):
     result = services.young_person_anonymise(actor=cast.hackney.lead, young_person=person)
     assert result.key_contacts_removed == 1 and result.texts_removed == 12
 
-    person = YoungPerson.objects.unscoped().get(pk=person.pk)
+    person = YoungPerson.objects.get(pk=person.pk)
     assert person.reference == episode.young_person.reference  # the reference stays
     assert (person.given_name, person.family_name, person.preferred_name) == (
         "Anonymised",
@@ -370,23 +364,19 @@ def test_anonymising_removes_identifying_data_and_free_text(cast, worked):
     )
     assert person.date_of_birth != original_dob
     assert person.gender == "male" and person.ethnicity == "black_caribbean"  # reports need
-    assert not KeyContact.objects.unscoped().filter(young_person=person).exists()
+    assert not KeyContact.objects.filter(young_person=person).exists()
 
     in_episode = {"episode": episode}
-    assert SessionLog.objects.unscoped().filter(**in_episode).count() == 2  # sessions stay
-    assert set(
-        SessionLog.objects.unscoped().filter(**in_episode).values_list("notes", flat=True)
-    ) <= {
+    assert SessionLog.objects.filter(**in_episode).count() == 2  # sessions stay
+    assert set(SessionLog.objects.filter(**in_episode).values_list("notes", flat=True)) <= {
         services.REMOVED,
         "",
     }
-    assert Goal.objects.unscoped().get(**in_episode).ratings.count() == 2  # ratings stay
-    assert Referral.objects.unscoped().get(**in_episode).referrer_name == ""
+    assert Goal.objects.get(**in_episode).ratings.count() == 2  # ratings stay
+    assert Referral.objects.get(**in_episode).referrer_name == ""
     for model in (RiskFlag, CaseDiscussion, Action):
-        assert model.objects.unscoped().filter(**in_episode).exists()
-    assert SessionNoteAddendum.objects.unscoped().get(session_log__episode=episode).text == (
-        services.REMOVED
-    )
+        assert model.objects.filter(**in_episode).exists()
+    assert SessionNoteAddendum.objects.get(session_log__episode=episode).text == (services.REMOVED)
 
     # Nothing identifying is left anywhere the record can be read.
     export_after = export(cast.hackney.lead, person.pk)
@@ -403,7 +393,7 @@ def test_anonymising_removes_identifying_data_and_free_text(cast, worked):
 
     # The other young people are untouched.
     other = episodes["young"].young_person
-    assert YoungPerson.objects.unscoped().get(pk=other.pk).given_name == "Yolanda"
+    assert YoungPerson.objects.get(pk=other.pk).given_name == "Yolanda"
 
     event = AuditEvent.objects.get(action="young_person.anonymise")
     assert event.actor_id == cast.hackney.lead.pk and event.young_person_id == person.pk

@@ -80,7 +80,7 @@ def test_referral_warns_of_a_likely_duplicate(cast):
         case_services.referral_create(**kwargs)
     assert caught.value.matches == [first.young_person]
     case_services.referral_create(**kwargs, confirmed_not_duplicate=True)
-    assert YoungPerson.objects.unscoped().filter(family_name__iexact="smith").count() == 2
+    assert YoungPerson.objects.filter(family_name__iexact="smith").count() == 2
 
 
 def test_only_the_authoritys_lead_records_referrals(cast):
@@ -107,7 +107,7 @@ def test_allocate_then_reallocate_keeps_history(cast):
     case_services.episode_allocate(
         actor=cast.hackney.lead, episode=episode, coach=cast.hackney.coach2, team=cast.hackney.team
     )
-    rows = list(Allocation.objects.unscoped().filter(episode=episode).order_by("pk"))
+    rows = list(Allocation.objects.filter(episode=episode).order_by("pk"))
     assert [r.kind for r in rows] == ["allocated", "reallocated"]
     assert rows[0].ends_at is not None and rows[1].ends_at is None
     assert last_audit("episode.reallocated").object_id == episode.pk
@@ -127,9 +127,7 @@ def test_cannot_allocate_to_a_coach_of_another_team(cast):
 
 def test_a_coach_cannot_allocate(cast):
     episode = referral(cast.hackney)
-    Episode.objects.unscoped().filter(pk=episode.pk).update(
-        coach=cast.hackney.coach, team=cast.hackney.team
-    )
+    Episode.objects.filter(pk=episode.pk).update(coach=cast.hackney.coach, team=cast.hackney.team)
     episode.refresh_from_db()
     with pytest.raises(PermissionDenied):
         case_services.episode_allocate(
@@ -165,12 +163,10 @@ def test_log_session_starts_the_case_rates_goals_and_audits(cast):
     episode.refresh_from_db()
     assert episode.status == EpisodeStatus.ACTIVE
     assert episode.started_on == timezone.localdate(log.occurred_at)
-    assert GoalRating.objects.unscoped().get(session_log=log).score == 5
+    assert GoalRating.objects.get(session_log=log).score == 5
     assert last_audit("session.log").object_id == log.pk
     assert list(
-        EpisodeStatusChange.objects.unscoped()
-        .filter(episode=episode)
-        .values_list("to_status", flat=True)
+        EpisodeStatusChange.objects.filter(episode=episode).values_list("to_status", flat=True)
     ) == ["referred", "allocated", "active"]
 
 
@@ -188,7 +184,7 @@ def test_a_resent_session_is_recorded_once(cast):
     second, created_second = session_services.session_log(**kwargs)
     assert (created_first, created_second) == (True, False)
     assert first.pk == second.pk
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
 def test_invalid_session_says_what_to_fix(cast):
@@ -205,7 +201,7 @@ def test_invalid_session_says_what_to_fix(cast):
     errors = caught.value.errors
     assert "occurred_at" in errors and "duration_minutes" in errors and "place" in errors
     assert "feeling_start" in errors
-    assert not SessionLog.objects.unscoped().exists()
+    assert not SessionLog.objects.exists()
 
 
 def test_safeguarding_concern_raises_a_flag(cast):
@@ -386,7 +382,7 @@ def test_audit_rows_cannot_be_changed_or_deleted(cast):
 def test_database_refuses_a_second_open_episode(cast):
     episode = referral(cast.hackney)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Episode.objects.unscoped().create(
+        Episode.objects.create(
             young_person=episode.young_person,
             authority=episode.authority,
             referred_on=timezone.localdate(),

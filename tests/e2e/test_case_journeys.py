@@ -27,7 +27,7 @@ def test_borough_lead_records_a_referral_checks_duplicates_and_allocates(
 ):
     page.set_viewport_size(viewport)
     existing = referral(cast.hackney, given="Jordan", family="Example", age=14)
-    Episode.objects.unscoped().filter(pk=existing.pk).update(
+    Episode.objects.filter(pk=existing.pk).update(
         status=EpisodeStatus.CLOSED, closed_on=timezone.localdate(), ending_reason="planned"
     )
     sign_in(page, live_server, cast.hackney.lead)
@@ -57,7 +57,7 @@ def test_borough_lead_records_a_referral_checks_duplicates_and_allocates(
 
     page.wait_for_url(f"**/young-people/{existing.young_person_id}/")
     expect(page.get_by_text("Referral recorded")).to_be_visible()
-    assert YoungPerson.objects.unscoped().count() == 1  # a re-referral, not a second person
+    assert YoungPerson.objects.count() == 1  # a re-referral, not a second person
     assert_accessible(page)
 
     page.get_by_role("link", name="Allocate to a coach").click()
@@ -67,7 +67,7 @@ def test_borough_lead_records_a_referral_checks_duplicates_and_allocates(
     )
     page.get_by_role("button", name="Allocate").click()
     expect(page.get_by_text(f"Allocated to {cast.hackney.coach.full_name}.")).to_be_visible()
-    assert Episode.objects.unscoped().open().get().coach == cast.hackney.coach
+    assert Episode.objects.open().get().coach == cast.hackney.coach
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["phone", "desktop"])

@@ -62,7 +62,7 @@ def test_coach_logs_a_session_on_one_screen(cast, live_server, page, viewport):
     )
     assert_accessible(page)
 
-    log = SessionLog.objects.unscoped().get(episode=episode)
+    log = SessionLog.objects.get(episode=episode)
     assert log.techniques.count() == 2 and (log.feeling_start, log.feeling_end) == (3, 7)
     assert {r.goal_id: r.score for r in log.goal_ratings.all()} == {goals[0].pk: 6, goals[1].pk: 4}
 
@@ -101,7 +101,7 @@ def test_an_invalid_date_keeps_what_was_typed_and_a_resend_records_once(cast, li
         [f"{live_server.url}/young-people/{episode.young_person_id}/sessions/new/", sent],
     )
     assert status == 200  # followed to the case page, which says it was already logged
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
 def test_a_reload_before_saving_keeps_the_draft_and_saving_clears_it(cast, live_server, page):

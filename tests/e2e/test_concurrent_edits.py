@@ -77,7 +77,7 @@ def test_two_people_edit_the_same_details_and_the_second_is_shown_what_changed(
     expect(coach_page.get_by_label("Ethnicity")).to_have_value("white_irish")
     expect(coach_page.get_by_label("Looked-after status")).to_have_value("previously")
     expect(coach_page.get_by_label("Name they like to be called")).to_have_value("Ri")
-    young_person = YoungPerson.objects.unscoped().get(pk=episode.young_person_id)
+    young_person = YoungPerson.objects.get(pk=episode.young_person_id)
     assert (young_person.ethnicity, young_person.looked_after) == ("notknown_notknown", "yes")
     assert_accessible(coach_page)
 
@@ -132,7 +132,7 @@ def test_key_contact_flag_and_supervision_pages_refuse_a_stale_save(cast, live_s
     assert_accessible(coach_page)
     coach_page.get_by_role("button", name="Save contact").click()
     expect(coach_page.get_by_text("Key contact saved.")).to_be_visible()
-    contact = KeyContact.objects.unscoped().get(pk=contact.pk)
+    contact = KeyContact.objects.get(pk=contact.pk)
     assert (contact.relationship, contact.phone) == ("step-mother", "07700 900000")
 
     # Adding and removing a contact, with axe on each page.
@@ -146,7 +146,7 @@ def test_key_contact_flag_and_supervision_pages_refuse_a_stale_save(cast, live_s
     assert_accessible(coach_page)
     coach_page.get_by_role("button", name="Remove contact").click()
     expect(coach_page.get_by_text("Key contact removed.")).to_be_visible()
-    assert not KeyContact.objects.unscoped().filter(name="Sam Worker").exists()
+    assert not KeyContact.objects.filter(name="Sam Worker").exists()
 
     # A flag: both review it; the lead brings the review forward, the coach raises the level.
     for page in (coach_page, lead_page):
@@ -165,7 +165,7 @@ def test_key_contact_flag_and_supervision_pages_refuse_a_stale_save(cast, live_s
     )
     expect(coach_page.get_by_label("High")).to_be_checked()
     assert_accessible(coach_page)
-    assert RiskFlag.objects.unscoped().get(pk=flag.pk).level == "medium"
+    assert RiskFlag.objects.get(pk=flag.pk).level == "medium"
 
 
 def sign_in_on_a_second_device(page, live_server, user) -> None:  # type: ignore[no-untyped-def]
@@ -224,5 +224,5 @@ def test_a_supervision_record_open_on_two_devices(cast, live_server, two_people)
     assert_accessible(laptop)
     laptop.get_by_role("button", name="Save supervision record").click()
     expect(laptop.get_by_text("Supervision record saved.")).to_be_visible()
-    record = SupervisionRecord.objects.unscoped().get(pk=record.pk)
+    record = SupervisionRecord.objects.get(pk=record.pk)
     assert (record.decisions, record.version) == ("Refer to CAMHS.", 3)

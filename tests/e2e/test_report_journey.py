@@ -52,7 +52,7 @@ def test_evaluator_makes_and_downloads_an_extract(cast, live_server, page, setti
 
     settings.MEDIA_ROOT = tmp_path
     episode = allocated_case(cast.hackney)
-    YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(research_consent=True)
+    YoungPerson.objects.filter(pk=episode.young_person_id).update(research_consent=True)
     sign_in(page, live_server, cast.evaluator)
     page.get_by_role("link", name="Extracts").first.click()
     assert_accessible(page)

@@ -63,7 +63,7 @@ def test_lead_anonymises_a_due_record_and_downloads_a_subject_access_export(
     expect(page.get_by_text(f"{due.young_person.reference} has been anonymised.")).to_be_visible()
     expect(page.get_by_test_id("retention-queue")).not_to_contain_text(due.young_person.reference)
     assert_accessible(page)
-    assert YoungPerson.objects.unscoped().get(pk=due.young_person_id).given_name == "Anonymised"
+    assert YoungPerson.objects.get(pk=due.young_person_id).given_name == "Anonymised"
 
     # A subject access request for the other young person.
     page.goto(f"{live_server.url}/young-people/{other.young_person_id}/")

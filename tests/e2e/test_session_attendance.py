@@ -51,7 +51,7 @@ def test_choosing_did_not_attend_clears_and_hides_length_place_feelings_and_rati
     page.get_by_label("Cancelled by the coach").check()
     page.get_by_role("button", name="Save session").click()
     page.wait_for_url(f"**/young-people/{episode.young_person_id}/")
-    log = SessionLog.objects.unscoped().get(episode=episode)
+    log = SessionLog.objects.get(episode=episode)
     assert (log.attendance, log.duration_minutes, log.place, log.feeling_start) == (
         "cancelled_coach",
         None,

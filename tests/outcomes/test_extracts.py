@@ -34,9 +34,7 @@ def data(cast):  # type: ignore[no-untyped-def]
         family="Personname",
         received_on=timezone.localdate() - timedelta(days=30),
     )
-    YoungPerson.objects.unscoped().filter(pk=consented.young_person_id).update(
-        research_consent=True
-    )
+    YoungPerson.objects.filter(pk=consented.young_person_id).update(research_consent=True)
     declined = allocated_case(cast.hackney, given="Declining", family="Othername")
     for episode in (consented, declined):
         logged_session(
@@ -195,9 +193,7 @@ def test_extract_rows_and_columns_do_not_follow_references_or_internal_ids(cast,
         place = cast.hackney if n % 2 == 0 else cast.southwark
         received = today - timedelta(days=rng.randint(40, 400))
         episode = allocated_case(place, age=rng.randint(11, 17), received_on=received)
-        YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(
-            research_consent=True
-        )
+        YoungPerson.objects.filter(pk=episode.young_person_id).update(research_consent=True)
         for _ in range(rng.randint(1, 4)):
             logged_session(
                 episode,
@@ -286,7 +282,7 @@ def test_extract_rows_and_columns_do_not_follow_references_or_internal_ids(cast,
         (GoalRating, "goal__episode__in"),
         (MeasureResponse, "episode__in"),
     ):
-        found = model.objects.unscoped().filter(**{field: episodes}).values_list("pk", flat=True)
+        found = model.objects.filter(**{field: episodes}).values_list("pk", flat=True)
         assert found
         ids |= {str(pk) for pk in found}
     references = {e.young_person.reference for e in episodes}

@@ -125,7 +125,7 @@ def test_a_stale_goal_form_is_refused(cast, client_for):
         agreed_on=timezone.localdate(),
         first_score=3,
     )
-    Goal.objects.unscoped().filter(pk=goal.pk).update(version=goal.version + 1)
+    Goal.objects.filter(pk=goal.pk).update(version=goal.version + 1)
     response = client_for(cast.hackney.coach).post(
         reverse("outcomes:goal-end", args=[goal.pk]),
         {"version": goal.version, "status": "achieved"},

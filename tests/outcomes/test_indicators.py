@@ -85,17 +85,15 @@ def figures(cast):  # type: ignore[no-untyped-def]
         actor=coach, episode=b, ending_reason="planned", summary="Done"
     )
     case_services.closure_decide(actor=cast.hackney.supervisor, closure=closure, approve=True)
-    Episode.objects.unscoped().filter(pk=b.pk).update(closed_on=TODAY - timedelta(days=5))
+    Episode.objects.filter(pk=b.pk).update(closed_on=TODAY - timedelta(days=5))
     # C: an ineligible referral in the period. D: referred before the period. E: Southwark.
     referral(cast.hackney, given="C", age=19, received_on=TODAY - timedelta(days=30))
     referral(cast.hackney, given="D", received_on=START - timedelta(days=10))
     allocated_case(cast.southwark, received_on=TODAY - timedelta(days=20))
     # Sessions were logged an hour after they happened, except one logged 9 days after.
-    SessionLog.objects.unscoped().update(created_at=F("occurred_at") + timedelta(hours=1))
-    late = SessionLog.objects.unscoped().filter(episode=a).order_by("occurred_at").first()
-    SessionLog.objects.unscoped().filter(pk=late.pk).update(
-        created_at=late.occurred_at + timedelta(days=9)
-    )
+    SessionLog.objects.update(created_at=F("occurred_at") + timedelta(hours=1))
+    late = SessionLog.objects.filter(episode=a).order_by("occurred_at").first()
+    SessionLog.objects.filter(pk=late.pk).update(created_at=late.occurred_at + timedelta(days=9))
     result = compute(Scope([cast.hackney.authority.pk], START, TODAY))
     return {(f.indicator, f.breakdown): f for f in result}
 

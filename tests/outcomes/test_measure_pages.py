@@ -75,7 +75,7 @@ def test_coach_records_an_sdq_by_item_and_sees_scores_and_bands(cast, client_for
         reverse("outcomes:sdq-record", args=[episode.young_person_id, "items"]), item_form()
     )
     assert response.status_code == 302
-    stored = MeasureResponse.objects.unscoped().get(episode=episode)
+    stored = MeasureResponse.objects.get(episode=episode)
     assert stored.entry_mode == "items" and stored.total_score == 20
     assert stored.item_answers["7"] == 1  # the answer as ticked, before reverse scoring
     page = client.get(response["Location"]).content.decode()
@@ -120,7 +120,7 @@ def test_scale_scores_can_be_keyed_in(cast, client_for):
         },
     )
     assert ok.status_code == 302
-    assert MeasureResponse.objects.unscoped().get(episode=episode).total_score == 20
+    assert MeasureResponse.objects.get(episode=episode).total_score == 20
 
 
 def test_the_questions_themselves_are_never_shown(cast, client_for):

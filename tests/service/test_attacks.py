@@ -74,7 +74,7 @@ class Clients(dict):
 def case_rows() -> dict[str, int]:
     """Rows in every case table, to show that a refused request wrote nothing."""
     return {
-        model._meta.label: model._base_manager.count()
+        model._meta.label: model._default_manager.count()
         for model in apps.get_models()
         if model.__module__.split(".")[0] in CASE_APPS
     }
@@ -82,7 +82,7 @@ def case_rows() -> dict[str, int]:
 
 def all_rows() -> dict[str, int]:
     return {
-        model._meta.label: model._base_manager.count()
+        model._meta.label: model._default_manager.count()
         for model in apps.get_models()
         if model._meta.label != "sessions.Session" and not model._meta.proxy
     }
@@ -362,10 +362,10 @@ def test_a_valid_session_form_without_the_token_writes_nothing(cast):
     client = signed_in_client(cast.hackney.coach)
     client.handler.enforce_csrf_checks = True
     assert client.post(url, data).status_code == 403
-    assert SessionLog.objects.unscoped().count() == 0
+    assert SessionLog.objects.count() == 0
     saved = client.post(url, data, **_with_token(client))
     assert saved.status_code == 302
-    assert SessionLog.objects.unscoped().count() == 1
+    assert SessionLog.objects.count() == 1
 
 
 # --- Security headers and a strict Content-Security-Policy on every page --------------------

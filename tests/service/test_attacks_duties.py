@@ -240,7 +240,7 @@ DUAL_ROLES = {
 
 def self_approved_rows() -> dict[str, int]:
     return {
-        label: approval.model._base_manager.filter(
+        label: approval.model._default_manager.filter(
             **{approval.approver: F(approval.requester)}
         ).count()
         for label, approval in APPROVALS.items()
@@ -255,11 +255,11 @@ def test_nobody_approves_what_they_asked_for_through_any_channel(cast, label, wh
     episode = allocated_case(cast.hackney, coach=person)
     request = approval.ask(person, episode)
     client = signed_in_client(person)
-    before = approval.model._base_manager.count()
+    before = approval.model._default_manager.count()
     for channel in approval.channels:
         answer = channel.attempt(User.objects.get(pk=person.pk), client, request)
         assert channel.refused(answer), f"{label} approved by its requester via {channel.name}"
-    assert approval.model._base_manager.count() == before
+    assert approval.model._default_manager.count() == before
     assert self_approved_rows() == dict.fromkeys(APPROVALS, 0)
     if isinstance(request, ClosureRequest):
         request.refresh_from_db()

@@ -72,7 +72,7 @@ def make_every_stored_text_hostile() -> int:
             continue  # too short to hold markup
         try:
             with transaction.atomic():
-                written += model._base_manager.update(
+                written += model._default_manager.update(
                     **{field.name: Concat(Value(MARK), Cast("pk", output_field=CharField()))}
                 )
         except IntegrityError:
@@ -85,7 +85,7 @@ def open_episodes_have_a_goal() -> None:
     from cases.models import Episode, EpisodeStatus
     from outcomes import services
 
-    for episode in Episode.objects.unscoped().filter(
+    for episode in Episode.objects.filter(
         status__in=[EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE]
     ):
         services.goal_set(

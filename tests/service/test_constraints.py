@@ -27,7 +27,7 @@ def refused(make) -> bool:  # type: ignore[no-untyped-def]
 def test_a_fourth_live_goal_is_refused(cast):
     episode = allocated_case(cast.hackney)
     for slot in (1, 2, 3):
-        Goal.objects.unscoped().create(
+        Goal.objects.create(
             episode=episode,
             slot=slot,
             description="g",
@@ -35,7 +35,7 @@ def test_a_fourth_live_goal_is_refused(cast):
             created_by=cast.hackney.coach,
         )
     assert refused(
-        lambda: Goal.objects.unscoped().create(
+        lambda: Goal.objects.create(
             episode=episode,
             slot=4,
             description="g",
@@ -44,7 +44,7 @@ def test_a_fourth_live_goal_is_refused(cast):
         )
     )
     assert refused(
-        lambda: Goal.objects.unscoped().create(
+        lambda: Goal.objects.create(
             episode=episode,
             slot=1,
             description="g",
@@ -56,7 +56,7 @@ def test_a_fourth_live_goal_is_refused(cast):
 
 def test_goal_ratings_are_0_to_10(cast):
     episode = allocated_case(cast.hackney)
-    goal = Goal.objects.unscoped().create(
+    goal = Goal.objects.create(
         episode=episode,
         slot=1,
         description="g",
@@ -64,7 +64,7 @@ def test_goal_ratings_are_0_to_10(cast):
         created_by=cast.hackney.coach,
     )
     assert refused(
-        lambda: GoalRating.objects.unscoped().create(
+        lambda: GoalRating.objects.create(
             goal=goal, score=11, rated_on=timezone.localdate(), rated_by=cast.hackney.coach
         )
     )
@@ -79,7 +79,7 @@ def test_feelings_are_0_to_10_and_missed_sessions_have_none(cast):
         recorded_by=cast.hackney.coach,
     )
     assert refused(
-        lambda: SessionLog.objects.unscoped().create(
+        lambda: SessionLog.objects.create(
             **base,
             attendance="attended",
             duration_minutes=30,
@@ -89,21 +89,19 @@ def test_feelings_are_0_to_10_and_missed_sessions_have_none(cast):
         )
     )
     assert refused(
-        lambda: SessionLog.objects.unscoped().create(
+        lambda: SessionLog.objects.create(
             **base, attendance="did_not_attend", feeling_start=5, idempotency_key=new_key()
         )
     )
     assert refused(
-        lambda: SessionLog.objects.unscoped().create(
-            **base, attendance="attended", idempotency_key=new_key()
-        )
+        lambda: SessionLog.objects.create(**base, attendance="attended", idempotency_key=new_key())
     )  # no duration or place
 
 
 def test_a_closed_case_needs_a_reason_and_an_allocated_case_a_coach(cast):
     episode = allocated_case(cast.hackney)
-    assert refused(lambda: Episode.objects.unscoped().filter(pk=episode.pk).update(status="closed"))
-    assert refused(lambda: Episode.objects.unscoped().filter(pk=episode.pk).update(coach=None))
+    assert refused(lambda: Episode.objects.filter(pk=episode.pk).update(status="closed"))
+    assert refused(lambda: Episode.objects.filter(pk=episode.pk).update(coach=None))
 
 
 def test_memberships_sit_at_the_right_level(cast):
@@ -118,7 +116,7 @@ def test_memberships_sit_at_the_right_level(cast):
 def test_a_resolved_flag_says_who_and_how(cast):
     episode = allocated_case(cast.hackney)
     assert refused(
-        lambda: RiskFlag.objects.unscoped().create(
+        lambda: RiskFlag.objects.create(
             episode=episode,
             category="other",
             level="low",
@@ -141,5 +139,5 @@ def test_the_same_idempotency_key_cannot_make_two_sessions(cast):
         attendance="did_not_attend",
         idempotency_key=key,
     )
-    SessionLog.objects.unscoped().create(**base)
-    assert refused(lambda: SessionLog.objects.unscoped().create(**base))
+    SessionLog.objects.create(**base)
+    assert refused(lambda: SessionLog.objects.create(**base))

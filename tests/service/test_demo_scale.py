@@ -30,37 +30,32 @@ def _load(seed: int) -> dict[str, object]:
         with transaction.atomic():
             counts = demo_scale.seed(scale=1, seed=seed, today=TODAY, young_people=60)
             found["counts"] = counts
-            found["statuses"] = set(Episode.objects.unscoped().values_list("status", flat=True))
+            found["statuses"] = set(Episode.objects.values_list("status", flat=True))
             found["fingerprint"] = list(
-                SessionLog.objects.unscoped()
-                .order_by("pk")
-                .values_list("occurred_at", "attendance", "episode__young_person__reference")[:500]
+                SessionLog.objects.order_by("pk").values_list(
+                    "occurred_at", "attendance", "episode__young_person__reference"
+                )[:500]
             )
             coach = Membership.objects.get(user__email=demo_scale.ANCHOR_COACH).user
-            found["coach_open"] = Episode.objects.unscoped().filter(coach=coach).open().count()
+            found["coach_open"] = Episode.objects.filter(coach=coach).open().count()
             anchor = (
-                Episode.objects.unscoped()
-                .filter(coach=coach)
+                Episode.objects.filter(coach=coach)
                 .annotate(n=Count("session_logs", distinct=True))
                 .order_by("-n")
                 .first()
             )
             found["anchor_sessions"] = anchor.n
-            found["anchor_goals"] = (
-                Goal.objects.unscoped().filter(episode=anchor, status="live").count()
-            )
+            found["anchor_goals"] = Goal.objects.filter(episode=anchor, status="live").count()
             team = Membership.objects.get(user__email=demo_scale.ANCHOR_SUPERVISOR).team
             found["team_coaches"] = Membership.objects.filter(team=team, role=Role.COACH).count()
-            found["team_open"] = Episode.objects.unscoped().filter(team=team).open().count()
-            found["ratings"] = GoalRating.objects.unscoped().count()
-            found["measures"] = set(
-                MeasureResponse.objects.unscoped().values_list("occasion", flat=True)
-            )
-            found["supervision"] = SupervisionRecord.objects.unscoped().count()
-            found["actions"] = Action.objects.unscoped().count()
-            found["references"] = (
-                YoungPerson.objects.unscoped().filter(reference__startswith="YC-E09000012-").count()
-            )
+            found["team_open"] = Episode.objects.filter(team=team).open().count()
+            found["ratings"] = GoalRating.objects.count()
+            found["measures"] = set(MeasureResponse.objects.values_list("occasion", flat=True))
+            found["supervision"] = SupervisionRecord.objects.count()
+            found["actions"] = Action.objects.count()
+            found["references"] = YoungPerson.objects.filter(
+                reference__startswith="YC-E09000012-"
+            ).count()
             raise Rollback
     except Rollback:
         pass

@@ -186,7 +186,7 @@ def test_redis_stopped_while_a_coach_logs_a_session_loses_nothing(cast, redis, s
         assert "Session logged." in page
         assert "the email to your supervisor is delayed" in page
         assert "If it is urgent, phone your supervisor." in page
-        assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+        assert SessionLog.objects.filter(episode=episode).count() == 1
         (job,) = OutboxJob.objects.all()
         assert job.task == "cases.tasks.notify_supervisors_of_flag"
         assert mail.outbox == []
@@ -473,11 +473,11 @@ def test_a_connection_lost_while_saving_a_session_gives_the_form_back(cast, prox
     assert response.status_code == 503
     assert "this may not have been saved" in page and "It will not be saved twice." in page
     assert NOTES in page and f'value="{key}"' in page
-    assert not SessionLog.objects.unscoped().filter(episode=episode).exists()
+    assert not SessionLog.objects.filter(episode=episode).exists()
 
     again = client.post(url, session_form(key), follow=True)
     assert "Session logged." in again.content.decode()
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
 def test_a_session_saved_just_as_the_connection_drops_is_not_saved_twice(cast, proxy):
@@ -491,13 +491,13 @@ def test_a_session_saved_just_as_the_connection_drops_is_not_saved_twice(cast, p
     proxy.cut(b"COMMIT", after=INSERT_SESSION, deliver=True)
     response = client.post(url, session_form(key, concern=True))
     assert response.status_code == 503 and NOTES in response.content.decode()
-    assert SessionLog.objects.unscoped().filter(idempotency_key=key).count() == 1
+    assert SessionLog.objects.filter(idempotency_key=key).count() == 1
     assert OutboxJob.objects.filter(task="cases.tasks.notify_supervisors_of_flag").count() == 1
 
     again = client.post(url, session_form(key, concern=True), follow=True)
     assert "This session was already logged." in again.content.decode()
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
-    assert RiskFlag.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
+    assert RiskFlag.objects.filter(episode=episode).count() == 1
 
 
 def test_a_database_unreachable_for_the_whole_request_keeps_what_was_sent(cast, proxy):
@@ -524,7 +524,7 @@ def test_a_database_unreachable_for_the_whole_request_keeps_what_was_sent(cast, 
     proxy.up()
     again = client.post(url, as_post(kept), follow=True)
     assert "Session logged." in again.content.decode()
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
 def test_a_database_that_stays_down_mid_save_still_keeps_what_was_sent(cast, proxy):
@@ -551,7 +551,7 @@ def test_a_database_that_stays_down_mid_save_still_keeps_what_was_sent(cast, pro
     proxy.up()
     again = client.post(url, resend, follow=True)
     assert "Session logged." in again.content.decode()
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
 def test_a_request_from_elsewhere_does_not_get_its_fields_back(cast, proxy):
@@ -608,7 +608,7 @@ def test_an_api_client_that_loses_the_database_is_told_to_try_again(cast, proxy)
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert response.json()["error"]["status"] == 503
     assert client.post(url, payload, content_type="application/json").status_code == 201
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
 # --- 5. Health reports each dependency --------------------------------------------------------

@@ -399,9 +399,7 @@ def test_retention_pages_survive_extreme_dates(cast, client_for):
     """A record saved before dates were checked (born in the year 9999) must not stop the
     retention queue or the decision pages: its retention date stops at the calendar's end."""
     episode = referral(cast.hackney, age=9)  # not taken on, so closed
-    YoungPerson.objects.unscoped().filter(pk=episode.young_person_id).update(
-        date_of_birth=date(9999, 12, 31)
-    )
+    YoungPerson.objects.filter(pk=episode.young_person_id).update(date_of_birth=date(9999, 12, 31))
     client = client_for(cast.hackney.lead)
     for url in (
         reverse("cases:retention-queue"),

@@ -397,8 +397,8 @@ def _first(model_path: str):  # type: ignore[no-untyped-def]
         app_label, model_name = model_path.split(".")
         model = apps.get_model(app_label, model_name)
         if model is Action:
-            return [Action.objects.unscoped().get().pk]
-        return [model.objects.unscoped().order_by("pk").first().pk]
+            return [Action.objects.get().pk]
+        return [model.objects.order_by("pk").first().pk]
 
     return build
 

@@ -76,5 +76,5 @@ def test_a_session_with_a_concern_is_saved_when_the_queue_is_down(
             concern_summary="Worried about a threat.",
         )
     assert created
-    assert SessionLog.objects.unscoped().filter(pk=log.pk).exists()
+    assert SessionLog.objects.filter(pk=log.pk).exists()
     assert log.flags.count() == 1

@@ -105,7 +105,7 @@ def test_the_scan_finds_every_app_s_services_and_selectors():
 
 def test_the_scan_sees_a_form_library_behind_one_of_our_modules():
     # yourchoice/web/forms.py renders through crispy-forms: a service importing it must be caught.
-    assert chain_to_forms(ROOT / "yourchoice" / "forms.py") == [
+    assert chain_to_forms(ROOT / "yourchoice" / "web" / "forms.py") == [
         "yourchoice.web.forms",
         "crispy_forms_gds",
     ]

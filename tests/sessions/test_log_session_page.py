@@ -78,7 +78,7 @@ def test_a_session_with_techniques_feelings_and_goal_ratings_is_logged(cast, cli
         form_data(episode, **{f"goal_{goal.pk}": "6"}),
     )
     assert response.status_code == 302
-    log = SessionLog.objects.unscoped().get(episode=episode)
+    log = SessionLog.objects.get(episode=episode)
     assert log.techniques.count() == 2
     assert (log.feeling_start, log.feeling_end) == (3, 7)
     assert log.goal_ratings.get().score == 6
@@ -93,7 +93,7 @@ def test_submitting_the_same_form_twice_records_one_session(cast, client_for, ep
     first = client.post(url, data)
     second = client.post(url, data)
     assert first.status_code == second.status_code == 302
-    assert SessionLog.objects.unscoped().filter(episode=episode).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 1
     assert "This session was already logged." in client.get(second["Location"]).content.decode()
 
 
@@ -110,7 +110,7 @@ def test_an_invalid_date_keeps_everything_else_as_typed(cast, client_for, episod
     assert re.search(r'name="duration_minutes"[^>]*value="45"', body)
     assert re.search(r'value="community"\s*checked', body)
     assert data["idempotency_key"] in body  # the same key, so a corrected resend is still one
-    assert not SessionLog.objects.unscoped().exists()
+    assert not SessionLog.objects.exists()
 
 
 def test_a_future_date_is_refused_by_the_service_and_the_form_keeps_input(

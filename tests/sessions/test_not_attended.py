@@ -43,7 +43,7 @@ def test_a_session_that_did_not_happen_stores_no_length_place_feelings_or_rating
         form_data(episode, attendance=attendance, **{f"goal_{goal.pk}": "6"}),
     )
     assert response.status_code == 302
-    log = SessionLog.objects.unscoped().get(episode=episode)
+    log = SessionLog.objects.get(episode=episode)
     assert log.attendance == attendance
     assert (log.duration_minutes, log.place, log.feeling_start, log.feeling_end) == (
         None,
@@ -51,7 +51,7 @@ def test_a_session_that_did_not_happen_stores_no_length_place_feelings_or_rating
         None,
         None,
     )
-    assert not GoalRating.objects.unscoped().filter(session_log=log).exists()
+    assert not GoalRating.objects.filter(session_log=log).exists()
 
 
 def test_a_mistyped_length_does_not_stop_a_missed_session_being_saved(cast, client_for):
@@ -61,7 +61,7 @@ def test_a_mistyped_length_does_not_stop_a_missed_session_being_saved(cast, clie
         form_data(episode, attendance="did_not_attend", duration_minutes="an hour"),
     )
     assert response.status_code == 302
-    assert SessionLog.objects.unscoped().get(episode=episode).duration_minutes is None
+    assert SessionLog.objects.get(episode=episode).duration_minutes is None
 
 
 def test_a_missed_session_sent_through_the_api_stores_no_length_or_place(cast):
@@ -108,7 +108,7 @@ def test_the_session_page_marks_the_questions_a_missed_session_has_no_answer_to(
 def test_the_database_refuses_a_missed_session_with_a_length_place_or_feeling(cast, stored):
     episode = allocated_case(cast.hackney)
     with pytest.raises(IntegrityError), transaction.atomic():
-        SessionLog.objects.unscoped().create(
+        SessionLog.objects.create(
             episode=episode,
             coach=cast.hackney.coach,
             recorded_by=cast.hackney.coach,
@@ -134,19 +134,17 @@ def test_the_data_migration_clears_what_missed_sessions_kept(cast):
         duration_minutes=60,
         place="community",
     )
-    missed = old._base_manager.create(
+    missed = old._default_manager.create(
         **common, attendance="did_not_attend", idempotency_key=new_key()
     )
-    held = old._base_manager.create(
+    held = old._default_manager.create(
         **common, attendance="attended", feeling_start=4, idempotency_key=new_key()
     )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     rows = {
         row["pk"]: row
-        for row in SessionLog.objects.unscoped().values(
-            "pk", "duration_minutes", "place", "feeling_start"
-        )
+        for row in SessionLog.objects.values("pk", "duration_minutes", "place", "feeling_start")
     }
     assert rows[missed.pk] == {
         "pk": missed.pk,

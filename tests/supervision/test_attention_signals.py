@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def reasons_for(episode) -> list[str]:  # type: ignore[no-untyped-def]
-    (row,) = case_rows(Episode.objects.unscoped().filter(pk=episode.pk), timezone.localdate())
+    (row,) = case_rows(Episode.objects.filter(pk=episode.pk), timezone.localdate())
     return attention.reasons(row, timezone.localdate())
 
 
@@ -36,18 +36,18 @@ def episode(cast):  # type: ignore[no-untyped-def]
 def test_no_contact_from_day_14_not_day_13(cast, episode):
     attend(cast, episode, 13)
     assert attention.NO_CONTACT not in reasons_for(episode)
-    SessionLog.objects.unscoped().filter(episode=episode).update(
+    SessionLog.objects.filter(episode=episode).update(
         occurred_at=timezone.now() - timedelta(days=14)
     )
     assert attention.NO_CONTACT in reasons_for(episode)
 
 
 def test_a_case_never_seen_counts_from_allocation(cast, episode):
-    Episode.objects.unscoped().filter(pk=episode.pk).update(
+    Episode.objects.filter(pk=episode.pk).update(
         allocated_on=timezone.localdate() - timedelta(days=13)
     )
     assert attention.NO_CONTACT not in reasons_for(episode)
-    Episode.objects.unscoped().filter(pk=episode.pk).update(
+    Episode.objects.filter(pk=episode.pk).update(
         allocated_on=timezone.localdate() - timedelta(days=14)
     )
     assert attention.NO_CONTACT in reasons_for(episode)
@@ -140,9 +140,7 @@ def test_flag_past_review_date(cast, episode):
         review_on=timezone.localdate(),
     )
     assert attention.FLAG_PAST_REVIEW not in reasons_for(episode)  # due today, not past
-    RiskFlag.objects.unscoped().filter(pk=flag.pk).update(
-        review_on=timezone.localdate() - timedelta(days=1)
-    )
+    RiskFlag.objects.filter(pk=flag.pk).update(review_on=timezone.localdate() - timedelta(days=1))
     assert attention.FLAG_PAST_REVIEW in reasons_for(episode)
 
 

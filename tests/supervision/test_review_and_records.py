@@ -87,7 +87,7 @@ def test_recording_supervision_puts_the_action_on_the_case_and_the_owners_home(c
     assert "Agree a new meeting place" in missing_owner.content.decode()
     response = client.post(url, data)
     assert response.status_code == 302
-    record = SupervisionRecord.objects.unscoped().get()
+    record = SupervisionRecord.objects.get()
     assert record.attendees.get().wellbeing_checkin == "Tired"
 
     coach = client_for(cast.hackney.coach)
@@ -97,7 +97,7 @@ def test_recording_supervision_puts_the_action_on_the_case_and_the_owners_home(c
     assert "Agree a new meeting place" in case_page
     home = coach.get(reverse("home")).content.decode()
     assert "Agree a new meeting place" in home
-    action = Action.objects.unscoped().get()
+    action = Action.objects.get()
     assert (
         coach.post(reverse("supervision:action-done", args=[action.pk]), {"next": "/"}).status_code
         == 302
@@ -192,11 +192,11 @@ def test_an_action_through_the_api_cannot_go_to_someone_outside_the_team(cast, s
         "message": "Check the fields and try again.",
         "fields": {"actions": ["Each action's owner must be a coach in this team, or you."]},
     }
-    assert not SupervisionRecord.objects.unscoped().exists()
-    assert not Action.objects.unscoped().exists()
+    assert not SupervisionRecord.objects.exists()
+    assert not Action.objects.exists()
     # The team's coach, and the supervisor recording it, may own actions, as on the page.
     assert record(cast.hackney.supervisor).status_code == 201
-    assert set(Action.objects.unscoped().values_list("owner_id", flat=True)) == {
+    assert set(Action.objects.values_list("owner_id", flat=True)) == {
         cast.hackney.supervisor.pk,
         cast.hackney.coach.pk,
     }

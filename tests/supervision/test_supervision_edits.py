@@ -39,7 +39,7 @@ def record(cast) -> SupervisionRecord:  # type: ignore[no-untyped-def]
 
 def ids(record: SupervisionRecord) -> tuple[int, int]:
     attendee = SupervisionAttendee.objects.get(record=record)
-    discussion = CaseDiscussion.objects.unscoped().get(record=record)
+    discussion = CaseDiscussion.objects.get(record=record)
     return attendee.pk, discussion.pk
 
 
@@ -55,7 +55,7 @@ def test_the_supervisor_corrects_decisions_and_case_notes(cast, record):
         case_notes={discussion_id: "Engaging well; school worried."},
     )
     assert updated.version == 2 and updated.decisions == "Keep going; review in a month."
-    assert CaseDiscussion.objects.unscoped().get().notes == "Engaging well; school worried."
+    assert CaseDiscussion.objects.get().notes == "Engaging well; school worried."
     event = AuditEvent.objects.get(action="supervision.update")
     assert event.detail == {"fields": ["decisions", "case_notes"], "version": 2}
     case_event = AuditEvent.objects.get(action="supervision.discuss_update")
@@ -83,7 +83,7 @@ def test_a_stale_correction_is_refused_and_writes_nothing(cast, record):
     assert refused.value.changed_by.startswith("You, in another window")
     record.refresh_from_db()
     assert (record.decisions, record.version) == ("First correction.", 2)
-    assert CaseDiscussion.objects.unscoped().get().notes == "Engaging well."
+    assert CaseDiscussion.objects.get().notes == "Engaging well."
 
 
 @pytest.mark.parametrize("who", ["hackney.coach", "hackney.lead", "co_supervisor"])
@@ -130,12 +130,12 @@ def test_a_stale_page_answers_409_keeps_input_and_shows_what_changed(cast, clien
     assert again[f"notes_{discussion_id}"] == "Engaging well; school worried."
     assert again["decisions"] == "Refer to CAMHS." and again["version"] == "2"
     record.refresh_from_db()
-    assert CaseDiscussion.objects.unscoped().get().notes == "Engaging well."
+    assert CaseDiscussion.objects.get().notes == "Engaging well."
 
     assert laptop.post(url, again).status_code == 302
     record.refresh_from_db()
     assert record.decisions == "Refer to CAMHS." and record.version == 3
-    assert CaseDiscussion.objects.unscoped().get().notes == "Engaging well; school worried."
+    assert CaseDiscussion.objects.get().notes == "Engaging well; school worried."
     assert SupervisionAttendee.objects.get(pk=attendee_id).wellbeing_checkin == "Tired but coping."
 
 

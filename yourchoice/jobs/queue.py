@@ -40,6 +40,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from yourchoice import scoping
 from yourchoice.jobs.redis_connection import bounded_client
 
 logger = logging.getLogger(__name__)
@@ -364,4 +365,7 @@ class OutboxTask(Task):
         if task_id.startswith(PREFIX) and not _claim(task_id):
             logger.warning("A second copy of job %s arrived; it is not run", task_id)
             return None
-        return super().__call__(*args, **kwargs)
+        # A job works for the programme, not for the person whose action queued it: it reads
+        # what its work needs (a report every case, an email its one case).
+        with scoping.all_cases(f"the {self.name} job"):
+            return super().__call__(*args, **kwargs)

@@ -10,11 +10,24 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from yourchoice import scoping
 from yourchoice.web import request_context
 
 # Paths a signed-out person may reach. Everything else needs a full (two-factor) sign-in.
 # The API answers for itself: token or verified session, else 401/403 (yourchoice/api/).
 PUBLIC_PREFIXES = ("/sign-in/", "/password-reset/", "/static/", "/health/", "/api/")
+
+
+class CaseScopeMiddleware:
+    """Every request runs in the scope of the person making it (yourchoice/scoping.py): a case
+    query anywhere in it holds only what they may see, and with nobody signed in it fails."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with scoping.cases_of(request):
+            return self.get_response(request)
 
 
 class SignInRequiredMiddleware:

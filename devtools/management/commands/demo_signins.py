@@ -4,6 +4,7 @@ from django_otp.oath import TOTP
 
 from accounts.models import Membership
 from devtools import demo
+from yourchoice.scoping import all_cases
 
 
 def current_code() -> str:
@@ -17,6 +18,10 @@ class Command(BaseCommand):
     help = "Print the demo sign-in for every role, and the current authenticator code."
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        with all_cases("listing the demo sign-ins"):
+            self._handle(**options)
+
+    def _handle(self, **options):  # type: ignore[no-untyped-def]
         if not settings.DEBUG or not demo.already_seeded():
             self.stdout.write("No demo accounts here.")
             return

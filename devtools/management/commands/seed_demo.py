@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from devtools import demo, demo_scale
+from yourchoice.scoping import all_cases
 
 
 class Command(BaseCommand):
@@ -21,6 +22,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        with all_cases("loading the demo programme"):
+            self._handle(**options)
+
+    def _handle(self, **options):  # type: ignore[no-untyped-def]
         if not settings.DEBUG:
             raise CommandError(
                 "Demo data has a shared password and is for development only (DEBUG is off)."
