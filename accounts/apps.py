@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and places"
 
     def ready(self) -> None:
+        # Modules that need the models: importable only once every app is loaded.
         from accounts import (
             access_audit,
             schema,  # noqa: F401  (registers the API's sign-in schemes)

@@ -150,6 +150,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return super().has_module_perms(app_label)
 
     def _is_administrator(self) -> bool:
+        # The policy reads these models (memberships, roles): imported on use, not at load.
         from accounts import access
 
         return access.has_perm(self, access.Perm.SERVICE_ADMIN)

@@ -29,8 +29,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import address_limit
 from accounts.forms import CodeForm, SignInForm
+from accounts.tasks import send_password_reset
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
+from yourchoice.jobs.queue import send_after_commit
 from yourchoice.web.request_context import current_ip
 
 User = get_user_model()
@@ -204,8 +206,6 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        from accounts.tasks import send_password_reset
-        from yourchoice.jobs.queue import send_after_commit
 
         email = form.cleaned_data["email"]
         user_ids = list(

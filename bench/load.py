@@ -43,6 +43,7 @@ from accounts.models import User
 from bench.common import answer, signed_in
 from cases.models import Episode
 from outcomes.models import Goal
+from outcomes.reports.forms import month_choices
 from sessions.models import SessionLog, Technique
 
 HOST = "127.0.0.1"
@@ -348,7 +349,6 @@ def _supervisor_day(browser: Browser, deadline: float) -> None:
 
 
 def _lead_day(browser: Browser, authority_id: int, deadline: float) -> None:
-    from outcomes.reports.forms import month_choices
 
     while _think(deadline, 3, 10):
         browser.request("lead: authority list", "GET", "/")

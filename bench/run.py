@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import dj_database_url
 import psycopg2
 
 BASE = Path(__file__).resolve().parent.parent
@@ -46,7 +47,6 @@ def _database_url(scale: int) -> str:
 
 def _admin_connection(url: str):  # type: ignore[no-untyped-def]
     """A connection to the server's maintenance database, for CREATE and DROP DATABASE."""
-    import dj_database_url
 
     db = dj_database_url.parse(url)
     conn = psycopg2.connect(
@@ -118,7 +118,6 @@ def _prepare(scale: int, seed: int, reuse: bool) -> tuple[str, float | None]:
 
 
 def _counts(url: str) -> dict[str, int]:
-    import dj_database_url
 
     db = dj_database_url.parse(url)
     conn = psycopg2.connect(

@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        # Modules that need the models: importable only once every app is loaded.
         from cases.selectors import authorities_of_young_people
         from yourchoice import audit
 

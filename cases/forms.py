@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts.models import User
 from cases.models import EndingReason, FlagCategory, FlagLevel
 from yourchoice.web.forms import GovForm, date_field
 from yourchoice.web.versioned_form import VersionedForm
@@ -107,7 +108,6 @@ class BudgetSpendForm(GovForm):
 
     def __init__(self, *args, approvers, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        from accounts.models import User
 
         self.fields["approved_by"].queryset = User.objects.filter(pk__in=[u.pk for u in approvers])
 

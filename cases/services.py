@@ -423,6 +423,8 @@ def flag_raise(
         actor=actor, action=AuditAction.FLAG_RAISE, episode=episode, obj=flag, level=level
     )
     if session_log is not None:
+        # The tasks call these services: imported on use, so neither module needs the other
+        # to finish loading first.
         from cases.tasks import notify_supervisors_of_flag
 
         queue.send_after_commit(

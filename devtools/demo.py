@@ -19,9 +19,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import access
 from accounts.models import Authority, Membership, Team, TrialArm, User
 from cases import services as case_services
-from cases.models import EndingReason, FlagCategory, FlagLevel, Harm, RiskLevel
+from cases.models import (
+    Allocation,
+    EndingReason,
+    Episode,
+    EpisodeStatusChange,
+    FlagCategory,
+    FlagLevel,
+    Harm,
+    KeyContact,
+    RiskLevel,
+)
 from outcomes import services as outcome_services
-from outcomes.models import MeasureDefinition, Occasion
+from outcomes.models import MeasureDefinition, Occasion, ReportStatus
+from outcomes.reports import services as report_services
 from sessions import services as session_services
 from sessions.models import Attendance, Place, Technique
 from supervision import services as supervision_services
@@ -291,14 +302,11 @@ def last_months_reports() -> int:
     no stray report jobs reach their workers). The worker makes them through the same task. A
     place whose report is already made, or is being made, keeps it. Returns how many are
     still to be made."""
-    from outcomes.models import ReportStatus
-    from outcomes.reports import services as report_services
 
     return sum(1 for r in report_services.monthly_reports() if r.status != ReportStatus.READY)
 
 
 def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:  # type: ignore[no-untyped-def]
-    from cases.models import KeyContact
 
     KeyContact.objects.create(
         young_person_id=episode.young_person_id,
@@ -327,7 +335,6 @@ def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None
 
 def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
     """The services stamp changes with the time they run; demo history should read as lived."""
-    from cases.models import Allocation, Episode, EpisodeStatusChange
 
     allocated = received + timedelta(days=2)
     changes = EpisodeStatusChange.objects.filter(episode=episode)
@@ -341,7 +348,6 @@ def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
 
 
 def _supervision(people: dict[str, User], team: Team, today: date) -> None:
-    from cases.models import Episode
 
     coach = people["coach"]
     episodes = list(Episode.objects.filter(coach=coach).order_by("pk"))

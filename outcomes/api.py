@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts import access
 from accounts.access import Perm
+from cases.models import Episode
 from outcomes import services
 from outcomes.models import (
     MAX_RATING,
@@ -24,7 +25,7 @@ from outcomes.models import (
     Report,
     ReportStatus,
 )
-from outcomes.selectors import report_authorities, reports_for_user
+from outcomes.selectors import report_authorities, reports_for_user, sdq_definition
 from yourchoice.api.viewsets import ScopedViewSet, idempotent
 
 
@@ -173,7 +174,6 @@ class MeasureCreateSerializer(serializers.Serializer):
 
 
 def _episode_for(request: Any, episode_id: int) -> Any:
-    from cases.models import Episode
 
     episode = Episode.objects.visible_to(request.user).filter(pk=episode_id).first()
     if episode is None:
@@ -224,7 +224,6 @@ class MeasureWrites:
     @extend_schema(request=MeasureCreateSerializer, responses={201: MeasureResponseSerializer})
     @idempotent
     def create(self, request: Any) -> Response:
-        from outcomes.selectors import sdq_definition
 
         data = MeasureCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

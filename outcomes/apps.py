@@ -7,6 +7,7 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes"
 
     def ready(self) -> None:
+        # Modules that need the models: importable only once every app is loaded.
         from outcomes.models import MeasureDefinition
         from outcomes.selectors import forget_definitions
 

@@ -12,8 +12,10 @@ from django.db.models import Case, F, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Authority
 from outcomes.models import Goal, MeasureDefinition, Report, ReportFile, ReportScope, ReportStatus
+from outcomes.reports.services import may_have
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
 
@@ -64,7 +66,6 @@ def reports_for_user(user: User, *, authorities: list[Any], london: bool) -> lis
 
 def get_report_file_for_user(user: User, pk: int, fmt: str) -> ReportFile:
     """A ready, unexpired report file the user may have; 404 for anything else."""
-    from outcomes.reports.services import may_have
 
     report_file = (
         ReportFile.objects.select_related("report__authority")
@@ -217,7 +218,6 @@ def london_table(sort: str, descending: bool, period: Period | None = None) -> L
 
 def report_authorities(user: User) -> tuple[list[Authority], bool]:
     """The authorities whose reports the user may have, and whether London's too."""
-    from accounts import access
 
     if access.sees_all_authorities(user):
         return list(Authority.objects.filter(active=True)), True

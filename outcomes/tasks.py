@@ -56,6 +56,8 @@ def make_monthly_reports() -> int:
     reject_on_worker_lost=True,
 )
 def generate_extract(self, extract_id: int) -> int:  # type: ignore[no-untyped-def]
+    # The extract services queue this task: imported on use, so neither module needs the
+    # other to finish loading first.
     from outcomes.extracts import services as extract_services
 
     return extract_services.extract_generate(extract_id).pk

@@ -10,6 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts import access
+from accounts.models import Team, User
+from cases.models import Episode
 from supervision import services
 from supervision.models import Action, SupervisionFormat, SupervisionRecord
 from yourchoice.api.viewsets import ScopedViewSet, idempotent
@@ -62,8 +64,6 @@ class SupervisionCreateSerializer(serializers.Serializer):
 
 
 def _create_record(request: Any) -> Response:
-    from accounts.models import Team, User
-    from cases.models import Episode
 
     data = SupervisionCreateSerializer(data=request.data)
     data.is_valid(raise_exception=True)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import access
@@ -186,6 +187,8 @@ def extract_request(*, actor: User) -> Extract:
     with transaction.atomic():
         extract = Extract.objects.create(requested_by=actor, salt=secrets.token_hex(16))
         audit.record(actor=actor, action=AuditAction.EXTRACT_REQUEST, obj=extract)
+        # The task calls these services: imported on use, so neither module needs the other
+        # to finish loading first.
         from outcomes.tasks import generate_extract
 
         queue.send_after_commit(
@@ -270,7 +273,6 @@ def extract_generate(extract_id: int) -> Extract:
 
 def get_extract_file_for_user(user: User, pk: int, table: str) -> ExtractFile:
     """Evaluators only; anyone else, or an expired file, gets 404."""
-    from django.http import Http404
 
     if not access.has_perm(user, Perm.EXTRACT_DOWNLOAD):
         raise Http404

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connections
 
 from accounts import access
+from cases.models import EndingReason, Gender, LookedAfter, SpecialNeeds
 from cases.programme import TARGET_SESSIONS_PER_WEEK, active_weeks_sql
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
 from outcomes.scoring import sdq as sdq_scoring
@@ -87,7 +88,6 @@ EPISODES = """
 
 def _labels() -> dict[str, dict[str, str]]:
     """Plain-English names for the categories the SQL returns as codes."""
-    from cases.models import Gender, LookedAfter, SpecialNeeds
 
     return {
         "gender": dict(Gender.choices),
@@ -172,7 +172,6 @@ def cohort_counts(scope: Scope) -> list[Figure]:
 
 
 def closed_by_reason(scope: Scope) -> list[Figure]:
-    from cases.models import EndingReason
 
     rows = _rows(
         EPISODES

@@ -71,6 +71,8 @@ def report_request(
                 obj=report,
                 authority_id=authority.pk if authority else None,
             )
+            # The task calls these services: imported on use, so neither module needs the
+            # other to finish loading first.
             from outcomes.tasks import generate_report
 
             queue.send_after_commit(

@@ -1,6 +1,9 @@
 """Template filters for figures: money in pounds, and counts as they may leave a borough."""
 
 from django import template
+from django.conf import settings
+
+from outcomes.reports.disclosure import SUPPRESSED, count_is_disclosive
 
 register = template.Library()
 
@@ -17,8 +20,5 @@ def pounds(pence: int | None) -> str:
 @register.filter
 def disclosed(count: int | None) -> object:
     """A count of young people as it may leave a borough: 1 to threshold-1 shows as "c"."""
-    from django.conf import settings
-
-    from outcomes.reports.disclosure import SUPPRESSED, count_is_disclosive
 
     return SUPPRESSED if count_is_disclosive(count, settings.DISCLOSURE_THRESHOLD) else count

@@ -6,9 +6,12 @@ do, and writes go through the same services, so validation and audit are the sam
 
 from __future__ import annotations
 
+from datetime import date
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions, status, viewsets
@@ -18,6 +21,7 @@ from rest_framework.views import exception_handler as drf_handler
 
 from yourchoice import audit
 from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.models import IdempotencyKey
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -112,7 +116,6 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
 def date_param(request: Any, name: str) -> Any:
     """An optional YYYY-MM-DD query parameter; anything else is a clear 400."""
-    from datetime import date
 
     raw = request.query_params.get(name)
     if not raw:
@@ -135,11 +138,6 @@ def choice_param(request: Any, name: str, choices: list[str]) -> str | None:
 def idempotent(view: Any) -> Any:
     """For API creates: with an `Idempotency-Key` header, the first successful answer is kept
     and returned again for the same key, so a retried request never makes a second record."""
-    from functools import wraps
-
-    from django.db import IntegrityError, transaction
-
-    from yourchoice.models import IdempotencyKey
 
     @wraps(view)
     def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Response:

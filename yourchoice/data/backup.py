@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+import psycopg2
+
 BASE = Path(__file__).resolve().parent.parent
 BACKUPS = BASE / "var" / "backups"
 SCHEMES = {"postgres", "postgresql", "pgsql"}  # as dj-database-url reads DATABASE_URL
@@ -91,7 +93,6 @@ def with_database(url: str, name: str) -> str:
 
 
 def server_major(target: Target) -> int:
-    import psycopg2
 
     conn = psycopg2.connect(target.uri, password=target.password or None)
     try:

@@ -17,6 +17,9 @@ in the same transaction, so two senders never both send it. An attempt that time
 Redis may still reach the queue when Redis wakes, beside the next attempt; each attempt carries
 its own message id, and the first message to start claims the job (OutboxDelivery), so any
 other copy is not run (`OutboxTask`).
+
+The models are imported inside the functions that use them: the Celery app builds every task
+class from `OutboxTask` (yourchoice/celery.py), which can happen before Django's apps are loaded.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ def send_after_commit(task: Task, *args: Any, delayed: str = "") -> None:
     queue is not answering (for example "The email to your supervisor is delayed...").
     Arguments must be JSON: ids, not objects.
     """
+    # Imported on use: see the module docstring.
     from yourchoice.models import OutboxJob
 
     OutboxJob.objects.create(task=task.name, args=list(args))
@@ -113,6 +117,7 @@ def _say_if_delayed(delayed: str) -> None:
 def is_delayed() -> bool:
     """Whether a job made now would wait: the relay last found Redis not answering, has stopped
     reporting, or has left a job waiting too long. Reads the database only."""
+    # Imported on use: see the module docstring.
     from yourchoice.models import OutboxJob, QueueStatus
 
     now = timezone.now()
@@ -123,6 +128,7 @@ def is_delayed() -> bool:
 
 
 def waiting_count() -> int:
+    # Imported on use: see the module docstring.
     from yourchoice.models import OutboxJob
 
     return OutboxJob.objects.count()
@@ -155,6 +161,7 @@ def broker_answers(timeout: float = BROKER_CHECK_TIMEOUT) -> bool:
 
 def note_queue(up: bool) -> None:
     """Record what the queue was found to be, for requests to read (is_delayed)."""
+    # Imported on use: see the module docstring.
     from yourchoice.models import QueueStatus
 
     now = timezone.now()
@@ -186,6 +193,7 @@ def _forget_broker_connections() -> None:
 
 def send_job(job_id: int) -> Sent:
     """Hand one waiting job to the queue, unless someone else is already doing so."""
+    # Imported on use: see the module docstring.
     from yourchoice.models import OutboxJob
 
     try:
@@ -221,6 +229,7 @@ def send_job(job_id: int) -> Sent:
 
 def _send_waiting(limit: int) -> tuple[int, bool]:
     """(sent, failed): send waiting jobs oldest first, stopping at the first failure."""
+    # Imported on use: see the module docstring.
     from yourchoice.models import OutboxJob
 
     sent = 0
@@ -247,6 +256,7 @@ def send_waiting_jobs(limit: int = 1000) -> int:
 def send_waiting_jobs_task() -> int:
     """Every minute (beat) and at each worker's start: send what is waiting, and forget old
     claims."""
+    # Imported on use: see the module docstring.
     from yourchoice.models import OutboxDelivery
 
     OutboxDelivery.objects.filter(claimed_at__lt=timezone.now() - CLAIMS_KEPT).delete()
@@ -348,6 +358,7 @@ def relay(*, poll: float | None = None, stop: threading.Event | None = None) -> 
 def _claim(task_id: str) -> bool:
     """Whether this message may run its job: it is the first to claim it, or the same message
     delivered again."""
+    # Imported on use: see the module docstring.
     from yourchoice.models import OutboxDelivery
 
     job_id = int(task_id[len(PREFIX) :].split("-", 1)[0])

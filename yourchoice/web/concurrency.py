@@ -22,10 +22,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
 from yourchoice.data.errors import StaleVersion
+from yourchoice.models import AuditEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
@@ -46,9 +48,6 @@ def last_editor(
     The search is narrowed by an indexed column (the young person, or the time of the last
     save), so it stays quick on a long trail.
     """
-    from django.contrib.auth import get_user_model
-
-    from yourchoice.models import AuditEvent
 
     events = AuditEvent.objects.filter(
         object_type=record._meta.label_lower, object_id=record.pk, action__in=actions

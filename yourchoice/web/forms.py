@@ -6,6 +6,8 @@ from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
 from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
 
 from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.web import unavailable
@@ -26,9 +28,9 @@ class GovFormMixin:
 
     def add_domain_error(self, error: DomainError) -> None:
         """Show a service's plain-English errors against the fields they name."""
-        for field, messages in error.errors.items():
+        for field, texts in error.errors.items():
             target = field if field and field in self.fields else None  # type: ignore[attr-defined]
-            for message in messages:
+            for message in texts:
                 self.add_error(target, message)  # type: ignore[attr-defined]
 
 
@@ -75,7 +77,6 @@ def form_page(
     to show instead (one that asks a further question). `gone` is for a record someone else
     removed after the page was opened: a POST answers 409 with that message, keeping what was
     typed and saving nothing. A page with two forms passes the one that was sent."""
-    from django.shortcuts import render
 
     status = 200
     if request.method == "POST" and gone:
@@ -108,8 +109,6 @@ def form_page(
 
 def back_to_case(request: Any, message: str, young_person_id: int) -> Any:
     """After a successful write about a case: say so, and go back to the young person's page."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
 
     messages.success(request, message)
     return redirect("cases:young-person", pk=young_person_id)

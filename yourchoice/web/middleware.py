@@ -6,12 +6,14 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-from yourchoice import scoping
-from yourchoice.web import request_context
+from yourchoice import audit, scoping
+from yourchoice.jobs import queue
+from yourchoice.web import request_context, unavailable
 
 # Paths a signed-out person may reach. Everything else needs a full (two-factor) sign-in.
 # The API answers for itself: token or verified session, else 401/403 (yourchoice/api/).
@@ -122,9 +124,6 @@ class DelayedWorkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.contrib import messages
-
-        from yourchoice.jobs import queue
 
         with queue.collecting_notices() as notices:
             response = self.get_response(request)
@@ -146,7 +145,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from yourchoice.web import unavailable
 
         if not unavailable.is_outage(exception):
             return None
@@ -163,7 +161,6 @@ class ReadAuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from yourchoice import audit
 
         with audit.collecting_reads() as log:
             response = self.get_response(request)

@@ -1,3 +1,5 @@
+from base64 import b32decode
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_otp.oath import TOTP
@@ -8,7 +10,6 @@ from yourchoice.scoping import all_cases
 
 
 def current_code() -> str:
-    from base64 import b32decode
 
     totp = TOTP(b32decode(settings.DEMO_TOTP_SECRET))
     return f"{totp.token():06d}"
