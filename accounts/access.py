@@ -147,7 +147,7 @@ def grants(user: User) -> tuple[Grant, ...]:
                 "role", "team_id", "authority_id"
             )
         )
-        user._yc_grants = cached  # type: ignore[union-attr]
+        user._yc_grants = cached
     return cached
 
 

@@ -290,7 +290,7 @@ def _moment(value: str) -> datetime:
 
 def _timeline(
     sessions, goals, measures, flags, status_changes, discussions, episodes
-) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
+) -> list[TimelineEntry]:
     """One story of the record, every episode of it, newest first (C7). Built from rows already
     fetched. Flags read as raised, then each review and the resolution; who held the case and
     where comes from its allocations."""

@@ -167,7 +167,7 @@ def _work(
     coach: User,
     episode,
     weeks: int,
-    today: date,  # type: ignore[no-untyped-def]
+    today: date,
     techniques: list[Technique],
     sdq: MeasureDefinition,
     engagement: float,
@@ -297,7 +297,7 @@ def last_months_reports() -> int:
     return sum(1 for r in report_services.monthly_reports() if r.status != ReportStatus.READY)
 
 
-def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:  # type: ignore[no-untyped-def]
+def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:
     from cases.models import KeyContact
 
     KeyContact.objects.unscoped().create(
@@ -325,7 +325,7 @@ def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None
         )
 
 
-def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
+def _backdate(episode, received: date) -> None:
     """The services stamp changes with the time they run; demo history should read as lived."""
     from cases.models import Allocation, Episode, EpisodeStatusChange
 

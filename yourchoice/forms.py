@@ -92,10 +92,10 @@ def form_page(
                 if show_conflict is not None:
                     show_conflict(error)
                 else:
-                    form.add_domain_error(error)  # type: ignore[attr-defined]
+                    form.add_domain_error(error)
                 status = 409
             else:
-                form.add_domain_error(error)  # type: ignore[attr-defined]
+                form.add_domain_error(error)
         except unavailable.DATABASE_ERRORS:
             unavailable.keep_on_form(request, form)  # the database went: 503, input kept
             status = 503

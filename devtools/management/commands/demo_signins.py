@@ -16,7 +16,7 @@ def current_code() -> str:
 class Command(BaseCommand):
     help = "Print the demo sign-in for every role, and the current authenticator code."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         if not settings.DEBUG or not demo.already_seeded():
             self.stdout.write("No demo accounts here.")
             return
