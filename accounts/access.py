@@ -147,7 +147,7 @@ def grants(user: User) -> tuple[Grant, ...]:
                 "role", "team_id", "authority_id"
             )
         )
-        user._yc_grants = cached
+        user._yc_grants = cached  # type: ignore[attr-defined]  # a cache kept on the user object
     return cached
 
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from sessions.models import SessionLog
 
 #: How a goal ended, as the audit trail records it.
-GOAL_ENDED = {
+GOAL_ENDED: dict[str, AuditAction] = {
     GoalStatus.ACHIEVED: AuditAction.GOAL_ACHIEVED,
     GoalStatus.DROPPED: AuditAction.GOAL_DROPPED,
     GoalStatus.REPLACED: AuditAction.GOAL_REPLACED,

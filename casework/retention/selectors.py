@@ -179,7 +179,7 @@ class RetentionQueue:
 
 
 def retention_queue(
-    user: User, *, page_number: object = 1, today: date | None = None
+    user: User, *, page_number: int | str | None = 1, today: date | None = None
 ) -> RetentionQueue:
     """Young people in the lead's authorities whose retention date has passed or falls within
     the review window, soonest first; none with an open case, none already anonymised."""
