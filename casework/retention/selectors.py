@@ -187,7 +187,7 @@ def retention_queue(
     today = today or timezone.localdate()
     authority_ids = access.led_authority_ids(user)
     queryset = (
-        with_retention(
+        with_retention(  # type: ignore[misc]  # has_open_case and retention_on are its annotations
             YoungPerson.objects.visible_to(user).filter(
                 authority_id__in=authority_ids, anonymised_at__isnull=True
             )
