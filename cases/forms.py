@@ -115,7 +115,9 @@ class BudgetSpendForm(GovForm):
         super().__init__(*args, **kwargs)
         from accounts.models import User
 
-        self.fields["approved_by"].queryset = User.objects.filter(pk__in=[u.pk for u in approvers])
+        self.fields["approved_by"].queryset = User.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField
+            pk__in=[u.pk for u in approvers]
+        )
 
     def amount_pence(self) -> int:
         return int(self.cleaned_data["amount"] * 100)

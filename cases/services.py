@@ -191,7 +191,7 @@ def referral_create(
         date_of_birth = existing_young_person.date_of_birth
         if existing_young_person.authority_id != authority.pk:
             raise PermissionDenied
-        if Episode.objects.unscoped().open().filter(young_person=existing_young_person).exists():
+        if Episode.objects.unscoped().open().filter(young_person=existing_young_person).exists():  # type: ignore[attr-defined]  # an EpisodeQuerySet
             raise DomainError("This young person already has an open case.")
 
     problems = eligibility_problems(
@@ -304,7 +304,7 @@ def referral_reassess(
     )
     if errors:
         raise DomainError(errors)
-    if Episode.objects.unscoped().open().filter(young_person=young_person).exists():
+    if Episode.objects.unscoped().open().filter(young_person=young_person).exists():  # type: ignore[attr-defined]  # an EpisodeQuerySet
         raise DomainError(
             "This young person already has an open case, so this referral cannot be taken on."
         )
@@ -345,7 +345,7 @@ def referral_reassess(
 
 def _first_referral_on(young_person: YoungPerson) -> date:
     return (
-        Episode.objects.unscoped()
+        Episode.objects.unscoped()  # type: ignore[return-value]  # a young person has a case
         .filter(young_person=young_person)
         .order_by("referred_on")
         .values_list("referred_on", flat=True)

@@ -108,10 +108,10 @@ def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             refused=refused,
         )
     sent = request.POST if request.method == "POST" else None
-    form = context["addendum_form"] = AddendumForm(sent, prefix="addendum")
+    addendum_form = context["addendum_form"] = AddendumForm(sent, prefix="addendum")
     return form_page(
         request,
-        form,
+        addendum_form,
         "sessions/session_detail.html",
         context,
         save=lambda data: services.session_addendum_add(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import FrameType
 
 from django.conf import settings
 
@@ -41,7 +42,7 @@ def _allowed(module: str) -> bool:
 def check_caller(model: type) -> None:
     if not settings.CASE_DATA_TRIPWIRE:
         return
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
         module = frame.f_globals.get("__name__", "")

@@ -50,7 +50,7 @@ def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int
                 column_totals={"n": int(total.value or 0)} if total is not None else {},
             )
             disclosure.suppress(table, threshold)
-            hidden |= {(indicator, key[0]) for key in table.suppressed}
+            hidden |= {(indicator, key[0]) for key in table.suppressed}  # type: ignore[misc]  # str keys
             if ("column", "n") in table.suppressed_totals:
                 hidden.add((indicator, "All"))
     published = []
