@@ -32,7 +32,9 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -388,7 +390,7 @@ def mixed_run(seconds: float, users: int) -> dict:
     record = Record()
     with Server(worker=True) as server:
         deadline = time.monotonic() + seconds
-        jobs = [
+        jobs: list[tuple[Callable[..., None], tuple[Any, ...]]] = [
             (_coach_day, (Browser(server.port, c, record), cases[c.pk], technique, deadline))
             for c in coaches
         ]

@@ -136,9 +136,9 @@ def _counts(url: str) -> dict[str, int]:
         counts = {}
         for label, table in tables.items():
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - constants above
-            counts[label] = cursor.fetchone()[0]
+            counts[label] = cursor.fetchone()[0]  # type: ignore[index]  # count(*) gives a row
         cursor.execute("SHOW server_version")
-        counts["postgresql"] = cursor.fetchone()[0]
+        counts["postgresql"] = cursor.fetchone()[0]  # type: ignore[index]  # SHOW gives a row
     conn.close()
     return counts
 

@@ -125,7 +125,7 @@ def _people() -> dict[str, User]:
             # Whoever runs the service uses the administration site.
             is_staff=access.Perm.SERVICE_ADMIN in access.ROLE_PERMISSIONS[role],
         )
-        where = teams.get(place) or (Authority.objects.get(gss_code=place) if place else None)
+        where = teams.get(place) or (Authority.objects.get(gss_code=place) if place else None)  # type: ignore[arg-type]  # None finds no team
         Membership.objects.grant(user, role, where)
         _demo_device(user)
         people[local] = user

@@ -494,7 +494,7 @@ class Builder:
             missed = rng.choices(
                 ["did_not_attend", "cancelled_young_person", "cancelled_coach"], weights=[6, 3, 1]
             )[0]
-            fields = (None, missed, "", None, None, "", "")
+            fields = (None, missed, "", None, None, "", "")  # type: ignore[assignment]  # NULL columns
         session_id = self.t["session"].add(
             at, *fields, False, uuid.UUID(int=rng.getrandbits(128), version=4), at, at,
             coach.id, episode_id, coach.id, 1,
