@@ -53,6 +53,7 @@ audit: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports --no-cache
 
 format: venv

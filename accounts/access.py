@@ -147,7 +147,7 @@ def grants(user: User) -> tuple[Grant, ...]:
                 "role", "team_id", "authority_id"
             )
         )
-        user._yc_grants = cached  # type: ignore[union-attr]
+        user._yc_grants = cached  # type: ignore[attr-defined]  # a cache kept on the user object
     return cached
 
 
@@ -388,7 +388,7 @@ def _grant_covers(user: User, grant: Grant, episode: Episode, today: date) -> bo
             return False
         if episode.coach_id == user.pk:
             return True
-        return Cover.objects.filter(
+        return Cover.objects.filter(  # type: ignore[misc]  # a coach's grant names a team
             covering_coach=user,
             absent_coach_id=episode.coach_id,
             team_id=grant.team_id,

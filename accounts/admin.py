@@ -1,6 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -119,10 +123,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     actions = ["revoke"]
     autocomplete_fields = ["user"]
 
-    def get_form(self, request, obj=None, **kwargs):  # type: ignore[no-untyped-def]
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> "type[ModelForm[Any]]":
         if obj is None:
             kwargs["form"] = ApiTokenForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         if obj is None:

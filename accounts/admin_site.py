@@ -21,7 +21,7 @@ class AdminSite(admin.AdminSite):
         return bool(
             user.is_active
             and user.is_staff
-            and user.is_verified()
+            and user.is_verified()  # type: ignore[attr-defined]  # django-otp's middleware adds it
             and access.has_perm(user, Perm.SERVICE_ADMIN)
         )
 

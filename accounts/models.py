@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -126,9 +127,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["full_name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(email=models.functions.Lower("email")), name="user_email_lowercase"
-            ),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
         ]
 
     def __str__(self) -> str:
@@ -137,7 +136,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self) -> str:
         return self.full_name
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         # The administrator role runs the admin site. Case content is not registered there, so
         # this grants nothing about young people (docs/programme.md).
         if self.is_active and self.is_staff and self._is_administrator():

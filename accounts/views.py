@@ -15,7 +15,7 @@ from base64 import b32encode
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
@@ -30,12 +30,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import address_limit
 from accounts.forms import CodeForm, SignInForm
 from accounts.tasks import send_password_reset
+from accounts.models import User
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.jobs.queue import send_after_commit
 from yourchoice.web.request_context import current_ip
-
-User = get_user_model()
 
 PENDING_KEY = "signin_pending_user"
 PENDING_AT_KEY = "signin_pending_at"
@@ -62,7 +61,7 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():
+    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[attr-defined]  # set by django-otp's middleware
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

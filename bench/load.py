@@ -32,7 +32,9 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -248,7 +250,7 @@ def _log_session(browser: Browser, case: Case, technique: int) -> None:
             browser.record.acknowledged.append(form[0][1])
 
 
-def _summary(record: Record, seconds: float, people: int) -> dict:  # type: ignore[type-arg]
+def _summary(record: Record, seconds: float, people: int) -> dict:
     times = sorted(t for _, _, t, _ in record.requests)
     p95 = times[int(len(times) * 0.95) - 1] if times else 0.0
     return {
@@ -269,12 +271,12 @@ def _stored(keys: list[str]) -> int:
     return stored
 
 
-def _until(deadline: float, step) -> None:  # type: ignore[no-untyped-def]
+def _until(deadline: float, step) -> None:
     while time.monotonic() < deadline:
         step()
 
 
-def logging_run(seconds: float, clients: int) -> dict:  # type: ignore[type-arg]
+def logging_run(seconds: float, clients: int) -> dict:
     """Sessions posted flat out, against a one-row insert under the same load."""
     coaches, cases = _coaches(clients)
     technique = Technique.objects.filter(active=True).values_list("pk", flat=True).first()
@@ -370,7 +372,7 @@ def _lead_day(browser: Browser, authority_id: int, deadline: float) -> None:
                 break
 
 
-def mixed_run(seconds: float, users: int) -> dict:  # type: ignore[type-arg]
+def mixed_run(seconds: float, users: int) -> dict:
     coaches_n, supervisors_n = int(users * 0.7), int(users * 0.2)
     leads_n = users - coaches_n - supervisors_n
     coaches, cases = _coaches(coaches_n)
@@ -384,7 +386,7 @@ def mixed_run(seconds: float, users: int) -> dict:  # type: ignore[type-arg]
     record = Record()
     with Server(worker=True) as server:
         deadline = time.monotonic() + seconds
-        jobs = [
+        jobs: list[tuple[Callable[..., None], tuple[Any, ...]]] = [
             (_coach_day, (Browser(server.port, c, record), cases[c.pk], technique, deadline))
             for c in coaches
         ]

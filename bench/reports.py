@@ -30,7 +30,7 @@ RUNS = 3
 TIMEOUT = 900
 
 
-def _period():  # type: ignore[no-untyped-def]
+def _period():
     """The last twelve whole months: what a programme lead asks for at the year's end."""
     end = timezone.localdate().replace(day=1) - timedelta(days=1)
     month, year = end.month - 11, end.year
@@ -65,7 +65,7 @@ def _stop(worker: subprocess.Popen[bytes]) -> int:
     return round(usage.ru_maxrss / 1024)  # kilobytes on Linux
 
 
-def _made(authority: Authority | None, start, end) -> float:  # type: ignore[no-untyped-def]
+def _made(authority: Authority | None, start, end) -> float:
     report, _ = services.report_request(
         actor=person("programme"), authority=authority, start=start, end=end
     )
@@ -76,10 +76,10 @@ def _made(authority: Authority | None, start, end) -> float:  # type: ignore[no-
             break
         time.sleep(0.2)
     assert report.status == ReportStatus.READY, f"report {report.pk}: {report.status}"
-    return (report.finished_at - report.started_at).total_seconds()
+    return (report.finished_at - report.started_at).total_seconds()  # type: ignore[operator]  # READY: both set
 
 
-def _bare_sql(authority_ids: list[int], start, end) -> float:  # type: ignore[no-untyped-def]
+def _bare_sql(authority_ids: list[int], start, end) -> float:
     """The report's aggregate queries, captured once, then timed on a raw connection."""
     scope = indicators.Scope(authority_ids, start, end)
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:

@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from caseload.rows import BY_NAME, CaseRow, annotated_cases, case_rows, rows_for
+from cases.models import Episode
 from cases.programme import TARGET_SESSIONS_PER_WEEK
 
 #: Rows on one page of an authority's list.
@@ -115,14 +116,17 @@ def _sql_order(sort: str, descending: bool) -> tuple[Any, ...]:
     return (key.desc(nulls_last=True) if descending else key.asc(nulls_first=True), *BY_NAME)
 
 
-def page_of_cases(episodes, params: Any) -> ListView:  # type: ignore[no-untyped-def]
+def page_of_cases(episodes: QuerySet[Episode], params: Any) -> ListView:
     """One page of a long list of cases (`episodes`, a queryset), sorted and filtered."""
     sort, descending, show = _choices(params)
     today = timezone.localdate()
     total = episodes.count()
     order = _sql_order(sort, descending) if sort == "name" or sort in SQL_SORT_KEYS else None
+    paginator: Paginator[Any]
+    page: Page[Any]
     if show == "all" and sort == "name":
         # The usual view: page through the ids in name order, then work out only those rows.
+        assert order is not None  # set for a sort by name
         paginator = Paginator(episodes.order_by(*order).values_list("pk", flat=True), PAGE_SIZE)
         paginator.count = total  # known already: no second count
         page = paginator.get_page(params.get("page"))

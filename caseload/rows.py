@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
@@ -95,7 +95,7 @@ def _recent_ratings(episode_ids: list[int]) -> dict[int, dict[int, list[Point]]]
     return found
 
 
-def annotated_cases(episodes, today: date):  # type: ignore[no-untyped-def]
+def annotated_cases(episodes: QuerySet[Episode], today: date) -> QuerySet[Episode]:
     """`episodes` with what every list row shows and sorts by, computed in the database."""
     monday = dose.week_start(today)
     return episodes.select_related("young_person", "coach", "team").annotate(
@@ -121,7 +121,7 @@ def annotated_cases(episodes, today: date):  # type: ignore[no-untyped-def]
 BY_NAME = (Lower("young_person__family_name"), Lower("young_person__given_name"), "pk")
 
 
-def case_rows(episodes, today: date) -> list[CaseRow]:  # type: ignore[no-untyped-def]
+def case_rows(episodes: QuerySet[Episode], today: date) -> list[CaseRow]:
     """Rows for a list of cases, by young person, in a fixed number of queries however many
     there are."""
     return rows_for(list(annotated_cases(episodes, today).order_by(*BY_NAME)), today)
@@ -172,21 +172,21 @@ def _case_row(  # annotated episode
     occasions = tuple(sdq_occasions(e, recorded, pending, today, definition))
     return CaseRow(
         episode=e,
-        last_contact=e.last_contact_at,  # type: ignore[attr-defined]
-        sessions_this_week=e.this_week,  # type: ignore[attr-defined]
-        sessions_attended=e.attended,  # type: ignore[attr-defined]
-        open_flags=e.open_flag_count,  # type: ignore[attr-defined]
+        last_contact=e.last_contact_at,  # type: ignore[attr-defined]  # annotated by annotated_cases
+        sessions_this_week=e.this_week,  # type: ignore[attr-defined]  # annotated by annotated_cases
+        sessions_attended=e.attended,  # type: ignore[attr-defined]  # annotated by annotated_cases
+        open_flags=e.open_flag_count,  # type: ignore[attr-defined]  # annotated by annotated_cases
         weeks_active=dose.weeks_active(e.started_on, e.closed_on, today),
         goal_trend=case_trend(goals),
         measures_due=tuple(
             f"{o.label} {o.state_label.lower()}" for o in occasions if o.needs_doing
         ),
-        attended_last_3_weeks=e.last_3_weeks,  # type: ignore[attr-defined]
+        attended_last_3_weeks=e.last_3_weeks,  # type: ignore[attr-defined]  # annotated by annotated_cases
         goals=goals,
         occasions=occasions,
-        flags_past_review=e.flags_past_review_count,  # type: ignore[attr-defined]
+        flags_past_review=e.flags_past_review_count,  # type: ignore[attr-defined]  # annotated by annotated_cases
         pending_closure=bool(pending),
-        actions_overdue=e.actions_overdue_count,  # type: ignore[attr-defined]
+        actions_overdue=e.actions_overdue_count,  # type: ignore[attr-defined]  # annotated by annotated_cases
     )
 
 

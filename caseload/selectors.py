@@ -71,7 +71,7 @@ def coaches_for_supervisor(user: User) -> list[CoachSummary]:
         CoachSummary(
             coach_id=m.user_id,
             name=m.user.full_name,
-            team=m.team.name,
+            team=m.team.name,  # type: ignore[union-attr]  # a coach's membership names a team
             open_cases=open_counts.get(m.user_id, 0),
             sessions_last_4_weeks=session_counts.get(m.user_id, 0),
         )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import access
@@ -25,6 +24,9 @@ from cases.models import (
     YoungPerson,
 )
 from yourchoice.api.viewsets import ScopedViewSet, choice_param, date_param, idempotent
+
+if TYPE_CHECKING:
+    from accounts.http import AuthenticatedRequest
 
 DATE_FILTERS = [
     OpenApiParameter("since", str, description="On or after this date (YYYY-MM-DD)."),
@@ -162,7 +164,7 @@ class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     @extend_schema(request=ClosureRequestInput, responses={201: ClosureSerializer})
     @action(detail=True, methods=["post"], url_path="closure-request")
-    def closure_request(self, request: Request, pk: int) -> Response:
+    def closure_request(self, request: AuthenticatedRequest, pk: int) -> Response:
         """The coach asks to close the case; a supervisor decides."""
         episode = self.get_object()
         access.require_on(request.user, Perm.CLOSURE_REQUEST, episode)
@@ -175,7 +177,7 @@ class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     @extend_schema(request=ClosureDecisionInput, responses={200: ClosureSerializer})
     @action(detail=True, methods=["post"], url_path="closure-decision")
-    def closure_decision(self, request: Request, pk: int) -> Response:
+    def closure_decision(self, request: AuthenticatedRequest, pk: int) -> Response:
         """A supervisor approves (the case closes) or returns the pending request."""
         episode = self.get_object()
         access.require_on(request.user, Perm.CLOSURE_APPROVE, episode)
@@ -206,7 +208,7 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 
     @extend_schema(request=FlagCreateSerializer, responses={201: FlagSerializer})
     @idempotent
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthenticatedRequest) -> Response:
         """Raise a flag, through the same service (and checks, and audit) as the page."""
         data = FlagCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -8,6 +10,9 @@ from accounts.models import User
 from cases.models import EndingReason, FlagCategory, FlagLevel
 from yourchoice.web.forms import GovForm, date_field
 from yourchoice.web.versioned_form import VersionedForm
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class ClosureDecisionForm(GovForm):
@@ -28,8 +33,9 @@ class ClosureDecisionForm(GovForm):
         max_length=2000,
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("decision") == self.RETURN and not data.get("comment", "").strip():
             self.add_error(
                 "comment", "Say why the request is returned, so the coach knows what to do"
@@ -99,17 +105,19 @@ class BudgetSpendForm(GovForm):
         },
     )
     spent_on = date_field("Date spent", "Enter the date")
-    approved_by = forms.ModelChoiceField(
+    approved_by: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label="Approved by",
         queryset=None,  # set per case: its supervisors and borough leads
         empty_label="Choose who approved it",
         error_messages={"required": "Choose who approved the spending"},
     )
 
-    def __init__(self, *args, approvers, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, approvers: Iterable[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
-        self.fields["approved_by"].queryset = User.objects.filter(pk__in=[u.pk for u in approvers])
+        self.fields["approved_by"].queryset = User.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField
+            pk__in=[u.pk for u in approvers]
+        )
 
     def amount_pence(self) -> int:
         return int(self.cleaned_data["amount"] * 100)

@@ -122,7 +122,7 @@ class ReferralForm(GovForm):
             self.order_fields(names[: names.index("date_of_birth") + 1] + ["confirm_date_of_birth"])
         else:
             del self.fields["confirm_date_of_birth"]
-        self.fields["authority"].queryset = Authority.objects.filter(
+        self.fields["authority"].queryset = Authority.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField
             pk__in=[a.pk for a in authorities]
         )
         if len(authorities) == 1:
@@ -130,7 +130,7 @@ class ReferralForm(GovForm):
             self.fields["authority"].widget = forms.HiddenInput()
         self.initial.setdefault("received_on", timezone.localdate())
         if matches:
-            self.fields["same_as"].choices = [
+            self.fields["same_as"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
                 (
                     str(m.pk),
                     f"{m.reference}: {m.given_name} {m.family_name}, "
@@ -163,12 +163,12 @@ class AllocateForm(GovForm):
     def __init__(self, *args: Any, authority_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["membership"]
-        field.queryset = (
+        field.queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             access.allocatable_coaches(authority_id)
             .select_related("user", "team")
             .order_by("user__full_name")
         )
-        field.label_from_instance = lambda m: f"{m.user.full_name}, {m.team.name}"
+        field.label_from_instance = lambda m: f"{m.user.full_name}, {m.team.name}"  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
 class TransferForm(GovForm):
@@ -181,6 +181,6 @@ class TransferForm(GovForm):
 
     def __init__(self, *args: Any, exclude_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["authority"].queryset = Authority.objects.filter(active=True).exclude(
+        self.fields["authority"].queryset = Authority.objects.filter(active=True).exclude(  # type: ignore[attr-defined]  # a ModelChoiceField
             pk=exclude_id
         )

@@ -109,7 +109,9 @@ def held_young_people(user: User) -> Subquery | None:
     if scope is None:
         return None
     # Built on the queryset class, not the manager: this is the rule itself, not a caller of it.
-    current = EpisodeQuerySet(model=Episode).filter(scope, is_current=True)
+    current: models.QuerySet[Episode] = EpisodeQuerySet(model=Episode).filter(
+        scope, is_current=True
+    )
     return Subquery(current.values("young_person_id"))
 
 

@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts import access
 from accounts.access import Perm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Authority
 from cases import selectors, services
 from cases.forms import (
@@ -27,7 +28,7 @@ from yourchoice.web.forms import back_to_case, form_page
 
 
 @login_required
-def flag_new(request: HttpRequest, pk: int) -> HttpResponse:
+def flag_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Raise a risk or safeguarding flag with a level and a review date (C6)."""
     episode = selectors.current_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.FLAG_WRITE, episode)
@@ -45,7 +46,7 @@ def flag_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def flag_review(request: HttpRequest, pk: int) -> HttpResponse:
+def flag_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change a flag's level or its review date (C6). Refused with what changed (409) when
     someone else reviewed it after the page was opened."""
     flag = selectors.get_flag_for_user(request.user, pk)
@@ -70,7 +71,7 @@ def flag_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def flag_resolve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     flag = selectors.get_flag_for_user(request.user, pk)
     access.require_on(request.user, Perm.FLAG_WRITE, flag.episode)
     return form_page(
@@ -86,7 +87,7 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def budget(request: HttpRequest, pk: int) -> HttpResponse:
+def budget(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The activity budget: what was spent, by whom approved, and what is left (C8)."""
     ledger = selectors.budget_ledger(request.user, pk)
     episode = ledger.episode
@@ -121,7 +122,7 @@ def budget(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @access.requires(Perm.REFERRAL_WRITE)
-def referral_new(request: HttpRequest) -> HttpResponse:
+def referral_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a referral, checking eligibility and likely duplicates first (C1, C2). When age
     is the only reason it is not eligible, the date of birth is confirmed before anything is
     saved: a mistyped date would otherwise close the referral."""
@@ -208,7 +209,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def referral_reassess(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_reassess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A borough lead corrects the date of birth on a referral that was not taken on, and the
     service checks its eligibility again (C1)."""
     episode = selectors.latest_episode_for_user(request.user, pk)
@@ -245,7 +246,7 @@ def referral_reassess(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def allocate(request: HttpRequest, pk: int) -> HttpResponse:
+def allocate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Allocate the case to a coach, or reallocate it (C5)."""
     episode = selectors.current_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.CASE_ALLOCATE, episode)
@@ -278,7 +279,7 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Transfer the case to another authority, keeping its history (C5)."""
     episode = selectors.current_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.CASE_ALLOCATE, episode)

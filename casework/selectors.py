@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, Func, JSONField, OuterRef, Q, Value
+from django.db.models import F, Func, JSONField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.urls import reverse
@@ -111,8 +112,8 @@ class EarlierCase:
 class YoungPersonPage:
     young_person: YoungPerson
     key_contacts: list[KeyContact]
-    episode: Episode | None
-    episodes: list[Episode]
+    episode: Episode
+    episodes: Sequence[Episode]
     earlier: list[EarlierCase]
     sessions: list[SessionLog]
     goals: list[GoalView]
@@ -144,7 +145,7 @@ class YoungPersonPage:
         return self.closure_requests[0] if self.closure_requests else None
 
 
-def _as_json(queryset, **fields):  # type: ignore[no-untyped-def]
+def _as_json(queryset: QuerySet[Any], **fields: Any) -> QuerySet[Any]:
     """The rows of `queryset` as one JSON array column, for an ArraySubquery annotation."""
     return queryset.values(json=JSONObject(**fields))
 
@@ -277,7 +278,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
 def _goal_view(goal: Goal) -> GoalView:
     points = tuple(
         Point(date.fromisoformat(day), score)
-        for day, score in goal.rating_points  # type: ignore[attr-defined]
+        for day, score in goal.rating_points  # type: ignore[attr-defined]  # annotated by young_person_page
     )
     goal_progress = GoalProgress(points)
     return GoalView(goal=goal, progress=goal_progress, chart=chart(goal_progress))
@@ -293,8 +294,14 @@ def _moment(value: str) -> datetime:
 
 
 def _timeline(
-    sessions, goals, measures, flags, status_changes, discussions, episodes
-) -> list[TimelineEntry]:  # type: ignore[no-untyped-def]
+    sessions: list[SessionLog],
+    goals: list[Goal],
+    measures: list[MeasureResponse],
+    flags: list[RiskFlag],
+    status_changes: list[EpisodeStatusChange],
+    discussions: list[CaseDiscussion],
+    episodes: Sequence[Episode],
+) -> list[TimelineEntry]:
     """One story of the record, every episode of it, newest first (C7). Built from rows already
     fetched. Flags read as raised, then each review and the resolution; who held the case and
     where comes from its allocations."""
@@ -334,7 +341,7 @@ def _timeline(
     ]
     level = dict(FlagLevel.choices)
     for f in flags:
-        history = f.review_history
+        history = f.review_history  # type: ignore[attr-defined]  # annotated by young_person_page
         category = f.get_category_display().lower()
         raised_as = history[0]["before"] if history else f.level
         entries.append(
@@ -354,7 +361,7 @@ def _timeline(
             entries.append(
                 TimelineEntry(f.resolved_at, "flag", f"Flag resolved: {category}", f.resolution)
             )
-    entries += [_allocation_entry(held) for e in episodes for held in e.history]
+    entries += [_allocation_entry(held) for e in episodes for held in e.history]  # type: ignore[attr-defined]  # annotated by young_person_page
     # An allocation says who took the case, so its status change adds nothing; nor does the
     # step back from allocated or active to referred, which only a transfer makes (the case
     # waits for allocation there).

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
 from accounts.access import Perm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import service_counts
 from caseload import lists as caseload
 from caseload import selectors as caseloads
@@ -32,7 +33,7 @@ from yourchoice.web.forms import form_page
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One home page; each role the person holds adds its own section (docs/programme.md)."""
     user = request.user
     params = request.GET
@@ -64,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def young_person(request: HttpRequest, pk: int) -> HttpResponse:
+def young_person(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The young person's page (C4, C7). Reading it is audited (X2)."""
     page = selectors.young_person_page(request.user, pk)
     audit.record_for_young_person(
@@ -114,7 +115,7 @@ def young_person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
+def closure_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The coach asks to close the case; the supervisor's approval closes it (C3)."""
     page = selectors.young_person_page(request.user, pk)
     episode = page.episode
@@ -142,7 +143,7 @@ def closure_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def closure_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def closure_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A supervisor approves or returns a coach's request to close a case (V4)."""
     page = selectors.closure_decision_page(request.user, pk)
     closure = page.closure

@@ -136,7 +136,7 @@ def _people() -> dict[str, User]:
             # Whoever runs the service uses the administration site.
             is_staff=access.Perm.SERVICE_ADMIN in access.ROLE_PERMISSIONS[role],
         )
-        where = teams.get(place) or (Authority.objects.get(gss_code=place) if place else None)
+        where = teams.get(place) or (Authority.objects.get(gss_code=place) if place else None)  # type: ignore[arg-type]  # None finds no team
         Membership.objects.grant(user, role, where)
         _demo_device(user)
         people[local] = user
@@ -178,7 +178,7 @@ def _work(
     coach: User,
     episode,
     weeks: int,
-    today: date,  # type: ignore[no-untyped-def]
+    today: date,
     techniques: list[Technique],
     sdq: MeasureDefinition,
     engagement: float,
@@ -306,7 +306,7 @@ def last_months_reports() -> int:
     return sum(1 for r in report_services.monthly_reports() if r.status != ReportStatus.READY)
 
 
-def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:  # type: ignore[no-untyped-def]
+def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None:
 
     KeyContact.objects.create(
         young_person_id=episode.young_person_id,
@@ -333,7 +333,7 @@ def _contacts_and_spending(rng, episode, coach, people, lead_key, today) -> None
         )
 
 
-def _backdate(episode, received: date) -> None:  # type: ignore[no-untyped-def]
+def _backdate(episode, received: date) -> None:
     """The services stamp changes with the time they run; demo history should read as lived."""
 
     allocated = received + timedelta(days=2)

@@ -110,7 +110,7 @@ class Table:
 
     CHUNK = 50_000
 
-    def __init__(self, cursor, name: str, columns: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, cursor, name: str, columns: Iterable[str]) -> None:
         self.cursor = cursor
         self.name = name
         self.columns = ["id", *columns]
@@ -229,7 +229,7 @@ class Anchor:
 
 
 class Builder:
-    def __init__(self, cursor, *, scale: int, seed: int, today: date) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, cursor, *, scale: int, seed: int, today: date) -> None:
         self.rng = random.Random(seed)
         self.scale = scale
         self.today = today
@@ -252,7 +252,7 @@ class Builder:
 
     # People
 
-    def user(self, email: str, full_name: str, role: str, *, team=None, authority=None) -> int:  # type: ignore[no-untyped-def]
+    def user(self, email: str, full_name: str, role: str, *, team=None, authority=None) -> int:
         now = f"{self.today - timedelta(days=HISTORY_DAYS + 30)} 09:00 {TZ}"
         user_id = self.t["user"].add(self.password, False, email, full_name, True, False, now)
         self.t["membership"].add(role, now, authority, user_id, team)
@@ -269,7 +269,7 @@ class Builder:
 
     def team(
         self, authority_id: int, name: str, coaches: int, supervisor_email=None
-    ) -> list[Coach]:  # type: ignore[no-untyped-def]
+    ) -> list[Coach]:
         team_id = self.t["team"].add(name, "", True, authority_id)
         if supervisor_email:
             supervisor = self.user(supervisor_email, "Bench Supervisor", "supervisor", team=team_id)
@@ -404,7 +404,7 @@ class Builder:
         )  # fmt: skip
         assert added == episode_id
 
-    def _work(self, episode_id: int, coach: Coach, allocated_on: date, anchor, status):  # type: ignore[no-untyped-def]
+    def _work(self, episode_id: int, coach: Coach, allocated_on: date, anchor, status):
         """Sessions, goals, measures, flags and closure for an allocated case."""
         rng, today = self.rng, self.today
         first = allocated_on + timedelta(days=rng.randint(3, 14))
@@ -494,7 +494,7 @@ class Builder:
             missed = rng.choices(
                 ["did_not_attend", "cancelled_young_person", "cancelled_coach"], weights=[6, 3, 1]
             )[0]
-            fields = (None, missed, "", None, None, "", "")
+            fields = (None, missed, "", None, None, "", "")  # type: ignore[assignment]  # NULL columns
         session_id = self.t["session"].add(
             at, *fields, False, uuid.UUID(int=rng.getrandbits(128), version=4), at, at,
             coach.id, episode_id, coach.id, 1,
@@ -555,7 +555,7 @@ class Builder:
             f"{review} 12:00 {TZ}" if resolved else f"{day} 17:00 {TZ}",
         )  # fmt: skip
 
-    def _closure(self, episode_id, coach, closing, reason, status, previous) -> None:  # type: ignore[no-untyped-def]
+    def _closure(self, episode_id, coach, closing, reason, status, previous) -> None:
         if closing is None:  # asked for, awaiting the supervisor
             asked = self.today - timedelta(days=self.rng.randint(0, 4))
             self.t["closure"].add(
@@ -645,7 +645,7 @@ class GoalPath:
             b.achieved.append((self.id, day))
 
 
-def _achieved(cursor, goals: list[tuple[int, date]]) -> None:  # type: ignore[no-untyped-def]
+def _achieved(cursor, goals: list[tuple[int, date]]) -> None:
     if not goals:
         return
     cursor.execute(

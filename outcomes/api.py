@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -10,11 +10,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts import access
 from accounts.access import Perm
 from cases.models import Episode
+from accounts.models import User
 from outcomes import services
 from outcomes.models import (
     MAX_RATING,
@@ -110,9 +113,9 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class CanHaveReports(IsAuthenticated):
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return super().has_permission(request, view) and access.has_perm(
-            request.user, Perm.REPORT_DOWNLOAD
+            cast(User, request.user), Perm.REPORT_DOWNLOAD
         )
 
 
@@ -125,11 +128,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     lookup_value_converter = "int"
 
     def get_queryset(self) -> Any:
-        authorities, london = report_authorities(self.request.user)
-        ids = [
-            r.pk
-            for r in reports_for_user(self.request.user, authorities=authorities, london=london)
-        ]
+        user = cast(User, self.request.user)  # IsAuthenticated (CanHaveReports) let it in
+        authorities, london = report_authorities(user)
+        ids = [r.pk for r in reports_for_user(user, authorities=authorities, london=london)]
         return Report.objects.filter(pk__in=ids).prefetch_related("files").order_by("-requested_at")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from sessions.models import SessionLog
 
 #: How a goal ended, as the audit trail records it.
-GOAL_ENDED = {
+GOAL_ENDED: dict[str, AuditAction] = {
     GoalStatus.ACHIEVED: AuditAction.GOAL_ACHIEVED,
     GoalStatus.DROPPED: AuditAction.GOAL_DROPPED,
     GoalStatus.REPLACED: AuditAction.GOAL_REPLACED,
@@ -180,8 +181,8 @@ def goal_end(
 def _score(
     definition: MeasureDefinition,
     *,
-    item_answers: dict[int, int | None] | None,
-    scale_scores: dict[str, int | None] | None,
+    item_answers: Mapping[int, int | None] | None,
+    scale_scores: Mapping[str, int | None] | None,
 ) -> sdq.SdqScores:
     if definition.scoring != "sdq":
         raise DomainError("This measure cannot be scored yet.")
@@ -208,8 +209,8 @@ def measure_record(
     definition: MeasureDefinition,
     occasion: str,
     completed_on: date,
-    item_answers: dict[int, int | None] | None = None,
-    scale_scores: dict[str, int | None] | None = None,
+    item_answers: Mapping[int, int | None] | None = None,
+    scale_scores: Mapping[str, int | None] | None = None,
 ) -> MeasureResponse:
     """Record a completed measure from the paper form, by item answers or by scale scores (O2)."""
     access.require_on(actor, Perm.MEASURE_WRITE, episode)

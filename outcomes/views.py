@@ -10,16 +10,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts import access
 from accounts.access import Perm
+from accounts.http import AuthenticatedHttpRequest
 from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.extracts import services as extract_services
-from outcomes.forms import GoalEndForm, GoalForm, SdqItemsForm, SdqScalesForm
+from outcomes.forms import GoalEndForm, GoalForm, MeasureOccasionForm, SdqItemsForm, SdqScalesForm
 from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 @login_required
-def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = current_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.GOAL_WRITE, episode)
     return form_page(
@@ -45,7 +46,7 @@ def goal_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def goal_end(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     goal = selectors.get_goal_for_user(request.user, pk)
     access.require_on(request.user, Perm.GOAL_WRITE, goal.episode)
     if goal.status != GoalStatus.LIVE and request.method != "POST":
@@ -63,11 +64,14 @@ def goal_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-MEASURE_FORMS = {EntryMode.ITEMS: SdqItemsForm, EntryMode.SCALES: SdqScalesForm}
+MEASURE_FORMS: dict[str, type[MeasureOccasionForm]] = {
+    EntryMode.ITEMS: SdqItemsForm,
+    EntryMode.SCALES: SdqScalesForm,
+}
 
 
 @login_required
-def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
+def sdq_record(request: AuthenticatedHttpRequest, pk: int, mode: str) -> HttpResponse:
     """Enter an SDQ from the paper form, by item answers or by scale scores (O2)."""
     if mode not in MEASURE_FORMS:
         raise Http404
@@ -83,8 +87,8 @@ def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
             definition=definition,
             occasion=data["occasion"],
             completed_on=data["completed_on"],
-            item_answers=form.answers() if mode == EntryMode.ITEMS else None,
-            scale_scores=form.scales() if mode == EntryMode.SCALES else None,
+            item_answers=form.answers() if mode == EntryMode.ITEMS else None,  # type: ignore[attr-defined]  # SdqItemsForm's
+            scale_scores=form.scales() if mode == EntryMode.SCALES else None,  # type: ignore[attr-defined]  # SdqScalesForm's
         )
 
     def done(response: object) -> HttpResponse:
@@ -109,7 +113,7 @@ def sdq_record(request: HttpRequest, pk: int, mode: str) -> HttpResponse:
 
 @login_required
 @access.requires(Perm.REPORT_DOWNLOAD)
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for a report and follow it from queued to ready (O4)."""
     authorities, london = selectors.report_authorities(request.user)
     form = ReportRequestForm(request.POST or None, authorities=authorities, london=london)
@@ -149,7 +153,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def report_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> FileResponse:
     """Files only through here, permission-checked and audited; never a public media URL.
     Anyone who may not have the file gets 404, as if it did not exist."""
     report_file = selectors.get_report_file_for_user(request.user, pk, fmt)
@@ -160,7 +164,7 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         authority_id=report_file.report.authority_id,
         format=fmt,
     )
-    path = Path(settings.MEDIA_ROOT) / report_file.file.name
+    path = Path(settings.MEDIA_ROOT) / report_file.file.name  # type: ignore[operator]  # a stored file has a name
     return _attachment(path, path.name)
 
 
@@ -188,7 +192,7 @@ def _period(start: str, end: str) -> selectors.Period | None:
 
 @login_required
 @access.requires(Perm.REPORT_DOWNLOAD)
-def london(request: HttpRequest) -> HttpResponse:
+def london(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every authority's key figures for one period side by side (O5): by default the latest
     whole month with reports, or the period in ?start=&end= (a link under the table)."""
     if not access.sees_all_authorities(request.user):
@@ -203,7 +207,7 @@ def london(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access.requires(Perm.EXTRACT_DOWNLOAD)
-def extracts(request: HttpRequest) -> HttpResponse:
+def extracts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Evaluators ask for a pseudonymised extract and download its tables (O6)."""
     if request.method == "POST":
         extract_services.extract_request(actor=request.user)
@@ -214,10 +218,10 @@ def extracts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def extract_download(request: HttpRequest, pk: int, table: str) -> HttpResponse:
+def extract_download(request: AuthenticatedHttpRequest, pk: int, table: str) -> FileResponse:
     found = extract_services.get_extract_file_for_user(request.user, pk, table)
     audit.record(
         actor=request.user, action=AuditAction.EXTRACT_DOWNLOAD, obj=found.extract, table=table
     )
-    path = Path(settings.MEDIA_ROOT) / found.file.name
+    path = Path(settings.MEDIA_ROOT) / found.file.name  # type: ignore[operator]  # a stored file has a name
     return _attachment(path, f"extract-{pk}-{path.name}")

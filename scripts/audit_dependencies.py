@@ -59,7 +59,7 @@ def _pip_audit() -> tuple[dict | None, str]:
 PROJECT_JSON = "https://pypi.org/pypi/{name}/json"
 
 
-def _newest_release_vulns(name: str, version: str) -> list[dict] | None:  # type: ignore[type-arg]
+def _newest_release_vulns(name: str, version: str) -> list[dict] | None:
     """The known vulnerabilities of `name` at `version` from the project's PyPI page, when
     `version` is its newest release; None when that page cannot say (older release, no answer)."""
     try:
@@ -76,7 +76,7 @@ def _newest_release_vulns(name: str, version: str) -> list[dict] | None:  # type
     ]
 
 
-def _fill_from_project_pages(report: dict) -> None:  # type: ignore[type-arg]
+def _fill_from_project_pages(report: dict) -> None:
     """Audit what pip-audit could not from the project pages, in place."""
     unanswered = [
         d for d in report.get("dependencies", [])

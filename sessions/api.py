@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
@@ -25,9 +25,14 @@ from sessions.models import (
 )
 from yourchoice.api.viewsets import ScopedViewSet, choice_param, date_param, idempotent
 
+if TYPE_CHECKING:
+    from accounts.http import AuthenticatedRequest
+
 
 class SessionLogSerializer(serializers.ModelSerializer):
-    techniques = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    techniques: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code"
+    )
 
     class Meta:
         model = SessionLog
@@ -158,7 +163,7 @@ class SessionLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         parameters=[IDEMPOTENCY_HEADER],
     )
     @idempotent
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthenticatedRequest) -> Response:
         """Log a session. 201 when new; 200 with the first one when the key was already used.
         The key comes from the `Idempotency-Key` header, the body's `idempotency_key`, or both
         (then the same UUID)."""

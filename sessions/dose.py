@@ -30,7 +30,7 @@ def last_contact() -> Subquery:
     )
 
 
-def sessions_attended_between(start: date, end: date) -> Subquery:
+def sessions_attended_between(start: date, end: date) -> Coalesce:
     """Attended sessions on days start..end inclusive (Europe/London dates)."""
     return Coalesce(
         Subquery(
@@ -48,7 +48,7 @@ def sessions_attended_between(start: date, end: date) -> Subquery:
     )
 
 
-def sessions_attended_total() -> Subquery:
+def sessions_attended_total() -> Coalesce:
     return Coalesce(
         Subquery(
             SessionLog.objects.filter(episode=OuterRef("pk"), attendance=Attendance.ATTENDED)

@@ -140,6 +140,7 @@ class SessionLogForm(GovForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         day, at = data.get("occurred_on"), data.get("occurred_time")
         if day and at:
             data["occurred_at"] = timezone.make_aware(datetime.combine(day, at))
@@ -150,7 +151,7 @@ class SessionLogForm(GovForm):
             # The questions about a session that happened do not apply: what they hold is not
             # kept (the service drops it too), so a mistyped length cannot stop the save.
             for name in self.held_only_fields():
-                self._errors.pop(name, None)
+                self._errors.pop(name, None)  # type: ignore[attr-defined]  # Django's own error dict
                 data[name] = "" if name == "place" else None
         return data
 

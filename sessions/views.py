@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts import access
 from accounts.access import Perm
+from accounts.http import AuthenticatedHttpRequest
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NotesForm, SessionLogForm
 from yourchoice.data.errors import DomainError, StaleVersion
@@ -17,7 +18,7 @@ from yourchoice.web.forms import form_page
 
 
 @login_required
-def log_session(request: HttpRequest, pk: int) -> HttpResponse:
+def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = selectors.session_form_context(request.user, pk, usual=request.method != "POST")
     episode = context.episode
     access.require_on(request.user, Perm.SESSION_WRITE, episode)
@@ -68,7 +69,7 @@ def log_session(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A session, with a notes correction form in the window and an addendum form after."""
     log = selectors.get_session_for_user(request.user, pk)
     context = {
@@ -107,10 +108,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             refused=refused,
         )
     sent = request.POST if request.method == "POST" else None
-    form = context["addendum_form"] = AddendumForm(sent, prefix="addendum")
+    addendum_form = context["addendum_form"] = AddendumForm(sent, prefix="addendum")
     return form_page(
         request,
-        form,
+        addendum_form,
         "sessions/session_detail.html",
         context,
         save=lambda data: services.session_addendum_add(

@@ -47,8 +47,8 @@ class SupervisionForm(GovForm):
         super().__init__(*args, **kwargs)
         self.coach_list = coaches
         self.episode_list = episodes
-        self.fields["coaches"].choices = [(str(c.pk), c.full_name) for c in coaches]
-        self.fields["cases"].choices = [
+        self.fields["coaches"].choices = [(str(c.pk), c.full_name) for c in coaches]  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["cases"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (str(e.pk), f"{e.young_person.reference}: {e.young_person.display_name} ({e.coach})")
             for e in episodes
         ]
@@ -86,6 +86,7 @@ class SupervisionForm(GovForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         for i in range(1, ACTION_ROWS + 1):
             description = data.get(f"action_{i}_description", "").strip()
             owner, due = data.get(f"action_{i}_owner"), data.get(f"action_{i}_due_on")
@@ -100,11 +101,11 @@ class SupervisionForm(GovForm):
     def wellbeing_fields(self) -> list[forms.BoundField]:
         return [self[f"wellbeing_{c.pk}"] for c in self.coach_list]
 
-    def case_rows(self) -> list[tuple[str, str, forms.BoundField]]:
+    def case_rows(self) -> list[tuple[str, str, forms.BoundField, bool]]:
         chosen = set(self["cases"].value() or [])
         return [
             (str(e.pk), label, self[f"notes_{e.pk}"], str(e.pk) in chosen)
-            for e, (_, label) in zip(self.episode_list, self.fields["cases"].choices, strict=True)
+            for e, (_, label) in zip(self.episode_list, self.fields["cases"].choices, strict=True)  # type: ignore[attr-defined]  # a ChoiceField
         ]
 
     def action_rows(self) -> list[list[forms.BoundField]]:

@@ -95,8 +95,8 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
     if coach_id is not None:
         episodes = episodes.filter(coach_id=coach_id)
     rows = case_rows(episodes, today)
-    open_cases: dict[int, int] = {}
-    flagged: dict[int, int] = {}
+    open_cases: dict[int | None, int] = {}
+    flagged: dict[int | None, int] = {}
     attention_rows = []
     for row in rows:
         open_cases[row.episode.coach_id] = open_cases.get(row.episode.coach_id, 0) + 1
@@ -112,7 +112,7 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
         CoachReview(
             coach_id=m.user_id,
             name=m.user.full_name,
-            team=m.team.name,
+            team=m.team.name,  # type: ignore[union-attr]  # a coach's membership names a team
             open_cases=open_cases.get(m.user_id, 0),
             sessions_last_4_weeks=sessions.get(m.user_id, 0),
             last_supervised=last_supervised.get(m.user_id),
@@ -125,7 +125,7 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
         coaches=coaches,
         attention=attention_rows,
         teams=list(
-            {
+            {  # type: ignore[arg-type]  # memberships of supervised teams have a team
                 m.team_id: m.team
                 for m in memberships
                 if m.team_id in access.supervised_team_ids(user)
@@ -186,7 +186,8 @@ def get_supervision_for_user(user: User, pk: int) -> SupervisionRecord:
         pk=pk,
     )
     # The record shows what was said about each case discussed, and actions on cases.
-    for item in [*record.discussions.all(), *record.actions.all()]:
+    items: list[CaseDiscussion | Action] = [*record.discussions.all(), *record.actions.all()]
+    for item in items:
         if item.episode is not None:
             audit.note_young_person_read(item.episode.young_person, record)
     return record

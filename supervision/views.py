@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.access import Perm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
 from cases.models import Episode
 from supervision import selectors, services
@@ -22,7 +23,7 @@ from yourchoice.web.forms import form_page
 
 @login_required
 @access.requires(Perm.REVIEW_READ)
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each coach, then the cases that need attention with their reasons (V1, V3)."""
     coach = request.GET.get("coach", "")
     coach_id = int(coach) if coach.isdigit() else None
@@ -49,7 +50,7 @@ def _team_people(user: User, team: Team) -> tuple[list[User], list[Episode], lis
 
 @login_required
 @access.requires(Perm.SUPERVISION_WRITE)
-def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
+def supervision_new(request: AuthenticatedHttpRequest, team_id: int) -> HttpResponse:
     """Record a supervision session for one of the supervisor's teams (V2); 404 for a team
     they do not supervise."""
     teams = {t.pk: t for t in selectors.supervisable_teams(request.user)}
@@ -110,7 +111,7 @@ def supervision_new(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @login_required
-def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def supervision_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = selectors.get_supervision_for_user(request.user, pk)
     return render(
         request,
@@ -120,7 +121,7 @@ def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def supervision_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def supervision_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The supervisor who recorded supervision corrects it (V2). Two devices, one record: a
     save from a page that is no longer current is refused and shows what changed (409)."""
     record = selectors.get_supervision_for_user(request.user, pk)
@@ -166,7 +167,7 @@ def supervision_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_done(request: HttpRequest, pk: int) -> HttpResponse:
+def action_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark an action done: its owner, or a supervisor of its team."""
     action = selectors.get_action_for_user(request.user, pk)
     services.action_complete(actor=request.user, action=action)

@@ -137,12 +137,12 @@ def _all_cases() -> Iterator[None]:
 
 
 @pytest.fixture
-def reference_data(transactional_db) -> None:  # type: ignore[no-untyped-def]
+def reference_data(transactional_db) -> None:
     load_reference_data()
 
 
 @pytest.fixture
-def cast(db) -> Cast:  # type: ignore[no-untyped-def]
+def cast(db) -> Cast:
     if not Authority.objects.exists():  # flushed by an earlier test that committed
         load_reference_data()
     return Cast(
@@ -170,7 +170,7 @@ def signed_in_client(user: User | None) -> Client:
 
 
 @pytest.fixture
-def client_for():  # type: ignore[no-untyped-def]
+def client_for():
     return signed_in_client
 
 
@@ -209,7 +209,7 @@ def referral(
     )
 
 
-def allocated_case(place: Place, coach: User | None = None, **kwargs) -> Episode:  # type: ignore[no-untyped-def]
+def allocated_case(place: Place, coach: User | None = None, **kwargs) -> Episode:
     episode = referral(place, **kwargs)
     return case_services.episode_allocate(
         actor=place.lead, episode=episode, coach=coach or place.coach, team=place.team

@@ -50,7 +50,7 @@ class SignInOutcomeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
         if self.value() in self.OUTCOMES:
-            return queryset.filter(action__in=self.OUTCOMES[self.value()][1])
+            return queryset.filter(action__in=self.OUTCOMES[self.value()][1])  # type: ignore[index]  # in OUTCOMES, checked above
         return queryset
 
 
@@ -63,7 +63,7 @@ class SignInEventAdmin(ReadOnlyAdmin):
     list_filter = [SignInOutcomeFilter]
     date_hierarchy = "at"
     fields = ["at", "event", "account", "typed_address", "ip_address"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the same flat list of names
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         # A failure names its account as the object; a success as the actor. One query either way.

@@ -7,6 +7,8 @@ record and when; never clinical free text or names.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 
@@ -47,7 +49,7 @@ class SignInEventManager(models.Manager["SignInEvent"]):
 class SignInEvent(AuditEvent):
     """Sign-ins, failures and lockouts: the administrator's read-only view of the trail."""
 
-    objects = SignInEventManager()
+    objects: ClassVar[SignInEventManager] = SignInEventManager()
 
     class Meta:
         proxy = True

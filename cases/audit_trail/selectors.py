@@ -67,7 +67,7 @@ def _people(actor_ids: set[int]) -> dict[int, User]:
 
 
 def young_person_trail(
-    user: User, young_person_pk: int, *, kind: str = "", page_number: object = 1
+    user: User, young_person_pk: int, *, kind: str = "", page_number: int | str | None = 1
 ) -> AuditTrail:
     """Newest first, a page at a time, in the same number of queries however long the page."""
     episode = latest_episode_for_user(user, young_person_pk)  # 404 for anyone out of reach

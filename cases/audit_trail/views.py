@@ -5,16 +5,17 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedHttpRequest
 from cases.audit_trail import selectors
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 
 
 @login_required
-def young_person_audit(request: HttpRequest, pk: int) -> HttpResponse:
+def young_person_audit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     trail = selectors.young_person_trail(
         request.user,
         pk,

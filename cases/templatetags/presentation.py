@@ -49,8 +49,15 @@ def summary_row(parser: Parser, token: Token) -> SummaryRowNode:
     return SummaryRowNode(key, testid, nodelist)
 
 
-FLAG_LEVEL_COLOURS = {FlagLevel.HIGH: "red", FlagLevel.MEDIUM: "orange", FlagLevel.LOW: "yellow"}
-EPISODE_STATUS_COLOURS = {EpisodeStatus.ACTIVE: "green", EpisodeStatus.ALLOCATED: "blue"}
+FLAG_LEVEL_COLOURS: dict[str, str] = {
+    FlagLevel.HIGH: "red",
+    FlagLevel.MEDIUM: "orange",
+    FlagLevel.LOW: "yellow",
+}
+EPISODE_STATUS_COLOURS: dict[str, str] = {
+    EpisodeStatus.ACTIVE: "green",
+    EpisodeStatus.ALLOCATED: "blue",
+}
 
 
 @register.filter

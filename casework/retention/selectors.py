@@ -175,7 +175,7 @@ class RetentionQueue:
 
 
 def retention_queue(
-    user: User, *, page_number: object = 1, today: date | None = None
+    user: User, *, page_number: int | str | None = 1, today: date | None = None
 ) -> RetentionQueue:
     """Young people in the lead's authorities whose retention date has passed or falls within
     the review window, soonest first; none with an open case, none already anonymised."""
@@ -183,7 +183,7 @@ def retention_queue(
     today = today or timezone.localdate()
     authority_ids = access.led_authority_ids(user)
     queryset = (
-        with_retention(
+        with_retention(  # type: ignore[misc]  # has_open_case and retention_on are its annotations
             YoungPerson.objects.visible_to(user).filter(
                 authority_id__in=authority_ids, anonymised_at__isnull=True
             )

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from cases.models import (
@@ -138,10 +139,10 @@ def young_person_anonymise(*, actor: User, young_person: YoungPerson) -> Anonymi
     return Anonymised(person, texts, contacts)
 
 
-def _remove_free_text(episodes, person: YoungPerson) -> int:  # type: ignore[no-untyped-def]
+def _remove_free_text(episodes: QuerySet[Episode], person: YoungPerson) -> int:
     """Replace every free-text field about the young person; return how many were changed."""
-    in_episodes = {"episode__in": episodes}
-    changes = [
+    in_episodes: dict[str, object] = {"episode__in": episodes}
+    changes: list[tuple[type[Model], dict[str, object], dict[str, str]]] = [
         (Referral, in_episodes, {"referrer_name": ""}),
         (SessionLog, in_episodes, {"notes": REMOVED}),
         (SessionLog, in_episodes, {"between_session_task": REMOVED}),

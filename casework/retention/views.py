@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.http import AuthenticatedHttpRequest
 from casework.retention import selectors, services
 from casework.retention.forms import AnonymiseForm, ExtendForm
 from yourchoice.web.forms import form_page
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     review = selectors.retention_queue(request.user, page_number=request.GET.get("page", 1))
     return render(request, "cases/retention_queue.html", {"queue": review})
 
 
 @login_required
-def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+def anonymise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     retention = selectors.retention_for_user(request.user, pk)
     reference = retention.young_person.reference
 
@@ -40,7 +41,7 @@ def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def extend(request: HttpRequest, pk: int) -> HttpResponse:
+def extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     retention = selectors.retention_for_user(request.user, pk)
     reference = retention.young_person.reference
 

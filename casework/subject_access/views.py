@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from accounts.http import AuthenticatedHttpRequest
 from casework.subject_access import files, selectors
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 
 
 @login_required
-def subject_access(request: HttpRequest, pk: int) -> HttpResponse:
+def subject_access(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = selectors.get_young_person_for_export(request.user, pk)
     response = render(request, "cases/subject_access.html", {"young_person": episode.young_person})
     add_never_cache_headers(response)
@@ -21,7 +22,7 @@ def subject_access(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def subject_access_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def subject_access_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The file, built fresh each time and never kept: not on disk, not in any cache."""
     if fmt not in files.FORMATS:
         raise Http404

@@ -30,8 +30,8 @@ class ReportRequestForm(GovForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(LONDON, "All of London")] if london else []
-        self.fields["place"].choices = choices + [(str(a.pk), a.name) for a in authorities]
-        self.fields["month"].choices = month_choices()
+        self.fields["place"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField + [(str(a.pk), a.name) for a in authorities]
+        self.fields["month"].choices = month_choices()  # type: ignore[attr-defined]  # a ChoiceField
 
     def period(self) -> tuple[date, date]:
         start = date.fromisoformat(self.cleaned_data["month"])

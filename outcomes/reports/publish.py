@@ -4,6 +4,7 @@ counts. Every file is written from the rows this module returns."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from outcomes.reports import disclosure
 from outcomes.reports.indicators import COUNT, Figure
@@ -49,7 +50,7 @@ def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int
                 column_totals={"n": int(total.value or 0)} if total is not None else {},
             )
             disclosure.suppress(table, threshold)
-            hidden |= {(indicator, key[0]) for key in table.suppressed}
+            hidden |= {(indicator, key[0]) for key in table.suppressed}  # type: ignore[misc]  # str keys
             if ("column", "n") in table.suppressed_totals:
                 hidden.add((indicator, "All"))
     published = []
@@ -74,7 +75,7 @@ def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int
     return published, sum(1 for p in published if p.suppressed)
 
 
-def _plain(value: object) -> float | int | None:
+def _plain(value: Any) -> float | int | None:
     if value is None:
         return None
     number = float(value)  # Decimal from PostgreSQL

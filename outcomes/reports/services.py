@@ -187,7 +187,7 @@ def reports_sweep() -> int:
         finished_at=now,
     )
     for report_file in ReportFile.objects.filter(report__expires_at__lt=now):
-        (Path(settings.MEDIA_ROOT) / report_file.file.name).unlink(missing_ok=True)
+        (Path(settings.MEDIA_ROOT) / report_file.file.name).unlink(missing_ok=True)  # type: ignore[operator]  # a stored file has a name
         report_file.delete()
     # Hidden folders of files left by workers killed mid-way (never shown to anyone).
     for kind in ("reports", "extracts"):

@@ -8,8 +8,12 @@ from outcomes.models import ReportStatus
 
 register = template.Library()
 
-REPORT_STATUS_COLOURS = {ReportStatus.READY: "green", ReportStatus.FAILED: "red"}
-OCCASION_STATE_COLOURS = {State.OVERDUE: "red", State.DUE: "yellow", State.DONE: "green"}
+REPORT_STATUS_COLOURS: dict[str, str] = {ReportStatus.READY: "green", ReportStatus.FAILED: "red"}
+OCCASION_STATE_COLOURS: dict[str, str] = {
+    State.OVERDUE: "red",
+    State.DUE: "yellow",
+    State.DONE: "green",
+}
 
 
 @register.filter

@@ -9,7 +9,7 @@ session, so there are none to remove.
 from django.db import migrations
 
 
-def clear_not_attended(apps, schema_editor):  # type: ignore[no-untyped-def]
+def clear_not_attended(apps, schema_editor):
     SessionLog = apps.get_model("coaching", "SessionLog")
     SessionLog.objects.exclude(attendance="attended").update(
         duration_minutes=None, place="", feeling_start=None, feeling_end=None

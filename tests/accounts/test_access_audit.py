@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 CREATED_AT = {"created_at_0": "2026-03-01", "created_at_1": "09:00:00"}
 
 
-def errors(response) -> object:  # type: ignore[no-untyped-def]
+def errors(response) -> object:
     """What the admin form refused, to say why a save did not go through."""
     if response.context is None:
         return response.status_code
@@ -29,7 +29,7 @@ def errors(response) -> object:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def events(cast):  # type: ignore[no-untyped-def]
+def events(cast):
     """Events of one kind written since the test began (the cast's accounts were made, and
     audited as made by the service, before it)."""
     start = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -40,7 +40,7 @@ def events(cast):  # type: ignore[no-untyped-def]
     return written
 
 
-def inline(rows: list[dict], initial: int = 0) -> dict:  # type: ignore[type-arg]
+def inline(rows: list[dict], initial: int = 0) -> dict:
     """The admin's membership rows, as the change form posts them."""
     data = {
         "memberships-TOTAL_FORMS": str(len(rows)),
@@ -84,7 +84,7 @@ def test_an_administrator_making_an_account_with_a_role_is_audited(cast, client_
     assert role.ip_address == "127.0.0.1"
 
 
-def change_user(admin, user: User, *, is_active: bool, rows: list[dict], initial: int):  # type: ignore[no-untyped-def,type-arg]
+def change_user(admin, user: User, *, is_active: bool, rows: list[dict], initial: int):
     data = {
         "email": user.email,
         "full_name": user.full_name,

@@ -20,7 +20,7 @@ LIMIT = 10
 
 
 @pytest.fixture(autouse=True)
-def address_limit_on():  # type: ignore[no-untyped-def]
+def address_limit_on():
     client = address_limit._redis()
 
     def clear() -> None:
@@ -40,12 +40,12 @@ def address_limit_on():  # type: ignore[no-untyped-def]
 SPRAYED = "Summer2026!"  # the common password a spray tries on every account
 
 
-def attempt(email: str, password: str = SPRAYED, client: Client | None = None):  # type: ignore[no-untyped-def]
+def attempt(email: str, password: str = SPRAYED, client: Client | None = None):
     client = client or Client(REMOTE_ADDR=OFFICE)
     return client.post(SIGN_IN, {"email": email, "password": password})
 
 
-def spray(cast, accounts: int = 16, rounds: int = 4) -> list[int]:  # type: ignore[no-untyped-def]
+def spray(cast, accounts: int = 16, rounds: int = 4) -> list[int]:
     emails = [
         make_user(f"staff{n}@hackney.test", f"Staff {n}", Role.COACH, team=cast.hackney.team).email
         for n in range(accounts)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 SIGN_IN = reverse("accounts:sign-in")
 
 
-def password_step(client: Client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def password_step(client: Client, email: str, password: str = PASSWORD):
     return client.post(SIGN_IN, {"email": email, "password": password})
 
 

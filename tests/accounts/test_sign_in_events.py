@@ -20,7 +20,7 @@ EVENTS = reverse("admin:yourchoice_signinevent_changelist")
 WRONG = "wrong-" + "password"
 
 
-def attempt(email: str, client: Client | None = None):  # type: ignore[no-untyped-def]
+def attempt(email: str, client: Client | None = None):
     return (client or Client()).post(SIGN_IN, {"email": email, "password": WRONG})
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def bearer(cast, user) -> Client:  # type: ignore[no-untyped-def]
+def bearer(cast, user) -> Client:
     _, key = api_token_issue(actor=cast.admin, user=user, name="Borough system")
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
@@ -298,7 +298,7 @@ def test_a_retried_create_with_the_same_idempotency_key_makes_one_record(cast):
     assert other.status_code == 400  # the key belongs to another request
 
 
-def _issue_in_admin(cast, client_for):  # type: ignore[no-untyped-def]
+def _issue_in_admin(cast, client_for):
     client = client_for(cast.admin)
     response = client.post(
         reverse("admin:accounts_apitoken_add"),
@@ -386,7 +386,7 @@ def test_goal_ratings_read_as_the_schema_says(cast):
     assert [r["score"] for r in by_fields] == [3, 6]
 
 
-def _api_posts():  # type: ignore[no-untyped-def]
+def _api_posts():
     from tests.service.routes import service_routes
 
     return [

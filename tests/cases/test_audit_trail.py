@@ -17,12 +17,12 @@ from yourchoice.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def audit_url(episode, **query) -> str:  # type: ignore[no-untyped-def]
+def audit_url(episode, **query) -> str:
     url = reverse("cases:audit", args=[episode.young_person_id])
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
-def log_missed_session(cast, episode) -> None:  # type: ignore[no-untyped-def]
+def log_missed_session(cast, episode) -> None:
     logged_session(
         episode,
         coach=cast.hackney.coach,

@@ -17,7 +17,7 @@ from tests.conftest import allocated_case, logged_session
 pytestmark = pytest.mark.django_db
 
 
-def rows(client, **params):  # type: ignore[no-untyped-def]
+def rows(client, **params):
     return client.get(reverse("home"), params).context["caseload"].rows
 
 
@@ -86,12 +86,12 @@ def test_caseload_queries_are_the_same_for_1_and_100_cases(cast, client_for):
 # --- The borough lead's list: paged, the same order and filters as a whole list -------------
 
 
-def _authority_view(client, **params):  # type: ignore[no-untyped-def]
+def _authority_view(client, **params):
     return client.get(reverse("home"), params).context["authority_cases"]
 
 
 @pytest.fixture
-def authority_cases(cast):  # type: ignore[no-untyped-def]
+def authority_cases(cast):
     """Cases with names out of order, some seen this week (once or twice), one with a flag."""
     from cases import services as case_services
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def closure(cast):  # type: ignore[no-untyped-def]
+def closure(cast):
     episode = allocated_case(cast.hackney)
     return services.closure_request(
         actor=cast.hackney.coach, episode=episode, ending_reason="planned", summary="Goals met"
@@ -105,7 +105,7 @@ def test_after_approval_a_re_referral_opens_a_new_episode_for_the_same_young_per
     assert again.status == EpisodeStatus.REFERRED
 
 
-def coaching_supervisor(cast):  # type: ignore[no-untyped-def]
+def coaching_supervisor(cast):
     """The Hackney supervisor also coaches in her team (docs/programme.md: roles combine)."""
     from accounts.models import Membership, Role
 
@@ -169,7 +169,7 @@ def test_the_coach_sees_a_returned_closure_request_on_her_home_page_until_she_ac
 ):
     coach = client_for(cast.hackney.coach)
 
-    def returned_on_home(client) -> str:  # type: ignore[no-untyped-def]
+    def returned_on_home(client) -> str:
         body = client.get(reverse("home")).content.decode()
         return (
             body.split('data-testid="returned-closures"', 1)[1]

@@ -56,7 +56,7 @@ def test_a_flag_needs_a_review_date_that_is_not_past(cast, client_for):
     assert "review date must be today or later" in body and "Kept" in body
 
 
-def spend(client, episode, amount, approver, description="Gym"):  # type: ignore[no-untyped-def]
+def spend(client, episode, amount, approver, description="Gym"):
     return client.post(
         reverse("cases:budget", args=[episode.young_person_id]),
         {

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def flag(cast) -> RiskFlag:  # type: ignore[no-untyped-def]
+def flag(cast) -> RiskFlag:
     return services.flag_raise(
         actor=cast.hackney.coach,
         episode=allocated_case(cast.hackney),
@@ -32,7 +32,7 @@ def flag(cast) -> RiskFlag:  # type: ignore[no-untyped-def]
     )
 
 
-def in_days(days: int):  # type: ignore[no-untyped-def]
+def in_days(days: int):
     return timezone.localdate() + timedelta(days=days)
 
 

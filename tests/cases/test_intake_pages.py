@@ -14,7 +14,7 @@ from tests.conftest import allocated_case, referral
 pytestmark = pytest.mark.django_db
 
 
-def referral_data(cast, **overrides):  # type: ignore[no-untyped-def]
+def referral_data(cast, **overrides):
     today = timezone.localdate()
     data = {
         "authority": cast.hackney.authority.pk,

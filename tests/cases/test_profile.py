@@ -190,7 +190,7 @@ def test_two_saves_at_the_same_moment_one_wins_the_other_is_told(cast):
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 
-    def save(name: str, actor, change: dict) -> None:  # type: ignore[no-untyped-def]
+    def save(name: str, actor, change: dict) -> None:
         try:
             barrier.wait()
             # Each save is one person's request, in their scope (a new thread has none).
@@ -405,7 +405,7 @@ def test_an_anonymised_young_persons_details_page_is_gone(cast, client_for):
     assert client_for(cast.hackney.lead).get(profile_url(young_person.pk)).status_code == 404
 
 
-def contact_for(cast, **values):  # type: ignore[no-untyped-def]
+def contact_for(cast, **values):
     young_person = allocated_case(cast.hackney).young_person
     return services.key_contact_add(
         actor=cast.hackney.coach,

@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 NEW_CARER_PHONE = "07700 900123"
 
 
-def close(place, episode: Episode) -> None:  # type: ignore[no-untyped-def]
+def close(place, episode: Episode) -> None:
     request = case_services.closure_request(
         actor=episode.coach, episode=episode, ending_reason="planned", summary="Goals met."
     )
     case_services.closure_decide(actor=place.supervisor, closure=request, approve=True)
 
 
-def re_referral(place, young_person: YoungPerson, coach) -> Episode:  # type: ignore[no-untyped-def]
+def re_referral(place, young_person: YoungPerson, coach) -> Episode:
     episode = case_services.referral_create(
         actor=place.lead,
         authority=place.authority,
@@ -53,11 +53,11 @@ def re_referral(place, young_person: YoungPerson, coach) -> Episode:  # type: ig
     )
 
 
-def episode_day():  # type: ignore[no-untyped-def]
+def episode_day():
     return timezone.localdate()
 
 
-def transferred_after_an_earlier_case(cast) -> YoungPerson:  # type: ignore[no-untyped-def]
+def transferred_after_an_earlier_case(cast) -> YoungPerson:
     """Hackney worked with the young person, closed, took them on again, then transferred them
     to Southwark, whose lead records the new carer."""
     hackney, southwark = cast.hackney, cast.southwark

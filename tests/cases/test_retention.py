@@ -100,7 +100,7 @@ def test_the_database_computes_the_same_retention_date_as_the_rule(cast):
         assert (None if person.has_open_case else person.retention_on) == expected
 
 
-def closed(cast, *, dob: date, received: date, closed_ago: int, place=None) -> Episode:  # type: ignore[no-untyped-def]
+def closed(cast, *, dob: date, received: date, closed_ago: int, place=None) -> Episode:
     """A quick closed case: referral, allocation, closure, backdated."""
     from cases import services as case_services
     from cases.models import YoungPerson
@@ -129,7 +129,7 @@ def years_ago(n: int, days: int = 0) -> date:
 
 
 @pytest.fixture
-def queue_cases(cast):  # type: ignore[no-untyped-def]
+def queue_cases(cast):
     """Hackney keeps records to 25 or 6 years after closure."""
     set_rule(cast.hackney.authority, until_age=25, years=6)
     long_ago = years_ago(12)
@@ -271,7 +271,7 @@ def test_records_not_yet_due_or_with_an_open_case_are_refused(cast, queue_cases)
 
 
 @pytest.fixture
-def worked(cast):  # type: ignore[no-untyped-def]
+def worked(cast):
     """Three closed, fully worked cases due for review, and one not; Hackney keeps records to
     18 or a year after closure. Referral dates sit in the birth month before the birthday
     where that would move the age band if the date of birth were simply cut to the 1st."""
@@ -302,7 +302,7 @@ def worked(cast):  # type: ignore[no-untyped-def]
     return received, episodes
 
 
-def report_rows(report) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def report_rows(report) -> list[dict[str, str]]:
     path = Path(settings.MEDIA_ROOT) / report.files.get(format="csv").file.name
     lines = [line for line in path.read_text("utf-8-sig").splitlines() if not line.startswith("#")]
     return list(csv.DictReader(io.StringIO("\n".join(lines))))
@@ -315,7 +315,7 @@ def test_anonymising_leaves_every_report_figure_unchanged(cast, worked, tmp_path
     authority = cast.hackney.authority
     scope = Scope([authority.pk], received - timedelta(days=30), TODAY)
 
-    def published():  # type: ignore[no-untyped-def]
+    def published():
         report, _ = report_services.report_request(
             actor=cast.hackney.lead, authority=authority, start=scope.start, end=scope.end
         )
@@ -335,7 +335,7 @@ def test_anonymising_leaves_every_report_figure_unchanged(cast, worked, tmp_path
     assert any(row["value"] not in ("", "0", "c") for row in csv_before)
 
 
-def export(user, young_person_pk: int) -> str:  # type: ignore[no-untyped-def]
+def export(user, young_person_pk: int) -> str:
     latest = get_young_person_for_export(user, young_person_pk)
     return json_bytes(subject_access_export(user, latest)).decode()
 

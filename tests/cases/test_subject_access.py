@@ -21,7 +21,7 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def record(cast):  # type: ignore[no-untyped-def]
+def record(cast):
     """A closed case, then a re-referral that is still open: two episodes."""
     received = TODAY - timedelta(days=200)
     first = worked_case(
@@ -50,7 +50,7 @@ def record(cast):  # type: ignore[no-untyped-def]
     return first.young_person, second
 
 
-def download(user, person: YoungPerson, fmt: str):  # type: ignore[no-untyped-def]
+def download(user, person: YoungPerson, fmt: str):
     return signed_in_client(user).get(
         reverse("cases:subject-access-download", args=[person.pk, fmt])
     )

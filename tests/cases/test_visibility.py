@@ -19,7 +19,7 @@ from tests.conftest import allocated_case, logged_session
 pytestmark = pytest.mark.django_db
 
 
-def visible(user) -> set[int]:  # type: ignore[no-untyped-def]
+def visible(user) -> set[int]:
     return set(Episode.objects.visible_to(user).values_list("pk", flat=True))
 
 

@@ -17,7 +17,7 @@ from tests.conftest import allocated_case, logged_session
 pytestmark = pytest.mark.django_db
 
 
-def page_for(client, young_person_id):  # type: ignore[no-untyped-def]
+def page_for(client, young_person_id):
     response = client.get(reverse("cases:young-person", args=[young_person_id]))
     assert response.status_code == 200
     return response

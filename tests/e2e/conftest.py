@@ -11,12 +11,12 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(reference_data):  # type: ignore[no-untyped-def]
+def _reference_data(reference_data):
     """Browser tests commit for real, so every table is flushed after each one."""
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": "/usr/bin/chromium",
@@ -34,12 +34,12 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
+def browser_context_args(browser_context_args):
     # axe is injected as an inline script, which our Content-Security-Policy rightly forbids.
     return {**browser_context_args, "bypass_csp": True}
 
 
-def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+def assert_accessible(page) -> None:
     """Run axe-core against the page as it is now; fail with each WCAG 2.2 AA violation."""
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
@@ -57,7 +57,7 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
     assert wider <= 0, f"{page.url} scrolls sideways by {wider}px at this width"
 
 
-def sign_in(page, live_server, user) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, live_server, user) -> None:
     """Both sign-in steps, as a person does them, for a user whose app is already set up."""
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def two_people(browser, browser_context_args):  # type: ignore[no-untyped-def]
+def two_people(browser, browser_context_args):
     """Two separate browser sessions: separate cookies, separate sign-ins."""
     contexts = [browser.new_context(**browser_context_args) for _ in range(2)]
     yield [context.new_page() for context in contexts]
@@ -168,7 +168,7 @@ def test_key_contact_flag_and_supervision_pages_refuse_a_stale_save(cast, live_s
     assert RiskFlag.objects.get(pk=flag.pk).level == "medium"
 
 
-def sign_in_on_a_second_device(page, live_server, user) -> None:  # type: ignore[no-untyped-def]
+def sign_in_on_a_second_device(page, live_server, user) -> None:
     """The same person signing in again: an authenticator code is accepted once, so the second
     sign-in uses the next code the app shows (within the device's tolerance of one step)."""
     import time

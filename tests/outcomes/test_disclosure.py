@@ -61,7 +61,7 @@ def test_formula_injection_is_made_inert():
     assert safe_cell("Hackney") == "Hackney"
 
 
-def published_lines(table: Table):  # type: ignore[no-untyped-def]
+def published_lines(table: Table):
     rows: dict = {}
     cols: dict = {}
     for key in table.cells:
@@ -79,7 +79,7 @@ counts = st.integers(min_value=0, max_value=40)
 
 
 @st.composite
-def tables(draw):  # type: ignore[no-untyped-def]
+def tables(draw):
     n_rows = draw(st.integers(1, 6))
     n_cols = draw(st.integers(1, 4))
     cells = {(r, c): draw(counts) for r in range(n_rows) for c in range(n_cols)}

@@ -22,12 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(tmp_path, settings):  # type: ignore[no-untyped-def]
+def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
-def data(cast):  # type: ignore[no-untyped-def]
+def data(cast):
     consented = allocated_case(
         cast.hackney,
         given="Consenting",
@@ -53,7 +53,7 @@ def data(cast):  # type: ignore[no-untyped-def]
     return consented, declined
 
 
-def tables(extract) -> dict[str, list[dict[str, str]]]:  # type: ignore[no-untyped-def]
+def tables(extract) -> dict[str, list[dict[str, str]]]:
     out = {}
     for f in extract.files.all():
         with (Path(settings.MEDIA_ROOT) / f.file.name).open() as handle:

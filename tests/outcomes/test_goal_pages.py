@@ -16,7 +16,7 @@ from tests.conftest import allocated_case
 pytestmark = pytest.mark.django_db
 
 
-def add_goal(client, episode, text="Stay calm", score="2"):  # type: ignore[no-untyped-def]
+def add_goal(client, episode, text="Stay calm", score="2"):
     return client.post(
         reverse("outcomes:goal-new", args=[episode.young_person_id]),
         {"description": text, "agreed_on": timezone.localdate().isoformat(), "first_score": score},
@@ -76,7 +76,7 @@ def test_the_chart_marks_meaningful_improvement(cast, client_for):
 
 def test_progress_definitions():
     class R:
-        def __init__(self, day, score, pk):  # type: ignore[no-untyped-def]
+        def __init__(self, day, score, pk):
             self.rated_on, self.score, self.pk = (
                 timezone.localdate() + timedelta(days=day),
                 score,

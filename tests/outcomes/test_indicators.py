@@ -26,14 +26,14 @@ def at(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))
 
 
-def log(cast, episode, day, attendance="attended"):  # type: ignore[no-untyped-def]
+def log(cast, episode, day, attendance="attended"):
     return logged_session(
         episode, coach=cast.hackney.coach, occurred_at=at(day), attendance=attendance
     )
 
 
 @pytest.fixture
-def figures(cast):  # type: ignore[no-untyped-def]
+def figures(cast):
     coach = cast.hackney.coach
     # A: referred 50 days ago, first session 40 days ago (10 days to start), 4 attended,
     #    1 not attended, 1 cancelled by the young person, 1 cancelled by the coach.
@@ -98,7 +98,7 @@ def figures(cast):  # type: ignore[no-untyped-def]
     return {(f.indicator, f.breakdown): f for f in result}
 
 
-def value(figures, indicator, breakdown="All"):  # type: ignore[no-untyped-def]
+def value(figures, indicator, breakdown="All"):
     return figures[(indicator, breakdown)].value
 
 

@@ -21,7 +21,7 @@ WINDOWS = {
 }
 
 
-def states(**kwargs) -> dict[str, State]:  # type: ignore[no-untyped-def]
+def states(**kwargs) -> dict[str, State]:
     base = dict(
         windows=WINDOWS,
         started_on=date(2026, 1, 1),
@@ -59,7 +59,7 @@ def test_no_review_is_asked_of_a_case_that_closed_before_it_was_due():
     )
 
 
-def item_form(occasion="baseline", **answers):  # type: ignore[no-untyped-def]
+def item_form(occasion="baseline", **answers):
     data = {"occasion": occasion, "completed_on": timezone.localdate().isoformat()}
     data.update({f"item_{n}": "1" for n in range(1, 26)})
     data.update({f"item_{k}": v for k, v in answers.items()})

@@ -26,12 +26,12 @@ START = TODAY - timedelta(days=30)
 
 
 @pytest.fixture(autouse=True)
-def media(tmp_path, settings):  # type: ignore[no-untyped-def]
+def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
-def hackney_report(cast):  # type: ignore[no-untyped-def]
+def hackney_report(cast):
     for n in range(12):
         referral(
             cast.hackney,
@@ -200,7 +200,7 @@ def test_a_report_file_lost_from_storage_is_a_404_not_a_server_error(
     assert client_for(cast.programme_lead).get(url).status_code == 404
 
 
-def ready_report(authority, start, end, referrals: int) -> Report:  # type: ignore[no-untyped-def]
+def ready_report(authority, start, end, referrals: int) -> Report:
     """A made report with only its published key figure, for the table's tests."""
     return Report.objects.create(
         scope="authority" if authority else "london",
@@ -213,7 +213,7 @@ def ready_report(authority, start, end, referrals: int) -> Report:  # type: igno
     )
 
 
-def months_back(n: int) -> tuple:  # type: ignore[type-arg]
+def months_back(n: int) -> tuple:
     """The whole month n months before this one."""
     end = TODAY.replace(day=1) - timedelta(days=1)
     for _ in range(n - 1):

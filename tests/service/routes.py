@@ -132,7 +132,7 @@ class Owner:
         self.built: dict[str, int] = {}
 
     @cached_property
-    def episode(self):  # type: ignore[no-untyped-def]
+    def episode(self):
         return allocated_case(self.place, coach=self.coach)
 
     def id_of(self, kind: str) -> int:
@@ -141,7 +141,7 @@ class Owner:
         return self.built[kind]
 
     @cached_property
-    def supervision(self):  # type: ignore[no-untyped-def]
+    def supervision(self):
         from supervision import services
 
         today = timezone.localdate()

@@ -55,7 +55,7 @@ CASE_APPS = ("cases", "sessions", "outcomes", "supervision")
 
 
 @pytest.fixture
-def people(cast) -> People:  # type: ignore[no-untyped-def]
+def people(cast) -> People:
     return People.build(cast)
 
 
@@ -96,7 +96,7 @@ def url_for(route: RouteInfo, ids: dict[str, int]) -> str:
     return reverse(route.name, kwargs=kwargs)
 
 
-def ask(client: Client, method: str, url: str, *, api: bool, **extra):  # type: ignore[no-untyped-def]
+def ask(client: Client, method: str, url: str, *, api: bool, **extra):
     if method == "get":
         return client.get(url, **extra)
     if api:
@@ -139,7 +139,7 @@ def test_every_id_in_every_route_names_a_kind_of_object_these_tests_can_build():
 SAME_AS_MISSING = (302, 403, 405, 409)
 
 
-def _assert_refused_as_missing(client, method, route, ids, who):  # type: ignore[no-untyped-def]
+def _assert_refused_as_missing(client, method, route, ids, who):
     """404, or exactly the answer for made-up ids (see SAME_AS_MISSING): all of them made up,
     or any one of them (for ids mixed across two cases, either may be the one out of place)."""
     response = ask(client, method, url_for(route, ids), api=route.is_api)
@@ -425,7 +425,7 @@ def parse_csp(header: str) -> dict[str, str]:
     }
 
 
-def assert_secure_headers(response, *, signed_in: bool, what: str) -> None:  # type: ignore[no-untyped-def]
+def assert_secure_headers(response, *, signed_in: bool, what: str) -> None:
     assert response["X-Content-Type-Options"] == "nosniff", what
     assert response["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin"), what
     assert response["X-Frame-Options"] == "DENY", what
@@ -503,7 +503,7 @@ COOKIE_SETTINGS = [
 
 
 @pytest.fixture(scope="module")
-def production_settings() -> dict:  # type: ignore[type-arg]
+def production_settings() -> dict:
     """The settings a deployment from .env.example gets, read in a fresh process."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASE_DATA", "EMAIL_"))
@@ -615,7 +615,7 @@ KNOWN_PARAMETERS = {
 
 
 @pytest.fixture
-def three_cases(cast):  # type: ignore[no-untyped-def]
+def three_cases(cast):
     """One case each for the Hackney coach, her colleague, and a Southwark coach."""
     return {
         "mine": allocated_case(cast.hackney, given="Visiblemine"),
@@ -631,8 +631,8 @@ def _read_parameters(client: Client, url: str, api: bool) -> set[str]:
         name: getattr(QueryDict, name) for name in ("get", "__getitem__", "getlist", "__contains__")
     }
 
-    def spy(name):  # type: ignore[no-untyped-def]
-        def wrapped(self, key, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(name):
+        def wrapped(self, key, *args, **kwargs):
             read.add(key)
             return originals[name](self, key, *args, **kwargs)
 
@@ -741,11 +741,11 @@ def test_hostile_report_requests_make_no_report_outside_the_leads_authority(cast
 # --- Sign-in brute force --------------------------------------------------------------------
 
 
-def _password_step(client: Client, email: str, password: str):  # type: ignore[no-untyped-def]
+def _password_step(client: Client, email: str, password: str):
     return client.post(reverse("accounts:sign-in"), {"email": email, "password": password})
 
 
-def _page_text(response) -> str:  # type: ignore[no-untyped-def]
+def _page_text(response) -> str:
     import re
 
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
@@ -782,7 +782,7 @@ def test_the_lockout_counts_failures_across_addresses(cast):
 
 
 @pytest.fixture
-def low_rate_limit(monkeypatch):  # type: ignore[no-untyped-def]
+def low_rate_limit(monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
     cache.clear()

@@ -39,7 +39,7 @@ NAME_LISTS = {
 
 
 @pytest.fixture
-def people(cast) -> People:  # type: ignore[no-untyped-def]
+def people(cast) -> People:
     return People.build(cast)
 
 
@@ -55,7 +55,7 @@ def last_event_id() -> int:
     return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def reads_since(start: int, *, actor, young_person_id: int) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+def reads_since(start: int, *, actor, young_person_id: int) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(
             pk__gt=start,
@@ -199,7 +199,7 @@ def test_a_refused_or_missing_read_writes_no_read_event(people):
     assert not AuditEvent.objects.filter(pk__gt=start, action__in=READ_ACTIONS).exists()
 
 
-def _token(people, user) -> str:  # type: ignore[no-untyped-def]
+def _token(people, user) -> str:
     from accounts.tokens import api_token_issue
 
     return api_token_issue(actor=people.cast.admin, user=user, name="Case system")[1]

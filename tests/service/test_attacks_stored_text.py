@@ -97,7 +97,7 @@ def open_episodes_have_a_goal() -> None:
         )
 
 
-def forms_in(response) -> list[forms.BaseForm]:  # type: ignore[no-untyped-def]
+def forms_in(response) -> list[forms.BaseForm]:
     context = response.context
     if context is None:
         return []

@@ -31,7 +31,7 @@ def month_start(months_ago: int) -> datetime:
 
 
 @pytest.fixture
-def trail():  # type: ignore[no-untyped-def]
+def trail():
     """Two old months (three years ago), one just inside the online period, and today."""
     old = month_start(36)
     return {

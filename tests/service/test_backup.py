@@ -74,7 +74,7 @@ def _triggers(url: str) -> set[tuple[str, str]]:
 
 
 @pytest.fixture
-def scratch_url():  # type: ignore[no-untyped-def]
+def scratch_url():
     """An empty database beside the test database, dropped afterwards (also if a killed run
     left one behind)."""
     name = connection.settings_dict["NAME"] + "_restore"

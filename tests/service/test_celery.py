@@ -18,13 +18,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def worker(reference_data):  # type: ignore[no-untyped-def]
+def worker(reference_data):
     """A worker, and the relay that hands it jobs from the outbox."""
     with worker_and_relay():
         yield
 
 
-def wait_for(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

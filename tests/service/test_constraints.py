@@ -15,7 +15,7 @@ from tests.conftest import allocated_case, new_key
 pytestmark = pytest.mark.django_db
 
 
-def refused(make) -> bool:  # type: ignore[no-untyped-def]
+def refused(make) -> bool:
     try:
         with transaction.atomic():
             make()

@@ -14,7 +14,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "audit_dependencies.p
 
 
 @pytest.fixture
-def audit(monkeypatch):  # type: ignore[no-untyped-def]
+def audit(monkeypatch):
     spec = importlib.util.spec_from_file_location("audit_dependencies", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -93,7 +93,7 @@ def test_a_dependency_at_its_newest_release_is_audited_from_the_project_page(
         def __init__(self, name: str) -> None:
             self.body = json.dumps(pages[name]).encode()
 
-        def __enter__(self):  # type: ignore[no-untyped-def]
+        def __enter__(self):
             return io.BytesIO(self.body)
 
         def __exit__(self, *exc: object) -> None:

@@ -64,7 +64,7 @@ def _fresh_broker_connections() -> None:
 
 
 @pytest.fixture
-def redis(tmp_path, reference_data):  # type: ignore[no-untyped-def]
+def redis(tmp_path, reference_data):
     """A private Redis as this process's broker and result store (one Redis, as in production),
     for the test to stop and start."""
     server = PrivateRedis(tmp_path)
@@ -79,7 +79,7 @@ def redis(tmp_path, reference_data):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def proxy(reference_data):  # type: ignore[no-untyped-def]
+def proxy(reference_data):
     """This process's database connection, through a proxy the test can cut."""
     cuttable = PostgresProxy(connection.settings_dict)
     with database_through(cuttable):
@@ -88,13 +88,13 @@ def proxy(reference_data):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def media(tmp_path, settings):  # type: ignore[no-untyped-def]
+def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
 
 
-def as_server(user) -> ServerClient:  # type: ignore[no-untyped-def]
+def as_server(user) -> ServerClient:
     client = ServerClient(raise_request_exception=False)
     client.cookies = signed_in_client(user).cookies
     return client
@@ -140,7 +140,7 @@ def as_post(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return data
 
 
-def report_request(cast) -> Report:  # type: ignore[no-untyped-def]
+def report_request(cast) -> Report:
     today = timezone.localdate()
     report, _ = report_services.report_request(
         actor=cast.programme_lead, authority=None, start=today - timedelta(days=30), end=today
@@ -148,7 +148,7 @@ def report_request(cast) -> Report:  # type: ignore[no-untyped-def]
     return report
 
 
-def worker_process(redis: PrivateRedis, media, pool: str, **env: str) -> WorkerProcess:  # type: ignore[no-untyped-def]
+def worker_process(redis: PrivateRedis, media, pool: str, **env: str) -> WorkerProcess:
     worker = WorkerProcess(
         broker=redis.url,
         database=database_url(connection.settings_dict),
@@ -252,7 +252,7 @@ def test_a_hung_redis_does_not_hold_up_a_coach_saving_a_concern(cast, redis):
     client = signed_in_client(cast.hackney.coach)
     episodes = [allocated_case(cast.hackney) for _ in range(3)]
 
-    def save(episode) -> float:  # type: ignore[no-untyped-def]
+    def save(episode) -> float:
         url = reverse("sessions:log", args=[episode.young_person_id])
         started = time.monotonic()
         response = client.post(url, session_form(new_key(), concern=True), follow=True)
@@ -332,7 +332,7 @@ def test_a_report_asked_for_while_redis_was_down_is_made_when_a_worker_starts(ca
 # --- 2. A worker killed with SIGKILL mid-report -----------------------------------------------
 
 
-def _watch_report(report: Report, media) -> None:  # type: ignore[no-untyped-def]
+def _watch_report(report: Report, media) -> None:
     """Until the report is ready: never a partial folder at the final path, never a file row
     before every file is in place."""
     final = media / "reports" / str(report.pk)
@@ -350,7 +350,7 @@ def _watch_report(report: Report, media) -> None:  # type: ignore[no-untyped-def
     assert wait_for(ready, timeout=90, step=0.02)
 
 
-def _half_way(report: Report, media) -> None:  # type: ignore[no-untyped-def]
+def _half_way(report: Report, media) -> None:
     """Wait until the worker has written some of the files, then check none is visible."""
     reports = media / "reports"
     assert wait_for(lambda: any(reports.glob(f".partial-{report.pk}-*/*")), timeout=60)
@@ -369,7 +369,7 @@ def _acknowledged(redis: PrivateRedis) -> None:
     )
 
 
-def _made_once(report: Report, media, redis: PrivateRedis) -> None:  # type: ignore[no-untyped-def]
+def _made_once(report: Report, media, redis: PrivateRedis) -> None:
     report.refresh_from_db()
     assert report.status == ReportStatus.READY and report.attempts == 2
     made = list(ReportFile.objects.filter(report=report))

@@ -118,7 +118,7 @@ def key_contact_in_hackney(cast: Cast) -> list[Any]:
     return [episode.young_person_id, contact.pk]
 
 
-def _supervision(cast: Cast):  # type: ignore[no-untyped-def]
+def _supervision(cast: Cast):
     from django.utils import timezone
 
     from supervision import services
@@ -387,7 +387,7 @@ def api_case(**overrides: int) -> dict[str, int]:
     return {**hackney_case(**overrides), "anonymous": 401}
 
 
-def _first(model_path: str):  # type: ignore[no-untyped-def]
+def _first(model_path: str):
     def build(cast: Cast) -> list[Any]:
         from django.apps import apps
 

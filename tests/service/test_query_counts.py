@@ -16,7 +16,7 @@ from tests.service.routes import api_lists
 pytestmark = pytest.mark.django_db
 
 
-def add_cases(place, n: int) -> list:  # type: ignore[no-untyped-def]
+def add_cases(place, n: int) -> list:
     episodes = []
     for _ in range(n):
         episode = allocated_case(place)
@@ -60,7 +60,7 @@ def test_home_page_queries_do_not_grow_with_cases(cast, who):
 def test_coach_home_queries_do_not_grow_with_returned_closure_requests(cast):
     from cases import services as case_services
 
-    def returned(episodes) -> None:  # type: ignore[no-untyped-def]
+    def returned(episodes) -> None:
         for episode in episodes:
             closure = case_services.closure_request(
                 actor=cast.hackney.coach, episode=episode, ending_reason="planned", summary="Done"
@@ -149,7 +149,7 @@ def test_london_table_queries_do_not_grow_with_reports_or_periods(cast):
 
     month = last_whole_month(timezone.localdate())
 
-    def made(authority, start, end) -> None:  # type: ignore[no-untyped-def]
+    def made(authority, start, end) -> None:
         Report.objects.create(
             scope="authority" if authority else "london",
             authority=authority,

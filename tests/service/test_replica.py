@@ -20,11 +20,11 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture(autouse=True)
-def media(tmp_path, settings):  # type: ignore[no-untyped-def]
+def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
 
 
-def _report(cast) -> Report:  # type: ignore[no-untyped-def]
+def _report(cast) -> Report:
     report, _ = services.report_request(
         actor=cast.programme_lead,
         authority=cast.hackney.authority,

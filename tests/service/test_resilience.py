@@ -44,7 +44,7 @@ def _fresh_connections() -> None:
 
 
 @pytest.fixture
-def queue_down():  # type: ignore[no-untyped-def]
+def queue_down():
     original = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # a real connection attempt; nothing listens
     _fresh_connections()

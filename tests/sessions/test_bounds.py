@@ -40,7 +40,7 @@ def _lookups(condition: Q) -> dict[str, object]:
     return found
 
 
-def _constraint(model, name: str) -> Q:  # type: ignore[no-untyped-def]
+def _constraint(model, name: str) -> Q:
     return next(c for c in model._meta.constraints if c.name == name).condition
 
 

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def episode(cast):  # type: ignore[no-untyped-def]
+def episode(cast):
     return allocated_case(cast.hackney)
 
 
-def form_data(episode, **overrides):  # type: ignore[no-untyped-def]
+def form_data(episode, **overrides):
     techniques = list(Technique.objects.values_list("pk", flat=True)[:2])
     # A few minutes ago, whatever the hour the suite runs at: a fixed time of day would be in
     # the future (and refused) for a run early in the morning.

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def log(cast) -> SessionLog:  # type: ignore[no-untyped-def]
+def log(cast) -> SessionLog:
     episode = allocated_case(cast.hackney)
     Cover.objects.create(
         team=cast.hackney.team,

@@ -19,17 +19,17 @@ from tests.conftest import allocated_case, logged_session
 pytestmark = pytest.mark.django_db
 
 
-def reasons_for(episode) -> list[str]:  # type: ignore[no-untyped-def]
+def reasons_for(episode) -> list[str]:
     (row,) = case_rows(Episode.objects.filter(pk=episode.pk), timezone.localdate())
     return attention.reasons(row, timezone.localdate())
 
 
-def attend(cast, episode, days_ago: int) -> None:  # type: ignore[no-untyped-def]
+def attend(cast, episode, days_ago: int) -> None:
     logged_session(episode, coach=cast.hackney.coach, days_ago=days_ago)
 
 
 @pytest.fixture
-def episode(cast):  # type: ignore[no-untyped-def]
+def episode(cast):
     return allocated_case(cast.hackney, received_on=timezone.localdate() - timedelta(days=90))
 
 
@@ -86,7 +86,7 @@ def test_goals_stuck_or_falling_across_the_last_three_ratings(cast, episode):
     assert attention.GOALS_STUCK not in reasons_for(episode)
 
 
-def rate_three_times(cast, episode, scores: tuple[int, int, int]) -> None:  # type: ignore[no-untyped-def]
+def rate_three_times(cast, episode, scores: tuple[int, int, int]) -> None:
     coach = cast.hackney.coach
     goal = outcome_services.goal_set(
         actor=coach,
@@ -104,7 +104,7 @@ def rate_three_times(cast, episode, scores: tuple[int, int, int]) -> None:  # ty
         )
 
 
-def supervisor_review_reasons(cast, episode) -> list[str]:  # type: ignore[no-untyped-def]
+def supervisor_review_reasons(cast, episode) -> list[str]:
     from supervision.selectors import review_for_user
 
     review = review_for_user(cast.hackney.supervisor)

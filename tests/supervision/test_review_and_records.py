@@ -164,7 +164,7 @@ def test_an_action_through_the_api_cannot_go_to_someone_outside_the_team(cast, s
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     today = timezone.localdate().isoformat()
 
-    def record(owner) -> object:  # type: ignore[no-untyped-def]
+    def record(owner) -> object:
         return client.post(
             reverse("api:supervision-record-list"),
             {

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def record(cast) -> SupervisionRecord:  # type: ignore[no-untyped-def]
+def record(cast) -> SupervisionRecord:
     episode = allocated_case(cast.hackney)
     return services.supervision_record(
         actor=cast.hackney.supervisor,

@@ -27,7 +27,7 @@ from yourchoice.models import IdempotencyKey
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error as {"error": {"status", "message", "fields"}}, never a stack trace."""
     if isinstance(exc, DomainError):
-        fields = {k: v for k, v in exc.errors.items() if k}
+        fields: dict[str, Any] = {k: v for k, v in exc.errors.items() if k}
         general = exc.errors.get("", [])
         message = " ".join(general) or "Check the fields and try again."
         # Someone else changed the record since the client read it: 409, nothing written.
@@ -43,7 +43,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     detail = response.data
-    fields: dict[str, Any] = {}
+    fields = {}
     if isinstance(detail, dict) and "detail" in detail:
         message = str(detail["detail"])
     elif isinstance(detail, dict):

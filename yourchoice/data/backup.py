@@ -135,7 +135,7 @@ def find_tool(name: str, server: int, *, exact: bool = False) -> Path:
     `exact`) the oldest newer one: an older pg_dump cannot read the server's catalogue. A restore
     needs `exact`: a newer pg_restore sets options an older server does not know (17's
     transaction_timeout, say) and stops."""
-    versions = {}
+    versions: dict[int, Path] = {}
     for folder in _folders():
         program = folder / name
         if program.is_file() and os.access(program, os.X_OK):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -32,7 +33,7 @@ class StaleVersion(DomainError):
 class PossibleDuplicate(DomainError):
     """A young person like this one already exists; creating another needs a deliberate choice."""
 
-    def __init__(self, matches: list[object]) -> None:
+    def __init__(self, matches: Sequence[object]) -> None:
         self.matches = matches
         super().__init__(
             "A young person with this date of birth and a similar name is already recorded in "

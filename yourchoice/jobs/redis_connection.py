@@ -9,6 +9,7 @@ connections here, so both forms work everywhere.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
@@ -26,7 +27,7 @@ def is_socket(url: str) -> bool:
 def bounded_client(url: str, *, timeout: float) -> redis.Redis:
     """A client that gives up after `timeout` seconds to connect and again to answer, and
     never retries: callers go on without Redis rather than hold someone up."""
-    bounds = {
+    bounds: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
         "retry": Retry(NoBackoff(), 0),

@@ -29,9 +29,9 @@ class GovFormMixin:
     def add_domain_error(self, error: DomainError) -> None:
         """Show a service's plain-English errors against the fields they name."""
         for field, texts in error.errors.items():
-            target = field if field and field in self.fields else None  # type: ignore[attr-defined]
+            target = field if field and field in self.fields else None  # type: ignore[attr-defined]  # mixed into a Django form
             for message in texts:
-                self.add_error(target, message)  # type: ignore[attr-defined]
+                self.add_error(target, message)  # type: ignore[attr-defined]  # mixed into a Django form
 
 
 class GovForm(GovFormMixin, forms.Form):
@@ -93,10 +93,10 @@ def form_page(
                 if show_conflict is not None:
                     show_conflict(error)
                 else:
-                    form.add_domain_error(error)  # type: ignore[attr-defined]
+                    form.add_domain_error(error)  # type: ignore[union-attr]  # pages pass GovForms
                 status = 409
             else:
-                form.add_domain_error(error)  # type: ignore[attr-defined]
+                form.add_domain_error(error)  # type: ignore[union-attr]  # pages pass GovForms
         except unavailable.DATABASE_ERRORS:
             unavailable.keep_on_form(request, form)  # the database went: 503, input kept
             status = 503

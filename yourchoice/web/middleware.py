@@ -51,7 +51,7 @@ class SignInRequiredMiddleware:
 def _verified(request: HttpRequest) -> bool:
     user = request.user
     # Only a session that passed both factors counts (django-otp sets is_verified).
-    return bool(user.is_authenticated and user.is_verified())
+    return bool(user.is_authenticated and user.is_verified())  # type: ignore[attr-defined]  # set by django-otp's middleware
 
 
 class IdleTimeoutMiddleware:

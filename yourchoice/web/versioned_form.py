@@ -96,7 +96,7 @@ class VersionedForm(GovForm):
         if isinstance(value, bool):
             text = "Yes" if value else "No"
         elif isinstance(field, forms.ChoiceField):
-            labels = {str(k): str(v) for k, v in field.choices}
+            labels = {str(k): str(v) for k, v in field.choices}  # type: ignore[misc, union-attr]  # a list by now
             if isinstance(value, list):
                 text = ", ".join(labels.get(str(v), str(v)) for v in value)
             else:
@@ -136,7 +136,7 @@ class VersionedForm(GovForm):
         now = {k: plain(v) for k, v in now_raw.items()}
         was = self._loaded()
         entered = {name: plain(self.cleaned_data.get(name)) for name in now}
-        data = self.data.copy()
+        data = self.data.copy()  # type: ignore[attr-defined]  # a bound form's QueryDict
         changes = []
         for name in self.edited_fields():
             if name not in now:

@@ -18,11 +18,11 @@ def current_code() -> str:
 class Command(BaseCommand):
     help = "Print the demo sign-in for every role, and the current authenticator code."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         with all_cases("listing the demo sign-ins"):
             self._handle(**options)
 
-    def _handle(self, **options):  # type: ignore[no-untyped-def]
+    def _handle(self, **options):
         if not settings.DEBUG or not demo.already_seeded():
             self.stdout.write("No demo accounts here.")
             return

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "With --scale N, add N times the real programme's volume for benchmarks."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1, help="Random seed, for repeatable data.")
         parser.add_argument(
             "--scale",
@@ -21,11 +21,11 @@ class Command(BaseCommand):
             "60,000 sessions; 10 = ten times that).",
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         with all_cases("loading the demo programme"):
             self._handle(**options)
 
-    def _handle(self, **options):  # type: ignore[no-untyped-def]
+    def _handle(self, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "Demo data has a shared password and is for development only (DEBUG is off)."
