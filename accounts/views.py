@@ -29,8 +29,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import address_limit
 from accounts.forms import CodeForm, SignInForm
-from accounts.tasks import send_password_reset
 from accounts.models import User
+from accounts.tasks import send_password_reset
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.jobs.queue import send_after_commit

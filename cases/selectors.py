@@ -171,7 +171,7 @@ class AuthorityCount:
 def counts_by_authority() -> list[AuthorityCount]:
     """Aggregates for the programme lead: counts per authority, never a named young person."""
     with all_cases("counts per authority for the programme lead, naming no young person"):
-        counts = {
+        counts: dict[int, dict[str, int]] = {
             row["authority_id"]: row
             for row in Episode.objects.values("authority_id").annotate(
                 referrals=Count("pk"),

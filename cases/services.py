@@ -339,11 +339,11 @@ def referral_reassess(
 
 
 def _first_referral_on(young_person: YoungPerson) -> date:
+    # A young person exists only with a case, so there is always a first.
     return (
         Episode.objects.filter(young_person=young_person)
         .order_by("referred_on")
-        .values_list("referred_on", flat=True)
-        .first()
+        .values_list("referred_on", flat=True)[0]
     )
 
 

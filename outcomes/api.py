@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts import access
 from accounts.access import Perm
-from cases.models import Episode
 from accounts.models import User
+from cases.models import Episode
 from outcomes import services
 from outcomes.models import (
     MAX_RATING,

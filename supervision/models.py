@@ -34,7 +34,9 @@ class SupervisionRecordQuerySet(CaseQuerySet):
         scope = access.supervision_scope(user)
         # Built on the queryset class, not the manager: this is the rule itself, not a caller
         # of it. A subquery, because the scope joins attendees and would repeat records.
-        records = SupervisionRecordQuerySet(model=self.model).filter(scope)
+        records: models.QuerySet[SupervisionRecord] = SupervisionRecordQuerySet(
+            model=self.model
+        ).filter(scope)
         return self.filter(pk__in=records.values("pk"))
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.db import models
 from django.http import HttpRequest
@@ -86,7 +86,7 @@ def current_reader(model: type[models.Model]) -> User | None:
     user = reader.user if isinstance(reader, HttpRequest) else reader
     if not user.is_authenticated:
         raise ScopeError(f"{model.__name__} was queried by a request nobody is signed in to.")
-    return user
+    return cast("User", user)
 
 
 def _model_at(model: type[models.Model], path: str) -> type[models.Model]:
@@ -98,7 +98,7 @@ def _model_at(model: type[models.Model], path: str) -> type[models.Model]:
     return model
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(models.QuerySet[Any]):
     #: Lookup path from this model to its Episode; "" for Episode itself.
     case_path: str = "episode"
 
@@ -110,19 +110,23 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(**{f"{self.case_path}__in": episodes.visible_to(user).values("pk")})
 
 
-class CaseManager(models.Manager):
+class CaseManager(models.Manager[Any]):
     """Manager for case data: every query holds only what the current scope may see."""
+
+    def _rule(self) -> CaseQuerySet:
+        """The model's queryset, before any scope: what the rule is applied to."""
+        return cast(CaseQuerySet, super().get_queryset())
 
     def get_queryset(self) -> models.QuerySet[Any]:
         reader = current_reader(self.model)
-        queryset = super().get_queryset()
+        queryset = self._rule()
         return queryset if reader is None else queryset.visible_to(reader)
 
     def visible_to(self, user: User) -> models.QuerySet[Any]:
         """What `user` may see, and never more than the scope's own reader may: a supervisor
         reading a coach's caseload sees the coach's cases within the supervisor's reach."""
         reader = current_reader(self.model)
-        queryset = super().get_queryset()
+        queryset = self._rule()
         if reader is not None and reader.pk != user.pk:
             queryset = queryset.visible_to(reader)
         return queryset.visible_to(user)

@@ -163,7 +163,7 @@ def _remove_free_text(episodes: QuerySet[Episode], person: YoungPerson) -> int:
         ((field, value),) = values.items()
         # Empty text stays empty; text already replaced is not counted twice.
         changed += (
-            model.objects.filter(**where)
+            model._default_manager.filter(**where)
             .exclude(**{field: ""})
             .exclude(**{field: value})
             .update(**values)

@@ -73,6 +73,7 @@ def test_the_check_sees_an_unexplained_import(tmp_path):
     module = tmp_path / "example.py"
     module.write_text(
         "def f():\n    import json\n    return json\n\n"
-        "def g():\n    # Loaded only when used.\n    import json\n    import csv\n    return json, csv\n"
+        "def g():\n    # Loaded only when used.\n    import json\n    import csv\n"
+        "    return json, csv\n"
     )
     assert unexplained_imports(module) == [2]
