@@ -44,7 +44,7 @@ ALLOWED = {
 
 
 def _views_modules() -> list[Path]:
-    found = []
+    found: list[Path] = []
     for folder, dirs, files in os.walk(ROOT):
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
         found.extend(Path(folder) / f for f in files if f == "views.py")
