@@ -45,7 +45,7 @@ class AddYears(Func):
     output_field = DateField()
     arity = 2
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]  # Func's keywords in **extra
         day_sql, day_params = compiler.compile(self.source_expressions[0])
         years_sql, years_params = compiler.compile(self.source_expressions[1])
         sql = (
@@ -129,7 +129,7 @@ def retention_of(young_person_pk: int) -> Retention:
     episode = (
         Episode.objects.filter(young_person=young_person).order_by("-referred_on", "-pk").first()
     )
-    return _retention(young_person, episode)  # type: ignore[arg-type]
+    return _retention(young_person, episode)  # type: ignore[arg-type]  # a young person has a case
 
 
 def _retention(
