@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
@@ -32,8 +32,9 @@ from django.utils import timezone
 from accounts.models import Cover, Membership, Role, Team, User
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpResponse
 
+    from accounts.http import AuthenticatedHttpRequest
     from cases.models import Episode
 
 
@@ -173,11 +174,13 @@ def requires(perm: Perm) -> Callable[[Callable[..., HttpResponse]], Callable[...
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            require(request.user, perm)  # type: ignore[arg-type]
+        def wrapped(
+            request: AuthenticatedHttpRequest, *args: object, **kwargs: object
+        ) -> HttpResponse:
+            require(request.user, perm)
             return view(request, *args, **kwargs)
 
-        wrapped.required_perm = perm  # type: ignore[attr-defined]
+        wrapped.required_perm = perm  # type: ignore[attr-defined]  # a function's own attribute
         return wrapped
 
     return decorator
@@ -325,7 +328,9 @@ class EqualsAny(Func):
     output_field = BooleanField()
     conditional = True
 
-    def as_sql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def, override]
+    def as_sql(  # type: ignore[override]  # Func's keywords in **extra
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         column, subquery = self.get_source_expressions()
         lhs, lhs_params = compiler.compile(column)
         rhs, rhs_params = compiler.compile(subquery)

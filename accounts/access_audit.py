@@ -82,7 +82,7 @@ def _record(action: AuditAction, instance: models.Model, **detail: Any) -> None:
 def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     """Keep the stored values of an existing row, unless the save cannot touch them (such as
     last_login at every sign-in, which is saved with update_fields)."""
-    instance._access_before = None  # type: ignore[attr-defined]
+    instance._access_before = None  # type: ignore[attr-defined]  # a note for _after_save
     if instance._state.adding or instance.pk is None:
         return
     update_fields = kwargs.get("update_fields")
@@ -93,7 +93,7 @@ def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: A
         return
     stored = sender._default_manager.filter(pk=instance.pk).values(*fields).first()
     if stored is not None:
-        instance._access_before = {  # type: ignore[attr-defined]
+        instance._access_before = {  # type: ignore[attr-defined]  # a note for _after_save
             f: v.isoformat() if hasattr(v, "isoformat") else v for f, v in stored.items()
         }
 

@@ -1,10 +1,11 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -12,6 +13,9 @@ from accounts.models import ApiToken, Authority, Cover, Membership, Team, User
 from accounts.tokens import api_token_issue, api_token_revoke
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 
 @admin.register(Authority)
@@ -32,24 +36,26 @@ class AuthorityAdmin(admin.ModelAdmin):
         ),
     )
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # The 33 London authorities are loaded by a migration.
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: Authority, form: "ModelForm[Authority]", change: bool
+    ) -> None:
         # A new retention rule moves every young person's review date in the borough: who
         # changed it, and from what to what, is kept in the audit trail.
         before = {f: form.initial.get(f) for f in form.changed_data}
         super().save_model(request, obj, form, change)
         if form.changed_data:
             audit.record(
-                actor=request.user,
+                actor=cast(User, request.user),  # the admin site serves only signed-in staff
                 action=AuditAction.AUTHORITY_UPDATE,
                 obj=obj,
                 authority_id=obj.pk,
                 changes={f: [before[f], getattr(obj, f)] for f in form.changed_data},
             )
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Authority | None = None) -> bool:
         return False
 
 
@@ -93,8 +99,10 @@ class CoverAdmin(admin.ModelAdmin):
     autocomplete_fields = ["team", "absent_coach", "covering_coach"]
     exclude = ["arranged_by"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        obj.arranged_by = request.user
+    def save_model(
+        self, request: HttpRequest, obj: Cover, form: "ModelForm[Cover]", change: bool
+    ) -> None:
+        obj.arranged_by = cast(User, request.user)  # the admin site serves only signed-in staff
         super().save_model(request, obj, form, change)
 
 
@@ -130,7 +138,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             kwargs["form"] = ApiTokenForm
         return super().get_form(request, obj, change, **kwargs)
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
         if obj is None:
             return []
         return [
@@ -144,29 +152,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
             "last_used_at",
         ]
 
-    def get_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> "_FieldGroups":
         if obj is None:
             return ["user", "name", "days"]
-        return self.get_readonly_fields(request, obj)
+        return [*self.get_readonly_fields(request, obj)]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: ApiToken, form: "ModelForm[ApiToken]", change: bool
+    ) -> None:
         if change:
             return
         token, key = api_token_issue(
-            actor=request.user,
+            actor=cast(User, request.user),  # the admin site serves only signed-in staff
             user=form.cleaned_data["user"],
             name=form.cleaned_data["name"],
             days=form.cleaned_data["days"],
         )
         obj.pk = token.pk
         # Kept on the request for `response_add`, which shows it on the page it answers with.
-        request.issued_token = (token, key)
+        request.issued_token = (token, key)  # type: ignore[attr-defined]  # for response_add
 
-    def response_add(self, request, obj, post_url_continue=None):  # type: ignore[no-untyped-def]
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
         """The secret is shown on the answer to the form itself, never through the messages
         framework: its cookie is signed, not encrypted, so the secret would travel in it (and
         sit in the browser) until the next page. Nothing may keep a copy of this page."""
-        token, key = request.issued_token
+        token, key = request.issued_token  # type: ignore[attr-defined]  # save_model's, above
         response = TemplateResponse(
             request,
             "admin/accounts/apitoken/issued.html",
@@ -180,10 +192,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
         add_never_cache_headers(response)
         return response
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
     @admin.action(description="Revoke the selected tokens")
-    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
-            api_token_revoke(actor=request.user, token=token)
+            api_token_revoke(actor=cast(User, request.user), token=token)  # staff, signed in

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from celery import shared_task
 
 from accounts import emails
 
+if TYPE_CHECKING:
+    from celery import Task
+
 
 @shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def send_password_reset(self, user_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+def send_password_reset(self: Task, user_ids: list[int]) -> int:
     """Email a password reset link to each account asked for (none when the address typed
     belongs to no account). Returns emails sent."""
     return emails.password_reset(user_ids)

@@ -212,7 +212,7 @@ def _cases_by_coach(coach_ids: list[int]) -> dict[int, list[Case]]:
 
 def _coaches(count: int) -> tuple[list[User], dict[int, list[Case]]]:
     """Coaches with active cases, the generated ones (not the demo's named few)."""
-    candidates = list(
+    candidates: list[User] = list(
         User.objects.filter(memberships__in=access.coach_memberships())
         .annotate(active=Count("episodes", filter=Q(episodes__status="active")))
         .filter(active__gte=2)
@@ -280,6 +280,7 @@ def logging_run(seconds: float, clients: int) -> dict:
     """Sessions posted flat out, against a one-row insert under the same load."""
     coaches, cases = _coaches(clients)
     technique = Technique.objects.filter(active=True).values_list("pk", flat=True).first()
+    assert technique is not None, "the demo data has active techniques"
     results = {}
     for label in ("baseline", "sessions"):
         record = Record()

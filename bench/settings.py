@@ -5,6 +5,8 @@ the case scope included, is what a coach's browser meets.
 """
 
 import os
+from pathlib import Path
+from typing import cast
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-used-anywhere-else-0123456")
@@ -25,5 +27,5 @@ os.environ.setdefault("API_RATE_LIMIT", "1000000/hour")
 from yourchoice.settings import *  # noqa: E402,F403
 
 ROOT_URLCONF = "bench.urls"
-TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]  # noqa: F405
+TEMPLATES[0]["DIRS"] = [*cast(list[Path], TEMPLATES[0]["DIRS"]), BASE_DIR / "bench" / "templates"]  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing

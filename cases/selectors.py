@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts import access
@@ -151,7 +151,7 @@ def returned_closures_for_coach(user: User) -> list[ClosureRequest]:
     )
 
 
-def cases_for_authority(user: User):  # type: ignore[no-untyped-def]
+def cases_for_authority(user: User) -> QuerySet[Episode]:
     """Every open case in the borough lead's authorities, as a queryset: the list is paged
     (caseload.lists.page_of_cases), so only one page's rows are ever built."""
     scope = access.authority_scope(user)

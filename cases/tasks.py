@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from celery import shared_task
 
 from cases import notifications
 
+if TYPE_CHECKING:
+    from celery import Task
+
 
 @shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def notify_supervisors_of_flag(self, flag_id: int) -> int:  # type: ignore[no-untyped-def]
+def notify_supervisors_of_flag(self: Task, flag_id: int) -> int:
     """Tell the team's supervisors that a flag was raised from a session. Returns emails sent."""
     return notifications.flag_raised(flag_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -129,12 +130,12 @@ def referral_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     authorities = list(Authority.objects.filter(pk__in=access.led_authority_ids(request.user)))
     asked_age = "confirm_date_of_birth" in request.POST
 
-    def referral_form(**kwargs: object) -> ReferralForm:
+    def referral_form(**kwargs: Any) -> ReferralForm:
         return ReferralForm(
             request.POST or None,
             authorities=authorities,
             ask_to_confirm_age=asked_age,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
 
     form = referral_form()

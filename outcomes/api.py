@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -185,6 +185,11 @@ def _episode_for(request: Any, episode_id: int) -> Any:
 class GoalWrites:
     """Mixed into GoalViewSet: set, rate and end goals through outcomes.services."""
 
+    if TYPE_CHECKING:  # GoalViewSet's, from its viewset base
+
+        def get_queryset(self) -> QuerySet[Goal]: ...
+        def get_object(self) -> Goal: ...
+
     @extend_schema(request=GoalCreateSerializer, responses={201: GoalSerializer})
     @idempotent
     def create(self, request: Any) -> Response:
@@ -198,12 +203,12 @@ class GoalWrites:
 
     def _fresh(self, pk: int) -> Any:
         """Read back through the scoped queryset, with its ratings, for the response."""
-        return GoalSerializer(self.get_queryset().get(pk=pk)).data  # type: ignore[attr-defined]
+        return GoalSerializer(self.get_queryset().get(pk=pk)).data
 
     @extend_schema(request=GoalRateSerializer, responses={201: GoalRatingSerializer})
     @action(detail=True, methods=["post"])
     def ratings(self, request: Any, pk: int) -> Response:
-        goal = self.get_object()  # type: ignore[attr-defined]
+        goal = self.get_object()
         access.require_on(request.user, Perm.GOAL_WRITE, goal.episode)
         data = GoalRateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -213,7 +218,7 @@ class GoalWrites:
     @extend_schema(request=GoalEndSerializer, responses={200: GoalSerializer})
     @action(detail=True, methods=["post"])
     def end(self, request: Any, pk: int) -> Response:
-        goal = self.get_object()  # type: ignore[attr-defined]
+        goal = self.get_object()
         access.require_on(request.user, Perm.GOAL_WRITE, goal.episode)
         data = GoalEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)

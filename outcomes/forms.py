@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
@@ -43,7 +45,7 @@ class GoalForm(GovForm):
     agreed_on = date_field("Date agreed", "Enter the date the goal was agreed")
     first_score = score_field("How far is it met now?", "0 means not at all, 10 means fully met")
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["first_score"].required = True
         self.fields["first_score"].error_messages["required"] = (
@@ -96,7 +98,7 @@ SDQ_ANSWERS = [
 class SdqItemsForm(MeasureOccasionForm):
     """The answer ticked for each SDQ item number. The questions are never shown (licence)."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for number in ITEM_NUMBERS:
             self.fields[f"item_{number}"] = forms.ChoiceField(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol
 
 from outcomes.models import GOAL_NEAR_TOP, MEANINGFUL_GOAL_CHANGE
 
@@ -98,10 +99,21 @@ def case_trend(goals: Sequence[GoalProgress]) -> str:
     return TREND_LABELS["up" if ups > downs else "down" if downs > ups else "flat"]
 
 
-def progress(ratings: Sequence[object]) -> GoalProgress:
+class Rated(Protocol):
+    """A goal rating, or anything with its day, score and id."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def rated_on(self) -> date: ...
+    @property
+    def score(self) -> int: ...
+
+
+def progress(ratings: Sequence[Rated]) -> GoalProgress:
     """From ratings (objects with rated_on and score) in the order they were given."""
-    ordered = sorted(ratings, key=lambda r: (r.rated_on, r.pk))  # type: ignore[attr-defined]
-    return GoalProgress(tuple(Point(r.rated_on, r.score) for r in ordered))  # type: ignore[attr-defined]
+    ordered = sorted(ratings, key=lambda r: (r.rated_on, r.pk))
+    return GoalProgress(tuple(Point(r.rated_on, r.score) for r in ordered))
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
 from outcomes.reports import services
+
+if TYPE_CHECKING:
+    from celery import Task
 
 
 @shared_task(
@@ -19,7 +24,7 @@ from outcomes.reports import services
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def generate_report(self, report_id: int) -> int:  # type: ignore[no-untyped-def]
+def generate_report(self: Task, report_id: int) -> int:
     try:
         return services.report_generate(report_id).pk
     except SoftTimeLimitExceeded:
@@ -55,7 +60,7 @@ def make_monthly_reports() -> int:
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def generate_extract(self, extract_id: int) -> int:  # type: ignore[no-untyped-def]
+def generate_extract(self: Task, extract_id: int) -> int:
     # The extract services queue this task: imported on use, so neither module needs the
     # other to finish loading first.
     from outcomes.extracts import services as extract_services

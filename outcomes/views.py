@@ -21,7 +21,7 @@ from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.extracts import services as extract_services
 from outcomes.forms import GoalEndForm, GoalForm, MeasureOccasionForm, SdqItemsForm, SdqScalesForm
-from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus
+from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus, MeasureResponse
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import audit
@@ -91,8 +91,8 @@ def sdq_record(request: AuthenticatedHttpRequest, pk: int, mode: str) -> HttpRes
             scale_scores=form.scales() if mode == EntryMode.SCALES else None,  # type: ignore[attr-defined]  # SdqScalesForm's
         )
 
-    def done(response: object) -> HttpResponse:
-        total = response.total_score  # type: ignore[attr-defined]
+    def done(response: MeasureResponse) -> HttpResponse:
+        total = response.total_score
         messages.success(
             request,
             f"SDQ recorded. Total difficulties: {total}."

@@ -93,7 +93,7 @@ def _create_record(request: Any) -> Response:
             format=values["format"],
             coaches={c["coach"]: c["wellbeing_checkin"] for c in values["coaches"]},
             discussions=[
-                services.Discussion(episode=episode(d["episode"]), notes=d["notes"])  # type: ignore[arg-type]
+                services.Discussion(episode=episode(d["episode"]), notes=d["notes"])  # type: ignore[arg-type]  # its serializer requires an episode: never None
                 for d in values["discussions"]
             ],
             decisions=values["decisions"],

@@ -17,6 +17,7 @@ from accounts.models import Team, User
 from cases.models import Episode
 from supervision import selectors, services
 from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
+from supervision.models import SupervisionRecord
 from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.web.forms import form_page
 
@@ -95,9 +96,9 @@ def supervision_new(request: AuthenticatedHttpRequest, team_id: int) -> HttpResp
             for k, v in error.errors.items()
         }
 
-    def done(record: object) -> HttpResponse:
+    def done(record: SupervisionRecord) -> HttpResponse:
         messages.success(request, "Supervision recorded.")
-        return redirect("supervision:detail", pk=record.pk)  # type: ignore[attr-defined]
+        return redirect("supervision:detail", pk=record.pk)
 
     return form_page(
         request,
@@ -147,8 +148,8 @@ def supervision_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             # Compare with the record as it is now, read as this person may see it.
             error.current = selectors.get_supervision_for_user(request.user, pk)
 
-    def done(updated: object) -> HttpResponse:
-        changed = updated.version != form.cleaned_data["version"]  # type: ignore[attr-defined]
+    def done(updated: SupervisionRecord) -> HttpResponse:
+        changed = updated.version != form.cleaned_data["version"]
         messages.success(
             request, "Supervision record saved." if changed else "Nothing was changed."
         )

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import AppConfig
@@ -221,12 +222,12 @@ def new_key() -> uuid.UUID:
 
 
 def logged_session(
-    episode: Episode, *, coach: User | None = None, days_ago: int = 0, **overrides: object
+    episode: Episode, *, coach: User | None = None, days_ago: int = 0, **overrides: Any
 ) -> SessionLog:
     """A session logged through the service by `coach` (the case's coach unless given):
     attended, an hour at school, `days_ago` days ago. `overrides` set any other argument of
     `session_log`; a session not attended gets no length or place unless they are given."""
-    arguments: dict[str, object] = {
+    arguments: dict[str, Any] = {
         "actor": coach or episode.coach,
         "episode": episode,
         "idempotency_key": new_key(),
@@ -237,5 +238,5 @@ def logged_session(
     if arguments["attendance"] == "attended":
         arguments.setdefault("duration_minutes", 60)
         arguments.setdefault("place", "school")
-    log, _ = session_services.session_log(**arguments)  # type: ignore[arg-type]
+    log, _ = session_services.session_log(**arguments)
     return log

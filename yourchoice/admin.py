@@ -1,7 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Subquery
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 
 from yourchoice.audit.actions import AuditAction, action_label
 from yourchoice.models import AuditEvent, SignInEvent
@@ -10,13 +15,13 @@ from yourchoice.models import AuditEvent, SignInEvent
 class ReadOnlyAdmin(admin.ModelAdmin):
     """The trail is append-only in the database; the admin offers no way to try otherwise."""
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -31,7 +36,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     search_fields = ["action"]
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).filter(young_person_id__isnull=True)
 
 
@@ -45,10 +50,14 @@ class SignInOutcomeFilter(admin.SimpleListFilter):
         "app_set_up": ("Set up an app", [AuditAction.SIGNIN_APP_SET_UP]),
     }
 
-    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [(key, label) for key, (label, _) in self.OUTCOMES.items()]
 
-    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SignInEvent]
+    ) -> QuerySet[SignInEvent]:
         if self.value() in self.OUTCOMES:
             return queryset.filter(action__in=self.OUTCOMES[self.value()][1])  # type: ignore[index]  # in OUTCOMES, checked above
         return queryset
@@ -65,7 +74,7 @@ class SignInEventAdmin(ReadOnlyAdmin):
     fields = ["at", "event", "account", "typed_address", "ip_address"]
     readonly_fields = fields  # type: ignore[assignment]  # the same flat list of names
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SignInEvent]:
         # A failure names its account as the object; a success as the actor. One query either way.
         account = get_user_model().objects.filter(pk=OuterRef("account_id"))
         return (
@@ -86,7 +95,7 @@ class SignInEventAdmin(ReadOnlyAdmin):
     def account(self, obj: SignInEvent) -> str:
         email = getattr(obj, "account_email", None)
         if email:
-            return f"{obj.account_name} <{email}>"  # type: ignore[attr-defined]
+            return f"{obj.account_name} <{email}>"  # type: ignore[attr-defined]  # get_queryset() annotates it
         return "No such account" if "email_hint" in obj.detail else "Not recorded"
 
     @admin.display(description="Address typed (unknown accounts only)")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.checks import Error, register
 
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+
 
 @register()
-def disclosure_threshold_sane(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def disclosure_threshold_sane(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[Error]:
     if settings.DISCLOSURE_THRESHOLD < 2:
         return [
             Error(

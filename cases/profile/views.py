@@ -5,6 +5,8 @@ For the people who may change the case: its coach, the team's supervisor, the bo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -19,8 +21,11 @@ from cases.services import YOUNG_PERSON_FIELDS, YoungPersonDetails
 from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.web.forms import back_to_case, form_page
 
+if TYPE_CHECKING:
+    from cases.models import YoungPerson
 
-def _young_person(request: AuthenticatedHttpRequest, pk: int):  # type: ignore[no-untyped-def]
+
+def _young_person(request: AuthenticatedHttpRequest, pk: int) -> YoungPerson:
     young_person, episode = selectors.young_person_for_edit(request.user, pk)
     access.require_on(request.user, Perm.CASE_WRITE, episode)
     if young_person.anonymised_at is not None:
@@ -41,7 +46,7 @@ def profile_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             details=YoungPersonDetails(**{f: data[f] for f in YOUNG_PERSON_FIELDS}),
         )
 
-    def done(updated) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def done(updated: YoungPerson) -> HttpResponse:
         if updated.version == form.cleaned_data["version"]:
             messages.info(request, "Nothing was changed.")
             return redirect("cases:young-person", pk=pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -30,6 +30,8 @@ from cases.selectors import latest_episode_for_user
 from casework.retention.rules import REVIEW_WINDOW_DAYS
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from accounts.models import User
 
 PAGE_SIZE = 50
@@ -43,7 +45,7 @@ class AddYears(Func):
     output_field = DateField()
     arity = 2
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]  # Func's keywords in **extra
         day_sql, day_params = compiler.compile(self.source_expressions[0])
         years_sql, years_params = compiler.compile(self.source_expressions[1])
         sql = (
@@ -53,7 +55,16 @@ class AddYears(Func):
         return sql, [*day_params, *years_params]
 
 
-def with_retention(young_people: QuerySet[YoungPerson]) -> QuerySet[YoungPerson]:
+class RetentionAnnotations(TypedDict):
+    has_open_case: bool
+    last_closed_on: date | None
+    kept_until: date | None
+    retention_on: date | None
+
+
+def with_retention(
+    young_people: QuerySet[YoungPerson],
+) -> QuerySet[WithAnnotations[YoungPerson, RetentionAnnotations]]:
     """Annotate has_open_case, last_closed_on, kept_until and retention_on (rules.py, in SQL).
 
     Every episode counts, whichever authority holds it: retention is about the person."""
@@ -118,18 +129,20 @@ def retention_of(young_person_pk: int) -> Retention:
     episode = (
         Episode.objects.filter(young_person=young_person).order_by("-referred_on", "-pk").first()
     )
-    return _retention(young_person, episode)  # type: ignore[arg-type]
+    return _retention(young_person, episode)  # type: ignore[arg-type]  # a young person has a case
 
 
-def _retention(young_person: YoungPerson, episode: Episode) -> Retention:
-    has_open = young_person.has_open_case  # type: ignore[attr-defined]
+def _retention(
+    young_person: WithAnnotations[YoungPerson, RetentionAnnotations], episode: Episode
+) -> Retention:
+    has_open = young_person.has_open_case
     return Retention(
         young_person=young_person,
         episode=episode,
         has_open_case=has_open,
-        last_closed_on=young_person.last_closed_on,  # type: ignore[attr-defined]
-        kept_until=young_person.kept_until,  # type: ignore[attr-defined]
-        retention_on=None if has_open else young_person.retention_on,  # type: ignore[attr-defined]
+        last_closed_on=young_person.last_closed_on,
+        kept_until=young_person.kept_until,
+        retention_on=None if has_open else young_person.retention_on,
         today=timezone.localdate(),
     )
 
@@ -183,7 +196,7 @@ def retention_queue(
     today = today or timezone.localdate()
     authority_ids = access.led_authority_ids(user)
     queryset = (
-        with_retention(  # type: ignore[misc]  # has_open_case and retention_on are its annotations
+        with_retention(
             YoungPerson.objects.visible_to(user).filter(
                 authority_id__in=authority_ids, anonymised_at__isnull=True
             )
@@ -195,10 +208,10 @@ def retention_queue(
     rows = [
         QueueRow(
             young_person=yp,
-            last_closed_on=yp.last_closed_on,  # type: ignore[attr-defined]
-            retention_on=yp.retention_on,  # type: ignore[attr-defined]
-            kept_until=yp.kept_until,  # type: ignore[attr-defined]
-            days_left=(yp.retention_on - today).days,  # type: ignore[attr-defined]
+            last_closed_on=yp.last_closed_on,  # type: ignore[attr-defined]  # with_retention()'s, lost through Paginator
+            retention_on=yp.retention_on,  # type: ignore[attr-defined]  # with_retention()'s, lost through Paginator
+            kept_until=yp.kept_until,  # type: ignore[attr-defined]  # with_retention()'s, lost through Paginator
+            days_left=(yp.retention_on - today).days,  # type: ignore[attr-defined]  # with_retention()'s, lost through Paginator
         )
         for yp in page.object_list
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -11,6 +13,9 @@ from accounts.http import AuthenticatedHttpRequest
 from casework.retention import selectors, services
 from casework.retention.forms import AnonymiseForm, ExtendForm
 from yourchoice.web.forms import form_page
+
+if TYPE_CHECKING:
+    from cases.models import RetentionExtension
 
 
 @login_required
@@ -45,7 +50,7 @@ def extend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     retention = selectors.retention_for_user(request.user, pk)
     reference = retention.young_person.reference
 
-    def done(extension) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def done(extension: RetentionExtension) -> HttpResponse:
         messages.success(
             request, f"{reference} will be kept until {extension.keep_until:%-d %B %Y}."
         )

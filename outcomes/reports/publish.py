@@ -41,7 +41,7 @@ def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int
         for f in rows:
             if f.breakdown != "All":
                 dimensions.setdefault(f.breakdown.split(":")[0], []).append(f)
-        if total is not None and disclosure.count_is_disclosive(total.value, threshold):  # type: ignore[arg-type]
+        if total is not None and disclosure.count_is_disclosive(total.value, threshold):  # type: ignore[arg-type]  # a count: int
             hidden.add((indicator, "All"))
         for members in dimensions.values():
             table = disclosure.Table(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,7 +92,7 @@ def report_request(
     return report, True
 
 
-def _provenance(report: Report, cutoff) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _provenance(report: Report, cutoff: datetime) -> dict[str, str]:
     return {
         "Scope": report.authority.name if report.authority else "All of London",
         "Authority code": report.authority.gss_code if report.authority else "E12000007 (London)",

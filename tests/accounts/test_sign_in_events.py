@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tests.conftest import PASSWORD, signed_in_client
 from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
 from yourchoice.models import AuditEvent, SignInEvent
 
 pytestmark = pytest.mark.django_db
@@ -64,11 +65,12 @@ def test_lockout_names_the_account(cast):
 
 
 def test_administrator_sees_successes_failures_and_lockouts(cast):
-    audit.record(actor=cast.hackney.coach, action="signin.succeeded")
+    audit.record(actor=cast.hackney.coach, action=AuditAction.SIGNIN_SUCCEEDED)
     attempt(cast.hackney.lead.email)
     attempt("stranger@elsewhere.test")
-    audit.record(actor=None, action="signin.locked_out", obj=cast.southwark.coach)
-    audit.record(actor=cast.hackney.coach, action="young_person.view")  # not a sign-in event
+    audit.record(actor=None, action=AuditAction.SIGNIN_LOCKED_OUT, obj=cast.southwark.coach)
+    # Not a sign-in event:
+    audit.record(actor=cast.hackney.coach, action=AuditAction.YOUNG_PERSON_VIEW)
     page = signed_in_client(cast.admin).get(EVENTS).content.decode()
     assert '<td class="field-event">Signed in</td>' in page
     assert "Hackney Coach &lt;coach@hackney.test&gt;" in page
@@ -82,7 +84,7 @@ def test_administrator_sees_successes_failures_and_lockouts(cast):
 
 
 def test_sign_in_events_are_read_only_and_for_administrators(cast):
-    audit.record(actor=cast.hackney.coach, action="signin.succeeded")
+    audit.record(actor=cast.hackney.coach, action=AuditAction.SIGNIN_SUCCEEDED)
     event = SignInEvent.objects.get()
     admin = signed_in_client(cast.admin)
     detail = admin.get(reverse("admin:yourchoice_signinevent_change", args=[event.pk]))
@@ -106,11 +108,11 @@ def test_sign_in_events_list_queries_do_not_grow(cast):
             assert admin.get(EVENTS).status_code == 200
         return len(captured.captured_queries)
 
-    audit.record(actor=cast.hackney.coach, action="signin.succeeded")
+    audit.record(actor=cast.hackney.coach, action=AuditAction.SIGNIN_SUCCEEDED)
     one = queries()
     for user in (cast.hackney.lead, cast.southwark.coach, cast.southwark.lead):
         for _ in range(5):
-            audit.record(actor=None, action="signin.failed", obj=user)
+            audit.record(actor=None, action=AuditAction.SIGNIN_FAILED, obj=user)
     assert queries() == one
 
 

@@ -7,6 +7,7 @@ import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -346,7 +347,8 @@ def test_a_new_tokens_secret_never_travels_in_a_cookie(cast, client_for, monkeyp
             value = morsel.value
             assert not any(form in value for form in encoded), name
             if name == "messages" and value:
-                decoded = CookieStorage(RequestFactory().get("/"))._decode(value) or []
+                storage = CookieStorage(RequestFactory().get("/"))
+                decoded = storage._decode(value) or []  # type: ignore[attr-defined]  # private: not in django-stubs
                 assert all(key not in str(m) for m in decoded)
     assert key not in following.content.decode()
     assert key in response.content.decode() and "no-store" in response["Cache-Control"]
@@ -445,7 +447,7 @@ def test_a_body_that_is_not_json_is_answered_plainly(cast):
 def test_an_unknown_sdq_scale_is_named_in_the_error_shape(cast):
     episode = allocated_case(cast.hackney)
     client = bearer(cast, cast.hackney.coach)
-    body = {
+    body: dict[str, Any] = {
         "episode": episode.pk,
         "occasion": "baseline",
         "completed_on": timezone.localdate().isoformat(),

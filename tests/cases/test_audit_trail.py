@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.conftest import allocated_case, logged_session, signed_in_client
 from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,9 @@ def test_trail_is_paginated(cast):
     episode = allocated_case(cast.hackney)
     for _ in range(30):
         audit.record_for_young_person(
-            actor=cast.hackney.coach, action="young_person.view", young_person=episode.young_person
+            actor=cast.hackney.coach,
+            action=AuditAction.YOUNG_PERSON_VIEW,
+            young_person=episode.young_person,
         )
     client = signed_in_client(cast.hackney.lead)
     first = client.get(audit_url(episode)).content.decode()
@@ -129,7 +132,7 @@ def test_trail_queries_do_not_grow_with_events(cast):
     for n in range(50):
         audit.record(
             actor=actors[n % 3],
-            action="young_person.view",
+            action=AuditAction.YOUNG_PERSON_VIEW,
             young_person_id=episode.young_person_id,
         )
     # ...and 50 more from several people (two pages).
@@ -143,7 +146,7 @@ def test_the_trail_shows_only_what_happened_in_the_readers_authority(cast):
     episode = allocated_case(cast.hackney)
     audit.record(
         actor=cast.southwark.lead,
-        action="young_person.view",
+        action=AuditAction.YOUNG_PERSON_VIEW,
         obj=episode.young_person,
         young_person_id=episode.young_person_id,
         authority_id=cast.southwark.authority.pk,

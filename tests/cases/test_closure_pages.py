@@ -56,7 +56,9 @@ def test_returning_without_a_comment_says_what_to_fix_and_keeps_the_choice(
     assert response.status_code == 400
     body = response.content.decode()
     assert "There is a problem" in body and "Say why the request is returned" in body
-    returned = re.search(r'<input[^>]*value="return"[^>]*>', body).group(0)
+    match = re.search(r'<input[^>]*value="return"[^>]*>', body)
+    assert match is not None
+    returned = match.group(0)
     assert "checked" in returned  # the choice made is kept
     response = client.post(url, {"decision": "return", "comment": "Try one more home visit"})
     assert response.status_code == 302

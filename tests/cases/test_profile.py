@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -26,7 +27,7 @@ from yourchoice.scoping import cases_of
 pytestmark = pytest.mark.django_db
 
 
-def details_of(young_person: YoungPerson, **changes: object) -> YoungPersonDetails:
+def details_of(young_person: YoungPerson, **changes: Any) -> YoungPersonDetails:
     current = YoungPersonDetails(**{f: getattr(young_person, f) for f in YOUNG_PERSON_FIELDS})
     return dataclasses.replace(current, **changes)
 
@@ -188,7 +189,7 @@ def test_two_saves_at_the_same_moment_one_wins_the_other_is_told(cast):
     second wait, then see the new version and refuse."""
     young_person = allocated_case(cast.hackney).young_person
     barrier = threading.Barrier(2)
-    outcomes: dict[str, object] = {}
+    outcomes: dict[str, str] = {}
 
     def save(name: str, actor, change: dict) -> None:
         try:

@@ -24,6 +24,7 @@ NEW_CARER_PHONE = "07700 900123"
 
 
 def close(place, episode: Episode) -> None:
+    assert episode.coach is not None
     request = case_services.closure_request(
         actor=episode.coach, episode=episode, ending_reason="planned", summary="Goals met."
     )

@@ -273,6 +273,7 @@ def test_rate_goal_and_at_most_three_live_goals(cast):
         replacement="New goal",
         replacement_score=2,
     )
+    assert ended.replaced_by is not None
     assert ended.replaced_by.description == "New goal"
     assert ended.replaced_by.slot == goals[1].slot
 

@@ -3,6 +3,8 @@ recoverable."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,11 +84,15 @@ counts = st.integers(min_value=0, max_value=40)
 def tables(draw):
     n_rows = draw(st.integers(1, 6))
     n_cols = draw(st.integers(1, 4))
-    cells = {(r, c): draw(counts) for r in range(n_rows) for c in range(n_cols)}
-    row_totals = (
+    cells: dict[tuple[Hashable, Hashable], int] = {
+        (r, c): draw(counts) for r in range(n_rows) for c in range(n_cols)
+    }
+    row_totals: dict[Hashable, int] = (
         {r: sum(cells[(r, c)] for c in range(n_cols)) for r in range(n_rows)} if n_cols > 1 else {}
     )
-    col_totals = {c: sum(cells[(r, c)] for r in range(n_rows)) for c in range(n_cols)}
+    col_totals: dict[Hashable, int] = {
+        c: sum(cells[(r, c)] for r in range(n_rows)) for c in range(n_cols)
+    }
     return Table(cells=cells, row_totals=row_totals, column_totals=col_totals)
 
 

@@ -112,6 +112,7 @@ def test_replacing_a_goal_keeps_the_old_one_and_its_ratings(cast, client_for):
     )
     assert response.status_code == 302
     goal.refresh_from_db()
+    assert goal.replaced_by is not None
     assert goal.status == GoalStatus.REPLACED and goal.replaced_by.description == "New goal"
     assert goal.ratings.count() == 1
 

@@ -93,6 +93,7 @@ def figures(cast):
     # Sessions were logged an hour after they happened, except one logged 9 days after.
     SessionLog.objects.update(created_at=F("occurred_at") + timedelta(hours=1))
     late = SessionLog.objects.filter(episode=a).order_by("occurred_at").first()
+    assert late is not None
     SessionLog.objects.filter(pk=late.pk).update(created_at=late.occurred_at + timedelta(days=9))
     result = compute(Scope([cast.hackney.authority.pk], START, TODAY))
     return {(f.indicator, f.breakdown): f for f in result}

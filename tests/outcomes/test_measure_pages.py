@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -22,7 +23,7 @@ WINDOWS = {
 
 
 def states(**kwargs) -> dict[str, State]:
-    base = dict(
+    base: dict[str, Any] = dict(
         windows=WINDOWS,
         started_on=date(2026, 1, 1),
         referred_on=date(2025, 12, 20),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -50,7 +50,9 @@ def hackney_report(cast):
 
 
 def read_csv(report: Report) -> list[dict[str, str]]:
-    path = Path(settings.MEDIA_ROOT) / report.files.get(format="csv").file.name
+    name = report.files.get(format="csv").file.name
+    assert name is not None
+    path = Path(settings.MEDIA_ROOT) / name
     lines = [
         line
         for line in path.read_text(encoding="utf-8-sig").splitlines()
@@ -213,7 +215,7 @@ def ready_report(authority, start, end, referrals: int) -> Report:
     )
 
 
-def months_back(n: int) -> tuple:
+def months_back(n: int) -> tuple[date, date]:
     """The whole month n months before this one."""
     end = TODAY.replace(day=1) - timedelta(days=1)
     for _ in range(n - 1):
@@ -282,7 +284,9 @@ def test_csv_provenance_lines_make_no_extra_or_formula_cells(cast):
         actor=cast.programme_lead, authority=cast.hackney.authority, start=START, end=TODAY
     )
     report = services.report_generate(report.pk)
-    path = Path(settings.MEDIA_ROOT) / report.files.get(format="csv").file.name
+    name = report.files.get(format="csv").file.name
+    assert name is not None
+    path = Path(settings.MEDIA_ROOT) / name
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     header_at = rows.index(["section", "indicator", "breakdown", "value", "suppressed", "unit"])
     provenance = rows[:header_at]

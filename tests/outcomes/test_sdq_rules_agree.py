@@ -21,7 +21,7 @@ def test_the_reports_sdq_cut_offs_are_the_scorers_bands():
 
 
 def test_the_report_bands_every_total_as_the_scorer_does():
-    order = [code for _, code in sdq.BANDS["total_difficulties"]]
+    order: list[str | None] = [code for _, code in sdq.BANDS["total_difficulties"]]
     with connection.cursor() as cursor:
         cursor.execute(
             # The band expression is the report's own, built from constants.

@@ -112,7 +112,7 @@ def test_a_missing_prosocial_scale_leaves_the_total():
 
 
 def test_none_counts_as_unanswered():
-    form = answers(1)
+    form: dict[int, int | None] = dict(answers(1))
     form.update({3: None, 8: None, 13: None})
     assert score_items(form).emotional is None
 
@@ -190,6 +190,8 @@ def test_any_complete_form_scores_within_range(form):
     scores = score_items(form)
     for scale in SCALES:
         assert 0 <= getattr(scores, scale) <= 10
+    assert scores.emotional is not None and scores.conduct is not None
+    assert scores.hyperactivity is not None and scores.peer is not None
     assert (
         scores.total_difficulties
         == scores.emotional + scores.conduct + scores.hyperactivity + scores.peer

@@ -248,7 +248,9 @@ def _extract(owner: Owner) -> int:
     from outcomes.extracts import services
 
     owner.episode  # noqa: B018
-    evaluator = Membership.objects.filter(role=Role.EVALUATOR).first().user
+    membership = Membership.objects.filter(role=Role.EVALUATOR).first()
+    assert membership is not None
+    evaluator = membership.user
     extract = services.extract_request(actor=evaluator)
     services.extract_generate(extract.pk)
     return extract.pk

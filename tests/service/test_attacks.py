@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 from html.parser import HTMLParser
+from typing import Any, cast
 
 import pytest
 from django.apps import apps
@@ -282,7 +283,7 @@ def _posters(route: Route) -> list[str]:
     ]
 
 
-def _with_token(client: Client) -> dict[str, str]:
+def _with_token(client: Client) -> dict[str, Any]:
     token = _get_new_csrf_string()
     client.cookies[settings.CSRF_COOKIE_NAME] = token
     return {"HTTP_X_CSRFTOKEN": token}
@@ -805,7 +806,7 @@ def test_every_api_route_is_rate_limited():
     )
     assert unthrottled == []
     assert (
-        settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"]
+        cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])["user"]
         == read_env_example()["API_RATE_LIMIT"]
     )
 

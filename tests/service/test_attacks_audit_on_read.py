@@ -146,6 +146,7 @@ def test_every_api_list_is_a_scoped_viewset_or_shows_no_named_record():
 @pytest.mark.parametrize("prefix", [p for p, v in _list_routes() if issubclass(v, ScopedViewSet)])
 def test_every_api_list_writes_one_read_event_per_young_person_naming_the_rows(people, prefix):
     viewset = dict(_list_routes())[prefix]
+    assert issubclass(viewset, ScopedViewSet)  # the parameters are the scoped viewsets
     place = people.cast.hackney
     coach = place.coach
     owners = [Owner(place, coach), Owner(place, coach)]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from yourchoice import audit
 from yourchoice.audit import archive as audit_archive
+from yourchoice.audit.actions import AuditAction
 from yourchoice.models import AuditArchive, AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def trail():
         "old": [event_at(old + timedelta(days=2)), event_at(old + timedelta(days=20, hours=5))],
         "older_next": [event_at(month_start(35) + timedelta(days=1), "session.log")],
         "recent": [event_at(month_start(23) + timedelta(days=3))],
-        "today": [audit.record(actor=None, action="signin.failed")],
+        "today": [audit.record(actor=None, action=AuditAction.SIGNIN_FAILED)],
     }
 
 
@@ -79,7 +80,7 @@ def test_the_command_reports_each_month(trail, tmp_path, capsys):
         call_command("archive_audit", "--months", "12", "--to", str(tmp_path))
 
 
-def refused(sql: str, params: list[object] | None = None, archive_id: int | None = None) -> None:
+def refused(sql: str, params: list[int] | None = None, archive_id: int | None = None) -> None:
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
@@ -126,6 +127,7 @@ def test_old_events_cannot_be_deleted_without_their_archive(trail):
 def test_no_event_can_ever_be_changed_and_archives_are_append_only(trail, tmp_path):
     audit_archive.archive_old_events(directory=tmp_path)
     archive = AuditArchive.objects.first()
+    assert archive is not None
     refused(
         "UPDATE yourchoice_auditevent SET action = 'tampered' WHERE id = %s",
         [trail["recent"][0].pk],

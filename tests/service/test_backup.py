@@ -150,7 +150,8 @@ def _columns(url: str, table: str) -> list[str]:
 def test_the_client_tools_can_read_the_server_they_back_up():
     target = backup.Target.from_url(_test_database_url())
     server = backup.server_major(target)
-    assert backup._major(backup.find_tool("pg_dump", server)) >= server
+    dump_major = backup._major(backup.find_tool("pg_dump", server))
+    assert dump_major is not None and dump_major >= server
     assert backup._major(backup.find_tool("pg_restore", server, exact=True)) == server
 
 

@@ -50,7 +50,7 @@ def test_a_concern_raised_in_a_session_emails_the_supervisor_without_naming_the_
     message = mail.outbox[0]
     assert message.to == [cast.hackney.supervisor.email]
     assert episode.young_person.reference in message.subject
-    text = message.subject + message.body
+    text = f"{message.subject}{message.body}"
     for private in ("Jordan", "Example", "Disclosed a threat"):
         assert private not in text
 

@@ -2,6 +2,7 @@
 same at every scale, and the same data for the same seed."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -23,9 +24,9 @@ class Rollback(Exception):
     pass
 
 
-def _load(seed: int) -> dict[str, object]:
+def _load(seed: int) -> dict[str, Any]:
     """Seed a small programme, read what it made, and roll it back."""
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
     try:
         with transaction.atomic():
             counts = demo_scale.seed(scale=1, seed=seed, today=TODAY, young_people=60)

@@ -539,6 +539,7 @@ def test_a_database_that_stays_down_mid_save_still_keeps_what_was_sent(cast, pro
     response = client.post(url, session_form(key))
     page = response.content.decode()
     assert response.status_code == 503
+    resend: dict[str, list[str]] | dict[str, str]
     if "Sorry, we could not save this" in page:
         kept = hidden_inputs(page)
         assert ("idempotency_key", str(key)) in kept and ("notes", NOTES) in kept

@@ -61,7 +61,7 @@ def imported(path: Path) -> set[str]:
             names.add(base)
             # `from django import forms`, `from yourchoice import concurrency`: submodules.
             names.update(f"{base}.{alias.name}" for alias in node.names)
-    loaded = set()
+    loaded: set[str] = set()
     for name in names:
         parts = name.split(".")
         loaded.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework import serializers
 
 from cases.models import Episode
 from outcomes.api import GoalCreateSerializer, GoalEndSerializer, GoalRateSerializer
@@ -36,6 +38,7 @@ def _lookups(condition: Q) -> dict[str, object]:
         if isinstance(child, Q):
             found.update(_lookups(child))
         else:
+            assert isinstance(child, tuple)  # a Q's leaves are (lookup, value) pairs
             found[child[0]] = child[1]
     return found
 
@@ -59,6 +62,7 @@ def test_the_session_form_uses_the_models_bounds():
     form = SessionLogForm(goals=[])
     for name, (low, high) in BOUNDS.items():
         field = form.fields[name]
+        assert isinstance(field, forms.IntegerField)
         assert (field.min_value, field.max_value) == (low, high), name
     assert form.fields["feeling_start"].error_messages["max_value"] == (
         f"Enter a number from {MIN_FEELING} to {MAX_FEELING}"
@@ -68,8 +72,13 @@ def test_the_session_form_uses_the_models_bounds():
 def test_the_api_serializers_use_the_models_bounds():
     fields = SessionLogCreateSerializer().fields
     for name, (low, high) in BOUNDS.items():
-        assert (fields[name].min_value, fields[name].max_value) == (low, high), name
-    goal_scores = fields["goal_scores"].child
+        field = fields[name]
+        assert isinstance(field, serializers.IntegerField)
+        assert (field.min_value, field.max_value) == (low, high), name
+    goal_scores = fields["goal_scores"]
+    assert isinstance(goal_scores, serializers.DictField)
+    goal_scores = goal_scores.child
+    assert isinstance(goal_scores, serializers.IntegerField)
     assert (goal_scores.min_value, goal_scores.max_value) == (MIN_RATING, MAX_RATING)
     for serializer, name in (
         (GoalCreateSerializer, "first_score"),
@@ -77,6 +86,7 @@ def test_the_api_serializers_use_the_models_bounds():
         (GoalEndSerializer, "replacement_score"),
     ):
         field = serializer().fields[name]
+        assert isinstance(field, serializers.IntegerField)
         assert (field.min_value, field.max_value) == (MIN_RATING, MAX_RATING), name
 
 

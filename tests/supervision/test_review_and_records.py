@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
@@ -14,6 +15,9 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 from supervision.models import Action, SupervisionRecord
 from tests.conftest import allocated_case, make_user, signed_in_client
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +168,7 @@ def test_an_action_through_the_api_cannot_go_to_someone_outside_the_team(cast, s
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     today = timezone.localdate().isoformat()
 
-    def record(owner) -> object:
+    def record(owner) -> _MonkeyPatchedWSGIResponse:
         return client.post(
             reverse("api:supervision-record-list"),
             {

@@ -15,9 +15,11 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -72,7 +74,7 @@ def cutoff(months: int, now: datetime | None = None) -> datetime:
     return _months_before(_month_start(now or timezone.now()), months)
 
 
-def _write(path: Path, events) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _write(path: Path, events: Iterable[dict[str, Any]]) -> tuple[int, int]:
     """Write events as JSON lines, gzip-compressed, atomically. Returns (count, largest id)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")

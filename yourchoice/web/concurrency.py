@@ -79,7 +79,7 @@ def require_version(
 ) -> None:
     """Refuse a save made from a stale form: `record` must be locked by the caller
     (select_for_update) and still at the `version` the form was loaded with."""
-    if record.version == version:  # type: ignore[attr-defined]
+    if record.version == version:  # type: ignore[attr-defined]  # a versioned model's column: Model has none
         return
     who = last_editor(record, actions, actor=actor, young_person_id=young_person_id)
     raise StaleVersion(
@@ -102,7 +102,7 @@ def save_changes(
         return []
     for name in changed:
         setattr(record, name, values[name])
-    record.version += 1  # type: ignore[attr-defined]
-    record.updated_at = timezone.now()  # type: ignore[attr-defined]
+    record.version += 1  # type: ignore[attr-defined]  # a versioned model's column: Model has none
+    record.updated_at = timezone.now()  # type: ignore[attr-defined]  # as is updated_at
     record.save(update_fields=[*changed, "version", "updated_at"])
     return changed

@@ -4,33 +4,33 @@ written deep in services and model signals."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 _ip: ContextVar[str | None] = ContextVar("yc_request_ip", default=None)
 _user: ContextVar[Callable[[], Any] | None] = ContextVar("yc_request_user", default=None)
 
 
-def set_ip(value: str | None) -> object:
+def set_ip(value: str | None) -> Token[str | None]:
     return _ip.set(value)
 
 
-def reset(token: object) -> None:
-    _ip.reset(token)  # type: ignore[arg-type]
+def reset(token: Token[str | None]) -> None:
+    _ip.reset(token)
 
 
 def current_ip() -> str | None:
     return _ip.get()
 
 
-def set_user(getter: Callable[[], Any]) -> object:
+def set_user(getter: Callable[[], Any]) -> Token[Callable[[], Any] | None]:
     """`getter` returns the request's user; it is called only when an event needs it, so a
     request that writes no such event never loads the user for it."""
     return _user.set(getter)
 
 
-def reset_user(token: object) -> None:
-    _user.reset(token)  # type: ignore[arg-type]
+def reset_user(token: Token[Callable[[], Any] | None]) -> None:
+    _user.reset(token)
 
 
 def current_user() -> Any:

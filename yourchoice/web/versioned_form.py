@@ -69,7 +69,7 @@ class VersionedForm(GovForm):
             return
         values = self.record_values(record)
         self.initial.update(values)
-        self.initial["version"] = record.version  # type: ignore[attr-defined]
+        self.initial["version"] = record.version  # type: ignore[attr-defined]  # a versioned model's column: Model has none
         self.initial["loaded"] = self._sign(values)
 
     def edited_fields(self) -> list[str]:
