@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -30,8 +30,9 @@ class ReportRequestForm(GovForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(LONDON, "All of London")] if london else []
-        self.fields["place"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField + [(str(a.pk), a.name) for a in authorities]
-        self.fields["month"].choices = month_choices()  # type: ignore[attr-defined]  # a ChoiceField
+        place = cast(forms.ChoiceField, self.fields["place"])
+        place.choices = choices + [(str(a.pk), a.name) for a in authorities]
+        cast(forms.ChoiceField, self.fields["month"]).choices = month_choices()
 
     def period(self) -> tuple[date, date]:
         start = date.fromisoformat(self.cleaned_data["month"])
