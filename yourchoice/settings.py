@@ -312,6 +312,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
+# Every text-like input gets the GOV.UK input style; a width class on the widget adds to it.
+CRISPY_CLASS_CONVERTERS = {
+    name: "govuk-input"
+    for name in ("numberinput", "dateinput", "timeinput", "urlinput", "telinput", "searchinput")
+}
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

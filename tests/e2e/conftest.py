@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,24 @@ def sign_in(page, live_server, user) -> None:
     page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+def choose_score(page, question: str, score: int) -> None:
+    """Tap a score on a 0 to 10 scale, found by its question."""
+    page.get_by_role("group", name=question).get_by_label(re.compile(rf"^{score}\b")).check()
+
+
+def fill_date(page, question: str, day: date, index: int = 0) -> None:
+    """Type a date into GOV.UK day, month and year boxes, found by the date's question (the
+    `index`-th such question on a page that repeats it)."""
+    group = page.get_by_role("group", name=question).nth(index)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def open_when_and_where(page) -> None:
+    """Unfold the session form's "when and where" line (date, time, length, place)."""
+    details = page.locator("#when-and-where")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()

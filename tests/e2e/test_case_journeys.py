@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from cases.models import Episode, EpisodeStatus, YoungPerson
 from tests.conftest import allocated_case, referral
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, choose_score, fill_date, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,12 +37,10 @@ def test_borough_lead_records_a_referral_checks_duplicates_and_allocates(
 
     page.get_by_label("First name").fill("Jordan")
     page.get_by_label("Last name").fill("Example")
-    page.get_by_label("Date of birth").fill(existing.young_person.date_of_birth.isoformat())
+    fill_date(page, "Date of birth", existing.young_person.date_of_birth)
     page.get_by_label("Name of the person referring").fill("Duty social worker")
     page.get_by_label("Their organisation or service").fill("Children's social care")
-    page.get_by_label("Date of the risk panel").fill(
-        (timezone.localdate() - timedelta(days=2)).isoformat()
-    )
+    fill_date(page, "Date of the risk panel", timezone.localdate() - timedelta(days=2))
     page.get_by_label("High").check()
     page.get_by_label("Carrying weapons").check()
     page.get_by_label("The young person agreed to take part").check()
@@ -81,7 +79,7 @@ def test_coach_goal_measure_flag_budget_and_closure(cast, live_server, page, vie
     page.get_by_role("link", name="Add a goal").click()
     assert_accessible(page)
     page.get_by_label("The goal, in the young person's own words").fill("Go to school every day")
-    page.get_by_label("How far is it met now?").fill("3")
+    choose_score(page, "How far is it met now?", 3)
     page.get_by_role("button", name="Save goal").click()
     expect(page.get_by_text("\u201cGo to school every day\u201d")).to_be_visible()
 

@@ -20,7 +20,7 @@ from cases.services import flag_raise
 from supervision import services as supervision_services
 from supervision.models import SupervisionRecord
 from tests.conftest import allocated_case
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, fill_date, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -154,7 +154,7 @@ def test_key_contact_flag_and_supervision_pages_refuse_a_stale_save(cast, live_s
         page.get_by_role("link", name="Review this flag").click()
     assert_accessible(coach_page)
     sooner = timezone.localdate() + timedelta(days=3)
-    lead_page.get_by_label("Review by").fill(sooner.isoformat())
+    fill_date(lead_page, "Review by", sooner)
     lead_page.get_by_role("button", name="Save review").click()
     expect(lead_page.get_by_text("Flag reviewed.")).to_be_visible()
     coach_page.get_by_label("High").check()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.conftest import allocated_case
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, fill_date, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +52,7 @@ def test_review_then_case_then_supervision_then_action_on_the_case(
     )
     page.get_by_label("Action 1").fill("Record the baseline SDQ")
     page.get_by_label("Who will do it").first.select_option(label=cast.hackney.coach.full_name)
-    page.get_by_label("Due by").first.fill((timezone.localdate() + timedelta(days=7)).isoformat())
+    fill_date(page, "Due by", timezone.localdate() + timedelta(days=7))
     page.get_by_label("About which case").first.select_option(label=episode.young_person.reference)
     page.get_by_role("button", name="Save supervision").click()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Size
+from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -23,8 +26,10 @@ class GovFormMixin:
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.label_size = "s"
-        self.helper.legend_size = "s"
+        # Without a layout crispy-forms-gds prints these as they are: the classes themselves,
+        # so every question is bold ("govuk-label--s"), not a stray "s".
+        self.helper.label_size = Size.for_label(Size.SMALL)
+        self.helper.legend_size = Size.for_legend(Size.SMALL)
 
     def add_domain_error(self, error: DomainError) -> None:
         """Show a service's plain-English errors against the fields they name."""
@@ -38,16 +43,85 @@ class GovForm(GovFormMixin, forms.Form):
     pass
 
 
+class ScaleSelect(forms.RadioSelect):
+    """A 0 to 10 score as one tap: a row of numbered boxes, each a real radio button
+    (templates/gds/layout/radios.html draws it). `last` marks last time's answer."""
+
+    scale = True
+
+    def __init__(self, *args: Any, last: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.last = last
+
+
+class ShortlistCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes with the first `shown` options on the page and the rest behind "More"
+    (templates/gds/layout/checkboxes.html), for a list whose common choices come first."""
+
+    def __init__(self, *args: Any, shown: int = 5, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
+
+class GovDateInput(DateInputWidget):
+    """The GOV.UK date input: day, month and year boxes, in that order whatever the phone's
+    language (a browser's date picker follows the device, and shows US order on many).
+
+    It also reads one ISO date sent under the field's own name, as a form kept on the phone
+    and sent later, or a script, may send it. Either way the field gets "YYYY-MM-DD" (or
+    what was typed, which the field then refuses as not a real date)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        for box in self.widgets:
+            box.attrs["inputmode"] = "numeric"
+        # Boxes named field_day, field_month, field_year, as the GOV.UK pattern does.
+        self.widgets_names = ["_day", "_month", "_year"]
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> str | None:
+        if data.get(name):
+            return str(data[name])
+        day, month, year = (
+            str(data.get(f"{name}{suffix}", "") or "").strip() for suffix in self.widgets_names
+        )
+        if not (day or month or year):
+            return None
+        if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        return f"{year}-{month}-{day}"  # not a date: the field says so
+
+    def decompress(self, value: Any) -> tuple[Any, Any, Any]:
+        if isinstance(value, str):  # what was typed, shown back as typed
+            parts = value.split("-")
+            if len(parts) == 3:
+                year, month, day = parts
+                return day, month, year
+            return None, None, None
+        return super().decompress(value)
+
+
+class GovDateField(forms.DateField):
+    """A date typed in GOV.UK date boxes (GovDateInput)."""
+
+    @property
+    def fields(self) -> tuple[SimpleNamespace, ...]:
+        # The template pack draws a multi-box widget as it draws a MultiValueField, asking
+        # each part for its own errors: none here, so an error marks all three boxes.
+        return tuple(SimpleNamespace(widget=box) for box in self.widget.widgets)
+
+
 def date_field(label: str, required_message: str = "", **kwargs: Any) -> forms.DateField:
-    """A GOV.UK date input (the browser's date picker, ISO values), with plain messages.
-    Without `required_message` the date may be left out."""
-    return forms.DateField(
+    """A GOV.UK date input (day, month, year), with plain messages. Without
+    `required_message` the date may be left out."""
+    return GovDateField(
         label=label,
         required=bool(required_message),
-        widget=forms.DateInput(
-            attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d"
-        ),
-        error_messages={"required": required_message, "invalid": "Enter a real date"},
+        widget=GovDateInput(),
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": required_message,
+            "invalid": f"{label} must be a real date, like 27 3 2026",
+        },
         **kwargs,
     )
 
