@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from outcomes.models import MAX_RATING, MIN_RATING, GoalStatus, Occasion
 from outcomes.scoring.sdq import ITEM_NUMBERS, SCALES
-from yourchoice.web.forms import GovForm, date_field
+from yourchoice.web.forms import GovForm, ScaleSelect, date_field
 
 SCORE_WIDGET = {"inputmode": "numeric", "class": "govuk-input--width-2", "autocomplete": "off"}
 
@@ -31,6 +31,30 @@ def score_field(
     )
 
 
+def scale_field(
+    label: str,
+    help_text: str = "",
+    *,
+    what: str,
+    low: int = MIN_RATING,
+    high: int = MAX_RATING,
+    last: int | None = None,
+) -> forms.TypedChoiceField:
+    """A score from `low` to `high` as one tap on a scale, showing last time's answer. `what`
+    names the question in its error ("Choose how they felt at the end, from 0 to 10")."""
+    message = f"Choose {what}, from {low} to {high}"
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        choices=[(n, str(n)) for n in range(low, high + 1)],
+        coerce=int,
+        empty_value=None,
+        widget=ScaleSelect(last=last),
+        error_messages={"invalid_choice": message, "required": message},
+    )
+
+
 class GoalForm(GovForm):
     description = forms.CharField(
         label="The goal, in the young person's own words",
@@ -43,7 +67,11 @@ class GoalForm(GovForm):
         error_messages={"required": "Write the goal in the young person's own words"},
     )
     agreed_on = date_field("Date agreed", "Enter the date the goal was agreed")
-    first_score = score_field("How far is it met now?", "0 means not at all, 10 means fully met")
+    first_score = scale_field(
+        "How far is it met now?",
+        "0 means not at all, 10 means fully met",
+        what="how far the goal is met now",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,7 +100,11 @@ class GoalEndForm(GovForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
     )
-    replacement_score = score_field("First rating of the new goal", "0 to 10")
+    replacement_score = scale_field(
+        "First rating of the new goal",
+        "0 means not at all, 10 means fully met",
+        what="the new goal's first rating",
+    )
 
 
 class MeasureOccasionForm(GovForm):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from outcomes.forms import score_field
+from outcomes.forms import scale_field
 from outcomes.models import Goal
 from sessions.models import (
     MAX_DURATION_MINUTES,
@@ -21,15 +23,21 @@ from sessions.models import (
     Place,
     Technique,
 )
+from sessions.rules import session_moment_problem
+from sessions.selectors import LastTime
 from yourchoice.data.errors import DomainError
-from yourchoice.web.forms import GovForm, date_field
+from yourchoice.web.forms import GovForm, ScaleSelect, ShortlistCheckboxes, date_field
 from yourchoice.web.versioned_form import VersionedForm
 
+#: Techniques shown before "More techniques": the ones a coach uses come first.
+SHORTLIST = 5
 
-def feeling_field(label: str) -> forms.IntegerField:
-    return score_field(
+
+def feeling_field(label: str, what: str) -> forms.TypedChoiceField:
+    return scale_field(
         label,
         f"{MIN_FEELING} is very low, {MAX_FEELING} is very good",
+        what=what,
         low=MIN_FEELING,
         high=MAX_FEELING,
     )
@@ -37,7 +45,7 @@ def feeling_field(label: str) -> forms.IntegerField:
 
 class SessionLogForm(GovForm):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-    occurred_on = date_field("Date", "Enter the date of the session")
+    occurred_on = date_field("Date of the session", "Enter the date of the session")
     occurred_time = forms.TimeField(
         label="Time",
         widget=forms.TimeInput(
@@ -60,7 +68,13 @@ class SessionLogForm(GovForm):
         min_value=MIN_DURATION_MINUTES,
         max_value=MAX_DURATION_MINUTES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
-        error_messages={"invalid": "Enter the number of minutes, like 60"},
+        error_messages={
+            "invalid": "Enter how long the session lasted in minutes, like 60",
+            "min_value": f"Enter how long the session lasted, from {MIN_DURATION_MINUTES} to "
+            f"{MAX_DURATION_MINUTES} minutes",
+            "max_value": f"Enter how long the session lasted, from {MIN_DURATION_MINUTES} to "
+            f"{MAX_DURATION_MINUTES} minutes",
+        },
     )
     place = forms.ChoiceField(
         label="Where",
@@ -73,21 +87,20 @@ class SessionLogForm(GovForm):
         help_text="Choose all that apply",
         queryset=Technique.objects.filter(active=True),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=ShortlistCheckboxes(shown=SHORTLIST),
     )
-    feeling_start = feeling_field("How they felt at the start")
-    feeling_end = feeling_field("How they felt at the end")
+    feeling_start = feeling_field("How they felt at the start", "how they felt at the start")
+    feeling_end = feeling_field("How they felt at the end", "how they felt at the end")
     between_session_task = forms.CharField(
         label="Task until the next session",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
     )
     notes = forms.CharField(
         label="Notes",
         help_text="You can correct notes for a day; after that, changes are added as addenda.",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         max_length=10000,
     )
     safeguarding_concern = forms.BooleanField(
@@ -102,14 +115,35 @@ class SessionLogForm(GovForm):
         max_length=2000,
     )
 
-    def __init__(self, *args: Any, goals: list[Goal], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        goals: list[Goal],
+        techniques: QuerySet[Technique] | None = None,
+        last: LastTime | None = None,
+        referred_on: date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.goals = goals
+        self.last = last or LastTime()
+        self.referred_on = referred_on
+        chosen = cast(forms.ModelMultipleChoiceField, self.fields["techniques"])
+        if techniques is not None:
+            chosen.queryset = techniques
+        for name in ("feeling_start", "feeling_end"):
+            cast(ScaleSelect, self.fields[name].widget).last = getattr(self.last, name)
         for goal in goals:
             # The GOV.UK templates print labels as HTML: stored text is escaped here.
-            self.fields[f"goal_{goal.pk}"] = score_field(
+            self.fields[f"goal_{goal.pk}"] = scale_field(
                 format_html("Goal: \u201c{}\u201d", goal.description),
-                "How far it is met today, 0 (not at all) to 10 (fully). Leave empty if not rated.",
+                "How far it is met today, 0 (not at all) to 10 (fully)",
+                what=f"how far the goal \u201c{goal.description}\u201d is met today",
+                last=self.last.goal_scores.get(goal.pk),
+            )
+        if self.last.between_session_task:
+            self.fields["between_session_task"].help_text = format_html(
+                "Last time\u2019s task: {}", self.last.between_session_task
             )
         # Keep the order a coach works through: when, what happened, goals, then notes.
         order = [
@@ -144,6 +178,11 @@ class SessionLogForm(GovForm):
         day, at = data.get("occurred_on"), data.get("occurred_time")
         if day and at:
             data["occurred_at"] = timezone.make_aware(datetime.combine(day, at))
+            # The same rule as the service's, here too, so a future date is marked on the
+            # first submit together with anything else, not after the rest is put right.
+            problem = session_moment_problem(data["occurred_at"], referred_on=self.referred_on)
+            if problem:
+                self.add_error("occurred_on", problem)
         if (
             data.get("attendance") in Attendance.values
             and data["attendance"] != Attendance.ATTENDED
@@ -154,6 +193,51 @@ class SessionLogForm(GovForm):
                 self._errors.pop(name, None)  # type: ignore[attr-defined]  # Django's own error dict
                 data[name] = "" if name == "place" else None
         return data
+
+    #: When and where: filled in with now and the usual answers, shown last, folded away.
+    WHEN_FIELDS = ("occurred_on", "occurred_time", "duration_minutes", "place")
+
+    def session_fields(self) -> list[forms.BoundField]:
+        """The questions a coach answers each time, in the order they work through them."""
+        skip = {"idempotency_key", "attendance", *self.WHEN_FIELDS}
+        chosen = cast(forms.ModelMultipleChoiceField, self.fields["techniques"])
+        # Read once: the page draws the list in two parts (the shortlist and "More").
+        chosen.choices = list(chosen.choices)
+        return [self[name] for name in self.fields if name not in skip]
+
+    def when_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.WHEN_FIELDS]
+
+    def when_has_errors(self) -> bool:
+        return any(name in self.errors for name in self.WHEN_FIELDS)
+
+    def when_summary(self) -> list[tuple[str, bool]]:
+        """The folded line: (text, only when the session happened), e.g. "Today at 14:05",
+        "60 minutes", "Community setting". The page hides the second kind for a missed one."""
+        values = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        initial = {
+            name: self.get_initial_for_field(self.fields[name], name) for name in self.WHEN_FIELDS
+        }
+        day = values.get("occurred_on") or initial["occurred_on"]
+        at = values.get("occurred_time") or initial["occurred_time"]
+        minutes = values.get("duration_minutes", initial["duration_minutes"])
+        place = values.get("place", initial["place"])
+        today = timezone.localdate()
+        when = (
+            "Today"
+            if day == today
+            else "Yesterday"
+            if day == today - timedelta(days=1)
+            else date_format(day, "l j F")
+            if isinstance(day, date)
+            else "Date to enter"
+        )
+        parts = [(f"{when} at {at:%H:%M}" if at else when, False)]
+        if minutes:
+            parts.append((f"{minutes} minutes", True))
+        if place:
+            parts.append((str(Place(place).label), True))
+        return parts
 
     def held_only_fields(self) -> list[str]:
         """The questions about a session that happened: the page clears and hides them when

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
 
 from cases.models import Episode
 from cases.selectors import current_episode_for_user
-from outcomes.models import Goal, GoalStatus
-from sessions.models import Attendance, SessionLog
+from outcomes.models import Goal, GoalRating, GoalStatus
+from sessions.models import Attendance, SessionLog, Technique
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
 
@@ -19,35 +21,69 @@ DEFAULT_DURATION = 60
 
 
 @dataclass(frozen=True)
+class LastTime:
+    """What the case's last attended session recorded, shown beside this one's questions."""
+
+    place: str = ""
+    duration_minutes: int | None = None
+    feeling_start: int | None = None
+    feeling_end: int | None = None
+    between_session_task: str = ""
+    #: Each live goal's latest rating, by goal id.
+    goal_scores: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SessionFormContext:
     episode: Episode
     goals: list[Goal]
-    usual_place: str
-    usual_duration: int
+    #: Active techniques, those this coach uses most first.
+    techniques: QuerySet[Technique]
+    last: LastTime
+
+    @property
+    def usual_place(self) -> str:
+        return self.last.place
+
+    @property
+    def usual_duration(self) -> int:
+        return self.last.duration_minutes or DEFAULT_DURATION
 
 
-def session_form_context(
-    user: User, young_person_pk: int, *, usual: bool = True
-) -> SessionFormContext:
-    """The case and its live goals; with `usual`, the place and length to suggest (a blank
-    form only: a submitted one already says them)."""
+def session_form_context(user: User, young_person_pk: int) -> SessionFormContext:
+    """The case, its live goals, the techniques in the coach's order, and what the last
+    session recorded (the usual place and length to suggest, and last time's answers)."""
     episode = current_episode_for_user(user, young_person_pk)
     goals = list(Goal.objects.visible_to(user).filter(episode=episode, status=GoalStatus.LIVE))
-    # "The usual place and duration": what this case's last attended session had.
     last = (
         SessionLog.objects.visible_to(user)
         .filter(episode=episode, attendance=Attendance.ATTENDED)
-        .order_by("-occurred_at")
-        .values("place", "duration_minutes")
+        .order_by("-occurred_at", "-pk")
+        .values("place", "duration_minutes", "feeling_start", "feeling_end", "between_session_task")
         .first()
-        if usual
-        else None
+    )
+    latest = (
+        GoalRating.objects.visible_to(user)
+        .filter(goal__in=[g.pk for g in goals])
+        .order_by("goal_id", "-rated_on", "-pk")
+        .distinct("goal_id")
+        .values_list("goal_id", "score")
     )
     return SessionFormContext(
         episode=episode,
         goals=goals,
-        usual_place=(last or {}).get("place") or "",
-        usual_duration=(last or {}).get("duration_minutes") or DEFAULT_DURATION,
+        techniques=techniques_for(user),
+        last=LastTime(**(last or {}), goal_scores=dict(latest) if goals else {}),
+    )
+
+
+def techniques_for(coach: User) -> QuerySet[Technique]:
+    """Active techniques, the ones this coach has used most first (then the managed order),
+    so the two or three they use are the first on the form."""
+    return (
+        Technique.objects.filter(active=True)
+        .annotate(used=Count("session_logs", filter=Q(session_logs__coach=coach)))
+        .order_by("-used", "display_order", "name")
     )
 
 

@@ -25,6 +25,7 @@ from sessions.models import (
     SessionNoteAddendum,
     Technique,
 )
+from sessions.rules import session_moment_problem
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data import dates
@@ -57,21 +58,11 @@ def _validate(
     goal_scores: dict[int, int],
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    # A few minutes' grace for a phone's clock; then the date as any other that happened.
-    if occurred_at > timezone.now() + timedelta(minutes=5):
-        errors["occurred_at"] = ["The session date cannot be in the future."]
-    else:
-        dates.add(
-            errors,
-            "occurred_at",
-            dates.happened(
-                dates.day_of(occurred_at),
-                what="The session date",
-                not_before=episode.referred_on,
-                not_before_what="the referral",
-                today=dates.day_of(timezone.now() + timedelta(minutes=5)),
-            ),
-        )
+    dates.add(
+        errors,
+        "occurred_at",
+        session_moment_problem(occurred_at, referred_on=episode.referred_on),
+    )
     if attendance not in Attendance.values:
         errors["attendance"] = ["Choose whether the session happened."]
     if attendance == Attendance.ATTENDED:

@@ -6,30 +6,42 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from accounts import access
 from accounts.access import Perm
 from accounts.http import AuthenticatedHttpRequest
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NotesForm, SessionLogForm
+from sessions.models import SessionLog
 from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.web.forms import form_page
 
 
 @login_required
 def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    context = selectors.session_form_context(request.user, pk, usual=request.method != "POST")
+    context = selectors.session_form_context(request.user, pk)
     episode = context.episode
     access.require_on(request.user, Perm.SESSION_WRITE, episode)
+    asked = {
+        "goals": context.goals,
+        "techniques": context.techniques,
+        "last": context.last,
+        "referred_on": episode.referred_on,
+    }
     if request.method == "POST":
-        form = SessionLogForm(request.POST, goals=context.goals)
+        form = SessionLogForm(request.POST, **asked)
     else:
         form = SessionLogForm(
             initial=SessionLogForm.initial_for(
                 usual_place=context.usual_place, usual_duration=context.usual_duration
             ),
-            goals=context.goals,
+            **asked,
         )
 
     def save(data: dict) -> tuple:
@@ -54,10 +66,10 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
 
     def done(saved: tuple) -> HttpResponse:
-        _, created = saved
+        log, created = saved
         messages.success(
             request,
-            "Session logged." if created else "This session was already logged.",
+            saved_message(log, created),
             # Tells the page to drop the unsent draft kept in the browser tab.
             extra_tags=f"draft-clear:session-{episode.pk}",
         )
@@ -65,6 +77,25 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     return form_page(
         request, form, "sessions/log_session.html", {"episode": episode}, save=save, done=done
+    )
+
+
+def saved_message(log: SessionLog, created: bool) -> SafeString:
+    """What was saved, in a line, with a link to it: "Session logged: attended, Tuesday 3
+    December at 14:05, 2 goal ratings. View the session"."""
+    when = timezone.localtime(log.occurred_at)
+    ratings = log.goal_ratings.count()
+    said = [
+        log.get_attendance_display().lower(),
+        f"{date_format(when, 'l j F')} at {when:%H:%M}",
+    ]
+    if ratings:
+        said.append(f"{ratings} goal rating{pluralize(ratings)}")
+    return format_html(
+        '{}: {}. <a class="govuk-notification-banner__link" href="{}">View the session</a>',
+        "Session logged" if created else "This session was already logged",
+        ", ".join(said),
+        reverse("sessions:detail", args=[log.pk]),
     )
 
 

@@ -39,6 +39,8 @@ for (const form of document.querySelectorAll("form[data-held-only]")) {
       const group = found.length ? found[0].closest(".govuk-form-group") : null;
       if (group) group.hidden = !held;
     }
+    // The folded "when and where" line drops the length and place a missed session has not.
+    for (const part of form.querySelectorAll("[data-held-only-part]")) part.hidden = !held;
   };
 
   for (const radio of attendance) radio.addEventListener("change", apply);

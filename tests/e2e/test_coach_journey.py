@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 from outcomes import services as outcome_services
 from sessions.models import SessionLog
 from tests.conftest import allocated_case
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import (
+    assert_accessible,
+    choose_score,
+    fill_date,
+    open_when_and_where,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,20 +47,21 @@ def test_coach_logs_a_session_on_one_screen(cast, live_server, page, viewport):
     assert_accessible(page)
 
     # Today, attended, and the usual length are already filled in.
-    assert page.get_by_label("Date").input_value() == timezone.localdate().isoformat()
     assert page.get_by_label("Attended").is_checked()
+    open_when_and_where(page)
+    assert page.get_by_label("Day").input_value() == str(timezone.localdate().day)
     page.get_by_label("Community setting").check()
     page.get_by_label("Problem solving").check()
     page.get_by_label("Managing intense feelings").check()
-    page.get_by_label("How they felt at the start").fill("3")
-    page.get_by_label("How they felt at the end").fill("7")
-    page.get_by_label("Goal: \u201cStay calm at school\u201d").fill("6")
-    page.get_by_label("Goal: \u201cGet back into football\u201d").fill("4")
+    choose_score(page, "How they felt at the start", 3)
+    choose_score(page, "How they felt at the end", 7)
+    choose_score(page, "Goal: \u201cStay calm at school\u201d", 6)
+    choose_score(page, "Goal: \u201cGet back into football\u201d", 4)
     page.get_by_label("Task until the next session").fill("Try the breathing exercise")
     page.get_by_role("button", name="Save session").click()
 
     page.wait_for_url(f"**/young-people/{episode.young_person_id}/")
-    expect(page.get_by_text("Session logged.")).to_be_visible()
+    expect(page.get_by_text("Session logged:")).to_be_visible()
     timeline = page.get_by_test_id("timeline")
     expect(timeline.get_by_role("link", name="Session: attended").first).to_be_visible()
     expect(page.get_by_test_id("goal-summary").first).to_have_text(
@@ -77,8 +84,8 @@ def test_an_invalid_date_keeps_what_was_typed_and_a_resend_records_once(cast, li
     episode = allocated_case(cast.hackney, given="Riley", family="Example")
     sign_in(page, live_server, cast.hackney.coach)
     page.goto(f"{live_server.url}/young-people/{episode.young_person_id}/sessions/new/")
-    future = (timezone.localdate() + timedelta(days=5)).isoformat()
-    page.get_by_label("Date").fill(future)
+    open_when_and_where(page)
+    fill_date(page, "Date of the session", timezone.localdate() + timedelta(days=5))
     page.get_by_label("School").check()
     page.get_by_label("Notes").fill("We met at lunchtime.")
     page.get_by_role("button", name="Save session").click()
@@ -88,7 +95,7 @@ def test_an_invalid_date_keeps_what_was_typed_and_a_resend_records_once(cast, li
     assert page.get_by_label("School").is_checked()
     assert_accessible(page)
 
-    page.get_by_label("Date").fill(timezone.localdate().isoformat())
+    fill_date(page, "Date of the session", timezone.localdate())
     # What the browser is about to send, so it can be sent again as a flaky connection would.
     sent = page.evaluate(
         "() => new URLSearchParams(new FormData(document.querySelector('main form'))).toString()"

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from outcomes import services as outcome_services
 from sessions.models import SessionLog
 from tests.conftest import allocated_case
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, choose_score, open_when_and_where, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,17 +30,19 @@ def test_choosing_did_not_attend_clears_and_hides_length_place_feelings_and_rati
     )
     sign_in(page, live_server, coach)
     page.goto(f"{live_server.url}/young-people/{episode.young_person_id}/sessions/new/")
+    open_when_and_where(page)
     length = page.get_by_label("How long, in minutes")
     length.fill("60")
     page.get_by_label("Community setting").check()
-    page.get_by_label("How they felt at the start").fill("3")
+    choose_score(page, "How they felt at the start", 3)
     page.get_by_label("Did not attend").check()
     for hidden in (
         length,
         page.get_by_label("Community setting"),
-        page.get_by_label("How they felt at the start"),
-        page.get_by_label("How they felt at the end"),
-        page.get_by_label("Goal: \u201cStay calm at school\u201d"),
+        page.get_by_role("group", name="How they felt at the start"),
+        page.get_by_role("group", name="How they felt at the end"),
+        page.get_by_role("group", name="Goal: \u201cStay calm at school\u201d"),
+        page.get_by_role("group", name="Techniques used"),
     ):
         expect(hidden).to_be_hidden()
     assert_accessible(page)

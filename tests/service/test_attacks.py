@@ -506,9 +506,7 @@ COOKIE_SETTINGS = [
 @pytest.fixture(scope="module")
 def production_settings() -> dict:
     """The settings a deployment from .env.example gets, read in a fresh process."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))}
     env.update(read_env_example())
     env["DJANGO_SETTINGS_MODULE"] = "yourchoice.settings"
     script = (

@@ -28,11 +28,7 @@ print(json.dumps({
 
 
 def _namespace(settings_module: str, **extra: str) -> dict[str, list[str]]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "JOB_KEY_PREFIX"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JOB_KEY_PREFIX"))}
     env.update(extra, DJANGO_SETTINGS_MODULE=settings_module)
     done = subprocess.run(
         [sys.executable, "-c", READ_NAMESPACE],

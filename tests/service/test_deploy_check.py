@@ -20,9 +20,7 @@ def read_env_example() -> dict[str, str]:
 
 
 def test_check_deploy_is_clean_with_the_documented_production_settings():
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))}
     env.update(read_env_example())
     env["DJANGO_SETTINGS_MODULE"] = "yourchoice.settings"
     env["DATABASE_URL"] = os.environ.get(

@@ -183,7 +183,7 @@ def test_redis_stopped_while_a_coach_logs_a_session_loses_nothing(cast, redis, s
         assert time.monotonic() - started < 10, "a queue outage must not hold up the save"
         page = response.content.decode()
         assert response.redirect_chain[0][1] == 302 and response.status_code == 200
-        assert "Session logged." in page
+        assert "Session logged:" in page
         assert "the email to your supervisor is delayed" in page
         assert "If it is urgent, phone your supervisor." in page
         assert SessionLog.objects.filter(episode=episode).count() == 1
@@ -257,7 +257,7 @@ def test_a_hung_redis_does_not_hold_up_a_coach_saving_a_concern(cast, redis):
         started = time.monotonic()
         response = client.post(url, session_form(new_key(), concern=True), follow=True)
         took = time.monotonic() - started
-        assert "Session logged." in response.content.decode()
+        assert "Session logged:" in response.content.decode()
         return took
 
     with Relay():
@@ -476,7 +476,7 @@ def test_a_connection_lost_while_saving_a_session_gives_the_form_back(cast, prox
     assert not SessionLog.objects.filter(episode=episode).exists()
 
     again = client.post(url, session_form(key), follow=True)
-    assert "Session logged." in again.content.decode()
+    assert "Session logged:" in again.content.decode()
     assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
@@ -495,7 +495,7 @@ def test_a_session_saved_just_as_the_connection_drops_is_not_saved_twice(cast, p
     assert OutboxJob.objects.filter(task="cases.tasks.notify_supervisors_of_flag").count() == 1
 
     again = client.post(url, session_form(key, concern=True), follow=True)
-    assert "This session was already logged." in again.content.decode()
+    assert "This session was already logged:" in again.content.decode()
     assert SessionLog.objects.filter(episode=episode).count() == 1
     assert RiskFlag.objects.filter(episode=episode).count() == 1
 
@@ -523,7 +523,7 @@ def test_a_database_unreachable_for_the_whole_request_keeps_what_was_sent(cast, 
 
     proxy.up()
     again = client.post(url, as_post(kept), follow=True)
-    assert "Session logged." in again.content.decode()
+    assert "Session logged:" in again.content.decode()
     assert SessionLog.objects.filter(episode=episode).count() == 1
 
 
@@ -551,7 +551,7 @@ def test_a_database_that_stays_down_mid_save_still_keeps_what_was_sent(cast, pro
 
     proxy.up()
     again = client.post(url, resend, follow=True)
-    assert "Session logged." in again.content.decode()
+    assert "Session logged:" in again.content.decode()
     assert SessionLog.objects.filter(episode=episode).count() == 1
 
 

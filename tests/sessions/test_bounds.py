@@ -60,12 +60,17 @@ def test_the_database_constraints_use_the_models_bounds():
 
 def test_the_session_form_uses_the_models_bounds():
     form = SessionLogForm(goals=[])
-    for name, (low, high) in BOUNDS.items():
+    duration = form.fields["duration_minutes"]
+    assert isinstance(duration, forms.IntegerField)
+    assert (duration.min_value, duration.max_value) == BOUNDS["duration_minutes"]
+    for name in ("feeling_start", "feeling_end"):
+        # A feeling is one tap on a scale whose boxes run from the model's bounds.
         field = form.fields[name]
-        assert isinstance(field, forms.IntegerField)
-        assert (field.min_value, field.max_value) == (low, high), name
-    assert form.fields["feeling_start"].error_messages["max_value"] == (
-        f"Enter a number from {MIN_FEELING} to {MAX_FEELING}"
+        assert isinstance(field, forms.TypedChoiceField)
+        values = [value for value, _ in field.choices]
+        assert (min(values), max(values)) == BOUNDS[name] == (MIN_FEELING, MAX_FEELING), name
+    assert form.fields["feeling_end"].error_messages["invalid_choice"] == (
+        f"Choose how they felt at the end, from {MIN_FEELING} to {MAX_FEELING}"
     )
 
 

@@ -97,7 +97,8 @@ def test_the_session_page_marks_the_questions_a_missed_session_has_no_answer_to(
         .content.decode()
     )
     assert (
-        f'data-held-only="duration_minutes place feeling_start feeling_end goal_{goal.pk}"' in body
+        f'data-held-only="duration_minutes place feeling_start feeling_end goal_{goal.pk} '
+        'techniques"' in body
     )
     assert "js/attendance.mjs" in body
 
