@@ -20,9 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated and user.is_verified():
         # The header's "Find a young person" box, for those who may see named records; the
         # search page has its own box instead.
-        search = access.has_perm(user, Perm.CASE_SEARCH) and request.path != reverse(
-            "cases:search"
-        )
+        search = access.has_perm(user, Perm.CASE_SEARCH) and request.path != reverse("cases:search")
         items.append({"label": "Home", "url": reverse("home")})
         if access.has_perm(user, Perm.REVIEW_READ):
             items.append({"label": "Caseload review", "url": reverse("supervision:review")})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, Value
+from django.db.models import Expression, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,11 +59,11 @@ def name_word_matches(word: str) -> Q:
     the same (Double Metaphone: "Mohammed" and "Muhammad", "Aisha" and "Ayesha"), or
     starting with it (someone still typing)."""
     typed = search_text(Value(word))
-    match = Overlaps(name_codes(whole_name()), name_codes(Value(word)))
+    match = Q(Overlaps(name_codes(whole_name()), name_codes(Value(word))))
     for name in NAME_FIELDS:
-        match |= TrigramSimilar(search_text(name), typed)
+        match |= Q(TrigramSimilar(search_text(name), typed))
         match |= Q(**{f"{name}_key__startswith": typed})
-    return Q(match)
+    return match
 
 
 def term_matches(term: Term) -> Q:
@@ -89,6 +89,7 @@ def find_young_people(user: User, term: Term, *, today: date | None = None) -> S
         .alias(**{f"{name}_key": search_text(name) for name in NAME_FIELDS})
         .filter(term_matches(term))
     )
+    closeness: Expression
     if term.name_words:
         closeness = Similarity(
             search_text(whole_name()), search_text(Value(" ".join(term.name_words)))
@@ -109,7 +110,7 @@ def find_young_people(user: User, term: Term, *, today: date | None = None) -> S
     rows = [
         Found(
             young_person=record,
-            episode=next(iter(record.current_episodes), None),  # type: ignore[attr-defined]  # set by the prefetch
+            episode=next(iter(record.current_episodes), None),
             age=age_on(record.date_of_birth, today),
         )
         for record in records[:RESULT_LIMIT]
