@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 class Perm(StrEnum):
     # Case records (a named young person).
     CASE_READ = "case.read"
+    # Finding a young person by name, reference or date of birth among the records one
+    # reaches (cases/search/): anywhere, not on one case, so not in CASE_PERMS.
+    CASE_SEARCH = "case.search"
     CASE_WRITE = "case.write"
     REFERRAL_WRITE = "referral.write"
     CASE_ALLOCATE = "case.allocate"
@@ -70,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.COACH: frozenset(
         {
             Perm.CASE_READ,
+            Perm.CASE_SEARCH,
             Perm.CASE_WRITE,
             Perm.SESSION_WRITE,
             Perm.GOAL_WRITE,
@@ -82,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.SUPERVISOR: frozenset(
         {
             Perm.CASE_READ,
+            Perm.CASE_SEARCH,
             # Correcting the young person's profile and key contacts.
             Perm.CASE_WRITE,
             Perm.FLAG_WRITE,
@@ -93,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.BOROUGH_LEAD: frozenset(
         {
             Perm.CASE_READ,
+            Perm.CASE_SEARCH,
             Perm.CASE_WRITE,
             Perm.REFERRAL_WRITE,
             Perm.CASE_ALLOCATE,

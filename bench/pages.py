@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
+from accounts import access
 from bench.common import answer, median_ms, person, signed_in
-from cases.models import Episode
+from cases.models import Episode, YoungPerson
 
 ROUNDS = 15
 WARM_UP = 2
@@ -32,6 +33,22 @@ def anchor_young_person() -> int:
     return episode.young_person_id
 
 
+def search_terms() -> dict[str, tuple[str, str]]:
+    """Searches, by label: who searches and what they type. The coach looks for one of her
+    young people by name; the borough lead for the first name most common in their authority,
+    so the page shows its most results (50)."""
+    anchor = YoungPerson.objects.get(pk=anchor_young_person())
+    held = YoungPerson.objects.filter(
+        episodes__is_current=True,
+        episodes__authority_id__in=access.led_authority_ids(person("lead")),
+    )
+    given = held.values("given_name").annotate(n=Count("pk")).order_by("-n", "given_name").first()
+    return {
+        "Search: a name (coach)": ("coach", f"{anchor.given_name} {anchor.family_name}"),
+        "Search: a common first name (borough lead)": ("lead", given["given_name"]),
+    }
+
+
 def pages() -> list[tuple[str, str, str]]:
     yp = anchor_young_person()
     return [
@@ -42,6 +59,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("Borough lead's authority list", "lead", "/"),
         ("Programme lead's home (33 authorities)", "programme", "/"),
         ("Across London (latest reports)", "programme", "/reports/london/"),
+        *((label, label, "/search/") for label in search_terms()),
         ("API: young people", "coach", "/api/v1/young-people/"),
         ("API: episodes", "lead", "/api/v1/episodes/"),
         ("API: session logs", "coach", "/api/v1/session-logs/"),
@@ -52,6 +70,11 @@ def pages() -> list[tuple[str, str, str]]:
 
 def main() -> None:
     clients = {key: signed_in(person(key)) for key in ("coach", "supervisor", "lead", "programme")}
+    # Each search has a client of its own: the term is kept in the session (docs/search.md).
+    for label, (who, term) in search_terms().items():
+        clients[label] = signed_in(person(who))
+        posted = clients[label].post("/search/", {"q": term})
+        assert posted.status_code == 302, f"{label}: the search answered {posted.status_code}"
     measured = pages()
     queries: dict[str, int] = {}
     sizes: dict[str, int] = {}

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from accounts import access
+from cases.search.sql import name_codes, search_text, whole_name
 from yourchoice.scoping import CaseManager, CaseQuerySet, case_manager
 
 if TYPE_CHECKING:
@@ -186,7 +188,25 @@ class YoungPerson(models.Model):
                 name="young_person_reference_format",
             ),
         ]
-        indexes = [models.Index(fields=["authority", "date_of_birth"])]
+        indexes = [
+            models.Index(fields=["authority", "date_of_birth"]),
+            # Finding a young person (cases/search/): trigram indexes for names with typos and
+            # for any part of a reference, and one of how the names sound.
+            GinIndex(
+                OpClass(search_text("given_name"), name="gin_trgm_ops"),
+                name="young_person_given_trgm",
+            ),
+            GinIndex(
+                OpClass(search_text("family_name"), name="gin_trgm_ops"),
+                name="young_person_family_trgm",
+            ),
+            GinIndex(
+                OpClass(search_text("preferred_name"), name="gin_trgm_ops"),
+                name="young_person_preferred_trgm",
+            ),
+            GinIndex(name_codes(whole_name()), name="young_person_name_sounds"),
+            GinIndex(OpClass("reference", name="gin_trgm_ops"), name="young_person_reference_trgm"),
+        ]
 
     def __str__(self) -> str:
         # Pseudonymous on purpose: __str__ ends up in admin, logs and error pages.

@@ -1,4 +1,5 @@
-"""The header navigation: only what the person's roles can use, and nothing that goes nowhere."""
+"""The header navigation and search box: only what the person's roles can use, and nothing
+that goes nowhere."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from accounts.access import Perm
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
+    search = False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_verified():
+        # The header's "Find a young person" box, for those who may see named records; the
+        # search page has its own box instead.
+        search = access.has_perm(user, Perm.CASE_SEARCH) and request.path != reverse("cases:search")
         items.append({"label": "Home", "url": reverse("home")})
         if access.has_perm(user, Perm.REVIEW_READ):
             items.append({"label": "Caseload review", "url": reverse("supervision:review")})
@@ -33,4 +38,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         item["active"] = request.path == item["url"] or (
             item["url"] != "/" and request.path.startswith(item["url"])
         )
-    return {"nav_items": items, "software_version": settings.VERSION}
+    return {"nav_items": items, "header_search": search, "software_version": settings.VERSION}

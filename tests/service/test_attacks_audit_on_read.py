@@ -35,6 +35,7 @@ NAME_LISTS = {
     "home": "a caseload: names, status and the next thing to do",
     "supervision:review": "a supervisor's list of cases by coach",
     "cases:retention-queue": "records due a retention decision, by reference and date",
+    "cases:search": "search results: who matched, with what tells namesakes apart, to open one",
 }
 
 

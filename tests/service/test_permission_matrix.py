@@ -215,6 +215,17 @@ REPORT_PAGES = {
     "southwark.lead": 200,
 }
 
+#: Everyone whose roles reach named young people.
+SEES_RECORDS = [
+    role for role in ROLES if role.split(".")[-1] in ("coach", "coach2", "supervisor", "lead")
+]
+
+SEARCH = {
+    **dict.fromkeys(ROLES, 403),
+    "anonymous": REDIRECT_TO_SIGN_IN,
+    **dict.fromkeys(SEES_RECORDS, 200),
+}
+
 MATRIX = [
     Route("home", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
     # Health reports dependencies only, for load balancers; no data.
@@ -233,6 +244,15 @@ MATRIX = [
         "accounts:password-reset-confirm",
         dict.fromkeys(ROLES, 200),
         args=lambda cast: ["MQ", "bad-token"],
+    ),
+    # Finding a young person: everyone who sees named records, among those they hold
+    # (tests/cases/test_search.py); nobody who sees none. The box posts, then shows results.
+    Route("cases:search", SEARCH),
+    Route(
+        "cases:search",
+        {**SEARCH, **dict.fromkeys(SEES_RECORDS, 302)},
+        method="post",
+        data={"q": "Sam"},
     ),
     Route("cases:young-person", hackney_case(), args=hackney_coachs_young_person),
     Route("sessions:log", COACH_WRITES, args=hackney_coachs_young_person),

@@ -46,6 +46,9 @@ YOUNG_PERSON_QUERIES = 16
 #: The 4, the periods with reports, the latest report of each place for the period, and the
 #: authorities' names: 7.
 LONDON_TABLE_QUERIES = 7
+#: The 4, the young people matched, and their current cases with their coaches: 6, for 1
+#: match or 100 (of which the closest 50 are shown). The budget is 15.
+SEARCH_QUERIES = 6
 
 
 @pytest.mark.parametrize("who", ["coach", "supervisor", "lead"])
@@ -76,6 +79,24 @@ def test_coach_home_queries_do_not_grow_with_returned_closure_requests(cast):
     response = client.get(reverse("home"))
     assert response.content.decode().count("Not yet") == 10  # the list is there, all of it
     assert_get_queries(client, reverse("home"), one)
+
+
+@pytest.mark.parametrize("who", ["coach", "lead"])
+def test_search_results_run_the_same_queries_for_one_match_and_a_hundred(cast, who):
+    from cases.search.selectors import RESULT_LIMIT
+
+    client = signed_in_client(getattr(cast.hackney, who))
+    allocated_case(cast.hackney, given="Muhammad")
+    allocated_case(cast.hackney, given="Oliver")
+    assert client.post(reverse("cases:search"), {"q": "Mohammed"}).status_code == 302
+    response = assert_get_queries(client, reverse("cases:search"), SEARCH_QUERIES)
+    assert len(response.context["results"].rows) == 1
+    for _ in range(99):
+        allocated_case(cast.hackney, given="Mohammed")
+    response = assert_get_queries(client, reverse("cases:search"), SEARCH_QUERIES)
+    assert len(response.context["results"].rows) == RESULT_LIMIT
+    assert response.context["results"].more
+    assert SEARCH_QUERIES <= 15
 
 
 def test_programme_lead_home_queries_do_not_grow_with_cases(cast):
