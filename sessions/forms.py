@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -202,7 +203,7 @@ class SessionLogForm(GovForm):
         skip = {"idempotency_key", "attendance", *self.WHEN_FIELDS}
         chosen = cast(forms.ModelMultipleChoiceField, self.fields["techniques"])
         # Read once: the page draws the list in two parts (the shortlist and "More").
-        chosen.choices = list(chosen.choices)
+        chosen.choices = list(cast(ModelChoiceIterator, chosen.choices))
         return [self[name] for name in self.fields if name not in skip]
 
     def when_fields(self) -> list[forms.BoundField]:

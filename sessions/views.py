@@ -28,21 +28,16 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = selectors.session_form_context(request.user, pk)
     episode = context.episode
     access.require_on(request.user, Perm.SESSION_WRITE, episode)
-    asked = {
-        "goals": context.goals,
-        "techniques": context.techniques,
-        "last": context.last,
-        "referred_on": episode.referred_on,
-    }
-    if request.method == "POST":
-        form = SessionLogForm(request.POST, **asked)
-    else:
-        form = SessionLogForm(
-            initial=SessionLogForm.initial_for(
-                usual_place=context.usual_place, usual_duration=context.usual_duration
-            ),
-            **asked,
-        )
+    form = SessionLogForm(
+        request.POST if request.method == "POST" else None,
+        initial=SessionLogForm.initial_for(
+            usual_place=context.usual_place, usual_duration=context.usual_duration
+        ),
+        goals=context.goals,
+        techniques=context.techniques,
+        last=context.last,
+        referred_on=episode.referred_on,
+    )
 
     def save(data: dict) -> tuple:
         # If the database goes mid-save the form comes back with what was typed and the same

@@ -4,6 +4,7 @@ the database constraints, the session form, the API serializer and the service a
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.db.models import Q
@@ -67,7 +68,7 @@ def test_the_session_form_uses_the_models_bounds():
         # A feeling is one tap on a scale whose boxes run from the model's bounds.
         field = form.fields[name]
         assert isinstance(field, forms.TypedChoiceField)
-        values = [value for value, _ in field.choices]
+        values = [value for value, _ in cast(list[tuple[int, str]], field.choices)]
         assert (min(values), max(values)) == BOUNDS[name] == (MIN_FEELING, MAX_FEELING), name
     assert form.fields["feeling_end"].error_messages["invalid_choice"] == (
         f"Choose how they felt at the end, from {MIN_FEELING} to {MAX_FEELING}"
