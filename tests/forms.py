@@ -28,8 +28,9 @@ class _FormReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        # The header's sign-out button is a form too: it is never the page's own form.
-        if tag == "form" and a.get("method", "").lower() == "post" and "data-sign-out" not in a:
+        # The header's sign-out button and search box are forms too: never the page's own.
+        header = "data-sign-out" in a or a.get("role") == "search"
+        if tag == "form" and a.get("method", "").lower() == "post" and not header:
             self.seen += 1
             self.inside = self.seen == self.index
             return
