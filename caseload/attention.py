@@ -38,6 +38,23 @@ ORDER = [
     GOALS_STUCK,
 ]
 
+#: The GOV.UK tag colour of each reason on a list of cases: red for a risk or a young person
+#: out of touch, orange for work falling behind, yellow for paperwork, blue for a decision
+#: waiting on someone else, purple for progress. A reason not listed gets grey.
+COLOURS = {
+    FLAG_PAST_REVIEW: "red",
+    NO_CONTACT: "red",
+    CLOSURE_WAITING: "blue",
+    ACTIONS_OVERDUE: "orange",
+    UNDER_DOSED: "orange",
+    MEASURES_OVERDUE: "yellow",
+    GOALS_STUCK: "purple",
+}
+
+
+def colour(reason: str) -> str:
+    return COLOURS.get(reason, "grey")
+
 
 def under_dosed(row: CaseRow, today: date) -> bool:
     """Active for the whole of the last three weeks, and well below 3 sessions a week in them."""

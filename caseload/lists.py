@@ -22,8 +22,8 @@ from caseload.rows import BY_NAME, CaseRow, annotated_cases, case_rows, rows_for
 from cases.models import Episode
 from cases.programme import TARGET_SESSIONS_PER_WEEK
 
-#: Rows on one page of an authority's list.
-PAGE_SIZE = 50
+#: Rows on one page of an authority's list: a few screens of cards on a phone.
+PAGE_SIZE = 25
 
 SORTS: dict[str, tuple[str, Callable[[CaseRow], Any]]] = {
     "name": (
@@ -48,8 +48,23 @@ FILTERS: dict[str, tuple[str, Callable[[CaseRow], bool]]] = {
     "measures": ("Measures due or overdue", lambda r: bool(r.measures_due)),
     "below-target": (
         f"Fewer than {TARGET_SESSIONS_PER_WEEK} sessions this week",
-        lambda r: r.sessions_this_week < TARGET_SESSIONS_PER_WEEK,
+        lambda r: r.below_target,
     ),
+}
+
+#: The sort menu above the cards, where the table's column headings are not shown: each sort
+#: in each direction, in words ("sort:dir" is what the menu sends, as `order`).
+ORDERS: dict[str, str] = {
+    "name:asc": "Young person, A to Z",
+    "name:desc": "Young person, Z to A",
+    "last-contact:asc": "Last contact, longest ago first",
+    "last-contact:desc": "Last contact, most recent first",
+    "this-week:asc": "Sessions this week, fewest first",
+    "this-week:desc": "Sessions this week, most first",
+    "weeks:asc": "Weeks active, fewest first",
+    "weeks:desc": "Weeks active, most first",
+    "flags:asc": "Open flags, fewest first",
+    "flags:desc": "Open flags, most first",
 }
 
 #: The same sorts and filters in SQL, on `annotated_cases`, where they can be said
@@ -78,6 +93,19 @@ class ListView:
     page: Page | None = None  # for a paged list
 
     @property
+    def order(self) -> str:
+        """The sort and its direction as the sort menu names them."""
+        return f"{self.sort}:{'desc' if self.descending else 'asc'}"
+
+    @property
+    def counts(self) -> str:
+        """What a list's caption adds to its title: how many the filter kept, and the page."""
+        text = f": {self.matched} of {self.total}" if self.show != "all" else ""
+        if self.page is not None and self.page.has_other_pages():
+            text += f" (page {self.page.number} of {self.page.paginator.num_pages})"
+        return text
+
+    @property
     def page_query(self) -> str:
         """The sort and filter, for links to other pages."""
         direction = "desc" if self.descending else "asc"
@@ -85,11 +113,13 @@ class ListView:
 
 
 def _choices(params: Any) -> tuple[str, bool, str]:
-    sort = params.get("sort", "name")
+    sort, direction = params.get("sort", "name"), params.get("dir")
+    if params.get("order") in ORDERS:  # the sort menu, which says both at once
+        sort, direction = params["order"].split(":")
     show = params.get("show", "all")
     return (
         sort if sort in SORTS else "name",
-        params.get("dir") == "desc",
+        direction == "desc",
         show if show in FILTERS else "all",
     )
 

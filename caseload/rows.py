@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from caseload import attention
 from cases.models import (
+    SESSION_STATUSES,
     ClosureDecision,
     ClosureRequest,
     Episode,
     EpisodeStatus,
     YoungPerson,
 )
+from cases.programme import TARGET_SESSIONS_PER_WEEK
 from outcomes import collection
 from outcomes.models import (
     GoalRating,
@@ -32,6 +34,14 @@ from sessions import dose
 
 if TYPE_CHECKING:
     pass
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A GOV.UK tag: its words and its colour (`govuk-tag--<colour>`)."""
+
+    text: str
+    colour: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,34 @@ class CaseRow:
     def attention(self) -> list[str]:
         """Why this case needs attention, if it does (one definition: caseload/attention.py)."""
         return attention.reasons(self, timezone.localdate())
+
+    @property
+    def attention_tags(self) -> list[Tag]:
+        """The reasons as tags, in the colour caseload/attention.py gives each."""
+        return [Tag(reason, attention.colour(reason)) for reason in self.attention]
+
+    @property
+    def sessions_against_target(self) -> str:
+        """This week's attended sessions against the programme's target: "1 of 3"."""
+        return f"{self.sessions_this_week} of {TARGET_SESSIONS_PER_WEEK}"
+
+    @property
+    def below_target(self) -> bool:
+        return self.sessions_this_week < TARGET_SESSIONS_PER_WEEK
+
+    @property
+    def goal_trend_text(self) -> str:
+        return self.goal_trend or "Not enough ratings"
+
+    @property
+    def measures_due_text(self) -> str:
+        """The measures due on one line, for a card; the table lists them one a line."""
+        return ", ".join(self.measures_due) or "Up to date"
+
+    @property
+    def takes_sessions(self) -> bool:
+        """Whether a session can be logged on the case now (as sessions/services.py allows)."""
+        return self.episode.status in SESSION_STATUSES
 
     @property
     def young_person(self) -> YoungPerson:

@@ -278,6 +278,8 @@ class EpisodeStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (EpisodeStatus.REFERRED, EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE)
+#: A session can be logged only once the case has a coach, and until it closes.
+SESSION_STATUSES = (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE)
 
 
 class EndingReason(models.TextChoices):

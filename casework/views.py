@@ -41,6 +41,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "sorts": caseload.SORTS,
         "filters": caseload.FILTERS,
+        "orders": caseload.ORDERS,
         "caseload": caseload.arrange(caseloads.caseload_for_coach(user), params)
         if has_caseload
         else None,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.access import Perm
-from cases.models import EpisodeStatus, FlagCategory, FlagLevel
+from cases.models import SESSION_STATUSES, EpisodeStatus, FlagCategory, FlagLevel
 from cases.services import _change_status, flag_raise
 from outcomes.models import MAX_RATING, MIN_RATING, Goal, GoalRating, GoalStatus
 from sessions.models import (
@@ -113,7 +113,7 @@ def session_log(
         return existing, False
 
     access.require_on(actor, Perm.SESSION_WRITE, episode)
-    if episode.status not in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE):
+    if episode.status not in SESSION_STATUSES:
         raise DomainError("Sessions can only be logged for an allocated or active case.")
     goal_scores = goal_scores or {}
     if attendance in Attendance.values and attendance != Attendance.ATTENDED:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Prefetch
 from django.http import Http404
 from django.utils import timezone
@@ -22,6 +23,10 @@ from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+#: Cases needing attention on one page of the review, most urgent first: ten cards are about
+#: three screens of a phone, below the coaches, and a borough lead's review runs to hundreds.
+REVIEW_PAGE_SIZE = 10
 
 #: Every coach should be supervised at least monthly (V3): overdue after this many days.
 SUPERVISION_DUE_DAYS = 31
@@ -52,15 +57,30 @@ class AttentionRow:
 @dataclass
 class Review:
     coaches: list[CoachReview]
-    attention: list[AttentionRow]
+    attention: list[AttentionRow]  # every case needing attention, most urgent first
     teams: list[Team] = field(default_factory=list)
     coach_filter: CoachReview | None = None
+    #: The page of `attention` shown: a borough's list runs to hundreds of cases.
+    attention_page: Page | None = None
+
+    @property
+    def attention_shown(self) -> list[AttentionRow]:
+        return list(self.attention_page.object_list) if self.attention_page else self.attention
+
+    @property
+    def page_query(self) -> str:
+        """The coach filter, for links to other pages."""
+        return f"coach={self.coach_filter.coach_id}&" if self.coach_filter else ""
 
 
-def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
-    """The caseload review: coaches first, then the cases needing attention, most urgent first.
+def review_for_user(
+    user: User, *, coach_id: int | None = None, page: str | int | None = None
+) -> Review:
+    """The caseload review: coaches first, then the cases needing attention, most urgent first,
+    one `page` of them at a time.
 
-    A fixed number of queries whatever the number of coaches and cases.
+    A fixed number of queries whatever the number of coaches and cases: every open case's row
+    is built (the counts per coach need them all), and the page is cut from them here.
     """
     team_ids = access.review_team_ids(user)
     if not team_ids:
@@ -132,6 +152,7 @@ def review_for_user(user: User, *, coach_id: int | None = None) -> Review:
             }.values()
         ),
         coach_filter=next((c for c in coaches if c.coach_id == coach_id), None),
+        attention_page=Paginator(attention_rows, REVIEW_PAGE_SIZE).get_page(page),
     )
 
 

@@ -28,7 +28,7 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each coach, then the cases that need attention with their reasons (V1, V3)."""
     coach = request.GET.get("coach", "")
     coach_id = int(coach) if coach.isdigit() else None
-    data = selectors.review_for_user(request.user, coach_id=coach_id)
+    data = selectors.review_for_user(request.user, coach_id=coach_id, page=request.GET.get("page"))
     return render(request, "supervision/review.html", {"review": data})
 
 

@@ -155,3 +155,89 @@ def test_a_long_list_comes_in_pages_that_cost_the_same_queries(cast, client_for,
     body = client.get(reverse("home"), {"page": "2", "sort": "flags"}).content.decode()
     assert "page 2 of 2" in body and "sort=flags&amp;dir=asc&amp;show=all&amp;page=1" in body
     assert _authority_view(client, page="nonsense").page.number == 1  # never a 404 or 500
+
+
+# --- What a card shows: decided on the row, not in the template ------------------------------
+
+
+def _row(status="active", *, allocated_days_ago=20, **fields):
+    from caseload.rows import CaseRow
+
+    today = timezone.localdate()
+    episode = Episode(
+        status=status,
+        allocated_on=today - timedelta(days=allocated_days_ago),
+        started_on=today - timedelta(days=allocated_days_ago),
+    )
+    values = {
+        "last_contact": None,
+        "sessions_this_week": 0,
+        "sessions_attended": 0,
+        "open_flags": 0,
+        "weeks_active": 3,
+        **fields,
+    }
+    return CaseRow(episode=episode, **values)
+
+
+def test_a_rows_attention_reasons_are_tags_in_the_colours_of_caseload_attention():
+    from caseload import attention
+    from caseload.rows import Tag
+
+    row = _row(flags_past_review=1, pending_closure=True, allocated_days_ago=30)  # never seen
+    assert row.attention_tags == [
+        Tag(attention.FLAG_PAST_REVIEW, "red"),
+        Tag(attention.NO_CONTACT, "red"),
+        Tag(attention.CLOSURE_WAITING, "blue"),
+        Tag(attention.UNDER_DOSED, "orange"),
+    ]
+    assert _row(allocated_days_ago=2).attention_tags == []
+    assert set(attention.COLOURS) == set(attention.ORDER)  # every reason has its colour
+    assert attention.colour("Something new") == "grey"
+
+
+def test_a_row_says_its_sessions_against_the_target_its_goals_and_measures_in_words():
+    from cases.programme import TARGET_SESSIONS_PER_WEEK
+
+    row = _row(sessions_this_week=1)
+    assert row.sessions_against_target == f"1 of {TARGET_SESSIONS_PER_WEEK}"
+    assert row.below_target
+    assert not _row(sessions_this_week=TARGET_SESSIONS_PER_WEEK).below_target
+    assert (row.goal_trend_text, row.measures_due_text) == ("Not enough ratings", "Up to date")
+    row = _row(goal_trend="Improving", measures_due=("Baseline overdue", "3 months due"))
+    assert (row.goal_trend_text, row.measures_due_text) == (
+        "Improving",
+        "Baseline overdue, 3 months due",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "takes"),
+    [("referred", False), ("allocated", True), ("active", True), ("closed", False)],
+)
+def test_a_row_takes_sessions_while_the_case_is_allocated_or_active(status, takes):
+    assert _row(status).takes_sessions is takes
+
+
+def test_the_sort_menu_offers_each_sort_both_ways_and_is_read_like_the_headings(cast, client_for):
+    from caseload import lists as caseload
+
+    assert set(caseload.ORDERS) == {f"{s}:{d}" for s in caseload.SORTS for d in ("asc", "desc")}
+    allocated_case(cast.hackney, given="Ada", family="Zephyr")
+    allocated_case(cast.hackney, given="Bo", family="Abbott")
+    client = client_for(cast.hackney.coach)
+    view = client.get(reverse("home"), {"order": "name:desc"}).context["caseload"]
+    assert [r.young_person.family_name for r in view.rows] == ["Zephyr", "Abbott"]
+    assert (view.sort, view.descending, view.order) == ("name", True, "name:desc")
+    # The menu wins over the headings' parameters; a value it does not offer is ignored.
+    view = client.get(reverse("home"), {"order": "flags:asc", "sort": "name"}).context["caseload"]
+    assert view.order == "flags:asc"
+    view = client.get(reverse("home"), {"order": "nonsense", "sort": "weeks"}).context["caseload"]
+    assert view.order == "weeks:asc"
+
+
+def test_the_cards_and_the_table_say_the_same_counts(cast, client_for):
+    allocated_case(cast.hackney)
+    body = client_for(cast.hackney.coach).get(reverse("home"), {"show": "flags"}).content.decode()
+    assert body.count("Young people you work with: 0 of 1") == 2  # card list title and caption
+    assert 'data-testid="caseload-cards"' in body and "No cases match this filter." in body

@@ -59,6 +59,19 @@ def assert_accessible(page) -> None:
     assert wider <= 0, f"{page.url} scrolls sideways by {wider}px at this width"
 
 
+#: GOV.UK's desktop breakpoint: lists of cases are cards below it and tables from it.
+DESKTOP_WIDTH = 769
+
+
+def case_entry(page, testid: str, name: str):
+    """The case named `name` in the list `testid`, as the page shows it at its width: a table
+    row from desktop width, a card below it (`<testid>-cards`)."""
+    if page.viewport_size["width"] >= DESKTOP_WIDTH:
+        return page.get_by_test_id(testid).get_by_role("row", name=name)
+    cards = page.get_by_test_id(f"{testid}-cards").locator(":scope > li")
+    return cards.filter(has=page.get_by_role("heading", name=name))
+
+
 def sign_in(page, live_server, user) -> None:
     """Both sign-in steps, as a person does them, for a user whose app is already set up."""
     from django_otp.oath import TOTP

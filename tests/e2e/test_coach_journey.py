@@ -13,6 +13,7 @@ from sessions.models import SessionLog
 from tests.conftest import allocated_case
 from tests.e2e.conftest import (
     assert_accessible,
+    case_entry,
     choose_score,
     fill_date,
     open_when_and_where,
@@ -74,7 +75,7 @@ def test_coach_logs_a_session_on_one_screen(cast, live_server, page, viewport):
     assert {r.goal_id: r.score for r in log.goal_ratings.all()} == {goals[0].pk: 6, goals[1].pk: 4}
 
     page.get_by_role("link", name="Back to home").click()
-    row = page.get_by_test_id("caseload").get_by_role("row", name="Riley Example")
+    row = case_entry(page, "caseload", "Riley Example")
     expect(row).to_contain_text("1 of 3")
     expect(row).to_contain_text(timezone.localdate().strftime("%-d %b %Y"))
 

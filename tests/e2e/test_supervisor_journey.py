@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.conftest import allocated_case
-from tests.e2e.conftest import assert_accessible, fill_date, sign_in
+from tests.e2e.conftest import assert_accessible, case_entry, fill_date, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,12 +31,12 @@ def test_review_then_case_then_supervision_then_action_on_the_case(
     )
     sign_in(page, live_server, cast.hackney.supervisor)
     page.get_by_role("link", name="Caseload review").click()
-    attention = page.get_by_test_id("review-attention")
-    expect(attention.get_by_role("row", name="Riley Example")).to_contain_text("Measures overdue")
+    riley = case_entry(page, "review-attention", "Riley Example")
+    expect(riley).to_contain_text("Measures overdue")
     expect(page.get_by_test_id("review-coaches")).to_contain_text("Supervision overdue")
     assert_accessible(page)
 
-    attention.get_by_role("link", name="Riley Example").click()
+    riley.get_by_role("link", name="Riley Example").click()
     expect(page.get_by_role("heading", name="Riley Example")).to_be_visible()
     assert_accessible(page)
 

@@ -224,3 +224,29 @@ def test_the_review_filtered_to_one_coach_shows_only_that_coach(cast, client_for
         cast.hackney.coach.full_name: 1,
         cast.hackney.coach2.full_name: 2,
     }
+
+
+def test_the_review_shows_its_cases_needing_attention_a_page_at_a_time(cast, client_for):
+    from supervision.selectors import REVIEW_PAGE_SIZE
+
+    for n in range(REVIEW_PAGE_SIZE + 2):
+        allocated_case(cast.hackney, coach=cast.hackney.coach2 if n % 2 else cast.hackney.coach)
+    client = client_for(cast.hackney.lead)
+    first = client.get(reverse("supervision:review")).context["review"]
+    assert len(first.attention) == REVIEW_PAGE_SIZE + 2  # every case, for the counts
+    assert len(first.attention_shown) == REVIEW_PAGE_SIZE
+    assert sum(c.needing_attention for c in first.coaches) == REVIEW_PAGE_SIZE + 2
+    second = client.get(reverse("supervision:review"), {"page": 2}).context["review"]
+    assert len(second.attention_shown) == 2
+    shown = {a.row.episode.pk for a in first.attention_shown}
+    assert not shown & {a.row.episode.pk for a in second.attention_shown}
+    assert client.get(reverse("supervision:review"), {"page": "x"}).status_code == 200
+
+    coach = cast.hackney.coach.pk
+    response = client.get(reverse("supervision:review"), {"coach": coach})
+    assert len(response.context["review"].attention_shown) == (REVIEW_PAGE_SIZE + 2) // 2
+    assert "page=2" not in response.content.decode()  # six cases: one page
+    for _ in range(REVIEW_PAGE_SIZE):
+        allocated_case(cast.hackney)
+    body = client.get(reverse("supervision:review"), {"coach": coach}).content.decode()
+    assert f"?coach={coach}&amp;page=2" in body  # the next page keeps the coach
