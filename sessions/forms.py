@@ -31,13 +31,13 @@ from yourchoice.web.forms import GovForm, ScaleSelect, ShortlistCheckboxes, date
 from yourchoice.web.versioned_form import VersionedForm
 
 #: Techniques shown before "More techniques": the ones a coach uses come first.
-SHORTLIST = 5
+SHORTLIST = 4
 
 
 def feeling_field(label: str, what: str) -> forms.TypedChoiceField:
     return scale_field(
         label,
-        f"{MIN_FEELING} is very low, {MAX_FEELING} is very good",
+        f"{MIN_FEELING} very low, {MAX_FEELING} very good",
         what=what,
         low=MIN_FEELING,
         high=MAX_FEELING,
@@ -84,8 +84,8 @@ class SessionLogForm(GovForm):
         widget=forms.RadioSelect,
     )
     techniques = forms.ModelMultipleChoiceField(
+        # No "choose all that apply": boxes say so themselves, and the line costs a swipe.
         label="Techniques used",
-        help_text="Choose all that apply",
         queryset=Technique.objects.filter(active=True),
         required=False,
         widget=ShortlistCheckboxes(shown=SHORTLIST),
@@ -99,9 +99,9 @@ class SessionLogForm(GovForm):
     )
     notes = forms.CharField(
         label="Notes",
-        help_text="You can correct notes for a day; after that, changes are added as addenda.",
+        help_text="You can correct them for a day; then add to them.",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=10000,
     )
     safeguarding_concern = forms.BooleanField(
@@ -138,7 +138,7 @@ class SessionLogForm(GovForm):
             # The GOV.UK templates print labels as HTML: stored text is escaped here.
             self.fields[f"goal_{goal.pk}"] = scale_field(
                 format_html("Goal: \u201c{}\u201d", goal.description),
-                "How far it is met today, 0 (not at all) to 10 (fully)",
+                "0 not at all, 10 fully met",
                 what=f"how far the goal \u201c{goal.description}\u201d is met today",
                 last=self.last.goal_scores.get(goal.pk),
             )
