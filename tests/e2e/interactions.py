@@ -2,7 +2,8 @@
 
 One interaction each: a tap, typing into one field, and a swipe to bring the next control into
 view. A swipe moves the page by four fifths of the screen, as a thumb does (less only where
-that would carry the control past the top); the control must then be wholly on screen. Tapping a link that opens a new page starts it at the top.
+that would carry the control past the top); the control must then be wholly on screen.
+Tapping a link that opens a new page starts it at the top.
 """
 
 from __future__ import annotations

@@ -119,6 +119,7 @@ def test_a_reload_before_saving_keeps_the_draft_and_saving_clears_it(cast, live_
     url = f"{live_server.url}/young-people/{episode.young_person_id}/sessions/new/"
     page.goto(url)
     key = page.locator("input[name=idempotency_key]").input_value()
+    open_when_and_where(page)
     page.get_by_label("Youth centre").check()
     page.get_by_label("Notes").fill("Talked about his brother")
     page.reload()  # as if the connection dropped and the page was opened again
@@ -129,7 +130,7 @@ def test_a_reload_before_saving_keeps_the_draft_and_saving_clears_it(cast, live_
     assert page.locator("input[name=idempotency_key]").input_value() == key  # resend is safe
     assert_accessible(page)
     page.get_by_role("button", name="Save session").click()
-    expect(page.get_by_text("Session logged.")).to_be_visible()
+    expect(page.get_by_text("Session logged:")).to_be_visible()
 
     page.goto(url)
     expect(page.get_by_label("Notes")).to_have_value("")
