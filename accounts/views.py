@@ -266,7 +266,8 @@ def passkey_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     return form_page(
         request,
-        PasskeyRemoveForm(request.POST or None),
+        # Bound on any POST: the form has no fields, so its data is empty.
+        PasskeyRemoveForm(request.POST if request.method == "POST" else None),
         "accounts/passkey_remove.html",
         {"passkey": passkey, "signed_in_with_it": signed_in_with_it},
         save=lambda _: services.passkey_remove(actor=request.user, passkey=passkey),

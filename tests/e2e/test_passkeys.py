@@ -39,8 +39,9 @@ def csp_page(browser):
     page.csp_errors = []
     page.on(
         "console",
-        lambda message: "Content Security Policy" in message.text
-        and page.csp_errors.append(message.text),
+        lambda message: (
+            "Content Security Policy" in message.text and page.csp_errors.append(message.text)
+        ),
     )
     yield page
     context.close()
