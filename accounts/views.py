@@ -149,6 +149,9 @@ PASSKEY_REFUSED = (
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
+    """The JSON the passkey script sends; anything else (a form post) is an empty answer."""
+    if request.content_type != "application/json":
+        return {}
     if len(request.body) > PASSKEY_ANSWER_MAX_BYTES:
         return {}
     try:
