@@ -9,6 +9,8 @@ script must work under it. axe is evaluated through the DevTools protocol instea
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,7 +49,7 @@ def csp_page(browser):
     context.close()
 
 
-def add_authenticator(page, *, verifies_user: bool = True) -> tuple[object, str]:
+def add_authenticator(page, *, verifies_user: bool = True) -> tuple[Any, str]:
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     result = cdp.send(
