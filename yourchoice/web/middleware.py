@@ -61,8 +61,8 @@ class IdleTimeoutMiddleware:
     The session's expiry slides forward as it is used. Saving the session on every request did
     that with a database write per page (three statements with the transaction); saving it at
     most once a minute keeps the timeout within a minute of exact for a fraction of the cost.
-    The sign-in's start is stamped into the session at its first request (the session is new
-    then: signing in cycles its key), so every way of signing in is bounded alike.
+    The sign-in's start is stamped into the session the first time it is written after signing
+    in (at once, or within the minute), so every way of signing in is bounded alike.
     """
 
     REFRESH_SECONDS = 60
@@ -86,13 +86,14 @@ class IdleTimeoutMiddleware:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         response = self.get_response(request)
         session = request.session
-        if SESSION_KEY in session and self.STARTED_KEY not in session:
-            session[self.STARTED_KEY] = int(time.time())
         # Only a signed-in browser session: an API call with a token has none to refresh.
-        if SESSION_KEY in session and not session.modified:
+        if SESSION_KEY in session:
             now = int(time.time())
-            if now - session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
+            if not session.modified and now - session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
                 session[self.KEY] = now  # marks the session modified: saved with a new expiry
+            if session.modified:
+                # Stamped only when the session is written anyway: never an extra write.
+                session.setdefault(self.STARTED_KEY, now)
         return response
 
 
