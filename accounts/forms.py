@@ -43,3 +43,18 @@ class CodeForm(GovForm):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip()
+
+
+class PasskeyNameForm(GovForm):
+    """The name a person gives a passkey as they add it (sent by static/js/passkeys.mjs)."""
+
+    name = forms.CharField(
+        label="Name for this passkey",
+        help_text="So you can tell your passkeys apart, for example Work phone",
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "govuk-input--width-20"}),
+    )
+
+
+class PasskeyRemoveForm(GovForm):
+    """Confirming the removal of a passkey: the button is the whole form."""

@@ -9,7 +9,13 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-in/code/", views.code, name="code"),
     path("sign-in/set-up/", views.set_up, name="set-up"),
+    path("sign-in/passkey/options/", views.passkey_sign_in_options, name="passkey-sign-in-options"),
+    path("sign-in/passkey/", views.passkey_sign_in, name="passkey-sign-in"),
     path("sign-out/", views.sign_out, name="sign-out"),
+    path("your-sign-in/", views.your_sign_in, name="your-sign-in"),
+    path("your-sign-in/passkeys/options/", views.passkey_add_options, name="passkey-add-options"),
+    path("your-sign-in/passkeys/", views.passkey_add, name="passkey-add"),
+    path("your-sign-in/passkeys/<int:pk>/remove/", views.passkey_remove, name="passkey-remove"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path(
         "password-reset/sent/",

@@ -5,35 +5,46 @@
 2. The code from an authenticator app; at first sign-in the person sets the app up from a QR
    code or a key typed by hand. Only then is the person signed in: a session that has passed
    only the password step reaches nothing (yourchoice/web/middleware.py).
+
+Or, once added from "Your sign-in", a passkey (X7): one step that is both factors
+(accounts/passkeys.py). A passkey signs in only an active account that is not locked out.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from base64 import b32encode
+from typing import Any
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import address_limit
-from accounts.forms import CodeForm, SignInForm
+from accounts import address_limit, passkeys, selectors, services
+from accounts.forms import CodeForm, PasskeyNameForm, PasskeyRemoveForm, SignInForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.tasks import send_password_reset
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
+from yourchoice.data.errors import DomainError
 from yourchoice.jobs.queue import send_after_commit
+from yourchoice.web.forms import form_page
 from yourchoice.web.request_context import current_ip
 
 PENDING_KEY = "signin_pending_user"
@@ -125,6 +136,146 @@ def _complete(request: HttpRequest, user: User, device: TOTPDevice) -> HttpRespo
     response = HttpResponseRedirect(next_url)
     address_limit.remember_browser(response, user.email)
     return response
+
+
+# --- Passkeys (X7) ----------------------------------------------------------------------------
+
+#: A passkey's answer is a few kilobytes; anything much larger is not one.
+PASSKEY_ANSWER_MAX_BYTES = 64 * 1024
+PASSKEY_REFUSED = (
+    "That passkey cannot sign you in. Sign in with your email address, password and "
+    "authenticator app instead."
+)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    """The JSON the passkey script sends; anything else (a form post) is an empty answer."""
+    if request.content_type != "application/json":
+        return {}
+    if len(request.body) > PASSKEY_ANSWER_MAX_BYTES:
+        return {}
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@require_POST
+def passkey_sign_in_options(request: HttpRequest) -> HttpResponse:
+    """The challenge for a passkey sign-in. It names no account, so it tells nobody which
+    accounts exist or have passkeys."""
+    return JsonResponse(passkeys.begin_sign_in(request))
+
+
+@require_POST
+def passkey_sign_in(request: HttpRequest) -> HttpResponse:
+    """Sign in with a passkey, in one step: the passkey is what the person has, and the phone's
+    check of their fingerprint, face or screen lock is the second factor.
+
+    Refused for an answer that does not verify (the phone did not check the person, another
+    site's passkey, a replayed challenge), a switched-off account and a locked-out one
+    (django-axes, the same lock the password step obeys). Each refusal is audited against the
+    account the passkey belongs to, when it is one of ours."""
+    answer = _json_body(request)
+    state = passkeys.take_state(request, passkeys.SIGN_IN_STATE_KEY)
+    try:
+        device = passkeys.complete_sign_in(state=state, answer=answer)
+    except passkeys.PasskeyRefused:
+        claimed = passkeys.credential_named_in(answer)
+        audit.record(
+            actor=None,
+            action=AuditAction.SIGNIN_PASSKEY_FAILED,
+            obj=claimed.user if claimed is not None else None,
+        )
+        return JsonResponse({"detail": PASSKEY_REFUSED}, status=400)
+    user: User = device.user
+    if not user.is_active:
+        audit.record(actor=None, action=AuditAction.SIGNIN_PASSKEY_FAILED, obj=user)
+        return JsonResponse({"detail": PASSKEY_REFUSED}, status=400)
+    if not AxesProxyHandler.is_allowed(request, credentials={"email": user.email}):
+        audit.record(actor=None, action=AuditAction.SIGNIN_LOCKED_OUT, obj=user)
+        minutes = int(settings.AXES_COOLOFF_TIME * 60)
+        return JsonResponse(
+            {
+                "detail": "Sign-in paused: there have been too many attempts to sign in to "
+                f"this account. Try again in {minutes} minutes."
+            },
+            status=429,
+        )
+    next_url = _safe_next(request, request.GET.get("next"))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    otp_login(request, device)
+    audit.record(actor=user, action=AuditAction.SIGNIN_PASSKEY)
+    response = JsonResponse({"redirect": next_url})
+    address_limit.remember_browser(response, user.email)
+    return response
+
+
+@login_required
+def your_sign_in(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """How the person signs in: their authenticator app and their passkeys, which they can add
+    and remove. Every signed-in person has one; nobody sees another's."""
+    user = request.user
+    context = {
+        "passkeys": list(selectors.passkeys_of(user)),
+        "has_app": selectors.has_authenticator_app(user),
+        "form": PasskeyNameForm(),
+    }
+    return render(request, "accounts/your_sign_in.html", context)
+
+
+@login_required
+@require_POST
+def passkey_add_options(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The challenge for adding a passkey, only in a session that passed both factors."""
+    return JsonResponse(passkeys.begin_enrolment(request, request.user))
+
+
+@login_required
+@require_POST
+def passkey_add(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Keep the passkey the phone made (a JSON answer from static/js/passkeys.mjs)."""
+    body = _json_body(request)
+    state = passkeys.take_state(request, passkeys.ENROL_STATE_KEY)
+    credential = body.get("credential")
+    try:
+        passkey = services.passkey_add(
+            actor=request.user,
+            name=str(body.get("name", "")),
+            state=state,
+            answer=credential if isinstance(credential, dict) else {},
+        )
+    except DomainError as error:
+        return JsonResponse({"errors": error.errors}, status=400)
+    messages.success(request, f"Passkey added: {passkey.name}. Use it next time you sign in.")
+    return JsonResponse({"redirect": reverse("accounts:your-sign-in")})
+
+
+@login_required
+def passkey_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Ask, then remove one of the person's own passkeys (anyone else's is not found)."""
+    passkey = get_object_or_404(selectors.passkeys_of(request.user), pk=pk)
+    signed_in_with_it = request.session.get(DEVICE_ID_SESSION_KEY) == passkey.persistent_id
+
+    def done(_: None) -> HttpResponse:
+        if signed_in_with_it:
+            # Its session was verified by this passkey alone: that sign-in ends with it.
+            logout(request)
+            messages.info(request, "Passkey removed. You signed in with it, so sign in again.")
+            return redirect("accounts:sign-in")
+        messages.success(request, f"Passkey removed: {passkey.name}")
+        return redirect("accounts:your-sign-in")
+
+    return form_page(
+        request,
+        # Bound on any POST: the form has no fields, so its data is empty.
+        PasskeyRemoveForm(request.POST if request.method == "POST" else None),
+        "accounts/passkey_remove.html",
+        {"passkey": passkey, "signed_in_with_it": signed_in_with_it},
+        save=lambda _: services.passkey_remove(actor=request.user, passkey=passkey),
+        done=done,
+    )
 
 
 def code(request: HttpRequest) -> HttpResponse:

@@ -219,6 +219,9 @@ def run() -> int:
     if _port_in_use(port):
         _say(f"Something is already listening on port {port}: stop it, or set PORT=8001.")
         return 1
+    # Passkeys work only on a name, never an IP address (docs/sign-in.md): the site's address
+    # is localhost, on whichever port this runs.
+    os.environ.setdefault("PASSKEY_ORIGINS", f"http://localhost:{port}")
     with services() as env:
         debug = env["DJANGO_DEBUG"].strip().lower() in TRUE
         # Demo data has a shared password, so seed_demo refuses without DEBUG. Without DEBUG,
@@ -281,7 +284,7 @@ def _serve(
             return None if stop.requested else _first_dead(children)
         time.sleep(0.2)
     print("\n" + "=" * 78, flush=True)
-    _say(f"Your Choice is running at http://127.0.0.1:{port}/")
+    _say(f"Your Choice is running at http://localhost:{port}/")
     if subprocess.run([*MANAGE, "demo_signins"], cwd=BASE).returncode != 0:
         _say("Could not list the demo sign-ins (see above).")
     _say("Web server, job relay, Celery worker and beat are running. Ctrl-C stops them.")

@@ -44,10 +44,21 @@ class SignInOutcomeFilter(admin.SimpleListFilter):
     title = "what happened"
     parameter_name = "outcome"
     OUTCOMES = {
-        "succeeded": ("Signed in", [AuditAction.SIGNIN_SUCCEEDED]),
-        "failed": ("Failed", [AuditAction.SIGNIN_FAILED, AuditAction.SIGNIN_CODE_FAILED]),
+        "succeeded": ("Signed in", [AuditAction.SIGNIN_SUCCEEDED, AuditAction.SIGNIN_PASSKEY]),
+        "failed": (
+            "Failed",
+            [
+                AuditAction.SIGNIN_FAILED,
+                AuditAction.SIGNIN_CODE_FAILED,
+                AuditAction.SIGNIN_PASSKEY_FAILED,
+            ],
+        ),
         "locked_out": ("Locked out", [AuditAction.SIGNIN_LOCKED_OUT]),
         "app_set_up": ("Set up an app", [AuditAction.SIGNIN_APP_SET_UP]),
+        "passkeys": (
+            "Added or removed a passkey",
+            [AuditAction.SIGNIN_PASSKEY_ADDED, AuditAction.SIGNIN_PASSKEY_REMOVED],
+        ),
     }
 
     def lookups(

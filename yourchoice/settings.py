@@ -7,7 +7,9 @@ they are not given, so there is one code path: always PostgreSQL, always Redis.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Passkeys: a django-otp device, so a passkey sign-in is a verified session like a code.
+    "django_otp_webauthn",
     "axes",
     "crispy_forms",
     "crispy_forms_gds",
@@ -76,8 +80,9 @@ MIDDLEWARE = [
     # Every case query in a request holds only what its person may see (yourchoice/scoping.py).
     "yourchoice.web.middleware.CaseScopeMiddleware",
     "yourchoice.web.middleware.SignInRequiredMiddleware",
-    "yourchoice.web.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside the messages middleware: says why a sign-in that reached its limit ended.
+    "yourchoice.web.middleware.IdleTimeoutMiddleware",
     # Inside the messages middleware: says on the next page what a queue outage delayed.
     "yourchoice.web.middleware.DelayedWorkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -156,10 +161,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "home"
 
-# Idle timeout: the session expires this many seconds after the last request.
+# How long a sign-in lasts (docs/sign-in.md). Idle timeout: the session expires this many
+# seconds after the last request; the expiry slides with use, refreshed at most once a minute
+# (IdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
-# The expiry slides with use, refreshed at most once a minute (IdleTimeoutMiddleware).
 SESSION_SAVE_EVERY_REQUEST = False
+# However busy, a sign-in ends this many hours after it began (IdleTimeoutMiddleware): a phone
+# kept in use, or left open on a desk that someone keeps awake, still asks again next day.
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 10, minimum=1)
+# A desktop browser forgets the sign-in when it closes. Phones rarely close their browsers, so
+# the two limits above are what end a sign-in there.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -214,6 +225,45 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # The address people use to reach the service, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Your Choice <no-reply@yourchoice.invalid>")
+
+# --- Passkeys -------------------------------------------------------------------------------
+# Passkeys (django-otp-webauthn): the phone's fingerprint or face unlock signs a person in with
+# both factors in one step. A passkey belongs to one site name (the relying party ID): changing
+# PASSKEY_RP_ID later makes every passkey unusable. WebAuthn accepts https origins, and
+# http://localhost for development; never an IP address. By default the name and origin come
+# from SITE_URL when it is https, else from `make run`'s http://localhost:8000.
+PASSKEY_ORIGINS = env_list("PASSKEY_ORIGINS", []) or (
+    [SITE_URL] if SITE_URL.startswith("https://") else ["http://localhost:8000"]
+)
+PASSKEY_RP_ID = env_str("PASSKEY_RP_ID", urlsplit(PASSKEY_ORIGINS[0]).hostname or "localhost")
+
+
+def _check_passkey_settings(rp_id: str, origins: list[str]) -> None:
+    try:
+        ipaddress.ip_address(rp_id)
+    except ValueError:
+        pass
+    else:
+        raise ImproperlyConfigured(
+            f"PASSKEY_RP_ID must be a name such as yourchoice.example.org, not the address {rp_id}."
+        )
+    for origin in origins:
+        host = urlsplit(origin).hostname or ""
+        if host != rp_id and not host.endswith(f".{rp_id}"):
+            raise ImproperlyConfigured(
+                f"PASSKEY_ORIGINS: {origin} is not on {rp_id} (PASSKEY_RP_ID) or a subdomain of it."
+            )
+
+
+_check_passkey_settings(PASSKEY_RP_ID, PASSKEY_ORIGINS)
+OTP_WEBAUTHN_RP_ID = PASSKEY_RP_ID
+OTP_WEBAUTHN_RP_NAME = "Your Choice"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = PASSKEY_ORIGINS
+# The phone must check who holds it (fingerprint, face or its PIN) every time: that check is the
+# second factor (accounts/passkeys.py).
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 5 * 60
 
 # --- Background jobs ------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL

@@ -256,6 +256,18 @@ def _extract(owner: Owner) -> int:
     return extract.pk
 
 
+def _passkey(owner: Owner) -> int:
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return WebAuthnCredential.objects.create(
+        user=owner.coach,
+        name="Work phone",
+        credential_id=b"attack-credential",
+        public_key=b"not-a-key",
+        aaguid="00000000-0000-0000-0000-000000000000",
+    ).pk
+
+
 @dataclass(frozen=True)
 class Kind:
     build: Callable[[Owner], int]
@@ -287,6 +299,8 @@ KINDS: dict[str, Kind] = {
     ),
     "reports": Kind(_report, frozenset({"hackney.lead", "programme_lead"})),
     "extracts": Kind(_extract, frozenset({"evaluator"})),
+    # A person's own passkey: nobody else, not even their borough lead, reaches it.
+    "passkeys": Kind(_passkey, frozenset({"hackney.coach"})),
 }
 
 

@@ -27,6 +27,7 @@ NOT_NAMED = {
     "teams": "a team's page lists its cases by name, as a caseload does; no record is shown",
     "reports": "aggregate figures only, small numbers suppressed",
     "extracts": "pseudonymised rows for the evaluator, no names or references",
+    "passkeys": "a person's own passkey: its name and dates, nothing about a young person",
 }
 
 #: Pages without an id that list young people by name, as choosers: the list is not the

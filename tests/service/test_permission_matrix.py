@@ -64,6 +64,19 @@ def pending_closure_in_hackney(cast: Cast) -> list[Any]:
     return [closure.pk]
 
 
+def hackney_coachs_passkey(cast: Cast) -> list[Any]:
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    passkey = WebAuthnCredential.objects.create(
+        user=cast.hackney.coach,
+        name="Work phone",
+        credential_id=b"matrix-credential",
+        public_key=b"not-a-key",
+        aaguid="00000000-0000-0000-0000-000000000000",
+    )
+    return [passkey.pk]
+
+
 def session_in_hackney(cast: Cast) -> list[Any]:
     episode = allocated_case(cast.hackney)
     log = logged_session(episode, attendance="did_not_attend")
@@ -237,6 +250,26 @@ MATRIX = [
     Route("accounts:set-up", dict.fromkeys(ROLES, 302)),
     Route("accounts:sign-out", dict.fromkeys(ROLES, 302), method="post"),
     Route("accounts:password-reset", dict.fromkeys(ROLES, 200)),
+    # Passkey sign-in is open to everyone (it names no account); an empty answer is refused.
+    Route("accounts:passkey-sign-in-options", dict.fromkeys(ROLES, 200), method="post"),
+    Route("accounts:passkey-sign-in", dict.fromkeys(ROLES, 400), method="post"),
+    # Everyone signed in has their own sign-in page and passkeys; nobody reaches another's.
+    Route("accounts:your-sign-in", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
+    Route(
+        "accounts:passkey-add-options",
+        {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN},
+        method="post",
+    ),
+    Route(
+        "accounts:passkey-add",
+        {"anonymous": REDIRECT_TO_SIGN_IN, **dict.fromkeys(SIGNED_IN, 400)},
+        method="post",
+    ),
+    Route(
+        "accounts:passkey-remove",
+        {"anonymous": REDIRECT_TO_SIGN_IN, **dict.fromkeys(SIGNED_IN, 404), "hackney.coach": 200},
+        args=hackney_coachs_passkey,
+    ),
     Route("accounts:password-reset-done", dict.fromkeys(ROLES, 200)),
     Route("accounts:password-reset-complete", dict.fromkeys(ROLES, 200)),
     # An invalid link shows "this link has expired" (Django redirects to a set-password URL first).
@@ -533,6 +566,8 @@ ANSWER_SIGNED_OUT = {
     "accounts:password-reset-done",
     "accounts:password-reset-complete",
     "accounts:password-reset-confirm",
+    "accounts:passkey-sign-in-options",
+    "accounts:passkey-sign-in",
     "api:schema",  # the API's description is public
     "api:docs",
     "admin:index",

@@ -40,6 +40,10 @@ ALLOWED = {
     ("accounts/views.py", "sign_in"): "a password check",
     ("accounts/views.py", "code"): "an authenticator code check",
     ("accounts/views.py", "set_up"): "an authenticator code check",
+    # The passkey ceremonies answer the page's script in JSON, not a form: a refused passkey
+    # is a 400 with the reason for the script to show (static/js/passkeys.mjs).
+    ("accounts/views.py", "passkey_sign_in"): "a passkey check, answered in JSON",
+    ("accounts/views.py", "passkey_add"): "a new passkey checked, answered in JSON",
 }
 
 

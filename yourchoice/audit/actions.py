@@ -70,6 +70,13 @@ class AuditAction(models.TextChoices):
         "Sign-in slowed for an address: failures for many accounts",
     )
     SIGNIN_APP_SET_UP = "signin.app_set_up", "Set up an authenticator app"
+    SIGNIN_PASSKEY = "signin.passkey", "Signed in with a passkey"
+    SIGNIN_PASSKEY_FAILED = (
+        "signin.passkey_failed",
+        "Sign-in with a passkey refused: not checked by the phone, account off or locked",
+    )
+    SIGNIN_PASSKEY_ADDED = "signin.passkey_added", "Added a passkey"
+    SIGNIN_PASSKEY_REMOVED = "signin.passkey_removed", "Removed a passkey"
     SIGNOUT = "signout", "Signed out"
     # Who may see what (accounts/access_audit.py), API tokens and authorities' settings.
     ACCOUNT_CREATE = "account.create", "Made an account"

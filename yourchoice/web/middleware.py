@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
@@ -55,27 +55,45 @@ def _verified(request: HttpRequest) -> bool:
 
 
 class IdleTimeoutMiddleware:
-    """Signs a person out after SESSION_COOKIE_AGE without a request (the idle timeout, X3).
+    """Signs a person out after SESSION_COOKIE_AGE without a request (the idle timeout, X3), and
+    SESSION_MAX_HOURS after they signed in however busy (docs/sign-in.md).
 
     The session's expiry slides forward as it is used. Saving the session on every request did
     that with a database write per page (three statements with the transaction); saving it at
     most once a minute keeps the timeout within a minute of exact for a fraction of the cost.
+    The sign-in's start is stamped into the session the first time it is written after signing
+    in (at once, or within the minute), so every way of signing in is bounded alike.
     """
 
     REFRESH_SECONDS = 60
     KEY = "_refreshed_at"
+    STARTED_KEY = "_signed_in_at"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY in session:
+            started = session.get(self.STARTED_KEY)
+            if started is not None and time.time() - started > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                messages.info(
+                    request,
+                    f"You were signed out: a sign-in lasts {settings.SESSION_MAX_HOURS} hours. "
+                    "Sign in again.",
+                )
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         response = self.get_response(request)
         session = request.session
         # Only a signed-in browser session: an API call with a token has none to refresh.
-        if SESSION_KEY in session and not session.modified:
+        if SESSION_KEY in session:
             now = int(time.time())
-            if now - session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
+            if not session.modified and now - session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
                 session[self.KEY] = now  # marks the session modified: saved with a new expiry
+            if session.modified:
+                # Stamped only when the session is written anyway: never an extra write.
+                session.setdefault(self.STARTED_KEY, now)
         return response
 
 
