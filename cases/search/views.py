@@ -8,6 +8,8 @@ caseload, not a read of the record: opening one is (docs/audit.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from accounts.access import Perm
 from accounts.http import AuthenticatedHttpRequest
 from cases.search import selectors
 from cases.search.forms import SearchForm
+from yourchoice.web.forms import form_page
 
 #: Where the session keeps the last term searched for, until sign-out or the idle timeout.
 SESSION_KEY = "young_person_search"
@@ -26,11 +29,18 @@ SESSION_KEY = "young_person_search"
 @access.requires(Perm.CASE_SEARCH)
 def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = SearchForm(request.POST)
-        if form.is_valid():
-            request.session[SESSION_KEY] = form.cleaned_data["q"]
-            return redirect("cases:search")
-        return render(request, "cases/search.html", {"form": form, "results": None}, status=400)
+        # Through the one write path: it keeps the term in the session, not in the database.
+        def keep(data: dict[str, Any]) -> None:
+            request.session[SESSION_KEY] = data["q"]
+
+        return form_page(
+            request,
+            SearchForm(request.POST),
+            "cases/search.html",
+            {"results": None},
+            save=keep,
+            done=lambda _: redirect("cases:search"),
+        )
     typed = request.session.get(SESSION_KEY, "")
     form = SearchForm({"q": typed}) if typed else SearchForm()
     results = None
