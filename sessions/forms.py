@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
@@ -22,6 +23,7 @@ from sessions.models import (
     MIN_FEELING,
     Attendance,
     Place,
+    SessionLog,
     Technique,
 )
 from sessions.rules import session_moment_problem
@@ -290,3 +292,36 @@ class AddendumForm(GovForm):
         max_length=200,
         error_messages={"required": "Say why the notes need an addendum"},
     )
+
+
+class SessionCorrectionForm(VersionedForm, SessionLogForm):
+    """The session form again, filled in with the session as it stands, for correcting any
+    part of it within the correction window (S8). Versioned, like every edit: a correction
+    made while someone else corrected it first is refused and shows what they changed."""
+
+    # A resend of a correction is refused by its version, so it needs no key of its own; a
+    # concern raised with the session is a flag, changed on the flag's own page.
+    idempotency_key = None  # type: ignore[assignment]  # Django removes a declared field set to None
+    safeguarding_concern = None  # type: ignore[assignment]  # as above
+    concern_summary = None  # type: ignore[assignment]  # as above
+
+    def record_values(self, record: models.Model) -> dict[str, Any]:
+        log = cast(SessionLog, record)
+        when = timezone.localtime(log.occurred_at)
+        scores = {r.goal_id: r.score for r in log.goal_ratings.all()}
+        return {
+            "occurred_on": when.date(),
+            "occurred_time": when.time().replace(second=0, microsecond=0),
+            "attendance": log.attendance,
+            "duration_minutes": log.duration_minutes,
+            "place": log.place,
+            "techniques": sorted(t.pk for t in log.techniques.all()),
+            "feeling_start": log.feeling_start,
+            "feeling_end": log.feeling_end,
+            **{f"goal_{goal.pk}": scores.get(goal.pk) for goal in self.goals},
+            "between_session_task": log.between_session_task,
+            "notes": log.notes,
+        }
+
+    def edited_fields(self) -> list[str]:
+        return [name for name in self.fields if name not in ("version", "loaded")]

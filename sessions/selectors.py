@@ -77,6 +77,17 @@ def session_form_context(user: User, young_person_pk: int) -> SessionFormContext
     )
 
 
+def goals_to_correct(user: User, log: SessionLog) -> list[Goal]:
+    """The goals a correction of `log` may rate: those live now and those it rated."""
+    return list(
+        Goal.objects.visible_to(user)
+        .filter(episode=log.episode_id)
+        .filter(Q(status=GoalStatus.LIVE) | Q(ratings__session_log=log))
+        .distinct()
+        .order_by("slot", "pk")
+    )
+
+
 def techniques_for(coach: User) -> QuerySet[Technique]:
     """Active techniques, the ones this coach has used most first (then the managed order),
     so the two or three they use are the first on the form."""

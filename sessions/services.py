@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import access
@@ -40,10 +41,14 @@ if TYPE_CHECKING:
 CONCERN_REVIEW_DAYS = 7
 
 
+def correctable_until(session_log: SessionLog) -> datetime:
+    """The end of the window for correcting a session after logging it (S3, S8)."""
+    return session_log.created_at + timedelta(minutes=settings.SESSION_NOTES_CORRECTION_MINUTES)
+
+
 def notes_locked(session_log: SessionLog, now: datetime | None = None) -> bool:
-    """Notes can be corrected for a short window after logging; then only addenda (S3)."""
-    window = timedelta(minutes=settings.SESSION_NOTES_CORRECTION_MINUTES)
-    return (now or timezone.now()) >= session_log.created_at + window
+    """A session can be corrected for a short window after logging; then only addenda (S3)."""
+    return (now or timezone.now()) >= correctable_until(session_log)
 
 
 def _validate(
@@ -236,6 +241,120 @@ def session_notes_correct(
         version=log.version,
     )
     return log
+
+
+@transaction.atomic
+def session_correct(
+    *,
+    actor: User,
+    session_log: SessionLog,
+    version: int,
+    occurred_at: datetime,
+    attendance: str,
+    duration_minutes: int | None = None,
+    place: str = "",
+    techniques: list[Technique] | None = None,
+    feeling_start: int | None = None,
+    feeling_end: int | None = None,
+    goal_scores: dict[int, int] | None = None,
+    between_session_task: str = "",
+    notes: str = "",
+) -> SessionLog:
+    """Correct any part of a session within the correction window (S8), by the same rules as
+    logging it. A correction made from a session someone has since changed is refused
+    (StaleVersion). The session's goal ratings become the ones given; a safeguarding concern
+    raised with it is a flag of its own, changed there."""
+    log = SessionLog.objects.select_for_update().select_related("episode").get(pk=session_log.pk)
+    episode = log.episode
+    access.require_on(actor, Perm.SESSION_WRITE, episode)
+    if notes_locked(log):
+        raise DomainError(
+            "This session can no longer be corrected. Add to its notes instead, saying why."
+        )
+    require_version(
+        log,
+        version,
+        what="this session",
+        actions=(AuditAction.SESSION_CORRECT, AuditAction.SESSION_CORRECT_NOTES),
+        actor=actor,
+        young_person_id=episode.young_person_id,
+    )
+    goal_scores = goal_scores or {}
+    if attendance in Attendance.values and attendance != Attendance.ATTENDED:
+        duration_minutes, place, feeling_start, feeling_end, goal_scores = None, "", None, None, {}
+    if _to_the_minute(occurred_at) == _to_the_minute(log.occurred_at):
+        occurred_at = log.occurred_at  # the form shows minutes: the same minute is no change
+    errors = _validate(
+        episode=episode,
+        occurred_at=occurred_at,
+        attendance=attendance,
+        duration_minutes=duration_minutes,
+        place=place,
+        feeling_start=feeling_start,
+        feeling_end=feeling_end,
+        goal_scores=goal_scores,
+    )
+    # The goals it may rate: those live now and those it rated when it was logged.
+    rated = {r.goal_id: r for r in GoalRating.objects.filter(session_log=log)}
+    goals = {
+        g.pk: g
+        for g in Goal.objects.filter(episode=episode).filter(
+            Q(status=GoalStatus.LIVE) | Q(pk__in=list(rated))
+        )
+    }
+    if any(goal_id not in goals for goal_id in goal_scores):
+        errors.setdefault("", []).append("A goal rating was for a goal this session cannot rate.")
+    if errors:
+        raise DomainError(errors)
+
+    techniques = techniques or []
+    children_changed = {t.pk for t in log.techniques.all()} != {t.pk for t in techniques} or {
+        goal_id: r.score for goal_id, r in rated.items()
+    } != goal_scores
+    changed = save_changes(
+        log,
+        {
+            "occurred_at": occurred_at,
+            "attendance": attendance,
+            "duration_minutes": duration_minutes,
+            "place": place,
+            "feeling_start": feeling_start,
+            "feeling_end": feeling_end,
+            "between_session_task": between_session_task.strip(),
+            "notes": notes.strip(),
+        },
+        child_rows_changed=children_changed,
+    )
+    if not changed and not children_changed:
+        return log
+    log.techniques.set(techniques)
+    day = timezone.localdate(occurred_at)
+    for goal_id, rating in rated.items():
+        if goal_id not in goal_scores:
+            rating.delete()
+        elif (rating.score, rating.rated_on) != (goal_scores[goal_id], day):
+            rating.score, rating.rated_on = goal_scores[goal_id], day
+            rating.save(update_fields=["score", "rated_on"])
+    GoalRating.objects.bulk_create(
+        GoalRating(goal=goals[goal_id], score=score, rated_on=day, session_log=log, rated_by=actor)
+        for goal_id, score in goal_scores.items()
+        if goal_id not in rated
+    )
+    if attendance == Attendance.ATTENDED:
+        _mark_started(actor=actor, episode=episode, day=day)
+    audit.record_for_episode(
+        actor=actor,
+        action=AuditAction.SESSION_CORRECT,
+        episode=episode,
+        obj=log,
+        fields=changed + (["techniques and goal ratings"] if children_changed else []),
+        version=log.version,
+    )
+    return log
+
+
+def _to_the_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from accounts import access
 from accounts.access import Perm
 from accounts.http import AuthenticatedHttpRequest
 from sessions import selectors, services
-from sessions.forms import AddendumForm, NotesForm, SessionLogForm
+from sessions.forms import AddendumForm, NotesForm, SessionCorrectionForm, SessionLogForm
 from sessions.models import SessionLog
 from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.web.forms import form_page
@@ -95,6 +95,52 @@ def saved_message(log: SessionLog, created: bool) -> SafeString:
 
 
 @login_required
+def session_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Correct any part of a session within the correction window (S8); after it, the
+    session's page offers an addendum instead."""
+    log = selectors.get_session_for_user(request.user, pk)
+    access.require_on(request.user, Perm.SESSION_WRITE, log.episode)
+    if services.notes_locked(log):
+        messages.info(request, "This session can no longer be corrected. Add to its notes.")
+        return redirect("sessions:detail", pk=log.pk)
+    form = SessionCorrectionForm(
+        request.POST if request.method == "POST" else None,
+        record=log,
+        goals=selectors.goals_to_correct(request.user, log),
+        techniques=selectors.techniques_for(log.coach),
+        referred_on=log.episode.referred_on,
+    )
+
+    def save(data: dict) -> SessionLog:
+        return services.session_correct(
+            actor=request.user,
+            session_log=log,
+            version=data["version"],
+            occurred_at=data["occurred_at"],
+            attendance=data["attendance"],
+            duration_minutes=data["duration_minutes"],
+            place=data["place"],
+            techniques=list(data["techniques"]),
+            feeling_start=data["feeling_start"],
+            feeling_end=data["feeling_end"],
+            goal_scores=form.goal_scores(),
+            between_session_task=data["between_session_task"],
+            notes=data["notes"],
+        )
+
+    def done(corrected: SessionLog) -> HttpResponse:
+        messages.success(request, "Session corrected.")
+        return redirect("sessions:detail", pk=corrected.pk)
+
+    context = {
+        "log": log,
+        "episode": log.episode,
+        "correctable_until": services.correctable_until(log),
+    }
+    return form_page(request, form, "sessions/correct_session.html", context, save=save, done=done)
+
+
+@login_required
 def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A session, with a notes correction form in the window and an addendum form after."""
     log = selectors.get_session_for_user(request.user, pk)
@@ -102,6 +148,7 @@ def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "log": log,
         "can_write": access.can(request.user, Perm.SESSION_WRITE, log.episode),
         "locked": services.notes_locked(log),
+        "correctable_until": services.correctable_until(log),
         "notes_form": NotesForm(prefix="notes", record=log),
         "addendum_form": AddendumForm(prefix="addendum"),
         "back_url": reverse("cases:young-person", args=[log.episode.young_person_id]),

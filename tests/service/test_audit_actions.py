@@ -30,6 +30,7 @@ STORED = {
     "episode.transfer",
     "session.log",
     "session.correct_notes",
+    "session.correct",
     "session.addendum",
     "goal.set",
     "goal.rate",

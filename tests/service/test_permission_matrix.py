@@ -290,6 +290,8 @@ MATRIX = [
     Route("cases:young-person", hackney_case(), args=hackney_coachs_young_person),
     Route("sessions:log", COACH_WRITES, args=hackney_coachs_young_person),
     Route("sessions:detail", hackney_case(), args=session_in_hackney),
+    # Correcting a whole session, within the window, is the coach's like logging it.
+    Route("sessions:correct", COACH_WRITES, args=session_in_hackney),
     # Coaches, supervisors and borough leads all raise and resolve flags.
     Route("cases:flag-new", hackney_case(), args=hackney_coachs_young_person),
     Route("cases:flag-resolve", hackney_case(), args=flag_in_hackney),

@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     EPISODE_TRANSFER = "episode.transfer", "Transferred the case to another authority"
     SESSION_LOG = "session.log", "Logged a session"
     SESSION_CORRECT_NOTES = "session.correct_notes", "Corrected session notes"
+    SESSION_CORRECT = "session.correct", "Corrected a session"
     SESSION_ADDENDUM = "session.addendum", "Added to session notes"
     GOAL_SET = "goal.set", "Agreed a goal"
     GOAL_RATE = "goal.rate", "Rated a goal"

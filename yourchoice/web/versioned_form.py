@@ -6,7 +6,7 @@ save is refused because someone else saved first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from django import forms
@@ -29,8 +29,12 @@ def plain(value: Any) -> Any:
         return ""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, models.QuerySet):
+        return sorted(plain(v) for v in value)  # a choice of several: which, not in what order
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
