@@ -41,7 +41,7 @@ def test_the_coach_corrects_any_part_of_a_session(cast, client_for, setting):
     client = client_for(cast.hackney.coach)
     form = submitted(client.get(url).content)
     assert form["feeling_end"] == "5" and form[f"goal_{goal.pk}"] == "4"
-    technique = Technique.objects.filter(active=True).first()
+    technique = Technique.objects.filter(active=True).order_by("pk")[0]
     response = client.post(
         url,
         {
