@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from cases.forms import (
     ClosureDecisionForm,
     ClosureRequestForm,
 )
-from cases.models import ClosureDecision, EpisodeStatus
+from cases.models import SESSION_STATUSES, ClosureDecision, EpisodeStatus
 from casework import selectors
 from outcomes.collection import State
 from outcomes.models import MAX_LIVE_GOALS, MEANINGFUL_GOAL_CHANGE, GoalStatus, Occasion
@@ -30,6 +31,9 @@ from supervision.selectors import outstanding_actions_for_owner
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.web.forms import form_page
+
+#: Timeline entries a page of the young person's record shows, newest first.
+TIMELINE_PAGE_SIZE = 20
 
 
 @login_required
@@ -80,15 +84,17 @@ def young_person(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             requested_by_id=page.pending_closure.requested_by_id, approver_id=request.user.pk
         )
     )
-    can_log_session = episode.status in (
-        EpisodeStatus.ALLOCATED,
-        EpisodeStatus.ACTIVE,
-    ) and access.can(request.user, Perm.SESSION_WRITE, episode)
+    can_log_session = episode.status in SESSION_STATUSES and access.can(
+        request.user, Perm.SESSION_WRITE, episode
+    )
+    # The newest of the story first, a page at a time: a long case's page stays short.
+    timeline = Paginator(page.timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/young_person.html",
         {
             "page": page,
+            "timeline": timeline,
             "can_decide_closure": can_decide_closure,
             "can_log_session": can_log_session,
             "can_write_goals": episode.is_open
@@ -98,7 +104,7 @@ def young_person(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_reassess": episode.status == EpisodeStatus.NOT_TAKEN_ON
             and page.young_person.anonymised_at is None
             and access.can(request.user, Perm.REFERRAL_WRITE, episode),
-            "can_request_closure": episode.status in (EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE)
+            "can_request_closure": episode.status in SESSION_STATUSES
             and page.pending_closure is None
             and access.can(request.user, Perm.CLOSURE_REQUEST, episode),
             "can_raise_flag": episode.is_open

@@ -17,6 +17,13 @@ from cases.models import EpisodeStatus, FlagLevel
 register = template.Library()
 
 
+@register.filter
+def tel_number(phone: str) -> str:
+    """A phone number as a tel: link dials it: the digits, and a leading + if there is one."""
+    digits = "".join(c for c in phone if c.isdigit())
+    return f"+{digits}" if phone.strip().startswith("+") else digits
+
+
 class SummaryRowNode(template.Node):
     def __init__(
         self, key: FilterExpression, testid: FilterExpression | None, nodelist: template.NodeList
