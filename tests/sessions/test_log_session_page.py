@@ -166,3 +166,32 @@ def test_notes_can_be_corrected_in_the_window_then_only_added_to(
     assert "Also spoke to mum." in page and "Why: Forgot" in page
     log.refresh_from_db()
     assert log.notes == "Corrected"
+
+
+def test_a_future_date_is_marked_on_the_first_submit_beside_the_other_errors(
+    cast, client_for, episode
+):
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    response = client_for(cast.hackney.coach).post(
+        reverse("sessions:log", args=[episode.young_person_id]),
+        form_data(episode, occurred_on=future, duration_minutes="an hour"),
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "cannot be in the future" in errors["occurred_on"][0]
+    assert errors["duration_minutes"] == ["Enter how long the session lasted in minutes, like 60"]
+    body = response.content.decode()
+    # The summary links to the day box of the date, and the folded line opens to show it.
+    assert 'href="#id_occurred_on_day"' in body and 'id="when-and-where" open' in body
+
+
+def test_a_choice_left_out_links_to_its_first_option(cast, client_for, episode):
+    data = form_data(episode)
+    del data["attendance"]
+    response = client_for(cast.hackney.coach).post(
+        reverse("sessions:log", args=[episode.young_person_id]), data
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert '<a href="#id_attendance_1">Choose whether the session happened</a>' in body
+    assert 'id="id_attendance_1"' in body
