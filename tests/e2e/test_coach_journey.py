@@ -52,6 +52,9 @@ def test_coach_logs_a_session_on_one_screen(cast, live_server, page, viewport):
     open_when_and_where(page)
     assert page.get_by_label("Day").input_value() == str(timezone.localdate().day)
     page.get_by_label("Community setting").check()
+    # The coach has logged nothing yet, so the shortlist is the managed order: the rest are
+    # behind "More".
+    page.get_by_text("More techniques used").click()
     page.get_by_label("Problem solving").check()
     page.get_by_label("Managing intense feelings").check()
     choose_score(page, "How they felt at the start", 3)

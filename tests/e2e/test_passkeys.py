@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.conftest import allocated_case
-from tests.e2e.conftest import AXE, WCAG_TAGS, sign_in
+from tests.e2e.conftest import AXE, WCAG_TAGS, case_entry, sign_in
 from yourchoice.audit.actions import AuditAction
 from yourchoice.models import AuditEvent
 
@@ -129,7 +129,7 @@ def test_a_coach_adds_a_passkey_signs_in_with_it_alone_and_removes_it(cast, pass
     accessible_at_both_widths(page)
     page.get_by_role("button", name="Sign in with a passkey").click()
     page.wait_for_url(f"{passkey_site.url}/")
-    expect(page.get_by_test_id("caseload").get_by_text("Jordan Example")).to_be_visible()
+    expect(case_entry(page, "caseload", "Jordan Example")).to_be_visible()
 
     page.get_by_role("link", name="Your sign-in").click()
     expect(page.get_by_test_id("passkeys").get_by_text("Not used yet")).to_have_count(0)
