@@ -51,6 +51,23 @@ def notes_locked(session_log: SessionLog, now: datetime | None = None) -> bool:
     return (now or timezone.now()) >= correctable_until(session_log)
 
 
+def _held_only(
+    attendance: str,
+    duration_minutes: int | None,
+    place: str,
+    feeling_start: int | None,
+    feeling_end: int | None,
+    goal_scores: dict[int, int] | None,
+) -> tuple[int | None, str, int | None, int | None, dict[int, int]]:
+    """The answers only a session that happened has, blank when it did not. The form comes
+    with the usual length and place filled in, and a page used without JavaScript still sends
+    them: they are dropped here, for every channel, so a missed session never reads "60
+    minutes, community setting"."""
+    if attendance in Attendance.values and attendance != Attendance.ATTENDED:
+        return None, "", None, None, {}
+    return duration_minutes, place, feeling_start, feeling_end, goal_scores or {}
+
+
 def _validate(
     *,
     episode: Episode,
@@ -120,13 +137,9 @@ def session_log(
     access.require_on(actor, Perm.SESSION_WRITE, episode)
     if episode.status not in SESSION_STATUSES:
         raise DomainError("Sessions can only be logged for an allocated or active case.")
-    goal_scores = goal_scores or {}
-    if attendance in Attendance.values and attendance != Attendance.ATTENDED:
-        # A session that did not happen had no length, place, feelings or goal ratings. The
-        # form comes with the usual length and place filled in, and a page used without
-        # JavaScript still sends them: they are dropped here, for every channel, so a missed
-        # session never reads "60 minutes, community setting".
-        duration_minutes, place, feeling_start, feeling_end, goal_scores = None, "", None, None, {}
+    duration_minutes, place, feeling_start, feeling_end, goal_scores = _held_only(
+        attendance, duration_minutes, place, feeling_start, feeling_end, goal_scores
+    )
     errors = _validate(
         episode=episode,
         occurred_at=occurred_at,
@@ -279,9 +292,9 @@ def session_correct(
         actor=actor,
         young_person_id=episode.young_person_id,
     )
-    goal_scores = goal_scores or {}
-    if attendance in Attendance.values and attendance != Attendance.ATTENDED:
-        duration_minutes, place, feeling_start, feeling_end, goal_scores = None, "", None, None, {}
+    duration_minutes, place, feeling_start, feeling_end, goal_scores = _held_only(
+        attendance, duration_minutes, place, feeling_start, feeling_end, goal_scores
+    )
     if _to_the_minute(occurred_at) == _to_the_minute(log.occurred_at):
         occurred_at = log.occurred_at  # the form shows minutes: the same minute is no change
     errors = _validate(

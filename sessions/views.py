@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -21,6 +23,22 @@ from sessions.forms import AddendumForm, NotesForm, SessionCorrectionForm, Sessi
 from sessions.models import SessionLog
 from yourchoice.data.errors import DomainError, StaleVersion
 from yourchoice.web.forms import form_page
+
+
+def answers(form: SessionLogForm, data: dict[str, Any]) -> dict[str, Any]:
+    """What the session form says happened, as the session services take it."""
+    return {
+        "occurred_at": data["occurred_at"],
+        "attendance": data["attendance"],
+        "duration_minutes": data["duration_minutes"],
+        "place": data["place"],
+        "techniques": list(data["techniques"]),
+        "feeling_start": data["feeling_start"],
+        "feeling_end": data["feeling_end"],
+        "goal_scores": form.goal_scores(),
+        "between_session_task": data["between_session_task"],
+        "notes": data["notes"],
+    }
 
 
 @login_required
@@ -46,16 +64,7 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             episode=episode,
             idempotency_key=data["idempotency_key"],
-            occurred_at=data["occurred_at"],
-            attendance=data["attendance"],
-            duration_minutes=data["duration_minutes"],
-            place=data["place"],
-            techniques=list(data["techniques"]),
-            feeling_start=data["feeling_start"],
-            feeling_end=data["feeling_end"],
-            goal_scores=form.goal_scores(),
-            between_session_task=data["between_session_task"],
-            notes=data["notes"],
+            **answers(form, data),
             safeguarding_concern=data["safeguarding_concern"],
             concern_summary=data["concern_summary"],
         )
@@ -116,16 +125,7 @@ def session_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             session_log=log,
             version=data["version"],
-            occurred_at=data["occurred_at"],
-            attendance=data["attendance"],
-            duration_minutes=data["duration_minutes"],
-            place=data["place"],
-            techniques=list(data["techniques"]),
-            feeling_start=data["feeling_start"],
-            feeling_end=data["feeling_end"],
-            goal_scores=form.goal_scores(),
-            between_session_task=data["between_session_task"],
-            notes=data["notes"],
+            **answers(form, data),
         )
 
     def done(corrected: SessionLog) -> HttpResponse:
