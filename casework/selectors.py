@@ -246,7 +246,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
             scores=ArrayAgg(
                 "ratings__score",
                 filter=Q(ratings__isnull=False),
-                ordering=("ratings__goal__slot", "ratings__goal_id"),
+                order_by=("ratings__goal__slot", "ratings__goal_id"),
                 default=Value([]),
             )
         )

@@ -80,7 +80,6 @@ def goal_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@access.requires(Perm.SESSION_WRITE)
 @require_POST
 def turn_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The coach hands the phone over: from here the browser's session is locked (see
