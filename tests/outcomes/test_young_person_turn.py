@@ -44,7 +44,7 @@ def case(cast):
     episode.young_person.save(update_fields=["preferred_name"])
     logged_session(episode, notes="Talked about the fight at the bus stop")
     flag_raise(
-        actor=episode.coach,
+        actor=cast.hackney.coach,
         episode=episode,
         category=FlagCategory.OTHER,
         level=FlagLevel.LOW,
