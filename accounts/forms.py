@@ -58,3 +58,14 @@ class PasskeyNameForm(GovForm):
 
 class PasskeyRemoveForm(GovForm):
     """Confirming the removal of a passkey: the button is the whole form."""
+
+
+class UnlockForm(GovForm):
+    """The coach's password, to take the phone back after the young person's turn (S7)."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )

@@ -36,7 +36,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import address_limit, passkeys, selectors, services
-from accounts.forms import CodeForm, PasskeyNameForm, PasskeyRemoveForm, SignInForm
+from accounts.forms import CodeForm, PasskeyNameForm, PasskeyRemoveForm, SignInForm, UnlockForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.tasks import send_password_reset
@@ -44,6 +44,7 @@ from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data.errors import DomainError
 from yourchoice.jobs.queue import send_after_commit
+from yourchoice.web import handover
 from yourchoice.web.forms import form_page
 from yourchoice.web.request_context import current_ip
 
@@ -212,6 +213,83 @@ def passkey_sign_in(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# --- Taking the phone back after the young person's turn (S7) --------------------------------
+
+UNLOCK_REFUSED = "The password is not right. Enter your password to carry on."
+UNLOCK_PASSKEY_REFUSED = (
+    "That passkey cannot unlock this phone: use the passkey of the account signed in here, "
+    "or enter your password."
+)
+
+
+def _unlocked(request: AuthenticatedHttpRequest) -> str:
+    back = handover.unlock(request)
+    audit.record(actor=request.user, action=AuditAction.UNLOCK_SUCCEEDED)
+    messages.success(request, "You have the phone back.")
+    return back
+
+
+@handover.allowed_while_locked
+@login_required
+def unlock(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Enter your password to carry on": the coach takes the phone back. A wrong password is
+    a failed sign-in to the account, counted by the same lockout (django-axes); once the
+    account is locked out the browser is signed out, so guessing cannot go on here."""
+    if handover.locked(request) is None:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, email=request.user.email, password=form.cleaned_data["password"]
+        )
+        if getattr(request, "axes_locked_out", False):
+            logout(request)
+            # AxesMiddleware replaces this answer with `locked_out`, as for the sign-in page.
+            return HttpResponse(status=429)
+        if user is not None and user.pk == request.user.pk:
+            return redirect(_unlocked(request))
+        audit.record(actor=request.user, action=AuditAction.UNLOCK_FAILED)
+        form.add_error("password", UNLOCK_REFUSED)
+    status = 400 if form.errors else 200
+    response = render(request, "accounts/unlock.html", {"form": form}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@handover.allowed_while_locked
+@login_required
+@require_POST
+def unlock_passkey_options(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The challenge for unlocking with a passkey (the same ceremony as signing in with one)."""
+    if handover.locked(request) is None:
+        return JsonResponse({"detail": "This phone is not locked."}, status=400)
+    return JsonResponse(passkeys.begin_sign_in(request))
+
+
+@handover.allowed_while_locked
+@login_required
+@require_POST
+def unlock_passkey(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Unlock with a passkey: it must verify (the phone checked the person) and belong to the
+    account signed in here, and that account must not be locked out."""
+    if handover.locked(request) is None:
+        return JsonResponse({"detail": "This phone is not locked."}, status=400)
+    answer = _json_body(request)
+    state = passkeys.take_state(request, passkeys.SIGN_IN_STATE_KEY)
+    try:
+        device = passkeys.complete_sign_in(state=state, answer=answer)
+    except passkeys.PasskeyRefused:
+        device = None
+    if device is None or device.user_id != request.user.pk:
+        audit.record(actor=request.user, action=AuditAction.UNLOCK_FAILED)
+        return JsonResponse({"detail": UNLOCK_PASSKEY_REFUSED}, status=400)
+    if not AxesProxyHandler.is_allowed(request, credentials={"email": request.user.email}):
+        audit.record(actor=None, action=AuditAction.SIGNIN_LOCKED_OUT, obj=request.user)
+        logout(request)
+        return JsonResponse({"detail": "Too many attempts: sign in again later."}, status=429)
+    return JsonResponse({"redirect": _unlocked(request)})
+
+
 @login_required
 def your_sign_in(request: AuthenticatedHttpRequest) -> HttpResponse:
     """How the person signs in: their authenticator app and their passkeys, which they can add
@@ -333,6 +411,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/set_up.html", context, status=400 if form.errors else 200)
 
 
+@handover.allowed_while_locked
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

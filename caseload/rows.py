@@ -27,6 +27,7 @@ from outcomes.models import (
     GoalStatus,
     MeasureDefinition,
     MeasureResponse,
+    Rater,
 )
 from outcomes.progress import GoalProgress, Point, case_trend
 from outcomes.selectors import sdq_definition
@@ -121,7 +122,10 @@ def _recent_ratings(episode_ids: list[int]) -> dict[int, dict[int, list[Point]]]
     )
     oldest = Window(RowNumber(), partition_by=[F("goal_id")], order_by=[F("rated_on"), F("pk")])
     rows = (
-        GoalRating.objects.filter(goal__episode_id__in=episode_ids, goal__status=GoalStatus.LIVE)
+        # The coach's ratings: stuck and falling are read from them alone (docs/measures.md).
+        GoalRating.objects.filter(
+            goal__episode_id__in=episode_ids, goal__status=GoalStatus.LIVE, rater=Rater.COACH
+        )
         .annotate(newest=newest, oldest=oldest)
         .filter(Q(newest__lte=3) | Q(oldest=1))
         .order_by("rated_on", "pk")

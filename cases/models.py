@@ -216,8 +216,12 @@ class YoungPerson(models.Model):
     def display_name(self) -> str:
         if self.anonymised_at is not None:
             return "Anonymised young person"
-        first = self.preferred_name or self.given_name
-        return f"{first} {self.family_name}"
+        return f"{self.called} {self.family_name}"
+
+    @property
+    def called(self) -> str:
+        """What the young person is called: their preferred name, or else their first name."""
+        return self.preferred_name or self.given_name
 
 
 class RetentionExtensionQuerySet(CaseQuerySet):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.postgres.aggregates import JSONBAgg
+from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, Func, JSONField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import JSONObject
@@ -34,6 +34,8 @@ from outcomes.models import (
     Goal,
     MeasureResponse,
     Occasion,
+    Rater,
+    YoungPersonCheckIn,
 )
 from outcomes.progress import ChartGeometry, GoalProgress, Point, chart
 from outcomes.scoring import sdq
@@ -59,6 +61,8 @@ class TimelineEntry:
     title: str
     detail: str = ""
     url: str = ""
+    #: Given by the young person themselves, on the coach's phone (S7), not by the coach.
+    own_rating: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,9 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
                     function="jsonb_build_array",
                     output_field=JSONField(),
                 ),
-                filter=Q(ratings__isnull=False),
+                # The coach's ratings: goal progress counts them alone (docs/measures.md); the
+                # young person's own are on the timeline, as theirs.
+                filter=Q(ratings__isnull=False, ratings__rater=Rater.COACH),
                 order_by=(F("ratings__rated_on"), F("ratings__pk")),
                 default=Value([], output_field=JSONField()),
             )
@@ -232,6 +238,19 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         .select_related("requested_by", "decided_by")
     )
     status_changes = list(EpisodeStatusChange.objects.visible_to(user).filter(in_record))
+    # The young person's own answers, each with its goal ratings in the goals' order.
+    check_ins = list(
+        YoungPersonCheckIn.objects.visible_to(user)
+        .filter(in_record)
+        .annotate(
+            scores=ArrayAgg(
+                "ratings__score",
+                filter=Q(ratings__isnull=False),
+                order_by=("ratings__goal__slot", "ratings__goal_id"),
+                default=Value([]),
+            )
+        )
+    )
     discussions = list(
         CaseDiscussion.objects.visible_to(user).filter(in_record).select_related("record")
     )
@@ -267,8 +286,19 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
         flags=[f for f in all_flags if f.episode_id == episode.pk],
         actions=actions,
         closure_requests=closure_requests,
-        timeline=_timeline(
-            all_sessions, all_goals, all_measures, all_flags, status_changes, discussions, episodes
+        timeline=sorted(
+            _timeline(
+                all_sessions,
+                all_goals,
+                all_measures,
+                all_flags,
+                status_changes,
+                discussions,
+                episodes,
+            )
+            + _check_in_entries(check_ins, young_person),
+            key=lambda e: e.when,
+            reverse=True,
         ),
         sessions_attended=attended,
         weeks_active=dose.weeks_active(episode.started_on, episode.closed_on, today),
@@ -379,6 +409,31 @@ def _timeline(
         for d in discussions
     ]
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def _check_in_entries(
+    check_ins: list[YoungPersonCheckIn], young_person: YoungPerson
+) -> list[TimelineEntry]:
+    """The young person's own answers (S7): "Riley rated: feeling 6; goals 5, 7"."""
+    who = "The young person" if young_person.anonymised_at else young_person.called
+    entries = []
+    for c in check_ins:
+        scores = c.scores  # type: ignore[attr-defined]  # annotated by young_person_page
+        said = []
+        if c.feeling is not None:
+            said.append(f"feeling {c.feeling}")
+        if scores:
+            said.append(f"goal{'s' if len(scores) > 1 else ''} {', '.join(map(str, scores))}")
+        entries.append(
+            TimelineEntry(
+                c.recorded_at,
+                "check_in",
+                f"{who} rated: {'; '.join(said)}",
+                "Given by them, on their coach's phone.",
+                own_rating=True,
+            )
+        )
+    return entries
 
 
 def _allocation_entry(held: dict[str, str]) -> TimelineEntry:

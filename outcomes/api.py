@@ -35,7 +35,7 @@ from yourchoice.api.viewsets import ScopedViewSet, idempotent
 class GoalRatingSerializer(serializers.ModelSerializer):
     class Meta:
         model = GoalRating
-        fields = ["score", "rated_on", "session_log"]
+        fields = ["score", "rated_on", "session_log", "rater"]
 
     def to_representation(self, instance: GoalRating) -> dict[str, object]:
         # What the fields above give, written out: a page of goals carries a thousand ratings
@@ -44,6 +44,7 @@ class GoalRatingSerializer(serializers.ModelSerializer):
             "score": instance.score,
             "rated_on": instance.rated_on.isoformat(),
             "session_log": instance.session_log_id,
+            "rater": instance.rater,
         }
 
 

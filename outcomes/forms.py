@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from crispy_forms_gds.layout import Size
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from outcomes.models import MAX_RATING, MIN_RATING, GoalStatus, Occasion
 from outcomes.scoring.sdq import ITEM_NUMBERS, SCALES
@@ -39,9 +41,11 @@ def scale_field(
     low: int = MIN_RATING,
     high: int = MAX_RATING,
     last: int | None = None,
+    large: bool = False,
 ) -> forms.TypedChoiceField:
     """A score from `low` to `high` as one tap on a scale, showing last time's answer. `what`
-    names the question in its error ("Choose how they felt at the end, from 0 to 10")."""
+    names the question in its error ("Choose how they felt at the end, from 0 to 10");
+    `large` gives bigger boxes (the young person's turn)."""
     message = f"Choose {what}, from {low} to {high}"
     return forms.TypedChoiceField(
         label=label,
@@ -50,9 +54,43 @@ def scale_field(
         choices=[(n, str(n)) for n in range(low, high + 1)],
         coerce=int,
         empty_value=None,
-        widget=ScaleSelect(last=last),
+        widget=ScaleSelect(last=last, large=large),
         error_messages={"invalid_choice": message, "required": message},
     )
+
+
+class YoungPersonTurnForm(GovForm):
+    """The young person's own answers on the coach's phone (S7): how they feel, and each live
+    goal in their own words, each one tap on a large scale. Nothing else of the record: the
+    hidden key only makes a double tap save once."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    feeling = scale_field(
+        "How are you feeling right now?",
+        f"{MIN_RATING} is really bad, {MAX_RATING} is really good",
+        what="how you are feeling",
+        large=True,
+    )
+
+    def __init__(self, *args: Any, goals: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.goals = goals
+        for goal in goals:
+            # The GOV.UK templates print labels as HTML: stored text is escaped here.
+            self.fields[f"goal_{goal.pk}"] = scale_field(
+                format_html("\u201c{}\u201d", goal.description),
+                f"How far have you got? {MIN_RATING} is not at all, {MAX_RATING} is done it",
+                what="how far you have got",
+                large=True,
+            )
+        self.helper.legend_size = Size.for_legend(Size.MEDIUM)
+
+    def goal_scores(self) -> dict[int, int]:
+        return {
+            goal.pk: self.cleaned_data[f"goal_{goal.pk}"]
+            for goal in self.goals
+            if self.cleaned_data.get(f"goal_{goal.pk}") is not None
+        }
 
 
 class GoalForm(GovForm):

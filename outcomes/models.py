@@ -84,8 +84,49 @@ class Goal(models.Model):
         return self.status == GoalStatus.LIVE
 
 
+class Rater(models.TextChoices):
+    """Who gave a goal rating: the coach (in a session or on the goal), or the young person
+    themselves on the coach's phone (S7). Figures count the coach's ratings (docs/measures.md)."""
+
+    COACH = "coach", "The coach"
+    YOUNG_PERSON = "young_person", "The young person"
+
+
+class YoungPersonCheckIn(models.Model):
+    """The young person's own answers, given on the coach's phone (S7): how they feel right
+    now, 0 to 10, and their goal ratings (GoalRating rows with rater=young person). Recorded
+    by the coach who handed the phone over; the answers are the young person's."""
+
+    episode = models.ForeignKey(
+        "cases.Episode", on_delete=models.PROTECT, related_name="young_person_check_ins"
+    )
+    feeling = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How the young person feels right now, 0 to 10."
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # One form, one check-in: a double tap or a re-sent form saves once.
+    idempotency_key = models.UUIDField(unique=True)
+
+    objects = case_manager(CaseQuerySet, "episode")
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="check_in_feeling_0_to_10", condition=Q(feeling__lte=MAX_RATING)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk}"
+
+
 class GoalRating(models.Model):
-    """How far a goal has been met, 0 (not at all) to 10 (fully), on a given day."""
+    """How far a goal has been met, 0 (not at all) to 10 (fully), on a given day. `rater` says
+    whether the coach or the young person gave it; `rated_by` is who was signed in."""
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="ratings")
     score = models.PositiveSmallIntegerField()
@@ -100,6 +141,14 @@ class GoalRating(models.Model):
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    rater = models.CharField(max_length=20, choices=Rater.choices, default=Rater.COACH)
+    check_in = models.ForeignKey(
+        YoungPersonCheckIn,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ratings",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = case_manager(CaseQuerySet, "goal__episode")
@@ -112,6 +161,18 @@ class GoalRating(models.Model):
                 fields=["goal", "session_log"],
                 condition=Q(session_log__isnull=False),
                 name="goal_rating_once_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["goal", "check_in"],
+                condition=Q(check_in__isnull=False),
+                name="goal_rating_once_per_check_in",
+            ),
+            # The young person's own ratings come with their check-in, never in a session log;
+            # the coach's never with a check-in.
+            models.CheckConstraint(
+                name="goal_rating_rater_matches_check_in",
+                condition=Q(rater="coach", check_in__isnull=True)
+                | Q(rater="young_person", check_in__isnull=False, session_log__isnull=True),
             ),
         ]
         indexes = [models.Index(fields=["goal", "rated_on"])]

@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Authority
-from outcomes.models import Goal, MeasureDefinition, Report, ReportFile, ReportScope, ReportStatus
+from cases.models import Episode
+from outcomes.models import (
+    Goal,
+    GoalStatus,
+    MeasureDefinition,
+    Report,
+    ReportFile,
+    ReportScope,
+    ReportStatus,
+)
 from outcomes.reports.services import may_have
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
@@ -27,6 +36,30 @@ def get_goal_for_user(user: User, pk: int) -> Goal:
     goal = get_or_404(Goal.objects.visible_to(user).select_related("episode__young_person"), pk=pk)
     audit.note_young_person_read(goal.episode.young_person, goal)
     return goal
+
+
+@dataclass(frozen=True)
+class TurnPage:
+    """What the young person's own screen needs (S7): their name, to speak to them, and their
+    live goals in their own words. Nothing else of the record is fetched, so none can show."""
+
+    episode: Episode
+    called: str
+    goals: list[Goal]
+
+
+def turn_page(user: User, episode_id: int) -> TurnPage:
+    """The case whose young person has the phone, if the user still reaches it; 404 if not."""
+    episode = get_or_404(
+        Episode.objects.visible_to(user).select_related("young_person"), pk=episode_id
+    )
+    goals = list(
+        Goal.objects.visible_to(user)
+        .filter(episode=episode, status=GoalStatus.LIVE)
+        .order_by("slot", "pk")
+    )
+    audit.note_young_person_read(episode.young_person, episode)
+    return TurnPage(episode=episode, called=episode.young_person.called, goals=goals)
 
 
 SDQ_CODE = "sdq-self-report"

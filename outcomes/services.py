@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.access import Perm
-from cases.models import OPEN_STATUSES
+from cases.models import OPEN_STATUSES, SESSION_STATUSES
 from outcomes.models import (
     MAX_LIVE_GOALS,
     MAX_RATING,
@@ -23,6 +24,8 @@ from outcomes.models import (
     MeasureDefinition,
     MeasureResponse,
     Occasion,
+    Rater,
+    YoungPersonCheckIn,
 )
 from outcomes.scoring import sdq
 from yourchoice import audit
@@ -122,6 +125,89 @@ def goal_rate(
         actor=actor, action=AuditAction.GOAL_RATE, episode=goal.episode, obj=rating
     )
     return rating
+
+
+def _turn_allowed(actor: User, episode: Episode) -> None:
+    # The young person's turn is part of a session with their coach, so it asks what logging
+    # one asks: the case's coach (or a colleague covering), on an allocated or active case.
+    access.require_on(actor, Perm.SESSION_WRITE, episode)
+    if episode.status not in SESSION_STATUSES:
+        raise DomainError("The phone can only be handed over on an allocated or active case.")
+
+
+@transaction.atomic
+def young_person_turn_start(*, actor: User, episode: Episode) -> None:
+    """The coach hands the phone to the young person (S7): audited, so the trail shows when
+    the record was put in the young person's hands, and by whom."""
+    _turn_allowed(actor, episode)
+    audit.record_for_episode(
+        actor=actor, action=AuditAction.YOUNG_PERSON_TURN_START, episode=episode
+    )
+
+
+@transaction.atomic
+def young_person_check_in(
+    *,
+    actor: User,
+    episode: Episode,
+    idempotency_key: uuid.UUID,
+    feeling: int | None,
+    goal_scores: Mapping[int, int],
+) -> tuple[YoungPersonCheckIn, bool]:
+    """Record the young person's own answers, given on the coach's phone (S7): how they feel
+    right now and a rating of each live goal they chose to rate, as rated by the young person.
+    Returns (check-in, created); a repeated key (a double tap, a re-sent form) returns the
+    first one and saves nothing more."""
+    existing = YoungPersonCheckIn.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        if existing.episode_id != episode.pk:
+            raise DomainError("This form was already used for another young person.")
+        return existing, False
+    _turn_allowed(actor, episode)
+    errors: dict[str, list[str]] = {}
+    if feeling is not None and not MIN_RATING <= feeling <= MAX_RATING:
+        errors["feeling"] = [f"Choose a number from {MIN_RATING} to {MAX_RATING}."]
+    live = {g.pk: g for g in Goal.objects.filter(episode=episode, status=GoalStatus.LIVE)}
+    for goal_id, score in goal_scores.items():
+        if goal_id not in live:
+            errors.setdefault("", []).append("One of these goals has changed. Ask your coach.")
+        elif not MIN_RATING <= score <= MAX_RATING:
+            errors[f"goal_{goal_id}"] = [f"Choose a number from {MIN_RATING} to {MAX_RATING}."]
+    if feeling is None and not goal_scores:
+        errors.setdefault("", []).append("Choose at least one number.")
+    if errors:
+        raise DomainError(errors)
+    try:
+        with transaction.atomic():  # a savepoint, so a racing duplicate can be recovered
+            check_in = YoungPersonCheckIn.objects.create(
+                episode=episode, feeling=feeling, recorded_by=actor, idempotency_key=idempotency_key
+            )
+    except IntegrityError:
+        existing = YoungPersonCheckIn.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    today = timezone.localdate(check_in.recorded_at)
+    GoalRating.objects.bulk_create(
+        GoalRating(
+            goal=live[goal_id],
+            score=score,
+            rated_on=today,
+            rated_by=actor,
+            rater=Rater.YOUNG_PERSON,
+            check_in=check_in,
+        )
+        for goal_id, score in goal_scores.items()
+    )
+    audit.record_for_episode(
+        actor=actor,
+        action=AuditAction.YOUNG_PERSON_TURN_RATE,
+        episode=episode,
+        obj=check_in,
+        goals_rated=len(goal_scores),
+        feeling_given=feeling is not None,
+    )
+    return check_in, True
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts import access
 from accounts.access import Perm
@@ -20,12 +23,21 @@ from accounts.http import AuthenticatedHttpRequest
 from cases.selectors import current_episode_for_user, latest_episode_for_user
 from outcomes import selectors, services
 from outcomes.extracts import services as extract_services
-from outcomes.forms import GoalEndForm, GoalForm, MeasureOccasionForm, SdqItemsForm, SdqScalesForm
+from outcomes.forms import (
+    GoalEndForm,
+    GoalForm,
+    MeasureOccasionForm,
+    SdqItemsForm,
+    SdqScalesForm,
+    YoungPersonTurnForm,
+)
 from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus, MeasureResponse
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
+from yourchoice.data.errors import DomainError
+from yourchoice.web import handover
 from yourchoice.web.forms import back_to_case, form_page
 
 logger = logging.getLogger(__name__)
@@ -62,6 +74,81 @@ def goal_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         save=lambda data: services.goal_end(actor=request.user, goal=goal, **data),
         done=lambda _: back_to_case(request, "Goal updated.", goal.episode.young_person_id),
     )
+
+
+# --- The young person's turn (S7) -------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def turn_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The coach hands the phone over: from here the browser's session is locked (see
+    yourchoice/web/handover.py) until the coach signs back in to it."""
+    episode = current_episode_for_user(request.user, pk)
+    access.require_on(request.user, Perm.SESSION_WRITE, episode)
+    try:
+        services.young_person_turn_start(actor=request.user, episode=episode)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("cases:young-person", pk=pk)
+    handover.lock(request, episode_id=episode.pk, back_url=reverse("cases:young-person", args=[pk]))
+    return redirect("outcomes:turn")
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # Whoever holds the phone next must not find these answers in the browser's cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@handover.allowed_while_locked
+@login_required
+@access.requires(Perm.SESSION_WRITE)
+def turn(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The young person's own screen: how they feel and their goals, nothing else (S7)."""
+    held = handover.locked(request)
+    if held is None:
+        return redirect("home")  # no turn under way (it ended, or never began here)
+    if held.get("done"):
+        return redirect("outcomes:turn-done")
+    page = selectors.turn_page(request.user, held["episode"])
+    access.require_on(request.user, Perm.SESSION_WRITE, page.episode)
+    form = YoungPersonTurnForm(
+        request.POST if request.method == "POST" else None,
+        initial={"idempotency_key": uuid.uuid4()},
+        goals=page.goals,
+    )
+
+    def save(data: dict) -> object:
+        if data["feeling"] is None and not form.goal_scores():
+            return None  # nothing chosen: nothing to record, the phone goes back
+        return services.young_person_check_in(
+            actor=request.user,
+            episode=page.episode,
+            idempotency_key=data["idempotency_key"],
+            feeling=data["feeling"],
+            goal_scores=form.goal_scores(),
+        )
+
+    def done(_: object) -> HttpResponse:
+        handover.mark_done(request)
+        return redirect("outcomes:turn-done")
+
+    response = form_page(
+        request, form, "outcomes/turn.html", {"called": page.called}, save=save, done=done
+    )
+    return _no_store(response)
+
+
+@handover.allowed_while_locked
+@login_required
+def turn_done(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """ "Give the phone back to your coach": shown until the coach unlocks the phone."""
+    held = handover.locked(request)
+    if held is None:
+        return redirect("home")
+    handover.mark_done(request)
+    return _no_store(render(request, "outcomes/turn_done.html"))
 
 
 MEASURE_FORMS: dict[str, type[MeasureOccasionForm]] = {

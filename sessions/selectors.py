@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from cases.models import Episode
 from cases.selectors import current_episode_for_user
-from outcomes.models import Goal, GoalRating, GoalStatus
+from outcomes.models import Goal, GoalRating, GoalStatus, Rater
 from sessions.models import Attendance, SessionLog, Technique
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
@@ -64,7 +64,8 @@ def session_form_context(user: User, young_person_pk: int) -> SessionFormContext
     )
     latest = (
         GoalRating.objects.visible_to(user)
-        .filter(goal__in=[g.pk for g in goals])
+        # The coach's own last rating: the young person's are theirs (S7), not the coach's.
+        .filter(goal__in=[g.pk for g in goals], rater=Rater.COACH)
         .order_by("goal_id", "-rated_on", "-pk")
         .distinct("goal_id")
         .values_list("goal_id", "score")

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "yourchoice.web.middleware.CaseScopeMiddleware",
     "yourchoice.web.middleware.SignInRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # While the phone is with a young person, only their own screen answers (S7).
+    "yourchoice.web.middleware.HandOverLockMiddleware",
     # Inside the messages middleware: says why a sign-in that reached its limit ended.
     "yourchoice.web.middleware.IdleTimeoutMiddleware",
     # Inside the messages middleware: says on the next page what a queue outage delayed.
@@ -159,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign-in"
+#: Where a browser goes while the phone is with a young person, to be unlocked (S7).
+HANDOVER_UNLOCK_URL = "accounts:unlock"
 LOGIN_REDIRECT_URL = "home"
 
 # How long a sign-in lasts (docs/sign-in.md). Idle timeout: the session expires this many

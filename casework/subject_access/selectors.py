@@ -158,7 +158,12 @@ def _goals(episode: Episode) -> list[dict[str, Any]]:
             "ended_on": _when(g.ended_on),
             "agreed_by": _who(g.created_by),
             "ratings_out_of_10": [
-                {"on": _when(r.rated_on), "score": r.score, "by": _who(r.rated_by)}
+                {
+                    "on": _when(r.rated_on),
+                    "score": r.score,
+                    "by": _who(r.rated_by),
+                    "rated_by": r.get_rater_display(),
+                }
                 for r in g.ratings.all()
             ],
         }

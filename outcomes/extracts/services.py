@@ -119,7 +119,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         CONSENTED
         + """
         SELECT g.episode_id AS eid, dense_rank() OVER (PARTITION BY g.episode_id ORDER BY g.id) AS goal,
-               g.status, (r.rated_on - ep.started_on) / 7 AS week, r.score
+               g.status, (r.rated_on - ep.started_on) / 7 AS week, r.score, r.rater AS rated_by
         FROM outcomes_goal g JOIN ep ON ep.id = g.episode_id
         JOIN outcomes_goalrating r ON r.goal_id = g.id ORDER BY g.episode_id, g.id, r.rated_on""",
         [
@@ -128,6 +128,10 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("status", "Goal status now"),
             ("week", "Weeks since the first attended session"),
             ("score", "Rating, 0 (not met) to 10 (fully met)"),
+            (
+                "rated_by",
+                "Who gave the rating: coach, or young_person (their own, on the coach's phone)",
+            ),
         ],
     ),
     "measures": (

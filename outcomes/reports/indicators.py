@@ -383,7 +383,9 @@ def goals(scope: Scope) -> list[Figure]:
                    count(*) OVER (PARTITION BY g.id) AS ratings
             FROM outcomes_goal g
             JOIN worked w ON w.id = g.episode_id
+            -- The coach's ratings only, as the report always counted (docs/measures.md).
             JOIN outcomes_goalrating r ON r.goal_id = g.id AND r.rated_on <= %(end)s
+                 AND r.rater = 'coach'
         ), change AS (
             SELECT episode_id, goal_id,
                    max(score) FILTER (WHERE n_last = 1) - max(score) FILTER (WHERE n_first = 1)

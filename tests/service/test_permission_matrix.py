@@ -289,6 +289,38 @@ MATRIX = [
     ),
     Route("cases:young-person", hackney_case(), args=hackney_coachs_young_person),
     Route("sessions:log", COACH_WRITES, args=hackney_coachs_young_person),
+    # The young person's turn (S7): the case's coach hands the phone over, and is sent to the
+    # young person's screen. Without a turn under way, its pages send a coach home; its screen
+    # is a coach's page, so others get 403.
+    Route(
+        "outcomes:turn-start",
+        {**COACH_WRITES, "hackney.coach": 302},
+        args=hackney_coachs_young_person,
+        method="post",
+    ),
+    Route(
+        "outcomes:turn",
+        {
+            **dict.fromkeys(ROLES, 403),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "hackney.coach": 302,
+            "hackney.coach2": 302,
+            "southwark.coach": 302,
+        },
+    ),
+    Route("outcomes:turn-done", dict.fromkeys(ROLES, 302)),
+    # Unlocking answers only a locked browser (tests/outcomes/test_young_person_turn.py).
+    Route("accounts:unlock", dict.fromkeys(ROLES, 302)),
+    Route(
+        "accounts:unlock-passkey-options",
+        {"anonymous": REDIRECT_TO_SIGN_IN, **dict.fromkeys(SIGNED_IN, 400)},
+        method="post",
+    ),
+    Route(
+        "accounts:unlock-passkey",
+        {"anonymous": REDIRECT_TO_SIGN_IN, **dict.fromkeys(SIGNED_IN, 400)},
+        method="post",
+    ),
     Route("sessions:detail", hackney_case(), args=session_in_hackney),
     # Correcting a whole session, within the window, is the coach's like logging it.
     Route("sessions:correct", COACH_WRITES, args=session_in_hackney),

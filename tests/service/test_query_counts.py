@@ -39,10 +39,11 @@ HOME_QUERIES = {
     "lead": 12,
 }
 #: The 4, the episodes with the young person, one query per section (sessions, goals with
-#: their ratings, measures, flags, actions, closure, history, supervision, the SDQ definition,
-#: contacts) and the audit row: 16. Tests read the SDQ definition each time; the running
-#: service keeps it for a minute (MEASURE_DEFINITION_CACHE_SECONDS).
-YOUNG_PERSON_QUERIES = 16
+#: their ratings, measures, flags, actions, closure, history, the young person's own
+#: check-ins, supervision, the SDQ definition, contacts) and the audit row: 17. Tests read
+#: the SDQ definition each time; the running service keeps it for a minute
+#: (MEASURE_DEFINITION_CACHE_SECONDS).
+YOUNG_PERSON_QUERIES = 17
 #: The 4, the periods with reports, the latest report of each place for the period, and the
 #: authorities' names: 7.
 LONDON_TABLE_QUERIES = 7

@@ -44,6 +44,14 @@ ALLOWED = {
     # is a 400 with the reason for the script to show (static/js/passkeys.mjs).
     ("accounts/views.py", "passkey_sign_in"): "a passkey check, answered in JSON",
     ("accounts/views.py", "passkey_add"): "a new passkey checked, answered in JSON",
+    # Taking the phone back after the young person's turn checks the coach's password or
+    # passkey, as signing in does; the passkey answers its script in JSON.
+    ("accounts/views.py", "unlock"): "a password check",
+    ("accounts/views.py", "unlock_passkey_options"): "a passkey ceremony, answered in JSON",
+    ("accounts/views.py", "unlock_passkey"): "a passkey check, answered in JSON",
+    # Handing the phone over is one button on the young person's page, not a form: a refusal
+    # (the case is not allocated or active) is said on that page.
+    ("outcomes/views.py", "turn_start"): "a button on the young person's page",
 }
 
 

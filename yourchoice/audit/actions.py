@@ -34,6 +34,14 @@ class AuditAction(models.TextChoices):
     SESSION_ADDENDUM = "session.addendum", "Added to session notes"
     GOAL_SET = "goal.set", "Agreed a goal"
     GOAL_RATE = "goal.rate", "Rated a goal"
+    YOUNG_PERSON_TURN_START = (
+        "young_person_turn.start",
+        "Handed the phone to the young person to rate their own goals",
+    )
+    YOUNG_PERSON_TURN_RATE = (
+        "young_person_turn.rate",
+        "Recorded the young person's own ratings of their feelings and goals",
+    )
     GOAL_ACHIEVED = "goal.achieved", "Marked a goal achieved"
     GOAL_REPLACED = "goal.replaced", "Replaced a goal"
     GOAL_DROPPED = "goal.dropped", "Dropped a goal"
@@ -79,6 +87,9 @@ class AuditAction(models.TextChoices):
     SIGNIN_PASSKEY_ADDED = "signin.passkey_added", "Added a passkey"
     SIGNIN_PASSKEY_REMOVED = "signin.passkey_removed", "Removed a passkey"
     SIGNOUT = "signout", "Signed out"
+    # Taking the phone back after the young person's turn (accounts/views.py, unlock).
+    UNLOCK_SUCCEEDED = "unlock.succeeded", "Took the phone back after the young person's turn"
+    UNLOCK_FAILED = "unlock.failed", "Taking the phone back failed: wrong password or passkey"
     # Who may see what (accounts/access_audit.py), API tokens and authorities' settings.
     ACCOUNT_CREATE = "account.create", "Made an account"
     ACCOUNT_UPDATE = "account.update", "Changed an account's access"

@@ -45,13 +45,18 @@ class GovForm(GovFormMixin, forms.Form):
 
 class ScaleSelect(forms.RadioSelect):
     """A 0 to 10 score as one tap: a row of numbered boxes, each a real radio button
-    (templates/gds/layout/radios.html draws it). `last` marks last time's answer."""
+    (templates/gds/layout/radios.html draws it). `last` marks last time's answer; `large`
+    makes the boxes bigger (at least 48 px), for a young person answering on the coach's
+    phone."""
 
     scale = True
 
-    def __init__(self, *args: Any, last: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, last: int | None = None, large: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.last = last
+        self.large = large
 
 
 class ShortlistCheckboxes(forms.CheckboxSelectMultiple):

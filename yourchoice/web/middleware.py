@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 
 from yourchoice import audit, scoping
 from yourchoice.jobs import queue
-from yourchoice.web import request_context, unavailable
+from yourchoice.web import handover, request_context, unavailable
 
 # Paths a signed-out person may reach. Everything else needs a full (two-factor) sign-in.
 # The API answers for itself: token or verified session, else 401/403 (yourchoice/api/).
@@ -52,6 +53,28 @@ def _verified(request: HttpRequest) -> bool:
     user = request.user
     # Only a session that passed both factors counts (django-otp sets is_verified).
     return bool(user.is_authenticated and user.is_verified())  # type: ignore[attr-defined]  # set by django-otp's middleware
+
+
+class HandOverLockMiddleware:
+    """While the phone is with the young person (yourchoice/web/handover.py), only the pages
+    marked for it answer; every other page, Back and typed addresses included, goes to the
+    unlock page, where the coach's password or passkey takes the lock off. An API call made with
+    the locked browser session is refused outright."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., HttpResponse], *args: object
+    ) -> HttpResponse | None:
+        if handover.locked(request) is None or getattr(view, "allowed_while_locked", False):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "The phone is with a young person."}, status=403)
+        return redirect(settings.HANDOVER_UNLOCK_URL)
 
 
 class IdleTimeoutMiddleware:
