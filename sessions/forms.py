@@ -205,7 +205,8 @@ class SessionLogForm(GovForm):
         skip = {"idempotency_key", "attendance", *self.WHEN_FIELDS}
         chosen = cast(forms.ModelMultipleChoiceField, self.fields["techniques"])
         # Read once: the page draws the list in two parts (the shortlist and "More").
-        chosen.choices = list(cast(ModelChoiceIterator, chosen.choices))
+        # Iterated, not list()ed: list() asks its length first, a COUNT query of its own.
+        chosen.choices = [choice for choice in cast(ModelChoiceIterator, chosen.choices)]
         return [self[name] for name in self.fields if name not in skip]
 
     def when_fields(self) -> list[forms.BoundField]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from cases.models import Episode
 from cases.selectors import current_episode_for_user
@@ -89,12 +89,35 @@ def goals_to_correct(user: User, log: SessionLog) -> list[Goal]:
     )
 
 
+#: How many of a coach's latest sessions say which techniques are "the ones she uses".
+RECENT_SESSIONS = 50
+
+
 def techniques_for(coach: User) -> QuerySet[Technique]:
-    """Active techniques, the ones this coach has used most first (then the managed order),
-    so the two or three they use are the first on the form."""
+    """Active techniques, those this coach used most in her latest sessions first (then the
+    managed order), so the two or three she uses are the first on the form.
+
+    Counted over her RECENT_SESSIONS latest sessions by the (coach, occurred_at) index, not
+    over every session ever logged: the count is a few hundred rows at any scale."""
+    latest = (
+        SessionLog.objects.filter(coach=coach)
+        .order_by("-occurred_at")
+        .values("pk")[:RECENT_SESSIONS]
+    )
+    uses: dict[int, int] = {
+        row["technique_id"]: row["n"]
+        for row in SessionLog.techniques.through.objects.filter(sessionlog_id__in=latest)
+        .values("technique_id")
+        .annotate(n=Count("pk"))
+    }
+    used = Case(
+        *(When(pk=pk, then=Value(n)) for pk, n in uses.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     return (
         Technique.objects.filter(active=True)
-        .annotate(used=Count("session_logs", filter=Q(session_logs__coach=coach)))
+        .annotate(used=used)
         .order_by("-used", "display_order", "name")
     )
 
