@@ -141,7 +141,11 @@ class GoalRating(models.Model):
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    rater = models.CharField(max_length=20, choices=Rater.choices, default=Rater.COACH)
+    # Also the database's default, so rows written without it (bulk loads of older data, the
+    # scale demo's COPY) are a coach's ratings, as every rating was before.
+    rater = models.CharField(
+        max_length=20, choices=Rater.choices, default=Rater.COACH, db_default=Rater.COACH
+    )
     check_in = models.ForeignKey(
         YoungPersonCheckIn,
         on_delete=models.PROTECT,

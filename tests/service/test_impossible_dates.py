@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.tokens import api_token_issue
 from cases.models import YoungPerson
 from tests.cases.test_intake_pages import referral_data
-from tests.conftest import Cast, allocated_case, referral, signed_in_client
+from tests.conftest import Cast, allocated_case, logged_session, referral, signed_in_client
 from tests.service.test_attacks import case_rows
 from yourchoice.data import dates
 
@@ -85,6 +85,10 @@ def _flag(cast: Cast) -> int:
         summary="A worry",
         review_on=timezone.localdate() + timedelta(days=7),
     ).pk
+
+
+def _session(cast: Cast) -> int:
+    return logged_session(allocated_case(cast.hackney)).pk
 
 
 def _supervision(cast: Cast) -> int:
@@ -190,6 +194,13 @@ PAGES = [
         lambda cast: reverse("sessions:log", args=[_yp(cast)]),
         "occurred_on",
         lambda cast: {"attendance": "did_not_attend", "occurred_time": "16:00"},
+    ),
+    Page(
+        "session corrected",
+        "coach",
+        lambda cast: reverse("sessions:correct", args=[_session(cast)]),
+        "occurred_on",
+        lambda cast: {"version": "1", "attendance": "did_not_attend", "occurred_time": "16:00"},
     ),
     Page(
         "goal agreed",
