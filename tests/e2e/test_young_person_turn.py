@@ -21,8 +21,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.mark.parametrize(
+    "viewport", [PHONE, {"width": 1280, "height": 900}], ids=["phone", "desktop"]
+)
 def test_the_young_person_rates_their_own_goals_and_the_coach_takes_the_phone_back(
-    page, live_server, cast
+    page, live_server, cast, viewport
 ):
     episode = allocated_case(cast.hackney, given="Rileigh", family="Oakenshaw")
     yp = episode.young_person
@@ -46,7 +49,7 @@ def test_the_young_person_rates_their_own_goals_and_the_coach_takes_the_phone_ba
             first_score=3,
         )
 
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(viewport)
     sign_in(page, live_server, cast.hackney.coach)
     record_url = f"{live_server.url}/young-people/{yp.pk}/"
     page.goto(record_url)
