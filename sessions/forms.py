@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -122,31 +123,24 @@ class SessionLogForm(GovForm):
         self,
         *args: Any,
         goals: list[Goal],
-        techniques: QuerySet[Technique] | None = None,
-        last: LastTime | None = None,
+        techniques: Callable[[], QuerySet[Technique]] | None = None,
+        last: Callable[[], LastTime] | None = None,
         referred_on: date | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.goals = goals
-        self.last = last or LastTime()
+        # Only drawing the form needs these (the coach's order of techniques, last time's
+        # answers): they are read then, so a save that succeeds never reads them.
+        self._techniques, self._last = techniques, last
+        self._drawn = False
         self.referred_on = referred_on
-        chosen = cast(forms.ModelMultipleChoiceField, self.fields["techniques"])
-        if techniques is not None:
-            chosen.queryset = techniques
-        for name in ("feeling_start", "feeling_end"):
-            cast(ScaleSelect, self.fields[name].widget).last = getattr(self.last, name)
         for goal in goals:
             # The GOV.UK templates print labels as HTML: stored text is escaped here.
             self.fields[f"goal_{goal.pk}"] = scale_field(
                 format_html("Goal: \u201c{}\u201d", goal.description),
                 "0 not at all, 10 fully met",
                 what=f"how far the goal \u201c{goal.description}\u201d is met today",
-                last=self.last.goal_scores.get(goal.pk),
-            )
-        if self.last.between_session_task:
-            self.fields["between_session_task"].help_text = format_html(
-                "Last time\u2019s task: {}", self.last.between_session_task
             )
         # Keep the order a coach works through: when, what happened, goals, then notes.
         order = [
@@ -202,12 +196,31 @@ class SessionLogForm(GovForm):
 
     def session_fields(self) -> list[forms.BoundField]:
         """The questions a coach answers each time, in the order they work through them."""
+        self._prepare_to_draw()
         skip = {"idempotency_key", "attendance", *self.WHEN_FIELDS}
+        return [self[name] for name in self.fields if name not in skip]
+
+    def _prepare_to_draw(self) -> None:
+        """Put the coach's techniques in her order and mark last time's answers."""
+        if self._drawn:
+            return
+        self._drawn = True
         chosen = cast(forms.ModelMultipleChoiceField, self.fields["techniques"])
+        if self._techniques is not None:
+            chosen.queryset = self._techniques()
         # Read once: the page draws the list in two parts (the shortlist and "More").
         # Iterated, not list()ed: list() asks its length first, a COUNT query of its own.
         chosen.choices = [choice for choice in cast(ModelChoiceIterator, chosen.choices)]
-        return [self[name] for name in self.fields if name not in skip]
+        last = self._last() if self._last is not None else LastTime()
+        for name in ("feeling_start", "feeling_end"):
+            cast(ScaleSelect, self.fields[name].widget).last = getattr(last, name)
+        for goal in self.goals:
+            widget = cast(ScaleSelect, self.fields[f"goal_{goal.pk}"].widget)
+            widget.last = last.goal_scores.get(goal.pk)
+        if last.between_session_task:
+            self.fields["between_session_task"].help_text = format_html(
+                "Last time\u2019s task: {}", last.between_session_task
+            )
 
     def when_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.WHEN_FIELDS]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -33,13 +34,22 @@ class LastTime:
     goal_scores: dict[int, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
 class SessionFormContext:
-    episode: Episode
-    goals: list[Goal]
-    #: Active techniques, those this coach uses most first.
-    techniques: QuerySet[Technique]
-    last: LastTime
+    """The case and its live goals; what only drawing the form needs (the techniques in the
+    coach's order, last time's answers) is read when first asked for, so a save that
+    succeeds never reads it."""
+
+    def __init__(self, user: User, episode: Episode, goals: list[Goal]) -> None:
+        self.user, self.episode, self.goals = user, episode, goals
+
+    @cached_property
+    def techniques(self) -> QuerySet[Technique]:
+        """Active techniques, those this coach uses most first."""
+        return techniques_for(self.user)
+
+    @cached_property
+    def last(self) -> LastTime:
+        return last_time(self.user, self.episode, self.goals)
 
     @property
     def usual_place(self) -> str:
@@ -55,6 +65,11 @@ def session_form_context(user: User, young_person_pk: int) -> SessionFormContext
     session recorded (the usual place and length to suggest, and last time's answers)."""
     episode = current_episode_for_user(user, young_person_pk)
     goals = list(Goal.objects.visible_to(user).filter(episode=episode, status=GoalStatus.LIVE))
+    return SessionFormContext(user, episode, goals)
+
+
+def last_time(user: User, episode: Episode, goals: list[Goal]) -> LastTime:
+    """What the case's last attended session recorded, and each goal's latest rating."""
     last = (
         SessionLog.objects.visible_to(user)
         .filter(episode=episode, attendance=Attendance.ATTENDED)
@@ -70,12 +85,7 @@ def session_form_context(user: User, young_person_pk: int) -> SessionFormContext
         .distinct("goal_id")
         .values_list("goal_id", "score")
     )
-    return SessionFormContext(
-        episode=episode,
-        goals=goals,
-        techniques=techniques_for(user),
-        last=LastTime(**(last or {}), goal_scores=dict(latest) if goals else {}),
-    )
+    return LastTime(**(last or {}), goal_scores=dict(latest) if goals else {})
 
 
 def goals_to_correct(user: User, log: SessionLog) -> list[Goal]:

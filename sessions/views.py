@@ -46,14 +46,18 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = selectors.session_form_context(request.user, pk)
     episode = context.episode
     access.require_on(request.user, Perm.SESSION_WRITE, episode)
+    sent = request.method == "POST"
     form = SessionLogForm(
-        request.POST if request.method == "POST" else None,
-        initial=SessionLogForm.initial_for(
+        request.POST if sent else None,
+        # A sent form says its own answers: the usual ones are read for a blank form only.
+        initial=None
+        if sent
+        else SessionLogForm.initial_for(
             usual_place=context.usual_place, usual_duration=context.usual_duration
         ),
         goals=context.goals,
-        techniques=context.techniques,
-        last=context.last,
+        techniques=lambda: context.techniques,
+        last=lambda: context.last,
         referred_on=episode.referred_on,
     )
 
@@ -116,7 +120,7 @@ def session_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         record=log,
         goals=selectors.goals_to_correct(request.user, log),
-        techniques=selectors.techniques_for(log.coach),
+        techniques=lambda: selectors.techniques_for(log.coach),
         referred_on=log.episode.referred_on,
     )
 
