@@ -106,7 +106,21 @@ def held_young_people(user: User) -> Subquery | None:
     contacts, every episode and what hangs off them), is seen by whoever holds their current
     episode, and by nobody else. Someone whose only link is an earlier case, or a case that was
     transferred away, sees nothing, so what the new holder records never reaches them.
+
+    Built once per user object and their grants (so once per request): every case query in a
+    request carries it, and building it each time cost more than running it. It is SQL, read
+    afresh by each query, so what it finds is never stale.
     """
+    grants = access.grants(user)
+    cached = getattr(user, "_yc_held", None)
+    if cached is not None and cached[0] is grants:
+        return cached[1]
+    held = _held_young_people(user)
+    user._yc_held = (grants, held)  # type: ignore[attr-defined]  # a cache kept on the user object
+    return held
+
+
+def _held_young_people(user: User) -> Subquery | None:
     scope = access.case_scope(user)
     if scope is None:
         return None
