@@ -336,6 +336,3 @@ class SessionCorrectionForm(VersionedForm, SessionLogForm):
             "between_session_task": log.between_session_task,
             "notes": log.notes,
         }
-
-    def edited_fields(self) -> list[str]:
-        return [name for name in self.fields if name not in ("version", "loaded")]
