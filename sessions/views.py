@@ -77,7 +77,10 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         log, created = saved
         messages.success(
             request,
-            saved_message(log, created),
+            # A new session has the ratings just sent; one sent before says what it stored.
+            saved_message(
+                log, created, len(form.goal_scores()) if created else log.goal_ratings.count()
+            ),
             # Tells the page to drop the unsent draft kept in the browser tab.
             extra_tags=f"draft-clear:session-{episode.pk}",
         )
@@ -88,11 +91,10 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def saved_message(log: SessionLog, created: bool) -> SafeString:
+def saved_message(log: SessionLog, created: bool, ratings: int) -> SafeString:
     """What was saved, in a line, with a link to it: "Session logged: attended, Tuesday 3
     December at 14:05, 2 goal ratings. View the session"."""
     when = timezone.localtime(log.occurred_at)
-    ratings = log.goal_ratings.count()
     said = [
         log.get_attendance_display().lower(),
         f"{date_format(when, 'l j F')} at {when:%H:%M}",
