@@ -15,12 +15,12 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import access
 from cases.search.sql import name_codes, search_text, whole_name
-from yourchoice.scoping import CaseManager, CaseQuerySet, case_manager
+from yourchoice.scoping import CaseManager, CaseQuerySet, Compiled, case_manager
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -99,36 +99,55 @@ class YouthJustice(models.TextChoices):
     NOT_KNOWN = "not_known", "Not known"
 
 
-def held_young_people(user: User) -> Subquery | None:
+def held_young_people(user: User) -> Compiled | None:
     """The young people whose current episode the user's scope covers; None for nobody.
 
     THE visibility rule (docs/access.md): a young person's record, all of it (profile, key
     contacts, every episode and what hangs off them), is seen by whoever holds their current
     episode, and by nobody else. Someone whose only link is an earlier case, or a case that was
     transferred away, sees nothing, so what the new holder records never reaches them.
-
-    Built once per user object and their grants (so once per request): every case query in a
-    request carries it, and building it each time cost more than running it. It is SQL, read
-    afresh by each query, so what it finds is never stale.
     """
+    return _rule_for(user)[0]
+
+
+def _rule_for(user: User) -> tuple[Compiled | None, Compiled]:
+    """The rule as compiled subqueries, (held young people, their episodes), built once per
+    user object and their grants (so once per request): every case query in a request carries
+    one of them, and building them each time cost more than running them. They are SQL, run
+    afresh by each query, so what they find is never stale."""
     grants = access.grants(user)
     cached = getattr(user, "_yc_held", None)
     if cached is not None and cached[0] is grants:
         return cached[1]
-    held = _held_young_people(user)
-    user._yc_held = (grants, held)  # type: ignore[attr-defined]  # a cache kept on the user object
-    return held
-
-
-def _held_young_people(user: User) -> Subquery | None:
     scope = access.case_scope(user)
-    if scope is None:
-        return None
-    # Built on the queryset class, not the manager: this is the rule itself, not a caller of it.
-    current: models.QuerySet[Episode] = EpisodeQuerySet(model=Episode).filter(
-        scope, is_current=True
+    # Nobody's episodes: a subquery that finds none, so the case data hanging off them is empty.
+    rule: tuple[Compiled | None, Compiled] = (
+        None,
+        Compiled(EpisodeQuerySet(model=Episode).filter(pk__in=[]).values("pk")),
     )
-    return Subquery(current.values("young_person_id"))
+    if scope is not None:
+        # Built on the queryset classes, not the managers: this is the rule itself, not a
+        # caller of it.
+        current = EpisodeQuerySet(model=Episode).filter(scope, is_current=True)
+        held = Compiled(current.values("young_person_id"))
+        episodes = EpisodeQuerySet(model=Episode).filter(
+            access.EqualsAny(F("young_person_id"), held)
+        )
+        rule = (held, Compiled(episodes.values("pk")))
+    user._yc_held = (grants, rule)  # type: ignore[attr-defined]  # a cache kept on the user object
+    return rule
+
+
+class YoungPersonRecordQuerySet(CaseQuerySet):
+    """Case data that hangs off the young person rather than one of their episodes."""
+
+    def visible_to(self, user: User) -> Self:
+        held = held_young_people(user)
+        return (
+            self.none()
+            if held is None
+            else self.filter(access.EqualsAny(F("young_person_id"), held))
+        )
 
 
 class YoungPersonQuerySet(CaseQuerySet):
@@ -238,9 +257,8 @@ class YoungPerson(models.Model):
         return self.preferred_name or self.given_name
 
 
-class RetentionExtensionQuerySet(CaseQuerySet):
-    def visible_to(self, user: User) -> Self:
-        return self.filter(young_person__in=YoungPerson.objects.visible_to(user).values("pk"))
+class RetentionExtensionQuerySet(YoungPersonRecordQuerySet):
+    pass
 
 
 class RetentionExtension(models.Model):
@@ -265,9 +283,8 @@ class RetentionExtension(models.Model):
         ]
 
 
-class KeyContactQuerySet(CaseQuerySet):
-    def visible_to(self, user: User) -> Self:
-        return self.filter(young_person__in=YoungPerson.objects.visible_to(user).values("pk"))
+class KeyContactQuerySet(YoungPersonRecordQuerySet):
+    pass
 
 
 class KeyContact(models.Model):
@@ -320,6 +337,11 @@ class EpisodeQuerySet(CaseQuerySet):
         if held is None:
             return self.none()
         return self.filter(access.EqualsAny(F("young_person_id"), held))
+
+    def ids_visible_to(self, user: User) -> Compiled:
+        """The rule as one compiled subquery of episode ids, for the case data hanging off
+        episodes (CaseQuerySet.visible_to). Nobody's rule is an empty list."""
+        return _rule_for(user)[1]
 
     def open(self) -> Self:
         return self.filter(status__in=OPEN_STATUSES)

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.db import models
+from django.db.models import Expression
 from django.http import HttpRequest
 from django_scopes import ScopeError, get_scope, scope
 
@@ -102,6 +103,33 @@ def _model_at(model: type[models.Model], path: str) -> type[models.Model]:
     return model
 
 
+class Compiled(Expression):
+    """A subquery compiled to SQL once and embedded as that SQL in every query that uses it.
+
+    The visibility rule is a subquery that every case query of a request carries, often several
+    times (a page's correlated counts each hold it). Building and compiling it again for each of
+    them cost more than running it; its SQL and parameters are the same each time. It must not
+    refer to an outer query: it is compiled on its own, and PostgreSQL resolves each table name
+    it uses to its own FROM, whatever query it is put inside."""
+
+    def __init__(self, queryset: models.QuerySet[Any]) -> None:
+        super().__init__(output_field=queryset.query.output_field)
+        self.queryset = queryset
+        self._sql: dict[str, tuple[str, tuple[Any, ...]]] = {}  # by database alias
+
+    def resolve_expression(self, *args: Any, **kwargs: Any) -> Self:
+        return self  # nothing in it refers to the query it is put in
+
+    def get_group_by_cols(self) -> list[Any]:
+        return []
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        if connection.alias not in self._sql:
+            sql, params = self.queryset.query.get_compiler(connection=connection).as_sql()
+            self._sql[connection.alias] = (f"({sql})", tuple(params))
+        return self._sql[connection.alias]
+
+
 class CaseQuerySet(models.QuerySet[Any]):
     #: Lookup path from this model to its Episode; "" for Episode itself.
     case_path: str = "episode"
@@ -111,7 +139,11 @@ class CaseQuerySet(models.QuerySet[Any]):
             raise TypeError("Episode defines its own visible_to.")
         episodes = _model_at(self.model, self.case_path)._default_manager
         assert isinstance(episodes, CaseManager)
-        return self.filter(**{f"{self.case_path}__in": episodes.visible_to(user).values("pk")})
+        return self.filter(**{f"{self.case_path}__in": episodes.ids_visible_to(user)})
+
+    def ids_visible_to(self, user: User) -> Compiled:
+        """The rule as one compiled subquery of this model's ids (Episode defines it)."""
+        raise TypeError(f"{self.model.__name__} is reached through its episode.")
 
 
 class CaseManager(models.Manager[Any]):
@@ -134,6 +166,9 @@ class CaseManager(models.Manager[Any]):
         if key not in cache:
             cache[key] = self._rule().visible_to(reader)
         return cache[key].all()  # a copy: the cached one is never run
+
+    def ids_visible_to(self, user: User) -> Compiled:
+        return self._rule().ids_visible_to(user)
 
     def visible_to(self, user: User) -> models.QuerySet[Any]:
         """What `user` may see, and never more than the scope's own reader may: a supervisor
