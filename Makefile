@@ -22,7 +22,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-build/.built: node_modules/.installed scripts/build-assets.mjs $(SCSS)
+build/.built: node_modules/.installed scripts/build-assets.mjs $(SCSS) $(wildcard static/js/offline/*.mjs)
 	npm run --silent build
 	touch $@
 

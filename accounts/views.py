@@ -418,7 +418,13 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         audit.record(actor=request.user, action=AuditAction.SIGNOUT)
     logout(request)
     messages.success(request, "You have signed out.")
-    return redirect("accounts:sign-in")
+    response = redirect("accounts:sign-in")
+    if request.POST.get("phone_keeps") != "waiting":
+        # Nothing waits on the phone to be sent: the browser wipes what it kept for working
+        # without signal (copies, the outbox and its keys, the service worker). The phone's
+        # script has already tried; this also covers a phone whose script did not run.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts import access
 from accounts.access import Perm
+from yourchoice.web import offline
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -38,4 +39,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         item["active"] = request.path == item["url"] or (
             item["url"] != "/" and request.path.startswith(item["url"])
         )
-    return {"nav_items": items, "header_search": search, "software_version": settings.VERSION}
+    return {
+        "nav_items": items,
+        "header_search": search,
+        "software_version": settings.VERSION,
+        # Whose copies and outbox the phone may show (docs/offline.md); none before sign-in.
+        "offline_owner": offline.owner_of(user)
+        if user is not None and user.is_authenticated and user.is_verified()
+        else "",
+        "offline_copy": offline.copying(request),
+    }

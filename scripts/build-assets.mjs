@@ -4,6 +4,7 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
 import * as sass from "sass";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -27,4 +28,21 @@ cpSync(join(govuk, "assets", "images"), join(out, "assets", "images"), { recursi
 cpSync(join(govuk, "assets", "manifest.json"), join(out, "assets", "manifest.json"));
 // axe-core for the accessibility checks in the browser tests.
 cpSync(join(root, "node_modules", "axe-core", "axe.min.js"), join(root, "build", "axe.min.js"));
-console.log("Built build/static (css/app.css, js/govuk-frontend.min.js, assets/)");
+// Working without signal (docs/offline.md): the page's script and the service worker, each one
+// file with idb and Workbox inside. The service worker is served at /sw.js by the service.
+const bundle = { bundle: true, minify: true, target: ["es2020"], legalComments: "none", logLevel: "warning" };
+await esbuild.build({
+  ...bundle,
+  entryPoints: [join(root, "static", "js", "offline", "page.mjs")],
+  outfile: join(out, "js", "offline.js"),
+  format: "esm",
+});
+await esbuild.build({
+  ...bundle,
+  entryPoints: [join(root, "static", "js", "offline", "sw.mjs")],
+  outfile: join(out, "sw.js"),
+  format: "iife",
+  // Workbox's own logging is for development builds only.
+  define: { "process.env.NODE_ENV": '"production"' },
+});
+console.log("Built build/static (css/app.css, js/govuk-frontend.min.js, js/offline.js, sw.js, assets/)");

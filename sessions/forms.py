@@ -49,6 +49,13 @@ def feeling_field(label: str, what: str) -> forms.TypedChoiceField:
 
 class SessionLogForm(GovForm):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # The case and goals the form was drawn for. A form sent later (from a phone's outbox, or a
+    # tab left open) whose case has closed or whose rated goal was replaced meanwhile is asked
+    # about, never saved onto what is there now (S6; sessions/views.py).
+    opened_for = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    goals_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    #: Sent by the outbox when the coach chose to save without a replaced goal's rating.
+    without_changed_goals = forms.BooleanField(widget=forms.HiddenInput, required=False)
     occurred_on = date_field("Date of the session", "Enter the date of the session")
     occurred_time = forms.TimeField(
         label="Time",
@@ -145,6 +152,9 @@ class SessionLogForm(GovForm):
         # Keep the order a coach works through: when, what happened, goals, then notes.
         order = [
             "idempotency_key",
+            "opened_for",
+            "goals_shown",
+            "without_changed_goals",
             "occurred_on",
             "occurred_time",
             "attendance",
@@ -191,13 +201,25 @@ class SessionLogForm(GovForm):
                 data[name] = "" if name == "place" else None
         return data
 
+    #: Drawn by the page's template as hidden inputs, not as questions.
+    HIDDEN_FIELDS = ("idempotency_key", "opened_for", "goals_shown", "without_changed_goals")
+
+    def replaced_goals_rated(self) -> list[int]:
+        """The goals this form was drawn with that are no longer live, and that it rates: a
+        rating for them would otherwise be dropped without a word."""
+        shown = {
+            int(pk) for pk in (self.cleaned_data.get("goals_shown") or "").split() if pk.isdigit()
+        }
+        live = {goal.pk for goal in self.goals}
+        return sorted(pk for pk in shown - live if str(self.data.get(f"goal_{pk}", "")).strip())
+
     #: When and where: filled in with now and the usual answers, shown last, folded away.
     WHEN_FIELDS = ("occurred_on", "occurred_time", "duration_minutes", "place")
 
     def session_fields(self) -> list[forms.BoundField]:
         """The questions a coach answers each time, in the order they work through them."""
         self._prepare_to_draw()
-        skip = {"idempotency_key", "attendance", *self.WHEN_FIELDS}
+        skip = {"attendance", *self.HIDDEN_FIELDS, *self.WHEN_FIELDS}
         return [self[name] for name in self.fields if name not in skip]
 
     def _prepare_to_draw(self) -> None:
@@ -276,10 +298,14 @@ class SessionLogForm(GovForm):
         }
 
     @staticmethod
-    def initial_for(*, usual_place: str, usual_duration: int) -> dict[str, Any]:
+    def initial_for(
+        *, episode_pk: int, goals: list[Goal], usual_place: str, usual_duration: int
+    ) -> dict[str, Any]:
         now = timezone.localtime()
         return {
             "idempotency_key": uuid.uuid4(),
+            "opened_for": episode_pk,
+            "goals_shown": " ".join(str(goal.pk) for goal in goals),
             "occurred_on": now.date(),
             "occurred_time": now.replace(second=0, microsecond=0).time(),
             "attendance": Attendance.ATTENDED,
@@ -316,6 +342,9 @@ class SessionCorrectionForm(VersionedForm, SessionLogForm):
     # A resend of a correction is refused by its version, so it needs no key of its own; a
     # concern raised with the session is a flag, changed on the flag's own page.
     idempotency_key = None  # type: ignore[assignment]  # Django removes a declared field set to None
+    opened_for = None  # type: ignore[assignment]  # as above: the version guards a correction
+    goals_shown = None  # type: ignore[assignment]  # as above
+    without_changed_goals = None  # type: ignore[assignment]  # as above
     safeguarding_concern = None  # type: ignore[assignment]  # as above
     concern_summary = None  # type: ignore[assignment]  # as above
 

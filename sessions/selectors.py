@@ -68,6 +68,19 @@ def session_form_context(user: User, young_person_pk: int) -> SessionFormContext
     return SessionFormContext(user, episode, goals)
 
 
+def goal_descriptions(goal_ids: list[int]) -> list[str]:
+    """The goals' own words, for saying which changed (in the scope of whoever asks)."""
+    return list(
+        Goal.objects.filter(pk__in=goal_ids)
+        .order_by("slot", "pk")
+        .values_list("description", flat=True)
+    )
+
+
+def sees_case(user: User, episode_pk: int) -> bool:
+    return Episode.objects.visible_to(user).filter(pk=episode_pk).exists()
+
+
 def last_time(user: User, episode: Episode, goals: list[Goal]) -> LastTime:
     """What the case's last attended session recorded, and each goal's latest rating."""
     last = (

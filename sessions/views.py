@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -18,10 +18,13 @@ from django.utils.safestring import SafeString
 from accounts import access
 from accounts.access import Perm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
+from cases.models import Episode
 from sessions import selectors, services
 from sessions.forms import AddendumForm, NotesForm, SessionCorrectionForm, SessionLogForm
 from sessions.models import SessionLog
-from yourchoice.data.errors import DomainError, StaleVersion
+from yourchoice.data.errors import ChangedSinceOpened, DomainError, StaleVersion
+from yourchoice.web import offline
 from yourchoice.web.forms import form_page
 
 
@@ -43,7 +46,12 @@ def answers(form: SessionLogForm, data: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    context = selectors.session_form_context(request.user, pk)
+    try:
+        context = selectors.session_form_context(request.user, pk)
+    except Http404:
+        if offline.sending(request):
+            return offline.conflict_answer(not_open_any_more(request.user, request.POST))
+        raise
     episode = context.episode
     access.require_on(request.user, Perm.SESSION_WRITE, episode)
     sent = request.method == "POST"
@@ -53,7 +61,10 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         initial=None
         if sent
         else SessionLogForm.initial_for(
-            usual_place=context.usual_place, usual_duration=context.usual_duration
+            episode_pk=episode.pk,
+            goals=context.goals,
+            usual_place=context.usual_place,
+            usual_duration=context.usual_duration,
         ),
         goals=context.goals,
         techniques=lambda: context.techniques,
@@ -62,6 +73,9 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
     def save(data: dict) -> tuple:
+        changed = changed_since_opened(form, data, episode)
+        if changed is not None:
+            raise changed
         # If the database goes mid-save the form comes back with what was typed and the same
         # idempotency key, so pressing Save again makes one session (503).
         return services.session_log(
@@ -81,13 +95,79 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             saved_message(
                 log, created, len(form.goal_scores()) if created else log.goal_ratings.count()
             ),
-            # Tells the page to drop the unsent draft kept in the browser tab.
-            extra_tags=f"draft-clear:session-{episode.pk}",
+            # Tells the page to drop the unsent draft kept in the browser tab, and that a
+            # session this phone kept waiting has arrived (static/js/offline/).
+            extra_tags=f"draft-clear:session-{episode.pk} phone-sent:{log.idempotency_key}",
         )
         return redirect("cases:young-person", pk=episode.young_person_id)
 
+    def refused(error: DomainError) -> SessionLogForm | None:
+        if not isinstance(error, ChangedSinceOpened):
+            return None
+        # Drawn again for the goals as they are now, so saving again saves without the
+        # replaced goal's rating, as the message says.
+        data = request.POST.copy()
+        data["goals_shown"] = " ".join(str(goal.pk) for goal in context.goals)
+        again = SessionLogForm(
+            data,
+            goals=context.goals,
+            techniques=lambda: context.techniques,
+            last=lambda: context.last,
+            referred_on=episode.referred_on,
+        )
+        again.is_valid()
+        return again
+
     return form_page(
-        request, form, "sessions/log_session.html", {"episode": episode}, save=save, done=done
+        request,
+        form,
+        "sessions/log_session.html",
+        {"episode": episode},
+        save=save,
+        done=done,
+        refused=refused,
+    )
+
+
+def changed_since_opened(
+    form: SessionLogForm, data: dict[str, Any], episode: Episode
+) -> ChangedSinceOpened | None:
+    """What changed since the form was drawn that saving it as it is would hide: the case it
+    was written for closed (and another opened), or a goal it rates was replaced or ended."""
+    opened_for = data.get("opened_for")
+    if opened_for is not None and opened_for != episode.pk:
+        return ChangedSinceOpened(
+            "The case this session was written for has closed since the form was opened, and "
+            "a new case has been opened. The session has not been saved.",
+            reason="closed",
+        )
+    replaced = form.replaced_goals_rated()
+    if replaced and not data.get("without_changed_goals"):
+        described = ", ".join(
+            f"\u201c{text}\u201d" for text in selectors.goal_descriptions(replaced)
+        )
+        return ChangedSinceOpened(
+            f"A goal this session rates has been replaced or ended since the form was opened: "
+            f"{described}. Save again to save the session without that rating.",
+            reason="goal-changed",
+        )
+    return None
+
+
+def not_open_any_more(user: User, sent: QueryDict) -> ChangedSinceOpened:
+    """Why a session sent from a phone's outbox has no open case to go to, saying no more than
+    the coach may know: the case they can still see has closed, or it is no longer theirs."""
+    opened_for = sent.get("opened_for", "")
+    if opened_for.isdigit() and selectors.sees_case(user, int(opened_for)):
+        return ChangedSinceOpened(
+            "The case this session was written for has been closed. The session has not been "
+            "saved.",
+            reason="closed",
+        )
+    return ChangedSinceOpened(
+        "You can no longer add to this young person's record: the case may have moved to "
+        "another coach or borough. The session has not been saved.",
+        reason="gone",
     )
 
 

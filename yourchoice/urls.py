@@ -13,6 +13,10 @@ case_pages = (case_urls.urlpatterns + casework_urls.urlpatterns, "cases")
 urlpatterns = [
     path("", casework_views.home, name="home"),
     path("health/", views.health, name="health"),
+    # At the root, so the service worker may look after every page (docs/offline.md).
+    path("sw.js", views.service_worker, name="service-worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
+    path("", include("casework.offline.urls")),
     path("", include("accounts.urls")),
     path("", include(case_pages)),
     path("", include("sessions.urls")),

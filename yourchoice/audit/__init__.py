@@ -95,6 +95,14 @@ def note_young_person_read(young_person: Any, obj: models.Model | None = None) -
     note_read(young_person.pk, obj, authority_id=young_person.authority_id)
 
 
+#: How a record was read, where it is not a page shown to the person.
+CHANNEL_ACTIONS = {
+    "api": AuditAction.YOUNG_PERSON_API_READ,
+    # A copy the person's phone keeps for working without signal (docs/offline.md).
+    "offline copy": AuditAction.YOUNG_PERSON_OFFLINE_COPY,
+}
+
+
 def write_reads(log: ReadLog, *, actor: User | None, route: str, channel: str) -> int:
     """One event per young person read and not already recorded, in one insert. Stamped, like
     every event about a young person, with the authority holding the record now."""
@@ -110,9 +118,7 @@ def write_reads(log: ReadLog, *, actor: User | None, route: str, channel: str) -
     events = [
         AuditEvent(
             actor_id=actor.pk if actor is not None else None,
-            action=AuditAction.YOUNG_PERSON_API_READ
-            if channel == "api"
-            else AuditAction.YOUNG_PERSON_READ,
+            action=CHANNEL_ACTIONS.get(channel, AuditAction.YOUNG_PERSON_READ),
             object_type=next(iter(read.records), ""),
             object_id=_single(read.records),
             young_person_id=pk,

@@ -18,6 +18,10 @@ class AuditAction(models.TextChoices):
     YOUNG_PERSON_EXPORT = "young_person.export", "Downloaded a subject access export"
     YOUNG_PERSON_READ = "young_person.read", "Opened a page showing the record"
     YOUNG_PERSON_API_READ = "young_person.api_read", "Read the record through the API"
+    YOUNG_PERSON_OFFLINE_COPY = (
+        "young_person.offline_copy",
+        "Kept part of the record on their phone for working without signal",
+    )
     # Changing a record.
     REFERRAL_CREATE = "referral.create", "Recorded a referral"
     REFERRAL_REASSESS = "referral.reassess", "Re-assessed a referral that was not taken on"
@@ -32,6 +36,10 @@ class AuditAction(models.TextChoices):
     SESSION_CORRECT_NOTES = "session.correct_notes", "Corrected session notes"
     SESSION_CORRECT = "session.correct", "Corrected a session"
     SESSION_ADDENDUM = "session.addendum", "Added to session notes"
+    SESSION_WAITING_ASKED = (
+        "session.waiting_asked",
+        "Asked a supervisor about a session waiting on a phone that could not be saved",
+    )
     GOAL_SET = "goal.set", "Agreed a goal"
     GOAL_RATE = "goal.rate", "Rated a goal"
     YOUNG_PERSON_TURN_START = (
@@ -113,6 +121,7 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         AuditAction.YOUNG_PERSON_EXPORT,
         AuditAction.YOUNG_PERSON_READ,
         AuditAction.YOUNG_PERSON_API_READ,
+        AuditAction.YOUNG_PERSON_OFFLINE_COPY,
     }
 )
 

@@ -30,6 +30,17 @@ class StaleVersion(DomainError):
         self.changed_by = changed_by
 
 
+class ChangedSinceOpened(StaleVersion):
+    """The case a form was opened for changed before it was sent, in a way that saving it as
+    it is would hide (the case closed, a goal it rates was replaced). Nothing is saved: the
+    person is asked. `reason` names what changed, for a phone's outbox to offer the choices
+    that make sense (static/js/offline/)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class PossibleDuplicate(DomainError):
     """A young person like this one already exists; creating another needs a deliberate choice."""
 

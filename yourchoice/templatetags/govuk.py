@@ -39,3 +39,13 @@ def gov_field(field: forms.BoundField) -> str:
             "legend_size": Size.for_legend(Size.SMALL),
         },
     )
+
+
+@register.filter
+def message_tag(extra_tags: str, name: str) -> str:
+    """The value of a message's `name:value` tag ("" when it has none): what a success message
+    tells the page's scripts (the draft to drop, the phone's waiting item that arrived)."""
+    for tag in extra_tags.split():
+        if tag.startswith(f"{name}:"):
+            return tag[len(name) + 1 :]
+    return ""

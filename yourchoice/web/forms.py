@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from yourchoice.data.errors import DomainError, StaleVersion
-from yourchoice.web import unavailable
+from yourchoice.web import offline, unavailable
 
 
 class GovFormMixin:
@@ -155,9 +155,16 @@ def form_page(
     it on `error.current`, or into `context`, which is drawn afterwards), or to return the form
     to show instead (one that asks a further question). `gone` is for a record someone else
     removed after the page was opened: a POST answers 409 with that message, keeping what was
-    typed and saving nothing. A page with two forms passes the one that was sent."""
+    typed and saving nothing. A page with two forms passes the one that was sent.
+
+    A phone's outbox sending a form again (yourchoice/web/offline.py) goes through all of this
+    the same way and gets the outcome as JSON instead of a page."""
 
     status = 200
+    error: DomainError | None = None
+    from_phone = offline.sending(request)
+    if from_phone and offline.someone_else(request):
+        return offline.not_yours_answer()
     if request.method == "POST" and gone:
         form.is_valid()  # show the fields as typed, with their own errors too
         form.add_error(None, gone)
@@ -165,7 +172,8 @@ def form_page(
     elif request.method == "POST" and form.is_valid():
         try:
             result = save(form.cleaned_data)
-        except DomainError as error:
+        except DomainError as refusal:
+            error = refusal
             form = (refused(error) if refused is not None else None) or form
             show_conflict = getattr(form, "show_conflict", None)
             if isinstance(error, StaleVersion):
@@ -180,9 +188,12 @@ def form_page(
             unavailable.keep_on_form(request, form)  # the database went: 503, input kept
             status = 503
         else:
-            return done(result)
+            response = done(result)
+            return offline.saved_answer(request, response) if from_phone else response
     if status == 200 and form.errors:
         status = 400
+    if from_phone:
+        return offline.form_answer(request, form, status, error)
     return render(request, template, {"form": form, **context}, status=status)
 
 

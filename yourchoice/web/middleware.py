@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 
 from yourchoice import audit, scoping
 from yourchoice.jobs import queue
-from yourchoice.web import handover, request_context, unavailable
+from yourchoice.web import handover, offline, request_context, unavailable
 
 # Paths a signed-out person may reach. Everything else needs a full (two-factor) sign-in.
 # The API answers for itself: token or verified session, else 401/403 (yourchoice/api/).
@@ -213,6 +213,10 @@ class ReadAuditMiddleware:
                     log,
                     actor=user if user is not None and user.is_authenticated else None,
                     route=route,
-                    channel="api" if route.startswith("api:") else "page",
+                    channel="api"
+                    if route.startswith("api:")
+                    else "offline copy"
+                    if offline.copying(request)
+                    else "page",
                 )
         return response

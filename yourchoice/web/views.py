@@ -1,13 +1,17 @@
-"""Service-wide views: health and error pages."""
+"""Service-wide views: health, error pages, and the service worker and web app manifest."""
 
 from __future__ import annotations
 
 import sys
 
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
 
 from yourchoice.jobs import queue
 from yourchoice.web import unavailable
@@ -50,3 +54,53 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return unavailable.retry_page(request)
     # No context processors: the error may be the database being down.
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def _built(name: str) -> bytes:
+    """A file of the asset build under its own name: collected in production, found in the
+    build folder in development and tests."""
+    if staticfiles_storage.exists(name):
+        with staticfiles_storage.open(name) as found:
+            return found.read()
+    path = finders.find(name)
+    if not path:
+        raise Http404
+    with open(path if isinstance(path, str) else path[0], "rb") as found:
+        return found.read()
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker (static/js/offline/), at the root so that it may look after every
+    page. Always checked afresh, so a new version reaches phones at their next page."""
+    response = HttpResponse(_built("sw.js"), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """What lets a coach add the service to their phone's home screen."""
+    icons = [
+        {"src": static(f"assets/images/{name}"), "sizes": size, "type": kind, **extra}
+        for name, size, kind, extra in (
+            ("favicon.svg", "any", "image/svg+xml", {}),
+            ("govuk-icon-192.png", "192x192", "image/png", {}),
+            ("govuk-icon-512.png", "512x512", "image/png", {}),
+            ("govuk-icon-mask.svg", "any", "image/svg+xml", {"purpose": "monochrome"}),
+        )
+    ]
+    response = JsonResponse(
+        {
+            "name": "Your Choice",
+            "short_name": "Your Choice",
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b0c0c",
+            "icons": icons,
+        },
+        content_type="application/manifest+json",
+    )
+    return response
