@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from accounts import access
+from accounts.access import Perm
 from cases.models import Episode
 from casework.tasks import tell_supervisors_of_waiting_session
 from yourchoice import audit
@@ -21,6 +22,7 @@ def ask_supervisor(*, actor: User, young_person_pk: int | None, reason: str) -> 
     """Tell the supervisors of the case's team (or, for a case the coach can no longer see,
     of the coach's own teams) that a session is waiting on the coach's phone; the email goes
     by a job, by reference only. Returns how many supervisors will be told."""
+    access.require(actor, Perm.SESSION_WRITE)
     episode = (
         Episode.objects.visible_to(actor)
         .filter(young_person_id=young_person_pk, is_current=True)

@@ -7,12 +7,15 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from casework.offline import selectors, services
+from casework.offline.forms import AskSupervisorForm
 from yourchoice.web import offline
+from yourchoice.web.forms import form_page
 
 
 @require_GET
@@ -58,17 +61,19 @@ def unavailable(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def ask_supervisor(request: AuthenticatedHttpRequest) -> JsonResponse:
+def ask_supervisor(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A coach asks their supervisor about a session waiting on their phone that the service
     could not save as it was (docs/offline.md): the supervisor is told by email, by reference
-    only, and only of a case the coach can still see."""
-    reason = request.POST.get("reason", "")
-    young_person = request.POST.get("young_person", "")
-    if reason not in services.REASONS or not (young_person == "" or young_person.isdigit()):
-        return JsonResponse({"outcome": "invalid"}, status=400)
-    told = services.ask_supervisor(
-        actor=request.user,
-        young_person_pk=int(young_person) if young_person else None,
-        reason=reason,
-    )
-    return JsonResponse({"outcome": "asked", "told": told})
+    only, and only of a case the coach can still see. Sent by the phone's list of what waits."""
+    form = AskSupervisorForm(request.POST)
+
+    def save(data: dict) -> int:
+        return services.ask_supervisor(
+            actor=request.user, young_person_pk=data["young_person"], reason=data["reason"]
+        )
+
+    def done(told: int) -> HttpResponse:
+        messages.success(request, "Your supervisor has been asked.")
+        return redirect("offline:outbox")
+
+    return form_page(request, form, "offline/outbox.html", {}, save=save, done=done)

@@ -10,6 +10,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from cases import services as case_services
+
 from sessions.models import SessionLog
 from tests.conftest import allocated_case, logged_session
 from tests.e2e.conftest import assert_accessible, sign_in
@@ -98,3 +100,138 @@ def test_a_session_logged_with_no_signal_waits_on_the_phone_and_is_stored_once(
     page.goto(f"{live_server.url}/offline/waiting/")
     expect(page.get_by_test_id("phone-item-state")).to_have_text(re.compile(r"Sent at \d\d:\d\d"))
     assert_accessible(page)
+
+
+def _items(page) -> list[dict]:
+    return page.evaluate(
+        """async () => {
+        const db = await new Promise(ok => {
+            const r = indexedDB.open('yourchoice-offline'); r.onsuccess = () => ok(r.result);
+        });
+        const all = await new Promise(ok => {
+            const r = db.transaction('outbox').objectStore('outbox').getAll();
+            r.onsuccess = () => ok(r.result);
+        });
+        db.close();
+        return all.map(i => ({key: i.key, state: i.state, owner: i.owner}));
+    }"""
+    )
+
+
+#: Puts an outbox item back as it was before it was sent, as if the phone never heard the
+#: service's answer (a connection that dropped on the way back). `keep` copies it first.
+AS_BEFORE = """async ([key, keep]) => {
+    const db = await new Promise(ok => {
+        const r = indexedDB.open('yourchoice-offline'); r.onsuccess = () => ok(r.result);
+    });
+    const tx = db.transaction(['outbox', 'meta'], 'readwrite');
+    const get = (store, k) => new Promise(ok => {
+        const r = tx.objectStore(store).get(k); r.onsuccess = () => ok(r.result);
+    });
+    if (keep) tx.objectStore('meta').put(await get('outbox', key), 'copy-for-test');
+    else tx.objectStore('outbox').put({...(await get('meta', 'copy-for-test')), state: 'waiting'});
+    await new Promise(ok => tx.oncomplete = ok);
+    db.close();
+}"""
+
+
+def test_the_same_session_sent_three_times_is_stored_once(cast, live_server, page, context):
+    coach = cast.hackney.coach
+    episode = _case(cast)
+    _ready_offline(page, live_server, coach, episode)
+    key = _log_offline(page, context, "Riley Example")
+    page.evaluate(AS_BEFORE, [key, True])
+    # A second tab on the same phone: both send when the signal returns, as does the service
+    # worker's background sync.
+    other = context.new_page()
+    other.goto(f"{live_server.url}/offline/waiting/")
+    context.set_offline(False)
+    _until(lambda: [i["state"] for i in _items(page)] == ["sent"], "the session to be sent")
+    for tab in (page, other):  # the answer lost twice more: sent again from each tab
+        page.evaluate(AS_BEFORE, [key, False])
+        tab.goto(f"{live_server.url}/offline/waiting/")
+        _until(lambda: [i["state"] for i in _items(page)] == ["sent"], "the resend to be answered")
+    assert SessionLog.objects.filter(idempotency_key=key).count() == 1
+    assert SessionLog.objects.filter(episode=episode).count() == 2  # last week's and this one
+
+
+def test_a_case_closed_while_the_session_waits_is_asked_about_and_nothing_is_stored(
+    cast, live_server, page, context
+):
+    coach = cast.hackney.coach
+    episode = _case(cast)
+    _ready_offline(page, live_server, coach, episode)
+    key = _log_offline(page, context, "Riley Example")
+    # Meanwhile the coach's earlier request to close the case is approved.
+    closure = case_services.closure_request(
+        actor=coach, episode=episode, ending_reason="planned", summary="Goals met"
+    )
+    case_services.closure_decide(actor=cast.hackney.supervisor, closure=closure, approve=True)
+    context.set_offline(False)
+    expect(page.get_by_test_id("phone-needs-you")).to_have_text(
+        "1 session needs you before it can be sent", timeout=15000
+    )
+    page.get_by_role("link", name="See what is saved on this phone").click()
+    expect(page.get_by_test_id("phone-item-reason")).to_contain_text(
+        "The case this session was written for has been closed"
+    )
+    assert_accessible(page)
+    assert not SessionLog.objects.filter(idempotency_key=key).exists()
+    page.get_by_role("button", name="Ask your supervisor").click()
+    expect(page.get_by_role("button", name=re.compile("Asked your supervisor at"))).to_be_visible()
+    # Still kept, still not stored: only the coach decides.
+    assert [i["state"] for i in _items(page)] == ["needs-you"]
+    page.get_by_role("button", name="Discard this session").click()
+    expect(page.get_by_test_id("discard-confirm")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, discard it").click()
+    expect(page.get_by_text("Nothing is waiting on this phone.")).to_be_visible()
+    assert not SessionLog.objects.filter(idempotency_key=key).exists()
+
+
+def test_sign_out_leaves_nothing_and_the_next_person_sees_none_of_it(
+    cast, live_server, page, context
+):
+    first, second = cast.hackney.coach, cast.hackney.coach2
+    episode = _case(cast)
+    _ready_offline(page, live_server, first, episode)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in/")
+    left = page.evaluate(LEFT_BEHIND)
+    assert left == {"databases": [], "caches": []}
+    sign_in(page, live_server, second)
+    page.goto(f"{live_server.url}/offline/waiting/")
+    expect(page.get_by_text("Nothing is waiting on this phone.")).to_be_visible()
+
+
+def test_a_session_waiting_through_a_lapsed_sign_in_goes_only_with_the_same_person(
+    cast, live_server, page, context
+):
+    from django.contrib.sessions.models import Session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    first, second = cast.hackney.coach, cast.hackney.coach2
+    episode = _case(cast)
+    _ready_offline(page, live_server, first, episode)
+    key = _log_offline(page, context, "Riley Example")
+    Session.objects.all().delete()  # the sign-in lapsed while there was no signal
+    context.set_offline(False)
+    page.goto(f"{live_server.url}/offline/waiting/")  # sent to sign in
+    page.wait_for_url("**/sign-in/**")
+    # Someone else signs in on the same phone: they see nothing of it, and it is not sent.
+    sign_in(page, live_server, second)
+    page.goto(f"{live_server.url}/offline/waiting/")
+    expect(page.get_by_text("Nothing is waiting on this phone.")).to_be_visible()
+    expect(page.get_by_test_id("phone-waiting")).to_have_count(0)
+    assert not SessionLog.objects.filter(idempotency_key=key).exists()
+    # Signing out keeps it: it is still waiting for its owner.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in/")
+    assert "yourchoice-offline" in page.evaluate(LEFT_BEHIND)["databases"]
+    # Within the same 30 seconds the app's code would be the one already used (and refused).
+    TOTPDevice.objects.filter(user=first).update(last_t=-1)
+    sign_in(page, live_server, first)
+    _until(
+        lambda: SessionLog.objects.filter(idempotency_key=key).count() == 1,
+        "the first coach's session to be sent after they signed in again",
+    )

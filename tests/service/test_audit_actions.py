@@ -19,6 +19,7 @@ STORED = {
     "young_person.export",
     "young_person.read",
     "young_person.api_read",
+    "young_person.offline_copy",
     "referral.create",
     "referral.reassess",
     "young_person.update",
@@ -32,6 +33,7 @@ STORED = {
     "session.correct_notes",
     "session.correct",
     "session.addendum",
+    "session.waiting_asked",
     "goal.set",
     "goal.rate",
     "young_person_turn.start",
@@ -169,6 +171,7 @@ def test_the_values_already_stored_still_read():
         "young_person.export",
         "young_person.read",
         "young_person.api_read",
+        "young_person.offline_copy",
     }
     # A stored row is text: it finds its member, its name and whether it read or changed.
     assert action_label("flag.review") == "Reviewed a flag"

@@ -289,6 +289,25 @@ MATRIX = [
     ),
     Route("cases:young-person", hackney_case(), args=hackney_coachs_young_person),
     Route("sessions:log", COACH_WRITES, args=hackney_coachs_young_person),
+    # Working without signal (docs/offline.md). The service worker and manifest are for any
+    # phone; "who is signed in" answers 401 to a phone nobody is; the kept record page is the
+    # record's, for those who see it; asking a supervisor is a coach's.
+    Route("service-worker", dict.fromkeys(ROLES, 200)),
+    Route("web-manifest", dict.fromkeys(ROLES, 200)),
+    Route("offline:state", {**SIGNED_IN, "anonymous": 401}),
+    Route("offline:outbox", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
+    Route("offline:unavailable", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
+    Route("offline:young-person", hackney_case(), args=hackney_coachs_young_person),
+    Route(
+        "offline:ask-supervisor",
+        {
+            **dict.fromkeys(ROLES, 403),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            **dict.fromkeys(["hackney.coach", "hackney.coach2", "southwark.coach"], 302),
+        },
+        method="post",
+        data={"reason": "gone"},
+    ),
     # The young person's turn (S7): the case's coach hands the phone over, and is sent to the
     # young person's screen. Without a turn under way, its pages send a coach home; its screen
     # is a coach's page, so others get 403.
@@ -604,6 +623,10 @@ ANSWER_SIGNED_OUT = {
     "accounts:passkey-sign-in",
     "api:schema",  # the API's description is public
     "api:docs",
+    # A phone's service worker, its manifest, and its question "who is signed in?" (401).
+    "service-worker",
+    "web-manifest",
+    "offline:state",
     "admin:index",
     *admin_changelists(),
 }

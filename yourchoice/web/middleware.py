@@ -18,7 +18,18 @@ from yourchoice.web import handover, offline, request_context, unavailable
 
 # Paths a signed-out person may reach. Everything else needs a full (two-factor) sign-in.
 # The API answers for itself: token or verified session, else 401/403 (yourchoice/api/).
-PUBLIC_PREFIXES = ("/sign-in/", "/password-reset/", "/static/", "/health/", "/api/")
+# The service worker, the web app manifest and the phone's question "who is signed in?" answer
+# a signed-out phone too: the last with a 401 of its own (docs/offline.md).
+PUBLIC_PREFIXES = (
+    "/sign-in/",
+    "/password-reset/",
+    "/static/",
+    "/health/",
+    "/api/",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/offline/state/",
+)
 
 
 class CaseScopeMiddleware:

@@ -181,7 +181,7 @@ async function act(action, key) {
         method: "POST",
         body,
         credentials: "same-origin",
-        headers: { "X-CSRFToken": token, Accept: "application/json" },
+        headers: { "X-CSRFToken": token, "X-Outbox": "send", "X-Outbox-Owner": owner, Accept: "application/json" },
       });
       if (response.ok) await store.update(db, key, (found) => ({ ...found, askedAt: Date.now() }));
     } catch {
@@ -198,9 +198,9 @@ function freshKey() {
 }
 
 function summary(form) {
-  const day = form.querySelector('[name$="occurred_on_0"]')?.value;
-  const month = form.querySelector('[name$="occurred_on_1"]')?.value;
-  const year = form.querySelector('[name$="occurred_on_2"]')?.value;
+  const day = form.querySelector('[name="occurred_on_day"]')?.value;
+  const month = form.querySelector('[name="occurred_on_month"]')?.value;
+  const year = form.querySelector('[name="occurred_on_year"]')?.value;
   const at = form.querySelector('[name="occurred_time"]')?.value;
   const attendance = form.querySelector('[name="attendance"]:checked');
   const label = attendance ? form.querySelector(`label[for="${attendance.id}"]`)?.textContent.trim().toLowerCase() : "";
@@ -269,7 +269,6 @@ function watchSignOut() {
         const db = await store.open();
         waiting = await store.anythingWaiting(db);
         mine = owner ? (await store.items(db, owner)).filter((i) => i.state !== "sent") : [];
-        db.close();
       }
       if (mine.length && !form.dataset.phoneConfirmed) {
         return warnBeforeSignOut(form, mine.length);
@@ -365,9 +364,7 @@ async function startSignedOut() {
   if (!(await store.exists())) return;
   const db = await store.open();
   await store.forgetCopiesExcept(db, null);
-  const waiting = await store.anythingWaiting(db);
-  db.close();
-  if (!waiting) await store.wipe();
+  if (!(await store.anythingWaiting(db))) await store.wipe();
 }
 
 if (supported) {

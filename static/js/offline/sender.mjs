@@ -19,14 +19,19 @@ export async function serverState() {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
       cache: "no-store",
+      // Sent elsewhere (the phone handed to the young person, say): no answer for now.
+      redirect: "manual",
     });
   } catch {
     return null;
   }
   if (response.status === 401) return { signedIn: false };
   if (!response.ok) return null;
-  const state = await response.json();
-  return { ...state, signedIn: true };
+  try {
+    return { ...(await response.json()), signedIn: true };
+  } catch {
+    return null;
+  }
 }
 
 function claim(db, key) {
@@ -86,33 +91,44 @@ async function sendOne(db, state, item) {
 }
 
 let running = null;
+let again = false;
 
-// Send every item of the person signed in now that is waiting; nobody else's.
+// Send every item of the person signed in now that is waiting; nobody else's. Asked again while
+// sending, it goes round once more when done, for an item that began waiting meanwhile.
 export function sendWaiting() {
-  running ||= (async () => {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
     try {
-      const db = await store.open();
-      const mine = (await db.getAll("outbox")).filter((item) => item.state !== "sent" && item.state !== "needs-you");
-      if (!mine.length) return;
-      const state = await serverState();
-      if (!state) return;
-      if (!state.signedIn) {
-        for (const item of mine) {
-          await store.update(db, item.key, (found) =>
-            found.state === "waiting" ? { ...found, state: "signed-out" } : null,
-          );
-        }
-        return;
-      }
-      for (const item of await store.items(db, state.owner)) {
-        if (!(await claim(db, item.key))) continue;
-        await sendOne(db, state, item);
-        announce();
-      }
+      do {
+        again = false;
+        await sendOnce();
+      } while (again);
     } finally {
       running = null;
       announce();
     }
   })();
   return running;
+}
+
+async function sendOnce() {
+  const db = await store.open();
+  const unsent = (await db.getAll("outbox")).filter((item) => !["sent", "needs-you"].includes(item.state));
+  if (!unsent.length) return;
+  const state = await serverState();
+  if (!state) return;
+  if (!state.signedIn) {
+    for (const item of unsent) {
+      await store.update(db, item.key, (found) => (found.state === "waiting" ? { ...found, state: "signed-out" } : null));
+    }
+    return;
+  }
+  for (const item of await store.items(db, state.owner)) {
+    if (!(await claim(db, item.key))) continue;
+    await sendOne(db, state, item);
+    announce();
+  }
 }

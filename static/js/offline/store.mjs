@@ -12,15 +12,27 @@ export const SENDING_LEASE_MS = 60_000;
 // How long a sent item is still listed ("sent at 14:02") after it arrived.
 export const SENT_SHOWN_MS = 12 * 3600_000;
 
+// One connection per page or worker. It closes itself when another wants the database gone
+// (a sign-out in another tab), so a wipe is never left waiting.
+let connection = null;
+
 export function open() {
-  return openDB(DB_NAME, DB_VERSION, {
+  connection ||= openDB(DB_NAME, DB_VERSION, {
     upgrade(db) {
       db.createObjectStore("keys", { keyPath: "owner" });
       db.createObjectStore("pages", { keyPath: ["owner", "url"] }).createIndex("owner", "owner");
       db.createObjectStore("outbox", { keyPath: "key" }).createIndex("owner", "owner");
       db.createObjectStore("meta");
     },
+    blocking(current, wanted, event) {
+      event.target.close();
+      connection = null;
+    },
+    terminated() {
+      connection = null;
+    },
   });
+  return connection;
 }
 
 // Whether anything is kept at all, without creating the database by asking.
@@ -30,6 +42,8 @@ export async function exists() {
 }
 
 export async function wipe() {
+  if (connection) (await connection).close();
+  connection = null;
   await deleteDB(DB_NAME);
   if (self.caches) {
     for (const name of await caches.keys()) await caches.delete(name);
