@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.profile import services as profile_services
-from outcomes.models import GoalStatus
 from outcomes import services as outcome_services
+from outcomes.models import GoalStatus
 from sessions.models import SessionLog
 from tests.conftest import allocated_case, logged_session, signed_in_client
 from yourchoice.audit.actions import AuditAction

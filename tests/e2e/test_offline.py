@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from cases import services as case_services
-
 from sessions.models import SessionLog
 from tests.conftest import allocated_case, logged_session
 from tests.e2e.conftest import assert_accessible, sign_in
@@ -20,18 +19,28 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 
+#: Opening what the phone keeps, from a test: the database, and a request's answer.
+KEPT_DB = """
+    const openKept = () => new Promise((ok, fail) => {
+        const r = indexedDB.open('yourchoice-offline');
+        r.onsuccess = () => ok(r.result);
+        r.onerror = fail;
+    });
+    const answer = (request) => new Promise(ok => {
+        request.onsuccess = () => ok(request.result);
+    });
+"""
+
 #: Whether the service worker has kept the pages it keeps (it notes when it finished).
-KEPT = """async () => {
+KEPT = f"""async () => {{
+    {KEPT_DB}
     if (!(await indexedDB.databases()).some(d => d.name === 'yourchoice-offline')) return false;
-    const db = await new Promise((ok, fail) => {
-        const r = indexedDB.open('yourchoice-offline'); r.onsuccess = () => ok(r.result); r.onerror = fail;
-    });
-    const done = db.objectStoreNames.contains('meta') && await new Promise(ok => {
-        const r = db.transaction('meta').objectStore('meta').get('refreshed-at'); r.onsuccess = () => ok(r.result);
-    });
+    const db = await openKept();
+    const done = db.objectStoreNames.contains('meta')
+        && await answer(db.transaction('meta').objectStore('meta').get('refreshed-at'));
     db.close();
     return Boolean(done);
-}"""
+}}"""
 
 LEFT_BEHIND = """async () => ({
     databases: (await indexedDB.databases()).map(d => d.name),
@@ -104,35 +113,29 @@ def test_a_session_logged_with_no_signal_waits_on_the_phone_and_is_stored_once(
 
 def _items(page) -> list[dict]:
     return page.evaluate(
-        """async () => {
-        const db = await new Promise(ok => {
-            const r = indexedDB.open('yourchoice-offline'); r.onsuccess = () => ok(r.result);
-        });
-        const all = await new Promise(ok => {
-            const r = db.transaction('outbox').objectStore('outbox').getAll();
-            r.onsuccess = () => ok(r.result);
-        });
+        f"""async () => {{
+        {KEPT_DB}
+        const db = await openKept();
+        const all = await answer(db.transaction('outbox').objectStore('outbox').getAll());
         db.close();
-        return all.map(i => ({key: i.key, state: i.state, owner: i.owner}));
-    }"""
+        return all.map(i => ({{key: i.key, state: i.state, owner: i.owner}}));
+    }}"""
     )
 
 
 #: Puts an outbox item back as it was before it was sent, as if the phone never heard the
 #: service's answer (a connection that dropped on the way back). `keep` copies it first.
-AS_BEFORE = """async ([key, keep]) => {
-    const db = await new Promise(ok => {
-        const r = indexedDB.open('yourchoice-offline'); r.onsuccess = () => ok(r.result);
-    });
+AS_BEFORE = f"""async ([key, keep]) => {{
+    {KEPT_DB}
+    const db = await openKept();
     const tx = db.transaction(['outbox', 'meta'], 'readwrite');
-    const get = (store, k) => new Promise(ok => {
-        const r = tx.objectStore(store).get(k); r.onsuccess = () => ok(r.result);
-    });
+    const get = (store, k) => answer(tx.objectStore(store).get(k));
     if (keep) tx.objectStore('meta').put(await get('outbox', key), 'copy-for-test');
-    else tx.objectStore('outbox').put({...(await get('meta', 'copy-for-test')), state: 'waiting'});
+    else tx.objectStore('outbox').put(
+        {{...(await get('meta', 'copy-for-test')), state: 'waiting'}});
     await new Promise(ok => tx.oncomplete = ok);
     db.close();
-}"""
+}}"""
 
 
 def test_the_same_session_sent_three_times_is_stored_once(cast, live_server, page, context):
