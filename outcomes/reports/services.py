@@ -15,7 +15,7 @@ from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
 from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
-from outcomes.reports import files, indicators, publish
+from outcomes.reports import files, indicators, publish, rounding
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data import db
@@ -104,6 +104,7 @@ def _provenance(report: Report, cutoff: datetime) -> dict[str, str]:
         else "Monthly schedule",
         "Threshold": str(report.suppression_threshold),
         "Cells suppressed": "",
+        "Rounding": rounding.RULE,
         "Report number": str(report.pk),
     }
 
