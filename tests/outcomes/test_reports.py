@@ -293,7 +293,7 @@ def test_csv_provenance_lines_make_no_extra_or_formula_cells(cast):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     header_at = rows.index(["section", "indicator", "breakdown", "value", "suppressed", "unit"])
     provenance = rows[:header_at]
-    assert len(provenance) == 10
+    assert len(provenance) == 11
     assert all(len(row) == 1 and row[0].startswith("# ") for row in provenance), provenance
     assert [
         'Requested by: Pat, Lead =HYPERLINK("http://evil.test","Open")' in row[0]
@@ -305,4 +305,4 @@ def test_csv_provenance_lines_make_no_extra_or_formula_cells(cast):
     assert [cell for cell in formula_cells if not cell.lstrip("-").replace(".", "").isdigit()] == []
     # The service's own lines need no quoting: they still start with "# " for tools that skip them.
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert [line[:2] for line in lines[:header_at]].count("# ") == 9
+    assert [line[:2] for line in lines[:header_at]].count("# ") == 10
