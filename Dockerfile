@@ -54,6 +54,13 @@ RUN DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true \
     EXTRACT_KEY=build-time-placeholder \
     python manage.py collectstatic --noinput
 
+# Which code this image holds, for every report's provenance (yourchoice/build.py): build with
+#   docker build --build-arg YOURCHOICE_BUILD=$(git rev-parse HEAD) .
+# The image has no git checkout, so without it reports say plainly that the commit is unknown.
+# Last, so that a new commit reuses every layer above.
+ARG YOURCHOICE_BUILD=""
+RUN if [ -n "$YOURCHOICE_BUILD" ]; then printf '%s\n' "$YOURCHOICE_BUILD" > BUILD_ID; fi
+
 RUN useradd --system --create-home --uid 10001 yourchoice \
     && mkdir -p "$MEDIA_ROOT" && chown yourchoice "$MEDIA_ROOT"
 USER yourchoice

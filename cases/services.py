@@ -36,6 +36,7 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
+from cases.programme import MAX_AGE, MIN_AGE
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data import dates
@@ -46,10 +47,6 @@ from yourchoice.web.concurrency import last_editor, require_version, save_change
 if TYPE_CHECKING:
     from accounts.models import User
     from sessions.models import SessionLog
-
-#: Ages at referral the programme takes (docs/programme.md: 11 to 17).
-MIN_AGE = 11
-MAX_AGE = 17
 
 
 age_on = dates.age_on

@@ -24,6 +24,7 @@ from outcomes.models import (
     ReportScope,
     ReportStatus,
 )
+from outcomes.reports import indicators
 from outcomes.reports.services import may_have
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
@@ -114,14 +115,28 @@ def get_report_file_for_user(user: User, pk: int, fmt: str) -> ReportFile:
 
 
 KEY_INDICATORS = [
-    ("Referrals received", "All"),
-    ("Episodes started", "All"),
-    ("Active at period end", "All"),
-    ("Attendance rate", "All"),
-    ("Dose: sessions a week", "All"),
-    ("Meaningful improvement", "All"),
-    ("Improved by a band", "All"),
+    (indicators.REFERRALS_RECEIVED, "All"),
+    (indicators.EPISODES_STARTED, "All"),
+    (indicators.EPISODES_ACTIVE, "All"),
+    (indicators.ATTENDANCE_RATE, "All"),
+    (indicators.DOSE_PER_WEEK, "All"),
+    (indicators.GOAL_IMPROVED_EPISODES, "All"),
+    (indicators.SDQ_BAND_LOWER, "All"),
 ]
+#: The same figures' names in reports made before every name said what it counts (the figures
+#: themselves are unchanged), so those reports still fill the table.
+EARLIER_NAMES = {
+    indicators.REFERRALS_RECEIVED: "Referrals received",
+    indicators.EPISODES_ACTIVE: "Active at period end",
+    indicators.GOAL_IMPROVED_EPISODES: "Meaningful improvement",
+    indicators.SDQ_BAND_LOWER: "Improved by a band",
+}
+
+
+def _key_figure(values: dict[tuple[str, str], Any], key: tuple[str, str]) -> Any:
+    if key in values:
+        return values[key]
+    return values.get((EARLIER_NAMES.get(key[0], key[0]), key[1]))
 
 
 @dataclass(frozen=True)
@@ -222,7 +237,7 @@ def london_table(sort: str, descending: bool, period: Period | None = None) -> L
         if report is None or report.status != ReportStatus.READY:
             return LondonRow(name, None, [None] * len(KEY_INDICATORS), report is not None)
         values = {(r["indicator"], r["breakdown"]): r["value"] for r in report.results}
-        return LondonRow(name, report, [values.get(key) for key in KEY_INDICATORS])
+        return LondonRow(name, report, [_key_figure(values, key) for key in KEY_INDICATORS])
 
     rows = [
         row(a.name, by_place.get((ReportScope.AUTHORITY, a.pk)))

@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from outcomes.reports import indicators, rounding
 from outcomes.reports.disclosure import SUPPRESSED, safe_cell
 from outcomes.reports.publish import Published
 
@@ -217,36 +218,56 @@ def _chart(rows: list[Published], title: str) -> dict[str, object]:
     return {"title": title, "bars": bars, "height": 24 * len(bars) + 8}
 
 
+@dataclass(frozen=True)
+class Line:
+    """A row of the printable report. An indicator's definition is printed once, on its first
+    row, rather than again beside every category of its breakdown."""
+
+    row: Published
+    first: bool
+
+
 def html_document(rows: list[Published], provenance: dict[str, str]) -> str:
-    sections: dict[str, list[Published]] = {}
+    sections: dict[str, list[Line]] = {}
+    seen: set[str] = set()
     for r in rows:
-        sections.setdefault(r.section, []).append(r)
+        sections.setdefault(r.section, []).append(Line(r, r.indicator not in seen))
+        seen.add(r.indicator)
+
+    def breakdown(indicator: str, dimension: str) -> list[Published]:
+        return [
+            r for r in rows if r.indicator == indicator and r.breakdown.startswith(f"{dimension}:")
+        ]
+
     charts = [
         _chart(
             [
                 r
                 for r in rows
-                if r.section == "Sessions" and r.indicator.startswith("Sessions ") and r.unit == ""
+                if r.section == indicators.SECTION_SESSIONS
+                and r.unit == indicators.SESSIONS
+                and r.indicator.startswith("Sessions ")
             ],
             "Sessions in the period",
         ),
         _chart(
-            [
-                r
-                for r in rows
-                if r.indicator == "Referrals received" and r.breakdown.startswith("Age at referral")
-            ],
-            "Referrals by age at referral",
+            breakdown(indicators.REFERRALS_RECEIVED, indicators.AGE.label),
+            "Referrals (episodes) by age at referral",
         ),
         _chart(
-            [r for r in rows if r.indicator == "Closed" and r.breakdown.startswith("Ending")],
-            "Closures by ending reason",
+            breakdown(indicators.EPISODES_CLOSED, indicators.ENDING_REASON.label),
+            "Episodes closed, by ending reason",
+        ),
+        _chart(
+            breakdown(indicators.EPISODES_CLOSED, indicators.WEEKS.label),
+            "Episodes closed, by weeks of work",
         ),
     ]
     return render_to_string(
         "outcomes/report_document.html",
         {
             "provenance": provenance,
+            "rounding": rounding.RULE,
             "sections": sections,
             "charts": [c for c in charts if c["bars"]],
         },

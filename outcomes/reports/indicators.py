@@ -1,8 +1,14 @@
 """Outcome indicators, each defined once in plain English next to the SQL that computes it.
 
-Everything is aggregated in PostgreSQL (FILTER, window functions, percentile_cont), so memory
-stays flat however much data there is. Every figure says what it counts and its base: the
-number of young people it rests on, which disclosure control uses (docs/disclosure.md).
+Everything is aggregated in PostgreSQL (FILTER, GROUPING SETS, window functions,
+percentile_cont), so memory stays flat however much data there is. Every figure says what it
+counts: episodes (a young person referred twice has two), young people (each counted once),
+sessions or goals, in its name, its definition and its unit. Its base is the number of young
+people it rests on, which disclosure control uses (docs/disclosure.md). The figures are listed,
+with their definitions, in docs/measures.md ("Outcome report figures").
+
+Values are exact (whole numbers, fractions of whole numbers, PostgreSQL numerics): rounding
+happens once, when a figure is published (outcomes/reports/rounding.py).
 
 Scope: the episodes of one authority, or of every authority for London. Period: start to end
 inclusive, in Europe/London dates.
@@ -10,24 +16,47 @@ inclusive, in Europe/London dates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.db import connections
 
 from accounts import access
-from cases.models import EndingReason, Gender, LookedAfter, SpecialNeeds
-from cases.programme import TARGET_SESSIONS_PER_WEEK, active_weeks_sql
+from cases.models import CLOSURE_REASONS, EndingReason, Ethnicity, Gender, LookedAfter, SpecialNeeds
+from cases.programme import (
+    DAYS_PER_WEEK,
+    MAX_AGE,
+    MIN_AGE,
+    TARGET_SESSIONS_PER_WEEK,
+    TARGET_WEEKS_MAX,
+    TARGET_WEEKS_MIN,
+    WEEKS_OF_WORK,
+    active_days_sql,
+    dose_target_met_sql,
+    weekly_target_met_sql,
+    weeks_of_work_sql,
+)
 from outcomes.models import MEANINGFUL_GOAL_CHANGE
+from outcomes.reports.rounding import exact, percentage, ratio
 from outcomes.scoring import sdq as sdq_scoring
 from yourchoice.data.db import reporting_alias
 
-#: A count of young people: 1 to threshold-1 is suppressed, and breakdowns get secondary
-#: suppression. Anything else (rates, means, medians, counts of sessions) is a STATISTIC,
-#: suppressed when its base (young people) is below the threshold.
+#: A count of young people or episodes: 1 to threshold-1 is suppressed, and breakdowns get
+#: secondary suppression. Anything else (rates, means, medians, counts of sessions or goals) is
+#: a STATISTIC, suppressed when its base (young people) is below the threshold.
 COUNT = "count"
 STATISTIC = "statistic"
+
+#: What a figure counts, as its unit (the unit of a rate or mean is its own: %, points...).
+EPISODES = "episodes"
+YOUNG_PEOPLE = "young people"
+SESSIONS = "sessions"
+GOALS = "goals"
+
+Value = int | Fraction | Decimal | None
 
 
 @dataclass(frozen=True)
@@ -36,10 +65,11 @@ class Figure:
     indicator: str
     definition: str
     breakdown: str  # "All" or "<dimension>: <category>"
-    value: float | int | None
+    value: Value  # exact; rounded to `places` when published
     base: int | None  # young people the figure rests on (None for staff figures)
-    kind: str  # COUNT (of young people or sessions) or STATISTIC (rate, mean, median)
+    kind: str  # COUNT (of young people or episodes) or STATISTIC (rate, mean, median...)
     unit: str = ""
+    places: int = 0  # decimal places when published
 
 
 @dataclass(frozen=True)
@@ -64,20 +94,119 @@ def _one(sql: str, scope: Scope, **extra: Any) -> dict[str, Any]:
     return _rows(sql, scope, **extra)[0]
 
 
+def _exact(value: Any) -> Value:
+    return None if value is None else exact(value)
+
+
+# --- Breakdowns -----------------------------------------------------------------------------
+
+#: The label of a category with nothing recorded (an empty code).
+NOT_RECORDED = "Not recorded"
+
+#: Age at referral, in the programme's bands. An age outside the programme's 11 to 17 is a
+#: referral it does not expect: it gets a row of its own, never folded into a neighbour.
+AGE_BANDS = [(11, 12), (13, 14), (15, 17)]
+AGE_UNDER = "under"
+AGE_OVER = "over"
+assert AGE_BANDS[0][0] == MIN_AGE and AGE_BANDS[-1][1] == MAX_AGE  # noqa: S101 - a definition
+
+
+def _band_code(low: int, high: int) -> str:
+    return f"{low}-{high}"
+
+
+def age_band_sql(day: str, date_of_birth: str) -> str:
+    """The age band code of a young person born on `date_of_birth` on `day` (whole years)."""
+    age = f"date_part('year', age({day}, {date_of_birth}))"
+    whens = " ".join(
+        f"WHEN {age} <= {high:d} THEN '{_band_code(low, high)}'" for low, high in AGE_BANDS
+    )
+    return (
+        f"CASE WHEN {day} IS NULL OR {date_of_birth} IS NULL THEN '' "
+        f"WHEN {age} < {MIN_AGE:d} THEN '{AGE_UNDER}' {whens} ELSE '{AGE_OVER}' END"
+    )
+
+
+def _ethnicity_groups() -> list[tuple[str, str]]:
+    """The ONS 2021 high-level groups, in the order of the categories (the code before "_")."""
+    names = {
+        "asian": "Asian or Asian British",
+        "black": "Black, Black British, Caribbean or African",
+        "mixed": "Mixed or multiple ethnic groups",
+        "white": "White",
+        "other": "Other ethnic group",
+        "notknown": "Not known",
+    }
+    groups = dict.fromkeys(code.split("_")[0] for code in Ethnicity.values)
+    return [(group, names[group]) for group in groups]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One breakdown: every expected category is listed, in this order, zeros included; any
+    other code in the data gets its own row: before them if it is one of `leading` (an age under
+    the programme's), else after them, with "not recorded" last."""
+
+    label: str
+    column: str
+    expected: list[tuple[str, str]]  # (code, label)
+    others: dict[str, str] = field(default_factory=dict)  # labels of unexpected known codes
+    leading: tuple[str, ...] = ()
+
+    def name(self, code: str) -> str:
+        if code == "":
+            return NOT_RECORDED
+        return dict(self.expected).get(code) or self.others.get(code) or code
+
+    def categories(self, found: set[str]) -> list[str]:
+        known = [code for code, _ in self.expected]
+        extra = found - set(known)
+        order = list(self.others)
+        first = [code for code in self.leading if code in extra]
+        rest = sorted(
+            extra - set(first),
+            key=lambda code: (code == "", order.index(code) if code in order else len(order), code),
+        )
+        return first + known + rest
+
+
+AGE = Dimension(
+    "Age at referral",
+    "age_band",
+    [(_band_code(low, high), f"{low} to {high}") for low, high in AGE_BANDS],
+    {AGE_UNDER: f"Under {MIN_AGE}", AGE_OVER: f"{MAX_AGE + 1} or over"},
+    leading=(AGE_UNDER,),
+)
+CHARACTERISTICS = [
+    AGE,
+    Dimension("Gender", "gender", list(Gender.choices)),
+    Dimension("Ethnicity group", "ethnicity_group", _ethnicity_groups()),
+    Dimension("Special educational needs", "special_needs", list(SpecialNeeds.choices)),
+    Dimension("Looked-after status", "looked_after", list(LookedAfter.choices)),
+]
+ENDING_REASON = Dimension(
+    "Ending reason", "ending_reason", list(CLOSURE_REASONS), dict(EndingReason.choices)
+)
+WEEKS = Dimension("Weeks of work", "weeks_of_work", list(WEEKS_OF_WORK.items()))
+DIMENSIONS = [*CHARACTERISTICS, ENDING_REASON, WEEKS]
+
 # Episodes in scope, with the young person's characteristics for breakdowns. Age band is age at
-# referral; ethnicity group is the ONS 2021 high-level group (the part of the code before "_").
-EPISODES = """
+# referral; ethnicity group is the ONS 2021 high-level group (the part of the code before "_");
+# weeks of work, for a closed episode, is its length against the target's 12 to 18 weeks.
+# A missing code is kept as '' ("not recorded"), never dropped.
+EPISODES_SQL = f"""
     WITH ep AS (
-        SELECT e.id, e.status, e.referred_on, e.started_on, e.closed_on, e.ending_reason,
+        SELECT e.id, e.young_person_id, e.status, e.referred_on, e.started_on, e.closed_on,
+               COALESCE(e.ending_reason, '') AS ending_reason,
                e.coach_id,
                r.eligible,
-               CASE
-                   WHEN date_part('year', age(e.referred_on, yp.date_of_birth)) <= 12 THEN '11 to 12'
-                   WHEN date_part('year', age(e.referred_on, yp.date_of_birth)) <= 14 THEN '13 to 14'
-                   ELSE '15 to 17'
-               END AS age_band,
-               yp.gender, split_part(yp.ethnicity, '_', 1) AS ethnicity_group,
-               yp.special_needs, yp.looked_after
+               {age_band_sql("e.referred_on", "yp.date_of_birth")} AS age_band,
+               COALESCE(yp.gender, '') AS gender,
+               split_part(COALESCE(yp.ethnicity, ''), '_', 1) AS ethnicity_group,
+               COALESCE(yp.special_needs, '') AS special_needs,
+               COALESCE(yp.looked_after, '') AS looked_after,
+               CASE WHEN e.closed_on IS NULL THEN ''
+                    ELSE {weeks_of_work_sql("e.started_on", "e.closed_on")} END AS weeks_of_work
         FROM cases_episode e
         JOIN cases_youngperson yp ON yp.id = e.young_person_id
         LEFT JOIN cases_referral r ON r.episode_id = e.id
@@ -85,123 +214,184 @@ EPISODES = """
     )
 """
 
+SECTION_EPISODES = "Referrals and episodes"
 
-def _labels() -> dict[str, dict[str, str]]:
-    """Plain-English names for the categories the SQL returns as codes."""
-
-    return {
-        "gender": dict(Gender.choices),
-        "special_needs": dict(SpecialNeeds.choices),
-        "looked_after": dict(LookedAfter.choices),
-        "ethnicity_group": {
-            "asian": "Asian or Asian British",
-            "black": "Black, Black British, Caribbean or African",
-            "mixed": "Mixed or multiple ethnic groups",
-            "white": "White",
-            "other": "Other ethnic group",
-            "notknown": "Not known",
-        },
-    }
+# Names other modules look figures up by (the pan-London table, the report's charts).
+REFERRALS_RECEIVED = "Referrals received (episodes)"
+EPISODES_STARTED = "Episodes started"
+EPISODES_ACTIVE = "Episodes active at period end"
+EPISODES_CLOSED = "Episodes closed"
+ATTENDANCE_RATE = "Attendance rate"
+DOSE_PER_WEEK = "Dose: sessions a week"
+GOAL_IMPROVED_EPISODES = f"Episodes with a goal improved by {MEANINGFUL_GOAL_CHANGE} points or more"
+SDQ_BAND_LOWER = "Closed episodes with a lower SDQ band at the end"
 
 
-BREAKDOWNS = {
-    "Age at referral": "age_band",
-    "Gender": "gender",
-    "Ethnicity group": "ethnicity_group",
-    "Special educational needs": "special_needs",
-    "Looked-after status": "looked_after",
-}
+@dataclass(frozen=True)
+class Cohort:
+    """A count of episodes in the period, broken down, with the young people it covers."""
 
-# (indicator, definition, SQL condition on ep for the period)
-COHORT_COUNTS = [
-    (
-        "Referrals received",
-        "Referrals received in the period.",
-        "ep.referred_on BETWEEN %(start)s AND %(end)s",
+    episodes: str  # indicator counting episodes
+    episodes_definition: str
+    young_people: str  # indicator counting the distinct young people of those episodes
+    young_people_definition: str
+    condition: str  # SQL on ep
+    dimensions: list[Dimension]
+
+
+REFERRED = "ep.referred_on BETWEEN %(start)s AND %(end)s"
+CLOSED = "ep.status = 'closed' AND ep.closed_on BETWEEN %(start)s AND %(end)s"
+TWICE = "Each referral opens an episode: a young person referred twice counts twice."
+ONCE = "Each young person counts once, however many episodes they had."
+
+COHORTS = [
+    Cohort(
+        REFERRALS_RECEIVED,
+        f"Referrals received in the period. {TWICE}",
+        "Young people referred",
+        f"Young people with a referral received in the period. {ONCE}",
+        REFERRED,
+        CHARACTERISTICS,
     ),
-    (
-        "Referrals eligible",
-        "Referrals received in the period that met the eligibility criteria.",
-        "ep.referred_on BETWEEN %(start)s AND %(end)s AND ep.eligible",
+    Cohort(
+        "Eligible referrals (episodes)",
+        f"Referrals received in the period that met the eligibility criteria. {TWICE}",
+        "Young people with an eligible referral",
+        f"Young people with an eligible referral received in the period. {ONCE}",
+        f"{REFERRED} AND ep.eligible",
+        CHARACTERISTICS,
     ),
-    (
-        "Episodes started",
+    Cohort(
+        EPISODES_STARTED,
         "Episodes whose first attended session was in the period.",
+        "Young people who started",
+        f"Young people with an episode whose first attended session was in the period. {ONCE}",
         "ep.started_on BETWEEN %(start)s AND %(end)s",
+        CHARACTERISTICS,
     ),
-    (
-        "Active at period end",
+    Cohort(
+        EPISODES_ACTIVE,
         "Episodes started on or before the last day of the period and not closed by then.",
+        "Young people active at period end",
+        "Young people with an episode started on or before the last day of the period and "
+        "not closed by then.",
         "ep.started_on <= %(end)s AND (ep.closed_on IS NULL OR ep.closed_on > %(end)s) "
         "AND ep.status <> 'not_taken_on'",
+        CHARACTERISTICS,
     ),
-    (
-        "Closed",
-        "Episodes closed (with supervisor approval) in the period.",
-        "ep.status = 'closed' AND ep.closed_on BETWEEN %(start)s AND %(end)s",
+    Cohort(
+        EPISODES_CLOSED,
+        "Episodes closed (with supervisor approval) in the period, by the young person's "
+        "characteristics, the ending reason, and the weeks of work from the first attended "
+        f"session to closure against the target of {TARGET_WEEKS_MIN} to {TARGET_WEEKS_MAX} weeks.",
+        "Young people with an episode closed",
+        f"Young people with an episode closed in the period. {ONCE}",
+        CLOSED,
+        [*CHARACTERISTICS, ENDING_REASON, WEEKS],
     ),
 ]
 
 
 def cohort_counts(scope: Scope) -> list[Figure]:
-    """Each cohort count in total and broken down by each characteristic."""
+    """Each cohort count in total and broken down by every category, in one query: a grouping
+    set per dimension, a FILTER per cohort."""
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE {c.condition}) AS n{i}, "
+        f"count(DISTINCT ep.young_person_id) FILTER (WHERE {c.condition}) AS p{i}"
+        for i, c in enumerate(COHORTS)
+    )
+    columns = [d.column for d in DIMENSIONS]
+    groupings = ", ".join(f"GROUPING({col}) AS g_{col}" for col in columns)
+    sets = ", ".join(["()", *(f"({col})" for col in columns)])
+    rows = _rows(
+        EPISODES_SQL + f"SELECT {groupings}, {', '.join(columns)}, {counts} FROM ep "
+        f"GROUP BY GROUPING SETS ({sets})",
+        scope,
+    )
+    total: dict[str, Any] = {}
+    by: dict[str, dict[str, dict[str, Any]]] = {col: {} for col in columns}
+    for row in rows:
+        grouped = [col for col in columns if row[f"g_{col}"] == 0]
+        if not grouped:
+            total = row
+        else:
+            (col,) = grouped
+            by[col][row[col]] = row
+    # An unexpected category found in any cohort of the period gets a row in every cohort's
+    # breakdown by that dimension, so the tables have the same rows.
+    found = {
+        d.column: {
+            code
+            for code, row in by[d.column].items()
+            if any(row[f"n{i}"] for i, c in enumerate(COHORTS) if d in c.dimensions)
+        }
+        for d in DIMENSIONS
+    }
     figures = []
-    labels = _labels()
-    for indicator, definition, condition in COHORT_COUNTS:
-        # One grouped query per dimension keeps the SQL plain: small scans of one CTE.
-        total = _one(EPISODES + f"SELECT count(*) AS n FROM ep WHERE {condition}", scope)["n"]
-        figures.append(Figure("Young people", indicator, definition, "All", total, total, COUNT))
-        for label, column in BREAKDOWNS.items():
-            for row in _rows(
-                EPISODES + f"SELECT {column} AS category, count(*) AS n FROM ep WHERE {condition} "
-                f"GROUP BY {column} ORDER BY {column}",
-                scope,
-            ):
+    for i, cohort in enumerate(COHORTS):
+        n = total.get(f"n{i}", 0)
+        figures.append(
+            Figure(
+                SECTION_EPISODES,
+                cohort.episodes,
+                cohort.episodes_definition,
+                "All",
+                n,
+                n,
+                COUNT,
+                EPISODES,
+            )
+        )
+        people = total.get(f"p{i}", 0)
+        figures.append(
+            Figure(
+                SECTION_EPISODES,
+                cohort.young_people,
+                cohort.young_people_definition,
+                "All",
+                people,
+                people,
+                COUNT,
+                YOUNG_PEOPLE,
+            )
+        )
+        for dimension in cohort.dimensions:
+            for code in dimension.categories(found[dimension.column]):
+                counted = by[dimension.column].get(code)
+                value = counted[f"n{i}"] if counted else 0
                 figures.append(
                     Figure(
-                        "Young people",
-                        indicator,
-                        definition,
-                        f"{label}: {labels.get(column, {}).get(row['category'], row['category'])}",
-                        row["n"],
-                        row["n"],
+                        SECTION_EPISODES,
+                        cohort.episodes,
+                        cohort.episodes_definition,
+                        f"{dimension.label}: {dimension.name(code)}",
+                        value,
+                        value,
                         COUNT,
+                        EPISODES,
                     )
                 )
     return figures
 
 
-def closed_by_reason(scope: Scope) -> list[Figure]:
+# --- Sessions and dose ------------------------------------------------------------------------
 
-    rows = _rows(
-        EPISODES
-        + """
-        SELECT ep.ending_reason AS reason, count(*) AS n FROM ep
-        WHERE ep.status = 'closed' AND ep.closed_on BETWEEN %(start)s AND %(end)s
-        GROUP BY ep.ending_reason ORDER BY ep.ending_reason""",
-        scope,
-    )
-    return [
-        Figure(
-            "Young people",
-            "Closed",
-            "Episodes closed in the period, by ending reason.",
-            f"Ending reason: {EndingReason(row['reason']).label}",
-            row["n"],
-            row["n"],
-            COUNT,
-        )
-        for row in rows
-    ]
+SECTION_SESSIONS = "Sessions"
+SECTION_DOSE = "Dose"
+SECTION_GOALS = "Goals"
+SECTION_SDQ = "SDQ"
+SECTION_COMPLETENESS = "Data completeness"
+SECTION_SUPERVISION = "Supervision"
 
 
 def sessions(scope: Scope) -> list[Figure]:
-    """Sessions in the period by attendance, the attendance rate, dose and completeness."""
+    """Sessions in the period by attendance, the attendance rate and completeness."""
     row = _one(
-        EPISODES
+        EPISODES_SQL
         + """
         , s AS (
-            SELECT s.*, ep.id AS ep_id FROM coaching_sessionlog s JOIN ep ON ep.id = s.episode_id
+            SELECT s.attendance, s.created_at, s.occurred_at, ep.young_person_id
+            FROM coaching_sessionlog s JOIN ep ON ep.id = s.episode_id
             WHERE (s.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN %(start)s AND %(end)s
         )
         SELECT
@@ -211,87 +401,85 @@ def sessions(scope: Scope) -> list[Figure]:
             count(*) FILTER (WHERE attendance = 'cancelled_coach') AS cancelled_coach,
             count(*) AS sessions,
             count(*) FILTER (WHERE created_at - occurred_at <= interval '7 days') AS on_time,
-            count(DISTINCT ep_id) AS young_people
+            count(DISTINCT young_person_id) AS young_people
         FROM s""",
         scope,
     )
     yp = row["young_people"]
     offered = row["attended"] + row["dna"] + row["cancelled_yp"]
-    section = "Sessions"
-    figures = [
-        Figure(
-            section,
-            "Sessions attended",  # counts of sessions, resting on the young people who had them
+
+    def count(indicator: str, definition: str, value: int) -> Figure:
+        # Counts of sessions, resting on the young people who had them.
+        return Figure(
+            SECTION_SESSIONS, indicator, definition, "All", value, yp, STATISTIC, SESSIONS
+        )
+
+    return [
+        count(
+            "Sessions attended",
             "Sessions in the period that the young person attended.",
-            "All",
             row["attended"],
-            yp,
-            STATISTIC,
         ),
-        Figure(
-            section,
+        count(
             "Sessions not attended",
-            "Sessions the young person did not attend.",
-            "All",
+            "Sessions in the period the young person did not attend.",
             row["dna"],
-            yp,
-            STATISTIC,
         ),
-        Figure(
-            section,
+        count(
             "Sessions cancelled by the young person",
-            "Sessions cancelled by the young person.",
-            "All",
+            "Sessions in the period cancelled by the young person.",
             row["cancelled_yp"],
-            yp,
-            STATISTIC,
         ),
-        Figure(
-            section,
+        count(
             "Sessions cancelled by the coach",
-            "Sessions cancelled by the coach.",
-            "All",
+            "Sessions in the period cancelled by the coach.",
             row["cancelled_coach"],
-            yp,
-            STATISTIC,
         ),
         Figure(
-            section,
-            "Attendance rate",
-            "Attended sessions as a share of sessions attended, missed or cancelled by the "
-            "young person (cancellations by the coach are not the young person's).",
+            SECTION_SESSIONS,
+            ATTENDANCE_RATE,
+            "Sessions attended as a share of sessions in the period attended, missed or "
+            "cancelled by the young person (cancellations by the coach are not the young "
+            "person's).",
             "All",
-            round(100 * row["attended"] / offered, 1) if offered else None,
+            percentage(row["attended"], offered),
             yp,
             STATISTIC,
             "%",
+            1,
         ),
         Figure(
-            "Data completeness",
+            SECTION_COMPLETENESS,
             "Sessions logged within 7 days",
-            "Sessions recorded in the service within 7 days of taking place.",
+            "Sessions in the period recorded in the service within 7 days of taking place, as "
+            "a share of all sessions in the period.",
             "All",
-            round(100 * row["on_time"] / row["sessions"], 1) if row["sessions"] else None,
+            percentage(row["on_time"], row["sessions"]),
             yp,
             STATISTIC,
             "%",
+            1,
         ),
     ]
+
+
+def dose_in_period(scope: Scope) -> list[Figure]:
+    """Attended sessions per week of active work, over every episode active in the period."""
     dose = _one(
-        EPISODES
+        EPISODES_SQL
         + """
         , active AS (
-            SELECT ep.id,
+            SELECT ep.id, ep.young_person_id,
                    GREATEST(ep.started_on, %(start)s) AS from_day,
                    LEAST(COALESCE(ep.closed_on, %(end)s), %(end)s) AS to_day
             FROM ep
             WHERE ep.started_on <= %(end)s AND (ep.closed_on IS NULL OR ep.closed_on >= %(start)s)
               AND ep.status <> 'not_taken_on'
         )
-        SELECT count(*) AS young_people,
+        SELECT count(DISTINCT young_person_id) AS young_people,
                COALESCE(sum("""
-        + active_weeks_sql("from_day", "to_day")
-        + """), 0) AS weeks,
+        + active_days_sql("from_day", "to_day")
+        + """), 0) AS days,
                (SELECT count(*) FROM coaching_sessionlog s JOIN active a ON a.id = s.episode_id
                 WHERE s.attendance = 'attended'
                   AND (s.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN a.from_day AND a.to_day
@@ -299,72 +487,147 @@ def sessions(scope: Scope) -> list[Figure]:
         FROM active""",
         scope,
     )
-    figures.append(
+    return [
         Figure(
-            section,
-            "Dose: sessions a week",
-            f"Attended sessions per week of active work in the period, against a target of "
+            SECTION_DOSE,
+            DOSE_PER_WEEK,
+            "Over every episode active in the period: attended sessions in the period divided "
+            "by the weeks of active work in it (from the first attended session, or the "
+            "period's start, to closure, or the period's end), against a target of "
             f"{TARGET_SESSIONS_PER_WEEK}.",
             "All",
-            round(float(dose["attended"]) / float(dose["weeks"]), 2) if dose["weeks"] else None,
+            ratio(dose["attended"] * DAYS_PER_WEEK, dose["days"]),
             dose["young_people"],
             STATISTIC,
             "sessions a week",
+            2,
         )
-    )
-    return figures
+    ]
 
 
-def timeliness_and_closure(scope: Scope) -> list[Figure]:
+def timeliness(scope: Scope) -> list[Figure]:
     row = _one(
-        EPISODES
+        EPISODES_SQL
         + """
-        , started AS (
-            SELECT ep.started_on - ep.referred_on AS days FROM ep
-            WHERE ep.started_on BETWEEN %(start)s AND %(end)s
-        ), closed AS (
-            SELECT ep.id,
-                   (SELECT count(*) FROM coaching_sessionlog s
-                    WHERE s.episode_id = ep.id AND s.attendance = 'attended') AS attended
-            FROM ep WHERE ep.status = 'closed' AND ep.closed_on BETWEEN %(start)s AND %(end)s
-        )
-        SELECT (SELECT count(*) FROM started) AS started,
-               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FROM started) AS median_days,
-               (SELECT count(*) FROM closed) AS closed,
-               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY attended) FROM closed) AS median_sessions
+        SELECT count(DISTINCT ep.young_person_id) AS young_people,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY ep.started_on - ep.referred_on)
+                   AS median_days
+        FROM ep WHERE ep.started_on BETWEEN %(start)s AND %(end)s
         """,
         scope,
     )
     return [
         Figure(
-            "Sessions",
-            "Median days from referral to first session",
-            "For episodes started in the period: the middle value of days between the referral "
-            "and the first attended session.",
+            SECTION_SESSIONS,
+            "Median days from referral to first session (episodes started)",
+            "For episodes started in the period: the middle value of the days between the "
+            "referral and the first attended session.",
             "All",
-            row["median_days"],
-            row["started"],
+            _exact(row["median_days"]),
+            row["young_people"],
             STATISTIC,
             "days",
-        ),
-        Figure(
-            "Sessions",
-            "Median attended sessions per closed episode",
-            "For episodes closed in the period: the middle value of their attended sessions.",
-            "All",
-            row["median_sessions"],
-            row["closed"],
-            STATISTIC,
-            "sessions",
+            1,
         ),
     ]
 
+
+CLOSED_STARTED = "closed episodes that started"
+
+
+def dose_at_closure(scope: Scope) -> list[Figure]:
+    """The dose of each episode closed in the period that had an attended session, over the
+    whole of its work: from its first attended session to closure (cases/programme.py)."""
+    attended = "c.attended"
+    first, last = "c.started_on", "c.closed_on"
+    row = _one(
+        EPISODES_SQL
+        + """
+        , c AS (
+            SELECT ep.young_person_id, ep.started_on, ep.closed_on,
+                   (SELECT count(*) FROM coaching_sessionlog s
+                    WHERE s.episode_id = ep.id AND s.attendance = 'attended') AS attended
+            FROM ep
+            WHERE ep.status = 'closed' AND ep.closed_on BETWEEN %(start)s AND %(end)s
+              AND ep.started_on IS NOT NULL
+        )
+        SELECT count(*) AS episodes, count(DISTINCT young_person_id) AS young_people,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY attended) AS median_sessions,
+               count(*) FILTER (WHERE """
+        + weekly_target_met_sql(attended, first, last)
+        + """) AS weekly,
+               count(*) FILTER (WHERE """
+        + weeks_of_work_sql(first, last)
+        + """ <> 'under') AS long_enough,
+               count(*) FILTER (WHERE """
+        + dose_target_met_sql(attended, first, last)
+        + """) AS met
+        FROM c
+        """,
+        scope,
+    )
+    n, yp = row["episodes"], row["young_people"]
+    whole = "from the first attended session to closure"
+    return [
+        Figure(
+            SECTION_DOSE,
+            "Median attended sessions (closed episodes that started)",
+            "For episodes closed in the period that had at least one attended session: the "
+            "middle value of their attended sessions. Episodes closed with no attended session "
+            "are counted under 'Episodes closed', weeks of work 'No attended session'.",
+            "All",
+            _exact(row["median_sessions"]),
+            yp,
+            STATISTIC,
+            "sessions",
+            1,
+        ),
+        Figure(
+            SECTION_DOSE,
+            f"Closed episodes averaging {TARGET_SESSIONS_PER_WEEK} sessions a week",
+            f"Share of {CLOSED_STARTED} whose attended sessions averaged "
+            f"{TARGET_SESSIONS_PER_WEEK} or more a week of active work, {whole}.",
+            "All",
+            percentage(row["weekly"], n),
+            yp,
+            STATISTIC,
+            "%",
+            1,
+        ),
+        Figure(
+            SECTION_DOSE,
+            f"Closed episodes reaching {TARGET_WEEKS_MIN} weeks of work",
+            f"Share of {CLOSED_STARTED} with {TARGET_WEEKS_MIN} weeks or more of active work, "
+            f"{whole} (the target is {TARGET_WEEKS_MIN} to {TARGET_WEEKS_MAX} weeks).",
+            "All",
+            percentage(row["long_enough"], n),
+            yp,
+            STATISTIC,
+            "%",
+            1,
+        ),
+        Figure(
+            SECTION_DOSE,
+            "Closed episodes meeting the dose target",
+            f"Share of {CLOSED_STARTED} with both: {TARGET_WEEKS_MIN} weeks or more of work "
+            f"and an average of {TARGET_SESSIONS_PER_WEEK} or more attended sessions a week.",
+            "All",
+            percentage(row["met"], n),
+            yp,
+            STATISTIC,
+            "%",
+            1,
+        ),
+    ]
+
+
+# --- Goals --------------------------------------------------------------------------------------
 
 # Episodes worked on in the period: started on or before its end, and not closed before its
 # start. Goal figures use ratings up to the end of the period.
 WORKED = """
     , worked AS (
-        SELECT ep.id FROM ep
+        SELECT ep.id, ep.young_person_id FROM ep
         WHERE ep.started_on <= %(end)s AND (ep.closed_on IS NULL OR ep.closed_on >= %(start)s)
           AND ep.status <> 'not_taken_on'
     )
@@ -373,11 +636,11 @@ WORKED = """
 
 def goals(scope: Scope) -> list[Figure]:
     data = _one(
-        EPISODES
+        EPISODES_SQL
         + WORKED
         + """
         , rated AS (
-            SELECT g.episode_id, g.id AS goal_id, r.score,
+            SELECT w.id AS episode_id, w.young_person_id, g.id AS goal_id, r.score,
                    row_number() OVER (PARTITION BY g.id ORDER BY r.rated_on, r.id) AS n_first,
                    row_number() OVER (PARTITION BY g.id ORDER BY r.rated_on DESC, r.id DESC) AS n_last,
                    count(*) OVER (PARTITION BY g.id) AS ratings
@@ -387,55 +650,98 @@ def goals(scope: Scope) -> list[Figure]:
             JOIN outcomes_goalrating r ON r.goal_id = g.id AND r.rated_on <= %(end)s
                  AND r.rater = 'coach'
         ), change AS (
-            SELECT episode_id, goal_id,
+            SELECT episode_id, young_person_id, goal_id,
                    max(score) FILTER (WHERE n_last = 1) - max(score) FILTER (WHERE n_first = 1)
                        AS change
-            FROM rated WHERE ratings >= 2 GROUP BY episode_id, goal_id
+            FROM rated WHERE ratings >= 2 GROUP BY episode_id, young_person_id, goal_id
         ), per_episode AS (
             SELECT episode_id, max(change) AS best FROM change GROUP BY episode_id
         )
-        SELECT (SELECT count(*) FROM per_episode) AS young_people,
-               (SELECT avg(change) FROM change) AS mean_change,
+        SELECT (SELECT count(*) FROM per_episode) AS episodes,
+               (SELECT count(DISTINCT young_person_id) FROM change) AS young_people,
+               (SELECT count(*) FROM change) AS goals,
+               (SELECT COALESCE(sum(change), 0) FROM change) AS total_change,
+               (SELECT count(*) FROM change WHERE change >= %(meaningful)s) AS goals_improved,
+               (SELECT count(*) FROM change WHERE change <= -%(meaningful)s) AS goals_fallen,
                (SELECT count(*) FROM per_episode WHERE best >= %(meaningful)s) AS improved
         """,
         scope,
         meaningful=MEANINGFUL_GOAL_CHANGE,
     )
-    yp = data["young_people"]
-    mean = data["mean_change"]
+    yp, episodes, n_goals = data["young_people"], data["episodes"], data["goals"]
+    points = MEANINGFUL_GOAL_CHANGE
+    twice = "goals rated twice or more by the coach up to the end of the period"
     return [
         Figure(
-            "Goals",
-            "Young people with a goal rated twice",
-            "Young people worked with in the period with at least one goal rated twice or more.",
+            SECTION_GOALS,
+            "Episodes with a goal rated twice",
+            "Episodes worked on in the period with at least one goal rated twice or more.",
             "All",
-            yp,
-            yp,
+            episodes,
+            episodes,
             COUNT,
+            EPISODES,
         ),
         Figure(
-            "Goals",
-            "Mean goal change",
-            "For goals rated twice or more: the latest rating minus the first, averaged.",
+            SECTION_GOALS,
+            "Goals rated twice",
+            f"The {twice}, in those episodes.",
             "All",
-            round(float(mean), 2) if mean is not None else None,
+            n_goals,
+            yp,
+            STATISTIC,
+            GOALS,
+        ),
+        Figure(
+            SECTION_GOALS,
+            "Mean goal change (goals)",
+            f"For {twice}: the latest rating minus the first, averaged over the goals.",
+            "All",
+            ratio(data["total_change"], n_goals),
             yp,
             STATISTIC,
             "points",
+            2,
         ),
         Figure(
-            "Goals",
-            "Meaningful improvement",
-            f"Share of those young people with a rise of {MEANINGFUL_GOAL_CHANGE} points or more "
-            "on at least one goal.",
+            SECTION_GOALS,
+            f"Goals improved by {points} points or more",
+            f"Share of {twice} whose latest rating is {points} or more above the first.",
             "All",
-            round(100 * data["improved"] / yp, 1) if yp else None,
+            percentage(data["goals_improved"], n_goals),
             yp,
             STATISTIC,
             "%",
+            1,
+        ),
+        Figure(
+            SECTION_GOALS,
+            f"Goals fallen by {points} points or more",
+            f"Share of {twice} whose latest rating is {points} or more below the first.",
+            "All",
+            percentage(data["goals_fallen"], n_goals),
+            yp,
+            STATISTIC,
+            "%",
+            1,
+        ),
+        Figure(
+            SECTION_GOALS,
+            GOAL_IMPROVED_EPISODES,
+            f"Share of episodes with a goal rated twice where at least one goal rose {points} "
+            "points or more (meaningful improvement); their other goals may have stayed put "
+            "or fallen.",
+            "All",
+            percentage(data["improved"], episodes),
+            yp,
+            STATISTIC,
+            "%",
+            1,
         ),
     ]
 
+
+# --- SDQ ---------------------------------------------------------------------------------------
 
 # SDQ total difficulties bands come from the scorer's table (outcomes/scoring/sdq.py), passed to
 # the SQL as parameters, so the report and the young person's page band a score the same way.
@@ -452,13 +758,13 @@ def sdq_band_sql(col: str) -> str:
 def sdq(scope: Scope) -> list[Figure]:
     """SDQ for episodes closed in the period with both a baseline and an end total."""
     data = _one(
-        EPISODES
+        EPISODES_SQL
         + """
         , closed AS (
-            SELECT ep.id FROM ep
+            SELECT ep.id, ep.young_person_id FROM ep
             WHERE ep.status = 'closed' AND ep.closed_on BETWEEN %(start)s AND %(end)s
         ), pairs AS (
-            SELECT b.total_score AS baseline, e.total_score AS ending
+            SELECT c.young_person_id, b.total_score AS baseline, e.total_score AS ending
             FROM closed c
             JOIN outcomes_measureresponse b ON b.episode_id = c.id AND b.occasion = 'baseline'
             JOIN outcomes_measureresponse e ON e.episode_id = c.id AND e.occasion = 'end'
@@ -466,14 +772,15 @@ def sdq(scope: Scope) -> list[Figure]:
             WHERE d.code = 'sdq-self-report'
               AND b.total_score IS NOT NULL AND e.total_score IS NOT NULL
         )
-        SELECT count(*) AS young_people, avg(baseline) AS mean_baseline, avg(ending) AS mean_end,
-               avg(ending - baseline) AS mean_change,
+        SELECT count(*) AS episodes, count(DISTINCT young_person_id) AS young_people,
+               COALESCE(sum(baseline), 0) AS sum_baseline, COALESCE(sum(ending), 0) AS sum_end,
                count(*) FILTER (WHERE """
         + sdq_band_sql("ending")
         + " < "
         + sdq_band_sql("baseline")
         + """) AS improved_band,
                (SELECT count(*) FROM closed) AS closed,
+               (SELECT count(DISTINCT young_person_id) FROM closed) AS closed_young_people,
                (SELECT count(*) FROM closed c WHERE EXISTS (
                     SELECT 1 FROM outcomes_measureresponse m
                     WHERE m.episode_id = c.id AND m.occasion = 'end')) AS closed_with_end
@@ -482,80 +789,83 @@ def sdq(scope: Scope) -> list[Figure]:
         scope,
         **SDQ_BAND_PARAMS,
     )
-    yp = data["young_people"]
-
-    def avg(value: Any) -> float | None:
-        return round(float(value), 1) if value is not None else None
-
-    closed = data["closed"]
+    n, yp = data["episodes"], data["young_people"]
+    those = "For closed episodes with a baseline and an end SDQ"
     return [
         Figure(
-            "SDQ",
-            "Young people with baseline and end SDQ",
+            SECTION_SDQ,
+            "Closed episodes with a baseline and end SDQ",
             "Episodes closed in the period with a total difficulties score at baseline and end.",
             "All",
-            yp,
-            yp,
+            n,
+            n,
             COUNT,
+            EPISODES,
         ),
         Figure(
-            "SDQ",
+            SECTION_SDQ,
             "Mean total difficulties at baseline",
-            "For those young people.",
+            f"{those}: the baseline total difficulties score, averaged over the episodes.",
             "All",
-            avg(data["mean_baseline"]),
+            ratio(data["sum_baseline"], n),
             yp,
             STATISTIC,
             "points",
+            1,
         ),
         Figure(
-            "SDQ",
+            SECTION_SDQ,
             "Mean total difficulties at end",
-            "For those young people.",
+            f"{those}: the end total difficulties score, averaged over the episodes.",
             "All",
-            avg(data["mean_end"]),
+            ratio(data["sum_end"], n),
             yp,
             STATISTIC,
             "points",
+            1,
         ),
         Figure(
-            "SDQ",
+            SECTION_SDQ,
             "Mean change in total difficulties",
-            "End minus baseline: a fall is an improvement.",
+            f"{those}: end minus baseline, averaged over the episodes. A fall is an improvement.",
             "All",
-            avg(data["mean_change"]),
+            ratio(data["sum_end"] - data["sum_baseline"], n),
             yp,
             STATISTIC,
             "points",
+            1,
         ),
         Figure(
-            "SDQ",
-            "Improved by a band",
-            "Share of those young people whose total difficulties band was lower at the end.",
+            SECTION_SDQ,
+            SDQ_BAND_LOWER,
+            "Share of closed episodes with a baseline and an end SDQ whose total difficulties "
+            "band was lower at the end.",
             "All",
-            round(100 * data["improved_band"] / yp, 1) if yp else None,
+            percentage(data["improved_band"], n),
             yp,
             STATISTIC,
             "%",
+            1,
         ),
         Figure(
-            "Data completeness",
+            SECTION_COMPLETENESS,
             "Closed episodes with an end SDQ",
-            "Episodes closed in the period with an end SDQ recorded.",
+            "Share of episodes closed in the period with an end SDQ recorded.",
             "All",
-            round(100 * data["closed_with_end"] / closed, 1) if closed else None,
-            closed,
+            percentage(data["closed_with_end"], data["closed"]),
+            data["closed_young_people"],
             STATISTIC,
             "%",
+            1,
         ),
     ]
 
 
 def baseline_completeness(scope: Scope) -> list[Figure]:
     data = _one(
-        EPISODES
+        EPISODES_SQL
         + """
-        SELECT count(*) AS started,
+        SELECT count(*) AS started, count(DISTINCT ep.young_person_id) AS young_people,
                count(*) FILTER (WHERE EXISTS (
                    SELECT 1 FROM outcomes_measureresponse m
                    WHERE m.episode_id = ep.id AND m.occasion = 'baseline')) AS with_baseline
@@ -563,17 +873,17 @@ def baseline_completeness(scope: Scope) -> list[Figure]:
         """,
         scope,
     )
-    started = data["started"]
     return [
         Figure(
-            "Data completeness",
+            SECTION_COMPLETENESS,
             "Episodes started with a baseline SDQ",
-            "Episodes started in the period that have a baseline SDQ.",
+            "Share of episodes started in the period that have a baseline SDQ.",
             "All",
-            round(100 * data["with_baseline"] / started, 1) if started else None,
-            started,
+            percentage(data["with_baseline"], data["started"]),
+            data["young_people"],
             STATISTIC,
             "%",
+            1,
         ),
     ]
 
@@ -597,30 +907,44 @@ def supervision(scope: Scope) -> list[Figure]:
         scope,
         caseload_role=access.CASELOAD_ROLE,
     )
-    coaches = data["coaches"]
     return [
         Figure(
-            "Supervision",
+            SECTION_SUPERVISION,
             "Supervision sessions per coach",
             "Supervision attendances in the period divided by the coaches in the teams.",
             "All",
-            round(data["attendances"] / coaches, 2) if coaches else None,
+            ratio(data["attendances"], data["coaches"]),
             None,
             STATISTIC,
             "sessions",
+            2,
         ),
     ]
 
 
+#: The report's sections, in order.
+SECTIONS = [
+    SECTION_EPISODES,
+    SECTION_SESSIONS,
+    SECTION_DOSE,
+    SECTION_GOALS,
+    SECTION_SDQ,
+    SECTION_COMPLETENESS,
+    SECTION_SUPERVISION,
+]
+
+
 def compute(scope: Scope) -> list[Figure]:
-    """Every indicator for the scope and period, in report order."""
-    return [
+    """Every indicator for the scope and period, in report order: section by section."""
+    figures = [
         *cohort_counts(scope),
-        *closed_by_reason(scope),
         *sessions(scope),
-        *timeliness_and_closure(scope),
+        *timeliness(scope),
+        *dose_in_period(scope),
+        *dose_at_closure(scope),
         *goals(scope),
         *sdq(scope),
         *baseline_completeness(scope),
         *supervision(scope),
     ]
+    return sorted(figures, key=lambda f: SECTIONS.index(f.section))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from outcomes.reports import disclosure
+from outcomes.reports import disclosure, rounding
 from outcomes.reports.indicators import COUNT, Figure
 
 
@@ -66,7 +66,7 @@ def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int
                 section=f.section,
                 indicator=f.indicator,
                 breakdown=f.breakdown,
-                value=disclosure.SUPPRESSED if suppressed else _plain(f.value),
+                value=disclosure.SUPPRESSED if suppressed else _plain(f.value, f.places),
                 suppressed=suppressed,
                 unit=f.unit,
                 definition=f.definition,
@@ -75,8 +75,9 @@ def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int
     return published, sum(1 for p in published if p.suppressed)
 
 
-def _plain(value: Any) -> float | int | None:
+def _plain(value: Any, places: int) -> float | int | None:
+    """The exact value rounded by the report's one rule (outcomes/reports/rounding.py)."""
     if value is None:
         return None
-    number = float(value)  # Decimal from PostgreSQL
-    return int(number) if number.is_integer() else round(number, 2)
+    rounded = rounding.round_half_away(rounding.exact(value), places)
+    return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)

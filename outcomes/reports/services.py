@@ -15,8 +15,8 @@ from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
 from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
-from outcomes.reports import files, indicators, publish
-from yourchoice import audit
+from outcomes.reports import files, indicators, publish, rounding
+from yourchoice import audit, build
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data import db
 from yourchoice.data.errors import DomainError
@@ -92,18 +92,21 @@ def report_request(
     return report, True
 
 
-def _provenance(report: Report, cutoff: datetime) -> dict[str, str]:
+def _provenance(report: Report, cutoff: datetime, database: str) -> dict[str, str]:
     return {
         "Scope": report.authority.name if report.authority else "All of London",
         "Authority code": report.authority.gss_code if report.authority else "E12000007 (London)",
         "Period": f"{report.period_start:%-d %B %Y} to {report.period_end:%-d %B %Y}",
         "Data cut-off": timezone.localtime(cutoff).strftime("%-d %B %Y at %H:%M:%S %Z"),
-        "Software version": settings.VERSION,
+        # The exact code and database that made it, not a version number that never changes.
+        "Software": build.current().label,
+        "Database": database,
         "Requested by": report.requested_by.full_name
         if report.requested_by
         else "Monthly schedule",
         "Threshold": str(report.suppression_threshold),
         "Cells suppressed": "",
+        "Rounding": rounding.RULE,
         "Report number": str(report.pk),
     }
 
@@ -139,9 +142,10 @@ def report_generate(report_id: int) -> Report:
             figures = indicators.compute(
                 indicators.Scope(authority_ids, report.period_start, report.period_end)
             )
+            database = build.migration_state(alias)
     threshold = report.suppression_threshold or settings.DISCLOSURE_THRESHOLD
     rows, suppressed = publish.publish(figures, threshold)
-    provenance = _provenance(report, cutoff)
+    provenance = _provenance(report, cutoff, database)
     provenance["Cells suppressed"] = str(suppressed)
     directory = Path(settings.MEDIA_ROOT) / "reports" / str(report.pk)
     place = report.authority.gss_code if report.authority else "london"
@@ -161,7 +165,7 @@ def report_generate(report_id: int) -> Report:
         report.status = ReportStatus.READY
         report.finished_at = timezone.now()
         report.data_cutoff = cutoff
-        report.software_version = settings.VERSION
+        report.software_version = build.current().commit[:40]
         report.cells_suppressed = suppressed
         report.results = [r.as_dict() for r in rows]
         report.expires_at = timezone.now() + timedelta(days=settings.REPORT_FILE_DAYS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 from django.db.models import F
@@ -104,14 +105,25 @@ def value(figures, indicator, breakdown="All"):
 
 
 def test_cohort_counts_and_breakdowns(figures):
-    assert value(figures, "Referrals received") == 3  # A, B, C (D is before; E is Southwark)
-    assert value(figures, "Referrals eligible") == 2
+    assert value(figures, "Referrals received (episodes)") == 3  # A, B, C (not D; E: Southwark)
+    assert value(figures, "Young people referred") == 3
+    assert value(figures, "Eligible referrals (episodes)") == 2
     assert value(figures, "Episodes started") == 2
-    assert value(figures, "Active at period end") == 1  # A; B closed
-    assert value(figures, "Closed") == 1
-    assert value(figures, "Closed", "Ending reason: Planned ending") == 1
-    assert value(figures, "Referrals received", "Age at referral: 11 to 12") == 1
-    assert value(figures, "Referrals received", "Age at referral: 15 to 17") == 2
+    assert value(figures, "Episodes active at period end") == 1  # A; B closed
+    assert value(figures, "Episodes closed") == 1
+    assert value(figures, "Young people with an episode closed") == 1
+    assert value(figures, "Episodes closed", "Ending reason: Planned ending") == 1
+    assert value(figures, "Referrals received (episodes)", "Age at referral: 11 to 12") == 1
+    assert value(figures, "Referrals received (episodes)", "Age at referral: 15 to 17") == 1
+
+
+def test_an_age_outside_11_to_17_gets_its_own_row_and_every_band_is_listed(figures):
+    """C was 19 when referred: "18 or over", not "15 to 17"; nobody was 13 or 14: a 0."""
+    received = "Referrals received (episodes)"
+    assert value(figures, received, "Age at referral: 18 or over") == 1
+    assert value(figures, received, "Age at referral: 13 to 14") == 0
+    assert (received, "Age at referral: Under 11") not in figures  # nobody: no row
+    assert value(figures, "Eligible referrals (episodes)", "Age at referral: 18 or over") == 0
 
 
 def test_sessions_attendance_and_timeliness(figures):
@@ -119,32 +131,41 @@ def test_sessions_attendance_and_timeliness(figures):
     assert value(figures, "Sessions not attended") == 1
     assert value(figures, "Sessions cancelled by the young person") == 1
     assert value(figures, "Sessions cancelled by the coach") == 1
-    assert value(figures, "Attendance rate") == round(100 * 5 / 7, 1)
-    assert value(figures, "Sessions logged within 7 days") == round(100 * 7 / 8, 1)
-    assert value(figures, "Median days from referral to first session") == 15  # of 10 and 20
-    assert value(figures, "Median attended sessions per closed episode") == 1
+    assert value(figures, "Attendance rate") == Fraction(100 * 5, 7)
+    assert value(figures, "Sessions logged within 7 days") == Fraction(100 * 7, 8)
+    assert value(figures, "Median days from referral to first session (episodes started)") == 15
+    # B, the one closed episode, had one attended session.
+    assert value(figures, "Median attended sessions (closed episodes that started)") == 1
 
 
 def test_dose_is_attended_sessions_per_active_week(figures):
     # A: active from 40 days ago to today = 41 days; B: 25 days ago to 5 days ago = 21 days.
-    weeks = (41 + 21) / 7
-    assert value(figures, "Dose: sessions a week") == round(5 / weeks, 2)
+    assert value(figures, "Dose: sessions a week") == Fraction(5, 41 + 21) * 7
+    # B's whole work: 1 session in 21 days, 3 weeks: under 12 weeks and under 3 a week.
+    assert value(figures, "Episodes closed", "Weeks of work: Under 12 weeks") == 1
+    assert value(figures, "Episodes closed", "Weeks of work: 12 to 18 weeks") == 0
+    assert value(figures, "Closed episodes averaging 3 sessions a week") == 0
+    assert value(figures, "Closed episodes reaching 12 weeks of work") == 0
+    assert value(figures, "Closed episodes meeting the dose target") == 0
 
 
 def test_goal_change_and_meaningful_improvement(figures):
-    assert value(figures, "Young people with a goal rated twice") == 1
-    assert value(figures, "Mean goal change") == 1.5  # (+4 + -1) / 2
-    assert value(figures, "Meaningful improvement") == 100.0
+    assert value(figures, "Episodes with a goal rated twice") == 1
+    assert value(figures, "Goals rated twice") == 2
+    assert value(figures, "Mean goal change (goals)") == Fraction(3, 2)  # (+4 + -1) / 2
+    assert value(figures, "Goals improved by 3 points or more") == 50  # g1 of g1 and g2
+    assert value(figures, "Goals fallen by 3 points or more") == 0
+    assert value(figures, "Episodes with a goal improved by 3 points or more") == 100
 
 
 def test_sdq_change_for_young_people_with_both(figures):
-    assert value(figures, "Young people with baseline and end SDQ") == 1
+    assert value(figures, "Closed episodes with a baseline and end SDQ") == 1
     assert value(figures, "Mean total difficulties at baseline") == 20
     assert value(figures, "Mean total difficulties at end") == 14
     assert value(figures, "Mean change in total difficulties") == -6
-    assert value(figures, "Improved by a band") == 100.0
-    assert value(figures, "Closed episodes with an end SDQ") == 100.0
-    assert value(figures, "Episodes started with a baseline SDQ") == 50.0  # B, not A
+    assert value(figures, "Closed episodes with a lower SDQ band at the end") == 100
+    assert value(figures, "Closed episodes with an end SDQ") == 100
+    assert value(figures, "Episodes started with a baseline SDQ") == 50  # B, not A
 
 
 def test_supervision_per_coach(cast, figures):
