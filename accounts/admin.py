@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -234,6 +235,13 @@ class CouncilEmailDomainInline(admin.TabularInline):
     verbose_name_plural = "allowed email domains: only accounts with these addresses sign in here"
 
 
+def _https_by_default(field: Any, **kwargs: Any) -> Any:
+    # An issuer typed without a scheme is an https address (Django 6's default, chosen now).
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class CouncilIdentityProviderForm(forms.ModelForm):
     """The secret is typed, encrypted and never shown again: the field is always empty, and
     left empty it keeps the secret stored."""
@@ -247,6 +255,7 @@ class CouncilIdentityProviderForm(forms.ModelForm):
 
     class Meta:
         model = CouncilIdentityProvider
+        formfield_callback = _https_by_default
         fields = [
             "authority",
             "enabled",
@@ -318,6 +327,11 @@ class CouncilIdentityProviderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CouncilIdentityProvider]:
         return super().get_queryset(request).prefetch_related("email_domains")
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="Allowed email domains")
     def domains(self, obj: CouncilIdentityProvider) -> str:

@@ -75,11 +75,13 @@ const provider = new Provider(issuer, {
   // The service reads the email from the ID token: put the claims the scopes grant into it.
   conformIdTokenClaims: false,
   claims: {
-    openid: ['sub'],
+    // amr and acr say how the person signed in: the service reads them for the second step.
+    openid: ['sub', 'amr', 'acr'],
     email: ['email', 'email_verified'],
     profile: ['name'],
   },
   scopes: ['openid', 'email', 'profile'],
+  acrValues: ['urn:council:loa:pwd', 'urn:council:loa:mfa'],
   findAccount(_ctx, id) {
     return {
       accountId: id,

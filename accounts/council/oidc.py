@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.common.errors import AuthlibBaseError
 from authlib.oidc.core import CodeIDToken
 from django.conf import settings
 from joserfc import jwt
@@ -262,7 +262,9 @@ def finish(
             code_verifier=verifier,
             timeout=settings.COUNCIL_SIGN_IN_TIMEOUT_SECONDS,
         )
-    except OAuth2Error as error:
+    except AuthlibBaseError as error:
+        # The token endpoint's own refusal (invalid_grant: a code it did not issue, or one
+        # already used, or a verifier that does not match).
         raise AnswerRefused(Problem.CODE_REFUSED) from error
     except (requests.RequestException, ValueError) as error:
         raise ProviderUnavailable(type(error).__name__) from error
