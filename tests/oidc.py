@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -59,7 +60,7 @@ class LocalProvider:
         """Forget every account's claims and every client's misbehaviour."""
         self._control("reset", {})
 
-    def _control(self, what: str, body: dict[str, object]) -> None:
+    def _control(self, what: str, body: dict[str, Any]) -> None:
         requests.post(f"{self.issuer}/control/{what}", json=body, timeout=5).raise_for_status()
 
 
