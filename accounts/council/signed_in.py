@@ -21,7 +21,9 @@ def take_pending(request: HttpRequest) -> dict[str, Any]:
     """The request in progress, taken out of the session for good before the answer is checked,
     so that an answer (its state and code) can be used once only."""
     pending = request.session.pop(PENDING_KEY, None)
-    request.session.save()
+    if pending is not None:
+        # Saved at once, so that it is gone even if checking the answer fails.
+        request.session.save()
     return dict(pending) if isinstance(pending, dict) else {}
 
 
