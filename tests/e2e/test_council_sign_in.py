@@ -134,12 +134,12 @@ def test_an_answer_that_proves_nothing_is_refused_plainly(
 
 def test_a_replayed_answer_is_refused_plainly(cast, live_server, hackney_council, page):
     callbacks: list[str] = []
-    page.on(
-        "request",
-        lambda request: (
-            "/sign-in/council/callback/" in request.url and callbacks.append(request.url)
-        ),
-    )
+
+    def note(request) -> None:
+        if "/sign-in/council/callback/" in request.url:
+            callbacks.append(request.url)
+
+    page.on("request", note)
     continue_to_council(page, live_server, cast.hackney.coach.email)
     page.wait_for_url("**/sign-in/set-up/")
     page.goto(callbacks[0])
