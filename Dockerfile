@@ -52,6 +52,7 @@ COPY --from=assets /app/build ./build
 RUN DJANGO_DEBUG=false DJANGO_STATIC_MANIFEST=true \
     DJANGO_SECRET_KEY=build-time-placeholder-never-used-to-sign-anything-0123456789 \
     EXTRACT_KEY=build-time-placeholder \
+    COUNCIL_SIGN_IN_KEYS=build-time-placeholder \
     python manage.py collectstatic --noinput
 
 # Which code this image holds, for every report's provenance (yourchoice/build.py): build with

@@ -1,15 +1,29 @@
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from accounts.models import ApiToken, Authority, Cover, Membership, Team, User
+from accounts.council import services as council_services
+from accounts.council.secrets import seal
+from accounts.models import (
+    ApiToken,
+    Authority,
+    CouncilEmailDomain,
+    CouncilIdentityProvider,
+    Cover,
+    Membership,
+    Team,
+    User,
+)
 from accounts.tokens import api_token_issue, api_token_revoke
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
@@ -199,3 +213,181 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
             api_token_revoke(actor=cast(User, request.user), token=token)  # staff, signed in
+
+
+# --- Council sign-in (X7, docs/sign-in.md) ---------------------------------------------------
+
+
+class CouncilEmailDomainForm(forms.ModelForm):
+    class Meta:
+        model = CouncilEmailDomain
+        fields = ["domain"]
+
+    def clean_domain(self) -> str:
+        return str(self.cleaned_data["domain"]).strip().lower().lstrip("@")
+
+
+class CouncilEmailDomainInline(admin.TabularInline):
+    model = CouncilEmailDomain
+    form = CouncilEmailDomainForm
+    extra = 1
+    verbose_name = "allowed email domain"
+    verbose_name_plural = "allowed email domains: only accounts with these addresses sign in here"
+
+
+def _https_by_default(field: Any, **kwargs: Any) -> Any:
+    # An issuer typed without a scheme is an https address (Django 6's default, chosen now).
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class CouncilIdentityProviderForm(forms.ModelForm):
+    """The secret is typed, encrypted and never shown again: the field is always empty, and
+    left empty it keeps the secret stored."""
+
+    client_secret = forms.CharField(
+        label="Client secret",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = CouncilIdentityProvider
+        formfield_callback = _https_by_default
+        fields = [
+            "authority",
+            "enabled",
+            "issuer",
+            "client_id",
+            "email_verified_claim",
+            "council_mfa_counts",
+            "mfa_amr_values",
+            "mfa_acr_values",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stored = bool(self.instance.pk and self.instance.client_secret_sealed)
+        self.fields["client_secret"].required = not stored
+        self.fields["client_secret"].help_text = (
+            "A secret is stored (encrypted, and not shown). Type a new one only to replace it."
+            if stored
+            else "From the council's app registration. It is stored encrypted and not shown again."
+        )
+
+    def clean_issuer(self) -> str:
+        issuer = str(self.cleaned_data["issuer"]).strip()
+        if not issuer.startswith("https://") and not settings.COUNCIL_SIGN_IN_ALLOW_HTTP:
+            raise forms.ValidationError("Enter the issuer's https address.")
+        return issuer
+
+    def clean_client_id(self) -> str:
+        return str(self.cleaned_data["client_id"]).strip()
+
+
+@admin.register(CouncilIdentityProvider)
+class CouncilIdentityProviderAdmin(admin.ModelAdmin):
+    """Each authority's own identity provider. Saved here, it is used from the next sign-in."""
+
+    form = CouncilIdentityProviderForm
+    inlines = [CouncilEmailDomainInline]
+    list_display = ["authority", "issuer", "enabled", "council_mfa_counts", "domains"]
+    list_filter = ["enabled", "council_mfa_counts"]
+    list_select_related = ["authority"]
+    search_fields = ["authority__name", "issuer"]
+    autocomplete_fields = ["authority"]
+    readonly_fields = ["addresses_to_register", "updated_at"]
+    fieldsets = (
+        (None, {"fields": ("authority", "enabled")}),
+        (
+            "The council's provider (OpenID Connect)",
+            {
+                "fields": (
+                    "issuer",
+                    "client_id",
+                    "client_secret",
+                    "email_verified_claim",
+                    "addresses_to_register",
+                ),
+            },
+        ),
+        (
+            "Second step",
+            {
+                "fields": ("council_mfa_counts", "mfa_amr_values", "mfa_acr_values"),
+                "description": "Unless the council's own second step counts, people who sign "
+                "in with their council account then enter the code from their authenticator "
+                "app, as after a password.",
+            },
+        ),
+        (None, {"fields": ("updated_at",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CouncilIdentityProvider]:
+        return super().get_queryset(request).prefetch_related("email_domains")
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="Allowed email domains")
+    def domains(self, obj: CouncilIdentityProvider) -> str:
+        return ", ".join(d.domain for d in obj.email_domains.all())
+
+    @admin.display(description="Addresses to register with the council's provider")
+    def addresses_to_register(self, obj: CouncilIdentityProvider | None) -> str:
+        return (
+            f"Redirect URI: {settings.SITE_URL}{reverse('accounts:council-callback')}. "
+            f"Post-logout redirect URI: {settings.SITE_URL}{reverse('accounts:sign-in')}"
+        )
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: CouncilIdentityProvider,
+        form: "ModelForm[CouncilIdentityProvider]",
+        change: bool,
+    ) -> None:
+        secret = form.cleaned_data.get("client_secret")
+        if secret:
+            obj.client_secret_sealed = seal(secret)
+        super().save_model(request, obj, form, change)
+        request.council_sign_in_changed = [  # type: ignore[attr-defined]  # for save_related
+            *form.changed_data
+        ]
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: "ModelForm[CouncilIdentityProvider]",
+        formsets: Any,
+        change: bool,
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        changed: list[str] = request.council_sign_in_changed  # type: ignore[attr-defined]  # save_model's
+        if any(formset.has_changed() for formset in formsets):
+            changed.append("email_domains")
+        if changed or not change:
+            council_services.provider_saved(
+                actor=cast(User, request.user),  # the admin site serves only signed-in staff
+                provider=form.instance,
+                changed=changed,
+                created=not change,
+            )
+        if form.instance.enabled and not form.instance.email_domains.exists():
+            messages.warning(
+                request, "Nobody can sign in through it until it has an allowed email domain."
+            )
+
+    def delete_model(self, request: HttpRequest, obj: CouncilIdentityProvider) -> None:
+        council_services.provider_deleted(actor=cast(User, request.user), provider=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[CouncilIdentityProvider]
+    ) -> None:
+        for provider in queryset:
+            self.delete_model(request, provider)

@@ -69,3 +69,17 @@ class UnlockForm(GovForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": "Enter your password"},
     )
+
+
+class CouncilEmailForm(GovForm):
+    """The work email address, whose domain names the council to sign in through."""
+
+    email = forms.EmailField(
+        label="Work email address",
+        help_text="The address you use at your council, for example name@hackney.gov.uk",
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your work email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device
 
 
 class Authority(models.Model):
@@ -294,3 +295,132 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+
+# --- Council sign-in (docs/programme.md X7, docs/sign-in.md) ---------------------------------
+
+
+class VerifiedEmailClaim(models.TextChoices):
+    """The ID token claim (or userinfo claim) that says the provider checked the email address."""
+
+    EMAIL_VERIFIED = "email_verified", "email_verified (the OpenID Connect standard claim)"
+    XMS_EDOV = "xms_edov", "xms_edov (Microsoft Entra ID: the email domain's owner is verified)"
+
+
+class CouncilIdentityProvider(models.Model):
+    """An authority's own identity provider (OpenID Connect), through which its staff sign in
+    with their council accounts. Set by an administrator; read at every sign-in, so a change
+    takes effect at the next one. The client secret is stored encrypted (accounts/council/
+    secrets.py) and never shown again."""
+
+    authority = models.OneToOneField(
+        Authority, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    enabled = models.BooleanField(
+        default=True,
+        help_text="Switched off, nobody signs in through it, and sign-ins it completed with "
+        "the council's own second step end at their next page.",
+    )
+    issuer = models.URLField(
+        max_length=300,
+        help_text="Exactly as the provider names itself, for example "
+        "https://login.microsoftonline.com/<tenant id>/v2.0. Its settings are read from "
+        "<issuer>/.well-known/openid-configuration.",
+    )
+    client_id = models.CharField("client ID", max_length=200)
+    client_secret_sealed = models.TextField(editable=False)
+    email_verified_claim = models.CharField(
+        "claim that says the email address is verified",
+        max_length=20,
+        choices=VerifiedEmailClaim.choices,
+        default=VerifiedEmailClaim.EMAIL_VERIFIED,
+    )
+    council_mfa_counts = models.BooleanField(
+        "the council's own two-step sign-in counts as the second step",
+        default=False,
+        help_text="When the council says (amr or acr below) that the person used its own "
+        "second step, they are not asked for Your Choice's. Otherwise they always are.",
+    )
+    mfa_amr_values = models.CharField(
+        "amr values that show a second step",
+        max_length=200,
+        blank=True,
+        default="mfa otp hwk",
+        help_text="Separated by spaces. The sign-in counts when the ID token's amr lists any.",
+    )
+    mfa_acr_values = models.CharField(
+        "acr values that show a second step",
+        max_length=300,
+        blank=True,
+        help_text="Separated by spaces. The sign-in counts when the ID token's acr is one.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["authority__name"]
+        verbose_name = "council sign-in"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issuer__regex=r"^https?://[^\s]+$"), name="council_idp_issuer_is_url"
+            ),
+            models.CheckConstraint(
+                condition=~Q(client_id=""), name="council_idp_client_id_present"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Council sign-in for {self.authority.name}"
+
+    def amr_values(self) -> set[str]:
+        return set(self.mfa_amr_values.split())
+
+    def acr_values(self) -> set[str]:
+        return set(self.mfa_acr_values.split())
+
+
+class CouncilEmailDomain(models.Model):
+    """An email domain whose people sign in through one authority's provider. A domain belongs
+    to one provider at most, so the domain typed names the council."""
+
+    provider = models.ForeignKey(
+        CouncilIdentityProvider, on_delete=models.CASCADE, related_name="email_domains"
+    )
+    domain = models.CharField(
+        max_length=253, unique=True, help_text="For example hackney.gov.uk (no @)."
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    domain__regex=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+                ),
+                name="council_email_domain_lowercase_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class CouncilSignInDevice(Device):
+    """The council's own two-step sign-in, standing as a person's second factor: a django-otp
+    device, so a session it verified is verified exactly like one a code or passkey verified.
+    It is confirmed only while its provider is on and trusted for the second step; otherwise
+    django-otp no longer counts the sessions it verified (OTPMiddleware checks `confirmed`).
+    It takes no codes."""
+
+    provider = models.ForeignKey(
+        CouncilIdentityProvider, on_delete=models.CASCADE, related_name="devices"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "provider"], name="council_sign_in_device_one_per_provider"
+            ),
+        ]
+
+    def verify_token(self, token: object) -> bool:
+        return False

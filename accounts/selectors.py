@@ -8,7 +8,7 @@ from django.db.models import F, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts.models import Authority, Team, User
+from accounts.models import Authority, CouncilIdentityProvider, Team, User
 
 
 @dataclass(frozen=True)
@@ -35,3 +35,8 @@ def passkeys_of(user: User) -> QuerySet[WebAuthnCredential]:
 
 def has_authenticator_app(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def council_sign_in_offered() -> bool:
+    """Whether any council signs its staff in through its own provider (X7)."""
+    return CouncilIdentityProvider.objects.filter(enabled=True).exists()

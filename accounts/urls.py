@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
+from accounts.council import views as council_views
 
 app_name = "accounts"
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("sign-in/set-up/", views.set_up, name="set-up"),
     path("sign-in/passkey/options/", views.passkey_sign_in_options, name="passkey-sign-in-options"),
     path("sign-in/passkey/", views.passkey_sign_in, name="passkey-sign-in"),
+    path("sign-in/council/", council_views.council_sign_in, name="council-sign-in"),
+    path("sign-in/council/continue/", council_views.council_start, name="council-start"),
+    path("sign-in/council/callback/", council_views.council_callback, name="council-callback"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("unlock/", views.unlock, name="unlock"),
     path("unlock/passkey/options/", views.unlock_passkey_options, name="unlock-passkey-options"),

@@ -36,6 +36,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import address_limit, passkeys, selectors, services
+from accounts.council import services as council_services
+from accounts.council import signed_in as council_session
 from accounts.forms import CodeForm, PasskeyNameForm, PasskeyRemoveForm, SignInForm, UnlockForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
@@ -82,7 +84,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if address_limit.must_wait(request, address, email):
             # Decided by the address alone, before any password is checked: says nothing
             # about the account typed.
-            return _paused(request, seconds=settings.SIGN_IN_ADDRESS_PACE_SECONDS)
+            return paused_page(request, seconds=settings.SIGN_IN_ADDRESS_PACE_SECONDS)
         user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             # AxesMiddleware replaces this answer with `locked_out` (AXES_LOCKOUT_CALLABLE),
@@ -93,23 +95,31 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             address_limit.note_failure(address, email)
             form.add_error(None, GENERIC_FAILURE)
         else:
-            request.session.cycle_key()
-            request.session[PENDING_KEY] = user.pk
-            request.session[PENDING_AT_KEY] = time.time()
-            request.session[NEXT_KEY] = _safe_next(request, request.GET.get("next"))
-            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            return redirect("accounts:code" if has_device else "accounts:set-up")
+            council_session.forget(request)
+            return second_step(request, user, _safe_next(request, request.GET.get("next")))
     status = 400 if form.errors else 200
-    return render(request, "accounts/sign_in.html", {"form": form}, status=status)
+    context = {"form": form, "council_sign_in": selectors.council_sign_in_offered()}
+    return render(request, "accounts/sign_in.html", context, status=status)
+
+
+def second_step(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    """The first step passed (a password, or the council's word): on to the code from the
+    authenticator app, or to setting one up. Nothing is reachable until that is done."""
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = user.pk
+    request.session[PENDING_AT_KEY] = time.time()
+    request.session[NEXT_KEY] = next_url
+    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return redirect("accounts:code" if has_device else "accounts:set-up")
 
 
 def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     """Shown after too many failures (django-axes); says nothing of whether the account exists."""
     _record_failure(AuditAction.SIGNIN_LOCKED_OUT, str(request.POST.get("email", "")))
-    return _paused(request)
+    return paused_page(request)
 
 
-def _paused(request: HttpRequest, *, seconds: int | None = None) -> HttpResponse:
+def paused_page(request: HttpRequest, *, seconds: int | None = None) -> HttpResponse:
     """The one answer to an attempt that is not checked: the account locked, or the address
     paced (accounts/address_limit.py)."""
     minutes = int(settings.AXES_COOLOFF_TIME * 60)
@@ -131,9 +141,19 @@ def _record_failure(action: AuditAction, typed_email: str) -> None:
 
 def _complete(request: HttpRequest, user: User, device: TOTPDevice) -> HttpResponse:
     next_url = request.session.get(NEXT_KEY) or reverse(settings.LOGIN_REDIRECT_URL)
+    council = council_session.signed_in_with(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
-    audit.record(actor=user, action=AuditAction.SIGNIN_SUCCEEDED)
+    if council:
+        # The first step was the council's: the trail says so, and which council.
+        audit.record(
+            actor=user,
+            action=AuditAction.SIGNIN_SUCCEEDED,
+            authority_id=council.get("authority"),
+            first_step="council",
+        )
+    else:
+        audit.record(actor=user, action=AuditAction.SIGNIN_SUCCEEDED)
     response = HttpResponseRedirect(next_url)
     address_limit.remember_browser(response, user.email)
     return response
@@ -205,6 +225,7 @@ def passkey_sign_in(request: HttpRequest) -> HttpResponse:
             status=429,
         )
     next_url = _safe_next(request, request.GET.get("next"))
+    council_session.forget(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     audit.record(actor=user, action=AuditAction.SIGNIN_PASSKEY)
@@ -414,11 +435,30 @@ def set_up(request: HttpRequest) -> HttpResponse:
 @handover.allowed_while_locked
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out; a person who signed in through their council is then sent to the council's
+    sign-out page (when its provider has one), which sends them back to the sign-in page."""
+    council = council_session.signed_in_with(request)
+    council_sign_out = ""
     if request.user.is_authenticated:
-        audit.record(actor=request.user, action=AuditAction.SIGNOUT)
+        if council:
+            council_sign_out = council_services.sign_out_address(
+                provider_id=council.get("provider"),
+                id_token=council.get("id_token"),
+                return_to=settings.SITE_URL + reverse("accounts:sign-in"),
+            )
+        if council_sign_out:
+            audit.record(
+                actor=request.user,
+                action=AuditAction.SIGNOUT_COUNCIL,
+                authority_id=council.get("authority"),
+            )
+        else:
+            audit.record(actor=request.user, action=AuditAction.SIGNOUT)
     logout(request)
     messages.success(request, "You have signed out.")
-    response = redirect("accounts:sign-in")
+    response: HttpResponse = (
+        HttpResponseRedirect(council_sign_out) if council_sign_out else redirect("accounts:sign-in")
+    )
     if request.POST.get("phone_keeps") != "waiting":
         # Nothing waits on the phone to be sent: the browser wipes what it kept for working
         # without signal (copies, the outbox and its keys, the service worker). The phone's

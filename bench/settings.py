@@ -16,6 +16,7 @@ os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("EXTRACT_KEY", "bench-only-extract-key")
+os.environ.setdefault("COUNCIL_SIGN_IN_KEYS", "bench-only-council-sign-in-key")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Queues and results of their own in Redis: `make bench` shares `make run`'s embedded Redis, and
 # the demo's worker would otherwise take the benchmark's reports (and run them on the wrong

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -222,6 +223,8 @@ def run() -> int:
     # Passkeys work only on a name, never an IP address (docs/sign-in.md): the site's address
     # is localhost, on whichever port this runs.
     os.environ.setdefault("PASSKEY_ORIGINS", f"http://localhost:{port}")
+    # Council sign-in comes back to SITE_URL: the same name, so the browser keeps its session.
+    os.environ.setdefault("SITE_URL", f"http://localhost:{port}")
     with services() as env:
         debug = env["DJANGO_DEBUG"].strip().lower() in TRUE
         # Demo data has a shared password, so seed_demo refuses without DEBUG. Without DEBUG,
@@ -254,6 +257,8 @@ def run() -> int:
         }
         children: dict[str, subprocess.Popen[bytes]] = {}
         try:
+            if debug:
+                _demo_council_sign_in(children, port)
             for name, command in commands.items():
                 # Own process group: Ctrl-C reaches only this runner, which stops the children
                 # in order, rather than every process at once.
@@ -268,6 +273,36 @@ def run() -> int:
         return 1
     _say("Stopped.")
     return 0
+
+
+def _demo_council_sign_in(children: dict[str, subprocess.Popen[bytes]], port: int) -> None:
+    """Start the local OpenID Connect provider (devtools/oidc_provider.mjs, on port + 100) and
+    make it the demo borough's council sign-in (docs/sign-in.md). Without Node, skipped."""
+    node = shutil.which("node")
+    if node is None or not (BASE / "node_modules" / "oidc-provider").is_dir():
+        _say("Council sign-in demo skipped: it needs Node.js and `npm ci`.")
+        return
+    secret = secrets.token_urlsafe(24)
+    site = os.environ["SITE_URL"]
+    client = f"demo-council:{secret}:{site}/sign-in/council/callback/,{site}/sign-in/"
+    provider = subprocess.Popen(
+        [node, "devtools/oidc_provider.mjs", "--port", str(port + 100), "--client", client],
+        cwd=BASE,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        process_group=0,
+    )
+    children["council sign-in provider"] = provider
+    assert provider.stdout is not None
+    line = provider.stdout.readline()
+    if not line:
+        _say("Council sign-in demo skipped: the local provider did not start.")
+        del children["council sign-in provider"]
+        provider.wait()
+        return
+    issuer = json.loads(line)["issuer"]
+    subprocess.run([*MANAGE, "demo_council_sign_in", issuer, "demo-council", secret], cwd=BASE)
 
 
 def _serve(

@@ -27,6 +27,7 @@ from cases import services as case_services
 from cases.models import Episode
 from sessions import services as session_services
 from sessions.models import SessionLog
+from tests.oidc import LocalProvider, start_provider
 from yourchoice.scoping import all_cases
 
 PASSWORD = "correct-horse-battery-staple"
@@ -135,6 +136,19 @@ def _all_cases() -> Iterator[None]:
     scope of its person, as in production; tests/service/test_scopes.py steps outside."""
     with all_cases("the test suite's own setup and checks"):
         yield
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[LocalProvider]:
+    """A real OpenID Connect provider for council sign-in (tests/oidc.py), started once."""
+    yield from start_provider()
+
+
+@pytest.fixture
+def local_provider(oidc_provider: LocalProvider) -> LocalProvider:
+    """The provider, with no account's claims left over from an earlier test."""
+    oidc_provider.reset()
+    return oidc_provider
 
 
 @pytest.fixture

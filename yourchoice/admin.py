@@ -44,13 +44,22 @@ class SignInOutcomeFilter(admin.SimpleListFilter):
     title = "what happened"
     parameter_name = "outcome"
     OUTCOMES = {
-        "succeeded": ("Signed in", [AuditAction.SIGNIN_SUCCEEDED, AuditAction.SIGNIN_PASSKEY]),
+        "succeeded": (
+            "Signed in",
+            [
+                AuditAction.SIGNIN_SUCCEEDED,
+                AuditAction.SIGNIN_PASSKEY,
+                AuditAction.SIGNIN_COUNCIL,
+                AuditAction.SIGNIN_COUNCIL_CHECKED,
+            ],
+        ),
         "failed": (
             "Failed",
             [
                 AuditAction.SIGNIN_FAILED,
                 AuditAction.SIGNIN_CODE_FAILED,
                 AuditAction.SIGNIN_PASSKEY_FAILED,
+                AuditAction.SIGNIN_COUNCIL_REFUSED,
             ],
         ),
         "locked_out": ("Locked out", [AuditAction.SIGNIN_LOCKED_OUT]),
@@ -59,6 +68,7 @@ class SignInOutcomeFilter(admin.SimpleListFilter):
             "Added or removed a passkey",
             [AuditAction.SIGNIN_PASSKEY_ADDED, AuditAction.SIGNIN_PASSKEY_REMOVED],
         ),
+        "signed_out": ("Signed out", [AuditAction.SIGNOUT, AuditAction.SIGNOUT_COUNCIL]),
     }
 
     def lookups(
@@ -79,10 +89,10 @@ class SignInEventAdmin(ReadOnlyAdmin):
     """Sign-ins, failures and lockouts, newest first, with the account each concerned. A failure
     for an address with no account keeps only a hint of what was typed."""
 
-    list_display = ["at", "event", "account", "typed_address", "ip_address"]
+    list_display = ["at", "event", "account", "typed_address", "why", "ip_address"]
     list_filter = [SignInOutcomeFilter]
     date_hierarchy = "at"
-    fields = ["at", "event", "account", "typed_address", "ip_address"]
+    fields = ["at", "event", "account", "typed_address", "why", "ip_address"]
     readonly_fields = fields  # type: ignore[assignment]  # the same flat list of names
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SignInEvent]:
@@ -112,3 +122,9 @@ class SignInEventAdmin(ReadOnlyAdmin):
     @admin.display(description="Address typed (unknown accounts only)")
     def typed_address(self, obj: SignInEvent) -> str:
         return obj.detail.get("email_hint", "")
+
+    @admin.display(description="Why (refusals)")
+    def why(self, obj: SignInEvent) -> str:
+        """A council sign-in's refusal reason and, for an answer that proved nothing, what was
+        wrong with it (accounts/council/services.py, oidc.py)."""
+        return " ".join(str(obj.detail[k]) for k in ("reason", "problem") if k in obj.detail)

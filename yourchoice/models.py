@@ -37,17 +37,27 @@ class AuditEvent(models.Model):
         return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
 
 
-#: Every sign-in action starts so (AuditAction.SIGNIN_*): the administrator's view filters on it.
+#: Every sign-in action starts so (AuditAction.SIGNIN_*), and every sign-out so
+#: (AuditAction.SIGNOUT*): the administrator's view filters on them.
 SIGNIN_PREFIX = "signin."
+SIGNOUT_PREFIX = "signout"
 
 
 class SignInEventManager(models.Manager["SignInEvent"]):
     def get_queryset(self) -> models.QuerySet[SignInEvent]:
-        return super().get_queryset().filter(action__startswith=SIGNIN_PREFIX)
+        return (
+            super()
+            .get_queryset()
+            .filter(
+                models.Q(action__startswith=SIGNIN_PREFIX)
+                | models.Q(action__startswith=SIGNOUT_PREFIX)
+            )
+        )
 
 
 class SignInEvent(AuditEvent):
-    """Sign-ins, failures and lockouts: the administrator's read-only view of the trail."""
+    """Sign-ins, failures, lockouts and sign-outs: the administrator's read-only view of the
+    trail."""
 
     objects: ClassVar[SignInEventManager] = SignInEventManager()
 

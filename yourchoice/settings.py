@@ -205,6 +205,26 @@ OTP_TOTP_ISSUER = "Your Choice"
 # when DEMO_TOTP_SECRET is set outside DEBUG.
 DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
 
+# Council sign-in (docs/sign-in.md): each authority's own OpenID Connect provider, set in the
+# admin. The client secrets are stored encrypted with these keys (comma-separated: the first
+# encrypts, every one decrypts, so a new key goes first and the old one stays until the secrets
+# are saved again). Required in production, like the secret key.
+COUNCIL_SIGN_IN_KEYS = env_list("COUNCIL_SIGN_IN_KEYS", [])
+if not COUNCIL_SIGN_IN_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("COUNCIL_SIGN_IN_KEYS must be set when DJANGO_DEBUG is off.")
+    COUNCIL_SIGN_IN_KEYS = [SECRET_KEY + ":council-sign-in"]
+# Providers must be https; plain http only for the local provider of `make run` and the tests.
+COUNCIL_SIGN_IN_ALLOW_HTTP = env_bool("COUNCIL_SIGN_IN_ALLOW_HTTP", DEBUG)
+# How long the service waits for a provider's answer, and how long a person may take at their
+# council's sign-in page before the sign-in must start again.
+COUNCIL_SIGN_IN_TIMEOUT_SECONDS = env_int("COUNCIL_SIGN_IN_TIMEOUT_SECONDS", 5, minimum=1)
+COUNCIL_SIGN_IN_MINUTES = env_int("COUNCIL_SIGN_IN_MINUTES", 10, minimum=1)
+# Clocks differ a little: an ID token is accepted this many seconds either side of its times.
+COUNCIL_SIGN_IN_CLOCK_LEEWAY_SECONDS = env_int(
+    "COUNCIL_SIGN_IN_CLOCK_LEEWAY_SECONDS", 60, minimum=0
+)
+
 # --- Security -------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)

@@ -12,6 +12,9 @@ os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
 os.environ.setdefault("EXTRACT_KEY", "test-only-extract-key")
+os.environ.setdefault("COUNCIL_SIGN_IN_KEYS", "test-only-council-sign-in-key")
+# The tests' own provider (devtools/oidc_provider.mjs) runs on plain http on this machine.
+os.environ.setdefault("COUNCIL_SIGN_IN_ALLOW_HTTP", "true")
 # Transactional tests reload reference data with new ids: no definition may outlive a test.
 os.environ.setdefault("MEASURE_DEFINITION_CACHE_SECONDS", "0")
 # Counts in Redis outlive a test: the per-address sign-in limit is on only in the tests of it

@@ -111,3 +111,41 @@ def open_when_and_where(page) -> None:
     details = page.locator("#when-and-where")
     if details.get_attribute("open") is None:
         details.locator("summary").click()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def csp_page(browser):
+    context = browser.new_context(bypass_csp=False)
+    page = context.new_page()
+    page.csp_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and page.csp_errors.append(message.text)
+        ),
+    )
+    yield page
+    context.close()
+
+
+def accessible_at_both_widths(page) -> None:
+    """axe (0 violations, serious and critical included) at a phone's width and a desktop's."""
+    source = AXE.read_text()
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        page.evaluate(source)  # DevTools evaluation: not an inline script, so the CSP holds
+        violations = page.evaluate(
+            """async (tags) => {
+                const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+                return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}`);
+            }""",
+            WCAG_TAGS,
+        )
+        assert violations == [], f"{page.url} at {size['width']}px:\n" + "\n".join(violations)
+        wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wider <= 0, f"{page.url} scrolls sideways by {wider}px at {size['width']}px"
+    page.set_viewport_size(PHONE)

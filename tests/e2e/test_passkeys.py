@@ -16,14 +16,11 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.conftest import allocated_case
-from tests.e2e.conftest import AXE, WCAG_TAGS, case_entry, sign_in
+from tests.e2e.conftest import PHONE, accessible_at_both_widths, case_entry, sign_in
 from yourchoice.audit.actions import AuditAction
 from yourchoice.models import AuditEvent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -32,21 +29,6 @@ def passkey_site(live_server, settings):
     settings.OTP_WEBAUTHN_RP_ID = "localhost"
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
     return live_server
-
-
-@pytest.fixture
-def csp_page(browser):
-    context = browser.new_context(bypass_csp=False)
-    page = context.new_page()
-    page.csp_errors = []
-    page.on(
-        "console",
-        lambda message: (
-            "Content Security Policy" in message.text and page.csp_errors.append(message.text)
-        ),
-    )
-    yield page
-    context.close()
 
 
 def add_authenticator(page, *, verifies_user: bool = True) -> tuple[Any, str]:
@@ -66,25 +48,6 @@ def add_authenticator(page, *, verifies_user: bool = True) -> tuple[Any, str]:
         },
     )
     return cdp, result["authenticatorId"]
-
-
-def accessible_at_both_widths(page) -> None:
-    """axe (0 violations, serious and critical included) at a phone's width and a desktop's."""
-    source = AXE.read_text()
-    for size in (PHONE, DESKTOP):
-        page.set_viewport_size(size)
-        page.evaluate(source)  # DevTools evaluation: not an inline script, so the CSP holds
-        violations = page.evaluate(
-            """async (tags) => {
-                const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-                return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}`);
-            }""",
-            WCAG_TAGS,
-        )
-        assert violations == [], f"{page.url} at {size['width']}px:\n" + "\n".join(violations)
-        wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert wider <= 0, f"{page.url} scrolls sideways by {wider}px at {size['width']}px"
-    page.set_viewport_size(PHONE)
 
 
 def actions_for(user: User) -> list[str]:

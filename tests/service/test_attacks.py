@@ -823,3 +823,55 @@ def test_the_api_answers_429_in_its_error_shape_with_retry_after(cast, low_rate_
     # The limit is each user's own: another person's token still works.
     _, other = api_token_issue(actor=cast.admin, user=cast.hackney.lead, name="Other system")
     assert Client(HTTP_AUTHORIZATION=f"Bearer {other}").get(url).status_code == 200
+
+
+# --- Council sign-in (X7) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def hackney_council_sign_in(cast, local_provider, settings):
+    from tests.oidc import add_provider
+
+    settings.SITE_URL = "http://testserver"
+    return add_provider(
+        local_provider,
+        cast.hackney.authority,
+        site_url=settings.SITE_URL,
+        domains=("hackney.test",),
+    )
+
+
+def test_hostile_council_answers_never_fail_and_sign_nobody_in(cast, hackney_council_sign_in):
+    """Whatever comes back to the callback (from the council or from someone pretending to be
+    it), for a sign-in in progress and for none: a plain refusal, never a 500, nobody in."""
+    callback = reverse("accounts:council-callback")
+    for value in HOSTILE:
+        client = Client()
+        client.post(reverse("accounts:council-sign-in"), {"email": cast.hackney.coach.email})
+        client.get(reverse("accounts:council-start"))
+        state = client.session["council_sign_in_pending"]["state"]
+        for query in (
+            {"state": state, "code": value},
+            {"state": value, "code": value},
+            {"state": state, "code": "x", "iss": value},
+            {"state": state, "error": value, "error_description": value},
+        ):
+            answer = client.get(callback, query)
+            assert answer.status_code in (400, 403), f"{query} -> {answer.status_code}"
+            assert "_auth_user_id" not in client.session
+        typed = client.post(reverse("accounts:council-sign-in"), {"email": value})
+        assert typed.status_code == 400
+
+
+def test_a_council_answer_for_another_council_signs_nobody_in(cast, hackney_council_sign_in):
+    """A mix-up: the answer names an issuer other than the council the request went to."""
+    client = Client()
+    client.post(reverse("accounts:council-sign-in"), {"email": cast.hackney.coach.email})
+    client.get(reverse("accounts:council-start"))
+    state = client.session["council_sign_in_pending"]["state"]
+    answer = client.get(
+        reverse("accounts:council-callback"),
+        {"state": state, "code": "x", "iss": "https://login.example.org/other-council"},
+    )
+    assert answer.status_code == 400
+    assert "_auth_user_id" not in client.session

@@ -70,7 +70,11 @@ STORED = {
     "signin.passkey_failed",
     "signin.passkey_added",
     "signin.passkey_removed",
+    "signin.council",
+    "signin.council_checked",
+    "signin.council_refused",
     "signout",
+    "signout.council",
     "unlock.succeeded",
     "unlock.failed",
     "account.create",
@@ -85,6 +89,8 @@ STORED = {
     "api_token.issue",
     "api_token.revoke",
     "authority.update",
+    "council_sign_in.update",
+    "council_sign_in.remove",
 }
 
 

@@ -253,6 +253,12 @@ MATRIX = [
     # Passkey sign-in is open to everyone (it names no account); an empty answer is refused.
     Route("accounts:passkey-sign-in-options", dict.fromkeys(ROLES, 200), method="post"),
     Route("accounts:passkey-sign-in", dict.fromkeys(ROLES, 400), method="post"),
+    # Council sign-in (X7): the email page is for signed-out people; going on to the council
+    # needs a council chosen first (sent back to the page without one); the callback without
+    # a sign-in in progress is a refusal, for everyone.
+    Route("accounts:council-sign-in", {"anonymous": 200, **dict.fromkeys(SIGNED_IN, 302)}),
+    Route("accounts:council-start", dict.fromkeys(ROLES, 302)),
+    Route("accounts:council-callback", dict.fromkeys(ROLES, 400)),
     # Everyone signed in has their own sign-in page and passkeys; nobody reaches another's.
     Route("accounts:your-sign-in", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
     Route(
@@ -621,6 +627,9 @@ ANSWER_SIGNED_OUT = {
     "accounts:password-reset-confirm",
     "accounts:passkey-sign-in-options",
     "accounts:passkey-sign-in",
+    "accounts:council-sign-in",
+    "accounts:council-start",
+    "accounts:council-callback",
     "api:schema",  # the API's description is public
     "api:docs",
     # A phone's service worker, its manifest, and its question "who is signed in?" (401).

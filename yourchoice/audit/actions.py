@@ -94,7 +94,21 @@ class AuditAction(models.TextChoices):
     )
     SIGNIN_PASSKEY_ADDED = "signin.passkey_added", "Added a passkey"
     SIGNIN_PASSKEY_REMOVED = "signin.passkey_removed", "Removed a passkey"
+    # Council sign-in (accounts/council/): the council's provider vouched for the person.
+    SIGNIN_COUNCIL = (
+        "signin.council",
+        "Signed in with a council account, its own second step counted",
+    )
+    SIGNIN_COUNCIL_CHECKED = (
+        "signin.council_checked",
+        "Council account accepted: Your Choice's own second step comes next",
+    )
+    SIGNIN_COUNCIL_REFUSED = "signin.council_refused", "Sign-in with a council account refused"
     SIGNOUT = "signout", "Signed out"
+    SIGNOUT_COUNCIL = (
+        "signout.council",
+        "Signed out, and sent to the council's sign-in to sign out there too",
+    )
     # Taking the phone back after the young person's turn (accounts/views.py, unlock).
     UNLOCK_SUCCEEDED = "unlock.succeeded", "Took the phone back after the young person's turn"
     UNLOCK_FAILED = "unlock.failed", "Taking the phone back failed: wrong password or passkey"
@@ -111,6 +125,8 @@ class AuditAction(models.TextChoices):
     API_TOKEN_ISSUE = "api_token.issue", "Issued an API token"
     API_TOKEN_REVOKE = "api_token.revoke", "Revoked an API token"
     AUTHORITY_UPDATE = "authority.update", "Changed an authority's settings"
+    COUNCIL_SIGN_IN_UPDATE = "council_sign_in.update", "Changed a council's sign-in settings"
+    COUNCIL_SIGN_IN_REMOVE = "council_sign_in.remove", "Removed a council's sign-in"
 
 
 #: Events that read a record without changing it; every other event about a record changed it.

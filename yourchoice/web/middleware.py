@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -131,8 +132,24 @@ class IdleTimeoutMiddleware:
         return response
 
 
+#: Other sites this browser's pages may send a form to, kept in its session: a council's own
+#: sign-out page, for a person who signed in through it (accounts/council/). Browsers hold a
+#: form and every redirect after it to the page's form-action, so without this the sign-out
+#: button could not hand over to the council's sign-out.
+FORM_TARGETS_SESSION_KEY = "csp_form_targets"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def _form_targets(request: HttpRequest) -> list[str]:
+    session = getattr(request, "session", None)
+    targets = session.get(FORM_TARGETS_SESSION_KEY, []) if session is not None else []
+    # Only origins: nothing from the session may add another directive to the header.
+    return [t for t in targets if isinstance(t, str) and _ORIGIN.match(t)]
+
+
 class SecurityHeadersMiddleware:
-    """A strict Content-Security-Policy: no inline script or style, nothing from elsewhere."""
+    """A strict Content-Security-Policy: no inline script or style, nothing from elsewhere, and
+    forms sent only here (or to the council's sign-out of a council sign-in)."""
 
     POLICY = "; ".join(
         [
@@ -154,7 +171,12 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.POLICY)
+        policy = self.POLICY
+        targets = _form_targets(request)
+        if targets:
+            allowed = " ".join(["form-action 'self'", *targets])
+            policy = policy.replace("form-action 'self'", allowed)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

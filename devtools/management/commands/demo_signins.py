@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_otp.oath import TOTP
 
-from accounts.models import Membership
+from accounts.models import CouncilIdentityProvider, Membership
 from devtools import demo
 from yourchoice.scoping import all_cases
 
@@ -36,3 +36,10 @@ class Command(BaseCommand):
             f"  Authenticator: add the key {settings.DEMO_TOTP_SECRET} to any authenticator app,\n"
             f"  or run `make demo-code` for the current code (now: {current_code()})."
         )
+        council = CouncilIdentityProvider.objects.filter(enabled=True).first()
+        if council is not None and council.issuer.startswith("http://127.0.0.1"):
+            self.stdout.write(
+                f"  Council sign-in: {council.authority.name} uses a local provider. On the "
+                "sign-in page, choose\n  Sign in with your council account and type any demo "
+                "address: it signs you in, then\n  the authenticator code follows."
+            )
