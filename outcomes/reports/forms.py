@@ -130,20 +130,21 @@ class ReportRequestForm(GovForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         kind = data.get("period")
         if not kind:
             return data
         kind = PeriodKind(kind)
         # Questions under periods not chosen were sent too (every one shows without
         # JavaScript): whatever they hold, they are not part of this request.
-        answers = (CHOSEN_BY[kind],) if kind in CHOSEN_BY else ()
+        answers: tuple[str, ...] = (CHOSEN_BY[kind],) if kind in CHOSEN_BY else ()
         if kind == PeriodKind.DATES:
             answers = DATE_FIELDS
         for name in (*CHOSEN_BY.values(), *DATE_FIELDS):
             if name not in answers:
-                self._errors.pop(name, None)
+                self.errors.pop(name, None)  # during clean, the form's own error dict
                 data.pop(name, None)
-        if any(name in self._errors for name in answers):
+        if any(name in self.errors for name in answers):
             return data  # not a real date, or not in the list: said already
         start = end = None
         if kind in CHOSEN_BY:

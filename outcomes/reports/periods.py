@@ -203,7 +203,8 @@ def period_for(
     """The period asked for, or DomainError with plain messages on "start" and "end".
 
     A month, quarter or financial year is asked for by its first day (`start`); its end follows,
-    and it must have ended (its last day is over). The last 12 months take neither date. Other dates take both."""
+    and it must have ended (its last day is over). The last 12 months take neither date. Other
+    dates take both."""
     kind = PeriodKind(kind)
     if kind == PeriodKind.DATES:
         missing = {}
@@ -232,9 +233,10 @@ def period_for(
         raise DomainError({"end": [f"Leave this out: {_STARTS_ON[kind]}, and its end follows."]})
     if start is None:
         raise DomainError({"start": [f"Enter the first day: {_STARTS_ON[kind]}."]})
-    period = _named(kind, start)
-    if period is None:
+    named = _named(kind, start)
+    if named is None:
         raise DomainError({"start": [f"That is not a first day: {_STARTS_ON[kind]}."]})
+    period = named
     if period.end >= today:  # ended means its last day is over; dates may run to today
         raise DomainError(
             {"start": [f"{period.label} has not ended yet. Ask for dates up to today instead."]}
