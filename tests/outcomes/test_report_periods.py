@@ -343,9 +343,17 @@ def test_the_page_offers_every_kind_with_its_question_revealed_beneath_it(cast, 
     page = client_for(cast.hackney.lead).get(reverse("outcomes:reports")).content.decode()
     for number, kind in enumerate(PeriodKind, start=1):
         assert f'id="id_period_{number}" value="{kind.value}"' in page
-    # Each radio with a question names it; the last 12 months has none and names nothing.
-    assert page.count("data-aria-controls=") == 4
-    assert 'value="month" checked data-aria-controls="conditional_period_1"' in page
+    # Each question names its radio; the last 12 months has none. Only the chosen radio's
+    # question is drawn shown (scripts hide the rest; without them every one shows).
+    assert page.count("data-revealed-by=") == 4
+    assert 'id="id_period_1" value="month" checked' in page
+    assert re.search(
+        r'class="govuk-radios__conditional" id="conditional_period_1" '
+        r'data-revealed-by="id_period_1"',
+        page,
+    )
+    assert page.count("govuk-radios__conditional--hidden") == 3
+    assert "aria-expanded" not in page and "aria-controls" not in page
     assert Period.last_12_months(TODAY).label in page  # the radio's hint
 
 
