@@ -72,8 +72,7 @@ class ReportRequestForm(GovForm):
     start = date_field("Start date", help_text="For example, 1 4 2026")
     end = date_field(
         "End date",
-        help_text=f"Today at the latest, and at most {LONGEST_PERIOD_YEARS} years after the "
-        "start date",
+        help_text=f"Today at the latest. A report covers at most {LONGEST_PERIOD_YEARS} years",
     )
 
     def __init__(
@@ -105,7 +104,7 @@ class ReportRequestForm(GovForm):
         last_12 = Period.last_12_months(self.today)
         hints = {
             PeriodKind.LAST_12_MONTHS: last_12.label,
-            PeriodKind.DATES: "Any whole days, such as from a start date to today",
+            PeriodKind.DATES: "Choose the first and last day",
         }
         cast(forms.ChoiceField, self.fields["period"]).choices = [
             Choice(kind.value, kind.label, hint=hints.get(kind, "")) for kind in PeriodKind
