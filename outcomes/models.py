@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from outcomes.reports.periods import Period
 from yourchoice.scoping import CaseQuerySet, case_manager
 
 #: A goal rating runs from 0 (not met at all) to 10 (fully met): the rating constraint, the goal
@@ -349,6 +350,11 @@ class Report(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == ReportStatus.READY
+
+    @property
+    def period(self) -> Period:
+        """The period the report covers; `report.period.label` is its name (O7)."""
+        return Period(self.period_start, self.period_end)
 
 
 class ReportFormat(models.TextChoices):
