@@ -23,7 +23,7 @@ def state(request: HttpRequest) -> JsonResponse:
     """Who is signed in (as the phone files it), a token to send with, and the pages the
     phone keeps with their versions. 401, saying nothing else, to someone not signed in."""
     user = request.user
-    if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]  # django-otp adds is_verified
+    if not user.is_authenticated or not user.is_verified():  # type: ignore[attr-defined]  # set by django-otp's middleware
         return JsonResponse({"signed_in": False}, status=401)
     return JsonResponse(
         {
@@ -34,7 +34,7 @@ def state(request: HttpRequest) -> JsonResponse:
             "keep_hours": settings.SESSION_MAX_HOURS,
             "copies": [
                 {"url": c.url, "source": c.source, "version": c.version}
-                for c in selectors.copies_for(user)  # type: ignore[arg-type]  # signed in above
+                for c in selectors.copies_for(user)
             ],
         }
     )

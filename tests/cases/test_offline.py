@@ -274,7 +274,7 @@ def test_asking_the_supervisor_emails_them_by_reference_only(cast):
     [message] = mail.outbox
     assert message.to == [cast.hackney.supervisor.email]
     assert episode.young_person.reference in message.subject
-    assert "Riley" not in message.subject + message.body
+    assert "Riley" not in f"{message.subject} {message.body}"
     assert AuditEvent.objects.filter(
         action=AuditAction.SESSION_WAITING_ASKED, young_person_id=episode.young_person_id
     ).exists()
