@@ -296,6 +296,6 @@ def test_the_service_worker_and_manifest_are_served_from_the_root(cast):
     client = signed_in_client(None)
     worker = client.get("/sw.js")
     assert worker.status_code == 200 and worker["Content-Type"] == "text/javascript"
-    assert worker["Cache-Control"] == "no-cache"
+    assert worker["Cache-Control"] == "no-store"
     manifest = client.get("/manifest.webmanifest").json()
     assert manifest["start_url"] == "/" and manifest["display"] == "standalone"

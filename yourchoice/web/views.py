@@ -72,9 +72,9 @@ def _built(name: str) -> bytes:
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker (static/js/offline/), at the root so that it may look after every
-    page. Always checked afresh, so a new version reaches phones at their next page."""
+    page. Never cached, so a new version reaches phones at their next page."""
     response = HttpResponse(_built("sw.js"), content_type="text/javascript")
-    response["Cache-Control"] = "no-cache"
+    response["Cache-Control"] = "no-store"
     return response
 
 
