@@ -360,7 +360,8 @@ def _lead_day(browser: Browser, authority_id: int, deadline: float) -> None:
         month = random.choice(month_choices())[0]
         browser.request(
             "lead: ask for a report", "POST", "/reports/",
-            [("place", str(authority_id)), ("month", month)], expect=(302,),
+            [("place", str(authority_id)), ("period", "month"), ("month", month)],
+            expect=(302,),
         )  # fmt: skip
         # Wait for it as a person would: look again every few seconds, then download.
         for _ in range(20):

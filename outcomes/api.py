@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -16,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts import access
 from accounts.access import Perm
-from accounts.models import User
+from accounts.models import Authority, User
 from cases.models import Episode
 from outcomes import services
 from outcomes.models import (
@@ -28,6 +30,8 @@ from outcomes.models import (
     Report,
     ReportStatus,
 )
+from outcomes.reports import services as report_services
+from outcomes.reports.periods import LONGEST_PERIOD_YEARS, PeriodKind, period_for
 from outcomes.selectors import report_authorities, reports_for_user, sdq_definition
 from yourchoice.api.viewsets import ScopedViewSet, idempotent
 
@@ -84,6 +88,12 @@ class MeasureResponseSerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    period_label = serializers.CharField(
+        source="period.label",
+        read_only=True,
+        help_text="The period's name, as the report's pages and files give it, such as "
+        '"1 April 2026 to 31 March 2027 (financial year 2026 to 2027)".',
+    )
     downloads = serializers.SerializerMethodField()
 
     class Meta:
@@ -94,6 +104,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "authority",
             "period_start",
             "period_end",
+            "period_label",
             "status",
             "failure_reason",
             "requested_at",
@@ -111,6 +122,38 @@ class ReportSerializer(serializers.ModelSerializer):
             fmt: reverse("outcomes:report-download", args=[report.pk, fmt])
             for fmt, _ in report.downloads
         }
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    authority = serializers.IntegerField(
+        allow_null=True,
+        help_text="The authority's id, or null for all of London (programme leads only).",
+    )
+    period = serializers.ChoiceField(
+        choices=PeriodKind.choices,
+        help_text="`month`, `quarter` and `financial_year` take `start`, their first day (a "
+        "quarter starts on 1 January, 1 April, 1 July or 1 October; a financial year on "
+        "1 April), and must have ended. `last_12_months` takes neither date: the 12 whole "
+        "months before this one. `dates` takes both.",
+    )
+    start = serializers.DateField(
+        required=False, help_text="The first day of the period (YYYY-MM-DD)."
+    )
+    end = serializers.DateField(
+        required=False,
+        help_text="Only with `dates`: the last day, included; today at the latest, and less "
+        f"than {LONGEST_PERIOD_YEARS} years after `start`.",
+    )
+
+
+REPORT_IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Makes the request safe to retry: a resend with the same key and body returns "
+    "the first answer and asks for no second report; the same key with a different body is "
+    "refused with 422.",
+)
 
 
 class CanHaveReports(IsAuthenticated):
@@ -133,6 +176,39 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         authorities, london = report_authorities(user)
         ids = [r.pk for r in reports_for_user(user, authorities=authorities, london=london)]
         return Report.objects.filter(pk__in=ids).prefetch_related("files").order_by("-requested_at")
+
+    @extend_schema(
+        request=ReportCreateSerializer,
+        responses={201: ReportSerializer, 200: ReportSerializer},
+        parameters=[REPORT_IDEMPOTENCY_HEADER],
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        """Ask for a report for any period (O7), with the reports page's rules. 201 when it is
+        queued; 200 with the one already being made for the same place and period. Follow it
+        at its own address until `status` is `ready`."""
+        user = cast(User, request.user)  # CanHaveReports let only a signed-in person in
+        data = ReportCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        authority = None
+        if values["authority"] is not None:
+            authority = Authority.objects.filter(pk=values["authority"], active=True).first()
+            if authority is None:
+                raise serializers.ValidationError({"authority": ["No such authority."]})
+        # Whose reports they may have, before what the period is: the same order as the page.
+        if not report_services.may_have(user, authority.pk if authority else None):
+            raise PermissionDenied
+        period = period_for(
+            values["period"],
+            start=values.get("start"),
+            end=values.get("end"),
+            today=timezone.localdate(),
+        )
+        report, created = report_services.report_request(
+            actor=user, authority=authority, start=period.start, end=period.end
+        )
+        return Response(ReportSerializer(report).data, status=201 if created else 200)
 
 
 class GoalCreateSerializer(serializers.Serializer):

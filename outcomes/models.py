@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from outcomes.reports.periods import Period
 from yourchoice.scoping import CaseQuerySet, case_manager
 
 #: A goal rating runs from 0 (not met at all) to 10 (fully met): the rating constraint, the goal
@@ -359,6 +360,11 @@ class Report(models.Model):
         if ReportFormat.HTML in stored and ReportFormat.PDF not in stored:
             stored.append(ReportFormat.PDF)
         return [(fmt, ReportFormat(fmt).label) for fmt in stored]
+
+    @property
+    def period(self) -> Period:
+        """The period the report covers; `report.period.label` is its name (O7)."""
+        return Period(self.period_start, self.period_end)
 
 
 class ReportFormat(models.TextChoices):

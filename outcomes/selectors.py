@@ -25,6 +25,7 @@ from outcomes.models import (
     ReportStatus,
 )
 from outcomes.reports import indicators
+from outcomes.reports.periods import Period
 from outcomes.reports.services import may_have
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
@@ -139,36 +140,9 @@ def _key_figure(values: dict[tuple[str, str], Any], key: tuple[str, str]) -> Any
     return values.get((EARLIER_NAMES.get(key[0], key[0]), key[1]))
 
 
-@dataclass(frozen=True)
-class Period:
-    """A report's period, named as its files name it (O7)."""
-
-    start: date
-    end: date
-
-    @property
-    def whole_month(self) -> bool:
-        return self.start.day == 1 and self.end == _month_end(self.start)
-
-    @property
-    def label(self) -> str:
-        if self.whole_month:
-            return f"{self.start:%B %Y}"
-        return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
-
-    @property
-    def query(self) -> str:
-        return f"start={self.start.isoformat()}&end={self.end.isoformat()}"
-
-
-def _month_end(first: date) -> date:
-    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-
-
 def last_whole_month(today: date) -> Period:
     """The month the monthly schedule makes reports for on the 1st."""
-    end = today.replace(day=1) - timedelta(days=1)
-    return Period(end.replace(day=1), end)
+    return Period.month(today.replace(day=1) - timedelta(days=1))
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from outcomes.models import (
 )
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
+from outcomes.reports.periods import Period
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data.errors import DomainError
@@ -208,16 +209,16 @@ def sdq_record(request: AuthenticatedHttpRequest, pk: int, mode: str) -> HttpRes
 @login_required
 @access.requires(Perm.REPORT_DOWNLOAD)
 def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Ask for a report and follow it from queued to ready (O4)."""
+    """Ask for a report for any period and follow it from queued to ready (O4, O7)."""
     authorities, london = selectors.report_authorities(request.user)
     form = ReportRequestForm(request.POST or None, authorities=authorities, london=london)
 
     def save(data: dict) -> tuple:
         place = data["place"]
         authority = None if place == LONDON else next(a for a in authorities if str(a.pk) == place)
-        start, end = form.period()
+        period = form.chosen_period()
         return report_services.report_request(
-            actor=request.user, authority=authority, start=start, end=end
+            actor=request.user, authority=authority, start=period.start, end=period.end
         )
 
     def done(asked: tuple) -> HttpResponse:
@@ -285,10 +286,10 @@ def _attachment(path: Path, filename: str) -> FileResponse:
     return response
 
 
-def _period(start: str, end: str) -> selectors.Period | None:
+def _period(start: str, end: str) -> Period | None:
     """The period asked for in the address, or None (the default) if it is not a period."""
     try:
-        period = selectors.Period(date.fromisoformat(start), date.fromisoformat(end))
+        period = Period(date.fromisoformat(start), date.fromisoformat(end))
     except ValueError:
         return None
     return period if period.start <= period.end else None

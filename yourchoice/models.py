@@ -95,11 +95,15 @@ class AuditArchive(models.Model):
 
 class IdempotencyKey(models.Model):
     """The first answer to an API create sent with an `Idempotency-Key` header: a resend with
-    the same key gets that answer again instead of making a second record."""
+    the same key gets that answer again instead of making a second record, and the same key
+    with a different body is refused (yourchoice/api/viewsets.py `idempotent`)."""
 
     user_id = models.BigIntegerField()
     key = models.CharField(max_length=100)
     path = models.CharField(max_length=200)
+    #: SHA-256 of the request body as parsed, in one canonical form. Null on answers kept
+    #: before bodies were compared: a resend of one of those is answered as before.
+    body_sha256 = models.CharField(max_length=64, null=True, blank=True)
     status = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)

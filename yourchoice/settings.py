@@ -422,7 +422,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Case records for authorities' own systems, with the same access rules as "
     "the service. Authenticate with `Authorization: Bearer <token>`. Every create accepts an "
     "`Idempotency-Key` header: a retry with the same key returns the first answer and makes "
-    "no second record.",
+    "no second record; the same key sent with a different body is refused with 422.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -20,8 +20,9 @@ from django.urls import reverse
 from accounts import access
 from cases.models import SESSION_STATUSES, Episode, RiskFlag, YoungPerson
 from cases.selectors import current_episode_for_user
-from outcomes.models import Goal, GoalRating, GoalStatus, Rater
-from sessions.models import Attendance, SessionLog
+from outcomes.models import Goal, GoalRating, GoalStatus
+from sessions.models import SessionLog
+from sessions.selectors import last_time
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -131,23 +132,11 @@ def kept_record(user: User, young_person_pk: int) -> KeptRecord:
     who may not see the record, as every page of it."""
     episode = current_episode_for_user(user, young_person_pk)
     goals = list(
-        Goal.objects.filter(episode=episode, status=GoalStatus.LIVE)
-        .annotate(
-            last_rating=Subquery(
-                GoalRating.objects.filter(goal=OuterRef("pk"), rater=Rater.COACH)
-                .order_by("-rated_on", "-pk")
-                .values("score")[:1]
-            )
-        )
-        .order_by("slot", "pk")
+        Goal.objects.filter(episode=episode, status=GoalStatus.LIVE).order_by("slot", "pk")
     )
-    task = (
-        SessionLog.objects.filter(episode=episode, attendance=Attendance.ATTENDED)
-        .exclude(between_session_task="")
-        .order_by("-occurred_at", "-pk")
-        .values_list("between_session_task", flat=True)
-        .first()
-    )
+    # Last time as the session form shows it: the coach's own last rating of each goal, and
+    # the last attended session's task.
+    last = last_time(user, episode, goals)
     flags = [
         f"{flag.get_level_display()}: {flag.get_category_display()}"
         for flag in RiskFlag.objects.filter(episode=episode, resolved_at__isnull=True).order_by(
@@ -156,7 +145,7 @@ def kept_record(user: User, young_person_pk: int) -> KeptRecord:
     ]
     return KeptRecord(
         episode=episode,
-        goals=[GoalKept(g.description, g.last_rating) for g in goals],
-        last_task=task or "",
+        goals=[GoalKept(g.description, last.goal_scores.get(g.pk)) for g in goals],
+        last_task=last.between_session_task,
         flags=flags,
     )

@@ -10,12 +10,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
 from outcomes.models import Report, ReportFile, ReportFormat, ReportScope, ReportStatus
-from outcomes.reports import files, indicators, publish, rounding
+from outcomes.reports import files, indicators, periods, publish, rounding
+from outcomes.reports.periods import Period
 from yourchoice import audit, build
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data import db
@@ -40,10 +42,9 @@ def report_request(
         access.require(actor, Perm.REPORT_DOWNLOAD)
         if not may_have(actor, authority.pk if authority else None):
             raise PermissionDenied
-    if end < start:
-        raise DomainError({"period": ["The period must end after it starts."]})
-    if end > timezone.localdate():
-        raise DomainError({"period": ["The period cannot end in the future."]})
+    errors = periods.problems(Period(start, end), today=timezone.localdate())
+    if errors:
+        raise DomainError(errors)
     scope = ReportScope.AUTHORITY if authority else ReportScope.LONDON
     in_progress = Report.objects.filter(
         scope=scope,
@@ -96,7 +97,7 @@ def _provenance(report: Report, cutoff: datetime, database: str) -> dict[str, st
     return {
         "Scope": report.authority.name if report.authority else "All of London",
         "Authority code": report.authority.gss_code if report.authority else "E12000007 (London)",
-        "Period": f"{report.period_start:%-d %B %Y} to {report.period_end:%-d %B %Y}",
+        "Period": report.period.label,
         "Data cut-off": timezone.localtime(cutoff).strftime("%-d %B %Y at %H:%M:%S %Z"),
         # The exact code and database that made it, not a version number that never changes.
         "Software": build.current().label,
@@ -109,6 +110,15 @@ def _provenance(report: Report, cutoff: datetime, database: str) -> dict[str, st
         "Rounding": rounding.RULE,
         "Report number": str(report.pk),
     }
+
+
+def file_stem(report: Report) -> str:
+    """The name of a report's files, without the extension: the place (its name and GSS
+    code) and the period, never who asked: "your-choice-hackney-E09000012-2026-04-01-to-
+    2027-03-31-financial-year"."""
+    authority = report.authority
+    place = f"{slugify(authority.name)}-{authority.gss_code}" if authority else "london"
+    return f"your-choice-{place}-{report.period.file_part}"
 
 
 def report_generate(report_id: int) -> Report:
@@ -149,9 +159,7 @@ def report_generate(report_id: int) -> Report:
     provenance = _provenance(report, cutoff, database)
     provenance["Cells suppressed"] = str(suppressed)
     directory = Path(settings.MEDIA_ROOT) / "reports" / str(report.pk)
-    place = report.authority.gss_code if report.authority else "london"
-    stem = f"your-choice-{place}-{report.period_start:%Y-%m-%d}-to-{report.period_end:%Y-%m-%d}"
-    written = files.write_all(directory, stem, rows, provenance)
+    written = files.write_all(directory, file_stem(report), rows, provenance)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report_id)
         ReportFile.objects.filter(report=report).delete()
@@ -224,9 +232,8 @@ def monthly_reports(today: date | None = None) -> list[Report]:
     """Last month's report for every active authority and for London: on the 1st of each month,
     and when the demo service starts. A place with a ready report for the month keeps it, so
     running this again asks for nothing twice."""
-    today = today or timezone.localdate()
-    end = today.replace(day=1) - timedelta(days=1)
-    start = end.replace(day=1)
+    month = Period.month((today or timezone.localdate()).replace(day=1) - timedelta(days=1))
+    start, end = month.start, month.end
     ready = {
         r.authority_id: r
         for r in Report.objects.filter(

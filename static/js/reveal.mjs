@@ -18,3 +18,20 @@ for (const form of document.querySelectorAll("form[data-reveal]")) {
     apply();
   }
 }
+
+// A radio's own question (GOV.UK's conditional reveal) shows while that radio is chosen: the
+// question names its radio as data-revealed-by (templates/gds/layout/conditional_question.html).
+// Without JavaScript every question shows, and the server reads only the chosen one's.
+for (const question of document.querySelectorAll("[data-revealed-by]")) {
+  const radio = document.getElementById(question.dataset.revealedBy);
+  if (!radio || !radio.form) continue;
+  const apply = () => {
+    question.classList.toggle("govuk-radios__conditional--hidden", !radio.checked);
+  };
+  for (const other of radio.form.querySelectorAll(`input[type=radio][name="${radio.name}"]`)) {
+    other.addEventListener("change", apply);
+  }
+  // Coming back to the page (the browser's back button) restores which radio was chosen.
+  window.addEventListener("pageshow", apply);
+  apply();
+}

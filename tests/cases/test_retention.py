@@ -25,6 +25,7 @@ from casework.subject_access.selectors import get_young_person_for_export, subje
 from outcomes.models import Goal
 from outcomes.reports import services as report_services
 from outcomes.reports.indicators import REFERRALS_RECEIVED, Scope, compute
+from outcomes.reports.periods import Period
 from sessions.models import SessionLog, SessionNoteAddendum
 from supervision.models import Action, CaseDiscussion
 from tests.cases.records import SECRETS, set_rule, worked_case
@@ -313,7 +314,9 @@ def test_anonymising_leaves_every_report_figure_unchanged(cast, worked, tmp_path
     settings.DISCLOSURE_THRESHOLD = 1  # publish every figure, so the comparison means something
     received, episodes = worked
     authority = cast.hackney.authority
-    scope = Scope([authority.pk], received - timedelta(days=30), TODAY)
+    # The longest period a report covers, from before the referral: the cases' whole story.
+    longest = Period(received - timedelta(days=30), TODAY)
+    scope = Scope([authority.pk], longest.start, min(TODAY, longest.latest_end()))
 
     def published():
         report, _ = report_services.report_request(

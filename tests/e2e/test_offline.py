@@ -238,3 +238,22 @@ def test_a_session_waiting_through_a_lapsed_sign_in_goes_only_with_the_same_pers
         lambda: SessionLog.objects.filter(idempotency_key=key).count() == 1,
         "the first coach's session to be sent after they signed in again",
     )
+
+
+def test_signing_out_with_a_session_waiting_warns_and_keeps_it(cast, live_server, page, context):
+    coach = cast.hackney.coach
+    episode = _case(cast)
+    _ready_offline(page, live_server, coach, episode)
+    _log_offline(page, context, "Riley Example")
+    page.get_by_role("button", name="Sign out").click()  # still no signal
+    warning = page.get_by_test_id("sign-out-warning")
+    expect(warning).to_contain_text("1 session has not been sent yet")
+    assert_accessible(page)
+    page.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_have_count(0)
+    context.set_offline(False)
+    expect(page.get_by_test_id("phone-sent")).to_be_visible(timeout=15000)
+    # Once it is sent, signing out leaves nothing behind.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in/")
+    assert page.evaluate(LEFT_BEHIND) == {"databases": [], "caches": []}

@@ -217,7 +217,9 @@ def test_reports_page_and_london_page(cast, client_for, hackney_report):
     row = next(r for r in london.context["view"].rows if r.authority == "Hackney")
     assert row.values[0] == 13  # referrals received, from the published figures
     assert "Childsurname" not in london.content.decode()
-    response = client.post(reverse("outcomes:reports"), {"place": "london", "month": ""})
+    response = client.post(
+        reverse("outcomes:reports"), {"place": "london", "period": "month", "month": ""}
+    )
     assert response.status_code == 400 and "Choose a month" in response.content.decode()
 
 

@@ -726,14 +726,50 @@ def test_hostile_values_in_every_form_field_never_fail(cast, three_cases):
 
 
 def test_hostile_report_requests_make_no_report_outside_the_leads_authority(cast):
-    from outcomes.models import Report
+    """Every field of the reports form, and of the API's request, set to each hostile value
+    (and to another borough and London) by a borough lead: never a 500, and no report for any
+    area but her own."""
+    from datetime import timedelta
 
+    from django.utils import timezone
+
+    from outcomes.models import Report
+    from outcomes.reports import periods
+
+    today = timezone.localdate()
     client = signed_in_client(cast.hackney.lead)
     url = reverse("outcomes:reports")
-    for value in [*HOSTILE, str(cast.southwark.authority.pk), "london"]:
-        for field in ("place", "month"):
-            data = {"place": str(cast.hackney.authority.pk), "month": "2026-01-01", field: value}
-            assert client.post(url, data).status_code < 500
+    valid = {
+        "place": str(cast.hackney.authority.pk),
+        "period": "dates",
+        "month": periods.months_offered(today)[0].start.isoformat(),
+        "quarter": periods.quarters_offered(today)[0].start.isoformat(),
+        "financial_year": periods.financial_years_offered(today)[0].start.isoformat(),
+        "start": (today - timedelta(days=7)).isoformat(),
+        "end_day": str(today.day),
+        "end_month": str(today.month),
+        "end_year": str(today.year),
+    }
+    others = [str(cast.southwark.authority.pk), "london", "last_12_months", "month"]
+    for value in [*HOSTILE, *others]:
+        for field in valid:
+            data = {**valid, field: value}
+            assert client.post(url, data).status_code < 500, (field, value[:30])
+    _, key = api_token_issue(actor=cast.admin, user=cast.hackney.lead, name="Borough system")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    body: dict[str, Any] = {
+        "authority": cast.hackney.authority.pk,
+        "period": "dates",
+        "start": valid["start"],
+        "end": today.isoformat(),
+    }
+    for value in [*HOSTILE, cast.southwark.authority.pk, None, [1], {"id": 1}]:
+        for field in body:
+            answer = api.post(
+                reverse("api:report-list"), {**body, field: value}, content_type="application/json"
+            )
+            assert answer.status_code < 500, (field, str(value)[:30])
+    assert Report.objects.filter(authority=cast.hackney.authority).exists()  # the control
     assert not Report.objects.exclude(authority=cast.hackney.authority).exists()
 
 

@@ -311,7 +311,9 @@ def test_a_report_asked_for_while_redis_was_down_is_made_when_a_worker_starts(ca
     queue.note_queue(queue.broker_answers())  # what the relay finds every second
     month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     response = client.post(
-        reverse("outcomes:reports"), {"place": "london", "month": month.isoformat()}, follow=True
+        reverse("outcomes:reports"),
+        {"place": "london", "period": "month", "month": month.isoformat()},
+        follow=True,
     )
     assert "it will not start until the service catches up" in response.content.decode()
     report = Report.objects.get()

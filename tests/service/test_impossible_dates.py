@@ -231,6 +231,23 @@ PAGES = [
         _action_fields,
     ),
     Page(
+        "report start",
+        "lead",
+        lambda cast: reverse("outcomes:reports"),
+        "start",
+        lambda cast: {"period": "dates", "end": timezone.localdate().isoformat()},
+    ),
+    Page(
+        "report end",
+        "lead",
+        lambda cast: reverse("outcomes:reports"),
+        "end",
+        lambda cast: {
+            "period": "dates",
+            "start": (timezone.localdate() - timedelta(days=7)).isoformat(),
+        },
+    ),
+    Page(
         "supervision corrected",
         "supervisor",
         lambda cast: reverse("supervision:edit", args=[_supervision(cast)]),
@@ -337,6 +354,30 @@ APIS = [
             "attendance": "did_not_attend",
         },
         "occurred_at",
+    ),
+    Api(
+        "report start",
+        "lead",
+        lambda cast: reverse("api:report-list"),
+        lambda cast, day: {
+            "authority": cast.hackney.authority.pk,
+            "period": "dates",
+            "start": day,
+            "end": timezone.localdate().isoformat(),
+        },
+        "start",
+    ),
+    Api(
+        "report end",
+        "lead",
+        lambda cast: reverse("api:report-list"),
+        lambda cast, day: {
+            "authority": cast.hackney.authority.pk,
+            "period": "dates",
+            "start": (timezone.localdate() - timedelta(days=7)).isoformat(),
+            "end": day,
+        },
+        "end",
     ),
     Api(
         "supervision held",

@@ -610,6 +610,16 @@ API_MATRIX += [
     Route(
         "api:action-done", api_case(**{"hackney.lead": 403}), args=action_in_hackney, method="post"
     ),
+    # Asking for a report: those who may have reports (the area is in the body, checked after).
+    Route(
+        "api:report-list",
+        {
+            **REPORT_PAGES,
+            "anonymous": 401,
+            **dict.fromkeys(["hackney.lead", "southwark.lead", "programme_lead"], 400),
+        },
+        method="post",
+    ),
 ]
 MATRIX += API_MATRIX
 

@@ -6,6 +6,8 @@ do, and writes go through the same services, so validation and audit are the sam
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from functools import wraps
 from typing import Any
@@ -135,9 +137,29 @@ def choice_param(request: Any, name: str, choices: list[str]) -> str | None:
     return raw
 
 
+class KeyReused(exceptions.APIException):
+    """422: the key came before with another body. Answering with the first request's result
+    would tell the client its second request was done; doing it would break the key's promise.
+    (As the IETF's Idempotency-Key header draft has it.)"""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+
+def body_sha256(request: Any) -> str:
+    """The request body as parsed, in one canonical form, hashed: the same request sent again
+    (keys in another order, other spacing) gives the same hash."""
+    data = request.data
+    if hasattr(data, "lists"):  # a form body: every value of every name
+        data = {name: values for name, values in data.lists()}
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def idempotent(view: Any) -> Any:
     """For API creates: with an `Idempotency-Key` header, the first successful answer is kept
-    and returned again for the same key, so a retried request never makes a second record."""
+    and returned again for the same key, so a retried request never makes a second record.
+    The same key with a different body, or for another route, is refused and does nothing."""
 
     @wraps(view)
     def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Response:
@@ -146,11 +168,21 @@ def idempotent(view: Any) -> Any:
             return view(self, request, *args, **kwargs)
         if len(key) > 100:
             raise exceptions.ValidationError({"Idempotency-Key": ["Use at most 100 characters."]})
+        digest = body_sha256(request)
         seen = IdempotencyKey.objects.filter(user_id=request.user.pk, key=key).first()
         if seen is not None:
             if seen.path != request.path:
                 raise exceptions.ValidationError(
                     {"Idempotency-Key": ["This key was used for another request."]}
+                )
+            if seen.body_sha256 is not None and seen.body_sha256 != digest:
+                raise KeyReused(
+                    {
+                        "Idempotency-Key": [
+                            "This key was sent before with a different request. Send a new "
+                            "key for a new request, or the first request again as it was."
+                        ]
+                    }
                 )
             return Response(seen.body, status=seen.status)
         response = view(self, request, *args, **kwargs)
@@ -161,6 +193,7 @@ def idempotent(view: Any) -> Any:
                         user_id=request.user.pk,
                         key=key,
                         path=request.path,
+                        body_sha256=digest,
                         status=response.status_code,
                         body=response.data,
                     )

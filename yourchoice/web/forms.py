@@ -83,6 +83,18 @@ class GovDateInput(DateInputWidget):
         # Boxes named field_day, field_month, field_year, as the GOV.UK pattern does.
         self.widgets_names = ["_day", "_month", "_year"]
 
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        # Boxes' ids follow their names (id_field_day), not Django's numbers (id_field_0): the
+        # error summary links to the day box by that id (templatetags/govuk.py error_anchor).
+        context = super().get_context(name, value, attrs)
+        own = context["widget"]["attrs"].get("id")
+        if own:
+            for box, suffix in zip(
+                context["widget"]["subwidgets"], self.widgets_names, strict=True
+            ):
+                box["attrs"]["id"] = f"{own}{suffix}"
+        return context
+
     def value_from_datadict(self, data: Any, files: Any, name: str) -> str | None:
         if data.get(name):
             return str(data[name])

@@ -204,7 +204,11 @@ function summary(form) {
   const at = form.querySelector('[name="occurred_time"]')?.value;
   const attendance = form.querySelector('[name="attendance"]:checked');
   const label = attendance ? form.querySelector(`label[for="${attendance.id}"]`)?.textContent.trim().toLowerCase() : "";
-  const when = day && month && year ? `${day}/${month}/${year}${at ? ` at ${at}` : ""}` : "";
+  const date = day && month && year ? new Date(Number(year), Number(month) - 1, Number(day)) : null;
+  const said = date && !Number.isNaN(date.getTime())
+    ? date.toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long" })
+    : "";
+  const when = said ? `${said}${at ? ` at ${at}` : ""}` : "";
   return [form.dataset.outbox, label, when].filter(Boolean).join(", ");
 }
 
