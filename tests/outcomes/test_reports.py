@@ -123,14 +123,14 @@ def test_the_pdf_is_made_from_the_printable_page_on_first_download_and_then_kept
 
     first = client_for(cast.hackney.lead).get(url)
     assert first.status_code == 200
-    pdf = b"".join(first.streaming_content)  # type: ignore[attr-defined]
+    pdf = b"".join(first.streaming_content)
     assert pdf.startswith(b"%PDF")
     page = hackney_report.files.get(format="html")
     made = hackney_report.files.get(format="pdf")
     assert Path(made.file.name).with_suffix(".html") == Path(page.file.name)
     assert made.size_bytes == len(pdf)
     again = client_for(cast.programme_lead).get(url)
-    assert b"".join(again.streaming_content) == pdf  # type: ignore[attr-defined]
+    assert b"".join(again.streaming_content) == pdf
     assert hackney_report.files.get(format="pdf").pk == made.pk
     assert not list(Path(settings.MEDIA_ROOT).rglob(".partial-*"))
     assert AuditEvent.objects.filter(action="report.download").count() == 2
