@@ -119,8 +119,8 @@ class ReportSerializer(serializers.ModelSerializer):
         if report.status != ReportStatus.READY:
             return {}
         return {
-            f.format: reverse("outcomes:report-download", args=[report.pk, f.format])
-            for f in report.files.all()
+            fmt: reverse("outcomes:report-download", args=[report.pk, fmt])
+            for fmt, _ in report.downloads
         }
 
 

@@ -352,6 +352,16 @@ class Report(models.Model):
         return self.status == ReportStatus.READY
 
     @property
+    def downloads(self) -> list[tuple[str, str]]:
+        """(format, label) of every file a ready report offers. The PDF is made from the
+        printable page when it is first downloaded (it costs more than the rest together), so
+        a report with that page offers the PDF before it exists. Reads the files prefetched."""
+        stored = [f.format for f in self.files.all()]
+        if ReportFormat.HTML in stored and ReportFormat.PDF not in stored:
+            stored.append(ReportFormat.PDF)
+        return [(fmt, ReportFormat(fmt).label) for fmt in stored]
+
+    @property
     def period(self) -> Period:
         """The period the report covers; `report.period.label` is its name (O7)."""
         return Period(self.period_start, self.period_end)

@@ -31,7 +31,14 @@ from outcomes.forms import (
     SdqScalesForm,
     YoungPersonTurnForm,
 )
-from outcomes.models import MAX_LIVE_GOALS, EntryMode, Extract, GoalStatus, MeasureResponse
+from outcomes.models import (
+    MAX_LIVE_GOALS,
+    EntryMode,
+    Extract,
+    GoalStatus,
+    MeasureResponse,
+    ReportFormat,
+)
 from outcomes.reports import services as report_services
 from outcomes.reports.forms import LONDON, ReportRequestForm
 from outcomes.reports.periods import Period
@@ -244,7 +251,17 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
 def report_download(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> FileResponse:
     """Files only through here, permission-checked and audited; never a public media URL.
     Anyone who may not have the file gets 404, as if it did not exist."""
-    report_file = selectors.get_report_file_for_user(request.user, pk, fmt)
+    if fmt == ReportFormat.PDF:
+        # Made from the printable page on first download: whoever may have the page may have
+        # its PDF, and nobody else can cause one to be made.
+        page = selectors.get_report_file_for_user(request.user, pk, ReportFormat.HTML)
+        try:
+            report_file = report_services.report_pdf(page)
+        except FileNotFoundError:
+            logger.warning("Stored file missing: %s", Path(page.file.name or "").name)
+            raise Http404 from None
+    else:
+        report_file = selectors.get_report_file_for_user(request.user, pk, fmt)
     audit.record(
         actor=request.user,
         action=AuditAction.REPORT_DOWNLOAD,

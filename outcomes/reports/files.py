@@ -277,13 +277,29 @@ def html_document(rows: list[Published], provenance: dict[str, str]) -> str:
 def write_all(
     directory: Path, stem: str, rows: list[Published], provenance: dict[str, str]
 ) -> list[Written]:
-    from weasyprint import HTML  # imported here: it loads native libraries
-
-    html = html_document(rows, provenance)
+    """The files every report has. The PDF is not among them: `write_pdf` makes it from the
+    printable page when someone first asks for it."""
     with staged_folder(directory) as folder:
         return [
             folder.write(f"{stem}.csv", csv_bytes(rows, provenance)),
             folder.write(f"{stem}.xlsx", xlsx_bytes(rows, provenance)),
-            folder.write(f"{stem}.html", html.encode("utf-8")),
-            folder.write(f"{stem}.pdf", HTML(string=html).write_pdf()),
+            folder.write(f"{stem}.html", html_document(rows, provenance).encode("utf-8")),
         ]
+
+
+def write_pdf(page: Path) -> Written:
+    """The PDF of a report's printable page, written beside it: the same published rows and
+    provenance, since it is that page printed. Written under a hidden name and renamed, so a
+    reader never finds half a PDF."""
+    from weasyprint import HTML  # imported here: it loads native libraries
+
+    data = HTML(string=page.read_text(encoding="utf-8")).write_pdf()
+    final = page.with_suffix(".pdf")
+    partial = final.with_name(f"{STAGING_PREFIX}{final.name}-{uuid.uuid4().hex}")
+    with open(partial, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, final)
+    _fsync_directory(final.parent)
+    return Written("pdf", final, len(data), hashlib.sha256(data).hexdigest())

@@ -639,21 +639,20 @@ def goals(scope: Scope) -> list[Figure]:
         EPISODES_SQL
         + WORKED
         + """
-        , rated AS (
-            SELECT w.id AS episode_id, w.young_person_id, g.id AS goal_id, r.score,
-                   row_number() OVER (PARTITION BY g.id ORDER BY r.rated_on, r.id) AS n_first,
-                   row_number() OVER (PARTITION BY g.id ORDER BY r.rated_on DESC, r.id DESC) AS n_last,
-                   count(*) OVER (PARTITION BY g.id) AS ratings
+        , change AS (
+            -- Each goal's latest rating minus its first. Ordered aggregates within each goal
+            -- sort a handful of rows per goal, where window functions sorted every rating of
+            -- the period three times over.
+            SELECT w.id AS episode_id, w.young_person_id, g.id AS goal_id,
+                   (array_agg(r.score ORDER BY r.rated_on DESC, r.id DESC))[1]
+                   - (array_agg(r.score ORDER BY r.rated_on, r.id))[1] AS change
             FROM outcomes_goal g
             JOIN worked w ON w.id = g.episode_id
             -- The coach's ratings only, as the report always counted (docs/measures.md).
             JOIN outcomes_goalrating r ON r.goal_id = g.id AND r.rated_on <= %(end)s
                  AND r.rater = 'coach'
-        ), change AS (
-            SELECT episode_id, young_person_id, goal_id,
-                   max(score) FILTER (WHERE n_last = 1) - max(score) FILTER (WHERE n_first = 1)
-                       AS change
-            FROM rated WHERE ratings >= 2 GROUP BY episode_id, young_person_id, goal_id
+            GROUP BY w.id, w.young_person_id, g.id
+            HAVING count(*) >= 2
         ), per_episode AS (
             SELECT episode_id, max(change) AS best FROM change GROUP BY episode_id
         )

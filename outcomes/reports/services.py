@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
-from outcomes.models import Report, ReportFile, ReportScope, ReportStatus
+from outcomes.models import Report, ReportFile, ReportFormat, ReportScope, ReportStatus
 from outcomes.reports import files, indicators, periods, publish, rounding
 from outcomes.reports.periods import Period
 from yourchoice import audit, build
@@ -122,7 +122,8 @@ def file_stem(report: Report) -> str:
 
 
 def report_generate(report_id: int) -> Report:
-    """Compute, suppress and write the files; only then are they attached to the report."""
+    """Compute, suppress and write the files; only then are they attached to the report. The
+    PDF waits for its first download (`report_pdf`)."""
     with transaction.atomic():
         report = (
             Report.objects.select_for_update(of=("self",))
@@ -180,6 +181,26 @@ def report_generate(report_id: int) -> Report:
         report.failure_reason = ""
         report.save()
     return report
+
+
+def report_pdf(page: ReportFile) -> ReportFile:
+    """The report's PDF, made from its printable page (`page`, a file the caller has already
+    checked the reader may have) the first time anyone asks, then kept with the other files
+    and removed with them. The report's row is locked while it is made, so two people asking
+    at once make it once. Raises FileNotFoundError if the page is gone from storage."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=page.report_id)
+        made = ReportFile.objects.filter(report=report, format=ReportFormat.PDF).first()
+        if made is not None:
+            return made
+        written = files.write_pdf(Path(settings.MEDIA_ROOT) / page.file.name)  # type: ignore[operator]  # a stored file has a name
+        return ReportFile.objects.create(
+            report=report,
+            format=ReportFormat.PDF,
+            file=str(written.path.relative_to(settings.MEDIA_ROOT)),
+            size_bytes=written.size_bytes,
+            sha256=written.sha256,
+        )
 
 
 def report_fail(report_id: int, reason: str) -> None:

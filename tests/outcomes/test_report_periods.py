@@ -381,8 +381,8 @@ def test_a_financial_years_files_and_pages_name_it_exactly(cast, client_for):
     stem = "your-choice-hackney-E09000012-2026-04-01-to-2027-03-31-financial-year"
     files = {f.format: Path(settings.MEDIA_ROOT) / str(f.file.name) for f in report.files.all()}
     assert {path.name for path in files.values()} == {
-        f"{stem}.{fmt}" for fmt in ("csv", "xlsx", "html", "pdf")
-    }
+        f"{stem}.{fmt}" for fmt in ("csv", "xlsx", "html")
+    }  # the PDF is made on its first download, named the same
     text = files["csv"].read_text(encoding="utf-8-sig")
     assert f"# Period: {label}\n" in text.replace("\r\n", "\n")
     about = openpyxl.load_workbook(files["xlsx"])["About this report"]
@@ -393,6 +393,11 @@ def test_a_financial_years_files_and_pages_name_it_exactly(cast, client_for):
     page = client_for(cast.hackney.lead).get(reverse("outcomes:reports")).content.decode()
     assert f'<span class="govuk-!-font-size-16" data-testid="period">{label}</span>' in page
     assert f'CSV<span class="govuk-visually-hidden"> for Hackney, {label}</span>' in page
+    assert f'PDF<span class="govuk-visually-hidden"> for Hackney, {label}</span>' in page
+    pdf = client_for(cast.hackney.lead).get(
+        reverse("outcomes:report-download", args=[report.pk, "pdf"])
+    )
+    assert f'filename="{stem}.pdf"' in pdf["Content-Disposition"]
     download = client_for(cast.hackney.lead).get(
         reverse("outcomes:report-download", args=[report.pk, "csv"])
     )

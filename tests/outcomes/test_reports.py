@@ -94,7 +94,7 @@ def test_every_count_of_1_to_9_is_shown_as_c(hackney_report):
 
 
 def test_files_carry_provenance_and_no_personal_data(cast, hackney_report):
-    assert {f.format for f in hackney_report.files.all()} == {"csv", "xlsx", "html", "pdf"}
+    assert {f.format for f in hackney_report.files.all()} == {"csv", "xlsx", "html"}
     csv_text = (
         Path(settings.MEDIA_ROOT) / hackney_report.files.get(format="csv").file.name
     ).read_text()
@@ -110,11 +110,36 @@ def test_files_carry_provenance_and_no_personal_data(cast, hackney_report):
     )
     assert book.sheetnames[0] == "About this report"
     assert book["Referrals and episodes"].freeze_panes == "A2"
-    pdf = (
-        Path(settings.MEDIA_ROOT) / hackney_report.files.get(format="pdf").file.name
-    ).read_bytes()
-    assert pdf.startswith(b"%PDF")
     assert not list(Path(settings.MEDIA_ROOT).rglob(".partial-*"))
+
+
+def test_the_pdf_is_made_from_the_printable_page_on_first_download_and_then_kept(
+    cast, client_for, hackney_report
+):
+    url = reverse("outcomes:report-download", args=[hackney_report.pk, "pdf"])
+    assert client_for(cast.southwark.lead).get(url).status_code == 404
+    assert client_for(cast.hackney.coach).get(url).status_code == 404
+    assert not hackney_report.files.filter(format="pdf").exists()  # refused: nothing made
+
+    first = client_for(cast.hackney.lead).get(url)
+    assert first.status_code == 200
+    pdf = b"".join(first.streaming_content)
+    assert pdf.startswith(b"%PDF")
+    page = hackney_report.files.get(format="html")
+    made = hackney_report.files.get(format="pdf")
+    assert Path(made.file.name).with_suffix(".html") == Path(page.file.name)
+    assert made.size_bytes == len(pdf)
+    again = client_for(cast.programme_lead).get(url)
+    assert b"".join(again.streaming_content) == pdf
+    assert hackney_report.files.get(format="pdf").pk == made.pk
+    assert not list(Path(settings.MEDIA_ROOT).rglob(".partial-*"))
+    assert AuditEvent.objects.filter(action="report.download").count() == 2
+
+    Report.objects.filter(pk=hackney_report.pk).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
+    services.reports_sweep()
+    assert not (Path(settings.MEDIA_ROOT) / made.file.name).exists()
 
 
 def test_the_same_request_while_one_is_waiting_starts_no_second(cast):

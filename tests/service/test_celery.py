@@ -95,5 +95,5 @@ def test_a_report_asked_for_is_made_by_the_worker_with_every_file(cast, worker, 
         lambda: Report.objects.get(pk=report.pk).status == ReportStatus.READY, timeout=60
     )
     report.refresh_from_db()
-    assert {f.format for f in report.files.all()} == {"csv", "xlsx", "html", "pdf"}
+    assert {f.format for f in report.files.all()} == {"csv", "xlsx", "html"}
     assert all((tmp_path / f.file.name).stat().st_size == f.size_bytes for f in report.files.all())

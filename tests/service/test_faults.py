@@ -328,7 +328,7 @@ def test_a_report_asked_for_while_redis_was_down_is_made_when_a_worker_starts(ca
     finally:
         worker.stop()
     assert not OutboxJob.objects.exists()
-    assert ReportFile.objects.filter(report=report).count() == 4
+    assert ReportFile.objects.filter(report=report).count() == 3
 
 
 # --- 2. A worker killed with SIGKILL mid-report -----------------------------------------------
@@ -343,10 +343,10 @@ def _watch_report(report: Report, media) -> None:
         rows = ReportFile.objects.filter(report=report).count()
         status = Report.objects.get(pk=report.pk).status
         shown = sorted(p.name for p in final.iterdir()) if final.exists() else []
-        assert len(shown) in (0, 4), f"a partial report is visible: {shown}"
-        assert rows in (0, 4)
+        assert len(shown) in (0, 3), f"a partial report is visible: {shown}"
+        assert rows in (0, 3)
         if rows:
-            assert len(shown) == 4
+            assert len(shown) == 3
         return status == ReportStatus.READY
 
     assert wait_for(ready, timeout=90, step=0.02)
@@ -375,7 +375,7 @@ def _made_once(report: Report, media, redis: PrivateRedis) -> None:
     report.refresh_from_db()
     assert report.status == ReportStatus.READY and report.attempts == 2
     made = list(ReportFile.objects.filter(report=report))
-    assert {f.format for f in made} == {"csv", "xlsx", "html", "pdf"}
+    assert {f.format for f in made} == {"csv", "xlsx", "html"}
     assert all((media / f.file.name).stat().st_size == f.size_bytes > 0 for f in made)
     # The killed attempt's hidden folder is left for the sweeper, which removes it.
     reports = media / "reports"
