@@ -46,7 +46,7 @@ from devtools import demo
 #: fivefold latency factor to the same preset, 2,000 ms; these are the figures used here.)
 CONNECTION = {"latency_ms": 400, "download_kbit": 400, "upload_kbit": 400}
 
-#: PRODUCT.md S6, docs/performance.md: a coach's first page costs at most this much of their data.
+#: A coach's first page costs at most this much of their data (docs/performance.md).
 FIRST_PAGE_TARGET_KB = 60
 
 #: As the browser tests launch it (tests/e2e/conftest.py): no calls to the internet.
@@ -185,7 +185,7 @@ def warm(page: Page, wire: Wire, url: str) -> dict[str, Any]:
 
 #: Each measurement of each page, in order: a function of (page, wire, url). A third, the page
 #: from the service worker with the phone offline, joins this list once pages have a service
-#: worker (PRODUCT.md S6).
+#: worker (docs/programme.md S6).
 MEASUREMENTS: list[tuple[str, Callable[[Page, Wire, str], dict[str, Any]]]] = [
     ("cold", cold),
     ("warm", warm),
