@@ -83,8 +83,12 @@ class _ReusingCompressor(Compressor):
         self.reusable = reusable
 
     def compress(self, path: str) -> list[str]:
-        existing = [path + suffix for suffix in (".br", ".gz") if os.path.exists(path + suffix)]
-        if existing and (
+        # Reused only when every copy this compressor makes is there: copies made before Brotli
+        # was installed, say, are made again.
+        made = {".br": self.use_brotli, ".gz": self.use_gzip}
+        wanted = [path + suffix for suffix, used in made.items() if used]
+        existing = [path + suffix for suffix in made if os.path.exists(path + suffix)]
+        if existing == wanted and (
             path in self.reusable
             or all(os.stat(copy).st_mtime == os.stat(path).st_mtime for copy in existing)
         ):
