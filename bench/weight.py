@@ -27,7 +27,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -221,7 +220,7 @@ def _sign_in(page: Page, base: str, email: str, device: TOTPDevice) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def _collect_static(static_root: Path, env: dict[str, str]) -> float:
+def _collect_static(env: dict[str, str]) -> float:
     started = time.monotonic()
     subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "collectstatic", "--noinput",
@@ -235,10 +234,10 @@ def main() -> None:
     coach = person("coach")
     device = TOTPDevice.objects.get(user=coach, confirmed=True)
     young_person = anchor_young_person()
-    static_root = settings.BASE_DIR / "var" / "bench" / "staticfiles"
-    # The production set-up (yourchoice/settings.py, Dockerfile): hashed, compressed files.
-    production = {"DJANGO_STATIC_MANIFEST": "true", "STATIC_ROOT": str(static_root)}
-    collect_seconds = _collect_static(static_root, production)
+    # The production set-up (yourchoice/settings.py, Dockerfile): hashed, compressed files, in
+    # the benchmarks' own STATIC_ROOT (bench/settings.py).
+    production = {"DJANGO_STATIC_MANIFEST": "true", "STATIC_ROOT": str(settings.STATIC_ROOT)}
+    collect_seconds = _collect_static(production)
     pages = [
         ("Sign-in page", "/sign-in/"),
         ("Coach caseload (home page)", "/"),
