@@ -61,14 +61,15 @@ class Server:
     """gunicorn (and, for the mixed run, the job relay and a Celery worker) for the length of a
     `with` block."""
 
-    def __init__(self, *, worker: bool) -> None:
+    def __init__(self, *, worker: bool, env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
+        self.env = env or {}
         self.workers = 2 * (os.cpu_count() or 1) + 1  # gunicorn's own rule of thumb
         self.with_worker = worker
         self.children: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", **self.env}
         self.children.append(
             subprocess.Popen(
                 [

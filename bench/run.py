@@ -2,11 +2,13 @@
 
     python -m devtools.stack bench [--scales 1,10] [--seed 1] [--load-seconds 60]
                                      [--mixed-seconds 300] [--mixed-people 100] [--reuse]
+                                     [--only pages,reports,logging,mixed,weight]
 
 Each scale gets its own database next to the service's (`<name>_bench_<scale>`), created,
 migrated and seeded afresh (timed) unless --reuse finds it already seeded. Pages and reports are
-measured at every scale; the load runs at the largest. Every step runs in its own process, so
-each measures a fresh interpreter against one database. Results: bench/results/<time>-<commit>.json.
+measured at every scale; the load runs and the page weight (bench/weight.py) at the largest.
+Every step runs in its own process, so each measures a fresh interpreter against one database.
+--only runs some steps (seeding still happens). Results: bench/results/<time>-<commit>.json.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ LOGGING_RATIO = 0.5
 REPORT_RATIO, REPORT_MB = 3.0, 300
 #: London's report against its floors: reading its rows once, and an analyst's pandas route.
 SCAN_RATIO, PANDAS_SPEEDUP = 1.5, 3.0
+#: Every step, in the order they run; --only picks some.
+STEPS = ("pages", "reports", "logging", "mixed", "weight")
 
 
 def _say(text: str) -> None:
@@ -196,7 +200,27 @@ def _table(result: dict) -> str:
         "  seeding (s)         "
         + "".join(f" | {scales[k]['seed_seconds'] or 'reused':>15}" for k in keys)
     )
-    lines += ["", "Pages: queries, median ms, ratio to baseline page (target ≤ 15 queries, ≤ 3×)"]
+    largest = keys[-1]
+    if "pages" in scales[keys[0]]:
+        lines += _pages_table(scales, keys)
+    if "reports" in scales[keys[0]]:
+        lines += _reports_table(scales, keys)
+    lines += _load_table(result.get("load") or {}, largest)
+    if result.get("weight"):
+        lines += _weight_table(result["weight"], largest)
+    suite = result.get("test_suite")
+    lines += [
+        "",
+        f"Test suite: {suite['seconds']:.0f} s for `make test` ({suite['summary']}, "
+        f"{suite['finished_at']})"
+        if suite
+        else "Test suite: not timed yet (run `make test`)",
+    ]
+    return "\n".join(lines)
+
+
+def _pages_table(scales: dict, keys: list[str]) -> list[str]:
+    lines = ["", "Pages: queries, median ms, ratio to baseline page (target ≤ 15 queries, ≤ 3×)"]
     largest = keys[-1]
     for i, page in enumerate(scales[keys[0]]["pages"]["pages"]):
         cells = []
@@ -211,7 +235,12 @@ def _table(result: dict) -> str:
             f"{_mark(met)}{'' if flat else ', queries not flat'}"
         )  # fmt: skip
         lines.append(f"  {page['page']:<44}" + "".join(f" | {c}" for c in cells) + f" | {verdict}")
-    lines += [
+    return lines
+
+
+def _reports_table(scales: dict, keys: list[str]) -> list[str]:
+    largest = keys[-1]
+    lines = [
         "",
         "Reports: seconds, bare SQL seconds, ratio, worker peak MB (target ≤ 3×, < 300 MB)",
     ]
@@ -259,7 +288,11 @@ def _table(result: dict) -> str:
             f"{'' if r['pandas_agrees'] else ' (FIGURES DIFFER)'}"
             f" | PDF {r['first_pdf_seconds']:.2f} s | {r['worker_peak_mb']} MB | {_mark(met)}"
         )
-    load = result.get("load") or {}
+    return lines
+
+
+def _load_table(load: dict, largest: str) -> list[str]:
+    lines: list[str] = []
     log, m = load.get("logging"), load.get("mixed")
     if log:
         s, b = log["sessions"], log["baseline"]
@@ -286,15 +319,31 @@ def _table(result: dict) -> str:
             f"{m['errors']} errors; sessions acknowledged {m['acknowledged']}, "
             f"stored {m['stored']} | {_mark(ok)}",
         ]
-    suite = result.get("test_suite")
-    lines += [
+    return lines
+
+
+def _weight_table(weight: dict, largest: str) -> list[str]:
+    """Each page's kilobytes on the wire and time to the load event, for each measurement of
+    bench/weight.py (cold, warm, and any added there); the target is on the cold first page."""
+    c, target = weight["connection"], weight["target_first_page_kb"]
+    names = weight["measurements"]
+    lines = [
         "",
-        f"Test suite: {suite['seconds']:.0f} s for `make test` ({suite['summary']}, "
-        f"{suite['finished_at']})"
-        if suite
-        else "Test suite: not timed yet (run `make test`)",
+        f"Page weight at scale {largest}, production static files: Chromium at 390 px, "
+        f"{c['latency_ms']} ms round trip, {c['download_kbit']} kbit/s down, "
+        f"{c['upload_kbit']} kbit/s up",
+        f"  KB on the wire, ms to the load event (median of {weight['rounds']})",
+        f"  {'(target: first page, cold, ≤ ' + str(target) + ' KB)':<44}"
+        + "".join(f" | {name:<17}" for name in names)
+        + " |",
     ]
-    return "\n".join(lines)
+    for page in weight["pages"]:
+        cells = [f"{page[n]['kb']:>5.1f} KB {page[n]['load_ms']:>5.0f} ms" for n in names]
+        met = page["cold"]["kb"] <= target
+        row = "".join(f" | {cell}" for cell in cells)
+        lines.append(f"  {page['page']:<44}{row} | {_mark(met)}")
+    lines.append(f"  collectstatic before it: {weight['collectstatic_seconds']} s")
+    return lines
 
 
 def main() -> int:
@@ -306,7 +355,13 @@ def main() -> int:
     parser.add_argument("--mixed-people", type=int, default=100)
     parser.add_argument("--load-people", type=int, default=16)
     parser.add_argument("--reuse", action="store_true", help="Keep databases already seeded.")
+    parser.add_argument(
+        "--only", default=",".join(STEPS), help=f"Steps to run, of {', '.join(STEPS)}."
+    )
     args = parser.parse_args()
+    only = set(args.only.split(","))
+    if not only <= set(STEPS):
+        parser.error(f"--only: no step {', '.join(sorted(only - set(STEPS)))}")
     scales = sorted(int(s) for s in args.scales.split(","))
     result: dict = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -315,31 +370,30 @@ def main() -> int:
     }
     for scale in scales:
         url, seed_seconds = _prepare(scale, args.seed, args.reuse)
-        _say(f"scale {scale}: pages")
-        pages = _step("pages", url)
-        _say(f"scale {scale}: reports")
-        reports = _step("reports", url)
-        result["scales"][str(scale)] = {
-            "seed_seconds": seed_seconds,
-            "data": _counts(url),
-            "pages": pages,
-            "reports": reports,
-        }
+        measured: dict = {"seed_seconds": seed_seconds, "data": _counts(url)}
+        for step in ("pages", "reports"):
+            if step in only:
+                _say(f"scale {scale}: {step}")
+                measured[step] = _step(step, url)
+        result["scales"][str(scale)] = measured
     url = _database_url(scales[-1])
     load: dict = {}
-    if args.load_seconds:
+    if args.load_seconds and "logging" in only:
         _say(f"scale {scales[-1]}: logging under load")
         load.update(
             _step("load", url, "logging", "--seconds", str(args.load_seconds),
                   "--people", str(args.load_people))
         )  # fmt: skip
-    if args.mixed_seconds:
+    if args.mixed_seconds and "mixed" in only:
         _say(f"scale {scales[-1]}: mixed load, {args.mixed_people} people")
         load.update(
             _step("load", url, "mixed", "--seconds", str(args.mixed_seconds),
                   "--people", str(args.mixed_people))
         )  # fmt: skip
     result["load"] = load
+    if "weight" in only:
+        _say(f"scale {scales[-1]}: page weight on a slow connection")
+        result["weight"] = _step("weight", url)
     result["test_suite"] = _test_suite()
     table = _table(result)
     result["table"] = table.splitlines()

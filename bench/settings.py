@@ -22,6 +22,11 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 # the demo's worker would otherwise take the benchmark's reports (and run them on the wrong
 # database) while the benchmark waits for them.
 os.environ["JOB_KEY_PREFIX"] = "bench:"
+# Static files of their own (bench/weight.py collects them), apart from those `make run` collects
+# into var/staticfiles, perhaps while a benchmark's gunicorn lists what is there.
+os.environ.setdefault(
+    "STATIC_ROOT", str(Path(__file__).resolve().parent.parent / "var" / "bench" / "staticfiles")
+)
 # A load test makes thousands of API and page requests as a handful of people.
 os.environ.setdefault("API_RATE_LIMIT", "1000000/hour")
 

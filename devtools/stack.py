@@ -225,23 +225,32 @@ def run() -> int:
     os.environ.setdefault("PASSKEY_ORIGINS", f"http://localhost:{port}")
     # Council sign-in comes back to SITE_URL: the same name, so the browser keeps its session.
     os.environ.setdefault("SITE_URL", f"http://localhost:{port}")
+    # Static files as production serves them, DEBUG or not (docs/performance.md): collected with
+    # hashed names and gzip and Brotli copies, served by WhiteNoise and cached for a year, so
+    # that what is measured here is what a coach's phone gets.
+    os.environ.setdefault("DJANGO_STATIC_MANIFEST", "true")
     with services() as env:
         debug = env["DJANGO_DEBUG"].strip().lower() in TRUE
-        # Demo data has a shared password, so seed_demo refuses without DEBUG. Without DEBUG,
-        # static files are served (by whitenoise) from collectstatic's output, hashed names.
+        static = env["DJANGO_STATIC_MANIFEST"].strip().lower() in TRUE
+        # Demo data has a shared password, so seed_demo refuses without DEBUG. collectstatic
+        # compresses only files it has not compressed before: seconds, after the first run.
         steps = [
             ["migrate", "--noinput"],
-            ["seed_demo"] if debug else ["collectstatic", "--noinput"],
+            *([["seed_demo"]] if debug else []),
+            *([["collectstatic", "--noinput", "--verbosity", "0"]] if static else []),
         ]
         for step in steps:
+            started = time.monotonic()
             code = subprocess.run([*MANAGE, *step], cwd=BASE).returncode
             if stop.requested:
                 return 0
             if code != 0:
                 _say(f"`manage.py {' '.join(step)}` failed (exit code {code}); nothing started.")
                 return 1
+            if step[0] == "collectstatic":
+                _say(f"Static files collected and compressed in {time.monotonic() - started:.1f} s")
         web = (
-            # With DEBUG, runserver serves static files straight from the source folders.
+            # WhiteNoise serves static files under runserver too (whitenoise.runserver_nostatic).
             [*MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"]
             if debug
             else [*_tool("gunicorn"), "yourchoice.wsgi", "--bind", f"127.0.0.1:{port}", "-w", "2"]

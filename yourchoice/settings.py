@@ -16,6 +16,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from yourchoice import static_files
 from yourchoice.env import env_bool, env_int, env_list, env_str
 from yourchoice.jobs import redis_connection
 
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # WhiteNoise serves static files under runserver too (`make run`), as under gunicorn.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     # PostgreSQL's index operator classes (the search's trigram indexes) and its lookups.
     "django.contrib.postgres",
@@ -72,6 +75,8 @@ if DEV_TOOLS:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (whose files are compressed already), before anything that writes a body.
+    "yourchoice.web.middleware.PageCompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -371,19 +376,30 @@ USE_I18N = False
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
+# WhiteNoise serves them, from STATIC_ROOT, as production does (docs/performance.md): hashed
+# names cached for a year, gzip and Brotli copies made by `collectstatic`. `make run` does the
+# same; tests and the load benchmarks serve the plain source files (no collectstatic first).
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
 # Our own sources, plus the GOV.UK Frontend build made by `make assets` (git-ignored).
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "build" / "static"]
+STATIC_PRODUCTION = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        # Hashed names need `collectstatic` first: on in production, off for development and tests.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("DJANGO_STATIC_MANIFEST", not DEBUG)
+        "BACKEND": "yourchoice.static_files.ProductionStaticFilesStorage"
+        if STATIC_PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_ADD_HEADERS_FUNCTION = static_files.cache_hashed_files_for_a_year
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = static_files.SKIP_COMPRESS_EXTENSIONS
+if STATIC_PRODUCTION:
+    # What collectstatic wrote, read once at start-up, whatever DEBUG says (WhiteNoise would
+    # otherwise look in the source folders and send every file uncached under DEBUG).
+    WHITENOISE_USE_FINDERS = False
+    WHITENOISE_AUTOREFRESH = False
+    WHITENOISE_MAX_AGE = static_files.PLAIN_MAX_AGE
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]

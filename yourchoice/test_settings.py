@@ -32,3 +32,8 @@ DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  
 # Fault tests start a worker that must be killed half way through writing a report's files:
 # this pause between files (0 unless that test sets it) gives the kill a moment to land in.
 FILE_WRITE_PAUSE_SECONDS = float(os.environ.get("FILE_WRITE_PAUSE_SECONDS", "0"))
+
+# Tests collect no static files (pages name the source files, served from the source folders).
+# A STATIC_ROOT of their own, which nothing writes to: WhiteNoise lists STATIC_ROOT when a test
+# client starts, and `make run` collects into var/staticfiles, perhaps at that very moment.
+STATIC_ROOT = BASE_DIR / "var" / "test-staticfiles"  # noqa: F405

@@ -10,6 +10,7 @@ from crispy_forms_gds.layout import Size
 from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.contrib import messages
+from django.forms.widgets import Script
 from django.shortcuts import redirect, render
 
 from yourchoice.data.errors import DomainError, StaleVersion
@@ -30,6 +31,9 @@ class GovFormMixin:
         # so every question is bold ("govuk-label--s"), not a stray "s".
         self.helper.label_size = Size.for_label(Size.SMALL)
         self.helper.legend_size = Size.for_legend(Size.SMALL)
+        # The scripts a form's widgets need load once, at the foot of the page
+        # (templates/_form_page.html), not inside the form.
+        self.helper.include_media = False
 
     def add_domain_error(self, error: DomainError) -> None:
         """Show a service's plain-English errors against the fields they name."""
@@ -50,6 +54,10 @@ class ScaleSelect(forms.RadioSelect):
     phone."""
 
     scale = True
+
+    class Media:
+        # The "Clear" button of each scale (static/js/scale.mjs): only pages with a scale load it.
+        js = [Script("js/scale.mjs", type="module")]
 
     def __init__(
         self, *args: Any, last: int | None = None, large: bool = False, **kwargs: Any

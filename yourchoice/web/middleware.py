@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect
 
 from yourchoice import audit, scoping
@@ -31,6 +33,29 @@ PUBLIC_PREFIXES = (
     "/manifest.webmanifest",
     "/offline/state/",
 )
+
+
+class PageCompressionMiddleware(GZipMiddleware):
+    """Pages and API answers travel gzipped to a browser that accepts it: a caseload of 50
+    cases is about 100 KB of HTML and 10 KB compressed, on a phone's slow connection and data
+    plan (docs/performance.md). Static files come compressed already from WhiteNoise, which
+    answers before this.
+
+    Compressing a page that holds a secret can leak it to someone who both watches the traffic
+    and can make the browser send text of theirs into the same page (BREACH). Django's
+    GZipMiddleware pads each answer with a random number of bytes against it ("Heal the
+    Breach"), the CSRF token is masked afresh in every answer, and sign-in lives in a cookie,
+    never in a page.
+
+    Streamed answers (report and extract downloads) are left as they are: spreadsheets and PDFs
+    are compressed already, and a long extract would hold a web worker for the compressing."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.streaming:
+            return response
+        return super().process_response(request, response)
 
 
 class CaseScopeMiddleware:
