@@ -80,6 +80,7 @@ NON_ID_VALUES: dict[str, str] = {"fmt": "csv", "table": "episodes", "mode": "ite
 NON_ID_OVERRIDES: dict[str, dict[str, str]] = {
     "cases:subject-access-download": {"fmt": "json"},
     "accounts:password-reset-confirm": {"uidb64": "MQ", "token": "bad-token"},
+    "accounts:welcome-link": {"token": "not-a-token"},
 }
 
 
