@@ -307,6 +307,31 @@ def may_grant(user: User, role: str, team: Team) -> bool:
     return role in grantable_roles(user) and may_manage_team(user, team)
 
 
+def is_grantable(role: str) -> bool:
+    """Whether a borough lead could give this role anywhere (coach or supervisor)."""
+    return role in GRANTABLE_ROLES
+
+
+def may_take_away(user: User, membership: Membership) -> bool:
+    """Whether the user may take this role away: a team role in a team of their authority."""
+    return (
+        membership.team is not None
+        and membership.role in GRANTABLE_ROLES
+        and may_manage_team(user, membership.team)
+    )
+
+
+def carries_cover(membership: Membership) -> bool:
+    """Whether the role is the one cover is arranged through (a coach's), so cover in its team
+    must end before it goes."""
+    return membership.role == Role.COACH
+
+
+def team_coaches(team: Team) -> QuerySet[User]:
+    """The coaches of a team who can sign in: who may cover, or be covered, there."""
+    return User.objects.filter(memberships__team=team, memberships__role=Role.COACH, is_active=True)
+
+
 def managed_teams(user: User) -> QuerySet[Team]:
     """The teams of the authorities whose people the user runs."""
     return Team.objects.filter(authority_id__in=people_authority_ids(user))

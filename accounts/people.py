@@ -74,9 +74,7 @@ def invite(*, actor: User, full_name: str, email: str, role: str, team: Team) ->
     """Make an account with one team role and email its owner a link to set it up. The account
     has no usable password and no second factor until that link is used."""
     if not access.may_grant(actor, role, team):
-        raise DomainError(
-            NOT_YOURS if role in access.GRANTABLE_ROLES else "Choose coach or supervisor"
-        )
+        raise DomainError(NOT_YOURS if access.is_grantable(role) else "Choose coach or supervisor")
     email = email.strip().lower()
     full_name = " ".join(full_name.split())
     with transaction.atomic():
@@ -165,9 +163,7 @@ def reset_second_factor(*, actor: User, person: User) -> Invitation:
 def role_give(*, actor: User, person: User, role: str, team: Team) -> Membership:
     _require_person(actor, person)
     if not access.may_grant(actor, role, team):
-        raise DomainError(
-            NOT_YOURS if role in access.GRANTABLE_ROLES else "Choose coach or supervisor"
-        )
+        raise DomainError(NOT_YOURS if access.is_grantable(role) else "Choose coach or supervisor")
     with transaction.atomic():
         found = Membership.objects.filter(user=person, role=role, team=team).first()
         if found is not None:
@@ -176,14 +172,10 @@ def role_give(*, actor: User, person: User, role: str, team: Team) -> Membership
 
 
 def role_remove(*, actor: User, membership: Membership) -> None:
-    if (
-        membership.team is None
-        or membership.role not in access.GRANTABLE_ROLES
-        or not access.may_manage_team(actor, membership.team)
-    ):
+    if not access.may_take_away(actor, membership):
         raise DomainError(NOT_YOURS)
     if (
-        membership.role in access.GRANTABLE_ROLES[:1]
+        access.carries_cover(membership)
         and Cover.objects.filter(team=membership.team, ends_on__gte=timezone.localdate())
         .filter(Q(absent_coach=membership.user) | Q(covering_coach=membership.user))
         .exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,12 +20,6 @@ from accounts.forms import ConfirmForm, CoverForm, GiveRoleForm, InviteForm, Tea
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Authority, Cover, Membership, Team, User
 from yourchoice.web.forms import form_page
-
-
-def _coaches(team: Team) -> QuerySet[User]:
-    return User.objects.filter(
-        memberships__team=team, memberships__role__in=access.GRANTABLE_ROLES[:1], is_active=True
-    )
 
 
 @login_required
@@ -229,7 +223,7 @@ def cover_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     return form_page(
         request,
-        CoverForm(request.POST or None, coaches=_coaches(team)),
+        CoverForm(request.POST or None, coaches=access.team_coaches(team)),
         "accounts/people/cover_new.html",
         {"team": team},
         save=lambda data: people.cover_arrange(
