@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
-from yourchoice.web.forms import GovForm
+from yourchoice.web.forms import GovForm, date_field
 
 
 class SignInForm(GovForm):
@@ -83,3 +85,134 @@ class CouncilEmailForm(GovForm):
             "invalid": "Enter an email address in the correct format, like name@example.org",
         },
     )
+
+
+# --- A borough lead running their authority's people (accounts/people.py) --------------------
+
+ROLE_CHOICES = [("coach", "Coach"), ("supervisor", "Supervisor")]
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
+
+
+class InviteForm(GovForm):
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "Enter their full name"},
+    )
+    email = forms.EmailField(
+        label="Work email address",
+        help_text="The link to set up their sign-in goes here",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter their work email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose coach or supervisor",
+            "invalid_choice": "Choose coach or supervisor",
+        },
+    )
+    team = TeamChoiceField(
+        label="Team",
+        queryset=None,
+        empty_label="Choose a team",
+        error_messages={
+            "required": "Choose a team",
+            "invalid_choice": "Choose one of your authority's teams",
+        },
+    )
+
+    def __init__(self, *args: Any, roles: tuple[str, ...], teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["role"]).choices = [
+            c for c in ROLE_CHOICES if c[0] in roles
+        ]
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
+
+
+class GiveRoleForm(GovForm):
+    role = InviteForm.base_fields["role"]
+    team = InviteForm.base_fields["team"]
+
+    def __init__(self, *args: Any, roles: tuple[str, ...], teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["role"]).choices = [
+            c for c in ROLE_CHOICES if c[0] in roles
+        ]
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
+
+
+class TeamNameForm(GovForm):
+    name = forms.CharField(
+        label="Team name",
+        max_length=100,
+        error_messages={"required": "Enter the team's name"},
+    )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.full_name or obj.email
+
+
+class CoverForm(GovForm):
+    absent = PersonChoiceField(
+        label="Who is away",
+        queryset=None,
+        empty_label="Choose a coach",
+        error_messages={
+            "required": "Choose who is away",
+            "invalid_choice": "Choose a coach in this team",
+        },
+    )
+    covering = PersonChoiceField(
+        label="Who covers their cases",
+        queryset=None,
+        empty_label="Choose a coach",
+        error_messages={
+            "required": "Choose who covers",
+            "invalid_choice": "Choose a coach in this team",
+        },
+    )
+    starts_on = date_field("From", "Enter the date cover starts")
+    ends_on = date_field("To", "Enter the last day of cover")
+
+    def __init__(self, *args: Any, coaches: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["absent"]).queryset = coaches
+        cast(forms.ModelChoiceField, self.fields["covering"]).queryset = coaches
+
+
+class ConfirmForm(GovForm):
+    """A change confirmed by its button alone."""
+
+
+class ChoosePasswordForm(GovForm):
+    password = forms.CharField(
+        label="Choose a password",
+        help_text="At least 12 characters. A few words you will remember is a good password.",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choose a password"},
+    )
+    password_again = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type the password again"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password_again") != data["password"]:
+            self.add_error("password_again", "The passwords are not the same")
+        return data

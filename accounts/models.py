@@ -424,3 +424,43 @@ class CouncilSignInDevice(Device):
 
     def verify_token(self, token: object) -> bool:
         return False
+
+
+class InvitationPurpose(models.TextChoices):
+    JOIN = "join", "Joining the service"
+    RESET = "reset", "Setting up a new phone after losing one"
+
+
+class Invitation(models.Model):
+    """A one-time link to set a password and enrol a second factor: the only way an account
+    without one gets one (docs/sign-in.md). Only a hash of the link's token is stored; the
+    token is made and emailed by the worker, so it never sits on the queue or in the database.
+    It works once, before it expires, and a newer link for the same person replaces it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    purpose = models.CharField(max_length=10, choices=InvitationPurpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_later",
+            ),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.used_at is None
+            and self.withdrawn_at is None
+            and self.token_hash is not None
+            and self.expires_at > timezone.now()
+            and self.user.is_active
+        )

@@ -911,3 +911,73 @@ def test_a_council_answer_for_another_council_signs_nobody_in(cast, hackney_coun
     )
     assert answer.status_code == 400
     assert "_auth_user_id" not in client.session
+
+
+# --- A borough lead's people pages (X8): forged forms reach nothing outside their authority ---
+
+
+def _forged_posts(cast):
+    hackney, southwark = cast.hackney, cast.southwark
+    invite = reverse("accounts:invite")
+    person = reverse("accounts:person", args=[hackney.coach.pk])
+    new = {"full_name": "Forged Person", "email": "forged@hackney.test"}
+    return [
+        (invite, {**new, "role": "coach", "team": southwark.team.pk}),
+        (invite, {**new, "role": "borough_lead", "team": hackney.team.pk}),
+        (invite, {**new, "role": "programme_lead", "team": hackney.team.pk}),
+        (invite, {**new, "role": "administrator", "team": hackney.team.pk}),
+        (person, {"role": "coach", "team": southwark.team.pk}),
+        (person, {"role": "borough_lead", "team": hackney.team.pk}),
+        (
+            reverse("accounts:person", args=[southwark.coach.pk]),
+            {"role": "coach", "team": hackney.team.pk},
+        ),
+        (
+            reverse("accounts:person", args=[hackney.lead.pk]),
+            {"role": "coach", "team": hackney.team.pk},
+        ),
+        (
+            reverse("accounts:person", args=[cast.programme_lead.pk]),
+            {"role": "coach", "team": hackney.team.pk},
+        ),
+        (reverse("accounts:reset", args=[southwark.coach.pk]), {}),
+        (reverse("accounts:reset", args=[cast.admin.pk]), {}),
+        (reverse("cases:leaver", args=[southwark.coach.pk]), {}),
+        (reverse("cases:leaver", args=[southwark.lead.pk]), {}),
+        (reverse("accounts:role-remove", args=[southwark.coach.memberships.get().pk]), {}),
+        (reverse("accounts:team-rename", args=[southwark.team.pk]), {"name": "Taken over"}),
+        (
+            reverse("accounts:cover-new", args=[hackney.team.pk]),
+            {
+                "absent": hackney.coach.pk,
+                "covering": southwark.coach.pk,
+                "starts_on": "2026-01-05",
+                "ends_on": "2026-01-09",
+            },
+        ),
+    ]
+
+
+def test_forged_people_forms_change_nothing_outside_the_leads_authority(cast, client_for):
+    from accounts.models import Cover, Membership, Team, User
+    from yourchoice.models import OutboxJob
+
+    lead = client_for(cast.hackney.lead)
+    before = (
+        sorted(Membership.objects.values_list("user_id", "role", "team_id", "authority_id")),
+        sorted(User.objects.values_list("pk", "is_active")),
+        sorted(Team.objects.values_list("pk", "name")),
+        Cover.objects.count(),
+        OutboxJob.objects.count(),
+    )
+    for url, data in _forged_posts(cast):
+        response = lead.post(url, data)
+        assert response.status_code in (400, 404), f"{url} {data}: {response.status_code}"
+    after = (
+        sorted(Membership.objects.values_list("user_id", "role", "team_id", "authority_id")),
+        sorted(User.objects.values_list("pk", "is_active")),
+        sorted(Team.objects.values_list("pk", "name")),
+        Cover.objects.count(),
+        OutboxJob.objects.count(),
+    )
+    assert after == before
