@@ -11,7 +11,10 @@ The bench coach signs in through both steps in the browser, as a person does (em
 password, then the authenticator's code). For each page, each measurement in `MEASUREMENTS`:
 
 - cold: the browser's cache emptied, as on a coach's first visit or after a release;
-- warm: the same page again straight after, the cache primed.
+- warm: the same page again straight after, the cache primed;
+- offline: with no signal at all, from the service worker's sealed copy (the pages a coach's
+  phone keeps: the caseload and the session form; docs/offline.md). Target: the form usable
+  within a second.
 
 Printed as JSON for bench.run: per page and measurement, kilobytes on the wire, the time to
 DOMContentLoaded (the form can be used) and to the load event, and each file fetched with its
@@ -131,11 +134,11 @@ def _throttle(cdp: CDPSession, on: bool) -> None:
     )
 
 
-def _load(page: Page, wire: Wire, url: str) -> dict[str, Any]:
+def _load(page: Page, wire: Wire, url: str, *, throttled: bool = True) -> dict[str, Any]:
     """Open `url` on the throttled connection; what came over the wire, and how long it took."""
     wire.requests.clear()
     wire.recording = True
-    _throttle(wire.cdp, True)
+    _throttle(wire.cdp, throttled)
     try:
         page.goto(url, wait_until="load", timeout=120_000)
         # Files asked for after the load event (none today) still count towards the page.
@@ -182,12 +185,47 @@ def warm(page: Page, wire: Wire, url: str) -> dict[str, Any]:
     return _load(page, wire, url)
 
 
-#: Each measurement of each page, in order: a function of (page, wire, url). A third, the page
-#: from the service worker with the phone offline, joins this list once pages have a service
-#: worker (docs/programme.md S6).
-MEASUREMENTS: list[tuple[str, Callable[[Page, Wire, str], dict[str, Any]]]] = [
+#: What the phone keeps for working without signal (docs/offline.md): the service worker says
+#: when it has finished keeping it.
+KEPT = """async () => {
+    if (!(await indexedDB.databases()).some(d => d.name === 'yourchoice-offline')) return false;
+    const db = await new Promise((ok, fail) => {
+        const r = indexedDB.open('yourchoice-offline');
+        r.onsuccess = () => ok(r.result);
+        r.onerror = fail;
+    });
+    const done = db.objectStoreNames.contains('meta') && await new Promise(ok => {
+        const r = db.transaction('meta').objectStore('meta').get('refreshed-at');
+        r.onsuccess = () => ok(r.result);
+    });
+    db.close();
+    return Boolean(done);
+}"""
+
+
+def offline(page: Page, wire: Wire, url: str) -> dict[str, Any] | None:
+    """The page with no signal at all, from the service worker's sealed copy (S6: the session
+    form usable offline within a second). Only for the pages a phone keeps."""
+    if urlsplit(url).path.startswith("/sign-in/"):
+        return None
+    deadline = time.monotonic() + 60
+    while not page.evaluate(KEPT):
+        assert time.monotonic() < deadline, "the service worker kept no copies within 60 s"
+        time.sleep(0.2)
+    # The browser's own offline mode, which the service worker's fetches obey too.
+    page.context.set_offline(True)
+    try:
+        return _load(page, wire, url, throttled=False)
+    finally:
+        page.context.set_offline(False)
+
+
+#: Each measurement of each page, in order: a function of (page, wire, url), None where it does
+#: not apply to the page.
+MEASUREMENTS: list[tuple[str, Callable[[Page, Wire, str], dict[str, Any] | None]]] = [
     ("cold", cold),
     ("warm", warm),
+    ("offline", offline),
 ]
 
 
@@ -199,13 +237,19 @@ def _measure(page: Page, wire: Wire, label: str, url: str) -> dict[str, Any]:
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in MEASUREMENTS}
     for _ in range(ROUNDS):
         for name, measurement in MEASUREMENTS:
-            samples[name].append(measurement(page, wire, url))
+            found = measurement(page, wire, url)
+            if found is not None:
+                samples[name].append(found)
     measured: dict[str, Any] = {"page": label, "url": urlsplit(url).path}
     for name, runs in samples.items():
-        measured[name] = {
-            **{key: statistics.median(r[key] for r in runs) for key in FIGURES},
-            "files": runs[0]["files"],
-        }
+        measured[name] = (
+            {
+                **{key: statistics.median(r[key] for r in runs) for key in FIGURES},
+                "files": runs[0]["files"],
+            }
+            if runs
+            else None
+        )
     return measured
 
 
@@ -249,7 +293,11 @@ def main() -> None:
     with Server(worker=False, env=production) as server, sync_playwright() as playwright:
         base = f"http://localhost:{server.port}"
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        # bypass_csp: the offline measurement reads what the phone keeps from the page, which
+        # the service's policy rightly forbids any script but its own to do.
+        context = browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True
+        )
         page = context.new_page()
         wire = Wire(context.new_cdp_session(page))
         wire.cdp.send("Network.enable")
