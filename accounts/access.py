@@ -63,9 +63,6 @@ class Perm(StrEnum):
     AGGREGATE_READ = "aggregate.read"
     REPORT_DOWNLOAD = "report.download"
     EXTRACT_DOWNLOAD = "extract.download"
-    # The authority's own people (X8): inviting, roles in its teams, cover, leavers, lost
-    # phones. Never a case permission: it reaches accounts, not young people.
-    PEOPLE_MANAGE = "people.manage"
     # Running the service.
     SERVICE_ADMIN = "service.admin"
 
@@ -112,7 +109,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.REVIEW_READ,
             Perm.AGGREGATE_READ,
             Perm.REPORT_DOWNLOAD,
-            Perm.PEOPLE_MANAGE,
         }
     ),
     Role.PROGRAMME_LEAD: frozenset({Perm.AGGREGATE_READ, Perm.REPORT_DOWNLOAD}),
@@ -271,93 +267,6 @@ def supervision_scope(user: User) -> Q:
 
 #: The role whose holders carry a caseload, for raw SQL that counts them (staff figures).
 CASELOAD_ROLE: str = Role.COACH.value
-
-
-# --- Running an authority's people (X8) -----------------------------------------------------
-#
-# A borough lead manages the people of the authorities they lead, and only there: the roles they
-# may give are team roles in those authorities' teams, and the people they may change are those
-# whose every role is such a team role. Someone who also leads an authority, runs the programme,
-# evaluates or administers is out of their reach, so no lead can take over (or lock out) anyone
-# who holds more than they may give.
-
-#: The roles a borough lead may give and take away, always in a team of their authority.
-GRANTABLE_ROLES: tuple[str, ...] = (Role.COACH.value, Role.SUPERVISOR.value)
-
-
-def people_authority_ids(user: User) -> list[int]:
-    """Authorities whose people the user runs: those they lead."""
-    if not has_perm(user, Perm.PEOPLE_MANAGE):
-        return []
-    return authority_ids(user, Role.BOROUGH_LEAD)
-
-
-def grantable_roles(user: User) -> tuple[str, ...]:
-    """The roles the user may give (none if they run nobody's people)."""
-    return GRANTABLE_ROLES if people_authority_ids(user) else ()
-
-
-def may_manage_team(user: User, team: Team) -> bool:
-    """Whether the user may give roles in, rename or arrange cover in this team."""
-    return team.authority_id in people_authority_ids(user)
-
-
-def may_grant(user: User, role: str, team: Team) -> bool:
-    """Whether the user may give `role` in `team`: a team role, in a team of their authority."""
-    return role in grantable_roles(user) and may_manage_team(user, team)
-
-
-def is_grantable(role: str) -> bool:
-    """Whether a borough lead could give this role anywhere (coach or supervisor)."""
-    return role in GRANTABLE_ROLES
-
-
-def may_take_away(user: User, membership: Membership) -> bool:
-    """Whether the user may take this role away: a team role in a team of their authority."""
-    return (
-        membership.team is not None
-        and membership.role in GRANTABLE_ROLES
-        and may_manage_team(user, membership.team)
-    )
-
-
-def carries_cover(membership: Membership) -> bool:
-    """Whether the role is the one cover is arranged through (a coach's), so cover in its team
-    must end before it goes."""
-    return membership.role == Role.COACH
-
-
-def team_coaches(team: Team) -> QuerySet[User]:
-    """The coaches of a team who can sign in: who may cover, or be covered, there."""
-    return User.objects.filter(memberships__team=team, memberships__role=Role.COACH, is_active=True)
-
-
-def managed_teams(user: User) -> QuerySet[Team]:
-    """The teams of the authorities whose people the user runs."""
-    return Team.objects.filter(authority_id__in=people_authority_ids(user))
-
-
-def managed_people(user: User) -> QuerySet[User]:
-    """People the user may change (switch off, reset, give roles to): those holding a team role
-    in one of the user's authorities and no role anywhere else or of any other kind."""
-    authorities = people_authority_ids(user)
-    outside = Membership.objects.filter(user=OuterRef("pk")).exclude(
-        role__in=GRANTABLE_ROLES, team__authority_id__in=authorities
-    )
-    inside = Membership.objects.filter(
-        user=OuterRef("pk"), role__in=GRANTABLE_ROLES, team__authority_id__in=authorities
-    )
-    return User.objects.filter(Exists(inside), ~Exists(outside))
-
-
-def team_memberships(team_ids: Iterable[int] | QuerySet[Any, Any]) -> QuerySet[Membership]:
-    """The team roles held in these teams (the People page's lists)."""
-    return Membership.objects.filter(role__in=GRANTABLE_ROLES, team_id__in=team_ids)
-
-
-def may_cover(user: User, team: Team) -> bool:
-    """Whether `user` coaches in `team`, so may cover or be covered there."""
-    return coaches_in(user, team)
 
 
 # --- Who holds a role where (lists of people, one query each) -------------------------------

@@ -17,9 +17,3 @@ def send_password_reset(self: Task, user_ids: list[int]) -> int:
     """Email a password reset link to each account asked for (none when the address typed
     belongs to no account). Returns emails sent."""
     return emails.password_reset(user_ids)
-
-
-@shared_task(bind=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def send_invitation(self: Task, invitation_id: int) -> int:
-    """Email an invitation's one-time link (to join, or to set up a new phone)."""
-    return emails.invitation(invitation_id)

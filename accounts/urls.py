@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import people_views, views
+from accounts import views
 from accounts.council import views as council_views
 
 app_name = "accounts"
@@ -16,17 +16,6 @@ urlpatterns = [
     path("sign-in/council/continue/", council_views.council_start, name="council-start"),
     path("sign-in/council/callback/", council_views.council_callback, name="council-callback"),
     path("sign-out/", views.sign_out, name="sign-out"),
-    path("sign-in/welcome/", views.welcome, name="welcome"),
-    path("sign-in/welcome/<str:token>/", views.welcome_link, name="welcome-link"),
-    path("people/", people_views.people_list, name="people"),
-    path("people/invite/", people_views.invite, name="invite"),
-    path("people/<int:pk>/", people_views.person, name="person"),
-    path("people/<int:pk>/reset-sign-in/", people_views.reset_second_factor, name="reset"),
-    path("people/roles/<int:pk>/remove/", people_views.role_remove, name="role-remove"),
-    path("people/teams/new/", people_views.team_new, name="team-new"),
-    path("people/teams/<int:pk>/rename/", people_views.team_rename, name="team-rename"),
-    path("people/teams/<int:pk>/cover/", people_views.cover_new, name="cover-new"),
-    path("people/cover/<int:pk>/end/", people_views.cover_end, name="cover-end"),
     path("unlock/", views.unlock, name="unlock"),
     path("unlock/passkey/options/", views.unlock_passkey_options, name="unlock-passkey-options"),
     path("unlock/passkey/", views.unlock_passkey, name="unlock-passkey"),

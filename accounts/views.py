@@ -35,18 +35,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import address_limit, passkeys, people, selectors, services
+from accounts import address_limit, passkeys, selectors, services
 from accounts.council import services as council_services
 from accounts.council import signed_in as council_session
-from accounts.forms import (
-    ChoosePasswordForm,
-    CodeForm,
-    ConfirmForm,
-    PasskeyNameForm,
-    PasskeyRemoveForm,
-    SignInForm,
-    UnlockForm,
-)
+from accounts.forms import CodeForm, PasskeyNameForm, PasskeyRemoveForm, SignInForm, UnlockForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.tasks import send_password_reset
@@ -59,9 +51,6 @@ from yourchoice.web.forms import form_page
 from yourchoice.web.request_context import current_ip
 
 PENDING_KEY = "signin_pending_user"
-#: Set by a one-time link (accounts/people.py): the only way to reach the set-up step.
-ENROL_KEY = "signin_may_enrol"
-INVITATION_KEY = "signin_invitation"
 PENDING_AT_KEY = "signin_pending_at"
 NEXT_KEY = "signin_next"
 #: Time allowed between the password step and the code step.
@@ -413,20 +402,13 @@ def code(request: HttpRequest) -> HttpResponse:
 
 
 def set_up(request: HttpRequest) -> HttpResponse:
-    """First sign-in: add the account to an authenticator app, then confirm with a code.
-
-    Only in a session that came through the person's one-time link (`welcome`): otherwise
-    whoever first typed the account's password (a guess, a shared one) would choose its second
-    factor. An account without one is sent to ask its borough lead for a link."""
+    """First sign-in: add the account to an authenticator app, then confirm with a code."""
     user = _pending_user(request)
     if user is None:
         messages.info(request, "Sign in again: it took too long, or the session ended.")
         return redirect("accounts:sign-in")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:code")
-    if request.session.get(ENROL_KEY) != user.pk:
-        audit.record(actor=None, action=AuditAction.SIGNIN_SET_UP_REFUSED, obj=user)
-        return render(request, "accounts/set_up_needs_link.html", status=403)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
@@ -435,7 +417,6 @@ def set_up(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            request.session.pop(ENROL_KEY, None)
             audit.record(actor=user, action=AuditAction.SIGNIN_APP_SET_UP)
             return _complete(request, user, device)
         form.add_error(
@@ -449,63 +430,6 @@ def set_up(request: HttpRequest) -> HttpResponse:
         "qr_svg": qr.svg_inline(scale=5, title="QR code for your authenticator app"),
     }
     return render(request, "accounts/set_up.html", context, status=400 if form.errors else 200)
-
-
-# --- One-time links: joining, or a new phone (accounts/people.py) ----------------------------
-
-LINK_NOT_WORKING = "accounts/welcome_link_not_working.html"
-
-
-def welcome_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link. The token is swapped for a note in the session at once, so it is not
-    left in the address bar, the history or a Referer header; nothing is used up until the
-    person has chosen a password (or signed in with their council)."""
-    invitation = people.open_invitation(token)
-    if invitation is None:
-        return render(request, LINK_NOT_WORKING, status=410)
-    logout(request)  # whoever was signed in on this browser, the link is someone else's
-    request.session[INVITATION_KEY] = invitation.pk
-    return redirect("accounts:welcome")
-
-
-def welcome(request: HttpRequest) -> HttpResponse:
-    """Choose a password, then set up the authenticator app; or, where the authority signs its
-    staff in through its council, go on to sign in there (and set up the app after, unless the
-    council's own second step counts)."""
-    invitation = people.invitation_by_id(request.session.get(INVITATION_KEY))
-    if invitation is None:
-        return render(request, LINK_NOT_WORKING, status=410)
-    person = invitation.user
-    provider = council_services.provider_for_email(person.email)
-    form: ChoosePasswordForm | ConfirmForm = (
-        ConfirmForm(request.POST if request.method == "POST" else None)
-        if provider is not None
-        else ChoosePasswordForm(request.POST or None)
-    )
-
-    def done(accepted: User) -> HttpResponse:
-        request.session.pop(INVITATION_KEY, None)
-        if provider is not None:
-            request.session[ENROL_KEY] = accepted.pk
-            request.session[council_session.CHOSEN_KEY] = {
-                "provider": provider.pk,
-                "email": accepted.email,
-            }
-            return redirect("accounts:council-start")
-        response = second_step(request, accepted, reverse(settings.LOGIN_REDIRECT_URL))
-        request.session[ENROL_KEY] = accepted.pk
-        return response
-
-    return form_page(
-        request,
-        form,
-        "accounts/welcome.html",
-        {"person": person, "provider": provider, "invitation": invitation},
-        save=lambda data: people.accept(
-            invitation=invitation, password=None if provider is not None else data["password"]
-        ),
-        done=done,
-    )
 
 
 @handover.allowed_while_locked

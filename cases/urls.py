@@ -3,14 +3,13 @@
 
 from django.urls import path
 
-from cases import leaver, views
+from cases import views
 from cases.audit_trail import views as audit_views
 from cases.profile import views as profile_views
 from cases.search import views as search_views
 
 urlpatterns = [
     path("search/", search_views.search, name="search"),
-    path("people/<int:pk>/leaving/", leaver.leaver, name="leaver"),
     path("referrals/new/", views.referral_new, name="referral-new"),
     path("young-people/<int:pk>/reassess/", views.referral_reassess, name="referral-reassess"),
     path("young-people/<int:pk>/allocate/", views.allocate, name="allocate"),

@@ -7,7 +7,6 @@ test registers its own client with it, as a council's IT team registers the serv
 from __future__ import annotations
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -122,31 +121,11 @@ def test_otherwise_the_services_own_second_step_follows(
     assert answer["Location"] == expected
 
 
-def test_a_council_sign_in_without_an_app_sets_one_up_only_through_a_link(cast, hackney_council):
-    """Signing in through the council is not enough to choose the account's app: only the
-    person's one-time link is (accounts/people.py)."""
-    from accounts import people
-    from tests.accounts.test_sign_in import run_waiting_jobs
-
-    coach = cast.hackney.coach2
+def test_a_first_council_sign_in_without_an_app_sets_the_app_up(cast, hackney_council):
     client = Client()
-    answer = sign_in_through_council(client, coach.email)
+    answer = sign_in_through_council(client, cast.hackney.coach2.email)
     assert answer["Location"] == reverse("accounts:set-up")
-    assert client.get(reverse("accounts:set-up")).status_code == 403
-
-    people.reset_second_factor(actor=cast.hackney.lead, person=coach)
-    run_waiting_jobs()
-    link = next(w for w in mail.outbox[-1].body.split() if "/sign-in/welcome/" in w)
-    browser = Client()
-    browser.get(link.removeprefix(SITE))
-    page = browser.get(reverse("accounts:welcome"))
-    assert "Continue with your council account" in page.content.decode()
-    started = browser.post(reverse("accounts:welcome"))
-    assert started["Location"] == START
-    callback = through_provider(browser.get(START)["Location"], back_to=SITE)
-    answer = browser.get(callback)
-    assert answer["Location"] == reverse("accounts:set-up")
-    assert browser.get(reverse("accounts:set-up")).status_code == 200
+    assert client.get(reverse("accounts:set-up")).status_code == 200
 
 
 # --- Matching: an account that exists, is on, and has the very address verified -----------

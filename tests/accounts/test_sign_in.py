@@ -80,21 +80,8 @@ def test_the_code_completes_sign_in(cast, monkeypatch):
 
 
 def test_first_sign_in_sets_up_the_app_with_qr_code_and_key(cast):
-    """Through the one-time link (accounts/people.py), the only way to reach the set-up."""
-    from accounts import people
-
-    people.reset_second_factor(actor=cast.hackney.lead, person=cast.hackney.coach)
-    run_waiting_jobs()
-    link = next(w for w in mail.outbox[-1].body.split() if "/sign-in/welcome/" in w)
     client = Client()
-    client.get("/" + link.split("/", 3)[3])
-    response = client.post(
-        reverse("accounts:welcome"),
-        {
-            "password": "a long new password to remember",
-            "password_again": "a long new password to remember",
-        },
-    )
+    response = password_step(client, cast.hackney.coach.email)
     assert response["Location"] == reverse("accounts:set-up")
     page = client.get(reverse("accounts:set-up"))
     body = page.content.decode()

@@ -80,7 +80,6 @@ NON_ID_VALUES: dict[str, str] = {"fmt": "csv", "table": "episodes", "mode": "ite
 NON_ID_OVERRIDES: dict[str, dict[str, str]] = {
     "cases:subject-access-download": {"fmt": "json"},
     "accounts:password-reset-confirm": {"uidb64": "MQ", "token": "bad-token"},
-    "accounts:welcome-link": {"token": "not-a-token"},
 }
 
 
@@ -269,22 +268,6 @@ def _passkey(owner: Owner) -> int:
     ).pk
 
 
-def _cover(owner: Owner) -> int:
-    from accounts.models import Cover
-
-    today = timezone.localdate()
-    place = owner.place
-    covering = place.coach2 if owner.coach.pk == place.coach.pk else place.coach
-    return Cover.objects.create(
-        team=place.team,
-        absent_coach=owner.coach,
-        covering_coach=covering,
-        starts_on=today,
-        ends_on=today,
-        arranged_by=place.lead,
-    ).pk
-
-
 @dataclass(frozen=True)
 class Kind:
     build: Callable[[Owner], int]
@@ -316,11 +299,6 @@ KINDS: dict[str, Kind] = {
     ),
     "reports": Kind(_report, frozenset({"hackney.lead", "programme_lead"})),
     "extracts": Kind(_extract, frozenset({"evaluator"})),
-    # A coach's account, role and cover, as their borough lead runs them (X8): only that lead
-    # reaches them; everyone else is refused before any lookup (403) or finds nothing.
-    "people": Kind(lambda o: o.coach.pk, frozenset({"hackney.lead"})),
-    "roles": Kind(lambda o: o.coach.memberships.get().pk, frozenset({"hackney.lead"})),
-    "cover": Kind(_cover, frozenset({"hackney.lead"})),
     # A person's own passkey: nobody else, not even their borough lead, reaches it.
     "passkeys": Kind(_passkey, frozenset({"hackney.coach"})),
 }

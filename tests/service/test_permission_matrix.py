@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.models import Role, User
-from tests.conftest import Cast, allocated_case, logged_session, make_user, signed_in_client
+from tests.conftest import Cast, allocated_case, logged_session, signed_in_client
 from tests.registries import admin_changelists, case_data_models
 
 pytestmark = pytest.mark.django_db
@@ -221,65 +220,6 @@ COACH_WRITES = hackney_case(**{"hackney.supervisor": 403, "hackney.lead": 403})
 #: Writes only the borough lead makes: the coach and supervisor see the case but get 403.
 LEAD_WRITES = hackney_case(**{"hackney.coach": 403, "hackney.supervisor": 403})
 
-#: A borough lead's pages for their authority's people (X8): leads only, each their own.
-PEOPLE_PAGES = {
-    **dict.fromkeys(ROLES, 403),
-    "anonymous": REDIRECT_TO_SIGN_IN,
-    "hackney.lead": 200,
-    "southwark.lead": 200,
-}
-
-#: One Hackney person, team, role or cover: Hackney's lead only; Southwark's finds nothing.
-HACKNEY_PEOPLE = {**PEOPLE_PAGES, "southwark.lead": 404}
-
-
-def hackney_coach(cast: Cast) -> list[Any]:
-    return [cast.hackney.coach.pk]
-
-
-_newcomers = iter(range(1, 1_000_000))
-
-
-def _hackney_newcomer(cast: Cast) -> User:
-    """A coach of their own, so that a page that switches off, resets or takes away a role
-    (as the hostile-input test posts every form) leaves the cast as it was."""
-    n = next(_newcomers)
-    return make_user(
-        f"newcomer{n}@hackney.test", f"Newcomer {n}", Role.COACH, team=cast.hackney.team
-    )
-
-
-def hackney_newcomer(cast: Cast) -> list[Any]:
-    return [_hackney_newcomer(cast).pk]
-
-
-def hackney_coachs_role(cast: Cast) -> list[Any]:
-    return [_hackney_newcomer(cast).memberships.get().pk]
-
-
-def hackney_team(cast: Cast) -> list[Any]:
-    return [cast.hackney.team.pk]
-
-
-def hackney_cover(cast: Cast) -> list[Any]:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.models import Cover
-
-    today = timezone.localdate()
-    cover = Cover.objects.create(
-        team=cast.hackney.team,
-        absent_coach=cast.hackney.coach,
-        covering_coach=cast.hackney.coach2,
-        starts_on=today,
-        ends_on=today + timedelta(days=3),
-        arranged_by=cast.hackney.lead,
-    )
-    return [cover.pk]
-
-
 REPORT_PAGES = {
     **dict.fromkeys(ROLES, 403),
     "anonymous": REDIRECT_TO_SIGN_IN,
@@ -336,21 +276,6 @@ MATRIX = [
         {"anonymous": REDIRECT_TO_SIGN_IN, **dict.fromkeys(SIGNED_IN, 404), "hackney.coach": 200},
         args=hackney_coachs_passkey,
     ),
-    # One-time links (accounts/people.py): a made-up token, or none in the session, is a link
-    # that does not work, for anyone.
-    Route("accounts:welcome", dict.fromkeys(ROLES, 410)),
-    Route("accounts:welcome-link", dict.fromkeys(ROLES, 410), args=lambda cast: ["not-a-token"]),
-    # A borough lead runs their authority's people; nobody else reaches these pages.
-    Route("accounts:people", PEOPLE_PAGES),
-    Route("accounts:invite", PEOPLE_PAGES),
-    Route("accounts:team-new", PEOPLE_PAGES),
-    Route("accounts:person", HACKNEY_PEOPLE, args=hackney_coach),
-    Route("accounts:reset", HACKNEY_PEOPLE, args=hackney_newcomer),
-    Route("accounts:role-remove", HACKNEY_PEOPLE, args=hackney_coachs_role),
-    Route("accounts:team-rename", HACKNEY_PEOPLE, args=hackney_team),
-    Route("accounts:cover-new", HACKNEY_PEOPLE, args=hackney_team),
-    Route("accounts:cover-end", HACKNEY_PEOPLE, args=hackney_cover),
-    Route("cases:leaver", HACKNEY_PEOPLE, args=hackney_newcomer),
     Route("accounts:password-reset-done", dict.fromkeys(ROLES, 200)),
     Route("accounts:password-reset-complete", dict.fromkeys(ROLES, 200)),
     # An invalid link shows "this link has expired" (Django redirects to a set-password URL first).
@@ -715,8 +640,6 @@ ANSWER_SIGNED_OUT = {
     "accounts:council-sign-in",
     "accounts:council-start",
     "accounts:council-callback",
-    "accounts:welcome",
-    "accounts:welcome-link",
     "api:schema",  # the API's description is public
     "api:docs",
     # A phone's service worker, its manifest, and its question "who is signed in?" (401).

@@ -87,10 +87,6 @@ class AuditAction(models.TextChoices):
         "Sign-in slowed for an address: failures for many accounts",
     )
     SIGNIN_APP_SET_UP = "signin.app_set_up", "Set up an authenticator app"
-    SIGNIN_SET_UP_REFUSED = (
-        "signin.set_up_refused",
-        "Sign-in stopped: no second step set up, and not through a one-time link",
-    )
     SIGNIN_PASSKEY = "signin.passkey", "Signed in with a passkey"
     SIGNIN_PASSKEY_FAILED = (
         "signin.passkey_failed",
@@ -118,14 +114,6 @@ class AuditAction(models.TextChoices):
     UNLOCK_FAILED = "unlock.failed", "Taking the phone back failed: wrong password or passkey"
     # Who may see what (accounts/access_audit.py), API tokens and authorities' settings.
     ACCOUNT_CREATE = "account.create", "Made an account"
-    INVITATION_SEND = "invitation.send", "Invited someone to join"
-    INVITATION_ACCEPT = "invitation.accept", "Used a one-time link to set up their sign-in"
-    SECOND_FACTOR_RESET = (
-        "second_factor.reset",
-        "Reset a lost phone's sign-in, and sent a link to set up a new one",
-    )
-    TEAM_CREATE = "team.create", "Made a team"
-    TEAM_RENAME = "team.rename", "Renamed a team"
     ACCOUNT_UPDATE = "account.update", "Changed an account's access"
     ACCOUNT_DELETE = "account.delete", "Deleted an account"
     MEMBERSHIP_ADD = "membership.add", "Gave a role"
