@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Authority
 from bench.common import answer, median_ms, person
-from outcomes.models import Report, ReportFile, ReportFormat, ReportStatus
+from outcomes.models import Rater, Report, ReportFile, ReportFormat, ReportStatus
 from outcomes.reports import indicators, services
 
 RUNS = 3
@@ -221,7 +221,8 @@ def _pandas_figures(csvs: dict[str, io.BytesIO], authority_ids: list[int], start
                 & (ep.status != "not_taken_on")]  # fmt: skip
     goals = pd.read_csv(csvs["goals"])
     ratings = pd.read_csv(csvs["ratings"], parse_dates=["rated_on"])
-    rated = ratings[(ratings.rater == "coach") & (ratings.rated_on <= last)].merge(
+    by_coach = ratings.rater == Rater.COACH.value  # the coach's own ratings, as the report reads
+    rated = ratings[by_coach & (ratings.rated_on <= last)].merge(
         goals[goals.episode_id.isin(worked.id)], left_on="goal_id", right_on="id",
         suffixes=("", "_goal"),
     )  # fmt: skip

@@ -142,7 +142,8 @@ def test_a_page_loads_only_the_scripts_it_uses(cast):
             ).content,
         }.items()
     }
-    everywhere = {"supported", "app", "drafts"}
+    # offline: the phone's outbox and copies for working without signal (docs/offline.md).
+    everywhere = {"supported", "app", "drafts", "offline"}
     assert scripts["caseload"] == everywhere
     assert scripts["session form"] == everywhere | {"scale", "attendance", "reveal"}
 
