@@ -29,7 +29,8 @@ cpSync(join(govuk, "assets", "manifest.json"), join(out, "assets", "manifest.jso
 // axe-core for the accessibility checks in the browser tests.
 cpSync(join(root, "node_modules", "axe-core", "axe.min.js"), join(root, "build", "axe.min.js"));
 // Working without signal (docs/offline.md): the page's script and the service worker, each one
-// file with idb and Workbox inside. The service worker is served at /sw.js by the service.
+// file with idb and Workbox inside. The service worker is js/service-worker.js, loaded by the
+// few bytes the service answers at /sw.js (yourchoice/web/views.py).
 const bundle = { bundle: true, minify: true, target: ["es2020"], legalComments: "none", logLevel: "warning" };
 await esbuild.build({
   ...bundle,
@@ -40,9 +41,9 @@ await esbuild.build({
 await esbuild.build({
   ...bundle,
   entryPoints: [join(root, "static", "js", "offline", "sw.mjs")],
-  outfile: join(out, "sw.js"),
+  outfile: join(out, "js", "service-worker.js"),
   format: "iife",
   // Workbox's own logging is for development builds only.
   define: { "process.env.NODE_ENV": '"production"' },
 });
-console.log("Built build/static (css/app.css, js/govuk-frontend.min.js, js/offline.js, sw.js, assets/)");
+console.log("Built build/static (css/app.css, js/govuk-frontend.min.js, js/offline.js, js/service-worker.js, assets/)");

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
@@ -56,26 +55,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
 
 
-def _built(name: str) -> bytes:
-    """A file of the asset build under its own name: collected in production, found in the
-    build folder in development and tests."""
-    if staticfiles_storage.exists(name):
-        with staticfiles_storage.open(name) as found:
-            return found.read()
-    path = finders.find(name)
-    if not path:
-        raise Http404
-    with open(path if isinstance(path, str) else path[0], "rb") as found:
-        return found.read()
-
-
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker (static/js/offline/), at the root so that it may look after every
-    page. Never cached, so a new version reaches phones at their next page."""
-    response = HttpResponse(_built("sw.js"), content_type="text/javascript")
-    response["Cache-Control"] = "no-store"
-    return response
+    """The service worker, at the root so that it may look after every page. Browsers fetch
+    this on every page to see whether it changed, so it is a line: it loads the worker itself
+    (static/js/offline/sw.mjs) under its hashed name, cached for a year, and changes when it
+    does."""
+    script = f"importScripts({json.dumps(static('js/service-worker.js'))});\n"
+    return HttpResponse(script, content_type="text/javascript")
 
 
 @require_GET

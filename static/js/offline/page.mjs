@@ -9,7 +9,8 @@ const owner = document.querySelector('meta[name="yc-owner"]')?.content || null;
 const keptCopy = document.documentElement.dataset.offlineCopy;
 const banner = document.getElementById("phone-outbox");
 const list = document.getElementById("phone-outbox-list");
-const supported = "indexedDB" in self && "crypto" in self && crypto.subtle;
+// Web Crypto (and with it randomUUID) exists only on a secure origin: https, or localhost.
+const supported = "indexedDB" in self && self.isSecureContext && crypto.subtle;
 
 const WHAT_HAPPENS = {
   closed: "The case this session was written for has been closed.",
@@ -193,9 +194,6 @@ async function act(action, key) {
 
 // --- Keeping a session saved with no connection -----------------------------------------------
 
-function freshKey() {
-  return crypto.randomUUID ? crypto.randomUUID() : ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
-}
 
 function summary(form) {
   const day = form.querySelector('[name="occurred_on_day"]')?.value;
@@ -217,7 +215,7 @@ function watchForms() {
     const keyInput = form.querySelector('input[name="idempotency_key"]');
     if (!keyInput) continue;
     // The phone's copy of a form is drawn again for each session: each needs its own key.
-    if (keptCopy) keyInput.value = freshKey();
+    if (keptCopy) keyInput.value = crypto.randomUUID();
     form.addEventListener("submit", async (event) => {
       if (form.dataset.outboxSent) return;
       event.preventDefault();

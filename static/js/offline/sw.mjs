@@ -1,4 +1,5 @@
-// The service worker (docs/offline.md): built by scripts/build-assets.mjs into /sw.js.
+// The service worker (docs/offline.md): built by scripts/build-assets.mjs into js/service-worker.js,
+// which the one line the service answers at /sw.js loads under its hashed name.
 // It keeps the pages a coach needs with no signal (sealed in IndexedDB, never in the plain
 // Cache Storage), serves them when the network does not answer, catches a session whose save
 // failed for the network, and sends the outbox when the connection returns.
