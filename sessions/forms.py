@@ -298,6 +298,11 @@ class SessionLogForm(GovForm):
         }
 
     @staticmethod
+    def goals_shown_for(goals: list[Goal]) -> str:
+        """The goals a form is drawn with, as its hidden `goals_shown` says them."""
+        return " ".join(str(goal.pk) for goal in goals)
+
+    @staticmethod
     def initial_for(
         *, episode_pk: int, goals: list[Goal], usual_place: str, usual_duration: int
     ) -> dict[str, Any]:
@@ -305,7 +310,7 @@ class SessionLogForm(GovForm):
         return {
             "idempotency_key": uuid.uuid4(),
             "opened_for": episode_pk,
-            "goals_shown": " ".join(str(goal.pk) for goal in goals),
+            "goals_shown": SessionLogForm.goals_shown_for(goals),
             "occurred_on": now.date(),
             "occurred_time": now.replace(second=0, microsecond=0).time(),
             "attendance": Attendance.ATTENDED,

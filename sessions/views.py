@@ -54,22 +54,30 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         raise
     episode = context.episode
     access.require_on(request.user, Perm.SESSION_WRITE, episode)
-    sent = request.method == "POST"
-    form = SessionLogForm(
-        request.POST if sent else None,
-        # A sent form says its own answers: the usual ones are read for a blank form only.
-        initial=None
-        if sent
-        else SessionLogForm.initial_for(
-            episode_pk=episode.pk,
+
+    def drawn(data: QueryDict | None, initial: dict[str, Any] | None = None) -> SessionLogForm:
+        return SessionLogForm(
+            data,
+            initial=initial,
             goals=context.goals,
-            usual_place=context.usual_place,
-            usual_duration=context.usual_duration,
-        ),
-        goals=context.goals,
-        techniques=lambda: context.techniques,
-        last=lambda: context.last,
-        referred_on=episode.referred_on,
+            techniques=lambda: context.techniques,
+            last=lambda: context.last,
+            referred_on=episode.referred_on,
+        )
+
+    # A sent form says its own answers: the usual ones are read for a blank form only.
+    form = (
+        drawn(request.POST)
+        if request.method == "POST"
+        else drawn(
+            None,
+            SessionLogForm.initial_for(
+                episode_pk=episode.pk,
+                goals=context.goals,
+                usual_place=context.usual_place,
+                usual_duration=context.usual_duration,
+            ),
+        )
     )
 
     def save(data: dict) -> tuple:
@@ -107,14 +115,8 @@ def log_session(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         # Drawn again for the goals as they are now, so saving again saves without the
         # replaced goal's rating, as the message says.
         data = request.POST.copy()
-        data["goals_shown"] = " ".join(str(goal.pk) for goal in context.goals)
-        again = SessionLogForm(
-            data,
-            goals=context.goals,
-            techniques=lambda: context.techniques,
-            last=lambda: context.last,
-            referred_on=episode.referred_on,
-        )
+        data["goals_shown"] = SessionLogForm.goals_shown_for(context.goals)
+        again = drawn(data)
         again.is_valid()
         return again
 

@@ -66,9 +66,6 @@ def copies_for(user: User) -> list[Copy]:
                 .order_by("-pk")
                 .values("pk")[:1]
             ),
-            young_person_version=Subquery(
-                YoungPerson.objects.filter(pk=OuterRef("young_person_id")).values("version")[:1]
-            ),
         )
         .values(
             "pk",
@@ -77,7 +74,7 @@ def copies_for(user: User) -> list[Copy]:
             "coach_id",
             "last_session",
             "last_rating",
-            "young_person_version",
+            "young_person__version",
         )
         .order_by("pk")
     )
