@@ -29,7 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import Cover, Membership, Role, Team, User
+from accounts.models import TEAM_ROLES, Cover, Membership, Role, Team, User
 
 if TYPE_CHECKING:
     from django.http import HttpResponse
@@ -156,6 +156,26 @@ def grants(user: User) -> tuple[Grant, ...]:
         )
         user._yc_grants = cached  # type: ignore[attr-defined]  # a cache kept on the user object
     return cached
+
+
+def works_only_in(user: User, authority_id: int) -> bool:
+    """Whether every role the person holds is in this one authority (in one of its teams, or
+    leading it), and they are not staff: whom that authority's own identity provider may sign
+    in (accounts/council/). A service-wide role, a role in another borough, no role at all, or
+    the admin site all sign in the service's own way."""
+    found = grants(user)
+    if not found or user.is_staff or user.is_superuser:
+        return False
+    if any(g.role not in (*TEAM_ROLES, Role.BOROUGH_LEAD) for g in found):
+        return False
+    team_ids = {g.team_id for g in found if g.team_id is not None}
+    teams_in = set(
+        Team.objects.filter(pk__in=team_ids, authority_id=authority_id).values_list("pk", flat=True)
+    )
+    return all(
+        g.team_id in teams_in if g.team_id is not None else g.authority_id == authority_id
+        for g in found
+    )
 
 
 def roles(user: User) -> frozenset[str]:

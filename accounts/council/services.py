@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts import access
 from accounts.council import oidc
 from accounts.models import CouncilIdentityProvider, CouncilSignInDevice, User
 from yourchoice import audit
@@ -24,6 +25,9 @@ class Refusal(StrEnum):
 
     NO_ACCOUNT = "no_account"
     ACCOUNT_OFF = "account_off"
+    #: The account holds a role beyond the council's own authority (or none, or is staff): the
+    #: council may not speak for it (docs/sign-in.md).
+    NOT_THIS_COUNCILS = "not_this_councils"
     DOMAIN_NOT_ALLOWED = "domain_not_allowed"
     EMAIL_UNVERIFIED = "email_unverified"
     ANSWER_REFUSED = "answer_refused"
@@ -44,6 +48,7 @@ MESSAGES: dict[Refusal, tuple[int, str]] = {
     Refusal.NO_ACCOUNT: (403, NOT_LINKED),
     Refusal.ACCOUNT_OFF: (403, NOT_LINKED),
     Refusal.DOMAIN_NOT_ALLOWED: (403, NOT_LINKED),
+    Refusal.NOT_THIS_COUNCILS: (403, NOT_LINKED),
     Refusal.EMAIL_UNVERIFIED: (
         403,
         "Your council's sign-in did not confirm your email address, so it cannot sign you in "
@@ -127,15 +132,18 @@ def verified_email(provider: CouncilIdentityProvider, signed_in: oidc.SignedIn) 
 
 def account_for(provider: CouncilIdentityProvider, email: str) -> User:
     """The account a council's verified address signs in: one that exists, with exactly that
-    address, in a domain this provider may speak for, and switched on. Raises CouncilRefused."""
-    allowed = set(provider.email_domains.values_list("domain", flat=True))
+    address, in a domain this provider may speak for, switched on, and whose every role is in
+    this council's own authority: a council never signs in an administrator, a programme lead,
+    an evaluator, or someone who also works for another borough. Raises CouncilRefused."""
     account = User.objects.filter(email=email).first()
-    if domain_of(email) not in allowed:
+    if not provider.email_domains.filter(domain=domain_of(email)).exists():
         raise CouncilRefused(Refusal.DOMAIN_NOT_ALLOWED, account=account, email=email)
     if account is None:
         raise CouncilRefused(Refusal.NO_ACCOUNT, email=email)
     if not account.is_active:
         raise CouncilRefused(Refusal.ACCOUNT_OFF, account=account, email=email)
+    if not access.works_only_in(account, provider.authority_id):
+        raise CouncilRefused(Refusal.NOT_THIS_COUNCILS, account=account, email=email)
     return account
 
 
@@ -154,21 +162,16 @@ def council_second_step_counts(provider: CouncilIdentityProvider, claims: dict[s
 
 
 def council_device(account: User, provider: CouncilIdentityProvider) -> CouncilSignInDevice:
-    """The django-otp device standing for this council's second step for this person,
-    confirmed (it is made the first time it is used: a device, not an account or a role)."""
-    device, created = CouncilSignInDevice.objects.get_or_create(
+    """The django-otp device standing for this council's second step for this person (made
+    the first time it is used: a device, not an account or a role). A change to the provider
+    deletes its devices, so a later sign-in makes a new one and never verifies again the
+    sessions the old one verified."""
+    device, _ = CouncilSignInDevice.objects.get_or_create(
         user=account,
         provider=provider,
         defaults={"name": f"{provider.authority.name} sign-in"[:64], "confirmed": True},
     )
-    if not created and not device.confirmed:
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
     return device
-
-
-#: Changes to a provider after which the sessions its second step verified must not last.
-TRUST_FIELDS = frozenset({"enabled", "council_mfa_counts", "issuer", "client_id"})
 
 
 @transaction.atomic
@@ -176,10 +179,11 @@ def provider_saved(
     *, actor: User, provider: CouncilIdentityProvider, changed: list[str], created: bool
 ) -> None:
     """Audit a change to a council's sign-in (the names of the fields changed, never the
-    secret), and end the sign-ins its second step verified when its trust changed: django-otp
-    stops counting a device that is not confirmed, at the person's next page."""
-    if TRUST_FIELDS & set(changed) and not created:
-        CouncilSignInDevice.objects.filter(provider=provider).update(confirmed=False)
+    secret), and end the sign-ins its second step verified on any change to it (its domains, its
+    authority, what counts as its second step...): django-otp stops counting a device that is
+    gone at the person's next page."""
+    if changed and not created:
+        CouncilSignInDevice.objects.filter(provider=provider).delete()
     audit.record(
         actor=actor,
         action=AuditAction.COUNCIL_SIGN_IN_UPDATE,

@@ -188,6 +188,38 @@ def test_the_address_must_match_exactly_whatever_its_case(cast, hackney_council,
     assert sign_in_through_council(Client(), coach.email).status_code == 403
 
 
+@pytest.mark.parametrize("who", ["admin", "programme_lead", "evaluator", "southwark.coach"])
+def test_a_council_never_signs_in_someone_beyond_its_own_authority(cast, hackney_council, who):
+    """An address in the council's domain is not enough: an administrator, a service-wide role
+    or someone working in another borough signs in the service's own way."""
+    account = cast.by_name(who)
+    account.email = f"{who.replace('.', '-')}@hackney.test"
+    account.save()
+    answer = sign_in_through_council(Client(), account.email)
+    assert answer.status_code == 403
+    assert "cannot be used for Your Choice" in refusal(answer)
+    [event] = events(AuditAction.SIGNIN_COUNCIL_REFUSED)
+    assert event.detail["reason"] == "not_this_councils"
+
+
+def test_a_second_step_ended_by_a_change_does_not_come_back_with_a_new_sign_in(
+    cast, hackney_council, local_provider
+):
+    from accounts.council import services
+
+    hackney_council.council_mfa_counts = True
+    hackney_council.save()
+    coach = cast.hackney.coach
+    local_provider.account(coach.email, amr=["mfa"])
+    earlier = Client()
+    sign_in_through_council(earlier, coach.email)
+    services.provider_saved(
+        actor=cast.admin, provider=hackney_council, changed=["email_domains"], created=False
+    )
+    sign_in_through_council(Client(), coach.email)  # verified afresh, with a device of its own
+    assert earlier.get(reverse("home")).status_code == 302
+
+
 def test_a_switched_off_account_cannot_get_in_through_its_council(cast, hackney_council):
     coach = cast.hackney.coach
     coach.is_active = False
