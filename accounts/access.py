@@ -266,8 +266,10 @@ def review_team_ids(user: User) -> list[int]:
 
 
 def may_have_report(user: User, authority_id: int | None) -> bool:
-    """The report scope. Programme leads: every authority's reports and London's (no
-    authority). Borough leads: their own authorities'."""
+    """The report scope, for those who may download reports at all. Programme leads: every
+    authority's reports and London's (no authority). Borough leads: their own authorities'."""
+    if not has_perm(user, Perm.REPORT_DOWNLOAD):
+        return False
     if sees_all_authorities(user):
         return True
     return authority_id is not None and authority_id in led_authority_ids(user)

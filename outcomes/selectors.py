@@ -124,20 +124,6 @@ KEY_INDICATORS = [
     (indicators.GOAL_IMPROVED_EPISODES, "All"),
     (indicators.SDQ_BAND_LOWER, "All"),
 ]
-#: The same figures' names in reports made before every name said what it counts (the figures
-#: themselves are unchanged), so those reports still fill the table.
-EARLIER_NAMES = {
-    indicators.REFERRALS_RECEIVED: "Referrals received",
-    indicators.EPISODES_ACTIVE: "Active at period end",
-    indicators.GOAL_IMPROVED_EPISODES: "Meaningful improvement",
-    indicators.SDQ_BAND_LOWER: "Improved by a band",
-}
-
-
-def _key_figure(values: dict[tuple[str, str], Any], key: tuple[str, str]) -> Any:
-    if key in values:
-        return values[key]
-    return values.get((EARLIER_NAMES.get(key[0], key[0]), key[1]))
 
 
 def last_whole_month(today: date) -> Period:
@@ -211,7 +197,7 @@ def london_table(sort: str, descending: bool, period: Period | None = None) -> L
         if report is None or report.status != ReportStatus.READY:
             return LondonRow(name, None, [None] * len(KEY_INDICATORS), report is not None)
         values = {(r["indicator"], r["breakdown"]): r["value"] for r in report.results}
-        return LondonRow(name, report, [_key_figure(values, key) for key in KEY_INDICATORS])
+        return LondonRow(name, report, [values.get(key) for key in KEY_INDICATORS])
 
     rows = [
         row(a.name, by_place.get((ReportScope.AUTHORITY, a.pk)))

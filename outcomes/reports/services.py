@@ -186,15 +186,18 @@ def report_generate(report_id: int) -> Report:
 def report_pdf(page: ReportFile) -> ReportFile:
     """The report's PDF, made from its printable page (`page`, a file the caller has already
     checked the reader may have) the first time anyone asks, then kept with the other files
-    and removed with them. The report's row is locked while it is made, so two people asking
-    at once make it once. Raises FileNotFoundError if the page is gone from storage."""
+    and removed with them. It is drawn outside any transaction, holding no lock or database
+    connection for the seconds that takes; two people asking at once draw the same file (each
+    written under a hidden name, then renamed over it), and the first to record it is kept.
+    Raises FileNotFoundError if the page is gone from storage."""
+    made = ReportFile.objects.filter(report_id=page.report_id, format=ReportFormat.PDF).first()
+    if made is not None:
+        return made
+    written = files.write_pdf(Path(settings.MEDIA_ROOT) / page.file.name)  # type: ignore[operator]  # a stored file has a name
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=page.report_id)
         made = ReportFile.objects.filter(report=report, format=ReportFormat.PDF).first()
-        if made is not None:
-            return made
-        written = files.write_pdf(Path(settings.MEDIA_ROOT) / page.file.name)  # type: ignore[operator]  # a stored file has a name
-        return ReportFile.objects.create(
+        return made or ReportFile.objects.create(
             report=report,
             format=ReportFormat.PDF,
             file=str(written.path.relative_to(settings.MEDIA_ROOT)),

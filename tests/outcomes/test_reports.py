@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outcomes.models import Report, ReportStatus
-from outcomes.reports import services
+from outcomes.reports import indicators, services
 from outcomes.reports.indicators import Scope, compute
 from tests.conftest import allocated_case, referral
 from yourchoice.models import AuditEvent
@@ -241,7 +241,9 @@ def ready_report(authority, start, end, referrals: int) -> Report:
         period_end=end,
         status=ReportStatus.READY,
         finished_at=timezone.now(),
-        results=[{"indicator": "Referrals received", "breakdown": "All", "value": referrals}],
+        results=[
+            {"indicator": indicators.REFERRALS_RECEIVED, "breakdown": "All", "value": referrals}
+        ],
     )
 
 

@@ -474,6 +474,18 @@ MATRIX = [
         },
         args=ready_hackney_report,
     ),
+    # The PDF is made from the printable page at its first download: the same people, and
+    # nobody else can cause one to be made.
+    Route(
+        "outcomes:report-download",
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonymous": REDIRECT_TO_SIGN_IN,
+            "programme_lead": 200,
+            "hackney.lead": 200,
+        },
+        args=lambda cast: [ready_hackney_report(cast)[0], "pdf"],
+    ),
     # Evaluation extracts: evaluators only; a file looks missing to everyone else.
     Route(
         "outcomes:extracts",
