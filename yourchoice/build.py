@@ -33,8 +33,9 @@ from django.db import connections
 BUILD_ENV = "YOURCHOICE_BUILD"
 BUILD_FILE = "BUILD_ID"
 UNKNOWN = "unknown"
-#: A build id longer than this is not an id (a commit is 40 characters).
-LONGEST_ID = 64
+#: A build id longer than this is not an id: a commit is 40 characters, and a report stores
+#: up to that many.
+LONGEST_ID = 40
 
 
 @dataclass(frozen=True)

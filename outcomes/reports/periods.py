@@ -58,10 +58,6 @@ def months_after(first: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _day_month(day: date) -> str:
     return f"{day.day} {day:%B}"
 
@@ -122,12 +118,12 @@ class Period:
         otherwise "3 March 2026 to 15 June 2026", or "3 March 2026" for one day."""
         start, end = self.start, self.end
         if start == end:
-            return _long(start)
+            return dates.long_form(start)
         if self.whole_month:
             return f"{start:%B %Y}"
         if self.is_quarter:
-            return f"Quarter: {_day_month(start)} to {_long(end)}"
-        span = f"{_long(start)} to {_long(end)}"
+            return f"Quarter: {_day_month(start)} to {dates.long_form(end)}"
+        span = f"{dates.long_form(start)} to {dates.long_form(end)}"
         if self.is_financial_year:
             return f"{span} (financial year {start.year} to {end.year})"
         if self._whole_months == 12:
@@ -174,7 +170,7 @@ def problems(period: Period, *, today: date) -> dict[str, list[str]]:
     elif period.end > period.latest_end():
         errors.setdefault("end", []).append(
             f"A report can cover at most {LONGEST_PERIOD_YEARS} years. Choose an end date on "
-            f"or before {_long(period.latest_end())}."
+            f"or before {dates.long_form(period.latest_end())}."
         )
     return errors
 

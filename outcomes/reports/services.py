@@ -174,7 +174,7 @@ def report_generate(report_id: int) -> Report:
         report.status = ReportStatus.READY
         report.finished_at = timezone.now()
         report.data_cutoff = cutoff
-        report.software_version = build.current().commit[:40]
+        report.software_version = build.current().commit
         report.cells_suppressed = suppressed
         report.results = [r.as_dict() for r in rows]
         report.expires_at = timezone.now() + timedelta(days=settings.REPORT_FILE_DAYS)

@@ -35,7 +35,8 @@ OLDEST_AT_REFERRAL = 25
 LONGEST_LOOK_AHEAD_DAYS = 366
 
 
-def _long(day: date) -> str:
+def long_form(day: date) -> str:
+    """A day as the service writes it in a sentence: "1 April 2026"."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -70,7 +71,7 @@ def happened(
     if day > (today or timezone.localdate()):
         return f"{what} cannot be in the future."
     if day < EARLIEST_EVENT:
-        return f"{what} cannot be before {_long(EARLIEST_EVENT)}, when Your Choice began."
+        return f"{what} cannot be before {long_form(EARLIEST_EVENT)}, when Your Choice began."
     if not_before is not None and day < not_before:
         return f"{what} cannot be before {not_before_what}."
     return None
