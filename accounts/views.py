@@ -443,7 +443,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
         if council:
             council_sign_out = council_services.sign_out_address(
                 provider_id=council.get("provider"),
-                id_token=council.get("id_token"),
                 return_to=settings.SITE_URL + reverse("accounts:sign-in"),
             )
         if council_sign_out:

@@ -37,7 +37,8 @@ from joserfc.jwk import KeySet
 #: Asymmetric algorithms only: an HMAC-signed ID token would be signed with the client secret,
 #: which the service also holds, and "none" is not a signature.
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
-SCOPE = "openid email profile"
+# Only what matching needs, the verified email: nothing here reads a name ("profile").
+SCOPE = "openid email"
 #: Discovery documents and keys are kept this long in each process; unknown keys are fetched
 #: again at once (a provider rotating its keys).
 CACHE_SECONDS = 300
@@ -290,11 +291,11 @@ def userinfo(*, issuer: str, access_token: str, subject: str) -> dict[str, Any]:
     return info
 
 
-def end_session_url(
-    *, issuer: str, client_id: str, id_token: str, post_logout_redirect_uri: str
-) -> str:
+def end_session_url(*, issuer: str, client_id: str, post_logout_redirect_uri: str) -> str:
     """Where to send the browser to sign out at the provider too (RP-Initiated Logout 1.0),
-    or "" when the provider offers no such address or cannot be reached."""
+    or "" when the provider offers no such address or cannot be reached. The client is named by
+    its id, not by an ID token hint: the token holds the person's email, and an address is no
+    place for personal data (browser history, the provider's logs)."""
     try:
         endpoint = metadata(issuer).end_session_endpoint
     except ProviderUnavailable:
@@ -303,7 +304,6 @@ def end_session_url(
         return ""
     query = urlencode(
         {
-            "id_token_hint": id_token,
             "client_id": client_id,
             "post_logout_redirect_uri": post_logout_redirect_uri,
         }

@@ -203,11 +203,11 @@ def provider_deleted(*, actor: User, provider: CouncilIdentityProvider) -> None:
     )
 
 
-def sign_out_address(*, provider_id: object, id_token: object, return_to: str) -> str:
+def sign_out_address(*, provider_id: object, return_to: str) -> str:
     """Where to send a person signing out who signed in through their council, so that they
     are signed out there too (RP-initiated logout), or "" when the council's provider has no
     sign-out address, is switched off or cannot be reached."""
-    if not isinstance(id_token, str) or not isinstance(provider_id, int):
+    if not isinstance(provider_id, int):
         return ""
     provider = CouncilIdentityProvider.objects.filter(pk=provider_id, enabled=True).first()
     if provider is None:
@@ -215,6 +215,5 @@ def sign_out_address(*, provider_id: object, id_token: object, return_to: str) -
     return oidc.end_session_url(
         issuer=provider.issuer,
         client_id=provider.client_id,
-        id_token=id_token,
         post_logout_redirect_uri=return_to,
     )

@@ -32,13 +32,11 @@ def remember(
     *,
     provider_id: int,
     authority_id: int,
-    id_token: str,
     sign_out_origin: str,
 ) -> None:
     request.session[SIGNED_IN_KEY] = {
         "provider": provider_id,
         "authority": authority_id,
-        "id_token": id_token,
     }
     if sign_out_origin:
         request.session[FORM_TARGETS_SESSION_KEY] = [sign_out_origin]

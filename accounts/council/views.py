@@ -248,6 +248,5 @@ def _remember(
         request,
         provider_id=provider.pk,
         authority_id=provider.authority_id,
-        id_token=signed_in.id_token,
         sign_out_origin=sign_out_origin,
     )

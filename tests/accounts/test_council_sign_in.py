@@ -432,7 +432,8 @@ def test_signing_out_signs_out_at_the_council_too(cast, hackney_council, local_p
     assert f"form-action 'self' {local_provider.issuer}" in page["Content-Security-Policy"]
     out = client.post(reverse("accounts:sign-out"))
     assert out.status_code == 302
-    assert out["Location"].startswith(f"{local_provider.issuer}/session/end?id_token_hint=")
+    assert out["Location"].startswith(f"{local_provider.issuer}/session/end?client_id=")
+    assert "id_token" not in out["Location"]  # the token holds the email: not in an address
     assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2Fsign-in%2F" in out["Location"]
     assert client.get(reverse("home")).status_code == 302
     # The council's own page accepts the request (it knows the token and the address).
