@@ -33,6 +33,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import address_limit, passkeys, selectors, services
@@ -119,6 +120,20 @@ def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpRes
     return paused_page(request)
 
 
+def refused_while_locked(
+    request: HttpRequest, user: User, *, authority_id: int | None = None
+) -> bool:
+    """Whether the account is locked after repeated failures: the lock is on the account,
+    whichever way in is tried (a passkey, a council, the unlock after the young person's
+    turn). A refusal is recorded."""
+    if AxesProxyHandler.is_allowed(request, credentials={"email": user.email}):
+        return False
+    audit.record(
+        actor=None, action=AuditAction.SIGNIN_LOCKED_OUT, obj=user, authority_id=authority_id
+    )
+    return True
+
+
 def paused_page(request: HttpRequest, *, seconds: int | None = None) -> HttpResponse:
     """The one answer to an attempt that is not checked: the account locked, or the address
     paced (accounts/address_limit.py)."""
@@ -139,21 +154,27 @@ def _record_failure(action: AuditAction, typed_email: str) -> None:
         audit.record(actor=None, action=action, email_hint=audit.email_hint(email))
 
 
-def _complete(request: HttpRequest, user: User, device: TOTPDevice) -> HttpResponse:
+def complete_sign_in(
+    request: HttpRequest,
+    user: User,
+    device: Device,
+    *,
+    action: AuditAction = AuditAction.SIGNIN_SUCCEEDED,
+    authority_id: int | None = None,
+) -> HttpResponse:
+    """Both steps done: sign in with the device that made the second, record it, and go on.
+    Every way in ends here (a code, a council's own second step)."""
     next_url = request.session.get(NEXT_KEY) or reverse(settings.LOGIN_REDIRECT_URL)
     council = council_session.signed_in_with(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
-    if council:
+    if council and action == AuditAction.SIGNIN_SUCCEEDED:
         # The first step was the council's: the trail says so, and which council.
         audit.record(
-            actor=user,
-            action=AuditAction.SIGNIN_SUCCEEDED,
-            authority_id=council.get("authority"),
-            first_step="council",
+            actor=user, action=action, authority_id=council.get("authority"), first_step="council"
         )
     else:
-        audit.record(actor=user, action=AuditAction.SIGNIN_SUCCEEDED)
+        audit.record(actor=user, action=action, authority_id=authority_id)
     response = HttpResponseRedirect(next_url)
     address_limit.remember_browser(response, user.email)
     return response
@@ -214,8 +235,7 @@ def passkey_sign_in(request: HttpRequest) -> HttpResponse:
     if not user.is_active:
         audit.record(actor=None, action=AuditAction.SIGNIN_PASSKEY_FAILED, obj=user)
         return JsonResponse({"detail": PASSKEY_REFUSED}, status=400)
-    if not AxesProxyHandler.is_allowed(request, credentials={"email": user.email}):
-        audit.record(actor=None, action=AuditAction.SIGNIN_LOCKED_OUT, obj=user)
+    if refused_while_locked(request, user):
         minutes = int(settings.AXES_COOLOFF_TIME * 60)
         return JsonResponse(
             {
@@ -304,8 +324,7 @@ def unlock_passkey(request: AuthenticatedHttpRequest) -> HttpResponse:
     if device is None or device.user_id != request.user.pk:
         audit.record(actor=request.user, action=AuditAction.UNLOCK_FAILED)
         return JsonResponse({"detail": UNLOCK_PASSKEY_REFUSED}, status=400)
-    if not AxesProxyHandler.is_allowed(request, credentials={"email": request.user.email}):
-        audit.record(actor=None, action=AuditAction.SIGNIN_LOCKED_OUT, obj=request.user)
+    if refused_while_locked(request, request.user):
         logout(request)
         return JsonResponse({"detail": "Too many attempts: sign in again later."}, status=429)
     return JsonResponse({"redirect": _unlocked(request)})
@@ -389,7 +408,7 @@ def code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["code"]):
-            return _complete(request, user, device)
+            return complete_sign_in(request, user, device)
         audit.record(actor=user, action=AuditAction.SIGNIN_CODE_FAILED)
         form.add_error(
             "code",
@@ -418,7 +437,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             audit.record(actor=user, action=AuditAction.SIGNIN_APP_SET_UP)
-            return _complete(request, user, device)
+            return complete_sign_in(request, user, device)
         form.add_error(
             "code", "That code is not right. Check the app shows Your Choice, then enter its code."
         )

@@ -22,24 +22,20 @@ import re
 import time
 from typing import Any
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods
-from django_otp import login as otp_login
 
-from accounts import address_limit
 from accounts.council import oidc, services
 from accounts.council import signed_in as council_session
 from accounts.council.secrets import SecretUnreadable, unseal
 from accounts.council.services import CouncilRefused, Refusal
 from accounts.forms import CouncilEmailForm
 from accounts.models import CouncilIdentityProvider, User
-from accounts.views import paused_page, second_step
+from accounts.views import complete_sign_in, paused_page, refused_while_locked, second_step
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
 
@@ -202,14 +198,7 @@ def council_callback(request: HttpRequest) -> HttpResponse:
             account=refused.account,
             email=refused.email,
         )
-    # The lock after repeated password failures is on the account, whichever way in is tried.
-    if not AxesProxyHandler.is_allowed(request, credentials={"email": account.email}):
-        audit.record(
-            actor=None,
-            action=AuditAction.SIGNIN_LOCKED_OUT,
-            obj=account,
-            authority_id=provider.authority_id,
-        )
+    if refused_while_locked(request, account, authority_id=provider.authority_id):
         return paused_page(request)
     try:
         sign_out_origin = oidc.origin_of(oidc.metadata(provider.issuer).end_session_endpoint)
@@ -217,15 +206,14 @@ def council_callback(request: HttpRequest) -> HttpResponse:
         sign_out_origin = ""
     home = reverse(settings.LOGIN_REDIRECT_URL)
     if services.council_second_step_counts(provider, signed_in.claims):
-        device = services.council_device(account, provider)
-        login(request, account, backend="django.contrib.auth.backends.ModelBackend")
-        otp_login(request, device)
-        _remember(request, provider, signed_in, sign_out_origin)
-        audit.record(
-            actor=account, action=AuditAction.SIGNIN_COUNCIL, authority_id=provider.authority_id
+        signed_in_response = complete_sign_in(
+            request,
+            account,
+            services.council_device(account, provider),
+            action=AuditAction.SIGNIN_COUNCIL,
+            authority_id=provider.authority_id,
         )
-        signed_in_response = HttpResponseRedirect(home)
-        address_limit.remember_browser(signed_in_response, account.email)
+        _remember(request, provider, signed_in, sign_out_origin)
         return signed_in_response
     audit.record(
         actor=account,
