@@ -235,13 +235,6 @@ class CouncilEmailDomainInline(admin.TabularInline):
     verbose_name_plural = "allowed email domains: only accounts with these addresses sign in here"
 
 
-def _https_by_default(field: Any, **kwargs: Any) -> Any:
-    # An issuer typed without a scheme is an https address (Django 6's default, chosen now).
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
-
-
 class CouncilIdentityProviderForm(forms.ModelForm):
     """The secret is typed, encrypted and never shown again: the field is always empty, and
     left empty it keeps the secret stored."""
@@ -255,7 +248,6 @@ class CouncilIdentityProviderForm(forms.ModelForm):
 
     class Meta:
         model = CouncilIdentityProvider
-        formfield_callback = _https_by_default
         fields = [
             "authority",
             "enabled",

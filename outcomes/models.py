@@ -183,6 +183,10 @@ class GoalRating(models.Model):
         indexes = [models.Index(fields=["goal", "rated_on"])]
 
 
+#: The SDQ self-report's code, as its data migration stores it (0002_sdq_definition).
+SDQ_CODE = "sdq-self-report"
+
+
 class MeasureDefinition(models.Model):
     """A standardised measure, described as data so that more can be added (O2).
 

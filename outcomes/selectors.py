@@ -16,6 +16,7 @@ from accounts import access
 from accounts.models import Authority
 from cases.models import Episode
 from outcomes.models import (
+    SDQ_CODE,
     Goal,
     GoalStatus,
     MeasureDefinition,
@@ -62,9 +63,6 @@ def turn_page(user: User, episode_id: int) -> TurnPage:
     )
     audit.note_young_person_read(episode.young_person, episode)
     return TurnPage(episode=episode, called=episode.young_person.called, goals=goals)
-
-
-SDQ_CODE = "sdq-self-report"
 
 
 _definition_cache: dict[str, tuple[float, MeasureDefinition]] = {}

@@ -34,12 +34,13 @@ from cases.programme import (
     TARGET_WEEKS_MAX,
     TARGET_WEEKS_MIN,
     WEEKS_OF_WORK,
+    WEEKS_UNDER,
     active_days_sql,
     dose_target_met_sql,
     weekly_target_met_sql,
     weeks_of_work_sql,
 )
-from outcomes.models import MEANINGFUL_GOAL_CHANGE
+from outcomes.models import MEANINGFUL_GOAL_CHANGE, SDQ_CODE, Rater
 from outcomes.reports.rounding import exact, percentage, ratio
 from outcomes.scoring import sdq as sdq_scoring
 from yourchoice.data.db import reporting_alias
@@ -558,7 +559,7 @@ def dose_at_closure(scope: Scope) -> list[Figure]:
         + """) AS weekly,
                count(*) FILTER (WHERE """
         + weeks_of_work_sql(first, last)
-        + """ <> 'under') AS long_enough,
+        + f""" <> '{WEEKS_UNDER}') AS long_enough,
                count(*) FILTER (WHERE """
         + dose_target_met_sql(attended, first, last)
         + """) AS met
@@ -650,7 +651,9 @@ def goals(scope: Scope) -> list[Figure]:
             JOIN worked w ON w.id = g.episode_id
             -- The coach's ratings only, as the report always counted (docs/measures.md).
             JOIN outcomes_goalrating r ON r.goal_id = g.id AND r.rated_on <= %(end)s
-                 AND r.rater = 'coach'
+                 AND r.rater = '"""
+        + Rater.COACH.value
+        + """'
             GROUP BY w.id, w.young_person_id, g.id
             HAVING count(*) >= 2
         ), per_episode AS (
@@ -768,7 +771,9 @@ def sdq(scope: Scope) -> list[Figure]:
             JOIN outcomes_measureresponse b ON b.episode_id = c.id AND b.occasion = 'baseline'
             JOIN outcomes_measureresponse e ON e.episode_id = c.id AND e.occasion = 'end'
             JOIN outcomes_measuredefinition d ON d.id = b.definition_id AND d.id = e.definition_id
-            WHERE d.code = 'sdq-self-report'
+            WHERE d.code = '"""
+        + SDQ_CODE
+        + """'
               AND b.total_score IS NOT NULL AND e.total_score IS NOT NULL
         )
         SELECT count(*) AS episodes, count(DISTINCT young_person_id) AS young_people,
