@@ -16,7 +16,6 @@ import sys
 import time
 from datetime import date, timedelta
 
-import psycopg2
 from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Authority
 from bench.common import answer, median_ms, person
+from devtools import databases
 from outcomes.models import Rater, Report, ReportFile, ReportFormat, ReportStatus
 from outcomes.reports import indicators, services
 
@@ -86,11 +86,7 @@ def _bare_sql(authority_ids: list[int], start, end) -> float:
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
         indicators.compute(scope)
     statements = [q["sql"] for q in captured.captured_queries]
-    db = settings.DATABASES["default"]
-    raw = psycopg2.connect(
-        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
-        port=db["PORT"] or None,
-    )  # fmt: skip
+    raw = _raw()
     timings = []
     with raw.cursor() as cursor:
         for _ in range(RUNS):
@@ -106,11 +102,8 @@ def _bare_sql(authority_ids: list[int], start, end) -> float:
 
 
 def _raw():
-    db = settings.DATABASES["default"]
-    return psycopg2.connect(
-        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
-        port=db["PORT"] or None,
-    )  # fmt: skip
+    """A plain connection beside Django's, to the same database."""
+    return databases.connect(os.environ["DATABASE_URL"])
 
 
 #: The floor of reading: every row the report aggregates, read once by PostgreSQL and reduced

@@ -14,6 +14,7 @@ Every step runs in its own process, so each measures a fresh interpreter against
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -24,8 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import dj_database_url
-import psycopg2
+from devtools import databases
 
 BASE = Path(__file__).resolve().parent.parent
 RESULTS = BASE / "bench" / "results"
@@ -51,18 +51,6 @@ def _database_url(scale: int) -> str:
     parts = urlsplit(os.environ["DATABASE_URL"])
     name = parts.path.lstrip("/") or "yourchoice"
     return urlunsplit(parts._replace(path=f"/{name}_bench_{scale}"))
-
-
-def _admin_connection(url: str):
-    """A connection to the server's maintenance database, for CREATE and DROP DATABASE."""
-
-    db = dj_database_url.parse(url)
-    conn = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
-        port=db["PORT"] or None,
-    )  # fmt: skip
-    conn.autocommit = True
-    return conn
 
 
 def _step(module: str, url: str, *args: str, settings: str = "bench.settings") -> dict:
@@ -93,26 +81,22 @@ def _manage(url: str, *args: str) -> None:
 
 
 def _seeded(url: str, scale: int, seed: int) -> bool:
-    name = urlsplit(url).path.lstrip("/")
-    with _admin_connection(url) as admin, admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            return False
+    name = databases.name_of(url)
+    if not databases.exists(url):
+        return False
     marker = BASE / "var" / "bench" / f"{name}.json"
     return marker.exists() and json.loads(marker.read_text()) == {"scale": scale, "seed": seed}
 
 
 def _prepare(scale: int, seed: int, reuse: bool) -> tuple[str, float | None]:
     url = _database_url(scale)
-    name = urlsplit(url).path.lstrip("/")
+    name = databases.name_of(url)
     if reuse and _seeded(url, scale, seed):
         _say(f"scale {scale}: reusing the seeded database {name}")
         return url, None
-    admin = _admin_connection(url)
-    with admin.cursor() as cursor:
+    with contextlib.closing(databases.admin_connection(url)) as admin, admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
     _say(f"scale {scale}: migrating {name}")
     _manage(url, "migrate", "--noinput")
     _say(f"scale {scale}: seeding (seed {seed})")
@@ -126,12 +110,7 @@ def _prepare(scale: int, seed: int, reuse: bool) -> tuple[str, float | None]:
 
 
 def _counts(url: str) -> dict[str, int]:
-
-    db = dj_database_url.parse(url)
-    conn = psycopg2.connect(
-        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
-        port=db["PORT"] or None,
-    )  # fmt: skip
+    conn = databases.connect(url)
     tables = {
         "young people": "cases_youngperson",
         "episodes": "cases_episode",
@@ -143,9 +122,9 @@ def _counts(url: str) -> dict[str, int]:
         counts = {}
         for label, table in tables.items():
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - constants above
-            counts[label] = cursor.fetchone()[0]  # type: ignore[index]  # count(*) gives a row
+            counts[label] = cursor.fetchone()[0]
         cursor.execute("SHOW server_version")
-        counts["postgresql"] = cursor.fetchone()[0]  # type: ignore[index]  # SHOW gives a row
+        counts["postgresql"] = cursor.fetchone()[0]
     conn.close()
     return counts
 

@@ -88,8 +88,7 @@ def _forget_dead_handles(data: Path) -> None:
 
 @contextlib.contextmanager
 def _embedded_postgres() -> Iterator[str]:
-    # Loaded with the embedded server, after the environment for it is set.
-    import psycopg2
+    from devtools import databases  # needs the virtualenv's psycopg2
 
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (as root)
         warnings.simplefilter("ignore")
@@ -107,17 +106,11 @@ def _embedded_postgres() -> Iterator[str]:
         # The socket lives in the data folder, or elsewhere when that path is too long for one.
         socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
         port = server.get_postmaster_info().port or 5432
-        conn = psycopg2.connect(dbname="postgres", user="postgres", host=socket_dir, port=port)
-        conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
-            if cursor.fetchone() is None:
-                with contextlib.suppress(psycopg2.errors.DuplicateDatabase):  # a parallel run
-                    cursor.execute(f"CREATE DATABASE {DB_NAME}")
-        conn.close()
         # dj-database-url reads a percent-encoded socket directory as HOST; the `?host=` form
         # would land in OPTIONS instead, which Django's own code does not look at.
-        yield f"postgresql://postgres@{quote(socket_dir, safe='')}:{port}/{DB_NAME}"
+        url = f"postgresql://postgres@{quote(socket_dir, safe='')}:{port}/{DB_NAME}"
+        databases.ensure(url)
+        yield url
     finally:
         server.cleanup()
 
@@ -230,6 +223,11 @@ def run() -> int:
     # that what is measured here is what a coach's phone gets.
     os.environ.setdefault("DJANGO_STATIC_MANIFEST", "true")
     with services() as env:
+        from devtools import databases  # needs the virtualenv's psycopg2
+
+        # A server given in DATABASE_URL needs only to be running: its database is made here.
+        if databases.ensure(env["DATABASE_URL"]):
+            _say(f"Created the database {databases.name_of(env['DATABASE_URL'])}")
         debug = env["DJANGO_DEBUG"].strip().lower() in TRUE
         static = env["DJANGO_STATIC_MANIFEST"].strip().lower() in TRUE
         # Demo data has a shared password, so seed_demo refuses without DEBUG. collectstatic
