@@ -39,3 +39,4 @@ def password_reset(user_ids: list[int]) -> int:
         )
         sent += 1
     return sent
+

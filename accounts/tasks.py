@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from celery import shared_task
 
 from accounts import emails
+from accounts.people import tasks as people_tasks  # noqa: F401 - the worker finds its tasks here
 
 if TYPE_CHECKING:
     from celery import Task
@@ -17,3 +18,4 @@ def send_password_reset(self: Task, user_ids: list[int]) -> int:
     """Email a password reset link to each account asked for (none when the address typed
     belongs to no account). Returns emails sent."""
     return emails.password_reset(user_ids)
+
