@@ -39,4 +39,3 @@ def password_reset(user_ids: list[int]) -> int:
         )
         sent += 1
     return sent
-

@@ -445,7 +445,7 @@ class EnrolmentLink(models.Model):
     authority = models.ForeignKey(
         Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -463,7 +463,7 @@ class EnrolmentLink(models.Model):
                 name="enrolment_link_expires_later",
             ),
             models.CheckConstraint(
-                condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"),
+                condition=Q(key_hash__regex=r"^[0-9a-f]{64}$"),
                 name="enrolment_link_hash_is_sha256",
             ),
         ]

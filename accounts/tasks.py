@@ -18,4 +18,3 @@ def send_password_reset(self: Task, user_ids: list[int]) -> int:
     """Email a password reset link to each account asked for (none when the address typed
     belongs to no account). Returns emails sent."""
     return emails.password_reset(user_ids)
-

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from django.apps import AppConfig
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -195,8 +196,6 @@ def sign_in_link(
 ) -> str:
     """The path of a fresh one-time link to set up the user's sign-in, as its email gives it
     (accounts/people/links.py): the only way an account without a second factor gets one."""
-    from django.urls import reverse
-
     secret = links.new_secret()
     links.issue(actor=None, person=user, purpose=purpose, authority=None, secret=secret)
     return reverse("accounts:enrolment-link", kwargs={"token": secret})

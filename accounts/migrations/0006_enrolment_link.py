@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                         max_length=30,
                     ),
                 ),
-                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("expires_at", models.DateTimeField()),
                 ("used_at", models.DateTimeField(blank=True, null=True)),
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                         name="enrolment_link_expires_later",
                     ),
                     models.CheckConstraint(
-                        condition=models.Q(("token_hash__regex", "^[0-9a-f]{64}$")),
+                        condition=models.Q(("key_hash__regex", "^[0-9a-f]{64}$")),
                         name="enrolment_link_hash_is_sha256",
                     ),
                 ],

@@ -27,8 +27,8 @@ def enrolment_link(link_id: int) -> int:
     if link is None or not link.is_usable:
         return 0
     secret = links.new_secret()
-    link.token_hash = links.hash_of(secret)
-    link.save(update_fields=["token_hash"])
+    link.key_hash = links.hash_of(secret)
+    link.save(update_fields=["key_hash"])
     purpose = EnrolmentLinkPurpose(link.purpose)
     context = {
         "url": settings.SITE_URL + reverse("accounts:enrolment-link", kwargs={"token": secret}),

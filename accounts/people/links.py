@@ -76,7 +76,7 @@ def issue(
             user=person,
             purpose=purpose,
             authority=authority,
-            token_hash=hash_of(secret or new_secret()),
+            key_hash=hash_of(secret or new_secret()),
             created_by=actor,
             created_at=now,
             expires_at=now + timedelta(days=LINK_DAYS[purpose]),
@@ -114,7 +114,7 @@ def find(token: str) -> EnrolmentLink | None:
         return None
     link = (
         EnrolmentLink.objects.select_related("user", "authority")
-        .filter(token_hash=hash_of(token))
+        .filter(key_hash=hash_of(token))
         .first()
     )
     return link if link is not None and link.is_usable else None
@@ -123,7 +123,7 @@ def find(token: str) -> EnrolmentLink | None:
 def refused(token: str) -> None:
     """Audit a link that does not work, against its account when it is one of ours."""
     link = (
-        EnrolmentLink.objects.filter(token_hash=hash_of(token)).only("pk", "user_id").first()
+        EnrolmentLink.objects.filter(key_hash=hash_of(token)).only("pk", "user_id").first()
         if token and len(token) <= 100
         else None
     )

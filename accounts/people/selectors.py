@@ -82,9 +82,6 @@ def covers_of(lead: User) -> list[CoverRow]:
 
 def coaches_of(team_ids: list[int]) -> QuerySet[User]:
     """Coaches of these teams who can sign in, by name: whom cover can be arranged for."""
-    return (
-        User.objects.filter(
-            pk__in=access.coach_memberships(team_ids).values("user_id"), is_active=True
-        )
-        .order_by("full_name", "pk")
-    )
+    return User.objects.filter(
+        pk__in=access.coach_memberships(team_ids).values("user_id"), is_active=True
+    ).order_by("full_name", "pk")

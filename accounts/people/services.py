@@ -62,7 +62,7 @@ def _role_value(role: str) -> str:
 
 
 def person_invite(*, actor: User, email: str, full_name: str, team: Team, role: str) -> User:
-    """Make an account for someone new, with one role in one of the lead's teams, and email
+    """Make an account for someone new, a coach or supervisor of one of the lead's teams; email
     them a one-time link to set up their sign-in. The account has no password and no second
     factor until they follow it: nobody else can sign in to it or set it up."""
     _require_lead(actor)
@@ -74,7 +74,9 @@ def person_invite(*, actor: User, email: str, full_name: str, team: Team, role: 
     try:
         validate_email(email)
     except ValidationError:
-        dates.add(errors, "email", "Enter an email address in the correct format, like name@example.org")
+        dates.add(
+            errors, "email", "Enter an email address in the correct format, like name@example.org"
+        )
     if not full_name:
         dates.add(errors, "full_name", "Enter their full name")
     elif len(full_name) > NAME_MAX:
@@ -96,7 +98,9 @@ def person_invite(*, actor: User, email: str, full_name: str, team: Team, role: 
             with transaction.atomic():
                 person = User.objects.create_user(email, None, full_name=full_name)
         except IntegrityError:  # the same address sent twice at once: one account
-            raise DomainError({"email": ["There is already an account with this email address."]}) from None
+            raise DomainError(
+                {"email": ["There is already an account with this email address."]}
+            ) from None
         Membership.objects.create(user=person, role=role, team=team)
         links.issue(
             actor=actor,
@@ -131,7 +135,7 @@ def invitation_resend(*, actor: User, person: User) -> EnrolmentLink:
 
 
 def role_give(*, actor: User, person: User, team: Team, role: str) -> Membership:
-    """Give the person a coach's or supervisor's role in one of the lead's teams."""
+    """Make the person a coach or supervisor of one of the lead's teams as well."""
     _require_runs(actor, person)
     _require_team(actor, team)
     role = _role_value(role)
@@ -154,9 +158,11 @@ def role_remove(*, actor: User, person: User, membership: Membership) -> None:
     someone who leaves has their account switched off instead, so nobody is left signed in
     with nothing, and the leaver's cases are listed for reallocation."""
     _require_runs(actor, person)
-    if not access.team_role_memberships(person, access.managed_teams(actor)).filter(
-        pk=membership.pk
-    ).exists():
+    if (
+        not access.team_role_memberships(person, access.managed_teams(actor))
+        .filter(pk=membership.pk)
+        .exists()
+    ):
         raise DomainError({"membership": ["Choose one of their roles in your teams."]})
     with transaction.atomic(), acting_as(actor):
         # Locked, so two removals at once cannot take away the last two roles between them.
@@ -203,7 +209,9 @@ def team_create(*, actor: User, authority_id: int, name: str) -> Team:
             with transaction.atomic():
                 return Team.objects.create(authority_id=authority_id, name=name)
         except IntegrityError:  # the same team made twice at once
-            raise DomainError({"name": ["Your authority already has a team with this name"]}) from None
+            raise DomainError(
+                {"name": ["Your authority already has a team with this name"]}
+            ) from None
 
 
 def team_rename(*, actor: User, team: Team, name: str) -> Team:
@@ -302,9 +310,9 @@ def person_deactivate(*, actor: User, person: User) -> User:
 def second_factor_reset(*, actor: User, person: User) -> EnrolmentLink:
     """A lost phone: its authenticator app and passkeys stop signing the person in (a sign-in
     they verified ends at its next page), and the person is emailed a one-time link with which
-    they set up a new one. Until then nobody can sign in to the account, the person included:
-    the password alone reaches nothing, and no one can set up a new authenticator without
-    the link."""
+    they set up a new one. Until then the password alone reaches nothing, and no one can set
+    up a new authenticator without the link (a council sign-in whose own second step the
+    authority trusts still signs them in: that is not on the phone)."""
     _require_runs(actor, person)
     if not person.is_active:
         raise DomainError("Their account is switched off.")

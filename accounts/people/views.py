@@ -299,8 +299,9 @@ def cover(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def enrolment_link(request: HttpRequest, token: str) -> HttpResponse:
     """Follow an invitation or a reset link: choose a password (an account without one, as an
-    invited person's is) or enter one's own, or sign in with one's council account; then set up the authenticator app.
-    The link is spent when the person goes on, and only this browser may set the app up."""
+    invited person's is) or enter one's own, or sign in with one's council account; then set
+    up the authenticator app. The link is spent when the person goes on, and only this browser
+    may then set the app up (links.permit)."""
     link = links.find(token)
     if link is None:
         links.refused(token)
@@ -319,27 +320,29 @@ def enrolment_link(request: HttpRequest, token: str) -> HttpResponse:
     }
     if request.method == "POST" and request.POST.get("way") == "council" and provider is not None:
         return _by_council(request, link, provider, context)
-    if not owner.has_usable_password():
-        form: Any = ChoosePasswordForm(_bound(request))
-        save = lambda data: services.link_set_password(  # noqa: E731 - one call
+
+    def choose_password(data: dict[str, Any]) -> User:
+        return services.link_set_password(
             link=link, password=data["password"], password_again=data["password_again"]
         )
-    else:
-        form = CurrentPasswordForm(_bound(request))
 
-        def save(data: dict[str, Any]) -> User:
-            # Checked as a sign-in is, so guessing is counted by the same lockout.
-            checked = authenticate(request, email=owner.email, password=data["password"])
-            if checked is None or checked.pk != owner.pk:
-                raise DomainError(
-                    {
-                        "password": [
-                            "The password is not right. If you have forgotten it too, reset "
-                            "your password first, then open this link again."
-                        ]
-                    }
-                )
-            return services.link_use(link=link, how="password")
+    def own_password(data: dict[str, Any]) -> User:
+        # Checked as a sign-in is, so guessing is counted by the same lockout.
+        checked = authenticate(request, email=owner.email, password=data["password"])
+        if checked is None or checked.pk != owner.pk:
+            raise DomainError(
+                {
+                    "password": [
+                        "The password is not right. If you have forgotten it too, reset your "
+                        "password first, then open this link again."
+                    ]
+                }
+            )
+        return services.link_use(link=link, how="password")
+
+    chooses = not owner.has_usable_password()
+    form = (ChoosePasswordForm if chooses else CurrentPasswordForm)(_bound(request))
+    save = choose_password if chooses else own_password
 
     def done(person: User) -> HttpResponse:
         response = second_step(request, person, reverse(settings.LOGIN_REDIRECT_URL))
@@ -368,7 +371,7 @@ def _by_council(
         request,
         ConfirmForm(request.POST),
         "people/link.html",
-        {**context, "form": ChoosePasswordForm()},
+        context,
         save=lambda _: services.link_use(link=link, how="council"),
         done=done,
     )

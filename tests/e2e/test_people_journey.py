@@ -71,7 +71,9 @@ def test_a_lead_invites_a_coach_arranges_cover_and_resets_a_lost_phone(
     assert_accessible(coach)
     coach.get_by_text("I cannot scan the QR code").click()
     key = coach.get_by_test_id("manual-key").inner_text().replace(" ", "")
-    coach.get_by_label("Code from your authenticator app").fill(f"{TOTP(b32decode(key)).token():06d}")
+    coach.get_by_label("Code from your authenticator app").fill(
+        f"{TOTP(b32decode(key)).token():06d}"
+    )
     coach.get_by_role("button", name="Confirm and sign in").click()
     coach.wait_for_url(f"{live_server.url}/")
     expect(coach.get_by_test_id("caseload").get_by_text("Jamie Example")).to_be_visible()
@@ -87,7 +89,9 @@ def test_a_lead_invites_a_coach_arranges_cover_and_resets_a_lost_phone(
     page.get_by_role("link", name="People").click()
     page.get_by_role("link", name="Arrange cover").click()
     assert_accessible(page)
-    page.get_by_label("Who is away").select_option(label=f"Ashley Newcoach, {cast.hackney.team.name}")
+    page.get_by_label("Who is away").select_option(
+        label=f"Ashley Newcoach, {cast.hackney.team.name}"
+    )
     page.get_by_label("Who covers their cases").select_option(label=cast.hackney.coach.full_name)
     today = timezone.localdate()
     fill_date(page, "First day of cover", today)

@@ -518,8 +518,10 @@ MATRIX = [
     # Running people (X8): borough leads only, each for their own authority's people and
     # teams (a Hackney person or team is not found by Southwark's lead); everyone else 403,
     # however many roles they hold. Posting an empty form is refused with the form's errors.
-    *(Route(name, PEOPLE_PAGES) for name in ("people:list", "people:invite", "people:cover",
-                                              "people:team-new")),
+    *(
+        Route(name, PEOPLE_PAGES)
+        for name in ("people:list", "people:invite", "people:cover", "people:team-new")
+    ),
     *(
         Route(name, PEOPLE_PAGES_POSTED, method="post")
         for name in ("people:invite", "people:cover", "people:team-new")
