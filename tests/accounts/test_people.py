@@ -48,7 +48,7 @@ def emailed_link(to: str) -> str:
     """Send what is waiting, and the path of the link in the last email to this address."""
     run_waiting_jobs()
     message = [m for m in mail.outbox if m.to == [to]][-1]
-    url = re.search(r"https?://\S+/sign-in/link/\S+/", message.body)
+    url = re.search(r"https?://\S+/sign-in/link/\S+/", str(message.body))
     assert url is not None, message.body
     return urlsplit(url.group(0)).path
 

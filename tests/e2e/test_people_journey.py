@@ -28,7 +28,7 @@ NEW_PASSWORD = "a long and new password"
 def emailed_link(to: str) -> str:
     run_waiting_jobs()
     message = [m for m in mail.outbox if m.to == [to]][-1]
-    found = re.search(r"https?://\S+/sign-in/link/\S+/", message.body)
+    found = re.search(r"https?://\S+/sign-in/link/\S+/", str(message.body))
     assert found is not None, message.body
     return urlsplit(found.group(0)).path
 
