@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from tests.accounts.test_sign_in import run_waiting_jobs
 from tests.conftest import allocated_case
-from tests.e2e.conftest import PHONE, assert_accessible, fill_date, sign_in
+from tests.e2e.conftest import PHONE, assert_accessible, case_entry, fill_date, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def test_a_lead_invites_a_coach_arranges_cover_and_resets_a_lost_phone(
 ):
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, cast.hackney.lead)
-    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="People", exact=True).click()
     expect(page.get_by_role("heading", name="People and teams")).to_be_visible()
     assert_accessible(page)
 
@@ -76,8 +76,9 @@ def test_a_lead_invites_a_coach_arranges_cover_and_resets_a_lost_phone(
     )
     coach.get_by_role("button", name="Confirm and sign in").click()
     coach.wait_for_url(f"{live_server.url}/")
-    expect(coach.get_by_test_id("caseload").get_by_text("Jamie Example")).to_be_visible()
-    expect(coach.get_by_test_id("caseload")).to_contain_text(episode.young_person.reference)
+    jamie = case_entry(coach, "caseload", "Jamie Example")
+    expect(jamie).to_be_visible()
+    expect(jamie).to_contain_text(episode.young_person.reference)
     assert_accessible(coach)
     # The link is spent.
     coach.goto(f"{live_server.url}{link}")
@@ -86,7 +87,7 @@ def test_a_lead_invites_a_coach_arranges_cover_and_resets_a_lost_phone(
     coach.goto(f"{live_server.url}/")
 
     # The lead arranges cover while the coach is away.
-    page.get_by_role("link", name="People").click()
+    page.get_by_role("link", name="People", exact=True).click()
     page.get_by_role("link", name="Arrange cover").click()
     assert_accessible(page)
     page.get_by_label("Who is away").select_option(
