@@ -118,3 +118,47 @@ def test_a_lead_invites_a_coach_arranges_cover_and_resets_a_lost_phone(
     assert urlsplit(coach.url).path.startswith("/sign-in/")
     phone.close()
     assert emailed_link(ashley.email) != link
+
+
+def test_a_lead_changes_roles_and_teams_and_switches_off_a_leaver(cast, live_server, page):
+    page.set_viewport_size(PHONE)
+    leaver = cast.hackney.coach
+    episode = allocated_case(cast.hackney, coach=leaver, given="Robin", family="Example")
+    sign_in(page, live_server, cast.hackney.lead)
+    page.get_by_role("link", name="People", exact=True).click()
+
+    # A new team, renamed.
+    page.get_by_role("link", name="Make a new team").click()
+    assert_accessible(page)
+    page.get_by_label("Team name").fill("Hackney North")
+    page.get_by_role("button", name="Make team").click()
+    expect(page.get_by_text("Team made: Hackney North.")).to_be_visible()
+    page.get_by_role("link", name="Rename Hackney North").click()
+    assert_accessible(page)
+    page.get_by_label("Team name").fill("Hackney North and East")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.get_by_test_id("teams")).to_contain_text("Hackney North and East")
+
+    # The leaver is given a second role, which is then taken away.
+    page.get_by_role("link", name=leaver.full_name, exact=True).click()
+    page.get_by_role("link", name="Give a role").click()
+    assert_accessible(page)
+    page.get_by_label("Team").select_option(label="Hackney North and East")
+    page.get_by_label("Supervisor").check()
+    page.get_by_role("button", name="Give role").click()
+    expect(page.get_by_test_id("roles")).to_contain_text("Supervisor, Hackney North and East")
+    page.get_by_role("link", name="Take a role away").click()
+    assert_accessible(page)
+    page.get_by_label("Supervisor, Hackney North and East").check()
+    page.get_by_role("button", name="Take role away").click()
+    expect(page.get_by_test_id("roles")).not_to_contain_text("Supervisor")
+
+    # The coach leaves: their account is switched off, and their case is there to reallocate.
+    page.get_by_role("link", name="Switch off their account (they have left)").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Switch off account").click()
+    cases = page.get_by_test_id("person-cases")
+    expect(cases).to_contain_text("Robin Example")
+    assert_accessible(page)
+    cases.get_by_role("link", name=f"Reallocate {episode.young_person.reference}").click()
+    expect(page.get_by_role("heading", name="Reallocate the case")).to_be_visible()
