@@ -63,6 +63,9 @@ class Perm(StrEnum):
     AGGREGATE_READ = "aggregate.read"
     REPORT_DOWNLOAD = "report.download"
     EXTRACT_DOWNLOAD = "extract.download"
+    # Running an authority's people: inviting, roles in its teams, teams, cover, leavers and
+    # lost phones (X8; accounts/people/).
+    PEOPLE_MANAGE = "people.manage"
     # Running the service.
     SERVICE_ADMIN = "service.admin"
 
@@ -109,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.REVIEW_READ,
             Perm.AGGREGATE_READ,
             Perm.REPORT_DOWNLOAD,
+            Perm.PEOPLE_MANAGE,
         }
     ),
     Role.PROGRAMME_LEAD: frozenset({Perm.AGGREGATE_READ, Perm.REPORT_DOWNLOAD}),
@@ -454,6 +458,72 @@ def require_on(user: User, perm: Perm, episode: Episode) -> None:
     """403 for a visible record that the user's roles may not change (docs/architecture.md)."""
     if not can(user, perm, episode):
         raise PermissionDenied
+
+
+# --- Running an authority's people (X8) -----------------------------------------------------
+#
+# A borough lead runs the people of the authorities they lead, and no one else: the roles they
+# may give are a coach's and a supervisor's, in those authorities' teams, and the people they
+# run are those whose every role is one of those. So a lead can never give access outside their
+# authority, never make anyone a borough lead, programme lead, evaluator or administrator, and
+# never change the access of someone who holds one of those roles or works in another borough.
+
+#: The roles a borough lead may give and take away, in a team of an authority they lead.
+GIVABLE_ROLES = TEAM_ROLES
+
+
+def givable_role_choices() -> list[tuple[str, str]]:
+    """The roles a borough lead may give, as (value, label) for a form."""
+    return [(r.value, str(r.label)) for r in GIVABLE_ROLES]
+
+
+def may_give(role_value: str) -> bool:
+    """Whether a borough lead may give this role (by its stored value) at all."""
+    return role_value in {r.value for r in GIVABLE_ROLES}
+
+
+def role_label(role_value: str) -> str:
+    return str(Role(role_value).label)
+
+
+def gives_a_caseload(role_value: str) -> bool:
+    """Whether holding this role in a team means carrying cases there (so cover can be
+    arranged for them, and cases left with them when it is taken away)."""
+    return role_value == Role.COACH.value
+
+
+def managed_teams(user: User) -> QuerySet[Team]:
+    """Teams of the authorities the user leads: those whose people and cover they run."""
+    return Team.objects.filter(authority_id__in=led_authority_ids(user))
+
+
+def people_run_by(user: User) -> QuerySet[User]:
+    """The people a borough lead runs: everyone whose every role is a coach's or supervisor's
+    in a team of an authority the lead leads, other than staff and the lead themselves. Nobody
+    holding another role (a borough lead, a programme lead, an evaluator, an administrator) or
+    a role in another authority's team is among them: only the administrator changes theirs."""
+    led = led_authority_ids(user)
+    if not led:
+        return User.objects.none()
+    elsewhere = Membership.objects.filter(user=OuterRef("pk")).exclude(
+        role__in=GIVABLE_ROLES, team__authority_id__in=led
+    )
+    return (
+        User.objects.filter(
+            memberships__role__in=GIVABLE_ROLES,
+            memberships__team__authority_id__in=led,
+            is_staff=False,
+            is_superuser=False,
+        )
+        .exclude(Exists(elsewhere))
+        .exclude(pk=user.pk)
+        .distinct()
+    )
+
+
+def team_role_memberships(person: User, teams: QuerySet[Team]) -> QuerySet[Membership]:
+    """The person's coach and supervisor roles in these teams: those a lead may take away."""
+    return Membership.objects.filter(user=person, role__in=GIVABLE_ROLES, team__in=teams)
 
 
 # --- Separation of duties -------------------------------------------------------------------

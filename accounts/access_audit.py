@@ -1,6 +1,7 @@
 """Every change to who may see what goes into the append-only audit trail, with before and after
 (docs/audit.md): accounts made, switched on or off, given or taken admin access or deleted;
-roles (memberships) given, changed or taken away; cover arranged, changed or ended.
+roles (memberships) given, changed or taken away; cover arranged, changed or ended; teams
+made, renamed or closed.
 
 Written from the models' save and delete signals rather than from the admin's hooks, because
 those models are changed by more than one path: the admin's change form, its inline rows (one
@@ -30,22 +31,26 @@ TRACKED: dict[type[models.Model], tuple[str, ...]] = {
     User: ("is_active", "is_staff", "is_superuser"),
     Membership: ("user_id", "role", "team_id", "authority_id"),
     Cover: ("team_id", "absent_coach_id", "covering_coach_id", "starts_on", "ends_on"),
+    Team: ("authority_id", "name", "active"),
 }
 #: What the trail records when each model's row is made, changed or deleted.
 CREATED = {
     User: AuditAction.ACCOUNT_CREATE,
     Membership: AuditAction.MEMBERSHIP_ADD,
     Cover: AuditAction.COVER_ADD,
+    Team: AuditAction.TEAM_CREATE,
 }
 UPDATED = {
     User: AuditAction.ACCOUNT_UPDATE,
     Membership: AuditAction.MEMBERSHIP_UPDATE,
     Cover: AuditAction.COVER_UPDATE,
+    Team: AuditAction.TEAM_UPDATE,
 }
 DELETED = {
     User: AuditAction.ACCOUNT_DELETE,
     Membership: AuditAction.MEMBERSHIP_REMOVE,
     Cover: AuditAction.COVER_REMOVE,
+    Team: AuditAction.TEAM_REMOVE,
 }
 
 
@@ -55,7 +60,9 @@ def _state(instance: models.Model) -> dict[str, Any]:
 
 
 def _authority_id(instance: models.Model) -> int | None:
-    """The authority a role or cover is in, so the events can be read by authority."""
+    """The authority a team, role or cover is in, so the events can be read by authority."""
+    if isinstance(instance, Team):
+        return instance.authority_id
     if isinstance(instance, Membership):
         if instance.authority_id is not None:
             return instance.authority_id

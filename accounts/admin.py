@@ -20,10 +20,12 @@ from accounts.models import (
     CouncilEmailDomain,
     CouncilIdentityProvider,
     Cover,
+    EnrolmentLinkPurpose,
     Membership,
     Team,
     User,
 )
+from accounts.people import links
 from accounts.tokens import api_token_issue, api_token_revoke
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
@@ -104,6 +106,22 @@ class UserAdmin(BaseUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = []
+    actions = ["send_sign_in_link"]
+
+    @admin.action(description="Email a link to set up sign-in (a new account, or a lost phone)")
+    def send_sign_in_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """The only way an account gets its second step (docs/people.md): for accounts no
+        borough lead runs, or any the administrator makes here."""
+        sent = 0
+        for person in queryset.filter(is_active=True):
+            links.issue(
+                actor=cast(User, request.user),  # the admin site serves only signed-in staff
+                person=person,
+                purpose=EnrolmentLinkPurpose.INVITATION,
+                authority=None,
+            )
+            sent += 1
+        self.message_user(request, f"Links emailed: {sent}. Each works once, for 7 days.")
 
 
 @admin.register(Cover)

@@ -424,3 +424,58 @@ class CouncilSignInDevice(Device):
 
     def verify_token(self, token: object) -> bool:
         return False
+
+
+# --- Setting up sign-in by a one-time link (docs/programme.md X8, docs/people.md) -------------
+
+
+class EnrolmentLinkPurpose(models.TextChoices):
+    INVITATION = "invitation", "Invitation to Your Choice"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Second step reset after a lost phone"
+
+
+class EnrolmentLink(models.Model):
+    """A one-time link emailed to a person: the only way an account sets up its second factor
+    (an authenticator app), whether invited or after a borough lead reset a lost phone's. Only
+    a hash of the link's secret is stored; the secret itself is only ever in the email."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_links")
+    purpose = models.CharField(max_length=30, choices=EnrolmentLinkPurpose.choices)
+    # The authority whose borough lead sent it (none when sent by the service's administrator).
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer link for the same person replaces it, or their account is switched off.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="enrolment_link_expires_later",
+            ),
+            models.CheckConstraint(
+                condition=Q(key_hash__regex=r"^[0-9a-f]{64}$"),
+                name="enrolment_link_hash_is_sha256",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.used_at is None
+            and self.withdrawn_at is None
+            and self.expires_at > timezone.now()
+            and self.user.is_active
+        )

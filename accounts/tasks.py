@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from celery import shared_task
 
 from accounts import emails
+from accounts.people import tasks as people_tasks  # noqa: F401 - the worker finds its tasks here
 
 if TYPE_CHECKING:
     from celery import Task

@@ -3,6 +3,7 @@ from django.urls import path
 
 from accounts import views
 from accounts.council import views as council_views
+from accounts.people import views as people_views
 
 app_name = "accounts"
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("sign-in/council/", council_views.council_sign_in, name="council-sign-in"),
     path("sign-in/council/continue/", council_views.council_start, name="council-start"),
     path("sign-in/council/callback/", council_views.council_callback, name="council-callback"),
+    path("sign-in/link/<str:token>/", people_views.enrolment_link, name="enrolment-link"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("unlock/", views.unlock, name="unlock"),
     path("unlock/passkey/options/", views.unlock_passkey_options, name="unlock-passkey-options"),

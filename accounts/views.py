@@ -42,6 +42,7 @@ from accounts.council import signed_in as council_session
 from accounts.forms import CodeForm, PasskeyNameForm, PasskeyRemoveForm, SignInForm, UnlockForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.people import links as enrolment
 from accounts.tasks import send_password_reset
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
@@ -168,6 +169,7 @@ def complete_sign_in(
     council = council_session.signed_in_with(request)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
+    enrolment.forget(request.session)
     if council and action == AuditAction.SIGNIN_SUCCEEDED:
         # The first step was the council's: the trail says so, and which council.
         audit.record(
@@ -421,13 +423,19 @@ def code(request: HttpRequest) -> HttpResponse:
 
 
 def set_up(request: HttpRequest) -> HttpResponse:
-    """First sign-in: add the account to an authenticator app, then confirm with a code."""
+    """Add the account to an authenticator app, then confirm with a code: only in a browser
+    that has just followed the account's invitation or reset link (accounts/people/links.py).
+    Whoever merely knows the password of an account with no second factor yet (one just made,
+    or whose lost phone was reset) is refused: otherwise they could enrol their own phone."""
     user = _pending_user(request)
     if user is None:
         messages.info(request, "Sign in again: it took too long, or the session ended.")
         return redirect("accounts:sign-in")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:code")
+    if not enrolment.permitted(request.session, user):
+        audit.record(actor=None, action=AuditAction.SIGNIN_SET_UP_REFUSED, obj=user)
+        return render(request, "accounts/set_up_refused.html", status=403)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)

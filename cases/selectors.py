@@ -160,6 +160,21 @@ def cases_for_authority(user: User) -> QuerySet[Episode]:
     return Episode.objects.visible_to(user).filter(scope).open()
 
 
+def open_cases_with(user: User, coach: User) -> list[Episode]:
+    """The open cases allocated to `coach` in the authorities the borough lead leads: a leaver's
+    (or someone who stopped coaching in a team), for the lead to reallocate (X8)."""
+    scope = access.authority_scope(user)
+    if scope is None:
+        return []
+    return list(
+        Episode.objects.visible_to(user)
+        .filter(scope, coach=coach)
+        .open()
+        .select_related("young_person", "team")
+        .order_by("team__name", "young_person__family_name", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class AuthorityCount:
     authority: Authority

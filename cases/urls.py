@@ -10,6 +10,7 @@ from cases.search import views as search_views
 
 urlpatterns = [
     path("search/", search_views.search, name="search"),
+    path("people/<int:pk>/cases/", views.person_cases, name="person-cases"),
     path("referrals/new/", views.referral_new, name="referral-new"),
     path("young-people/<int:pk>/reassess/", views.referral_reassess, name="referral-reassess"),
     path("young-people/<int:pk>/allocate/", views.allocate, name="allocate"),

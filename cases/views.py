@@ -15,6 +15,7 @@ from accounts import access
 from accounts.access import Perm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Authority
+from accounts.people import selectors as people_selectors
 from cases import selectors, services
 from cases.forms import (
     BudgetSpendForm,
@@ -300,3 +301,13 @@ def transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         done=done,
     )
+
+
+@login_required
+@access.requires(Perm.PEOPLE_MANAGE)
+def person_cases(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The open cases still allocated to one of the lead's people (a leaver, or a coach who
+    left a team), each with the way to reallocate or transfer it (X8)."""
+    person = people_selectors.person_for(request.user, pk)
+    episodes = selectors.open_cases_with(request.user, person)
+    return render(request, "cases/person_cases.html", {"person": person, "episodes": episodes})

@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 from django.apps import AppConfig
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Authority, Membership, Role, Team, User
+from accounts.models import Authority, EnrolmentLinkPurpose, Membership, Role, Team, User
+from accounts.people import links
 from cases import services as case_services
 from cases.models import Episode
 from sessions import services as session_services
@@ -187,6 +189,16 @@ def signed_in_client(user: User | None) -> Client:
 @pytest.fixture
 def client_for():
     return signed_in_client
+
+
+def sign_in_link(
+    user: User, purpose: EnrolmentLinkPurpose = EnrolmentLinkPurpose.INVITATION
+) -> str:
+    """The path of a fresh one-time link to set up the user's sign-in, as its email gives it
+    (accounts/people/links.py): the only way an account without a second factor gets one."""
+    secret = links.new_secret()
+    links.issue(actor=None, person=user, purpose=purpose, authority=None, secret=secret)
+    return reverse("accounts:enrolment-link", kwargs={"token": secret})
 
 
 _counter = iter(range(1, 1_000_000))

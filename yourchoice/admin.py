@@ -63,7 +63,15 @@ class SignInOutcomeFilter(admin.SimpleListFilter):
             ],
         ),
         "locked_out": ("Locked out", [AuditAction.SIGNIN_LOCKED_OUT]),
-        "app_set_up": ("Set up an app", [AuditAction.SIGNIN_APP_SET_UP]),
+        "app_set_up": (
+            "Set up an app, or followed a link to",
+            [
+                AuditAction.SIGNIN_APP_SET_UP,
+                AuditAction.SIGNIN_LINK_USED,
+                AuditAction.SIGNIN_LINK_REFUSED,
+                AuditAction.SIGNIN_SET_UP_REFUSED,
+            ],
+        ),
         "passkeys": (
             "Added or removed a passkey",
             [AuditAction.SIGNIN_PASSKEY_ADDED, AuditAction.SIGNIN_PASSKEY_REMOVED],

@@ -18,6 +18,7 @@ urlpatterns = [
     path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path("", include("casework.offline.urls")),
     path("", include("accounts.urls")),
+    path("people/", include("accounts.people.urls")),
     path("", include(case_pages)),
     path("", include("sessions.urls")),
     path("", include("outcomes.urls")),

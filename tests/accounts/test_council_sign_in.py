@@ -13,6 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import CouncilSignInDevice, Membership, User
+from tests.conftest import sign_in_link
 from tests.oidc import add_provider, through_provider
 from yourchoice.audit.actions import AuditAction
 from yourchoice.models import AuditEvent
@@ -121,11 +122,29 @@ def test_otherwise_the_services_own_second_step_follows(
     assert answer["Location"] == expected
 
 
-def test_a_first_council_sign_in_without_an_app_sets_the_app_up(cast, hackney_council):
+def test_a_first_council_sign_in_without_an_app_needs_the_emailed_link(cast, hackney_council):
+    """The council vouches for who someone is, not for who may set up their second step: an
+    account without one is set up only from its invitation or reset link."""
     client = Client()
     answer = sign_in_through_council(client, cast.hackney.coach2.email)
     assert answer["Location"] == reverse("accounts:set-up")
+    assert client.get(reverse("accounts:set-up")).status_code == 403
+    assert not TOTPDevice.objects.filter(user=cast.hackney.coach2).exists()
+
+
+def test_an_invitation_followed_with_the_council_account_sets_the_app_up(cast, hackney_council):
+    client = Client()
+    url = sign_in_link(cast.hackney.coach2)
+    page = client.get(url)
+    assert "Use my Hackney account" in page.content.decode()
+    chosen = client.post(url, {"way": "council"})
+    assert chosen.status_code == 200
+    started = client.get(START)
+    answer = client.get(through_provider(started["Location"], back_to=SITE))
+    assert answer["Location"] == reverse("accounts:set-up")
     assert client.get(reverse("accounts:set-up")).status_code == 200
+    # The link is spent: it cannot be followed again.
+    assert Client().get(url).status_code == 410
 
 
 # --- Matching: an account that exists, is on, and has the very address verified -----------

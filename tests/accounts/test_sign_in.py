@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in_link
 from yourchoice.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +79,30 @@ def test_the_code_completes_sign_in(cast, monkeypatch):
     ).exists()
 
 
-def test_first_sign_in_sets_up_the_app_with_qr_code_and_key(cast):
+def test_without_a_link_the_password_alone_cannot_set_up_an_app(cast):
+    """An account with no second factor yet is not set up by whoever signs in to it first:
+    only a browser that followed the account's emailed link may (accounts/people/links.py)."""
     client = Client()
     response = password_step(client, cast.hackney.coach.email)
+    assert response["Location"] == reverse("accounts:set-up")
+    page = client.get(reverse("accounts:set-up"))
+    assert page.status_code == 403
+    assert "Use the link in your email" in page.content.decode()
+    assert "<svg" not in page.content.decode()
+    assert not TOTPDevice.objects.filter(user=cast.hackney.coach).exists()
+    assert client.post(reverse("accounts:set-up"), {"code": "123456"}).status_code == 403
+    assert client.get(reverse("home")).status_code == 302
+    assert AuditEvent.objects.filter(
+        action="signin.set_up_refused", object_id=cast.hackney.coach.pk
+    ).exists()
+
+
+def test_first_sign_in_sets_up_the_app_with_qr_code_and_key(cast):
+    client = Client()
+    url = sign_in_link(cast.hackney.coach)
+    assert client.get(url).status_code == 200
+    # The account has a password: the link asks for it, and goes on to set up the app.
+    response = client.post(url, {"password": PASSWORD})
     assert response["Location"] == reverse("accounts:set-up")
     page = client.get(reverse("accounts:set-up"))
     body = page.content.decode()

@@ -1,4 +1,5 @@
-"""A coach's first sign-in as a person does it: password, app set-up, caseload, a young person."""
+"""A coach's first sign-in as a person does it: the password alone is not enough, the emailed
+link sets up the app, then the caseload and a young person."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD, allocated_case
+from tests.conftest import PASSWORD, allocated_case, sign_in_link
 from tests.e2e.conftest import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,7 +31,19 @@ def test_coach_signs_in_with_two_factors_and_opens_a_young_person(cast, live_ser
     assert page.get_by_label("Email address").input_value() == cast.hackney.coach.email
     assert_accessible(page)
 
+    # The right password alone does not set up a second step: only the emailed link does.
     page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/sign-in/set-up/")
+    expect(
+        page.get_by_role("heading", name="Use the link in your email to set up your sign-in")
+    ).to_be_visible()
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}{sign_in_link(cast.hackney.coach)}")
+    expect(page.get_by_role("heading", name="Set up your sign-in")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/sign-in/set-up/")
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()

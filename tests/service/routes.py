@@ -80,6 +80,7 @@ NON_ID_VALUES: dict[str, str] = {"fmt": "csv", "table": "episodes", "mode": "ite
 NON_ID_OVERRIDES: dict[str, dict[str, str]] = {
     "cases:subject-access-download": {"fmt": "json"},
     "accounts:password-reset-confirm": {"uidb64": "MQ", "token": "bad-token"},
+    "accounts:enrolment-link": {"token": "not-a-link"},
 }
 
 
@@ -301,6 +302,9 @@ KINDS: dict[str, Kind] = {
     "extracts": Kind(_extract, frozenset({"evaluator"})),
     # A person's own passkey: nobody else, not even their borough lead, reaches it.
     "passkeys": Kind(_passkey, frozenset({"hackney.coach"})),
+    # A person, as the borough lead who runs them sees them (accounts/people/): only the lead
+    # of the authority they work in; they themselves have no such page.
+    "people": Kind(lambda o: o.coach.pk, frozenset({"hackney.lead"})),
 }
 
 

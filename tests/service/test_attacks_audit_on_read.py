@@ -28,6 +28,9 @@ NOT_NAMED = {
     "reports": "aggregate figures only, small numbers suppressed",
     "extracts": "pseudonymised rows for the evaluator, no names or references",
     "passkeys": "a person's own passkey: its name and dates, nothing about a young person",
+    "people": "a member of staff's roles and sign-in; the cases left with a leaver are listed "
+    "by name and reference to reallocate, as a caseload lists them, and each one opened is "
+    "audited",
 }
 
 #: Pages without an id that list young people by name, as choosers: the list is not the

@@ -42,7 +42,10 @@ pytestmark = pytest.mark.django_db
 
 #: Records with two people on them that are not one person approving another's request.
 NOT_APPROVALS = {
-    "accounts.Cover": "an administrator arranges one coach's cover for another; nobody approves",
+    "accounts.Cover": "a borough lead (or the administrator) arranges one coach's cover for "
+    "another; nobody approves",
+    "accounts.EnrolmentLink": "a borough lead sends a person a link to set up their sign-in; "
+    "nothing is approved",
     "accounts.ApiToken": "an administrator issues a token to a person; nothing is approved",
     "cases.Allocation": "a borough lead allocates a coach; the coach asks for nothing",
     "cases.RiskFlag": "anyone on the case may resolve a flag, including who raised it",

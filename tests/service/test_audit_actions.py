@@ -91,6 +91,14 @@ STORED = {
     "authority.update",
     "council_sign_in.update",
     "council_sign_in.remove",
+    "signin.link_used",
+    "signin.link_refused",
+    "signin.set_up_refused",
+    "team.create",
+    "team.update",
+    "team.remove",
+    "enrolment_link.sent",
+    "account.second_factor_reset",
 }
 
 

@@ -121,6 +121,13 @@ def _action_fields(cast: Cast) -> dict[str, Any]:
     }
 
 
+def _cover_fields(cast: Cast) -> dict[str, Any]:
+    from accounts.models import Membership
+
+    absent = Membership.objects.get(user=cast.hackney.coach, team=cast.hackney.team)
+    return {"absent": str(absent.pk), "covering_coach": str(cast.hackney.coach2.pk)}
+
+
 SCALES = {"emotional": "1", "conduct": "1", "hyperactivity": "1", "peer": "1", "prosocial": "1"}
 
 PAGES = [
@@ -252,6 +259,20 @@ PAGES = [
         "supervisor",
         lambda cast: reverse("supervision:edit", args=[_supervision(cast)]),
         "held_on",
+    ),
+    Page(
+        "cover first day",
+        "lead",
+        lambda cast: reverse("people:cover"),
+        "starts_on",
+        lambda cast: {**_cover_fields(cast), "ends_on": timezone.localdate().isoformat()},
+    ),
+    Page(
+        "cover last day",
+        "lead",
+        lambda cast: reverse("people:cover"),
+        "ends_on",
+        lambda cast: {**_cover_fields(cast), "starts_on": timezone.localdate().isoformat()},
     ),
 ]
 

@@ -228,6 +228,25 @@ REPORT_PAGES = {
     "southwark.lead": 200,
 }
 
+PEOPLE_PAGES = {
+    **dict.fromkeys(ROLES, 403),
+    "anonymous": REDIRECT_TO_SIGN_IN,
+    "hackney.lead": 200,
+    "southwark.lead": 200,
+}
+PEOPLE_PAGES_POSTED = {**PEOPLE_PAGES, "hackney.lead": 400, "southwark.lead": 400}
+#: A page about one of Hackney's people or teams: Hackney's lead only.
+HACKNEY_PERSON = {**PEOPLE_PAGES, "southwark.lead": 404}
+
+
+def hackney_coach(cast: Cast) -> list[Any]:
+    return [cast.hackney.coach.pk]
+
+
+def hackney_team(cast: Cast) -> list[Any]:
+    return [cast.hackney.team.pk]
+
+
 #: Everyone whose roles reach named young people.
 SEES_RECORDS = [
     role for role in ROLES if role.split(".")[-1] in ("coach", "coach2", "supervisor", "lead")
@@ -496,6 +515,33 @@ MATRIX = [
         {**dict.fromkeys(ROLES, 404), "anonymous": REDIRECT_TO_SIGN_IN, "evaluator": 200},
         args=ready_extract,
     ),
+    # Running people (X8): borough leads only, each for their own authority's people and
+    # teams (a Hackney person or team is not found by Southwark's lead); everyone else 403,
+    # however many roles they hold. Posting an empty form is refused with the form's errors.
+    *(
+        Route(name, PEOPLE_PAGES)
+        for name in ("people:list", "people:invite", "people:cover", "people:team-new")
+    ),
+    *(
+        Route(name, PEOPLE_PAGES_POSTED, method="post")
+        for name in ("people:invite", "people:cover", "people:team-new")
+    ),
+    *(
+        Route(name, HACKNEY_PERSON, args=hackney_coach)
+        for name in (
+            "people:person",
+            "people:role-give",
+            "people:role-remove",
+            "people:deactivate",
+            "people:second-factor-reset",
+            "people:invitation-resend",
+            "cases:person-cases",
+        )
+    ),
+    Route("people:team-rename", HACKNEY_PERSON, args=hackney_team),
+    # The link that sets up sign-in: open to anyone holding it; a link that does not work is
+    # "gone", the same for everyone.
+    Route("accounts:enrolment-link", dict.fromkeys(ROLES, 410), args=lambda cast: ["not-a-link"]),
     # Administration: administrators only; others are sent to the admin's own sign-in notice.
     # Every model in the admin, from its registry: a new registration is covered too.
     *(
@@ -652,6 +698,7 @@ ANSWER_SIGNED_OUT = {
     "accounts:council-sign-in",
     "accounts:council-start",
     "accounts:council-callback",
+    "accounts:enrolment-link",
     "api:schema",  # the API's description is public
     "api:docs",
     # A phone's service worker, its manifest, and its question "who is signed in?" (401).

@@ -205,3 +205,39 @@ def test_api_lists_run_the_same_queries_for_one_young_person_and_ten(cast, api_l
     api_list.add_rows(cast, 9)
     response = assert_get_queries(client, url, one)
     assert response.json()["results"]
+
+
+def test_people_page_queries_do_not_grow_with_people_or_cover(cast):
+    """A borough lead's people page (X8): the same queries for a few people and for ten more,
+    each with roles, an invitation and cover."""
+    from accounts.people import services as people_services
+
+    lead = cast.hackney.lead
+    client = signed_in_client(lead)
+    url = reverse("people:list")
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            person = people_services.person_invite(
+                actor=lead,
+                email=f"person{next(_people)}@hackney.test",
+                full_name="New Coach",
+                team=cast.hackney.team,
+                role="coach",
+            )
+            people_services.cover_arrange(
+                actor=lead,
+                team=cast.hackney.team,
+                absent_coach=person,
+                covering_coach=cast.hackney.coach,
+                starts_on=timezone.localdate(),
+                ends_on=timezone.localdate() + timedelta(days=3),
+            )
+
+    add(1)
+    one = get_queries(client, url)
+    add(10)
+    assert_get_queries(client, url, one)
+
+
+_people = iter(range(1, 1000))

@@ -104,6 +104,16 @@ class AuditAction(models.TextChoices):
         "Council account accepted: Your Choice's own second step comes next",
     )
     SIGNIN_COUNCIL_REFUSED = "signin.council_refused", "Sign-in with a council account refused"
+    # Links to set up sign-in (accounts/people/): an invitation, or after a lost phone.
+    SIGNIN_LINK_USED = "signin.link_used", "Followed a link to set up sign-in"
+    SIGNIN_LINK_REFUSED = (
+        "signin.link_refused",
+        "A link to set up sign-in was refused: already used, expired or replaced",
+    )
+    SIGNIN_SET_UP_REFUSED = (
+        "signin.set_up_refused",
+        "Setting up a second step refused: no link to set up sign-in was followed",
+    )
     SIGNOUT = "signout", "Signed out"
     SIGNOUT_COUNCIL = (
         "signout.council",
@@ -122,6 +132,14 @@ class AuditAction(models.TextChoices):
     COVER_ADD = "cover.add", "Arranged cover"
     COVER_UPDATE = "cover.update", "Changed cover"
     COVER_REMOVE = "cover.remove", "Ended cover"
+    TEAM_CREATE = "team.create", "Made a team"
+    TEAM_UPDATE = "team.update", "Changed a team"
+    TEAM_REMOVE = "team.remove", "Removed a team"
+    ENROLMENT_LINK_SENT = "enrolment_link.sent", "Sent a link to set up sign-in"
+    SECOND_FACTOR_RESET = (
+        "account.second_factor_reset",
+        "Reset a lost phone's second step: the person sets it up again from an emailed link",
+    )
     API_TOKEN_ISSUE = "api_token.issue", "Issued an API token"
     API_TOKEN_REVOKE = "api_token.revoke", "Revoked an API token"
     AUTHORITY_UPDATE = "authority.update", "Changed an authority's settings"

@@ -3,7 +3,8 @@ written deep in services and model signals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -38,3 +39,15 @@ def current_user() -> Any:
     getter = _user.get()
     user = getter() if getter is not None else None
     return user if user is not None and user.is_authenticated else None
+
+
+@contextmanager
+def acting_as(user: Any) -> Iterator[None]:
+    """Within this block, events written deep in model signals (accounts/access_audit.py) name
+    `user` as who did it: for a service that changes access, whatever called it (a page, a
+    command, a test)."""
+    token = set_user(lambda: user)
+    try:
+        yield
+    finally:
+        reset_user(token)
