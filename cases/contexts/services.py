@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
-from cases.contexts.models import Context, ContextKind, ContextLink
+from cases.contexts.models import Context, ContextKind, ContextLink, ContextLinkQuerySet
 from cases.models import Episode, YoungPerson
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
@@ -206,11 +206,21 @@ def context_link_end(
 
 def contexts_follow_transfer(young_person_id: int, authority_id: int) -> None:
     """A young person transferred to another authority takes their current links with them:
-    each context they are linked to spans the new authority too (called by the transfer)."""
-    for context in Context.objects.filter(
-        links__young_person_id=young_person_id, links__ended_at__isnull=True
-    ).distinct():
-        _widen_span(context, [authority_id])
+    each context they are linked to spans the new authority too (called by the transfer).
+
+    The person transferring no longer holds the young person once the case has moved, so the
+    links are found through the links' queryset class, not the scoped manager; only context
+    ids are read, and only the span is written."""
+    context_ids = (
+        ContextLinkQuerySet(model=ContextLink)
+        .filter(young_person_id=young_person_id, ended_at__isnull=True)
+        .values_list("context_id", flat=True)
+    )
+    span = Context.authorities.through
+    span.objects.bulk_create(
+        [span(context_id=pk, authority_id=authority_id) for pk in context_ids],
+        ignore_conflicts=True,
+    )
 
 
 def contexts_anonymise_links(*, actor: User, young_person: YoungPerson) -> tuple[int, int]:
@@ -234,9 +244,13 @@ def contexts_anonymise_links(*, actor: User, young_person: YoungPerson) -> tuple
         changed += 1
     # A link to anyone else whose record is kept, current or ended, keeps the context: their
     # record still tells of it.
-    kept = ContextLink.objects.filter(
-        context=OuterRef("pk"), young_person__anonymised_at__isnull=True
-    ).exclude(young_person=young_person)
+    # Those young people may be held elsewhere, out of the actor's sight: the links' queryset
+    # class answers whether any exists, and nothing of them is read.
+    kept = (
+        ContextLinkQuerySet(model=ContextLink)
+        .filter(context=OuterRef("pk"), young_person__anonymised_at__isnull=True)
+        .exclude(young_person=young_person)
+    )
     emptied = Context.objects.filter(pk__in=context_ids, anonymised_at=None).exclude(Exists(kept))
     anonymised = 0
     for context in emptied:

@@ -30,7 +30,7 @@ def test_coach_links_a_young_person_to_a_place_and_the_supervisor_sees_it_after_
 
     page.get_by_test_id("context-new-link").click()
     page.get_by_label("Place", exact=True).check()
-    page.get_by_label("Name").fill("Northwold Estate")
+    page.get_by_label("Name", exact=True).fill("Northwold Estate")
     page.get_by_label("What is known about it (optional)").fill("The stairwells behind the shops")
     page.get_by_label("Why are they linked to it?").fill("Seen there most evenings")
     assert_accessible(page)
