@@ -35,7 +35,5 @@ urlpatterns = [
     path("contexts/<int:pk>/", context_views.context_detail, name="context"),
     path("young-people/<int:pk>/contexts/link/", context_views.context_link, name="context-link"),
     path("young-people/<int:pk>/contexts/new/", context_views.context_new, name="context-new"),
-    path(
-        "context-links/<int:pk>/end/", context_views.context_link_end, name="context-link-end"
-    ),
+    path("context-links/<int:pk>/end/", context_views.context_link_end, name="context-link-end"),
 ]

@@ -304,7 +304,9 @@ def _contexts(people: dict[str, User], allocated: list[tuple[str, Episode]], tod
     """Two contexts (C10): an estate three Hackney young people on two caseloads are linked to,
     and a group at a station that spans Hackney and Southwark, with a new flag on one of its
     young people so that it shows on the supervisor's review."""
-    of = {key: [e for k, e in allocated if k == key] for key in ("coach", "coach2", "coach.southwark")}
+    of = {
+        key: [e for k, e in allocated if k == key] for key in ("coach", "coach2", "coach.southwark")
+    }
     estate = context_services.context_create(
         actor=people["coach"],
         young_person=of["coach"][0].young_person,

@@ -754,7 +754,8 @@ def seed(
             spans = [pk, ids[(i + 1) % len(ids)]]
             contexts[pk] = [
                 b.context(
-                    f"{FAMILY[(i * 13 + n) % len(FAMILY)]} {CONTEXT_PLACES[n % len(CONTEXT_PLACES)]}",
+                    f"{FAMILY[(i * 13 + n) % len(FAMILY)]} "
+                    f"{CONTEXT_PLACES[n % len(CONTEXT_PLACES)]}",
                     rng.choice(["place", "place", "peer_group", "school", "online"]),
                     b.leads[pk],
                     spans if n % 10 == 0 else spans[:1],

@@ -14,8 +14,8 @@ from accounts import access
 from accounts.access import Perm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
-from cases.models import Episode
 from cases.contexts.selectors import CONCERN_DAYS
+from cases.models import Episode
 from supervision import selectors, services
 from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
 from supervision.models import SupervisionRecord

@@ -87,18 +87,15 @@ class ContextViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     young_person_path = None
 
     def scoped(self, queryset: Any) -> Any:
-        return (
-            queryset.order_by("pk")
-            .prefetch_related(
-                "authorities",
-                Prefetch(
-                    "links",
-                    ContextLink.objects.visible_to(self.request.user)
-                    .select_related("young_person")
-                    .order_by("pk"),
-                    to_attr="visible_links",
-                ),
-            )
+        return queryset.order_by("pk").prefetch_related(
+            "authorities",
+            Prefetch(
+                "links",
+                ContextLink.objects.visible_to(self.request.user)
+                .select_related("young_person")
+                .order_by("pk"),
+                to_attr="visible_links",
+            ),
         )
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:

@@ -28,19 +28,13 @@ class _LinkFields(GovForm):
         super().__init__(*args, **kwargs)
 
 
-class ContextChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Context) -> str:
-        return f"{obj.name} ({obj.get_kind_display().lower()})"
-
-
 class ContextLinkForm(_LinkFields):
     """Link to a context the person already sees."""
 
-    context = ContextChoiceField(
+    context = forms.TypedChoiceField(
         label="Which context?",
-        queryset=Context.objects.none(),
+        coerce=int,
         widget=forms.RadioSelect,
-        empty_label=None,
         error_messages={"required": "Choose a context", "invalid_choice": "Choose a context"},
     )
 
@@ -48,12 +42,15 @@ class ContextLinkForm(_LinkFields):
 
     def __init__(self, *args: Any, contexts: list[Context], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The choices are the contexts the selector found for this person: an id sent that is
+        # not among them is refused like any other wrong choice.
+        self.contexts = {c.pk: c for c in contexts}
         field = self.fields["context"]
-        assert isinstance(field, forms.ModelChoiceField)
-        # The choices are the contexts the selector found for this person; a context id sent
-        # that is not among them is refused like any other wrong choice.
-        field.queryset = Context.objects.filter(pk__in=[c.pk for c in contexts])
-        field.choices = [(c.pk, field.label_from_instance(c)) for c in contexts]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(c.pk, f"{c.name} ({c.get_kind_display().lower()})") for c in contexts]
+
+    def clean_context(self) -> Context:
+        return self.contexts[self.cleaned_data["context"]]
 
 
 class ContextNewForm(_LinkFields):

@@ -52,7 +52,7 @@ class ContextQuerySet(CaseQuerySet):
             )
             seen |= Q(pk__in=links.values("context_id"))
         if led:
-            spans = Context.authorities.through.objects.filter(authority_id__in=led)
+            spans = Context.authorities.through._default_manager.filter(authority_id__in=led)
             seen |= Q(pk__in=spans.values("context_id"))
         return self.filter(seen)
 
@@ -133,23 +133,13 @@ class ContextLink(models.Model):
             ),
             models.CheckConstraint(
                 name="context_link_end_complete",
-                condition=Q(
-                    ended_at__isnull=True, ended_on__isnull=True, ended_by__isnull=True
-                )
+                condition=Q(ended_at__isnull=True, ended_on__isnull=True, ended_by__isnull=True)
                 | Q(ended_at__isnull=False, ended_on__isnull=False),
             ),
             models.CheckConstraint(
                 name="context_link_ends_after_start",
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("known_from")),
             ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["context", "young_person"],
-                condition=Q(ended_at__isnull=True),
-                name="context_link_current",
-            ),
-            models.Index(fields=["young_person"], name="context_link_by_young_person"),
         ]
 
     @property

@@ -135,15 +135,19 @@ def links_of_young_person(user: User, young_person_id: int) -> list[ContextLink]
     )
 
 
-def linkable_contexts(user: User, young_person_id: int) -> list[Context]:
+def linkable_contexts(
+    user: User, young_person_id: int, *, with_current: bool = False
+) -> list[Context]:
     """Contexts the user sees that the young person is not linked to now: those they may be
-    linked to."""
-    linked = ContextLink.objects.filter(
-        context=OuterRef("pk"), young_person_id=young_person_id, ended_at__isnull=True
-    )
-    return list(
-        Context.objects.visible_to(user).filter(anonymised_at=None).exclude(Exists(linked))
-    )
+    linked to. `with_current` keeps those they are linked to, so that a form sent twice is
+    answered by the service (one link), not refused as a choice no longer offered."""
+    contexts = Context.objects.visible_to(user).filter(anonymised_at=None)
+    if not with_current:
+        linked = ContextLink.objects.filter(
+            context=OuterRef("pk"), young_person_id=young_person_id, ended_at__isnull=True
+        )
+        contexts = contexts.exclude(Exists(linked))
+    return list(contexts)
 
 
 def get_link_for_user(user: User, pk: int) -> ContextLink:

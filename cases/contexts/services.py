@@ -145,7 +145,11 @@ def context_create(
         kind=kind,
     )
     return _create_link(
-        actor=actor, context=context, young_person=young_person, reason=reason, known_from=known_from
+        actor=actor,
+        context=context,
+        young_person=young_person,
+        reason=reason,
+        known_from=known_from,
     )
 
 
@@ -161,7 +165,11 @@ def context_link(
     if errors:
         raise DomainError(errors)
     return _create_link(
-        actor=actor, context=context, young_person=young_person, reason=reason, known_from=known_from
+        actor=actor,
+        context=context,
+        young_person=young_person,
+        reason=reason,
+        known_from=known_from,
     )
 
 
@@ -217,7 +225,7 @@ def contexts_follow_transfer(young_person_id: int, authority_id: int) -> None:
         .values_list("context_id", flat=True)
     )
     span = Context.authorities.through
-    span.objects.bulk_create(
+    span._default_manager.bulk_create(
         [span(context_id=pk, authority_id=authority_id) for pk in context_ids],
         ignore_conflicts=True,
     )

@@ -32,7 +32,9 @@ def context_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     episode = case_selectors.latest_episode_for_user(request.user, pk)
     access.require_on(request.user, Perm.CONTEXT_WRITE, episode)
     young_person = episode.young_person
-    contexts = selectors.linkable_contexts(request.user, young_person.pk)
+    contexts = selectors.linkable_contexts(
+        request.user, young_person.pk, with_current=request.method == "POST"
+    )
     form = ContextLinkForm(request.POST or None, contexts=contexts)
 
     def done(link: ContextLink) -> HttpResponse:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from cases.contexts import services as context_services
 from cases.models import (
     BudgetSpend,
     ClosureRequest,
@@ -28,7 +29,6 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
-from cases.contexts import services as context_services
 from casework.retention import rules
 from casework.retention.selectors import Retention, require_retention_decider, retention_of
 from outcomes.models import Goal
