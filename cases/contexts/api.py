@@ -3,12 +3,13 @@ caller holds, and the others only counted (docs/contexts.md)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 
+from accounts.models import User
 from cases.contexts.models import Context, ContextLink
 from cases.contexts.selectors import Outside, outside_links
 from yourchoice import audit
@@ -77,8 +78,10 @@ class ContextSerializer(serializers.ModelSerializer):
 
 @extend_schema(tags=["Contexts"])
 class ContextViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """Contexts of harm linked to the young people you hold: their links to those young people,
-    and how many other young people are linked, never who."""
+    """Contexts of harm you see: those linked to a young person you hold (and, for a borough
+    lead, those spanning your authority). Each gives its links to the young people you hold,
+    and how many other young people are linked, never who: the count in other authorities is
+    null when it is below the disclosure threshold."""
 
     model = Context
     serializer_class = ContextSerializer
@@ -86,12 +89,15 @@ class ContextViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     #: (`_note_reads`), never through a join that would reach links the caller cannot see.
     young_person_path = None
 
+    def _reader(self) -> User:
+        return cast(User, self.request.user)  # the case endpoints let only a signed-in person in
+
     def scoped(self, queryset: Any) -> Any:
         return queryset.order_by("pk").prefetch_related(
             "authorities",
             Prefetch(
                 "links",
-                ContextLink.objects.visible_to(self.request.user)
+                ContextLink.objects.visible_to(self._reader())
                 .select_related("young_person")
                 .order_by("pk"),
                 to_attr="visible_links",
@@ -102,9 +108,7 @@ class ContextViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         if args:
             rows = args[0] if kwargs.get("many") else [args[0]]
             kwargs.setdefault("context", self.get_serializer_context())
-            kwargs["context"]["outside"] = outside_links(
-                self.request.user, [row.pk for row in rows]
-            )
+            kwargs["context"]["outside"] = outside_links(self._reader(), [row.pk for row in rows])
         return super().get_serializer(*args, **kwargs)
 
     def _note_reads(self, served: Any) -> None:

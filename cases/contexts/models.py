@@ -68,7 +68,8 @@ class Context(models.Model):
     authorities = models.ManyToManyField(
         "accounts.Authority",
         related_name="contexts",
-        help_text="The authorities it spans: always those of the young people linked to it.",
+        help_text="The authorities it spans: those named when it was recorded, and the "
+        "authority of every young person linked to it.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
