@@ -59,6 +59,8 @@ class Perm(StrEnum):
     AUDIT_READ = "audit.read"
     RETENTION_REVIEW = "retention.review"
     SUBJECT_ACCESS = "subject_access.export"
+    # Linking a young person to a context of harm, and ending a link (C10).
+    CONTEXT_WRITE = "context.write"
     # Aggregates and files (no named young person).
     AGGREGATE_READ = "aggregate.read"
     REPORT_DOWNLOAD = "report.download"
@@ -84,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.FLAG_WRITE,
             Perm.BUDGET_WRITE,
             Perm.CLOSURE_REQUEST,
+            Perm.CONTEXT_WRITE,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -93,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             # Correcting the young person's profile and key contacts.
             Perm.CASE_WRITE,
             Perm.FLAG_WRITE,
+            Perm.CONTEXT_WRITE,
             Perm.CLOSURE_APPROVE,
             Perm.SUPERVISION_WRITE,
             Perm.REVIEW_READ,
@@ -106,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.REFERRAL_WRITE,
             Perm.CASE_ALLOCATE,
             Perm.FLAG_WRITE,
+            Perm.CONTEXT_WRITE,
             Perm.AUDIT_READ,
             Perm.RETENTION_REVIEW,
             Perm.SUBJECT_ACCESS,
@@ -135,6 +140,7 @@ CASE_PERMS = frozenset(
         Perm.AUDIT_READ,
         Perm.RETENTION_REVIEW,
         Perm.SUBJECT_ACCESS,
+        Perm.CONTEXT_WRITE,
     }
 )
 
@@ -251,6 +257,17 @@ def led_authority_ids(user: User) -> list[int]:
     """Authorities the user leads: they record referrals there, see every case and its audit
     trail there, decide retention for records held there and have those authorities' reports."""
     return authority_ids(user, Role.BOROUGH_LEAD)
+
+
+def working_authority_ids(user: User) -> list[int]:
+    """Authorities the user works in: those of the teams they coach or supervise in, and those
+    they lead. A count of young people there stays inside the borough; a count of young people
+    anywhere else leaves it, and goes through disclosure control (docs/contexts.md)."""
+    ids = set(led_authority_ids(user))
+    teams = [g.team_id for g in grants(user) if g.role in TEAM_ROLES and g.team_id is not None]
+    if teams:
+        ids |= set(Team.objects.filter(pk__in=teams).values_list("authority_id", flat=True))
+    return sorted(ids)
 
 
 def sees_all_authorities(user: User) -> bool:

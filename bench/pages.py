@@ -16,7 +16,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import access
 from bench.common import answer, median_ms, person, signed_in
+from cases.contexts.models import Context
 from cases.models import Episode, YoungPerson
+from devtools.demo_scale import ANCHOR_CONTEXT
 
 ROUNDS = 15
 WARM_UP = 2
@@ -31,6 +33,12 @@ def anchor_young_person() -> int:
         .first()
     )
     return episode.young_person_id
+
+
+def anchor_context() -> int:
+    """The context linked to every one of the bench coach's open cases (50), to 30 more of her
+    team's and to 12 young people in other authorities (devtools/demo_scale.py)."""
+    return Context.objects.get(name=ANCHOR_CONTEXT).pk
 
 
 def search_terms() -> dict[str, tuple[str, str]]:
@@ -55,6 +63,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("Baseline page", "coach", "/bench/baseline/"),
         ("Coach caseload (50 cases)", "coach", "/"),
         ("Young person (60 sessions, 3 goals)", "coach", f"/young-people/{yp}/"),
+        ("Context (50 links seen, 42 counted)", "coach", f"/contexts/{anchor_context()}/"),
         ("Supervisor review (10 coaches, 150 cases)", "supervisor", "/supervision/review/"),
         ("Borough lead's authority list", "lead", "/"),
         ("Programme lead's home (33 authorities)", "programme", "/"),
@@ -64,6 +73,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("API: episodes", "lead", "/api/v1/episodes/"),
         ("API: session logs", "coach", "/api/v1/session-logs/"),
         ("API: goals", "coach", "/api/v1/goals/"),
+        ("API: contexts", "coach", "/api/v1/contexts/"),
         ("API: supervision records", "supervisor", "/api/v1/supervision-records/"),
     ]
 

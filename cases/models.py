@@ -729,3 +729,7 @@ class BudgetSpend(models.Model):
         constraints = [
             models.CheckConstraint(name="budget_spend_positive", condition=Q(amount_pence__gt=0)),
         ]
+
+
+# Contexts link young people across caseloads (C10): their own module, loaded with the app.
+import cases.contexts.models  # noqa: E402,F401

@@ -688,6 +688,10 @@ def episode_transfer(*, actor: User, episode: Episode, to_authority: Authority) 
     episode.version += 1
     episode.save(update_fields=["authority", "team", "coach", "status", "updated_at", "version"])
     YoungPerson.objects.filter(pk=episode.young_person_id).update(authority=to_authority)
+    # Imported on use: the contexts' services build on this module's models.
+    from cases.contexts.services import contexts_follow_transfer
+
+    contexts_follow_transfer(episode.young_person_id, to_authority.pk)
     audit.record_for_episode(
         actor=actor,
         action=AuditAction.EPISODE_TRANSFER,

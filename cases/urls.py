@@ -5,6 +5,7 @@ from django.urls import path
 
 from cases import views
 from cases.audit_trail import views as audit_views
+from cases.contexts import views as context_views
 from cases.profile import views as profile_views
 from cases.search import views as search_views
 
@@ -32,4 +33,8 @@ urlpatterns = [
         name="contact-remove",
     ),
     path("young-people/<int:pk>/audit/", audit_views.young_person_audit, name="audit"),
+    path("contexts/<int:pk>/", context_views.context_detail, name="context"),
+    path("young-people/<int:pk>/contexts/link/", context_views.context_link, name="context-link"),
+    path("young-people/<int:pk>/contexts/new/", context_views.context_new, name="context-new"),
+    path("context-links/<int:pk>/end/", context_views.context_link_end, name="context-link-end"),
 ]

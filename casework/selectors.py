@@ -15,6 +15,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from cases.contexts.models import ContextLink
+from cases.contexts.selectors import links_of_young_person
 from cases.models import (
     Allocation,
     AllocationKind,
@@ -124,6 +126,7 @@ class YoungPersonPage:
     measures: list[MeasureView]
     measure_occasions: list[collection.Occasion]
     flags: list[RiskFlag]
+    context_links: list[ContextLink]
     actions: list[Action]
     closure_requests: list[ClosureRequest]
     timeline: list[TimelineEntry]
@@ -284,6 +287,7 @@ def young_person_page(user: User, pk: int) -> YoungPersonPage:
             definition,
         ),
         flags=[f for f in all_flags if f.episode_id == episode.pk],
+        context_links=links_of_young_person(user, young_person.pk),
         actions=actions,
         closure_requests=closure_requests,
         timeline=sorted(

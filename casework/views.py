@@ -110,6 +110,8 @@ def young_person(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_raise_flag": episode.is_open
             and access.can(request.user, Perm.FLAG_WRITE, episode),
             "can_write_measures": access.can(request.user, Perm.MEASURE_WRITE, episode),
+            "can_link_context": page.young_person.anonymised_at is None
+            and access.can(request.user, Perm.CONTEXT_WRITE, episode),
             "can_read_audit": access.can(request.user, Perm.AUDIT_READ, episode),
             "can_export": access.can(request.user, Perm.SUBJECT_ACCESS, episode),
             "can_edit_profile": page.young_person.anonymised_at is None

@@ -19,6 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import access
 from accounts.models import Authority, Membership, Team, TrialArm, User
 from cases import services as case_services
+from cases.contexts import services as context_services
+from cases.contexts.models import ContextKind
 from cases.models import (
     Allocation,
     EndingReason,
@@ -257,6 +259,7 @@ def seed(*, seed: int = 1) -> dict[str, User]:
         ],
         ("lead.southwark", southwark_team, None, None, 0),
     ]
+    allocated: list[tuple[str, Episode]] = []
     for index, (lead_key, team, coach_key, weeks, engagement) in enumerate(plan):
         lead = people[lead_key]
         received = today - timedelta(weeks=(weeks or 0) + 1, days=rng.randint(0, 3))
@@ -291,8 +294,67 @@ def seed(*, seed: int = 1) -> dict[str, User]:
                 engagement=engagement,
             )
         _backdate(episode, received)
+        allocated.append((coach_key, episode))
     _supervision(people, hackney_team, today)
+    _contexts(people, allocated, today)
     return people
+
+
+def _contexts(people: dict[str, User], allocated: list[tuple[str, Episode]], today: date) -> None:
+    """Two contexts (C10): an estate three Hackney young people on two caseloads are linked to,
+    and a group at a station that spans Hackney and Southwark, with a new flag on one of its
+    young people so that it shows on the supervisor's review."""
+    of = {
+        key: [e for k, e in allocated if k == key] for key in ("coach", "coach2", "coach.southwark")
+    }
+    estate = context_services.context_create(
+        actor=people["coach"],
+        young_person=of["coach"][0].young_person,
+        idempotency_key=uuid.uuid4(),
+        kind=ContextKind.PLACE,
+        name="Kingsmead Estate",
+        description="Stairwells and the car park behind the community centre, most evenings.",
+        reason="Told me older boys ask him to hold things for them there.",
+        known_from=today - timedelta(weeks=6),
+    ).context
+    for coach_key, episode, reason in [
+        ("coach", of["coach"][1], "Seen there by the youth worker on Friday nights."),
+        ("coach2", of["coach2"][0], "Mother worried about who she meets there."),
+    ]:
+        context_services.context_link(
+            actor=people[coach_key],
+            context=estate,
+            young_person=episode.young_person,
+            reason=reason,
+            known_from=today - timedelta(weeks=3),
+        )
+    station = context_services.context_create(
+        actor=people["coach"],
+        young_person=of["coach"][2].young_person,
+        idempotency_key=uuid.uuid4(),
+        kind=ContextKind.PEER_GROUP,
+        name="The group at Hackney Central station",
+        description="Meets after school; some members travel in from Peckham.",
+        authorities=[Authority.objects.get(gss_code="E09000028")],
+        reason="Named the group as the people he is scared of.",
+        known_from=today - timedelta(weeks=4),
+    ).context
+    # The Southwark lead sees the context because it spans Southwark, and links their own.
+    context_services.context_link(
+        actor=people["lead.southwark"],
+        context=station,
+        young_person=of["coach.southwark"][0].young_person,
+        reason="Travels to Hackney Central after school to meet them.",
+        known_from=today - timedelta(weeks=2),
+    )
+    case_services.flag_raise(
+        actor=people["coach"],
+        episode=of["coach"][2],
+        category=FlagCategory.VIOLENCE,
+        level=FlagLevel.HIGH,
+        summary="Threatened at the station on the way home.",
+        review_on=today + timedelta(days=7),
+    )
 
 
 def last_months_reports() -> int:

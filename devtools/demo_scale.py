@@ -50,6 +50,15 @@ ANCHOR_OPEN_CASES = 50
 ANCHOR_TEAM_COACHES = 10
 ANCHOR_TEAM_OPEN_CASES = 150
 ANCHOR_EPISODE_SESSIONS = 60
+#: The context the benchmarks open: linked to every one of the bench coach's open cases, to
+#: cases of the rest of her team, and to young people in other authorities.
+ANCHOR_CONTEXT = "Bench Estate"
+ANCHOR_CONTEXT_TEAM_LINKS = 30
+ANCHOR_CONTEXT_ELSEWHERE_LINKS = 12
+#: Contexts per authority per scale, and the share of young people linked to one.
+CONTEXTS_PER_AUTHORITY = 6
+LINKED_SHARE = 0.3
+CONTEXT_PLACES = ["Estate", "Park", "High Street", "Station", "Shopping Centre", "Youth Club"]
 
 YOUNG_PEOPLE_PER_SCALE = 2_500
 HISTORY_DAYS = 730
@@ -196,6 +205,12 @@ TABLES = {
     "discussion": ("supervision_casediscussion", ["notes", "episode_id", "record_id"]),
     "action": ("supervision_action", ["description", "due_on", "done_at", "created_at",
                                       "done_by_id", "episode_id", "owner_id", "record_id"]),
+    "context": ("cases_context", ["kind", "name", "description", "created_by_id", "created_at",
+                                  "idempotency_key", "anonymised_at"]),
+    "context_authority": ("cases_context_authorities", ["context_id", "authority_id"]),
+    "context_link": ("cases_contextlink", [
+        "context_id", "young_person_id", "reason", "known_from", "linked_by_id", "linked_at",
+        "ended_on", "ended_at", "ended_by_id", "end_reason"]),
 }  # fmt: skip
 
 
@@ -570,6 +585,23 @@ class Builder:
         )  # fmt: skip
         status(previous, "closed", closing, coach.supervisor_id)
 
+    # Contexts (C10)
+
+    def context(self, name: str, kind: str, by: int, authority_ids: Iterable[int]) -> int:
+        created = self.today - timedelta(days=self.rng.randint(30, HISTORY_DAYS))
+        context_id = self.t["context"].add(
+            kind, name, "Known to several teams.", by, f"{created} 12:00 {TZ}", uuid.uuid4(), None
+        )
+        for authority_id in dict.fromkeys(authority_ids):
+            self.t["context_authority"].add(context_id, authority_id)
+        return context_id
+
+    def link(self, context_id: int, yp: int, by: int, known_from: date) -> None:
+        self.t["context_link"].add(
+            context_id, yp, "Seen there by the youth worker.", known_from, by,
+            f"{known_from} 13:00 {TZ}", None, None, None, "",
+        )  # fmt: skip
+
     # Supervision
 
     def supervision(self, coaches: list[Coach]) -> None:
@@ -703,19 +735,55 @@ def seed(
             (anchor_coaches[1 + i % (ANCHOR_TEAM_COACHES - 1)], Anchor(rng.randint(1, 16)))
             for i in range(others)
         ]
+        anchor_people: list[tuple[Coach, int, date]] = []
         for coach, anchor in anchor_cases:
             referred = today - timedelta(weeks=(anchor.open_weeks or 1) + 2)
             yp = b.young_person(anchor_authority, ANCHOR_AUTHORITY, referred)
             b.episode(yp=yp, authority_id=anchor_authority, coach=coach, referred_on=referred,
                       anchor=anchor)  # fmt: skip
+            anchor_people.append((coach, yp, referred))
 
         # Everyone else: referrals spread over two years, unevenly across authorities.
         weights = [rng.uniform(0.5, 1.5) for _ in b.authorities]
         total = young_people * scale
         picks = rng.choices([pk for pk, _, _ in b.authorities], weights=weights, k=total)
+        # Contexts in every authority, a tenth of them spanning the next authority too.
+        ids = [pk for pk, _, _ in b.authorities]
+        contexts: dict[int, list[int]] = {}
+        for i, pk in enumerate(ids):
+            spans = [pk, ids[(i + 1) % len(ids)]]
+            contexts[pk] = [
+                b.context(
+                    f"{FAMILY[(i * 13 + n) % len(FAMILY)]} "
+                    f"{CONTEXT_PLACES[n % len(CONTEXT_PLACES)]}",
+                    rng.choice(["place", "place", "peer_group", "school", "online"]),
+                    b.leads[pk],
+                    spans if n % 10 == 0 else spans[:1],
+                )
+                for n in range(CONTEXTS_PER_AUTHORITY * scale)
+            ]
+        anchor_context = b.context(
+            ANCHOR_CONTEXT, "place", anchor_coaches[0].id, [anchor_authority]
+        )
+        bench_coach = anchor_coaches[0]
+        mine = [(c, yp, day) for c, yp, day in anchor_people if c is bench_coach]
+        team = [(c, yp, day) for c, yp, day in anchor_people if c is not bench_coach]
+        for coach, yp, day in mine + team[:ANCHOR_CONTEXT_TEAM_LINKS]:
+            b.link(anchor_context, yp, coach.id, day + timedelta(days=7))
+        elsewhere = ANCHOR_CONTEXT_ELSEWHERE_LINKS
+        spanned = {anchor_authority}
         for authority_id in picks:
             referred = today - timedelta(days=rng.randint(0, HISTORY_DAYS))
             yp = b.young_person(authority_id, gss_of[authority_id], referred)
+            if elsewhere and authority_id != anchor_authority:
+                # Young people elsewhere on the anchor context: it spans their authority.
+                elsewhere -= 1
+                b.link(anchor_context, yp, b.leads[authority_id], referred)
+                if authority_id not in spanned:
+                    spanned.add(authority_id)
+                    b.t["context_authority"].add(anchor_context, authority_id)
+            elif rng.random() < LINKED_SHARE:
+                b.link(rng.choice(contexts[authority_id]), yp, b.leads[authority_id], referred)
             coach = rng.choice(teams[authority_id])
             if rng.random() < 0.15 and referred < today - timedelta(days=300):
                 # Re-referred: an earlier episode, closed, then this one.

@@ -15,6 +15,7 @@ from accounts import access
 from accounts.models import Team
 from caseload import attention
 from caseload.rows import CaseRow, case_rows
+from cases.contexts.selectors import ContextConcern, contexts_of_concern
 from cases.models import Episode
 from sessions.models import Attendance, SessionLog
 from supervision.models import Action, CaseDiscussion, SupervisionAttendee, SupervisionRecord
@@ -62,6 +63,8 @@ class Review:
     coach_filter: CoachReview | None = None
     #: The page of `attention` shown: a borough's list runs to hundreds of cases.
     attention_page: Page | None = None
+    #: Contexts where linked young people had new or raised flags lately, most first (C10).
+    contexts: list[ContextConcern] = field(default_factory=list)
 
     @property
     def attention_shown(self) -> list[AttentionRow]:
@@ -153,6 +156,7 @@ def review_for_user(
         ),
         coach_filter=next((c for c in coaches if c.coach_id == coach_id), None),
         attention_page=Paginator(attention_rows, REVIEW_PAGE_SIZE).get_page(page),
+        contexts=contexts_of_concern(user),
     )
 
 

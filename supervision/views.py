@@ -14,6 +14,7 @@ from accounts import access
 from accounts.access import Perm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Team, User
+from cases.contexts.selectors import CONCERN_DAYS
 from cases.models import Episode
 from supervision import selectors, services
 from supervision.forms import ACTION_ROWS, SupervisionEditForm, SupervisionForm
@@ -29,7 +30,9 @@ def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = request.GET.get("coach", "")
     coach_id = int(coach) if coach.isdigit() else None
     data = selectors.review_for_user(request.user, coach_id=coach_id, page=request.GET.get("page"))
-    return render(request, "supervision/review.html", {"review": data})
+    return render(
+        request, "supervision/review.html", {"review": data, "concern_days": CONCERN_DAYS}
+    )
 
 
 def _team_people(user: User, team: Team) -> tuple[list[User], list[Episode], list[User]]:

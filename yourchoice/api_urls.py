@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from cases.api import EpisodeViewSet, FlagViewSet, YoungPersonViewSet
+from cases.contexts.api import ContextViewSet
 from outcomes.api import GoalViewSet, MeasureResponseViewSet, ReportViewSet
 from sessions.api import SessionLogViewSet
 from supervision.api import ActionViewSet, SupervisionRecordViewSet
@@ -16,6 +17,7 @@ router.register("session-logs", SessionLogViewSet, basename="session-log")
 router.register("goals", GoalViewSet, basename="goal")
 router.register("measures", MeasureResponseViewSet, basename="measure")
 router.register("flags", FlagViewSet, basename="flag")
+router.register("contexts", ContextViewSet, basename="context")
 router.register("supervision-records", SupervisionRecordViewSet, basename="supervision-record")
 router.register("actions", ActionViewSet, basename="action")
 router.register("reports", ReportViewSet, basename="report")

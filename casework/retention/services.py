@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from cases.contexts import services as context_services
 from cases.models import (
     BudgetSpend,
     ClosureRequest,
@@ -118,6 +119,7 @@ def young_person_anonymise(*, actor: User, young_person: YoungPerson) -> Anonymi
     referral_dates = list(episodes.values_list("referred_on", flat=True))
     texts = _remove_free_text(episodes, person)
     contacts, _ = KeyContact.objects.filter(young_person=person).delete()
+    links, contexts = context_services.contexts_anonymise_links(actor=actor, young_person=person)
     now = timezone.now()
     YoungPerson.objects.filter(pk=person.pk).update(
         given_name="Anonymised",
@@ -134,6 +136,8 @@ def young_person_anonymise(*, actor: User, young_person: YoungPerson) -> Anonymi
         young_person=person,
         texts_removed=texts,
         key_contacts_removed=contacts,
+        context_links_ended=links,
+        contexts_anonymised=contexts,
     )
     person.refresh_from_db()
     return Anonymised(person, texts, contacts)

@@ -44,6 +44,7 @@ def _plain(value: Any) -> str:
 ITEM_NAMES = {
     "key_contacts": "Key contact",
     "retention_decisions": "Decision",
+    "contexts": "Context",
     "cases": "Case",
     "status_history": "Change",
     "allocations": "Allocation",

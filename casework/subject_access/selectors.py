@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.access import Perm
+from cases.contexts.models import ContextLink
 from cases.models import (
     Allocation,
     BudgetSpend,
@@ -310,6 +311,14 @@ def subject_access_export(user: User, latest: Episode) -> dict[str, Any]:
         .filter(young_person=person)
         .select_related("decided_by")
     )
+    # Only this young person's own links: the context's other links, and how many there are,
+    # are about other young people (docs/contexts.md).
+    links = (
+        ContextLink.objects.visible_to(user)
+        .filter(young_person=person)
+        .select_related("context", "linked_by", "ended_by")
+        .order_by("known_from", "pk")
+    )
     authority = latest.authority.name if latest.authority_id else ""
     return {
         "about_this_export": {
@@ -352,6 +361,20 @@ def subject_access_export(user: User, latest: Episode) -> dict[str, Any]:
                 "decided_at": _when(e.decided_at),
             }
             for e in extensions
+        ],
+        "contexts": [
+            {
+                "kind": link.context.get_kind_display(),
+                "context": link.context.name,
+                "why_linked": link.reason,
+                "linked_since": _when(link.known_from),
+                "linked_by": _who(link.linked_by),
+                "linked_at": _when(link.linked_at),
+                "ended_on": _when(link.ended_on),
+                "ended_by": _who(link.ended_by),
+                "why_ended": link.end_reason or None,
+            }
+            for link in links
         ],
         "cases": [_episode(e) for e in episodes],
     }

@@ -198,6 +198,22 @@ def _flag(owner: Owner) -> int:
     ).pk
 
 
+def _context_link(owner: Owner):
+    import uuid
+
+    from cases.contexts import services
+
+    return services.context_create(
+        actor=owner.coach,
+        young_person=owner.episode.young_person,
+        idempotency_key=uuid.uuid4(),
+        kind="peer_group",
+        name="The group at the bus station",
+        reason="Named by the school",
+        known_from=timezone.localdate(),
+    )
+
+
 def _goal(owner: Owner) -> int:
     from outcomes import services
 
@@ -285,6 +301,8 @@ KINDS: dict[str, Kind] = {
     "contacts": Kind(_contact, CASE),
     "closure-requests": Kind(_closure, CASE),
     "flags": Kind(_flag, CASE),
+    "contexts": Kind(lambda o: _context_link(o).context_id, CASE),
+    "context-links": Kind(lambda o: _context_link(o).pk, CASE),
     "goals": Kind(_goal, CASE),
     "sessions": Kind(_session, CASE),
     "session-logs": Kind(_session, CASE),

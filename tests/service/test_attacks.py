@@ -200,7 +200,7 @@ def test_a_strangers_guessed_id_is_answered_as_if_nothing_were_there(people, rou
 #: extracts belong to a team or an authority and stay with them).
 RECORD_KINDS = frozenset(
     {"young-people", "episodes", "contacts", "closure-requests", "flags", "goals", "sessions",
-     "session-logs", "measures"}
+     "session-logs", "measures", "context-links"}
 )  # fmt: skip
 RECORD_ROUTES = [route for route in ID_ROUTES if set(route.ids.values()) <= RECORD_KINDS]
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Role, User
+from cases.contexts.models import Context, ContextLink
 from cases.models import Episode
 from devtools import demo
 from sessions.models import SessionLog
@@ -26,6 +27,14 @@ def test_demo_seed_gives_every_role_a_sign_in_and_real_data():
     assert Episode.objects.visible_to(coach).count() == 5
     assert SessionLog.objects.visible_to(coach).count() > 50
     assert not Episode.objects.visible_to(people["programme"]).exists()
+    # Contexts: an estate on two Hackney caseloads, and a group spanning Hackney and Southwark.
+    assert set(Context.objects.visible_to(coach).values_list("name", flat=True)) == {
+        "Kingsmead Estate",
+        "The group at Hackney Central station",
+    }
+    assert ContextLink.objects.visible_to(coach).count() == 3
+    southwark = Context.objects.visible_to(people["coach.southwark"]).get()
+    assert southwark.authorities.count() == 2
 
 
 def test_the_demo_sign_ins_list_every_role_by_its_name(settings):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import Membership, Role
+from cases.contexts.models import Context, ContextLink
 from cases.models import Episode, EpisodeStatus, YoungPerson
 from devtools import demo_scale
 from outcomes.models import Goal, GoalRating, MeasureResponse
@@ -54,6 +55,15 @@ def _load(seed: int) -> dict[str, Any]:
             found["measures"] = set(MeasureResponse.objects.values_list("occasion", flat=True))
             found["supervision"] = SupervisionRecord.objects.count()
             found["actions"] = Action.objects.count()
+            bench_estate = Context.objects.get(name=demo_scale.ANCHOR_CONTEXT)
+            found["anchor_context_links"] = {
+                "coach": bench_estate.links.filter(linked_by=coach).count(),
+                "elsewhere": bench_estate.links.exclude(
+                    young_person__authority=team.authority
+                ).count(),
+                "all": bench_estate.links.count(),
+            }
+            found["linked_elsewhere"] = ContextLink.objects.exclude(context=bench_estate).count()
             found["references"] = YoungPerson.objects.filter(
                 reference__startswith="YC-E09000012-"
             ).count()
@@ -74,6 +84,16 @@ def test_scale_data_fills_every_state_and_keeps_the_benchmark_anchors(cast):
     assert found["ratings"] > found["counts"]["coaching_sessionlog"]
     assert found["measures"] == {"baseline", "review", "end"}
     assert found["supervision"] > 0 and found["actions"] > 0
+    # The context the bench opens: every open case of the coach's, more of her team's, and
+    # young people in other authorities; and contexts with links across the programme.
+    assert found["anchor_context_links"] == {
+        "coach": demo_scale.ANCHOR_OPEN_CASES,
+        "elsewhere": demo_scale.ANCHOR_CONTEXT_ELSEWHERE_LINKS,
+        "all": demo_scale.ANCHOR_OPEN_CASES
+        + demo_scale.ANCHOR_CONTEXT_TEAM_LINKS
+        + demo_scale.ANCHOR_CONTEXT_ELSEWHERE_LINKS,
+    }
+    assert found["linked_elsewhere"] > 0
     # References continue the authority's own sequence: one per young person, none reused.
     assert found["references"] >= demo_scale.ANCHOR_TEAM_OPEN_CASES
 

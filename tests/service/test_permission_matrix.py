@@ -118,6 +118,38 @@ def flag_in_hackney(cast: Cast) -> list[Any]:
     return [flag.pk]
 
 
+def _context_link_in_hackney(cast: Cast, *also_spans: Any):
+    import uuid
+
+    from django.utils import timezone
+
+    from cases.contexts import services
+
+    episode = allocated_case(cast.hackney)
+    return services.context_create(
+        actor=cast.hackney.coach,
+        young_person=episode.young_person,
+        idempotency_key=uuid.uuid4(),
+        kind="place",
+        name="Northwold Estate",
+        authorities=also_spans,
+        reason="Seen there most evenings",
+        known_from=timezone.localdate(),
+    )
+
+
+def context_in_hackney(cast: Cast) -> list[Any]:
+    return [_context_link_in_hackney(cast).context_id]
+
+
+def context_spanning_southwark(cast: Cast) -> list[Any]:
+    return [_context_link_in_hackney(cast, cast.southwark.authority).context_id]
+
+
+def context_link_in_hackney(cast: Cast) -> list[Any]:
+    return [_context_link_in_hackney(cast).pk]
+
+
 def key_contact_in_hackney(cast: Cast) -> list[Any]:
     from cases.profile import services
 
@@ -379,6 +411,19 @@ MATRIX = [
     Route("cases:contact-new", hackney_case(), args=hackney_coachs_young_person),
     Route("cases:contact-edit", hackney_case(), args=key_contact_in_hackney),
     Route("cases:contact-remove", hackney_case(), args=key_contact_in_hackney),
+    # Contexts (docs/contexts.md): seen by whoever sees one of its young people; linking and
+    # ending a link is for the case's coach, supervisor and borough lead.
+    Route("cases:context", hackney_case(), args=context_in_hackney),
+    # A context spanning Southwark is the Southwark lead's to see (and link their own to);
+    # Southwark's coaches and supervisors see it once a young person of theirs is linked.
+    Route(
+        "cases:context",
+        hackney_case(**{"southwark.lead": 200}),
+        args=context_spanning_southwark,
+    ),
+    Route("cases:context-link", hackney_case(), args=hackney_coachs_young_person),
+    Route("cases:context-new", hackney_case(), args=hackney_coachs_young_person),
+    Route("cases:context-link-end", hackney_case(), args=context_link_in_hackney),
     # Borough leads record referrals and allocate; others who see the case get 403.
     Route(
         "cases:referral-new",
@@ -615,6 +660,7 @@ API_MATRIX = [
             "goal",
             "measure",
             "flag",
+            "context",
             "supervision-record",
             "action",
         )
@@ -626,6 +672,12 @@ API_MATRIX = [
     Route("api:goal-detail", api_case(), args=api_goal),
     Route("api:measure-detail", api_case(), args=api_measure),
     Route("api:flag-detail", api_case(), args=api_flag),
+    Route("api:context-detail", api_case(), args=context_in_hackney),
+    Route(
+        "api:context-detail",
+        api_case(**{"southwark.lead": 200}),
+        args=context_spanning_southwark,
+    ),
     Route(
         "api:supervision-record-detail",
         {**api_case(), "hackney.coach2": 404},

@@ -39,11 +39,11 @@ HOME_QUERIES = {
     "lead": 12,
 }
 #: The 4, the episodes with the young person, one query per section (sessions, goals with
-#: their ratings, measures, flags, actions, closure, history, the young person's own
-#: check-ins, supervision, the SDQ definition, contacts) and the audit row: 17. Tests read
+#: their ratings, measures, flags, contexts, actions, closure, history, the young person's own
+#: check-ins, supervision, the SDQ definition, contacts) and the audit row: 18. Tests read
 #: the SDQ definition each time; the running service keeps it for a minute
 #: (MEASURE_DEFINITION_CACHE_SECONDS).
-YOUNG_PERSON_QUERIES = 17
+YOUNG_PERSON_QUERIES = 18
 #: The 4, the periods with reports, the latest report of each place for the period, and the
 #: authorities' names: 7.
 LONDON_TABLE_QUERIES = 7
@@ -241,3 +241,25 @@ def test_people_page_queries_do_not_grow_with_people_or_cover(cast):
 
 
 _people = iter(range(1, 1000))
+
+
+#: The 4, the context, its links the reader sees with their young people and who linked and
+#: ended them, the authorities it spans, the count of the links they do not see, and the read
+#: audit of the young people shown: 9; a coach's page also finds her teams' authorities: 10.
+CONTEXT_PAGE_QUERIES = {"coach": 10, "lead": 9}
+
+
+@pytest.mark.parametrize("who", ["coach", "lead"])
+def test_context_page_queries_are_the_same_for_one_link_and_fifty(cast, who):
+    from tests.cases.test_contexts import link, record
+
+    context = record(cast.hackney.coach, allocated_case(cast.hackney)).context
+    client = signed_in_client(getattr(cast.hackney, who))
+    url = reverse("cases:context", args=[context.pk])
+    assert_get_queries(client, url, CONTEXT_PAGE_QUERIES[who])
+    for n in range(49):
+        coach = cast.hackney.coach if who == "lead" or n % 2 else cast.hackney.coach2
+        link(cast.hackney.lead, context, allocated_case(cast.hackney, coach=coach))
+    response = assert_get_queries(client, url, CONTEXT_PAGE_QUERIES[who])
+    shown = response.content.decode().count("Since ")
+    assert shown == (50 if who == "lead" else 25)

@@ -66,6 +66,13 @@ class AuditAction(models.TextChoices):
         "supervision.discuss_update",
         "Changed supervision notes about the case",
     )
+    CONTEXT_CREATE = "context.create", "Recorded a context of harm, linking the young person"
+    CONTEXT_LINK = "context.link", "Linked the young person to a context of harm"
+    CONTEXT_LINK_END = "context.link_end", "Ended the young person's link to a context of harm"
+    CONTEXT_ANONYMISE = (
+        "context.anonymise",
+        "Anonymised a context of harm once no young person was linked to it",
+    )
     RETENTION_EXTEND = "retention.extend", "Kept the record past its retention date"
     YOUNG_PERSON_ANONYMISE = "young_person.anonymise", "Anonymised the record"
     # Supervision as a whole (the record names several cases; each case has its own event).
