@@ -5,6 +5,7 @@ from django.urls import path
 
 from cases import views
 from cases.audit_trail import views as audit_views
+from cases.break_glass import views as break_glass_views
 from cases.profile import views as profile_views
 from cases.search import views as search_views
 
@@ -31,4 +32,11 @@ urlpatterns = [
         name="contact-remove",
     ),
     path("young-people/<int:pk>/audit/", audit_views.young_person_audit, name="audit"),
+    path("break-glass/", break_glass_views.break_glass, name="break-glass"),
+    path("break-glass/uses/", break_glass_views.break_glass_uses, name="break-glass-uses"),
+    path(
+        "break-glass/<int:pk>/reviewed/",
+        break_glass_views.break_glass_review,
+        name="break-glass-review",
+    ),
 ]

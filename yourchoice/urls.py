@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("casework.offline.urls")),
     path("", include("accounts.urls")),
     path("", include(case_pages)),
+    path("", include("cases.notifications.urls")),
     path("", include("sessions.urls")),
     path("", include("outcomes.urls")),
     path("", include("supervision.urls")),

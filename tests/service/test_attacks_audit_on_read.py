@@ -28,6 +28,9 @@ NOT_NAMED = {
     "reports": "aggregate figures only, small numbers suppressed",
     "extracts": "pseudonymised rows for the evaluator, no names or references",
     "passkeys": "a person's own passkey: its name and dates, nothing about a young person",
+    "notifications": "a person's own notification: opening it leads to the record, whose page "
+    "audits the read",
+    "break-glass": "marking a use of break-glass reviewed: a POST, showing no record",
 }
 
 #: Pages without an id that list young people by name, as choosers: the list is not the
