@@ -57,8 +57,10 @@ def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def notification_email(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # Nothing ticked posts nothing at all: still a choice (no emails), not a first visit.
     form = EmailChoiceForm(
-        request.POST or None, initial={"kinds": selectors.email_kinds(request.user)}
+        request.POST if request.method == "POST" else None,
+        initial={"kinds": selectors.email_kinds(request.user)},
     )
 
     def done(chosen: list[str]) -> HttpResponse:
