@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import access
 from cases.break_glass.models import BreakGlassGrant
+
 # Registered with the cases app here; their own modules say what they are.
 from cases.notifications.models import Notification, NotificationEmail  # noqa: F401
 from cases.search.sql import name_codes, search_text, whole_name

@@ -93,10 +93,9 @@ def uses_to_review(user: User, page_number: str | None) -> Uses:
 
 def grant_for_reviewer(user: User, pk: int) -> BreakGlassGrant:
     """A grant in an authority the user leads, or 404 as if there were none."""
-    grant = (
-        BreakGlassGrant.objects.filter(pk=pk, authority_id__in=access.led_authority_ids(user))
-        .first()
-    )
+    grant = BreakGlassGrant.objects.filter(
+        pk=pk, authority_id__in=access.led_authority_ids(user)
+    ).first()
     if grant is None:
         raise Http404
     return grant

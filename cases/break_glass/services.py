@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 REFERENCE = re.compile(r"^YC-E09[0-9]{6}-[0-9]{6}$")
 
 
-def _refused(actor: User, why: str, message: str, young_person: YoungPerson | None = None) -> NoReturn:
+def _refused(
+    actor: User, why: str, message: str, young_person: YoungPerson | None = None
+) -> NoReturn:
     """Record the refusal (outside the grant's transaction, so it stays) and say why."""
     if young_person is None:
         audit.record(actor=actor, action=AuditAction.BREAK_GLASS_REFUSED, why=why)
@@ -111,9 +113,7 @@ def break_glass_open(
         )
         told = [current.coach_id] if current.coach_id else []
         if current.team_id is not None:
-            told += access.supervisor_memberships(current.team_id).values_list(
-                "user_id", flat=True
-            )
+            told += access.supervisor_memberships(current.team_id).values_list("user_id", flat=True)
         notify(
             recipients=told,
             kind=NotificationKind.BREAK_GLASS_USED,

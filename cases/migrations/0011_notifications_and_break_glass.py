@@ -7,61 +7,217 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_council_sign_in'),
-        ('cases', '0010_search_indexes'),
+        ("accounts", "0005_council_sign_in"),
+        ("cases", "0010_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BreakGlassGrant',
+            name="BreakGlassGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(verbose_name='why you need this record now')),
-                ('starts_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ends_at', models.DateTimeField()),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('authority', models.ForeignKey(help_text='The authority holding the record when access was given: its lead reviews it.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.authority')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='break_glass_grants', to=settings.AUTH_USER_MODEL)),
-                ('young_person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='break_glass_grants', to='cases.youngperson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="why you need this record now")),
+                ("starts_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ends_at", models.DateTimeField()),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        help_text="The authority holding the record when access was given: its lead reviews it.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.authority",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="break_glass_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "young_person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="break_glass_grants",
+                        to="cases.youngperson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_at', '-pk'],
-                'indexes': [models.Index(fields=['user', 'ends_at'], name='break_glass_by_user'), models.Index(fields=['authority', 'reviewed_at'], name='break_glass_to_review')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='break_glass_has_reason'), models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='break_glass_ends_after_start'), models.CheckConstraint(condition=models.Q(models.Q(('reviewed_at__isnull', True), ('reviewed_by__isnull', True)), models.Q(('reviewed_at__isnull', False), ('reviewed_by__isnull', False)), _connector='OR'), name='break_glass_review_complete')],
+                "ordering": ["-starts_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["user", "ends_at"], name="break_glass_by_user"),
+                    models.Index(fields=["authority", "reviewed_at"], name="break_glass_to_review"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True),
+                        name="break_glass_has_reason",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                        name="break_glass_ends_after_start",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("reviewed_at__isnull", True), ("reviewed_by__isnull", True)),
+                            models.Q(
+                                ("reviewed_at__isnull", False), ("reviewed_by__isnull", False)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="break_glass_review_complete",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('case_allocated', 'A case is allocated to you'), ('case_transferred', 'A case is transferred to your authority'), ('flag_raised', 'A flag is raised on your case'), ('action_given', 'An action is given to you in supervision'), ('closure_returned', 'A request to close a case is returned to you'), ('closure_approved', 'A request to close a case is approved'), ('break_glass_used', 'Someone uses break-glass access to your case'), ('import_finished', 'An import of cases finishes')], max_length=30)),
-                ('object_id', models.PositiveBigIntegerField(blank=True, help_text='The flag, action, request, grant or import it is about.', null=True)),
-                ('link', models.CharField(blank=True, help_text='Where a notification about no young person leads: a path in the service.', max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('young_person', models.ForeignKey(blank=True, help_text='The young person it is about, if any: shown only while the person holds them.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.youngperson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("case_allocated", "A case is allocated to you"),
+                            ("case_transferred", "A case is transferred to your authority"),
+                            ("flag_raised", "A flag is raised on your case"),
+                            ("action_given", "An action is given to you in supervision"),
+                            ("closure_returned", "A request to close a case is returned to you"),
+                            ("closure_approved", "A request to close a case is approved"),
+                            ("break_glass_used", "Someone uses break-glass access to your case"),
+                            ("import_finished", "An import of cases finishes"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "object_id",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        help_text="The flag, action, request, grant or import it is about.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "link",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where a notification about no young person leads: a path in the service.",
+                        max_length=200,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "young_person",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The young person it is about, if any: shown only while the person holds them.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.youngperson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread'), models.Index(fields=['recipient', '-created_at'], name='notification_list')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('link', ''), models.Q(('link__startswith', '/'), models.Q(('link__startswith', '//'), _negated=True)), _connector='OR'), name='notification_link_is_a_path')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["recipient"],
+                        name="notification_unread",
+                    ),
+                    models.Index(fields=["recipient", "-created_at"], name="notification_list"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("link", ""),
+                            models.Q(
+                                ("link__startswith", "/"),
+                                models.Q(("link__startswith", "//"), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="notification_link_is_a_path",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationEmail',
+            name="NotificationEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('case_allocated', 'A case is allocated to you'), ('case_transferred', 'A case is transferred to your authority'), ('flag_raised', 'A flag is raised on your case'), ('action_given', 'An action is given to you in supervision'), ('closure_returned', 'A request to close a case is returned to you'), ('closure_approved', 'A request to close a case is approved'), ('break_glass_used', 'Someone uses break-glass access to your case'), ('import_finished', 'An import of cases finishes')], max_length=30)),
-                ('chosen_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_emails', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("case_allocated", "A case is allocated to you"),
+                            ("case_transferred", "A case is transferred to your authority"),
+                            ("flag_raised", "A flag is raised on your case"),
+                            ("action_given", "An action is given to you in supervision"),
+                            ("closure_returned", "A request to close a case is returned to you"),
+                            ("closure_approved", "A request to close a case is approved"),
+                            ("break_glass_used", "Someone uses break-glass access to your case"),
+                            ("import_finished", "An import of cases finishes"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("chosen_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_emails",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='notification_email_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "kind"), name="notification_email_once")
+                ],
             },
         ),
     ]

@@ -40,7 +40,7 @@ SAYS: dict[str, str] = {
     NotificationKind.ACTION_GIVEN: "You have been given an action in supervision",
     NotificationKind.CLOSURE_RETURNED: "Your request to close {case} has been returned",
     NotificationKind.CLOSURE_APPROVED: "Your request to close {case} has been approved",
-    NotificationKind.BREAK_GLASS_USED: "Someone outside your team used break-glass access to {case}",
+    NotificationKind.BREAK_GLASS_USED: "Someone outside your team opened {case} with break-glass",
     NotificationKind.IMPORT_FINISHED: "An import of cases has finished",
 }
 

@@ -92,4 +92,3 @@ def notification_target(user: User, pk: int) -> tuple[Notification, str]:
 def email_kinds(user: User) -> list[str]:
     """The kinds the person chose to be emailed about."""
     return list(NotificationEmail.objects.filter(user=user).values_list("kind", flat=True))
-

@@ -61,7 +61,9 @@ def notify(
     if not wanted:
         return []
     people = list(
-        User.objects.filter(pk__in=wanted, is_active=True).order_by("pk").values_list("pk", flat=True)
+        User.objects.filter(pk__in=wanted, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     created_at = now or timezone.now()
     made = Notification.objects.bulk_create(

@@ -66,7 +66,9 @@ def notification_email(request: AuthenticatedHttpRequest) -> HttpResponse:
     def done(chosen: list[str]) -> HttpResponse:
         messages.success(
             request,
-            "Your email choices are saved." if chosen else "You will not be emailed about notifications.",
+            "Your email choices are saved."
+            if chosen
+            else "You will not be emailed about notifications.",
         )
         return redirect("notifications:list")
 

@@ -121,7 +121,7 @@ def test_the_cases_coach_and_supervisor_are_told_at_once(cast):
     )
     assert {n.object_id for n in told} == {grant.pk}
     body = signed_in_client(cast.hackney.coach).get(reverse("notifications:list")).content
-    assert f"break-glass access to {episode.young_person.reference}" in body.decode()
+    assert f"opened {episode.young_person.reference} with break-glass" in body.decode()
 
 
 def test_the_owning_lead_reviews_each_use_and_no_other_lead_sees_it(cast):
@@ -137,9 +137,10 @@ def test_the_owning_lead_reviews_each_use_and_no_other_lead_sees_it(cast):
     assert episode.young_person.reference in body and "To review" in body
     # Southwark's lead sees nothing of it, and cannot mark it.
     other = signed_in_client(cast.southwark.lead)
-    assert cast.southwark.supervisor.full_name not in other.get(
-        reverse("cases:break-glass-uses")
-    ).content.decode()
+    assert (
+        cast.southwark.supervisor.full_name
+        not in other.get(reverse("cases:break-glass-uses")).content.decode()
+    )
     review = reverse("cases:break-glass-review", args=[grant.pk])
     assert other.post(review).status_code == 404
     assert lead.post(review).status_code == 302
@@ -219,9 +220,12 @@ def test_nothing_but_an_exact_reference_opens_a_record_and_refusals_are_audited(
     assert no_reason.status_code == 400
     assert not BreakGlassGrant.objects.exists()
     # Lower case and spaces are forgiven; a second submit makes no second grant.
-    assert client.post(
-        reverse("cases:break-glass"), {"reference": f" {reference.lower()} ", "reason": REASON}
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("cases:break-glass"), {"reference": f" {reference.lower()} ", "reason": REASON}
+        ).status_code
+        == 302
+    )
     assert ask(client, episode).status_code == 400
     assert BreakGlassGrant.objects.count() == 1
 

@@ -102,7 +102,9 @@ def test_an_action_given_in_supervision_tells_its_owner(cast):
             coaches={cast.hackney.coach.pk: ""},
             actions=[
                 supervision_services.AgreedAction(
-                    description="Call the school", owner=cast.hackney.coach, due_on=today,
+                    description="Call the school",
+                    owner=cast.hackney.coach,
+                    due_on=today,
                     episode=episode,
                 ),
                 supervision_services.AgreedAction(
@@ -139,7 +141,9 @@ def test_an_import_job_can_tell_the_lead_who_started_it(cast):
             object_id=7,
             link=reverse("home"),
         )
-    response = signed_in_client(cast.hackney.lead).get(reverse("notifications:open", args=[made.pk]))
+    response = signed_in_client(cast.hackney.lead).get(
+        reverse("notifications:open", args=[made.pk])
+    )
     assert response.status_code == 302 and response["Location"] == reverse("home")
     with pytest.raises(ValueError):
         notification_services.notify(
@@ -185,9 +189,10 @@ def test_the_header_counts_what_is_new_on_every_page(cast):
         body = client.get(url).content.decode()
         assert 'data-testid="header-notifications-count">2<' in body, url
     assert client.get(reverse("home")).context["notifications_unread"] == 2
-    assert signed_in_client(cast.hackney.coach2).get(reverse("home")).context[
-        "notifications_unread"
-    ] == 0
+    assert (
+        signed_in_client(cast.hackney.coach2).get(reverse("home")).context["notifications_unread"]
+        == 0
+    )
 
 
 def test_the_list_names_the_case_and_opening_one_leads_there_and_reads_it(cast):
@@ -212,12 +217,14 @@ def test_marking_one_or_all_as_read(cast):
     raise_flag(first, cast.hackney.supervisor)
     raise_flag(first, cast.hackney.lead)
     client = signed_in_client(cast.hackney.coach)
-    one = Notification.objects.filter(recipient=cast.hackney.coach).first()
+    one = Notification.objects.filter(recipient=cast.hackney.coach)[0]
     assert client.post(reverse("notifications:read"), {"notification": one.pk}).status_code == 302
     assert Notification.objects.filter(recipient=cast.hackney.coach, read_at=None).count() == 2
     # Someone else's id, or nonsense, marks nothing of theirs.
     theirs = allocated_case(cast.southwark)
-    other = Notification.objects.get(recipient=cast.southwark.coach, young_person=theirs.young_person)
+    other = Notification.objects.get(
+        recipient=cast.southwark.coach, young_person=theirs.young_person
+    )
     for value in (other.pk, "nonsense", "9" * 40):
         client.post(reverse("notifications:read"), {"notification": value})
     assert Notification.objects.get(pk=other.pk).read_at is None
@@ -246,7 +253,7 @@ def test_a_notification_about_a_case_transferred_away_shows_nothing_of_it(cast):
         body = client.get(reverse("notifications:list")).content.decode()
         assert "a case you no longer hold" in body
         assert reference not in body and "Riley" not in body
-        notification = Notification.objects.filter(recipient=who).first()
+        notification = Notification.objects.filter(recipient=who)[0]
         assert reverse("notifications:open", args=[notification.pk]) not in body
         assert client.get(reverse("notifications:open", args=[notification.pk])).status_code == 404
     # The receiving lead's own notification names it.
@@ -293,7 +300,9 @@ def test_the_email_choice_form_refuses_what_is_not_a_kind_and_keeps_the_rest(cas
 
 
 def test_an_email_about_a_case_transferred_before_it_was_sent_does_not_name_it(cast):
-    NotificationEmail.objects.create(user=cast.hackney.supervisor, kind=NotificationKind.FLAG_RAISED)
+    NotificationEmail.objects.create(
+        user=cast.hackney.supervisor, kind=NotificationKind.FLAG_RAISED
+    )
     episode = allocated_case(cast.hackney)
     raise_flag(episode, cast.hackney.coach)
     case_services.episode_transfer(
@@ -307,7 +316,9 @@ def test_an_email_about_a_case_transferred_before_it_was_sent_does_not_name_it(c
 def test_a_session_flag_does_not_email_the_supervisor_twice(cast):
     from tests.conftest import logged_session
 
-    NotificationEmail.objects.create(user=cast.hackney.supervisor, kind=NotificationKind.FLAG_RAISED)
+    NotificationEmail.objects.create(
+        user=cast.hackney.supervisor, kind=NotificationKind.FLAG_RAISED
+    )
     episode = allocated_case(cast.hackney)
     log = logged_session(episode)
     OutboxJob.objects.all().delete()

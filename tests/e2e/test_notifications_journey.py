@@ -64,9 +64,7 @@ def test_a_flag_raised_by_the_supervisor_reaches_the_coach_in_time(cast, live_se
     expect(page.get_by_text("Your email choices are saved.")).to_be_visible()
 
 
-def test_break_glass_from_another_borough_is_said_on_the_page_and_reviewed(
-    cast, live_server, page
-):
+def test_break_glass_from_another_borough_is_said_on_the_page_and_reviewed(cast, live_server, page):
     page.set_viewport_size(PHONE)
     episode = allocated_case(cast.hackney, given="Riley", family="Example")
     reference = episode.young_person.reference
