@@ -196,8 +196,12 @@ def ready_extract(cast: Cast) -> list[Any]:
 def notification_for_hackney_coach(cast: Cast) -> list[Any]:
     from cases.notifications.models import Notification
 
-    allocated_case(cast.hackney)  # tells the coach
-    return [Notification.objects.get(recipient=cast.hackney.coach).pk]
+    episode = allocated_case(cast.hackney)  # tells the coach
+    return [
+        Notification.objects.get(
+            recipient=cast.hackney.coach, young_person_id=episode.young_person_id
+        ).pk
+    ]
 
 
 def break_glass_into_hackney(cast: Cast) -> list[Any]:
