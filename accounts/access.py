@@ -61,6 +61,10 @@ class Perm(StrEnum):
     SUBJECT_ACCESS = "subject_access.export"
     # Linking a young person to a context of harm, and ending a link (C10).
     CONTEXT_WRITE = "context.write"
+    # Asking for read-only access to one young person outside one's reach, in an emergency
+    # (X9, cases/break_glass/); and reviewing the uses of it in one's own authority.
+    BREAK_GLASS = "case.break_glass"
+    BREAK_GLASS_REVIEW = "break_glass.review"
     # Aggregates and files (no named young person).
     AGGREGATE_READ = "aggregate.read"
     REPORT_DOWNLOAD = "report.download"
@@ -100,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.CLOSURE_APPROVE,
             Perm.SUPERVISION_WRITE,
             Perm.REVIEW_READ,
+            Perm.BREAK_GLASS,
         }
     ),
     Role.BOROUGH_LEAD: frozenset(
@@ -118,6 +123,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.AGGREGATE_READ,
             Perm.REPORT_DOWNLOAD,
             Perm.PEOPLE_MANAGE,
+            Perm.BREAK_GLASS,
+            Perm.BREAK_GLASS_REVIEW,
         }
     ),
     Role.PROGRAMME_LEAD: frozenset({Perm.AGGREGATE_READ, Perm.REPORT_DOWNLOAD}),
@@ -296,6 +303,14 @@ def may_have_report(user: User, authority_id: int | None) -> bool:
     return authority_id is not None and authority_id in led_authority_ids(user)
 
 
+def may_break_glass(user: User) -> bool:
+    """Whether the user may ask for break-glass access to a young person outside their reach,
+    and whether a grant they hold counts at all (the visibility rule asks). Supervisors and
+    borough leads; never a coach, programme lead, evaluator or administrator, whose roles
+    grant it nowhere. A grant stops counting the moment its holder loses the role."""
+    return has_perm(user, Perm.BREAK_GLASS)
+
+
 def supervision_scope(user: User) -> Q:
     """A filter on SupervisionRecord for the records the user sees: those of the teams they
     supervise, of every team in the authorities they lead, and those at which they were
@@ -457,7 +472,12 @@ def _grant_covers(user: User, grant: Grant, episode: Episode, today: date) -> bo
 
 
 def can(user: User, perm: Perm, episode: Episode) -> bool:
-    """Whether the user may use `perm` on this episode: some role grants it *here*."""
+    """Whether the user may use `perm` on this episode: some role grants it *here*.
+
+    Only a role's own reach counts. Break-glass access (cases/break_glass/) lets its holder
+    see one young person's record through the visibility rule, and nothing more: it is no
+    role's grant, so every permission asked of `can` and `require_on` is refused (403) on a
+    case whose only reach is break-glass."""
     today = timezone.localdate()
     if not any(
         perm in ROLE_PERMISSIONS[g.role] and _grant_covers(user, g, episode, today)

@@ -19,6 +19,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import access
+from cases.break_glass.models import BreakGlassGrant
+
+# Registered with the cases app here; their own modules say what they are.
+from cases.notifications.models import Notification, NotificationEmail  # noqa: F401
 from cases.search.sql import name_codes, search_text, whole_name
 from yourchoice.scoping import CaseManager, CaseQuerySet, Compiled, case_manager
 
@@ -100,12 +104,15 @@ class YouthJustice(models.TextChoices):
 
 
 def held_young_people(user: User) -> Compiled | None:
-    """The young people whose current episode the user's scope covers; None for nobody.
+    """The young people whose current episode the user's scope covers, and those of their
+    live break-glass grants; None for nobody.
 
     THE visibility rule (docs/access.md): a young person's record, all of it (profile, key
     contacts, every episode and what hangs off them), is seen by whoever holds their current
     episode, and by nobody else. Someone whose only link is an earlier case, or a case that was
-    transferred away, sees nothing, so what the new holder records never reaches them.
+    transferred away, sees nothing, so what the new holder records never reaches them. A
+    supervisor or borough lead with a live break-glass grant (cases/break_glass/) also sees
+    that one young person's record until the grant ends; it lets them change nothing.
     """
     return _rule_for(user)[0]
 
@@ -129,7 +136,16 @@ def _rule_for(user: User) -> tuple[Compiled | None, Compiled]:
         # Built on the queryset classes, not the managers: this is the rule itself, not a
         # caller of it.
         current = EpisodeQuerySet(model=Episode).filter(scope, is_current=True)
-        held = Compiled(current.values("young_person_id"))
+        holds = current.values("young_person_id")
+        if access.may_break_glass(user):
+            # Grants not yet ended when the rule is built (once per request), read afresh by
+            # each query, so one made later in the request counts too; an index on
+            # (user, ends_at) finds them.
+            grants_live = BreakGlassGrant.objects.filter(user=user, ends_at__gt=timezone.now())
+            holds = holds.order_by().union(
+                grants_live.order_by().values("young_person_id"), all=True
+            )
+        held = Compiled(holds)
         episodes = EpisodeQuerySet(model=Episode).filter(
             access.EqualsAny(F("young_person_id"), held)
         )

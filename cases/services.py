@@ -36,6 +36,8 @@ from cases.models import (
     RiskFlag,
     YoungPerson,
 )
+from cases.notifications.models import NotificationKind
+from cases.notifications.services import notify
 from cases.programme import MAX_AGE, MIN_AGE
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
@@ -387,6 +389,13 @@ def episode_allocate(*, actor: User, episode: Episode, coach: User, team: Team) 
         else AuditAction.EPISODE_ALLOCATED
     )
     audit.record_for_episode(actor=actor, action=action, episode=episode, coach_id=coach.pk)
+    notify(
+        recipients=[coach.pk],
+        kind=NotificationKind.CASE_ALLOCATED,
+        actor=actor,
+        young_person_id=episode.young_person_id,
+        object_id=episode.pk,
+    )
     return episode
 
 
@@ -418,6 +427,20 @@ def flag_raise(
     )
     audit.record_for_episode(
         actor=actor, action=AuditAction.FLAG_RAISE, episode=episode, obj=flag, level=level
+    )
+    supervisors = (
+        list(access.supervisor_memberships(episode.team_id).values_list("user_id", flat=True))
+        if episode.team_id is not None
+        else []
+    )
+    notify(
+        recipients=[episode.coach_id, *supervisors],
+        kind=NotificationKind.FLAG_RAISED,
+        actor=actor,
+        young_person_id=episode.young_person_id,
+        object_id=flag.pk,
+        # A flag raised from a session already emails the supervisors (below).
+        without_email=supervisors if session_log is not None else (),
     )
     if session_log is not None:
         # The tasks call these services: imported on use, so neither module needs the other
@@ -498,6 +521,13 @@ def closure_decide(
         action=AuditAction.CLOSURE_APPROVE if approve else AuditAction.CLOSURE_RETURN,
         episode=episode,
         obj=closure,
+    )
+    notify(
+        recipients=[closure.requested_by_id],
+        kind=NotificationKind.CLOSURE_APPROVED if approve else NotificationKind.CLOSURE_RETURNED,
+        actor=actor,
+        young_person_id=episode.young_person_id,
+        object_id=closure.pk,
     )
     return closure
 
@@ -697,5 +727,14 @@ def episode_transfer(*, actor: User, episode: Episode, to_authority: Authority) 
         action=AuditAction.EPISODE_TRANSFER,
         episode=episode,
         from_authority_id=from_authority_id,
+    )
+    notify(
+        recipients=access.lead_memberships()
+        .filter(authority=to_authority)
+        .values_list("user_id", flat=True),
+        kind=NotificationKind.CASE_TRANSFERRED,
+        actor=actor,
+        young_person_id=episode.young_person_id,
+        object_id=episode.pk,
     )
     return episode

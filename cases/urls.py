@@ -5,6 +5,7 @@ from django.urls import path
 
 from cases import views
 from cases.audit_trail import views as audit_views
+from cases.break_glass import views as break_glass_views
 from cases.contexts import views as context_views
 from cases.profile import views as profile_views
 from cases.search import views as search_views
@@ -37,4 +38,11 @@ urlpatterns = [
     path("young-people/<int:pk>/contexts/link/", context_views.context_link, name="context-link"),
     path("young-people/<int:pk>/contexts/new/", context_views.context_new, name="context-new"),
     path("context-links/<int:pk>/end/", context_views.context_link_end, name="context-link-end"),
+    path("break-glass/", break_glass_views.break_glass, name="break-glass"),
+    path("break-glass/uses/", break_glass_views.break_glass_uses, name="break-glass-uses"),
+    path(
+        "break-glass/<int:pk>/reviewed/",
+        break_glass_views.break_glass_review,
+        name="break-glass-review",
+    ),
 ]

@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import Team
 from cases.models import Episode
+from cases.notifications.models import NotificationKind
+from cases.notifications.services import notify
 from supervision.models import (
     Action,
     CaseDiscussion,
@@ -119,7 +121,7 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
         CaseDiscussion(record=record, episode=d.episode, notes=d.notes.strip())
         for d in data.discussions
     )
-    Action.objects.bulk_create(
+    actions = Action.objects.bulk_create(
         Action(
             record=record,
             episode=a.episode,
@@ -129,6 +131,15 @@ def supervision_record(*, actor: User, team: Team, data: SupervisionInput) -> Su
         )
         for a in data.actions
     )
+    for action in actions:
+        # The action's words may name someone: the notification says only that there is one.
+        notify(
+            recipients=[action.owner_id],
+            kind=NotificationKind.ACTION_GIVEN,
+            actor=actor,
+            young_person_id=action.episode.young_person_id if action.episode else None,
+            object_id=action.pk,
+        )
     audit.record(
         actor=actor,
         action=AuditAction.SUPERVISION_RECORD,

@@ -470,6 +470,11 @@ MEASURE_DEFINITION_CACHE_SECONDS = env_int("MEASURE_DEFINITION_CACHE_SECONDS", 6
 SESSION_NOTES_CORRECTION_MINUTES = env_int("SESSION_NOTES_CORRECTION_MINUTES", 24 * 60, minimum=0)
 # Default activity budget for each episode, in pence (C8).
 ACTIVITY_BUDGET_PENCE = env_int("ACTIVITY_BUDGET_PENCE", 15000, minimum=0)
+# Hours a break-glass grant lets a supervisor or borough lead read a young person's record
+# outside their reach (X9, docs/access.md). At most a day: a longer need is a transfer.
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 4, minimum=1)
+if BREAK_GLASS_HOURS > 24:
+    raise ImproperlyConfigured("BREAK_GLASS_HOURS must be at most 24.")
 # Audit events stay in the database this many months, then move by month to compressed files
 # in AUDIT_ARCHIVE_DIR (docs/audit.md). The database refuses to let go of any younger than 24.
 AUDIT_ONLINE_MONTHS = env_int("AUDIT_ONLINE_MONTHS", 24, minimum=24)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("people/", include("accounts.people.urls")),
     path("", include(case_pages)),
+    path("", include("cases.notifications.urls")),
     path("", include("sessions.urls")),
     path("", include("outcomes.urls")),
     path("", include("supervision.urls")),

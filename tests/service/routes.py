@@ -285,6 +285,36 @@ def _passkey(owner: Owner) -> int:
     ).pk
 
 
+def _notification(owner: Owner) -> int:
+    from cases.notifications.models import Notification
+
+    owner.episode  # noqa: B018 - allocating the case tells its coach
+    found = Notification.objects.filter(
+        recipient=owner.coach, young_person_id=owner.episode.young_person_id
+    ).first()
+    assert found is not None
+    return found.pk
+
+
+def _break_glass(owner: Owner) -> int:
+    """A supervisor of another authority reads the case by break-glass: its lead reviews it."""
+    from accounts.models import Membership
+    from cases.break_glass import services
+
+    elsewhere = (
+        Membership.objects.filter(role=Role.SUPERVISOR, team__isnull=False)
+        .exclude(team__authority_id=owner.place.authority.pk)
+        .select_related("user")
+        .first()
+    )
+    assert elsewhere is not None
+    return services.break_glass_open(
+        actor=elsewhere.user,
+        reference=owner.episode.young_person.reference,
+        reason="In crisis at our youth centre",
+    ).pk
+
+
 @dataclass(frozen=True)
 class Kind:
     build: Callable[[Owner], int]
@@ -323,6 +353,10 @@ KINDS: dict[str, Kind] = {
     # A person, as the borough lead who runs them sees them (accounts/people/): only the lead
     # of the authority they work in; they themselves have no such page.
     "people": Kind(lambda o: o.coach.pk, frozenset({"hackney.lead"})),
+    # A person's own notification, about the case allocated to her: hers alone.
+    "notifications": Kind(_notification, frozenset({"hackney.coach"})),
+    # A use of break-glass access to the case: the owning authority's lead reviews it.
+    "break-glass": Kind(_break_glass, frozenset({"hackney.lead"})),
 }
 
 

@@ -31,6 +31,9 @@ NOT_NAMED = {
     "people": "a member of staff's roles and sign-in; the cases left with a leaver are listed "
     "by name and reference to reallocate, as a caseload lists them, and each one opened is "
     "audited",
+    "notifications": "a person's own notification: opening it leads to the record, whose page "
+    "audits the read",
+    "break-glass": "marking a use of break-glass reviewed: a POST, showing no record",
 }
 
 #: Pages without an id that list young people by name, as choosers: the list is not the

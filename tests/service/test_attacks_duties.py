@@ -51,6 +51,8 @@ NOT_APPROVALS = {
     "cases.RiskFlag": "anyone on the case may resolve a flag, including who raised it",
     "coaching.SessionLog": "the coach and who recorded the session; nothing is approved",
     "supervision.Action": "the owner of an action marks it done; nobody approves it",
+    "cases.BreakGlassGrant": "the holder asks and is given access at once, in an emergency; the "
+    "owning borough lead's review afterwards approves nothing",
 }
 
 #: Words in a route's name that say it decides or approves something.

@@ -225,6 +225,29 @@ def ready_extract(cast: Cast) -> list[Any]:
     return [extract.pk, "episodes"]
 
 
+def notification_for_hackney_coach(cast: Cast) -> list[Any]:
+    from cases.notifications.models import Notification
+
+    episode = allocated_case(cast.hackney)  # tells the coach
+    return [
+        Notification.objects.get(
+            recipient=cast.hackney.coach, young_person_id=episode.young_person_id
+        ).pk
+    ]
+
+
+def break_glass_into_hackney(cast: Cast) -> list[Any]:
+    from cases.break_glass import services
+
+    episode = allocated_case(cast.hackney)
+    grant = services.break_glass_open(
+        actor=cast.southwark.supervisor,
+        reference=episode.young_person.reference,
+        reason="In crisis at our youth centre",
+    )
+    return [grant.pk]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 
@@ -290,8 +313,53 @@ SEARCH = {
     **dict.fromkeys(SEES_RECORDS, 200),
 }
 
+#: Break-glass (X9): supervisors and borough leads, never anyone else.
+BREAK_GLASS = {
+    **dict.fromkeys(ROLES, 403),
+    "anonymous": REDIRECT_TO_SIGN_IN,
+    **dict.fromkeys(
+        ["hackney.supervisor", "hackney.lead", "southwark.supervisor", "southwark.lead"], 200
+    ),
+}
+
+#: Reviewing break-glass uses: borough leads, of their own authority's records.
+BREAK_GLASS_REVIEW = {
+    **dict.fromkeys(ROLES, 403),
+    "anonymous": REDIRECT_TO_SIGN_IN,
+    "hackney.lead": 200,
+    "southwark.lead": 200,
+}
+
 MATRIX = [
     Route("home", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
+    # Notifications (X10): everyone signed in has their own, and reaches nobody else's.
+    Route("notifications:list", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
+    Route(
+        "notifications:open",
+        {**dict.fromkeys(ROLES, 404), "anonymous": REDIRECT_TO_SIGN_IN, "hackney.coach": 302},
+        args=notification_for_hackney_coach,
+    ),
+    Route(
+        "notifications:read",
+        {"anonymous": REDIRECT_TO_SIGN_IN, **dict.fromkeys(SIGNED_IN, 302)},
+        method="post",
+    ),
+    Route("notifications:email", {"anonymous": REDIRECT_TO_SIGN_IN, **SIGNED_IN}),
+    # Break-glass: asking (an unknown reference is refused with 400), and the lead's review.
+    Route("cases:break-glass", BREAK_GLASS),
+    Route(
+        "cases:break-glass",
+        {**BREAK_GLASS, **{role: 400 for role, status in BREAK_GLASS.items() if status == 200}},
+        method="post",
+        data={"reference": "YC-E09000012-999999", "reason": "In crisis"},
+    ),
+    Route("cases:break-glass-uses", BREAK_GLASS_REVIEW),
+    Route(
+        "cases:break-glass-review",
+        {**BREAK_GLASS_REVIEW, "hackney.lead": 302, "southwark.lead": 404},
+        args=break_glass_into_hackney,
+        method="post",
+    ),
     # Health reports dependencies only, for load balancers; no data.
     Route("health", dict.fromkeys(ROLES, 200)),
     # Signed-in people are sent on to their home page.

@@ -90,6 +90,14 @@ def note_read(
             ids.append(pk)
 
 
+def young_people_shown() -> set[int]:
+    """The young people whose record the request being served shows so far (noted as read or
+    with a read event of their own); empty outside a request. The page's break-glass banner
+    asks (casework/navigation.py)."""
+    log = _read_log.get()
+    return set() if log is None else set(log.reads) | log.recorded
+
+
 def note_young_person_read(young_person: Any, obj: models.Model | None = None) -> None:
     """`note_read` for a loaded young person (their authority comes with them)."""
     note_read(young_person.pk, obj, authority_id=young_person.authority_id)

@@ -73,6 +73,9 @@ class AuditAction(models.TextChoices):
         "context.anonymise",
         "Anonymised a context of harm once no young person was linked to it",
     )
+    BREAK_GLASS_OPEN = "break_glass.open", "Opened the record with break-glass access"
+    BREAK_GLASS_REFUSED = "break_glass.refused", "Asked for break-glass access and was refused"
+    BREAK_GLASS_REVIEW = "break_glass.review", "Reviewed a use of break-glass access"
     RETENTION_EXTEND = "retention.extend", "Kept the record past its retention date"
     YOUNG_PERSON_ANONYMISE = "young_person.anonymise", "Anonymised the record"
     # Supervision as a whole (the record names several cases; each case has its own event).
