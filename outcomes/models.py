@@ -323,6 +323,10 @@ class Report(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # The published (already suppressed) figures, for the pan-London page: never raw counts.
     results = models.JSONField(default=list, blank=True)
+    # The disclosure check made before it was published (outcomes/reports/linked.py): cells it
+    # hid, counts checked, time taken, and the counts this report implies that later reports
+    # for the period must keep unknown. Not published, not in the API.
+    disclosure_check = models.JSONField(default=dict, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -71,6 +71,11 @@ class Figure:
     kind: str  # COUNT (of young people or episodes) or STATISTIC (rate, mean, median...)
     unit: str = ""
     places: int = 0  # decimal places when published
+    # A percentage's numerator and denominator (counts), for disclosure control: a percentage
+    # whose numerator is 1 to threshold-1 episodes or goals is suppressed, and the disclosure
+    # check (outcomes/reports/linked.py) knows what a published percentage and its base give.
+    numerator: int | None = None
+    denominator: int | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +231,17 @@ ATTENDANCE_RATE = "Attendance rate"
 DOSE_PER_WEEK = "Dose: sessions a week"
 GOAL_IMPROVED_EPISODES = f"Episodes with a goal improved by {MEANINGFUL_GOAL_CHANGE} points or more"
 SDQ_BAND_LOWER = "Closed episodes with a lower SDQ band at the end"
+ELIGIBLE_REFERRALS = "Eligible referrals (episodes)"
+GOAL_EPISODES = "Episodes with a goal rated twice"
+GOALS_RATED = "Goals rated twice"
+GOALS_IMPROVED = f"Goals improved by {MEANINGFUL_GOAL_CHANGE} points or more"
+GOALS_FALLEN = f"Goals fallen by {MEANINGFUL_GOAL_CHANGE} points or more"
+SDQ_PAIRS = "Closed episodes with a baseline and end SDQ"
+SDQ_END_RECORDED = "Closed episodes with an end SDQ"
+SDQ_BASELINE_RECORDED = "Episodes started with a baseline SDQ"
+DOSE_WEEKLY = f"Closed episodes averaging {TARGET_SESSIONS_PER_WEEK} sessions a week"
+DOSE_LONG_ENOUGH = f"Closed episodes reaching {TARGET_WEEKS_MIN} weeks of work"
+DOSE_MET = "Closed episodes meeting the dose target"
 
 
 @dataclass(frozen=True)
@@ -255,7 +271,7 @@ COHORTS = [
         CHARACTERISTICS,
     ),
     Cohort(
-        "Eligible referrals (episodes)",
+        ELIGIBLE_REFERRALS,
         f"Referrals received in the period that met the eligibility criteria. {TWICE}",
         "Young people with an eligible referral",
         f"Young people with an eligible referral received in the period. {ONCE}",
@@ -585,7 +601,7 @@ def dose_at_closure(scope: Scope) -> list[Figure]:
         ),
         Figure(
             SECTION_DOSE,
-            f"Closed episodes averaging {TARGET_SESSIONS_PER_WEEK} sessions a week",
+            DOSE_WEEKLY,
             f"Share of {CLOSED_STARTED} whose attended sessions averaged "
             f"{TARGET_SESSIONS_PER_WEEK} or more a week of active work, {whole}.",
             "All",
@@ -594,10 +610,12 @@ def dose_at_closure(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=row["weekly"],
+            denominator=n,
         ),
         Figure(
             SECTION_DOSE,
-            f"Closed episodes reaching {TARGET_WEEKS_MIN} weeks of work",
+            DOSE_LONG_ENOUGH,
             f"Share of {CLOSED_STARTED} with {TARGET_WEEKS_MIN} weeks or more of active work, "
             f"{whole} (the target is {TARGET_WEEKS_MIN} to {TARGET_WEEKS_MAX} weeks).",
             "All",
@@ -606,10 +624,12 @@ def dose_at_closure(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=row["long_enough"],
+            denominator=n,
         ),
         Figure(
             SECTION_DOSE,
-            "Closed episodes meeting the dose target",
+            DOSE_MET,
             f"Share of {CLOSED_STARTED} with both: {TARGET_WEEKS_MIN} weeks or more of work "
             f"and an average of {TARGET_SESSIONS_PER_WEEK} or more attended sessions a week.",
             "All",
@@ -618,6 +638,8 @@ def dose_at_closure(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=row["met"],
+            denominator=n,
         ),
     ]
 
@@ -676,7 +698,7 @@ def goals(scope: Scope) -> list[Figure]:
     return [
         Figure(
             SECTION_GOALS,
-            "Episodes with a goal rated twice",
+            GOAL_EPISODES,
             "Episodes worked on in the period with at least one goal rated twice or more.",
             "All",
             episodes,
@@ -686,7 +708,7 @@ def goals(scope: Scope) -> list[Figure]:
         ),
         Figure(
             SECTION_GOALS,
-            "Goals rated twice",
+            GOALS_RATED,
             f"The {twice}, in those episodes.",
             "All",
             n_goals,
@@ -707,7 +729,7 @@ def goals(scope: Scope) -> list[Figure]:
         ),
         Figure(
             SECTION_GOALS,
-            f"Goals improved by {points} points or more",
+            GOALS_IMPROVED,
             f"Share of {twice} whose latest rating is {points} or more above the first.",
             "All",
             percentage(data["goals_improved"], n_goals),
@@ -715,10 +737,12 @@ def goals(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=data["goals_improved"],
+            denominator=n_goals,
         ),
         Figure(
             SECTION_GOALS,
-            f"Goals fallen by {points} points or more",
+            GOALS_FALLEN,
             f"Share of {twice} whose latest rating is {points} or more below the first.",
             "All",
             percentage(data["goals_fallen"], n_goals),
@@ -726,6 +750,8 @@ def goals(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=data["goals_fallen"],
+            denominator=n_goals,
         ),
         Figure(
             SECTION_GOALS,
@@ -739,6 +765,8 @@ def goals(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=data["improved"],
+            denominator=episodes,
         ),
     ]
 
@@ -798,7 +826,7 @@ def sdq(scope: Scope) -> list[Figure]:
     return [
         Figure(
             SECTION_SDQ,
-            "Closed episodes with a baseline and end SDQ",
+            SDQ_PAIRS,
             "Episodes closed in the period with a total difficulties score at baseline and end.",
             "All",
             n,
@@ -850,10 +878,12 @@ def sdq(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=data["improved_band"],
+            denominator=n,
         ),
         Figure(
             SECTION_COMPLETENESS,
-            "Closed episodes with an end SDQ",
+            SDQ_END_RECORDED,
             "Share of episodes closed in the period with an end SDQ recorded.",
             "All",
             percentage(data["closed_with_end"], data["closed"]),
@@ -861,6 +891,8 @@ def sdq(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=data["closed_with_end"],
+            denominator=data["closed"],
         ),
     ]
 
@@ -880,7 +912,7 @@ def baseline_completeness(scope: Scope) -> list[Figure]:
     return [
         Figure(
             SECTION_COMPLETENESS,
-            "Episodes started with a baseline SDQ",
+            SDQ_BASELINE_RECORDED,
             "Share of episodes started in the period that have a baseline SDQ.",
             "All",
             percentage(data["with_baseline"], data["started"]),
@@ -888,6 +920,8 @@ def baseline_completeness(scope: Scope) -> list[Figure]:
             STATISTIC,
             "%",
             1,
+            numerator=data["with_baseline"],
+            denominator=data["started"],
         ),
     ]
 

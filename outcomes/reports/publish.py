@@ -3,7 +3,7 @@ counts. Every file is written from the rows this module returns."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from outcomes.reports import disclosure, rounding
@@ -26,6 +26,9 @@ class Published:
 
 def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int]:
     """Apply primary and secondary suppression; return the rows and the cells suppressed.
+
+    A percentage is suppressed when its base is below the threshold, and when its numerator is
+    a count of 1 to threshold-1 (a percentage and its base give the count back).
 
     Counts with breakdowns form one-way tables per dimension, with the indicator's "All" row as
     their published total, so a hidden category cannot be worked out by subtraction.
@@ -58,9 +61,9 @@ def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int
         if f.kind == COUNT:
             suppressed = (f.indicator, f.breakdown) in hidden
         else:
-            suppressed = f.base is not None and disclosure.statistic_is_disclosive(
-                f.base, threshold
-            )
+            suppressed = (
+                f.base is not None and disclosure.statistic_is_disclosive(f.base, threshold)
+            ) or disclosure.count_is_disclosive(f.numerator, threshold)
         published.append(
             Published(
                 section=f.section,
@@ -81,3 +84,14 @@ def _plain(value: Any, places: int) -> float | int | None:
         return None
     rounded = rounding.round_half_away(rounding.exact(value), places)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+
+
+def hide(rows: list[Published], cells: set[tuple[str, str]]) -> list[Published]:
+    """The rows with `cells` (indicator, breakdown) hidden too: what the disclosure check
+    (outcomes/reports/linked.py) found must be hidden beyond the rules above."""
+    return [
+        replace(r, value=disclosure.SUPPRESSED, suppressed=True)
+        if (r.indicator, r.breakdown) in cells
+        else r
+        for r in rows
+    ]

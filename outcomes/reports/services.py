@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -16,7 +17,7 @@ from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
 from outcomes.models import Report, ReportFile, ReportFormat, ReportScope, ReportStatus
-from outcomes.reports import files, indicators, periods, publish, rounding
+from outcomes.reports import files, indicators, linked, periods, publish, rounding
 from outcomes.reports.periods import Period
 from yourchoice import audit, build
 from yourchoice.audit.actions import AuditAction
@@ -156,12 +157,26 @@ def report_generate(report_id: int) -> Report:
             database = build.migration_state(alias)
     threshold = report.suppression_threshold or settings.DISCLOSURE_THRESHOLD
     rows, suppressed = publish.publish(figures, threshold)
-    provenance = _provenance(report, cutoff, database)
-    provenance["Cells suppressed"] = str(suppressed)
     directory = Path(settings.MEDIA_ROOT) / "reports" / str(report.pk)
-    written = files.write_all(directory, file_stem(report), rows, provenance)
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report_id)
+        # One report for a period is checked and published at a time: each is checked
+        # against every report already published for the period, so two made at once must
+        # not each miss the other.
+        lock_period(report.period)
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("authority", "requested_by")
+            .get(pk=report_id)
+        )
+        if report.status == ReportStatus.READY:
+            return report  # made by another delivery of the task while this one waited
+        check = disclosure_check(report, rows, figures, threshold)
+        rows = publish.hide(rows, check.hidden)
+        suppressed = sum(1 for r in rows if r.suppressed)
+        provenance = _provenance(report, cutoff, database)
+        provenance["Cells suppressed"] = str(suppressed)
+        provenance["Disclosure check"] = check_note(check)
+        written = files.write_all(directory, file_stem(report), rows, provenance)
         ReportFile.objects.filter(report=report).delete()
         for w in written:
             ReportFile.objects.create(
@@ -177,10 +192,113 @@ def report_generate(report_id: int) -> Report:
         report.software_version = build.current().commit
         report.cells_suppressed = suppressed
         report.results = [r.as_dict() for r in rows]
+        report.disclosure_check = check.record()
         report.expires_at = timezone.now() + timedelta(days=settings.REPORT_FILE_DAYS)
         report.failure_reason = ""
         report.save()
     return report
+
+
+def lock_period(period: Period) -> None:
+    """Hold the period's lock until the transaction ends (a PostgreSQL advisory lock, keyed
+    by the period's dates, so it needs no row and no table)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [PERIOD_LOCK, f"{period.start.isoformat()}/{period.end.isoformat()}"],
+        )
+
+
+#: The first key of the advisory locks on report periods (any fixed number of our own).
+PERIOD_LOCK = 7161
+
+
+def disclosure_check(
+    report: Report, rows: list[publish.Published], figures: list[indicators.Figure], threshold: int
+) -> linked.Check:
+    """The check of a report's figures against every report already published for its period:
+    each place's latest ready report, London's and every authority's (docs/disclosure.md)."""
+    earlier = (
+        Report.objects.filter(
+            period_start=report.period_start,
+            period_end=report.period_end,
+            status=ReportStatus.READY,
+        )
+        .exclude(pk=report.pk)
+        .exclude(scope=report.scope, authority_id=report.authority_id)
+        .order_by("scope", "authority_id", F("finished_at").desc(nulls_last=True))
+        .distinct("scope", "authority_id")
+        .only("pk", "scope", "authority_id", "results", "disclosure_check")
+    )
+    sheets = [
+        linked.sheet(
+            _place(r.authority_id), r.results, protected=r.disclosure_check.get("protected", [])
+        )
+        for r in earlier
+    ]
+    new = linked.sheet(_place(report.authority_id), [r.as_dict() for r in rows], figures)
+    active = list(Authority.objects.filter(active=True).values_list("pk", flat=True))
+    authorities = [_place(pk) for pk in active]
+    if report.authority_id is None:
+        # London comes before some of its boroughs: check it against the reports they will
+        # have, so that a borough published after it is not given away by London minus the
+        # others (a borough's report cannot hide what London has already published).
+        published = {r.authority_id for r in earlier}
+        for pk in active:
+            if pk not in published:
+                sheets.append(_planned(pk, report, authorities, threshold))
+    return linked.check(new, sheets, authorities, threshold)
+
+
+def _planned(
+    authority_id: int, report: Report, authorities: list[str], threshold: int
+) -> linked.Sheet:
+    """The report an authority would have for the period now, checked on its own."""
+    with db.reporting():
+        figures = indicators.compute(
+            indicators.Scope([authority_id], report.period_start, report.period_end)
+        )
+    rows, _ = publish.publish(figures, threshold)
+    place = _place(authority_id)
+    alone = linked.check(
+        linked.sheet(place, [r.as_dict() for r in rows], figures), [], authorities, threshold
+    )
+    rows = publish.hide(rows, alone.hidden)
+    return linked.sheet(place, [r.as_dict() for r in rows], figures, planned=True)
+
+
+def _place(authority_id: int | None) -> str:
+    return linked.LONDON if authority_id is None else str(authority_id)
+
+
+def check_note(check: linked.Check) -> str:
+    """What the report prints about its disclosure check (one line with no comma: it is a
+    line of the CSV file's provenance too)."""
+    others = check.reports - 1
+    against = (
+        f" and the {others} other report{'s' if others != 1 else ''} already published for "
+        "the period"
+        if others
+        else ""
+    )
+    if check.planned:
+        against += (
+            f" and the {check.planned} borough report{'s' if check.planned != 1 else ''} "
+            "not yet published as they would be now"
+        )
+    added = len(check.hidden)
+    note = (
+        f"Made before publishing: {check.checked} hidden or implied counts checked against "
+        f"this report's figures{against}. {added} more cell{'s' if added != 1 else ''} "
+        "hidden by the check."
+    )
+    if check.unresolved:
+        count = len(check.unresolved)
+        note += (
+            f" {count} count{'s' if count != 1 else ''} could be narrowed by earlier reports "
+            "alone whatever this one hides."
+        )
+    return note
 
 
 def report_pdf(page: ReportFile) -> ReportFile:

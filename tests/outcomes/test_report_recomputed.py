@@ -131,6 +131,7 @@ class Cell:
     base: int | None
     count: bool  # a count of young people or episodes (suppressed 1 to 9), else a statistic
     places: int = 0
+    numerator: int | None = None  # a percentage's count of episodes or goals (1 to 9: hidden)
 
 
 # --- The raw rows -------------------------------------------------------------------------------
@@ -363,7 +364,7 @@ def recompute(raw: Raw, start: date, end: date) -> dict[tuple[str, str], Cell]:
         ("Closed episodes reaching 12 weeks of work", long_enough),
         ("Closed episodes meeting the dose target", met),
     ]:
-        cells[(name, "All")] = Cell(share(part, len(finished)), base, False, 1)
+        cells[(name, "All")] = Cell(share(part, len(finished)), base, False, 1, part)
 
     # Goals of the episodes worked on in the period, the coach's ratings up to its end.
     changes: list[tuple[dict[str, Any], int]] = []
@@ -385,14 +386,17 @@ def recompute(raw: Raw, start: date, end: date) -> dict[tuple[str, str], Cell]:
     cells[("Mean goal change (goals)", "All")] = Cell(
         mean(sum(c for _, c in changes), n_goals), goal_people, False, 2
     )
+    rose = sum(1 for _, c in changes if c >= MEANINGFUL)
+    fell = sum(1 for _, c in changes if c <= -MEANINGFUL)
+    better = sum(1 for b in best.values() if b >= MEANINGFUL)
     cells[("Goals improved by 3 points or more", "All")] = Cell(
-        share(sum(1 for _, c in changes if c >= MEANINGFUL), n_goals), goal_people, False, 1
+        share(rose, n_goals), goal_people, False, 1, rose
     )
     cells[("Goals fallen by 3 points or more", "All")] = Cell(
-        share(sum(1 for _, c in changes if c <= -MEANINGFUL), n_goals), goal_people, False, 1
+        share(fell, n_goals), goal_people, False, 1, fell
     )
     cells[("Episodes with a goal improved by 3 points or more", "All")] = Cell(
-        share(sum(1 for b in best.values() if b >= MEANINGFUL), len(best)), goal_people, False, 1
+        share(better, len(best)), goal_people, False, 1, better
     )
 
     # SDQ for episodes closed in the period with a baseline and an end total.
@@ -416,8 +420,9 @@ def recompute(raw: Raw, start: date, end: date) -> dict[tuple[str, str], Cell]:
     cells[("Mean change in total difficulties", "All")] = Cell(
         mean(sum(x - b for _, b, x in pairs), n), sdq_people, False, 1
     )
+    lower = sum(1 for _, b, x in pairs if sdq_band(x) < sdq_band(b))
     cells[("Closed episodes with a lower SDQ band at the end", "All")] = Cell(
-        share(sum(1 for _, b, x in pairs if sdq_band(x) < sdq_band(b)), n), sdq_people, False, 1
+        share(lower, n), sdq_people, False, 1, lower
     )
 
     # Completeness.
@@ -429,12 +434,17 @@ def recompute(raw: Raw, start: date, end: date) -> dict[tuple[str, str], Cell]:
         len({e["young_person_id"] for e in members[4]}),
         False,
         1,
+        with_end,
     )
     with_baseline = sum(
         1 for e in started if any(m["occasion"] == "baseline" for m in raw.measures[e["id"]])
     )
     cells[("Episodes started with a baseline SDQ", "All")] = Cell(
-        share(with_baseline, len(started)), len({e["young_person_id"] for e in started}), False, 1
+        share(with_baseline, len(started)),
+        len({e["young_person_id"] for e in started}),
+        False,
+        1,
+        with_baseline,
     )
 
     # Staff.
@@ -573,15 +583,18 @@ def test_every_published_cell_matches_the_rules_applied_again(
     def primary(cell: Cell) -> bool:
         if cell.count:
             return 0 < int(cell.value or 0) < THRESHOLD
-        return cell.base is not None and cell.base < THRESHOLD
+        small_part = cell.numerator is not None and 0 < cell.numerator < THRESHOLD
+        return (cell.base is not None and cell.base < THRESHOLD) or small_part
 
     hidden = {key for key, r in published.items() if r["value"] == "c"}
+    # The disclosure check hides more, counts or percentages, and lists what it hid.
+    checked = {tuple(cell) for cell in made.disclosure_check["cells"]}
     for key, cell in expected.items():
         shown = published[key]["value"]
         if primary(cell):
             assert shown == "c", key
         elif key in hidden:
-            assert cell.count, key  # only counts are hidden to protect others
+            assert cell.count or key in checked, key  # hidden only to protect others
         elif cell.value is None:
             assert shown == "", key
         else:

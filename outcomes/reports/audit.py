@@ -1,0 +1,518 @@
+"""The disclosure check (O8, docs/disclosure.md): how narrowly a reader could pin down each
+hidden count from everything published, computed exactly, and more cells hidden until nothing
+can be pinned down.
+
+What is published is a `Model`: the published values (constants), the hidden values
+(unknowns, each with the lower bound a reader knows: 1 for a `c` count, since zero is always
+shown), and linear `Row`s every reader knows hold between them (a breakdown adds up to its
+total, eligible referrals are no more than referrals, London is the sum of its boroughs, a
+published percentage of a known base...). A protected `Quantity` is a hidden count, or a
+count that published figures imply (referrals minus eligible referrals, a percentage's
+numerator...). For each, `ranges` solves two integer programmes with HiGHS (smallest and
+largest value over every whole-number solution of the rows) and a quantity is **safe** when
+at least `threshold` whole numbers are still possible: a reader learns no more than a `c`
+already says. `protect` hides more of the new report's cells, the next smallest in a linked
+row, and checks again until every quantity is safe.
+
+The programmes are solved per connected part of the model (hidden values linked by rows),
+each part as a linear programme first, warm-started between objectives; only where the linear
+optimum is not a whole-number solution is the integer programme solved. Both give the exact
+integer bounds.
+
+This module knows nothing of reports: outcomes/reports/linked.py builds the model from them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+Key = Hashable
+
+INF = math.inf
+_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Row:
+    """lower <= sum(coefficient * value) <= upper, known to every reader.
+
+    `elastic` rows link different reports (London against its boroughs): reports made at
+    different times may disagree a little, so if such rows cannot all hold, the check allows
+    the smallest total disagreement that explains what was published, as a reader would.
+    `sources` are the published figures the row rests on beyond its terms (a percentage's
+    value, say): hiding one of them removes the row."""
+
+    name: str
+    terms: dict[Key, int]
+    lower: float = -INF
+    upper: float = INF
+    elastic: bool = False
+    sources: frozenset[Key] = frozenset()
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A count that must not be pinned down: sum(coefficient * value)."""
+
+    name: str
+    terms: dict[Key, int]
+
+
+@dataclass
+class Model:
+    known: dict[Key, int]  # published values
+    hidden: dict[Key, int]  # unknown values, with the lower bound a reader knows
+    rows: list[Row]
+    protected: list[Quantity]
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    high: float
+
+    @property
+    def values(self) -> float:
+        """How many whole numbers are still possible."""
+        return INF if math.isinf(self.high) or math.isinf(self.low) else self.high - self.low + 1
+
+    def safe(self, threshold: int) -> bool:
+        return self.values >= threshold
+
+    def __str__(self) -> str:
+        high = "no limit" if math.isinf(self.high) else f"{self.high:g}"
+        return f"{self.low:g} to {high}"
+
+
+@dataclass
+class Stats:
+    programmes: int = 0  # linear programmes solved (each a warm re-solve)
+    integer_programmes: int = 0  # integer programmes, where the linear optimum was fractional
+    parts: int = 0  # connected parts of the model solved
+    elastic_parts: int = 0  # parts whose cross-report rows needed to give a little
+
+
+_SETTLED = (
+    highspy.HighsModelStatus.kOptimal,
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
+
+
+class CheckFailed(RuntimeError):
+    """The rows cannot hold even allowing cross-report disagreement: the model is wrong."""
+
+
+def _fold(terms: dict[Key, int], known: dict[Key, int]) -> tuple[dict[Key, int], int]:
+    """Split terms into unknowns and the constant the known ones add up to."""
+    unknown: dict[Key, int] = {}
+    constant = 0
+    for key, coefficient in terms.items():
+        if coefficient == 0:
+            continue
+        if key in known:
+            constant += coefficient * known[key]
+        else:
+            unknown[key] = coefficient
+    return unknown, constant
+
+
+class _Part:
+    """One connected part of the model, as a HiGHS model kept between objectives."""
+
+    def __init__(
+        self,
+        columns: list[Key],
+        lower: dict[Key, int],
+        rows: list[tuple[dict[Key, int], float, float, bool]],
+        stats: Stats,
+    ) -> None:
+        self.columns = columns
+        self.index = {key: i for i, key in enumerate(columns)}
+        self.stats = stats
+        self.lower = np.array([float(lower[k]) for k in columns])
+        self.rows = rows
+        self.elastic = False
+        self.slack_limit: float | None = None
+        self.linear = self._highs(integer=False)
+        self.integer: highspy.Highs | None = None
+        # With no objective nothing is unbounded: "unbounded or infeasible" is infeasible.
+        if self._status(self._solve(self.linear, {}, minimise=True)) != "optimal":
+            self._make_elastic()
+
+    def _highs(self, integer: bool) -> highspy.Highs:
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        n = len(self.columns)
+        slack: list[int] = []  # per row, the first of its two slack columns, or -1
+        extra = 0
+        if self.elastic:
+            for _, _, _, elastic in self.rows:
+                slack.append(n + extra if elastic else -1)
+                extra += 2 if elastic else 0
+        total = n + extra
+        lp = highspy.HighsLp()
+        lp.num_col_ = total
+        lp.num_row_ = len(self.rows) + (1 if self.slack_limit is not None else 0)
+        lp.col_cost_ = np.zeros(total)
+        lp.col_lower_ = np.concatenate([self.lower, np.zeros(extra)])
+        lp.col_upper_ = np.full(total, highspy.kHighsInf)
+        lower, upper, starts, indices, values = [], [], [], [], []
+        for r, (terms, low, high, elastic) in enumerate(self.rows):
+            starts.append(len(indices))
+            for key, coefficient in terms.items():
+                indices.append(self.index[key])
+                values.append(float(coefficient))
+            if self.elastic and elastic:
+                indices += [slack[r], slack[r] + 1]
+                values += [1.0, -1.0]
+            lower.append(-highspy.kHighsInf if math.isinf(low) else low)
+            upper.append(highspy.kHighsInf if math.isinf(high) else high)
+        if self.slack_limit is not None:
+            starts.append(len(indices))
+            indices += list(range(n, total))
+            values += [1.0] * extra
+            lower.append(-highspy.kHighsInf)
+            upper.append(self.slack_limit)
+        starts.append(len(indices))
+        lp.row_lower_ = np.array(lower, dtype=float)
+        lp.row_upper_ = np.array(upper, dtype=float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = total
+        lp.a_matrix_.num_row_ = lp.num_row_
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(indices, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(values, dtype=float)
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * n + [
+                highspy.HighsVarType.kContinuous
+            ] * extra
+        h.passModel(lp)
+        self.width = total
+        return h
+
+    def _make_elastic(self) -> None:
+        """The smallest total disagreement on cross-report rows that lets every row hold."""
+        self.stats.elastic_parts += 1
+        self.elastic = True
+        h = self._highs(integer=False)
+        n = len(self.columns)
+        costs = {i: 1.0 for i in range(n, self.width)}
+        status = self._status(self._solve(h, costs, minimise=True, by_index=True))
+        if status != "optimal":
+            raise CheckFailed("the published figures contradict rows that always hold")
+        self.slack_limit = h.getInfo().objective_function_value + _TOLERANCE
+        self.linear = self._highs(integer=False)
+
+    def _solve(
+        self,
+        h: highspy.Highs,
+        costs: dict,
+        minimise: bool,
+        by_index: bool = False,
+    ) -> highspy.Highs:
+        vector = np.zeros(self.width)
+        for key, coefficient in costs.items():
+            vector[key if by_index else self.index[key]] = coefficient
+        h.changeColsCost(self.width, np.arange(self.width, dtype=np.int32), vector)
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if minimise else highspy.ObjSense.kMaximize
+        )
+        h.run()
+        self.stats.programmes += 1
+        if h.getModelStatus() not in _SETTLED:
+            # A warm start that did not settle (HiGHS says "unknown"): solve afresh.
+            h.clearSolver()
+            h.run()
+            self.stats.programmes += 1
+        return h
+
+    @staticmethod
+    def _status(h: highspy.Highs) -> str:
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            return "optimal"
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return "infeasible"
+        if status in (
+            highspy.HighsModelStatus.kUnbounded,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            return "unbounded"
+        raise CheckFailed(f"the solver stopped: {h.modelStatusToString(status)}")
+
+    def bound(self, terms: dict[Key, int], minimise: bool) -> float:
+        h = self._solve(self.linear, terms, minimise)
+        status = self._status(h)
+        if status == "unbounded":
+            return -INF if minimise else INF
+        if status != "optimal":
+            raise CheckFailed("a part of the model has no solution")
+        solution = np.array(h.getSolution().col_value[: len(self.columns)])
+        value = h.getInfo().objective_function_value
+        if np.all(np.abs(solution - np.round(solution)) <= _TOLERANCE):
+            return float(round(value))
+        # The linear optimum is fractional: solve the integer programme itself.
+        if self.integer is None:
+            self.integer = self._highs(integer=True)
+        self.stats.integer_programmes += 1
+        h = self._solve(self.integer, terms, minimise)
+        status = self._status(h)
+        if status == "unbounded":
+            return -INF if minimise else INF
+        if status != "optimal":
+            raise CheckFailed("a part of the model has no whole-number solution")
+        return float(round(h.getInfo().objective_function_value))
+
+
+def _parts(
+    model: Model,
+) -> tuple[list[list[Key]], dict[Key, int], list[tuple[Row, dict[Key, int], int]]]:
+    """Connected parts of the hidden values, linked by rows (with known values folded)."""
+    parent: dict[Key, Key] = {key: key for key in model.hidden}
+
+    def find(key: Key) -> Key:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    folded = []
+    for row in model.rows:
+        unknown, constant = _fold(row.terms, model.known)
+        missing = [k for k in unknown if k not in model.hidden]
+        if missing:
+            raise KeyError(f"row {row.name} names {missing[0]!r}, neither known nor hidden")
+        if not unknown:
+            continue
+        folded.append((row, unknown, constant))
+        first, *rest = unknown
+        for other in rest:
+            a, b = find(first), find(other)
+            if a != b:
+                parent[a] = b
+    groups: dict[Key, list[Key]] = defaultdict(list)
+    for key in model.hidden:
+        groups[find(key)].append(key)
+    part_of = {}
+    parts = list(groups.values())
+    for i, members in enumerate(parts):
+        for key in members:
+            part_of[key] = i
+    return parts, part_of, folded
+
+
+def ranges(
+    model: Model,
+    quantities: Iterable[Quantity] | None = None,
+    stats: Stats | None = None,
+    cache: dict | None = None,
+    touches: Callable[[Key], bool] | None = None,
+) -> dict[str, Range]:
+    """The smallest and largest whole-number value of each quantity (default: the protected
+    ones) over every solution of the model's rows. `cache` keeps results between calls for
+    parts that have not changed. With `touches`, only quantities in parts with a value or a
+    row naming a key it accepts are computed (the rest cannot have changed)."""
+    stats = stats or Stats()
+    cache = {} if cache is None else cache
+    wanted = list(model.protected if quantities is None else quantities)
+    parts, part_of, folded = _parts(model)
+    rows_of: dict[int, list[tuple[Row, dict[Key, int], int]]] = defaultdict(list)
+    for row, unknown, constant in folded:
+        rows_of[part_of[next(iter(unknown))]].append((row, unknown, constant))
+    by_part: dict[int, list[tuple[Quantity, dict[Key, int], int]]] = defaultdict(list)
+    result: dict[str, Range] = {}
+    relevant: set[int] | None = None
+    if touches is not None:
+        relevant = {i for i, members in enumerate(parts) if any(touches(k) for k in members)}
+        relevant |= {
+            part_of[next(iter(unknown))]
+            for row, unknown, _ in folded
+            if any(touches(k) for k in row.terms)
+        }
+    for q in wanted:
+        unknown, constant = _fold(q.terms, model.known)
+        if not unknown:
+            if touches is None or any(touches(k) for k in q.terms):
+                result[q.name] = Range(constant, constant)
+            continue
+        owners = {part_of[k] for k in unknown}
+        if relevant is not None and not owners & relevant:
+            continue
+        if len(owners) == 1:
+            by_part[owners.pop()].append((q, unknown, constant))
+        else:
+            # Terms in unlinked parts vary independently: add up each part's range.
+            low = high = float(constant)
+            for owner in owners:
+                sub = {k: c for k, c in unknown.items() if part_of[k] == owner}
+                r = _part_range(owner, parts, rows_of, model, sub, stats, cache)
+                low, high = low + r.low, high + r.high
+            result[q.name] = Range(low, high)
+    for owner, items in by_part.items():
+        for q, unknown, constant in items:
+            r = _part_range(owner, parts, rows_of, model, unknown, stats, cache)
+            result[q.name] = Range(r.low + constant, r.high + constant)
+    return result
+
+
+def _signature(
+    members: list[Key], rows: list[tuple[Row, dict[Key, int], int]], model: Model
+) -> tuple:
+    return (
+        frozenset((k, model.hidden[k]) for k in members),
+        frozenset(
+            (row.name, tuple(sorted(unknown.items(), key=repr)), constant, row.lower, row.upper)
+            for row, unknown, constant in rows
+        ),
+    )
+
+
+def _part_range(
+    owner: int,
+    parts: list[list[Key]],
+    rows_of: dict[int, list[tuple[Row, dict[Key, int], int]]],
+    model: Model,
+    terms: dict[Key, int],
+    stats: Stats,
+    cache: dict,
+) -> Range:
+    signature = _signature(parts[owner], rows_of[owner], model)
+    entry = cache.get(signature)
+    if entry is None:
+        rows = [
+            (unknown, row.lower - constant, row.upper - constant, row.elastic)
+            for row, unknown, constant in rows_of[owner]
+        ]
+        stats.parts += 1
+        entry = cache[signature] = {
+            "part": _Part(parts[owner], model.hidden, rows, stats),
+            "ranges": {},
+        }
+    key = tuple(sorted(terms.items(), key=repr))
+    found = entry["ranges"].get(key)
+    if found is None:
+        part: _Part = entry["part"]
+        found = entry["ranges"][key] = Range(part.bound(terms, True), part.bound(terms, False))
+    return found
+
+
+@dataclass
+class Outcome:
+    """What `protect` did."""
+
+    hidden: set[Key]  # the new report's cells it hid
+    ranges: dict[str, Range]  # every protected quantity's final range
+    unresolved: list[str]  # quantities no hiding in the new report can protect
+    rounds: int
+    stats: Stats = field(default_factory=Stats)
+
+    @property
+    def checked(self) -> int:
+        return len(self.ranges)
+
+
+def _adjacent(model: Model, keys: set[Key]) -> list[Row]:
+    return [row for row in model.rows if keys & (set(row.terms) | row.sources)]
+
+
+def _pinned_if_hidden(model: Model, key: Key) -> bool:
+    """Would `key` be worked out at once if hidden: an equality row where it is the only
+    unknown."""
+    for row in model.rows:
+        if key in row.terms and row.lower == row.upper:
+            others = [k for k in row.terms if k != key and row.terms[k]]
+            if all(k in model.known for k in others):
+                return True
+    return False
+
+
+def _choose(model: Model, q: Quantity, choosable: dict[Key, int], taken: set[Key]) -> Key | None:
+    """The cell to hide for an unsafe quantity: one of the new report's published cells in the
+    quantity itself, else in a row linked to it, else further along; among them a percentage
+    (it hides a derived figure only), then the smallest non-zero count, preferring cells that
+    would not be worked out at once."""
+    frontier = set(q.terms)
+    visited = set(frontier)
+    for depth in range(8):
+        rows = _adjacent(model, frontier)
+        linked = {k for row in rows for k in (set(row.terms) | row.sources)}
+        found = [k for k in linked | (frontier if depth == 0 else set()) if k in choosable]
+        found = [k for k in found if k not in taken]
+        if found:
+            return min(
+                found,
+                key=lambda k: (
+                    k not in q.terms,
+                    _pinned_if_hidden(model, k),
+                    choosable[k],
+                    repr(k),
+                ),
+            )
+        # Only unknowns carry what a reader knows further along.
+        frontier = {k for k in linked if k in model.hidden} - visited
+        visited |= linked
+        if not frontier:
+            return None
+    return None
+
+
+def protect(
+    build: Callable[[set[Key]], Model],
+    choosable: dict[Key, int],
+    threshold: int,
+    max_rounds: int = 60,
+    touches: Callable[[Key], bool] | None = None,
+) -> Outcome:
+    """Hide more of the new report's cells until every protected quantity is safe.
+
+    `build(hidden)` gives the model with the new report's cells in `hidden` hidden too;
+    `choosable` maps the new report's published cells that may be hidden to their order of
+    choice (their value: smallest first; percentages at -1, first). A quantity still unsafe
+    with every choosable cell hidden was given away by earlier reports: it is `unresolved`,
+    since nothing in this report can protect it."""
+    stats = Stats()
+    cache: dict = {}
+    hidden: set[Key] = set()
+    model = build(hidden)
+    found = ranges(model, stats=stats, cache=cache, touches=touches)
+    unsafe = [q for q in model.protected if q.name in found and not found[q.name].safe(threshold)]
+    unresolved: set[str] = set()
+    if unsafe:
+        everything = build(set(choosable))
+        names = {q.name for q in unsafe}
+        worst = ranges(everything, [q for q in everything.protected if q.name in names], stats)
+        worst = {name: r for name, r in worst.items() if name in names}
+        unresolved = {name for name, r in worst.items() if not r.safe(threshold)}
+    rounds = 0
+    while rounds < max_rounds:
+        unsafe = [
+            q
+            for q in model.protected
+            if q.name in found and not found[q.name].safe(threshold) and q.name not in unresolved
+        ]
+        if not unsafe:
+            break
+        rounds += 1
+        picks = set()
+        for q in unsafe:
+            pick = _choose(model, q, choosable, hidden)  # two may share a pick
+            if pick is None:
+                unresolved.add(q.name)
+            else:
+                picks.add(pick)
+        if not picks:
+            break
+        hidden |= picks
+        model = build(hidden)
+        found = ranges(model, stats=stats, cache=cache, touches=touches)
+    else:
+        unresolved |= {name for name, r in found.items() if not r.safe(threshold)}
+    return Outcome(hidden, found, sorted(unresolved), rounds, stats)

@@ -1,0 +1,515 @@
+"""Everything published for a period, as the disclosure check's model (outcomes/reports/
+audit.py): which figures are linked, and how (docs/disclosure.md, "The disclosure check").
+
+A `Sheet` is one report's published figures: the new report's (with its true values) or a
+report already published for the same period (from its stored results). The rows a reader
+knows hold:
+
+- **Tables.** Each breakdown of a count adds up to its "All" figure (every category is
+  listed, zeros included).
+- **Linked counts.** Eligible referrals are no more than referrals received, in total and in
+  each category; a cohort's young people are no more than its episodes, and young people
+  with an eligible referral no more than young people referred. The differences are counts
+  too (ineligible referrals, second referrals), protected where they are 1 to threshold-1.
+- **Percentages with their bases.** A published percentage, rounded to 0.1, of a base a
+  reader can find in the report (episodes started for the baseline SDQ, episodes closed for
+  the end SDQ, closed episodes that started for the dose: closed minus "no attended session",
+  and so on) pins its numerator to a narrow range: the numerator and the rest of the base
+  are protected where they are 1 to threshold-1.
+- **London and its boroughs.** London's count of episodes (and a percentage's numerator and
+  base) is the sum of its boroughs'; its young people are no more than theirs added up, and
+  no fewer than any one borough's. A borough with no report for the period is an unknown.
+
+Every hidden count (`c`) of every report for the period is protected; so are the counts the
+new report's figures imply, and those earlier reports recorded as protected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cases.programme import WEEKS_NO_SESSION, WEEKS_OF_WORK
+from outcomes.reports import audit
+from outcomes.reports.audit import Key, Model, Quantity, Row
+from outcomes.reports.disclosure import SUPPRESSED, count_is_disclosive
+from outcomes.reports.indicators import (
+    COHORTS,
+    COUNT,
+    DOSE_LONG_ENOUGH,
+    DOSE_MET,
+    DOSE_WEEKLY,
+    ELIGIBLE_REFERRALS,
+    EPISODES,
+    EPISODES_CLOSED,
+    EPISODES_STARTED,
+    GOAL_EPISODES,
+    GOAL_IMPROVED_EPISODES,
+    GOALS_FALLEN,
+    GOALS_IMPROVED,
+    GOALS_RATED,
+    REFERRALS_RECEIVED,
+    SDQ_BAND_LOWER,
+    SDQ_BASELINE_RECORDED,
+    SDQ_END_RECORDED,
+    SDQ_PAIRS,
+    WEEKS,
+    YOUNG_PEOPLE,
+    Figure,
+)
+
+LONDON = "london"
+ALL = "All"
+NUMERATOR = "#numerator"
+DENOMINATOR = "#denominator"
+
+Cell = tuple[str, str]  # (indicator, breakdown)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A percentage, its base as published figures (indicator, breakdown, coefficient), and
+    figures its numerator is bounded by."""
+
+    indicator: str
+    base: tuple[tuple[str, str, int], ...]
+    at_most: tuple[str, ...] = ()  # other rates' numerators at least this one's
+    places: int = 1
+
+
+_CLOSED_STARTED = (
+    (EPISODES_CLOSED, ALL, 1),
+    (EPISODES_CLOSED, f"{WEEKS.label}: {WEEKS_OF_WORK[WEEKS_NO_SESSION]}", -1),
+)
+RATES = [
+    Rate(DOSE_WEEKLY, _CLOSED_STARTED),
+    Rate(DOSE_LONG_ENOUGH, _CLOSED_STARTED),
+    Rate(DOSE_MET, _CLOSED_STARTED, at_most=(DOSE_WEEKLY, DOSE_LONG_ENOUGH)),
+    Rate(GOAL_IMPROVED_EPISODES, ((GOAL_EPISODES, ALL, 1),)),
+    Rate(GOALS_IMPROVED, ((GOALS_RATED, ALL, 1),)),
+    Rate(GOALS_FALLEN, ((GOALS_RATED, ALL, 1),)),
+    Rate(SDQ_BAND_LOWER, ((SDQ_PAIRS, ALL, 1),)),
+    Rate(SDQ_END_RECORDED, ((EPISODES_CLOSED, ALL, 1),)),
+    Rate(SDQ_BASELINE_RECORDED, ((EPISODES_STARTED, ALL, 1),)),
+]
+RATE_NAMES = {r.indicator for r in RATES}
+#: Counts of goals: published or hidden on their base, never protected themselves.
+OTHER_COUNTS = {GOALS_RATED}
+#: Pairs (smaller, larger) of counts in the same categories: the larger minus the smaller is a
+#: count of its own (ineligible referrals).
+NESTED = [(ELIGIBLE_REFERRALS, REFERRALS_RECEIVED)]
+#: Pairs of totals (smaller, larger) whose difference is a count: young people against their
+#: episodes, young people with an eligible referral against young people referred.
+NESTED_TOTALS = [(c.young_people, c.episodes) for c in COHORTS] + [
+    (COHORTS[1].young_people, COHORTS[0].young_people),
+    (SDQ_PAIRS, EPISODES_CLOSED),
+]
+
+
+@dataclass
+class Sheet:
+    """One report's published figures for the period."""
+
+    place: str  # LONDON, or the authority's id
+    values: dict[Cell, object]  # published value: a number, None (nothing to divide), or "c"
+    units: dict[Cell, str]
+    true: dict[Cell, int] | None = None  # the new report's counts, before suppression
+    rates: dict[str, tuple[int, int]] | None = None  # the new report's numerators and bases
+    protected: list[tuple[str, list[tuple[str, str, int]]]] = field(default_factory=list)
+    # A report not yet published that London's check plans for (with its true values, so the
+    # counts it implies are protected); nothing in it is hidden by the check.
+    planned: bool = False
+
+    @property
+    def new(self) -> bool:
+        """Its true values are known: the counts it implies are worked out from them."""
+        return self.true is not None
+
+    def is_count(self, cell: Cell) -> bool:
+        return self.units.get(cell) in (EPISODES, YOUNG_PEOPLE) or cell[0] in OTHER_COUNTS
+
+    def hidden(self, cell: Cell) -> bool:
+        return self.values.get(cell) == SUPPRESSED
+
+
+def _key(place: str, cell: Cell) -> Key:
+    return (place, cell[0], cell[1])
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Built:
+    model: Model
+    implied: list[tuple[str, list[tuple[str, str, int]]]]  # the new sheet's protected extras
+
+
+def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Built:
+    """The model of everything published for the period (the new sheet as it stands)."""
+    known: dict[Key, int] = {}
+    hidden: dict[Key, int] = {}
+    rows: list[Row] = []
+    protected: list[Quantity] = []
+    implied: dict[str, list[tuple[str, list[tuple[str, str, int]]]]] = defaultdict(list)
+
+    def cell_value(sheet: Sheet, cell: Cell) -> None:
+        key = _key(sheet.place, cell)
+        value = sheet.values.get(cell)
+        if value == SUPPRESSED:
+            # Zero is always shown, so a hidden count is at least 1; a hidden count of goals
+            # (hidden on its base) may be anything.
+            hidden[key] = 0 if cell[0] in OTHER_COUNTS else 1
+            if cell[0] not in OTHER_COUNTS:
+                protected.append(Quantity(f"{key}", {key: 1}))
+        else:
+            number = _number(value)
+            known[key] = int(number) if number is not None else 0
+
+    def term(sheet: Sheet, cell: Cell) -> Key | None:
+        """The key of a figure in this sheet, registering it; None if the sheet lacks it
+        (an older report without the indicator)."""
+        if cell in sheet.values:
+            return _key(sheet.place, cell)
+        if any(ind == cell[0] for ind, _ in sheet.values):
+            # The indicator is there but not the category: every category found is listed,
+            # so this one is zero.
+            key = _key(sheet.place, cell)
+            known[key] = 0
+            return key
+        return None
+
+    for sheet in sheets:
+        counts = [cell for cell in sheet.values if sheet.is_count(cell)]
+        for cell in counts:
+            cell_value(sheet, cell)
+        # Tables: each breakdown adds up to its indicator's All.
+        groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+        for cell in counts:
+            if cell[1] != ALL and ":" in cell[1]:
+                groups[(cell[0], cell[1].split(":")[0])].append(cell)
+        for (indicator, dimension), members in groups.items():
+            if (indicator, ALL) not in sheet.values:
+                continue
+            terms = {_key(sheet.place, c): 1 for c in members}
+            terms[_key(sheet.place, (indicator, ALL))] = -1
+            rows.append(Row(f"table|{sheet.place}|{indicator}|{dimension}", terms, 0, 0))
+        # Nested counts, category by category.
+        for smaller, larger in NESTED:
+            for cell in counts:
+                if cell[0] != larger:
+                    continue
+                small = term(sheet, (smaller, cell[1]))
+                if small is None:
+                    continue
+                big = _key(sheet.place, cell)
+                rows.append(Row(f"nested|{sheet.place}|{smaller}|{cell[1]}", {big: 1, small: -1}, 0))
+                implied[sheet.place].append(
+                    _difference((larger, cell[1]), (smaller, cell[1]))
+                )
+        for smaller, larger in NESTED_TOTALS:
+            small, big = (smaller, ALL), (larger, ALL)
+            if small in sheet.values and big in sheet.values:
+                terms = {_key(sheet.place, big): 1, _key(sheet.place, small): -1}
+                rows.append(Row(f"nested|{sheet.place}|{smaller}|{larger}", terms, 0))
+                implied[sheet.place].append(_difference(big, small))
+        # Percentages with their bases.
+        for rate in RATES:
+            cell = (rate.indicator, ALL)
+            if cell not in sheet.values:
+                continue
+            n, d = _key(sheet.place, (rate.indicator, NUMERATOR)), _key(
+                sheet.place, (rate.indicator, DENOMINATOR)
+            )
+            hidden[n] = hidden[d] = 0
+            rows.append(Row(f"part|{sheet.place}|{rate.indicator}", {d: 1, n: -1}, 0))
+            base = {d: -1}
+            complete = True
+            for indicator, breakdown, coefficient in rate.base:
+                key = term(sheet, (indicator, breakdown))
+                if key is None:
+                    complete = False
+                    break
+                base[key] = base.get(key, 0) + coefficient
+            if complete:
+                rows.append(Row(f"base|{sheet.place}|{rate.indicator}", base, 0, 0))
+            for other in rate.at_most:
+                if (other, ALL) in sheet.values:
+                    bigger = _key(sheet.place, (other, NUMERATOR))
+                    rows.append(
+                        Row(f"within|{sheet.place}|{rate.indicator}|{other}", {bigger: 1, n: -1}, 0)
+                    )
+            value = sheet.values[cell]
+            source = frozenset({_key(sheet.place, cell)})
+            if value != SUPPRESSED:
+                number = _number(value)
+                if number is None:
+                    rows.append(Row(f"value|{sheet.place}|{rate.indicator}", {d: 1}, 0, 0, False, source))
+                else:
+                    # Published to `places` decimals: the true percentage is within half a step.
+                    # 100 n / d in [p - h, p + h], times d, in whole numbers (times 2 * 10^places).
+                    scale = 2 * 10**rate.places
+                    shown = round(number * 10**rate.places) * 2  # p * scale
+                    rows.append(
+                        Row(
+                            f"value|{sheet.place}|{rate.indicator}",
+                            {n: 100 * scale, d: -(shown + 1)},
+                            upper=0,
+                            sources=source,
+                        )
+                    )
+                    rows.append(
+                        Row(
+                            f"value-low|{sheet.place}|{rate.indicator}",
+                            {n: 100 * scale, d: -(shown - 1)},
+                            lower=0,
+                            sources=source,
+                        )
+                    )
+            if sheet.rates is not None and rate.indicator in sheet.rates:
+                numerator, denominator = sheet.rates[rate.indicator]
+                if count_is_disclosive(numerator, threshold):
+                    implied[sheet.place].append(
+                        (f"numerator|{rate.indicator}", [(rate.indicator, NUMERATOR, 1)])
+                    )
+                if count_is_disclosive(denominator - numerator, threshold):
+                    implied[sheet.place].append(
+                        (
+                            f"rest|{rate.indicator}",
+                            [(rate.indicator, DENOMINATOR, 1), (rate.indicator, NUMERATOR, -1)],
+                        )
+                    )
+    # The new sheet's implied counts are protected where 1 to threshold-1; earlier sheets'
+    # as they recorded.
+    new_implied = []
+    for sheet in sheets:
+        if sheet.new:
+            for name, terms in implied_for(sheet, implied[sheet.place], threshold):
+                if not sheet.planned:
+                    new_implied.append((name, terms))
+                protected.append(_quantity(sheet.place, name, terms))
+        else:
+            for name, terms in sheet.protected:
+                keys = [_key(sheet.place, (i, b)) for i, b, _ in terms]
+                if all(k in known or k in hidden for k in keys):
+                    protected.append(_quantity(sheet.place, name, terms))
+    rows += _london(sheets, list(authorities), known, hidden)
+    return Built(Model(known, hidden, rows, protected), new_implied)
+
+
+def _difference(big: Cell, small: Cell) -> tuple[str, list[tuple[str, str, int]]]:
+    return (
+        f"difference|{big[0]}|{small[0]}|{big[1]}",
+        [(big[0], big[1], 1), (small[0], small[1], -1)],
+    )
+
+
+def implied_for(
+    sheet: Sheet, implied: list[tuple[str, list[tuple[str, str, int]]]], threshold: int
+) -> list[tuple[str, list[tuple[str, str, int]]]]:
+    """Of the implied counts, those of the new sheet whose true value is 1 to threshold-1."""
+    assert sheet.true is not None  # noqa: S101 - a new sheet has its true values
+    rates = sheet.rates or {}
+    chosen = []
+    seen = set()
+    for name, terms in implied:
+        if name in seen:
+            continue
+        if name.startswith(("numerator|", "rest|")):
+            # Listed only where the new sheet's true numerator or rest is 1 to threshold-1.
+            if all(t[0] in rates for t in terms):
+                chosen.append((name, terms))
+                seen.add(name)
+            continue
+        value = 0
+        for indicator, breakdown, coefficient in terms:
+            value += coefficient * sheet.true.get((indicator, breakdown), 0)
+        if count_is_disclosive(value, threshold):
+            chosen.append((name, terms))
+            seen.add(name)
+    return chosen
+
+
+def _quantity(place: str, name: str, terms: list[tuple[str, str, int]]) -> Quantity:
+    return Quantity(f"{place}|{name}", {_key(place, (i, b)): c for i, b, c in terms})
+
+
+def _london(
+    sheets: list[Sheet], authorities: list[str], known: dict[Key, int], hidden: dict[Key, int]
+) -> list[Row]:
+    """London against its boroughs, cell by cell: sums of episodes (and of percentages'
+    numerators and bases); young people no more than the boroughs' added up."""
+    london = next((s for s in sheets if s.place == LONDON), None)
+    if london is None:
+        return []  # nothing to subtract the boroughs from
+    boroughs = [s for s in sheets if s.place != LONDON]
+    complete = {s.place for s in boroughs} >= set(authorities)
+    rows: list[Row] = []
+    cells: set[Cell] = set()
+    for sheet in sheets:
+        for cell in sheet.values:
+            if sheet.is_count(cell):
+                cells.add(cell)
+            if cell[0] in RATE_NAMES and cell[1] == ALL:
+                cells.add((cell[0], NUMERATOR))
+                cells.add((cell[0], DENOMINATOR))
+    for cell in sorted(cells):
+        people = london.units.get(cell) == YOUNG_PEOPLE or any(
+            s.units.get(cell) == YOUNG_PEOPLE for s in boroughs
+        )
+        whole = _present(london, cell, known)
+        if whole is None:
+            continue
+        parts = {}
+        every = complete
+        for sheet in boroughs:
+            key = _present(sheet, cell, known)
+            if key is None:
+                every = False
+            else:
+                parts[key] = 1
+        name = f"london|{cell[0]}|{cell[1]}"
+        if people:
+            # Someone who moved borough is one young person in London and one in each.
+            if every:
+                rows.append(Row(name, {**parts, whole: -1}, lower=0, elastic=True))
+            for key in parts:
+                rows.append(Row(f"{name}|{key[0]}", {whole: 1, key: -1}, lower=0, elastic=True))
+        elif every:
+            rows.append(Row(name, {**parts, whole: -1}, 0, 0, elastic=True))
+        else:
+            rows.append(Row(name, {**parts, whole: -1}, upper=0, elastic=True))
+    return rows
+
+
+def _present(sheet: Sheet, cell: Cell, known: dict[Key, int]) -> Key | None:
+    key = _key(sheet.place, cell)
+    if cell[1] in (NUMERATOR, DENOMINATOR):
+        return key if (cell[0], ALL) in sheet.values else None
+    if cell in sheet.values:
+        return key
+    if any(ind == cell[0] for ind, _ in sheet.values):
+        known[key] = 0  # every category found is listed: an absent one is zero
+        return key
+    return None
+
+
+@dataclass
+class Check:
+    """The disclosure check of one new report, as recorded with it."""
+
+    hidden: set[Cell]  # the new report's cells it hid, beyond the rules' own suppression
+    checked: int  # protected counts whose range was computed
+    reports: int  # reports for the period published, this one included
+    planned: int  # reports not yet published, checked as they would be now (London's check)
+    seconds: float
+    unresolved: list[str]
+    protected: list[tuple[str, list[tuple[str, str, int]]]]
+    ranges: dict[str, str]
+    stats: audit.Stats
+
+    def record(self) -> dict[str, object]:
+        return {
+            "made": True,
+            "cells_added": len(self.hidden),
+            "cells": sorted([list(cell) for cell in self.hidden]),
+            "counts_checked": self.checked,
+            "reports": self.reports,
+        "planned": self.planned,
+            "seconds": round(self.seconds, 3),
+            "unresolved": len(self.unresolved),
+            "programmes": self.stats.programmes,
+            "integer_programmes": self.stats.integer_programmes,
+            # Counts this report implies and must keep unknown, for later reports' checks.
+            "protected": [[name, [list(t) for t in terms]] for name, terms in self.protected],
+        }
+
+
+def check(
+    new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshold: int
+) -> Check:
+    """Hide more of `new` until no hidden count of any report for the period, nor any count its
+    figures imply, can be narrowed to fewer than `threshold` possible values."""
+    started = time.perf_counter()
+    authorities = list(authorities)
+    if new.true is None:
+        raise ValueError("the new report's sheet needs its true values")
+    choosable: dict[Key, int] = {}
+    for cell, value in new.values.items():
+        if value == SUPPRESSED:
+            continue
+        if new.is_count(cell) and cell[0] not in OTHER_COUNTS:
+            true = new.true.get(cell, 0)
+            if true > 0:
+                choosable[_key(new.place, cell)] = true
+        elif cell[0] in RATE_NAMES and cell[1] == ALL and value is not None:
+            choosable[_key(new.place, cell)] = -1
+    last: dict[str, Built] = {}
+
+    def model(extra: set[Key]) -> Model:
+        values = dict(new.values)
+        for key in extra:
+            values[(key[1], key[2])] = SUPPRESSED
+        sheet = Sheet(new.place, values, new.units, new.true, new.rates, [])
+        built = build([sheet, *earlier], authorities, threshold)
+        last["built"] = built
+        return built.model
+
+    def touches(key: Key) -> bool:
+        return isinstance(key, tuple) and key[0] == new.place
+
+    outcome = audit.protect(model, choosable, threshold, touches=touches)
+    model(outcome.hidden)  # the final model, for the counts it implies
+    ranges = outcome.ranges
+    return Check(
+        hidden={(k[1], k[2]) for k in outcome.hidden},
+        checked=len(ranges),
+        reports=1 + sum(1 for s in earlier if not s.planned),
+        planned=sum(1 for s in earlier if s.planned),
+        seconds=time.perf_counter() - started,
+        unresolved=outcome.unresolved,
+        protected=last["built"].implied,
+        ranges={name: str(r) for name, r in ranges.items()},
+        stats=outcome.stats,
+    )
+
+
+
+def sheet(
+    place: str,
+    rows: Iterable[dict[str, object]],
+    figures: Iterable[Figure] | None = None,
+    protected: Iterable[object] = (),
+    planned: bool = False,
+) -> Sheet:
+    """A report's sheet from its published rows (`Published.as_dict()`, or a stored report's
+    results); with `figures`, the new report's true values too."""
+    values: dict[Cell, object] = {}
+    units: dict[Cell, str] = {}
+    for row in rows:
+        cell = (str(row["indicator"]), str(row["breakdown"]))
+        values[cell] = row["value"]
+        units[cell] = str(row.get("unit", ""))
+    true = rates = None
+    if figures is not None:
+        true, rates = {}, {}
+        for f in figures:
+            if f.kind == COUNT or f.indicator in OTHER_COUNTS:
+                true[(f.indicator, f.breakdown)] = int(f.value or 0)  # type: ignore[call-overload]  # a count
+            if f.numerator is not None and f.denominator is not None:
+                rates[f.indicator] = (f.numerator, f.denominator)
+    stored = [
+        (str(item[0]), [(str(i), str(b), int(c)) for i, b, c in item[1]])  # type: ignore[index]
+        for item in protected
+    ]
+    return Sheet(place, values, units, true, rates, stored, planned)

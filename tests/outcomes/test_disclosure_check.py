@@ -1,0 +1,206 @@
+"""The disclosure check (docs/disclosure.md, "The disclosure check"): its bounds against a brute
+force over every whole-number solution, and random tables with their totals in which, once it
+has run, no hidden cell can be narrowed to fewer than the threshold's possible values."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from outcomes.reports import audit
+from outcomes.reports.audit import Model, Quantity, Row
+from outcomes.reports.disclosure import Table, suppress
+
+T = 10
+
+
+def table_model(table: Table, hidden: set[Hashable]) -> Model:
+    """A table's published cells and totals as the check's model. Keys: ("cell", r, c),
+    ("row", r), ("column", c); `hidden` are keys hidden (a hidden count is at least 1)."""
+    values: dict[Hashable, int] = {("cell", *k): v for k, v in table.cells.items()}
+    values |= {("row", r): v for r, v in table.row_totals.items()}
+    values |= {("column", c): v for c, v in table.column_totals.items()}
+    rows = []
+    for r in table.row_totals:
+        terms = {("cell", r, c): 1 for (rr, c) in table.cells if rr == r}
+        rows.append(Row(f"row {r}", {**terms, ("row", r): -1}, 0, 0))
+    for c in table.column_totals:
+        terms = {("cell", r, c): 1 for (r, cc) in table.cells if cc == c}
+        rows.append(Row(f"column {c}", {**terms, ("column", c): -1}, 0, 0))
+    known = {k: v for k, v in values.items() if k not in hidden}
+    unknown = dict.fromkeys(hidden, 1)
+    return Model(known, unknown, rows, [Quantity(str(k), {k: 1}) for k in sorted(hidden, key=repr)])
+
+
+def brute_force(model: Model, cap: int) -> dict[str, tuple[int, int]]:
+    """Every whole-number assignment of the hidden values that satisfies every row, by
+    enumeration: each value not fixed by a row is tried from its lower bound to `cap`, and a row
+    left with one unknown fixes it. The smallest and largest of each protected quantity; a
+    largest value of `cap` or more means "no limit" (the check's infinity)."""
+    keys = sorted(model.hidden, key=repr)
+    rows = []
+    for row in model.rows:
+        unknown = {k: c for k, c in row.terms.items() if k not in model.known}
+        constant = sum(c * model.known[k] for k, c in row.terms.items() if k in model.known)
+        rows.append((unknown, row.lower - constant, row.upper - constant))
+    found: dict[str, list[int]] = {q.name: [] for q in model.protected}
+
+    def search(assigned: dict) -> None:
+        assigned = dict(assigned)
+        changed = True
+        while changed:
+            changed = False
+            for unknown, low, high in rows:
+                left = [k for k in unknown if k not in assigned]
+                if len(left) == 1 and low == high:
+                    (k,) = left
+                    rest = sum(c * assigned[j] for j, c in unknown.items() if j != k)
+                    value, remainder = divmod(low - rest, unknown[k])
+                    if remainder or not model.hidden[k] <= value <= 3 * cap:
+                        return
+                    assigned[k] = value
+                    changed = True
+        for unknown, low, high in rows:
+            if all(k in assigned for k in unknown):
+                if not low <= sum(c * assigned[k] for k, c in unknown.items()) <= high:
+                    return
+        free = [k for k in keys if k not in assigned]
+        if not free:
+            for q in model.protected:
+                found[q.name].append(sum(c * {**model.known, **assigned}[k] for k, c in q.terms.items()))
+            return
+        for value in range(model.hidden[free[0]], cap + 1):
+            search({**assigned, free[0]: value})
+
+    search({})
+    return {name: (min(v), max(v)) for name, v in found.items()}
+
+
+def freedom(model: Model) -> int:
+    """How many hidden values the rows leave free (what the brute force enumerates)."""
+    keys = sorted(model.hidden, key=repr)
+    if not keys:
+        return 0
+    matrix = [[row.terms.get(k, 0) for k in keys] for row in model.rows] or [[0] * len(keys)]
+    return len(keys) - int(np.linalg.matrix_rank(np.array(matrix, dtype=float)))
+
+
+#: The brute force enumerates up to this many free values (each up to the table's total).
+ENUMERABLE = 2
+
+
+@st.composite
+def small_tables(draw):
+    n_rows = draw(st.integers(1, 3))
+    n_cols = draw(st.integers(1, 3))
+    cells = {(r, c): draw(st.integers(0, 12)) for r in range(n_rows) for c in range(n_cols)}
+    row_totals = (
+        {r: sum(cells[(r, c)] for c in range(n_cols)) for r in range(n_rows)} if n_cols > 1 else {}
+    )
+    col_totals = {c: sum(cells[(r, c)] for r in range(n_rows)) for c in range(n_cols)}
+    return Table(cells=cells, row_totals=row_totals, column_totals=col_totals)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(small_tables(), st.data())
+def test_the_bounds_are_those_of_every_whole_number_solution(table, data):
+    keys = [("cell", *k) for k in table.cells]
+    keys += [("row", r) for r in table.row_totals] + [("column", c) for c in table.column_totals]
+    nonzero = [k for k in keys if _value(table, k) > 0]
+    hidden = set(data.draw(st.lists(st.sampled_from(nonzero), max_size=4, unique=True))) if nonzero else set()
+    model = table_model(table, hidden)
+    assume(freedom(model) <= ENUMERABLE)
+    cap = sum(table.cells.values()) + 3  # beyond any value the rows allow, if they bound it
+    expected = brute_force(model, cap)
+    for name, r in audit.ranges(model).items():
+        low, high = expected[name]
+        assert r.low == low, (name, r, expected[name], table.cells, hidden)
+        if high >= cap:
+            assert r.high == audit.INF, (name, r, expected[name], table.cells, hidden)
+        else:
+            assert r.high == high, (name, r, expected[name], table.cells, hidden)
+
+
+def _value(table: Table, key) -> int:
+    if key[0] == "cell":
+        return table.cells[(key[1], key[2])]
+    if key[0] == "row":
+        return table.row_totals[key[1]]
+    return table.column_totals[key[1]]
+
+
+def _hidden_by_rules(table: Table) -> set[Hashable]:
+    suppress(table, T)
+    return {("cell", *k) for k in table.suppressed} | {
+        ("row" if kind == "row" else "column", name) for kind, name in table.suppressed_totals
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(small_tables())
+def test_after_the_check_no_hidden_cell_can_be_narrowed(table):
+    hidden = _hidden_by_rules(table)
+    keys = {("cell", *k) for k in table.cells} | {("row", r) for r in table.row_totals}
+    keys |= {("column", c) for c in table.column_totals}
+    choosable = {k: _value(table, k) for k in keys - hidden if _value(table, k) > 0}
+    outcome = audit.protect(lambda extra: table_model(table, hidden | extra), choosable, T)
+    assert not outcome.unresolved
+    final = table_model(table, hidden | outcome.hidden)
+    # Every small count is hidden, and zero never is.
+    for key in keys:
+        if 0 < _value(table, key) < T:
+            assert key in final.hidden
+        if _value(table, key) == 0:
+            assert key not in final.hidden
+    cap = sum(table.cells.values()) + 3
+    assume(freedom(final) <= ENUMERABLE)
+    for name, (low, high) in brute_force(final, cap).items():
+        assert high >= cap or high - low + 1 >= T, (name, low, high, table.cells, final.hidden)
+
+
+def test_two_hidden_cells_that_sum_to_a_known_2_are_both_1_until_the_check_hides_a_third():
+    table = Table(
+        cells={("a", "n"): 1, ("b", "n"): 1, ("c", "n"): 20}, row_totals={}, column_totals={"n": 22}
+    )
+    hidden = _hidden_by_rules(table)
+    assert hidden == {("cell", "a", "n"), ("cell", "b", "n")}  # the rules stop at two
+    before = audit.ranges(table_model(table, hidden))
+    assert {(r.low, r.high) for r in before.values()} == {(1, 1)}  # both worked out
+    outcome = audit.protect(
+        lambda extra: table_model(table, hidden | extra),
+        {("cell", "c", "n"): 20, ("column", "n"): 22},
+        T,
+    )
+    assert outcome.hidden == {("cell", "c", "n")}
+    after = audit.ranges(table_model(table, hidden | outcome.hidden))
+    assert all(r.values >= T for r in after.values())
+
+
+def test_a_percentage_of_a_published_base_gives_its_numerator_to_within_rounding():
+    # 11 of 12 is published as 91.7%: 100 n / 12 in [91.65, 91.75] leaves n = 11 only.
+    n, d = "n", "d"
+    rows = [
+        Row("value", {n: 2000, d: -(1834 + 1)}, upper=0),
+        Row("value-low", {n: 2000, d: -(1834 - 1)}, lower=0),
+        Row("part", {d: 1, n: -1}, lower=0),
+    ]
+    model = Model({d: 12}, {n: 0}, rows, [Quantity("rest", {d: 1, n: -1})])
+    assert audit.ranges(model)["rest"] == audit.Range(1, 1)
+
+
+def test_an_unbounded_count_has_no_upper_limit():
+    model = Model({}, {"x": 1, "y": 1}, [Row("sum", {"x": 1, "y": -1}, 0, 0)], [Quantity("x", {"x": 1})])
+    r = audit.ranges(model)["x"]
+    assert r.low == 1 and r.high == audit.INF and r.safe(T)
+
+
+def test_rows_across_reports_that_disagree_are_given_the_least_slack_that_explains_them():
+    # London says 30; the boroughs, made earlier on older data, publish 12 and 20 with a
+    # third hidden: at least 1 more than London. The least disagreement is 3 (the hidden one
+    # is 1), so a reader who allows it still learns the hidden count is 1.
+    rows = [Row("london", {"a": 1, "b": 1, "c": 1, "l": -1}, 0, 0, elastic=True)]
+    model = Model({"a": 12, "b": 20, "l": 30}, {"c": 1}, rows, [Quantity("c", {"c": 1})])
+    assert audit.ranges(model)["c"] == audit.Range(1, 1)
