@@ -27,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": "Caseload review", "url": reverse("supervision:review")})
         if access.has_perm(user, Perm.RETENTION_REVIEW):
             items.append({"label": "Retention", "url": reverse("cases:retention-queue")})
+        if access.has_perm(user, Perm.IMPORT):
+            items.append({"label": "Import", "url": reverse("cases:imports")})
         if access.has_perm(user, Perm.REPORT_DOWNLOAD):
             items.append({"label": "Reports", "url": reverse("outcomes:reports")})
         if access.has_perm(user, Perm.EXTRACT_DOWNLOAD):
