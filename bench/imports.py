@@ -23,9 +23,6 @@ from sessions.models import SessionLog
 from yourchoice.data.errors import DomainError
 
 TIMEOUT = 900
-#: Seconds the whole programme may take, checked and saved (target).
-PROGRAMME_SECONDS = 60
-WORKER_MB = 300
 
 SIZES = [
     ("A borough (80 young people)", 80, "BORO-"),
@@ -45,10 +42,7 @@ def _one(label: str, young_people: int, prefix: str) -> dict:
     lead = person("lead")
     authority = lead.memberships.get(authority__isnull=False).authority
     coaches = sorted(
-        {
-            m.user.email
-            for m in access.allocatable_coaches(authority.pk).select_related("user")
-        }
+        {m.user.email for m in access.allocatable_coaches(authority.pk).select_related("user")}
     )
     started = time.perf_counter()
     sheets = import_workbook.rows(coaches=coaches, young_people=young_people, prefix=prefix)

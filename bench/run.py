@@ -33,6 +33,8 @@ PYTHON = sys.executable
 
 #: The targets in bench/README.md, checked in the table.
 PAGE_QUERIES, PAGE_RATIO = 15, 3.0
+#: The whole programme's history imported (bench/imports.py): seconds to check and save, MB.
+IMPORT_SECONDS, IMPORT_MB = 60, 300
 LOGGING_RATIO = 0.5
 REPORT_RATIO, REPORT_MB = 3.0, 300
 #: London's report against its floors: reading its rows once, and an analyst's pandas route.
@@ -130,15 +132,23 @@ def _imports(url: str) -> dict:
     what it imports never reaches another step's figures (nor a later --reuse)."""
     name = urlsplit(url).path.lstrip("/")
     copy = f"{name}_import"
-    with _admin_connection(url) as admin, admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
-    copy_url = url.rsplit("/", 1)[0] + "/" + copy
+
+    def admin(*statements: str) -> None:
+        conn = _admin_connection(url)
+        with conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        conn.close()
+
+    admin(
+        f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+        f'CREATE DATABASE "{copy}" TEMPLATE "{name}"',
+    )
+    copy_url = urlunsplit(urlsplit(url)._replace(path=f"/{copy}"))
     try:
         return _step("imports", copy_url)
     finally:
-        with _admin_connection(url) as admin, admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        admin(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -312,20 +322,20 @@ def _reports_table(scales: dict, keys: list[str]) -> list[str]:
 
 
 def _imports_table(imports: dict) -> list[str]:
-    from bench.imports import PROGRAMME_SECONDS, WORKER_MB
-
     lines = [
         "",
         "Importing existing cases at scale 1: check s (upload page), save s (worker), total s,",
-        f"  worker peak MB (target: the programme under {PROGRAMME_SECONDS} s, under "
-        f"{WORKER_MB} MB; the same file again creates nothing)",
+        f"  worker peak MB (target: the programme under {IMPORT_SECONDS} s, under "
+        f"{IMPORT_MB} MB; the same file again creates nothing)",
     ]
     for row in imports["imports"]:
-        met = row["worker_peak_mb"] < WORKER_MB and row["second_upload_refused"] and not (
-            row["second_upload_created"]
+        met = (
+            row["worker_peak_mb"] < IMPORT_MB
+            and row["second_upload_refused"]
+            and not (row["second_upload_created"])
         )
         if row["young_people"] >= 2000:
-            met = met and row["total_seconds"] < PROGRAMME_SECONDS
+            met = met and row["total_seconds"] < IMPORT_SECONDS
         lines.append(
             f"  {row['import']:<36} | {row['records']:>7,} records, {row['sessions']:>6,} sessions,"
             f" {row['file_mb']:>4} MB | check {row['check_seconds']:>5.1f} s | save "

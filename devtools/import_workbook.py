@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import IO, Any
 
+from openpyxl import Workbook
+
 from casework.imports.sheets import SPECS
 
 FIRST = ["Sam", "Alex", "Jordan", "Taylor", "Riley", "Casey", "Morgan", "Jamie", "Ashley", "Kai"]
@@ -55,7 +57,8 @@ def rows(
         closes = allocated + timedelta(days=rng.randrange(90, 130))
         closed = closes if closes < today - timedelta(days=1) else None
         cases.append(
-            [case, yp, referred.isoformat(), "Youth offending service", rng.choice(["Medium", "High"]),
+            [case, yp, referred.isoformat(), "Youth offending service",
+             rng.choice(["Medium", "High"]),
              "; ".join(rng.sample(HARMS, 2)), coach, allocated.isoformat(),
              closed.isoformat() if closed else "", "Planned ending" if closed else ""]
         )  # fmt: skip
@@ -74,7 +77,9 @@ def rows(
                 )  # fmt: skip
                 attended.append((sid, day))
             else:
-                sessions.append([sid, case, day.isoformat(), "", "", "Did not attend", "", "", "", "", ""])
+                sessions.append(
+                    [sid, case, day.isoformat(), "", "", "Did not attend", "", "", "", "", ""]
+                )
         for g in (1, 2):
             gid = f"{prefix}G{n}-{g}"
             agreed = allocated
@@ -97,8 +102,6 @@ def rows(
 
 def write_xlsx(sheets: dict[str, list[list[Any]]], stream: IO[bytes]) -> None:
     """The sheets as one workbook, streamed (openpyxl's write-only mode)."""
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     for title, table in sheets.items():
         sheet = book.create_sheet(title)
@@ -113,7 +116,9 @@ def xlsx_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
     return buffer.getvalue()
 
 
-def csv_files(sheets: dict[str, list[list[Any]]], encoding: str = "utf-8") -> Iterator[tuple[str, bytes]]:
+def csv_files(
+    sheets: dict[str, list[list[Any]]], encoding: str = "utf-8"
+) -> Iterator[tuple[str, bytes]]:
     """The sheets as CSV files, one each, named after the sheet."""
     for title, table in sheets.items():
         buffer = io.StringIO()

@@ -1,4 +1,4 @@
-"""Bringing a borough's existing cases in from a spreadsheet (docs/programme.md C11, docs/import.md).
+"""Bringing a borough's existing cases in from a spreadsheet (C11, docs/import.md).
 
 A borough lead downloads the template, fills it, uploads it and sees a preview: what will be
 created, every problem row by row, and the young people already recorded whom a row may be.

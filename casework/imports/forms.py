@@ -31,7 +31,10 @@ class UploadForm(GovForm):
         queryset=None,
         label="Into which authority?",
         empty_label=None,
-        error_messages={"required": "Choose the authority", "invalid_choice": "Choose the authority"},
+        error_messages={
+            "required": "Choose the authority",
+            "invalid_choice": "Choose the authority",
+        },
     )
     files = FilesField(
         label="Upload the filled-in template",
@@ -44,8 +47,10 @@ class UploadForm(GovForm):
         super().__init__(*args, **kwargs)
         field = self.fields["authority"]
         field.queryset = authorities  # type: ignore[attr-defined]  # a ModelChoiceField
-        if len(authorities) == 1:
-            field.initial = authorities[0].pk
+        led = list(authorities)
+        if len(led) == 1:
+            # One authority led (the usual case): nothing to ask.
+            field.initial = led[0].pk
             field.widget = forms.HiddenInput()
 
 

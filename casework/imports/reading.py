@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO
 
+from openpyxl import load_workbook
+
 from casework.imports.sheets import SPECS, SheetSpec, normal, spec_for_headers, spec_for_title
 
 #: The largest file accepted. A borough's whole history is a few megabytes.
@@ -104,10 +106,10 @@ def _rows(
     table = Table(spec)
     for number, raw in enumerate(rows, start=first_row):
         if number - first_row >= MAX_ROWS:
-            raise FileRefused(f"{where} has more than {MAX_ROWS:,} rows. Split it into smaller files.")
-        values = tuple(
-            raw[p] if p is not None and p < len(raw) else None for p in positions
-        )
+            raise FileRefused(
+                f"{where} has more than {MAX_ROWS:,} rows. Split it into smaller files."
+            )
+        values = tuple(raw[p] if p is not None and p < len(raw) else None for p in positions)
         cleaned = tuple(v.strip() if isinstance(v, str) else v for v in values)
         if all(v is None or v == "" for v in cleaned):
             continue
@@ -125,8 +127,6 @@ def _rows(
 def read_workbook(stream: IO[bytes]) -> list[Table]:
     """Every sheet of the template found in an .xlsx workbook. Sheets the template does not
     have (notes of your own, the template's "About" sheet) are left alone."""
-    from openpyxl import load_workbook
-
     if not zipfile.is_zipfile(stream):
         raise FileRefused(
             "This file is not an Excel workbook (.xlsx): it may be an older .xls file, or "

@@ -21,18 +21,15 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts import access
 from cases.models import (
     CLOSURE_REASONS,
     EducationStatus,
-    EndingReason,
     Episode,
     EpisodeStatus,
     Ethnicity,
@@ -61,6 +58,7 @@ from sessions.models import (
 )
 from sessions.rules import session_moment_problem
 from yourchoice.data import dates
+from yourchoice.scoping import all_cases
 
 if TYPE_CHECKING:
     from accounts.models import Authority, User
@@ -319,9 +317,9 @@ def month_first_seen(tables: list[Table]) -> bool:
         for _, values in table.rows:
             for i in positions:
                 value = values[i]
-                if isinstance(value, str) and (m := SLASHED.match(value)):
-                    if int(m.group(1)) <= 12 < int(m.group(2)):
-                        return True
+                m = SLASHED.match(value) if isinstance(value, str) else None
+                if m and int(m.group(1)) <= 12 < int(m.group(2)):
+                    return True
     return False
 
 
@@ -470,21 +468,20 @@ def _sheet_key(title: str) -> str:
 
 
 def _earlier_imports(authority: Authority, sheets: dict[str, _Rows]) -> dict[str, set[str]]:
-    """Old ids in this file that an earlier file already imported into the authority."""
-    wanted: dict[str, set[str]] = {}
+    """Old ids in this file that an earlier file already imported into the authority. Every
+    old id the authority has, by sheet, read once: a few hundred thousand strings at most, and
+    one plain scan rather than a statement naming each of the file's ids."""
+    found: dict[str, set[str]] = defaultdict(set)
+    # Only the authority's own old ids, no record: and all of them, including those of young
+    # people since transferred away, whose rows must not be imported a second time either.
+    with all_cases("an import's check of the old ids its authority has imported"):
+        kept = ImportedRecord.objects.filter(authority=authority).values_list("sheet", "old_id")
+        for sheet_key, old_id in kept.iterator(chunk_size=20000):
+            found[sheet_key].add(old_id)
     for key, sheet in sheets.items():
         position = sheet.index["old_id"]
-        wanted[key] = {_text(values[position]) for _, values in sheet.rows} - {""}
-    found: dict[str, set[str]] = defaultdict(set)
-    condition = Q()
-    for key, old_ids in wanted.items():
-        if old_ids:
-            condition |= Q(sheet=key, old_id__in=old_ids)
-    if condition:
-        for sheet_key, old_id in ImportedRecord.objects.filter(condition, authority=authority).values_list(
-            "sheet", "old_id"
-        ):
-            found[sheet_key].add(old_id)
+        in_file = {_text(values[position]) for _, values in sheet.rows}
+        found[key] &= in_file
     return found
 
 
@@ -539,7 +536,9 @@ def _young_people(
                 gender=_choice(v[i["gender"]], GENDERS, "gender", Gender.NOT_KNOWN),
                 ethnicity=_choice(v[i["ethnicity"]], ETHNICITIES, "ethnicity", Ethnicity.NOT_KNOWN),
                 special_needs=_choice(
-                    v[i["special_needs"]], SPECIAL_NEEDS, "special educational needs",
+                    v[i["special_needs"]],
+                    SPECIAL_NEEDS,
+                    "special educational needs",
                     SpecialNeeds.NOT_KNOWN,
                 ),
                 looked_after=_choice(
@@ -549,7 +548,9 @@ def _young_people(
                     v[i["education_status"]], EDUCATION, "education", EducationStatus.NOT_KNOWN
                 ),
                 youth_justice=_choice(
-                    v[i["youth_justice"]], YOUTH_JUSTICE, "youth justice involvement",
+                    v[i["youth_justice"]],
+                    YOUTH_JUSTICE,
+                    "youth justice involvement",
                     YouthJustice.NOT_KNOWN,
                 ),
                 research_consent=_yes_no(v[i["research_consent"]], "Research consent"),
@@ -646,7 +647,9 @@ def _cases(
                 problems.append("The young person's old id is missing.")
         try:
             referred_on = _date(v[i["referred_on"]], "The referral date", month_first=month_first)
-            allocated_on = _date(v[i["allocated_on"]], "The allocation date", month_first=month_first)
+            allocated_on = _date(
+                v[i["allocated_on"]], "The allocation date", month_first=month_first
+            )
             closed_on = _date(v[i["closed_on"]], "The closed date", month_first=month_first)
             organisation = _text(v[i["referrer_organisation"]])
             risk = _choice(v[i["risk_level"]], RISK_LEVELS, "the risk level")
@@ -784,7 +787,12 @@ def _sessions(
         if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
             continue
         case = _parent(
-            sheet, number, _text(v[i["case"]]), cases, earlier.get(Sheet.CASES, set()), "case",
+            sheet,
+            number,
+            _text(v[i["case"]]),
+            cases,
+            earlier.get(Sheet.CASES, set()),
+            "case",
             "Cases",
         )
         try:
@@ -812,12 +820,10 @@ def _sessions(
                 problems.append("An attended session needs how long it lasted (Minutes).")
             if not place:
                 problems.append("An attended session needs where it took place (Where).")
-        elif attendance:
-            if minutes is not None or place or start is not None or end is not None:
-                problems.append(
-                    "A session that did not happen has no length, place or feelings: leave "
-                    "those empty."
-                )
+        elif attendance and (minutes is not None or place or start is not None or end is not None):
+            problems.append(
+                "A session that did not happen has no length, place or feelings: leave those empty."
+            )
         coach_email = _text(v[i["coach_email"]]).lower()
         coach_id: int | None = case.coach_id
         if coach_email:
@@ -836,7 +842,9 @@ def _sessions(
             problem = session_moment_problem(occurred_at, referred_on=case.referred_on)
             if problem:
                 problems.append(
-                    problem.replace("the referral", f"the case's referral ({dates.long_form(case.referred_on)})")
+                    problem.replace(
+                        "the referral", f"the case's referral ({dates.long_form(case.referred_on)})"
+                    )
                 )
             elif case.closed_on is not None and day > case.closed_on:
                 problems.append(
@@ -850,8 +858,17 @@ def _sessions(
             continue
         assert occurred_at is not None and coach_id is not None
         row = SessionRow(
-            number, old_id, case.old_id, occurred_at, coach_id, attendance, minutes, place,
-            start, end, _text(v[i["notes"]]),
+            number,
+            old_id,
+            case.old_id,
+            occurred_at,
+            coach_id,
+            attendance,
+            minutes,
+            place,
+            start,
+            end,
+            _text(v[i["notes"]]),
         )
         found[old_id] = row
         plan.sessions.append(row)
@@ -875,7 +892,12 @@ def _goals(
         if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
             continue
         case = _parent(
-            sheet, number, _text(v[i["case"]]), cases, earlier.get(Sheet.CASES, set()), "case",
+            sheet,
+            number,
+            _text(v[i["case"]]),
+            cases,
+            earlier.get(Sheet.CASES, set()),
+            "case",
             "Cases",
         )
         try:
@@ -894,8 +916,11 @@ def _goals(
         if agreed is None:
             problems.append("The date agreed is missing.")
         elif problem := dates.happened(
-            agreed, what="The date agreed", not_before=case.referred_on,
-            not_before_what="the case's referral", today=today,
+            agreed,
+            what="The date agreed",
+            not_before=case.referred_on,
+            not_before_what="the case's referral",
+            today=today,
         ):
             problems.append(problem)
         elif case.closed_on is not None and agreed > case.closed_on:
@@ -954,7 +979,12 @@ def _ratings(
         if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
             continue
         goal = _parent(
-            sheet, number, _text(v[i["goal"]]), goals, earlier.get(Sheet.GOALS, set()), "goal",
+            sheet,
+            number,
+            _text(v[i["goal"]]),
+            goals,
+            earlier.get(Sheet.GOALS, set()),
+            "goal",
             "Goals",
         )
         try:
@@ -971,8 +1001,11 @@ def _ratings(
         if rated_on is None:
             problems.append("The date is missing.")
         elif problem := dates.happened(
-            rated_on, what="The date", not_before=goal.agreed_on,
-            not_before_what="the day the goal was agreed", today=today,
+            rated_on,
+            what="The date",
+            not_before=goal.agreed_on,
+            not_before_what="the day the goal was agreed",
+            today=today,
         ):
             problems.append(problem)
         elif goal.ended_on is not None and rated_on > goal.ended_on:
@@ -1019,7 +1052,12 @@ def _sdqs(
         if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
             continue
         case = _parent(
-            sheet, number, _text(v[i["case"]]), cases, earlier.get(Sheet.CASES, set()), "case",
+            sheet,
+            number,
+            _text(v[i["case"]]),
+            cases,
+            earlier.get(Sheet.CASES, set()),
+            "case",
             "Cases",
         )
         try:
@@ -1040,8 +1078,11 @@ def _sdqs(
         if completed is None:
             problems.append("The date completed is missing.")
         elif problem := dates.happened(
-            completed, what="The date completed", not_before=case.referred_on,
-            not_before_what="the case's referral", today=today,
+            completed,
+            what="The date completed",
+            not_before=case.referred_on,
+            not_before_what="the case's referral",
+            today=today,
         ):
             problems.append(problem)
         elif case.closed_on is not None and completed > case.closed_on:
@@ -1064,8 +1105,12 @@ def _sdqs(
         assert completed is not None
         plan.sdqs.append(
             SdqRow(
-                number, old_id, case.old_id, occasion, completed,
-                {k: v for k, v in scores.as_dict().items() if k in sdq.SCALES},
+                number,
+                old_id,
+                case.old_id,
+                occasion,
+                completed,
+                scores.as_dict(),
                 scores.total_difficulties,
             )
         )
@@ -1165,10 +1210,3 @@ def session_key(authority: Authority, old_id: str) -> uuid.UUID:
 
 def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(0, 0)))
-
-
-def budget() -> int:
-    return settings.ACTIVITY_BUDGET_PENCE
-
-
-__all__ = ["Plan", "Problem", "check", "timedelta"]

@@ -151,7 +151,9 @@ def import_upload(
     _require_lead(actor, authority)
     size = sum(len(data) for _, data in files)
     if size > reading.MAX_BYTES:
-        raise DomainError({"files": ["The file is larger than 50 MB. Split it into smaller files."]})
+        raise DomainError(
+            {"files": ["The file is larger than 50 MB. Split it into smaller files."]}
+        )
     sha256 = _fingerprint(files)
     earlier = (
         ImportBatch.objects.filter(authority=authority, sha256=sha256, status=ImportStatus.SAVED)
@@ -163,8 +165,9 @@ def import_upload(
         raise DomainError(
             {
                 "files": [
-                    f"This file was imported on {dates.long_form(timezone.localdate(earlier.saved_at))}"
-                    f" (import {earlier.pk}): nothing in it is imported twice."
+                    "This file was imported on "
+                    f"{dates.long_form(timezone.localdate(earlier.saved_at))} (import "
+                    f"{earlier.pk}): nothing in it is imported twice."
                 ]
             }
         )
@@ -400,7 +403,12 @@ def _write(
 ) -> None:
     """Every record of a checked plan, in bulk, with its audit events and old-id mapping."""
     now = timezone.now()
-    marked = {"imported": True, "import_batch": batch.pk, "file_name": batch.file_name, "sha256": batch.sha256}
+    marked = {
+        "imported": True,
+        "import_batch": batch.pk,
+        "file_name": batch.file_name,
+        "sha256": batch.sha256,
+    }
     events: list[tuple[Any, ...]] = []
     mapping: list[ImportedRecord] = []
 
@@ -416,6 +424,9 @@ def _write(
                 object_id=object_id,
             )
         )
+        if len(mapping) >= CHUNK:  # written as it goes, so memory stays flat
+            ImportedRecord.objects.bulk_create(mapping)
+            mapping.clear()
 
     def flush_events() -> None:
         audit.record_many(actor=actor, events=events)
@@ -428,7 +439,10 @@ def _write(
     for chunk, refs in zip(_chunks(new_people), _chunks(references), strict=True):
         made = YoungPerson.objects.bulk_create(
             YoungPerson(
-                reference=ref, authority=authority, created_at=now, updated_at=now,
+                reference=ref,
+                authority=authority,
+                created_at=now,
+                updated_at=now,
                 **row.details.__dict__,
             )
             for row, ref in zip(chunk, refs, strict=True)
@@ -444,9 +458,9 @@ def _write(
 
     # Cases, with their referral, status history and allocation, as the services record them.
     if plan.superseded_current:
-        Episode.objects.filter(
-            young_person_id__in=plan.superseded_current, is_current=True
-        ).update(is_current=False)
+        Episode.objects.filter(young_person_id__in=plan.superseded_current, is_current=True).update(
+            is_current=False
+        )
     cases: dict[str, tuple[int, int]] = {}  # old id -> (episode id, young person id)
     for chunk in _chunks(plan.cases):
         made = Episode.objects.bulk_create(
@@ -507,21 +521,34 @@ def _write(
                     )
                 )
                 events.append(
-                    (AuditAction.EPISODE_ALLOCATED, ("cases.episode", episode.pk), yp,
-                     authority.pk, {**marked, "coach_id": c.coach_id})
+                    (
+                        AuditAction.EPISODE_ALLOCATED,
+                        ("cases.episode", episode.pk),
+                        yp,
+                        authority.pk,
+                        {**marked, "coach_id": c.coach_id},
+                    )
                 )
             if c.closed_on is not None:
                 steps.append((steps[-1][1], EpisodeStatus.CLOSED, c.closed_on))
             changes += [
                 EpisodeStatusChange(
-                    episode=episode, from_status=a, to_status=b, changed_by=actor,
+                    episode=episode,
+                    from_status=a,
+                    to_status=b,
+                    changed_by=actor,
                     changed_at=rules.local_midnight(day),
                 )
                 for a, b, day in steps
             ]
             events.append(
-                (AuditAction.REFERRAL_CREATE, ("cases.episode", episode.pk), yp, authority.pk,
-                 {**marked, "eligible": True})
+                (
+                    AuditAction.REFERRAL_CREATE,
+                    ("cases.episode", episode.pk),
+                    yp,
+                    authority.pk,
+                    {**marked, "eligible": True},
+                )
             )
         Referral.objects.bulk_create(referrals)
         EpisodeStatusChange.objects.bulk_create(changes)
@@ -555,15 +582,23 @@ def _write(
             sessions[s.old_id] = log.pk
             mapped(Sheet.SESSIONS, s.old_id, yp, log.pk)
             events.append(
-                (AuditAction.SESSION_LOG, ("coaching.sessionlog", log.pk), yp, authority.pk,
-                 {**marked, "attendance": s.attendance})
+                (
+                    AuditAction.SESSION_LOG,
+                    ("coaching.sessionlog", log.pk),
+                    yp,
+                    authority.pk,
+                    {**marked, "attendance": s.attendance},
+                )
             )
         flush_events()
         progress.step(len(chunk))
 
     # Goals and their ratings.
     goals: dict[str, tuple[int, int]] = {}
-    ended = {GoalStatus.ACHIEVED: AuditAction.GOAL_ACHIEVED, GoalStatus.DROPPED: AuditAction.GOAL_DROPPED}
+    ended = {
+        GoalStatus.ACHIEVED: AuditAction.GOAL_ACHIEVED,
+        GoalStatus.DROPPED: AuditAction.GOAL_DROPPED,
+    }
     for chunk in _chunks(plan.goals):
         made = Goal.objects.bulk_create(
             Goal(
@@ -582,9 +617,13 @@ def _write(
             yp = cases[g.case][1]
             goals[g.old_id] = (goal.pk, yp)
             mapped(Sheet.GOALS, g.old_id, yp, goal.pk)
-            events.append((AuditAction.GOAL_SET, ("outcomes.goal", goal.pk), yp, authority.pk, marked))
+            events.append(
+                (AuditAction.GOAL_SET, ("outcomes.goal", goal.pk), yp, authority.pk, marked)
+            )
             if g.status in ended:
-                events.append((ended[g.status], ("outcomes.goal", goal.pk), yp, authority.pk, marked))
+                events.append(
+                    (ended[g.status], ("outcomes.goal", goal.pk), yp, authority.pk, marked)
+                )
         flush_events()
         progress.step(len(chunk))
     for chunk in _chunks(plan.ratings):
@@ -604,14 +643,24 @@ def _write(
             mapped(Sheet.GOAL_RATINGS, r.old_id, yp, rating.pk)
             if r.session is None:  # a session's ratings are part of its own event, as in service
                 events.append(
-                    (AuditAction.GOAL_RATE, ("outcomes.goalrating", rating.pk), yp, authority.pk, marked)
+                    (
+                        AuditAction.GOAL_RATE,
+                        ("outcomes.goalrating", rating.pk),
+                        yp,
+                        authority.pk,
+                        marked,
+                    )
                 )
         flush_events()
         progress.step(len(chunk))
 
     # SDQs, scored from their scale scores as the measure form scores them.
     if plan.sdqs:
-        definition = MeasureDefinition.objects.filter(code=SDQ_CODE, active=True).order_by("-version").first()
+        definition = (
+            MeasureDefinition.objects.filter(code=SDQ_CODE, active=True)
+            .order_by("-version")
+            .first()
+        )
         if definition is None:
             raise DomainError("The SDQ is not set up in this service, so SDQs cannot be imported.")
         for chunk in _chunks(plan.sdqs):
@@ -623,7 +672,7 @@ def _write(
                     completed_on=m.completed_on,
                     entry_mode=EntryMode.SCALES,
                     item_answers={},
-                    scores={**m.scores, "total_difficulties": m.total},
+                    scores=m.scores,
                     total_score=m.total,
                     recorded_by=actor,
                     created_at=now,
@@ -634,14 +683,18 @@ def _write(
                 yp = cases[m.case][1]
                 mapped(Sheet.SDQS, m.old_id, yp, response.pk)
                 events.append(
-                    (AuditAction.MEASURE_RECORD, ("outcomes.measureresponse", response.pk), yp,
-                     authority.pk, {**marked, "occasion": m.occasion})
+                    (
+                        AuditAction.MEASURE_RECORD,
+                        ("outcomes.measureresponse", response.pk),
+                        yp,
+                        authority.pk,
+                        {**marked, "occasion": m.occasion},
+                    )
                 )
             flush_events()
             progress.step(len(chunk))
 
-    for chunk in _chunks(mapping):
-        ImportedRecord.objects.bulk_create(chunk)
+    ImportedRecord.objects.bulk_create(mapping)
 
 
 def mapping_rows(batch: ImportBatch) -> Iterator[list[str]]:
@@ -664,7 +717,13 @@ def mapping_rows(batch: ImportBatch) -> Iterator[list[str]]:
         .iterator(chunk_size=5000)
     )
     for sheet, old_id, reference, object_type, object_id in rows:
-        yield [str(labels.get(sheet, sheet)), old_id, reference, kinds.get(object_type, object_type), str(object_id)]
+        yield [
+            str(labels.get(sheet, sheet)),
+            old_id,
+            reference,
+            kinds.get(object_type, object_type),
+            str(object_id),
+        ]
 
 
 def when(batch: ImportBatch) -> datetime:

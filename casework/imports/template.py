@@ -6,15 +6,15 @@ from __future__ import annotations
 import csv
 import io
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from casework.imports.sheets import SPECS, SheetSpec
 
 ABOUT_TITLE = "About this template"
 
 
 def workbook_bytes() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     about = book.active
     assert about is not None

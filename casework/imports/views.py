@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
 from accounts import access
@@ -36,7 +36,7 @@ def _born(iso: str) -> str:
 @login_required
 @access.requires(Perm.IMPORT)
 def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
-    authorities = list(selectors.led_authorities(request.user))
+    authorities = selectors.led_authorities(request.user)
     form = UploadForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
@@ -161,9 +161,7 @@ def import_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rows = (
         writer.writerow([safe_cell(cell) for cell in row]) for row in services.mapping_rows(batch)
     )
-    response = StreamingHttpResponse(
-        _with_bom(rows), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-old-ids.csv"'
     add_never_cache_headers(response)
     return response

@@ -11,12 +11,15 @@ from devtools import import_workbook
 from tests.conftest import Place
 
 
-def sheets(place: Place, young_people: int = 3, sessions: int = 6, prefix: str = "") -> dict[str, list[list[Any]]]:
+def sheets(
+    place: Place, young_people: int = 3, sessions: int = 6, prefix: str = "", seed: int = 1
+) -> dict[str, list[list[Any]]]:
     return import_workbook.rows(
         coaches=[place.coach.email, place.coach2.email],
         young_people=young_people,
         sessions_per_case=sessions,
         prefix=prefix,
+        seed=seed,
     )
 
 
