@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from accounts import access
+from accounts.models import Authority
 from bench.common import answer, person
 from bench.reports import _relay, _stop, _worker
 from cases.models import Episode, YoungPerson
@@ -40,7 +41,7 @@ def _counts() -> dict[str, int]:
 
 def _one(label: str, young_people: int, prefix: str) -> dict:
     lead = person("lead")
-    authority = lead.memberships.get(authority__isnull=False).authority
+    authority = Authority.objects.get(pk=access.led_authority_ids(lead)[0])
     coaches = sorted(
         {m.user.email for m in access.allocatable_coaches(authority.pk).select_related("user")}
     )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import Authority
 from casework.imports.reading import MAX_BYTES
 from yourchoice.web.forms import GovForm
 
@@ -28,7 +29,7 @@ class FilesField(forms.FileField):
 
 class UploadForm(GovForm):
     authority = forms.ModelChoiceField(
-        queryset=None,
+        queryset=Authority.objects.none(),
         label="Into which authority?",
         empty_label=None,
         error_messages={
@@ -36,7 +37,7 @@ class UploadForm(GovForm):
             "invalid_choice": "Choose the authority",
         },
     )
-    files = FilesField(
+    upload = FilesField(
         label="Upload the filled-in template",
         help_text=f"The Excel workbook (.xlsx), or its CSV files together. At most "
         f"{MAX_BYTES // 1024 // 1024} MB.",

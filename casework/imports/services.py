@@ -122,12 +122,12 @@ def _unstored(name: str, data: bytes) -> list[tuple[str, bytes]]:
 def read_uploads(uploads: list[UploadedFile]) -> list[tuple[str, bytes]]:
     """The uploaded files' names and contents, refusing what is too large before reading it."""
     if not uploads:
-        raise DomainError({"files": ["Choose the file to import."]})
+        raise DomainError({"upload": ["Choose the file to import."]})
     total = sum(u.size or 0 for u in uploads)
     if total > reading.MAX_BYTES:
         raise DomainError(
             {
-                "files": [
+                "upload": [
                     f"The file is {total / 1024 / 1024:.0f} MB: the most that can be imported at "
                     f"once is {reading.MAX_BYTES // 1024 // 1024} MB. Split it into smaller files."
                 ]
@@ -152,7 +152,7 @@ def import_upload(
     size = sum(len(data) for _, data in files)
     if size > reading.MAX_BYTES:
         raise DomainError(
-            {"files": ["The file is larger than 50 MB. Split it into smaller files."]}
+            {"upload": ["The file is larger than 50 MB. Split it into smaller files."]}
         )
     sha256 = _fingerprint(files)
     earlier = (
@@ -164,7 +164,7 @@ def import_upload(
         assert earlier.saved_at is not None
         raise DomainError(
             {
-                "files": [
+                "upload": [
                     "This file was imported on "
                     f"{dates.long_form(timezone.localdate(earlier.saved_at))} (import "
                     f"{earlier.pk}): nothing in it is imported twice."
@@ -174,7 +174,7 @@ def import_upload(
     try:
         tables = reading.read_files(files)
     except reading.FileRefused as refusal:
-        raise DomainError({"files": [f"{refusal} Nothing has been imported."]}) from None
+        raise DomainError({"upload": [f"{refusal} Nothing has been imported."]}) from None
     plan = rules.check(tables, authority=authority, actor=actor)
     file_name = ", ".join(name for name, _ in files)[:200]
     batch = ImportBatch(
@@ -312,7 +312,7 @@ def import_save(batch_id: int) -> ImportBatch | None:
         data = batch.file.read()
     finally:
         batch.file.close()
-    tables = reading.read_files(_unstored(batch.file.name, data))
+    tables = reading.read_files(_unstored(batch.file.name or "", data))
     del data
     plan = rules.check(tables, authority=authority, actor=actor, decisions=batch.decisions)
     del tables
@@ -376,7 +376,7 @@ def import_fail(batch_id: int, reason: str, *, problems: list[rules.Problem] | N
         fields.append("problems")
     if batch.file:
         batch.file.delete(save=False)
-    batch.file = ""  # type: ignore[assignment]  # an empty FieldFile is stored as ""
+    batch.file = ""  # an empty FieldFile is stored as ""
     batch.save(update_fields=fields)
     audit.record(
         actor=None,

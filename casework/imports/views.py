@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 
@@ -44,7 +44,7 @@ def imports(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
     def save(data: dict[str, Any]) -> ImportBatch:
-        files = services.read_uploads(data["files"])
+        files = services.read_uploads(data["upload"])
         return services.import_upload(actor=request.user, authority=data["authority"], files=files)
 
     return form_page(
@@ -161,7 +161,7 @@ def import_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     rows = (
         writer.writerow([safe_cell(cell) for cell in row]) for row in services.mapping_rows(batch)
     )
-    response = StreamingHttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-old-ids.csv"'
     add_never_cache_headers(response)
     return response

@@ -160,7 +160,7 @@ def test_the_old_ids_download_maps_each_row_to_its_reference_in_safe_cells(cast,
     response = client_for(cast.hackney.lead).get(reverse("cases:import-mapping", args=[batch.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = response.content.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
     assert table[0] == ["Sheet", "Old id", "Young person reference", "Record", "Record id"]
     person = YoungPerson.objects.get(
@@ -336,7 +336,7 @@ def test_the_preview_page_lists_every_problem_row_by_row(cast, client_for):
     client = client_for(cast.hackney.lead)
     upload = SimpleUploadedFile("history.xlsx", import_workbook.xlsx_bytes(rows))
     response = client.post(
-        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "files": upload}
+        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
     )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
@@ -349,7 +349,7 @@ def test_the_preview_page_lists_every_problem_row_by_row(cast, client_for):
 def test_a_refused_file_answers_400_on_the_upload_page_with_the_reason(cast, client_for):
     upload = SimpleUploadedFile("history.xlsx", b"not a zip")
     response = client_for(cast.hackney.lead).post(
-        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "files": upload}
+        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
     )
     assert response.status_code == 400
     assert "not an Excel workbook" in response.content.decode()
