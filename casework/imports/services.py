@@ -11,9 +11,7 @@ anything is wrong, none of it.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
-import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -101,24 +99,6 @@ def _fingerprint(files: list[tuple[str, bytes]]) -> str:
     return hashlib.sha256("\n".join(each).encode()).hexdigest()
 
 
-def _stored(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
-    """What is kept until the save: the workbook as it came, or the CSV files in one zip."""
-    if len(files) == 1 and reading.is_workbook_name(files[0][0]):
-        return "upload.xlsx", files[0][1]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, data in files:
-            bundle.writestr(name, data)
-    return "upload.zip", buffer.getvalue()
-
-
-def _unstored(name: str, data: bytes) -> list[tuple[str, bytes]]:
-    if name.endswith(".zip"):
-        with zipfile.ZipFile(io.BytesIO(data)) as bundle:
-            return [(member, bundle.read(member)) for member in bundle.namelist()]
-    return [(name, data)]
-
-
 def read_uploads(uploads: list[UploadedFile]) -> list[tuple[str, bytes]]:
     """The uploaded files' names and contents, refusing what is too large before reading it."""
     if not uploads:
@@ -189,8 +169,9 @@ def import_upload(
         duplicates=[d.as_dict() for d in plan.duplicates],
     )
     if not plan.problems:
-        stored_name, stored = _stored(files)
-        batch.file.save(stored_name, ContentFile(stored), save=False)
+        # Kept as the rows read (reading.kept_bytes), for the job to save without reading the
+        # workbook again.
+        batch.file.save("checked.zip", ContentFile(reading.kept_bytes(tables)), save=False)
     batch.save()
     audit.record(
         actor=actor,
@@ -312,7 +293,7 @@ def import_save(batch_id: int) -> ImportBatch | None:
         data = batch.file.read()
     finally:
         batch.file.close()
-    tables = reading.read_files(_unstored(batch.file.name or "", data))
+    tables = reading.read_kept(data)
     del data
     plan = rules.check(tables, authority=authority, actor=actor, decisions=batch.decisions)
     del tables
