@@ -61,6 +61,8 @@ class ImportBatch(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     failure_reason = models.TextField(blank=True)
+    #: When a worker began saving it (the last time, if a save was tried again).
+    started_at = models.DateTimeField(null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -279,7 +279,7 @@ def import_save(batch_id: int) -> ImportBatch | None:
     batch says why. A batch already saved or failed is left alone."""
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=[ImportStatus.QUEUED, ImportStatus.SAVING]
-    ).update(status=ImportStatus.SAVING)
+    ).update(status=ImportStatus.SAVING, started_at=timezone.now())
     if not claimed:
         return None
     batch = ImportBatch.objects.select_related("authority", "uploaded_by").get(pk=batch_id)
