@@ -65,6 +65,9 @@ class Perm(StrEnum):
     # (X9, cases/break_glass/); and reviewing the uses of it in one's own authority.
     BREAK_GLASS = "case.break_glass"
     BREAK_GLASS_REVIEW = "break_glass.review"
+    # Bringing a borough's existing cases in from a spreadsheet (casework/imports/), into the
+    # authority one leads: not on one case, so not in CASE_PERMS.
+    IMPORT = "case.import"
     # Aggregates and files (no named young person).
     AGGREGATE_READ = "aggregate.read"
     REPORT_DOWNLOAD = "report.download"
@@ -119,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.AUDIT_READ,
             Perm.RETENTION_REVIEW,
             Perm.SUBJECT_ACCESS,
+            Perm.IMPORT,
             Perm.REVIEW_READ,
             Perm.AGGREGATE_READ,
             Perm.REPORT_DOWNLOAD,
@@ -343,6 +347,13 @@ def allocatable_coaches(authority_id: int) -> QuerySet[Membership]:
     return Membership.objects.filter(
         role=Role.COACH, team__authority_id=authority_id, team__active=True, user__is_active=True
     )
+
+
+def authority_coach_memberships(authority_id: int) -> QuerySet[Membership]:
+    """Every coach's membership in the authority's teams, whether or not they can still sign
+    in: who may have held a session or a case recorded there before (an import of a
+    borough's history names coaches who have since left)."""
+    return Membership.objects.filter(role=Role.COACH, team__authority_id=authority_id)
 
 
 def coaches_in(user: User, team: Team) -> bool:

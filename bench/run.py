@@ -2,7 +2,7 @@
 
     python -m devtools.stack bench [--scales 1,10] [--seed 1] [--load-seconds 60]
                                      [--mixed-seconds 300] [--mixed-people 100] [--reuse]
-                                     [--only pages,reports,logging,mixed,weight]
+                                     [--only pages,reports,logging,mixed,weight,imports]
 
 Each scale gets its own database next to the service's (`<name>_bench_<scale>`), created,
 migrated and seeded afresh (timed) unless --reuse finds it already seeded. Pages and reports are
@@ -33,6 +33,8 @@ PYTHON = sys.executable
 
 #: The targets in bench/README.md, checked in the table.
 PAGE_QUERIES, PAGE_RATIO = 15, 3.0
+#: The whole programme's history imported (bench/imports.py): seconds to check and save, MB.
+IMPORT_SECONDS, IMPORT_MB = 60, 300
 LOGGING_RATIO = 0.5
 REPORT_RATIO, REPORT_MB = 3.0, 300
 #: London's report against its floors: reading its rows once, and an analyst's pandas route.
@@ -40,7 +42,7 @@ SCAN_RATIO, PANDAS_SPEEDUP = 1.5, 3.0
 #: The session form with no signal, from the service worker: usable within a second (S6).
 OFFLINE_FORM_TARGET_MS = 1000
 #: Every step, in the order they run; --only picks some.
-STEPS = ("pages", "reports", "logging", "mixed", "weight")
+STEPS = ("pages", "reports", "logging", "mixed", "weight", "imports")
 
 
 def _say(text: str) -> None:
@@ -107,6 +109,28 @@ def _prepare(scale: int, seed: int, reuse: bool) -> tuple[str, float | None]:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"scale": scale, "seed": seed}))
     return url, round(seconds, 1)
+
+
+def _imports(url: str) -> dict:
+    """The import step, on a copy of the seeded database made for it and dropped after, so
+    what it imports never reaches another step's figures (nor a later --reuse)."""
+    name = databases.name_of(url)
+    copy = f"{name}_import"
+
+    def admin(*statements: str) -> None:
+        with contextlib.closing(databases.admin_connection(url)) as conn, conn.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    admin(
+        f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+        f'CREATE DATABASE "{copy}" TEMPLATE "{name}"',
+    )
+    copy_url = urlunsplit(urlsplit(url)._replace(path=f"/{copy}"))
+    try:
+        return _step("imports", copy_url)
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -189,6 +213,8 @@ def _table(result: dict) -> str:
     lines += _load_table(result.get("load") or {}, largest)
     if result.get("weight"):
         lines += _weight_table(result["weight"], largest)
+    if result.get("imports"):
+        lines += _imports_table(result["imports"])
     suite = result.get("test_suite")
     lines += [
         "",
@@ -268,6 +294,31 @@ def _reports_table(scales: dict, keys: list[str]) -> list[str]:
             f"{r['pandas_compute_seconds']:.2f} s, report {r['pandas_speedup']:.1f}× faster"
             f"{'' if r['pandas_agrees'] else ' (FIGURES DIFFER)'}"
             f" | PDF {r['first_pdf_seconds']:.2f} s | {r['worker_peak_mb']} MB | {_mark(met)}"
+        )
+    return lines
+
+
+def _imports_table(imports: dict) -> list[str]:
+    lines = [
+        "",
+        "Importing existing cases at scale 1: check s (upload page), save s (the job, from a "
+        "worker taking it to its commit), total s,",
+        f"  worker peak MB (target: the programme under {IMPORT_SECONDS} s, under "
+        f"{IMPORT_MB} MB; the same file again creates nothing)",
+    ]
+    for row in imports["imports"]:
+        met = (
+            row["worker_peak_mb"] < IMPORT_MB
+            and row["second_upload_refused"]
+            and not (row["second_upload_created"])
+        )
+        if row["young_people"] >= 2000:
+            met = met and row["total_seconds"] < IMPORT_SECONDS
+        lines.append(
+            f"  {row['import']:<36} | {row['records']:>7,} records, {row['sessions']:>6,} sessions,"
+            f" {row['file_mb']:>4} MB | check {row['check_seconds']:>5.1f} s | save "
+            f"{row['save_seconds']:>5.1f} s | {row['total_seconds']:>5.1f} s | "
+            f"{row['worker_peak_mb']:>4} MB | {_mark(met)}"
         )
     return lines
 
@@ -384,6 +435,9 @@ def main() -> int:
     if "weight" in only:
         _say(f"scale {scales[-1]}: page weight on a slow connection")
         result["weight"] = _step("weight", url)
+    if "imports" in only:
+        _say(f"scale {scales[0]}: importing a borough's and the programme's history")
+        result["imports"] = _imports(_database_url(scales[0]))
     result["test_suite"] = _test_suite()
     table = _table(result)
     result["table"] = table.splitlines()

@@ -41,6 +41,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": "People", "url": reverse("people:list")})
         if access.has_perm(user, Perm.BREAK_GLASS_REVIEW):
             items.append({"label": "Break-glass uses", "url": reverse("cases:break-glass-uses")})
+        if access.has_perm(user, Perm.IMPORT):
+            items.append({"label": "Import", "url": reverse("cases:imports")})
         if access.has_perm(user, Perm.REPORT_DOWNLOAD):
             items.append({"label": "Reports", "url": reverse("outcomes:reports")})
         if access.has_perm(user, Perm.EXTRACT_DOWNLOAD):

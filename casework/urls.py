@@ -4,6 +4,7 @@ with cases/urls.py in yourchoice/urls.py)."""
 from django.urls import path
 
 from casework import views
+from casework.imports import views as import_views
 from casework.retention import views as retention_views
 from casework.subject_access import views as subject_access_views
 
@@ -18,6 +19,11 @@ urlpatterns = [
         retention_views.extend,
         name="retention-extend",
     ),
+    path("imports/", import_views.imports, name="imports"),
+    path("imports/template/<slug:part>/", import_views.import_template, name="import-template"),
+    path("imports/<int:pk>/", import_views.import_batch, name="import"),
+    path("imports/<int:pk>/progress/", import_views.import_progress, name="import-progress"),
+    path("imports/<int:pk>/old-ids/", import_views.import_mapping, name="import-mapping"),
     path(
         "young-people/<int:pk>/subject-access/",
         subject_access_views.subject_access,

@@ -76,7 +76,12 @@ def service_routes() -> list[RouteInfo]:
 
 
 #: Values for the parts of routes that are not ids, by kwarg name, with per-route exceptions.
-NON_ID_VALUES: dict[str, str] = {"fmt": "csv", "table": "episodes", "mode": "items"}
+NON_ID_VALUES: dict[str, str] = {
+    "fmt": "csv",
+    "table": "episodes",
+    "mode": "items",
+    "part": "xlsx",
+}
 NON_ID_OVERRIDES: dict[str, dict[str, str]] = {
     "cases:subject-access-download": {"fmt": "json"},
     "accounts:password-reset-confirm": {"uidb64": "MQ", "token": "bad-token"},
@@ -315,6 +320,12 @@ def _break_glass(owner: Owner) -> int:
     ).pk
 
 
+def _import(owner: Owner) -> int:
+    from tests.cases.imports import saved_import
+
+    return saved_import(owner.place).pk
+
+
 @dataclass(frozen=True)
 class Kind:
     build: Callable[[Owner], int]
@@ -348,6 +359,8 @@ KINDS: dict[str, Kind] = {
     ),
     "reports": Kind(_report, frozenset({"hackney.lead", "programme_lead"})),
     "extracts": Kind(_extract, frozenset({"evaluator"})),
+    # An import into Hackney: its borough lead only.
+    "imports": Kind(_import, frozenset({"hackney.lead"})),
     # A person's own passkey: nobody else, not even their borough lead, reaches it.
     "passkeys": Kind(_passkey, frozenset({"hackney.coach"})),
     # A person, as the borough lead who runs them sees them (accounts/people/): only the lead

@@ -248,6 +248,18 @@ def break_glass_into_hackney(cast: Cast) -> list[Any]:
     return [grant.pk]
 
 
+def hackney_import(cast: Cast) -> list[Any]:
+    from tests.cases.imports import uploaded
+
+    return [uploaded(cast.hackney).pk]
+
+
+def saved_hackney_import(cast: Cast) -> list[Any]:
+    from tests.cases.imports import saved_import
+
+    return [saved_import(cast.hackney).pk]
+
+
 REDIRECT_TO_SIGN_IN = 302
 
 
@@ -306,6 +318,16 @@ def hackney_team(cast: Cast) -> list[Any]:
 SEES_RECORDS = [
     role for role in ROLES if role.split(".")[-1] in ("coach", "coach2", "supervisor", "lead")
 ]
+
+#: Importing existing cases: borough leads, into their own authority; another authority's
+#: import looks missing to its lead.
+IMPORTS = {
+    **dict.fromkeys(ROLES, 403),
+    "anonymous": REDIRECT_TO_SIGN_IN,
+    "hackney.lead": 200,
+    "southwark.lead": 200,
+}
+HACKNEY_IMPORT = {**IMPORTS, "southwark.lead": 404}
 
 SEARCH = {
     **dict.fromkeys(ROLES, 403),
@@ -528,6 +550,12 @@ MATRIX = [
             "southwark.lead": 200,
         },
     ),
+    Route("cases:imports", IMPORTS),
+    Route("cases:import-template", IMPORTS, args=lambda cast: ["xlsx"]),
+    Route("cases:import-template", IMPORTS, args=lambda cast: ["sessions"]),
+    Route("cases:import", HACKNEY_IMPORT, args=hackney_import),
+    Route("cases:import-progress", HACKNEY_IMPORT, args=hackney_import),
+    Route("cases:import-mapping", HACKNEY_IMPORT, args=saved_hackney_import),
     Route("cases:anonymise", LEAD_WRITES, args=hackney_coachs_young_person),
     Route("cases:retention-extend", LEAD_WRITES, args=hackney_coachs_young_person),
     Route("cases:closure-request", COACH_WRITES, args=hackney_coachs_young_person),

@@ -170,6 +170,42 @@ def record(
     )
 
 
+def record_many(
+    *,
+    actor: User | None,
+    events: Any,
+    batch_size: int = 5000,
+) -> int:
+    """Many events at once, for work that writes many records in one go (an import): each of
+    `events` is (action, object, young person id, authority id, detail), object as
+    (label, id). Written in batches, in the caller's transaction, like `record`."""
+    ip = current_ip()
+    actor_id = actor.pk if actor is not None else None
+    written = 0
+    chunk: list[AuditEvent] = []
+    for action, (object_type, object_id), young_person_id, authority_id, detail in events:
+        chunk.append(
+            AuditEvent(
+                actor_id=actor_id,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                young_person_id=young_person_id,
+                authority_id=authority_id,
+                ip_address=ip,
+                detail=detail,
+            )
+        )
+        if len(chunk) >= batch_size:
+            AuditEvent.objects.bulk_create(chunk)
+            written += len(chunk)
+            chunk = []
+    if chunk:
+        AuditEvent.objects.bulk_create(chunk)
+        written += len(chunk)
+    return written
+
+
 def record_for_episode(
     *,
     actor: User | None,

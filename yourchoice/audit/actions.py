@@ -78,6 +78,17 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS_REVIEW = "break_glass.review", "Reviewed a use of break-glass access"
     RETENTION_EXTEND = "retention.extend", "Kept the record past its retention date"
     YOUNG_PERSON_ANONYMISE = "young_person.anonymise", "Anonymised the record"
+    # Bringing a borough's existing cases in from a spreadsheet (casework/imports/). Each record
+    # an import creates has its own event too, the same as when it is recorded in the service,
+    # marked as imported with the file's name and SHA-256.
+    IMPORT_CHECK = "import.check", "Uploaded a file of existing cases to import, and had it checked"
+    IMPORT_CONFIRM = "import.confirm", "Confirmed an import of existing cases"
+    IMPORT_SAVE = "import.save", "Imported existing cases from a file"
+    IMPORT_FAIL = "import.fail", "An import of existing cases failed: nothing was saved"
+    IMPORT_MAPPING_DOWNLOAD = (
+        "import.mapping_download",
+        "Downloaded the old ids of imported records and their references",
+    )
     # Supervision as a whole (the record names several cases; each case has its own event).
     SUPERVISION_RECORD = "supervision.record", "Recorded supervision"
     SUPERVISION_UPDATE = "supervision.update", "Changed a supervision record"

@@ -1,0 +1,137 @@
+"""An import of a spreadsheet, and the borough's old ids of what it created (C11)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from cases.models import YoungPersonRecordQuerySet
+from yourchoice.scoping import CaseManager
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", "Checked"
+    QUEUED = "queued", "Waiting to be saved"
+    SAVING = "saving", "Saving"
+    SAVED = "saved", "Saved"
+    FAILED = "failed", "Not saved"
+
+
+class Sheet(models.TextChoices):
+    """The template's sheets, one per kind of record, in the order they are read."""
+
+    YOUNG_PEOPLE = "young_people", "Young people"
+    CASES = "cases", "Cases"
+    SESSIONS = "sessions", "Sessions"
+    GOALS = "goals", "Goals"
+    GOAL_RATINGS = "goal_ratings", "Goal ratings"
+    SDQS = "sdqs", "SDQs"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: who uploaded it, into which authority, what the check found, and
+    how far saving it has got. The file itself is kept only until it is saved or refused."""
+
+    authority = models.ForeignKey(
+        "accounts.Authority", on_delete=models.PROTECT, related_name="import_batches"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
+    #: What the file will create, by sheet: {"young_people": 80, ...}; and rows already
+    #: imported from an earlier file, left as they are.
+    counts = models.JSONField(default=dict, blank=True)
+    already_imported = models.JSONField(default=dict, blank=True)
+    #: Problems, row by row: [{"sheet": "sessions", "row": 214, "message": "..."}].
+    problems = models.JSONField(default=list, blank=True)
+    #: Rows that may be young people already recorded: [{"row", "old_id", "candidates": [ids]}].
+    duplicates = models.JSONField(default=list, blank=True)
+    #: The lead's answers: {old id: young person id, or 0 for "a different young person"}.
+    decisions = models.JSONField(default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    failure_reason = models.TextField(blank=True)
+    #: When a worker began saving it (the last time, if a save was tried again).
+    started_at = models.DateTimeField(null=True, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            # The same file is saved once in an authority, however often it is uploaded.
+            models.UniqueConstraint(
+                fields=["authority", "sha256"],
+                condition=Q(status__in=["queued", "saving", "saved"]),
+                name="import_file_saved_once",
+            ),
+            models.CheckConstraint(
+                name="import_failed_has_reason",
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+            ),
+            models.CheckConstraint(
+                name="import_saved_has_time",
+                condition=~Q(status="saved") | Q(saved_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}"
+
+    @property
+    def is_saved(self) -> bool:
+        return self.status == ImportStatus.SAVED
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.SAVING)
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status == ImportStatus.CHECKED and not self.problems
+
+    @property
+    def percent_done(self) -> int:
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+
+class ImportedRecordQuerySet(YoungPersonRecordQuerySet):
+    pass
+
+
+class ImportedRecord(models.Model):
+    """One row the borough had under its own id, and what it became here: the mapping from
+    old ids to our references, and what makes a second load of a row create nothing."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
+    authority = models.ForeignKey("accounts.Authority", on_delete=models.PROTECT, related_name="+")
+    sheet = models.CharField(max_length=20, choices=Sheet.choices)
+    old_id = models.CharField(max_length=100)
+    young_person = models.ForeignKey(
+        "cases.YoungPerson", on_delete=models.PROTECT, related_name="imported_records"
+    )
+    #: The record made ("cases.episode", 1234); for a young person matched to one already
+    #: recorded, that young person.
+    object_type = models.CharField(max_length=50)
+    object_id = models.BigIntegerField()
+
+    objects = CaseManager.from_queryset(ImportedRecordQuerySet)()
+
+    class Meta:
+        ordering = ["batch", "sheet", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "sheet", "old_id"], name="imported_record_once"
+            ),
+        ]

@@ -1,0 +1,54 @@
+"""Reads for imports: the lead's own authority's batches, and nobody else's."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.http import Http404
+
+from accounts import access
+from accounts.models import Authority
+from cases.models import YoungPerson
+from casework.imports.models import ImportBatch
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from accounts.models import User
+
+
+def led_authorities(user: User) -> QuerySet[Authority]:
+    return Authority.objects.filter(pk__in=access.led_authority_ids(user)).order_by("name")
+
+
+def batches_for_user(user: User, limit: int = 20) -> list[ImportBatch]:
+    return list(
+        ImportBatch.objects.filter(authority_id__in=access.led_authority_ids(user))
+        .select_related("authority", "uploaded_by")
+        .defer("problems", "duplicates", "decisions")[:limit]
+    )
+
+
+def batch_for_user(user: User, pk: int) -> ImportBatch:
+    """A batch of an authority the user leads; 404 for anyone else, as if it did not exist."""
+    batch = (
+        ImportBatch.objects.filter(pk=pk, authority_id__in=access.led_authority_ids(user))
+        .select_related("authority", "uploaded_by")
+        .first()
+    )
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def candidates_still_visible(user: User, batch: ImportBatch) -> list[dict[str, Any]]:
+    """The batch's possible duplicates, each with those of its candidates the lead still
+    reaches (a record transferred away since is no longer offered)."""
+    ids = {c["id"] for d in batch.duplicates for c in d["candidates"]}
+    reachable = set(
+        YoungPerson.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    return [
+        {**d, "candidates": [c for c in d["candidates"] if c["id"] in reachable]}
+        for d in batch.duplicates
+    ]

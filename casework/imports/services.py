@@ -1,0 +1,711 @@
+"""Uploading, checking, confirming and saving an import (C11, docs/import.md).
+
+`import_upload` reads and checks the file in the request and keeps what the check found;
+nothing of the file's records is saved. `import_confirm` takes the lead's answers about
+possible duplicates and queues the save, through the outbox. `import_save` (the job) reads and
+checks the file again, against the records as they are now, and writes every record in one
+transaction, in bulk, with each record's audit event marked as imported: all of it or, if
+anything is wrong, none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.utils import timezone
+
+from accounts import access
+from accounts.access import Perm
+from cases.models import (
+    Allocation,
+    AllocationKind,
+    Episode,
+    EpisodeStatus,
+    EpisodeStatusChange,
+    Referral,
+    YoungPerson,
+)
+from cases.services import reserve_references
+from casework.imports import reading, rules
+from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus, Sheet
+from outcomes.models import (
+    SDQ_CODE,
+    EntryMode,
+    Goal,
+    GoalRating,
+    GoalStatus,
+    MeasureDefinition,
+    MeasureResponse,
+)
+from sessions.models import SessionLog
+from yourchoice import audit
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data import dates
+from yourchoice.data.errors import DomainError
+from yourchoice.jobs import queue
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from accounts.models import Authority, User
+
+logger = logging.getLogger(__name__)
+
+#: Rows written per statement: large enough to be quick, small enough to keep memory flat.
+CHUNK = 2000
+
+#: Mapping labels for the records an import makes.
+LABELS = {
+    Sheet.YOUNG_PEOPLE: "cases.youngperson",
+    Sheet.CASES: "cases.episode",
+    Sheet.SESSIONS: "coaching.sessionlog",
+    Sheet.GOALS: "outcomes.goal",
+    Sheet.GOAL_RATINGS: "outcomes.goalrating",
+    Sheet.SDQS: "outcomes.measureresponse",
+}
+
+
+class ImportRefused(DomainError):
+    """The file has problems: every one, row by row, and nothing saved."""
+
+    def __init__(self, problems: list[rules.Problem]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: nothing "
+            "has been saved."
+        )
+
+
+def _require_lead(actor: User, authority: Authority) -> None:
+    access.require(actor, Perm.IMPORT)
+    if authority.pk not in access.led_authority_ids(actor):
+        raise PermissionDenied
+
+
+def _fingerprint(files: list[tuple[str, bytes]]) -> str:
+    """The SHA-256 of the file; of several CSV files, of their own SHA-256s in name order, so
+    the same files make the same fingerprint whatever order they were chosen in."""
+    if len(files) == 1:
+        return hashlib.sha256(files[0][1]).hexdigest()
+    each = sorted(f"{name}:{hashlib.sha256(data).hexdigest()}" for name, data in files)
+    return hashlib.sha256("\n".join(each).encode()).hexdigest()
+
+
+def read_uploads(uploads: list[UploadedFile]) -> list[tuple[str, bytes]]:
+    """The uploaded files' names and contents, refusing what is too large before reading it."""
+    if not uploads:
+        raise DomainError({"upload": ["Choose the file to import."]})
+    total = sum(u.size or 0 for u in uploads)
+    if total > reading.MAX_BYTES:
+        raise DomainError(
+            {
+                "upload": [
+                    f"The file is {total / 1024 / 1024:.0f} MB: the most that can be imported at "
+                    f"once is {reading.MAX_BYTES // 1024 // 1024} MB. Split it into smaller files."
+                ]
+            }
+        )
+    found = []
+    for upload in uploads:
+        name = (upload.name or "upload").rsplit("/", 1)[-1][:200]
+        found.append((name, upload.read()))
+    return found
+
+
+@transaction.atomic
+def import_upload(
+    *, actor: User, authority: Authority, files: list[tuple[str, bytes]]
+) -> ImportBatch:
+    """Read and check a file (C11). A file that cannot be read as the template is refused
+    (DomainError) and nothing is kept. Otherwise the check's findings are kept on a batch:
+    what would be created, every problem, and the possible duplicates; and the file itself,
+    only when it has no problems (it is needed only to save it)."""
+    _require_lead(actor, authority)
+    size = sum(len(data) for _, data in files)
+    if size > reading.MAX_BYTES:
+        raise DomainError(
+            {"upload": ["The file is larger than 50 MB. Split it into smaller files."]}
+        )
+    sha256 = _fingerprint(files)
+    earlier = (
+        ImportBatch.objects.filter(authority=authority, sha256=sha256, status=ImportStatus.SAVED)
+        .order_by("saved_at")
+        .first()
+    )
+    if earlier is not None:
+        assert earlier.saved_at is not None
+        raise DomainError(
+            {
+                "upload": [
+                    "This file was imported on "
+                    f"{dates.long_form(timezone.localdate(earlier.saved_at))} (import "
+                    f"{earlier.pk}): nothing in it is imported twice."
+                ]
+            }
+        )
+    try:
+        tables = reading.read_files(files)
+    except reading.FileRefused as refusal:
+        raise DomainError({"upload": [f"{refusal} Nothing has been imported."]}) from None
+    plan = rules.check(tables, authority=authority, actor=actor)
+    file_name = ", ".join(name for name, _ in files)[:200]
+    batch = ImportBatch(
+        authority=authority,
+        uploaded_by=actor,
+        file_name=file_name,
+        sha256=sha256,
+        size_bytes=size,
+        counts=plan.counts,
+        already_imported=plan.already_imported,
+        problems=[p.as_dict() for p in plan.problems],
+        duplicates=[d.as_dict() for d in plan.duplicates],
+    )
+    if not plan.problems:
+        # Kept as the rows read (reading.kept_bytes), for the job to save without reading the
+        # workbook again.
+        batch.file.save("checked.zip", ContentFile(reading.kept_bytes(tables)), save=False)
+    batch.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.IMPORT_CHECK,
+        obj=batch,
+        authority_id=authority.pk,
+        file_name=file_name,
+        sha256=sha256,
+        counts=plan.counts,
+        problems=len(plan.problems),
+        possible_duplicates=len(plan.duplicates),
+    )
+    return batch
+
+
+@transaction.atomic
+def import_confirm(*, actor: User, batch: ImportBatch, decisions: dict[str, int]) -> ImportBatch:
+    """The lead confirms a checked file with no problems, answering for each possible
+    duplicate whether it is the young person already recorded (their id) or not (0); the
+    save is queued. Confirming twice queues one save."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    _require_lead(actor, batch.authority)
+    if batch.status != ImportStatus.CHECKED:
+        if batch.in_progress or batch.is_saved:
+            return batch  # a second press of the button: the save is already under way
+        raise DomainError("This file cannot be saved now. Upload it again.")
+    if batch.problems:
+        raise DomainError("Fix the problems in the file and upload it again.")
+    errors: dict[str, list[str]] = {}
+    answers: dict[str, int] = {}
+    for n, duplicate in enumerate(batch.duplicates):
+        allowed = {0} | {c["id"] for c in duplicate["candidates"]}
+        chosen = decisions.get(duplicate["old_id"])
+        if chosen is None or chosen not in allowed:
+            errors[f"duplicate_{n}"] = [
+                f"Say whether young person “{duplicate['old_id']}” (Young people, row "
+                f"{duplicate['row']}) is someone already recorded."
+            ]
+        else:
+            answers[duplicate["old_id"]] = chosen
+    if errors:
+        raise DomainError(errors)
+    batch.decisions = answers
+    batch.status = ImportStatus.QUEUED
+    try:
+        with transaction.atomic():
+            batch.save(update_fields=["decisions", "status"])
+    except IntegrityError:
+        raise DomainError(
+            "This file is already being imported, or has been: nothing in it is imported twice."
+        ) from None
+    audit.record(
+        actor=actor,
+        action=AuditAction.IMPORT_CONFIRM,
+        obj=batch,
+        authority_id=batch.authority_id,
+        file_name=batch.file_name,
+        sha256=batch.sha256,
+        matched=sum(1 for v in answers.values() if v),
+    )
+    from casework.imports.tasks import save_import  # the task calls this module: on use
+
+    queue.send_after_commit(
+        save_import,
+        batch.pk,
+        delayed="The file is saved for importing, but the import is delayed: it will start "
+        "when the service catches up.",
+    )
+    return batch
+
+
+class _Progress:
+    """How far a save has got, written on a connection of its own so the page can show it
+    while the save's own transaction is still open (nothing of it is visible until it commits)."""
+
+    def __init__(self, batch_id: int, total: int) -> None:
+        self.batch_id = batch_id
+        self.total = total
+        self.done = 0
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        self._write()
+
+    def step(self, n: int) -> None:
+        self.done += n
+        self._write()
+
+    def _write(self) -> None:
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE casework_importbatch SET progress_done = %s, progress_total = %s "
+                    "WHERE id = %s",
+                    [self.done, self.total, self.batch_id],
+                )
+        except Exception:  # noqa: BLE001 - progress is a courtesy: the save goes on without it
+            logger.warning("Could not record an import's progress", exc_info=True)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def import_save(batch_id: int) -> ImportBatch | None:
+    """The job: read and check the file again and, with no problems, write it all in one
+    transaction. With problems (records changed since the check), nothing is written and the
+    batch says why. A batch already saved or failed is left alone."""
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status__in=[ImportStatus.QUEUED, ImportStatus.SAVING]
+    ).update(status=ImportStatus.SAVING, started_at=timezone.now())
+    if not claimed:
+        return None
+    batch = ImportBatch.objects.select_related("authority", "uploaded_by").get(pk=batch_id)
+    actor = batch.uploaded_by
+    authority = batch.authority
+    if not actor.is_active or authority.pk not in access.led_authority_ids(actor):
+        import_fail(batch_id, "The person who uploaded the file no longer leads this authority.")
+        return None
+    batch.file.open("rb")
+    try:
+        data = batch.file.read()
+    finally:
+        batch.file.close()
+    tables = reading.read_kept(data)
+    del data
+    plan = rules.check(tables, authority=authority, actor=actor, decisions=batch.decisions)
+    del tables
+    if plan.undecided:
+        import_fail(
+            batch_id,
+            "Someone already recorded may be the same as a young person in the file, and was "
+            "not found when it was checked. Nothing was saved: upload the file again.",
+        )
+        return None
+    if plan.problems:
+        import_fail(
+            batch_id,
+            "The file now has problems it did not have when it was checked (something was "
+            "recorded in the meantime). Nothing was saved: fix them and upload it again.",
+            problems=plan.problems,
+        )
+        return None
+    progress = _Progress(batch_id, sum(plan.counts.values()))
+    try:
+        with transaction.atomic():
+            _write(plan, batch=batch, actor=actor, authority=authority, progress=progress)
+            batch.status = ImportStatus.SAVED
+            batch.saved_at = timezone.now()
+            batch.progress_done = batch.progress_total = progress.total
+            batch.save(update_fields=["status", "saved_at", "progress_done", "progress_total"])
+            audit.record(
+                actor=actor,
+                action=AuditAction.IMPORT_SAVE,
+                obj=batch,
+                authority_id=authority.pk,
+                file_name=batch.file_name,
+                sha256=batch.sha256,
+                counts=plan.counts,
+            )
+    except IntegrityError:
+        logger.warning("Import %s met a record saved at the same time", batch_id, exc_info=True)
+        import_fail(
+            batch_id,
+            "Some of these rows were imported by another file at the same moment. Nothing was "
+            "saved from this one: upload it again to import what is left.",
+        )
+        return None
+    finally:
+        progress.close()
+    batch.file.delete(save=False)
+    ImportBatch.objects.filter(pk=batch_id).update(file="")
+    return batch
+
+
+def import_fail(batch_id: int, reason: str, *, problems: list[rules.Problem] | None = None) -> None:
+    """Nothing was saved: say why, keep the problems to show, and let the file go."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.is_saved:
+        return
+    batch.status = ImportStatus.FAILED
+    batch.failure_reason = reason
+    fields = ["status", "failure_reason", "file"]
+    if problems is not None:
+        batch.problems = [p.as_dict() for p in problems]
+        fields.append("problems")
+    if batch.file:
+        batch.file.delete(save=False)
+    batch.file = ""  # an empty FieldFile is stored as ""
+    batch.save(update_fields=fields)
+    audit.record(
+        actor=None,
+        action=AuditAction.IMPORT_FAIL,
+        obj=batch,
+        authority_id=batch.authority_id,
+        file_name=batch.file_name,
+        sha256=batch.sha256,
+    )
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _write(
+    plan: rules.Plan,
+    *,
+    batch: ImportBatch,
+    actor: User,
+    authority: Authority,
+    progress: _Progress,
+) -> None:
+    """Every record of a checked plan, in bulk, with its audit events and old-id mapping."""
+    now = timezone.now()
+    marked = {
+        "imported": True,
+        "import_batch": batch.pk,
+        "file_name": batch.file_name,
+        "sha256": batch.sha256,
+    }
+    events: list[tuple[Any, ...]] = []
+    mapping: list[ImportedRecord] = []
+
+    def mapped(sheet: str, old_id: str, young_person_id: int, object_id: int) -> None:
+        mapping.append(
+            ImportedRecord(
+                batch=batch,
+                authority=authority,
+                sheet=sheet,
+                old_id=old_id,
+                young_person_id=young_person_id,
+                object_type=LABELS[Sheet(sheet)],
+                object_id=object_id,
+            )
+        )
+        if len(mapping) >= CHUNK:  # written as it goes, so memory stays flat
+            ImportedRecord.objects.bulk_create(mapping)
+            mapping.clear()
+
+    def flush_events() -> None:
+        audit.record_many(actor=actor, events=events)
+        events.clear()
+
+    # Young people: new ones with references issued as usual; matched ones as they are.
+    new_people = [row for row in plan.young_people if row.existing_id is None]
+    references = reserve_references(authority, len(new_people))
+    people: dict[str, int] = {}
+    for chunk, refs in zip(_chunks(new_people), _chunks(references), strict=True):
+        made = YoungPerson.objects.bulk_create(
+            YoungPerson(
+                reference=ref,
+                authority=authority,
+                created_at=now,
+                updated_at=now,
+                **row.details.__dict__,
+            )
+            for row, ref in zip(chunk, refs, strict=True)
+        )
+        for row, person in zip(chunk, made, strict=True):
+            people[row.old_id] = person.pk
+            mapped(Sheet.YOUNG_PEOPLE, row.old_id, person.pk, person.pk)
+        progress.step(len(chunk))
+    for row in plan.young_people:
+        if row.existing_id is not None:
+            people[row.old_id] = row.existing_id
+            mapped(Sheet.YOUNG_PEOPLE, row.old_id, row.existing_id, row.existing_id)
+
+    # Cases, with their referral, status history and allocation, as the services record them.
+    if plan.superseded_current:
+        Episode.objects.filter(young_person_id__in=plan.superseded_current, is_current=True).update(
+            is_current=False
+        )
+    cases: dict[str, tuple[int, int]] = {}  # old id -> (episode id, young person id)
+    for chunk in _chunks(plan.cases):
+        made = Episode.objects.bulk_create(
+            Episode(
+                young_person_id=people[c.young_person],
+                authority=authority,
+                team_id=c.team_id,
+                coach_id=c.coach_id,
+                status=c.status,
+                referred_on=c.referred_on,
+                allocated_on=c.allocated_on,
+                started_on=c.started_on,
+                closed_on=c.closed_on,
+                ending_reason=c.ending_reason,
+                activity_budget_pence=settings.ACTIVITY_BUDGET_PENCE,
+                is_current=c.is_current,
+                created_at=now,
+                updated_at=now,
+            )
+            for c in chunk
+        )
+        referrals, changes, allocations = [], [], []
+        for c, episode in zip(chunk, made, strict=True):
+            yp = people[c.young_person]
+            cases[c.old_id] = (episode.pk, yp)
+            mapped(Sheet.CASES, c.old_id, yp, episode.pk)
+            referrals.append(
+                Referral(
+                    episode=episode,
+                    referrer_name="Not recorded (imported)",
+                    referrer_organisation=c.referrer_organisation,
+                    received_on=c.referred_on,
+                    panel_date=c.referred_on,
+                    risk_level=c.risk_level,
+                    harms=c.harms,
+                    consent_given=True,
+                    eligible=True,
+                    ineligible_reasons=[],
+                    recorded_by=actor,
+                    created_at=now,
+                )
+            )
+            steps = [("", EpisodeStatus.REFERRED, c.referred_on)]
+            if c.coach_id is not None and c.allocated_on is not None:
+                steps.append((EpisodeStatus.REFERRED, EpisodeStatus.ALLOCATED, c.allocated_on))
+                if c.started_on is not None:
+                    steps.append((EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE, c.started_on))
+                allocations.append(
+                    Allocation(
+                        episode=episode,
+                        kind=AllocationKind.ALLOCATED,
+                        authority=authority,
+                        team_id=c.team_id,
+                        coach_id=c.coach_id,
+                        starts_at=rules.local_midnight(c.allocated_on),
+                        ends_at=rules.local_midnight(c.closed_on) if c.closed_on else None,
+                        made_by=actor,
+                    )
+                )
+                events.append(
+                    (
+                        AuditAction.EPISODE_ALLOCATED,
+                        ("cases.episode", episode.pk),
+                        yp,
+                        authority.pk,
+                        {**marked, "coach_id": c.coach_id},
+                    )
+                )
+            if c.closed_on is not None:
+                steps.append((steps[-1][1], EpisodeStatus.CLOSED, c.closed_on))
+            changes += [
+                EpisodeStatusChange(
+                    episode=episode,
+                    from_status=a,
+                    to_status=b,
+                    changed_by=actor,
+                    changed_at=rules.local_midnight(day),
+                )
+                for a, b, day in steps
+            ]
+            events.append(
+                (
+                    AuditAction.REFERRAL_CREATE,
+                    ("cases.episode", episode.pk),
+                    yp,
+                    authority.pk,
+                    {**marked, "eligible": True},
+                )
+            )
+        Referral.objects.bulk_create(referrals)
+        EpisodeStatusChange.objects.bulk_create(changes)
+        Allocation.objects.bulk_create(allocations)
+        flush_events()
+        progress.step(len(chunk))
+
+    # Sessions, keeping their own dates and coaches.
+    sessions: dict[str, int] = {}
+    for chunk in _chunks(plan.sessions):
+        made = SessionLog.objects.bulk_create(
+            SessionLog(
+                episode_id=cases[s.case][0],
+                coach_id=s.coach_id,
+                occurred_at=s.occurred_at,
+                duration_minutes=s.duration_minutes,
+                attendance=s.attendance,
+                place=s.place,
+                feeling_start=s.feeling_start,
+                feeling_end=s.feeling_end,
+                notes=s.notes,
+                idempotency_key=rules.session_key(authority, s.old_id),
+                recorded_by=actor,
+                created_at=now,
+                updated_at=now,
+            )
+            for s in chunk
+        )
+        for s, log in zip(chunk, made, strict=True):
+            episode_id, yp = cases[s.case]
+            sessions[s.old_id] = log.pk
+            mapped(Sheet.SESSIONS, s.old_id, yp, log.pk)
+            events.append(
+                (
+                    AuditAction.SESSION_LOG,
+                    ("coaching.sessionlog", log.pk),
+                    yp,
+                    authority.pk,
+                    {**marked, "attendance": s.attendance},
+                )
+            )
+        flush_events()
+        progress.step(len(chunk))
+
+    # Goals and their ratings.
+    goals: dict[str, tuple[int, int]] = {}
+    ended = {
+        GoalStatus.ACHIEVED: AuditAction.GOAL_ACHIEVED,
+        GoalStatus.DROPPED: AuditAction.GOAL_DROPPED,
+    }
+    for chunk in _chunks(plan.goals):
+        made = Goal.objects.bulk_create(
+            Goal(
+                episode_id=cases[g.case][0],
+                slot=g.slot,
+                description=g.description,
+                status=g.status,
+                agreed_on=g.agreed_on,
+                ended_on=g.ended_on,
+                created_by=actor,
+                created_at=now,
+            )
+            for g in chunk
+        )
+        for g, goal in zip(chunk, made, strict=True):
+            yp = cases[g.case][1]
+            goals[g.old_id] = (goal.pk, yp)
+            mapped(Sheet.GOALS, g.old_id, yp, goal.pk)
+            events.append(
+                (AuditAction.GOAL_SET, ("outcomes.goal", goal.pk), yp, authority.pk, marked)
+            )
+            if g.status in ended:
+                events.append(
+                    (ended[g.status], ("outcomes.goal", goal.pk), yp, authority.pk, marked)
+                )
+        flush_events()
+        progress.step(len(chunk))
+    for chunk in _chunks(plan.ratings):
+        made = GoalRating.objects.bulk_create(
+            GoalRating(
+                goal_id=goals[r.goal][0],
+                score=r.score,
+                rated_on=r.rated_on,
+                session_log_id=sessions[r.session] if r.session else None,
+                rated_by=actor,
+                created_at=now,
+            )
+            for r in chunk
+        )
+        for r, rating in zip(chunk, made, strict=True):
+            yp = goals[r.goal][1]
+            mapped(Sheet.GOAL_RATINGS, r.old_id, yp, rating.pk)
+            if r.session is None:  # a session's ratings are part of its own event, as in service
+                events.append(
+                    (
+                        AuditAction.GOAL_RATE,
+                        ("outcomes.goalrating", rating.pk),
+                        yp,
+                        authority.pk,
+                        marked,
+                    )
+                )
+        flush_events()
+        progress.step(len(chunk))
+
+    # SDQs, scored from their scale scores as the measure form scores them.
+    if plan.sdqs:
+        definition = (
+            MeasureDefinition.objects.filter(code=SDQ_CODE, active=True)
+            .order_by("-version")
+            .first()
+        )
+        if definition is None:
+            raise DomainError("The SDQ is not set up in this service, so SDQs cannot be imported.")
+        for chunk in _chunks(plan.sdqs):
+            made = MeasureResponse.objects.bulk_create(
+                MeasureResponse(
+                    episode_id=cases[m.case][0],
+                    definition=definition,
+                    occasion=m.occasion,
+                    completed_on=m.completed_on,
+                    entry_mode=EntryMode.SCALES,
+                    item_answers={},
+                    scores=m.scores,
+                    total_score=m.total,
+                    recorded_by=actor,
+                    created_at=now,
+                )
+                for m in chunk
+            )
+            for m, response in zip(chunk, made, strict=True):
+                yp = cases[m.case][1]
+                mapped(Sheet.SDQS, m.old_id, yp, response.pk)
+                events.append(
+                    (
+                        AuditAction.MEASURE_RECORD,
+                        ("outcomes.measureresponse", response.pk),
+                        yp,
+                        authority.pk,
+                        {**marked, "occasion": m.occasion},
+                    )
+                )
+            flush_events()
+            progress.step(len(chunk))
+
+    ImportedRecord.objects.bulk_create(mapping)
+
+
+def mapping_rows(batch: ImportBatch) -> Iterator[list[str]]:
+    """The old ids of what a saved import created, with the young person's reference and
+    the record each became, for the mapping download."""
+    yield ["Sheet", "Old id", "Young person reference", "Record", "Record id"]
+    labels = {value: label for value, label in Sheet.choices}
+    kinds = {
+        "cases.youngperson": "Young person",
+        "cases.episode": "Case",
+        "coaching.sessionlog": "Session",
+        "outcomes.goal": "Goal",
+        "outcomes.goalrating": "Goal rating",
+        "outcomes.measureresponse": "SDQ",
+    }
+    rows = (
+        ImportedRecord.objects.filter(batch=batch)
+        .order_by("pk")
+        .values_list("sheet", "old_id", "young_person__reference", "object_type", "object_id")
+        .iterator(chunk_size=5000)
+    )
+    for sheet, old_id, reference, object_type, object_id in rows:
+        yield [
+            str(labels.get(sheet, sheet)),
+            old_id,
+            reference,
+            kinds.get(object_type, object_type),
+            str(object_id),
+        ]
+
+
+def when(batch: ImportBatch) -> datetime:
+    return batch.saved_at or batch.uploaded_at

@@ -1,0 +1,46 @@
+"""Import files for tests: the generated template (devtools/import_workbook.py) for a place's
+coaches, and an import of it saved through the services, as the job saves it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from casework.imports import services
+from casework.imports.models import ImportBatch
+from devtools import import_workbook
+from tests.conftest import Place
+
+
+def sheets(
+    place: Place, young_people: int = 3, sessions: int = 6, prefix: str = "", seed: int = 1
+) -> dict[str, list[list[Any]]]:
+    return import_workbook.rows(
+        coaches=[place.coach.email, place.coach2.email],
+        young_people=young_people,
+        sessions_per_case=sessions,
+        prefix=prefix,
+        seed=seed,
+    )
+
+
+def workbook(place: Place, **kwargs: Any) -> bytes:
+    return import_workbook.xlsx_bytes(sheets(place, **kwargs))
+
+
+def uploaded(place: Place, data: bytes | None = None, name: str = "history.xlsx") -> ImportBatch:
+    return services.import_upload(
+        actor=place.lead,
+        authority=place.authority,
+        files=[(name, data if data is not None else workbook(place))],
+    )
+
+
+def saved_import(place: Place, data: bytes | None = None) -> ImportBatch:
+    batch = uploaded(place, data)
+    assert not batch.problems, batch.problems
+    services.import_confirm(
+        actor=place.lead, batch=batch, decisions={d["old_id"]: 0 for d in batch.duplicates}
+    )
+    saved = services.import_save(batch.pk)
+    assert saved is not None
+    return saved

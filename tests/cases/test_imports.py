@@ -1,0 +1,406 @@
+"""Importing existing cases from a spreadsheet (C11): the template, the check and its preview,
+the save (all or nothing), a second load of the same rows, and the files refused whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from cases.models import Episode, EpisodeStatus, YoungPerson
+from casework.imports import reading, services
+from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus
+from devtools import import_workbook
+from outcomes.models import Goal, GoalRating, MeasureResponse
+from sessions.models import SessionLog
+from tests.cases.imports import saved_import, sheets, uploaded, workbook
+from tests.conftest import referral
+from yourchoice.audit.actions import AuditAction
+from yourchoice.data.errors import DomainError
+from yourchoice.models import AuditEvent, OutboxJob
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _records() -> tuple[int, ...]:
+    return (
+        YoungPerson.objects.count(),
+        Episode.objects.count(),
+        SessionLog.objects.count(),
+        Goal.objects.count(),
+        GoalRating.objects.count(),
+        MeasureResponse.objects.count(),
+        ImportedRecord.objects.count(),
+    )
+
+
+def _refused(cast, files) -> str:
+    before = (_records(), ImportBatch.objects.count())
+    with pytest.raises(DomainError) as refusal:
+        services.import_upload(
+            actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+        )
+    assert (_records(), ImportBatch.objects.count()) == before, "a refused file saved something"
+    return str(refusal.value)
+
+
+# --- The template ----------------------------------------------------------------------------
+
+
+def test_the_lead_downloads_the_template_as_a_workbook_and_as_csv_files(cast, client_for):
+    client = client_for(cast.hackney.lead)
+    response = client.get(reverse("cases:import-template", args=["xlsx"]))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == [
+        "About this template",
+        "Young people",
+        "Cases",
+        "Sessions",
+        "Goals",
+        "Goal ratings",
+        "SDQs",
+    ]
+    first = next(book["Sessions"].iter_rows(values_only=True))
+    assert first[:4] == ("Old id", "Case old id", "Date", "Time")
+    response = client.get(reverse("cases:import-template", args=["sessions"]))
+    assert response.content.decode("utf-8-sig").startswith("Old id,Case old id,Date")
+    assert client.get(reverse("cases:import-template", args=["nothing"])).status_code == 404
+
+
+def test_an_empty_template_filled_in_by_hand_imports(cast):
+    """The downloaded template itself, with one row on each sheet, is a file the check reads."""
+    from casework.imports import template
+
+    book = load_workbook(io.BytesIO(template.workbook_bytes()))
+    day = timezone.localdate() - timedelta(days=100)
+    book["Young people"].append(["A1", "Sam", "Rivers", "", "03/04/2011"])
+    book["Cases"].append(
+        ["K1", "A1", day, "School", "High", "Carrying weapons", cast.hackney.coach.email]
+    )
+    book["Sessions"].append(
+        ["S1", "K1", day + timedelta(days=3), "10:15", "", "Attended", 45, "School", 4, 6]
+    )
+    out = io.BytesIO()
+    book.save(out)
+    batch = uploaded(cast.hackney, out.getvalue())
+    assert batch.problems == []
+    assert batch.counts["young_people"] == 1 and batch.counts["sessions"] == 1
+
+
+# --- A whole history imports -----------------------------------------------------------------
+
+
+def test_a_generated_history_imports_through_the_services_rules_and_audit(cast):
+    data = workbook(cast.hackney, young_people=12, sessions=10)
+    batch = uploaded(cast.hackney, data)
+    assert batch.problems == [] and batch.file
+    assert _records()[0] == 0, "the check saves nothing"
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    assert OutboxJob.objects.filter(task="casework.imports.tasks.save_import").exists()
+
+    saved = services.import_save(batch.pk)
+    assert saved is not None and saved.status == ImportStatus.SAVED
+    assert not saved.file, "the file is not kept once it is saved"
+    rows = sheets(cast.hackney, young_people=12, sessions=10)
+    assert YoungPerson.objects.count() == 12
+    assert Episode.objects.count() == 12
+    assert SessionLog.objects.count() == len(rows["Sessions"]) - 1
+    assert GoalRating.objects.count() == len(rows["Goal ratings"]) - 1
+    assert MeasureResponse.objects.count() == len(rows["SDQs"]) - 1
+    # References are issued as usual, one counter, no gaps.
+    references = sorted(YoungPerson.objects.values_list("reference", flat=True))
+    assert references == [f"YC-E09000012-{n:06d}" for n in range(1, 13)]
+    # Sessions keep their own dates and coaches.
+    first = next(r for r in rows["Sessions"][1:] if r[5] == "Attended")
+    log = SessionLog.objects.get(
+        pk=ImportedRecord.objects.get(sheet="sessions", old_id=first[0]).object_id
+    )
+    assert timezone.localtime(log.occurred_at).date().isoformat() == first[2]
+    assert timezone.localtime(log.occurred_at).strftime("%H:%M") == "16:00"
+    case_row = next(r for r in rows["Cases"][1:] if r[0] == first[1])
+    assert log.coach.email == case_row[6]
+    # Closed cases are closed, open ones active with their coach, as the services leave them.
+    for episode in Episode.objects.all():
+        assert episode.is_current
+        if episode.closed_on:
+            assert episode.status == EpisodeStatus.CLOSED and episode.ending_reason == "planned"
+        else:
+            assert episode.status in (EpisodeStatus.ACTIVE, EpisodeStatus.ALLOCATED)
+            assert episode.coach is not None and episode.team == cast.hackney.team
+    # Every record has its event, marked as imported, with the file's name and SHA-256.
+    events = AuditEvent.objects.filter(action=AuditAction.SESSION_LOG)
+    assert events.count() == SessionLog.objects.count()
+    detail = events.first().detail
+    assert detail["imported"] is True
+    assert detail["file_name"] == "history.xlsx" and len(detail["sha256"]) == 64
+    assert AuditEvent.objects.filter(action=AuditAction.REFERRAL_CREATE).count() == 12
+    assert AuditEvent.objects.filter(action=AuditAction.IMPORT_SAVE).count() == 1
+
+
+def test_the_old_ids_download_maps_each_row_to_its_reference_in_safe_cells(cast, client_for):
+    rows = sheets(cast.hackney, young_people=2, sessions=2)
+    rows["Young people"][1][0] = "@SUM(A1)"  # an old id a spreadsheet would read as a formula
+    rows["Cases"][1][1] = "@SUM(A1)"
+    batch = saved_import(cast.hackney, import_workbook.xlsx_bytes(rows))
+    response = client_for(cast.hackney.lead).get(reverse("cases:import-mapping", args=[batch.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    text = response.content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == ["Sheet", "Old id", "Young person reference", "Record", "Record id"]
+    person = YoungPerson.objects.get(
+        pk=ImportedRecord.objects.get(sheet="young_people", old_id="@SUM(A1)").young_person_id
+    )
+    assert ["Young people", "'@SUM(A1)", person.reference, "Young person", str(person.pk)] in table
+    assert len(table) - 1 == ImportedRecord.objects.filter(batch=batch).count()
+
+
+# --- Loading it twice -------------------------------------------------------------------------
+
+
+def test_the_same_file_again_creates_nothing(cast):
+    data = workbook(cast.hackney, young_people=4)
+    saved_import(cast.hackney, data)
+    before = _records()
+    message = _refused(cast, [("history.xlsx", data)])
+    assert "already" in message or "was imported" in message
+    assert _records() == before
+
+
+def test_a_file_saved_again_with_new_rows_creates_only_the_new_ones(cast):
+    """Another file (another hash) with rows an earlier file imported: those rows are left as
+    they are, by their old ids, and only the new young person and their case are created."""
+    saved_import(cast.hackney, workbook(cast.hackney, young_people=3, sessions=3))
+    before = _records()
+    grown = sheets(cast.hackney, young_people=3, sessions=3)
+    extra = sheets(cast.hackney, young_people=1, sessions=3, prefix="NEW-", seed=7)
+    for title, table in extra.items():
+        grown[title] += table[1:]
+    batch = uploaded(cast.hackney, import_workbook.xlsx_bytes(grown))
+    assert batch.problems == []
+    assert batch.already_imported["young_people"] == 3 and batch.counts["young_people"] == 1
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    services.import_save(batch.pk)
+    assert YoungPerson.objects.count() == before[0] + 1
+    assert Episode.objects.count() == before[1] + 1
+
+
+def test_confirming_twice_saves_once(cast):
+    batch = uploaded(cast.hackney)
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    assert OutboxJob.objects.count() == 1
+    services.import_save(batch.pk)
+    before = _records()
+    assert services.import_save(batch.pk) is None
+    assert _records() == before
+
+
+# --- Files refused whole ----------------------------------------------------------------------
+
+
+def test_a_workbook_without_the_templates_columns_is_refused(cast):
+    rows = sheets(cast.hackney)
+    rows["Sessions"][0][2] = "When"  # "Date" renamed
+    message = _refused(cast, [("history.xlsx", import_workbook.xlsx_bytes(rows))])
+    assert "“Sessions” sheet does not have the template's columns" in message
+    assert "no column “Date”" in message and "“When”" in message
+
+
+def test_a_file_over_50_mb_is_refused_before_it_is_read(cast):
+    big = SimpleUploadedFile("history.xlsx", b"x")
+    big.size = reading.MAX_BYTES + 1
+    with pytest.raises(DomainError, match="most that can be imported at once is 50 MB"):
+        services.read_uploads([big])
+    _refused(cast, [("history.xlsx", b"x" * (reading.MAX_BYTES + 1))])
+
+
+def test_a_formula_in_a_cell_is_refused(cast):
+    rows = sheets(cast.hackney)
+    rows["Sessions"][3][6] = "=30+30"
+    message = _refused(cast, [("history.xlsx", import_workbook.xlsx_bytes(rows))])
+    assert "“Sessions” sheet, row 4: the “Minutes” cell holds a formula" in message
+
+
+def test_a_formula_in_a_csv_cell_is_refused(cast):
+    files = dict(import_workbook.csv_files(sheets(cast.hackney)))
+    files["cases.csv"] = files["cases.csv"].replace(b"Youth offending service", b"=HYPERLINK(1)", 1)
+    message = _refused(cast, list(files.items()))
+    assert "cases.csv, row 2: the “Referred by” cell holds a formula" in message
+
+
+def test_a_csv_in_the_windows_encoding_is_refused(cast):
+    rows = sheets(cast.hackney)
+    rows["Young people"][1][2] = "Zoë"
+    files = dict(import_workbook.csv_files(rows))
+    files["young-people.csv"] = files["young-people.csv"].decode().encode("cp1252")
+    message = _refused(cast, list(files.items()))
+    assert "young-people.csv is saved in the Windows encoding (Windows-1252), not UTF-8" in message
+    assert "CSV UTF-8" in message
+
+
+def test_an_xlsx_that_is_not_a_zip_is_refused(cast):
+    message = _refused(cast, [("history.xlsx", b"\xd0\xcf\x11\xe0 an old .xls file")])
+    assert "not an Excel workbook (.xlsx)" in message
+
+
+def test_csv_files_import_like_the_workbook(cast):
+    batch = uploaded(cast.hackney, None)
+    files = list(import_workbook.csv_files(sheets(cast.hackney)))
+    from_csv = services.import_upload(
+        actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+    )
+    assert from_csv.problems == [] and from_csv.counts == batch.counts
+    assert zipfile.is_zipfile(from_csv.file.path)
+
+
+# --- Problems row by row; nothing saved -------------------------------------------------------
+
+
+def test_dates_in_us_order_are_found_impossible_or_in_doubt(cast):
+    rows = sheets(cast.hackney)
+    rows["Young people"][1][4] = "04/23/2011"  # can only be month first
+    rows["Young people"][2][4] = "03/04/2011"  # either way: in doubt, given the first
+    batch = uploaded(cast.hackney, import_workbook.xlsx_bytes(rows))
+    messages = {(p["sheet"], p["row"]): p["message"] for p in batch.problems}
+    assert "written month first (US order)" in messages[("Young people", 2)]
+    assert "could be 3 April 2011 or 4 March 2011" in messages[("Young people", 3)]
+    assert not batch.can_confirm and not batch.file
+
+
+def test_a_date_after_the_case_closed_is_a_problem_on_its_row(cast):
+    rows = sheets(cast.hackney, young_people=20, sessions=8)
+    today = timezone.localdate()
+    closed_on = {
+        c[0]: date.fromisoformat(c[8])
+        for c in rows["Cases"][1:]
+        if c[8] and date.fromisoformat(c[8]) < today - timedelta(days=5)
+    }
+    number, row = next(
+        (n, r)
+        for n, r in enumerate(rows["Sessions"][1:], start=2)
+        if r[1] in closed_on and r[5] == "Did not attend"
+    )
+    row[2] = (closed_on[row[1]] + timedelta(days=2)).isoformat()
+    batch = uploaded(cast.hackney, import_workbook.xlsx_bytes(rows))
+    assert len(batch.problems) == 1
+    problem = batch.problems[0]
+    assert (problem["sheet"], problem["row"]) == ("Sessions", number)
+    assert problem["message"].startswith("The date is after the case was closed")
+
+
+def test_one_bad_row_among_many_saves_nothing(cast):
+    rows = sheets(cast.hackney, young_people=30, sessions=6)
+    rows["SDQs"][5][4] = 14  # a scale score out of range
+    batch = uploaded(cast.hackney, import_workbook.xlsx_bytes(rows))
+    assert [p["row"] for p in batch.problems] == [6]
+    with pytest.raises(DomainError):
+        services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    assert _records() == (0,) * 7
+
+
+def test_a_failure_while_writing_saves_nothing(cast, monkeypatch):
+    batch = uploaded(cast.hackney, workbook(cast.hackney, young_people=6))
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("a clash")
+
+    monkeypatch.setattr(MeasureResponse.objects, "bulk_create", clash)
+    assert services.import_save(batch.pk) is None
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and "Nothing was saved" in batch.failure_reason
+    assert _records() == (0,) * 7
+    assert not AuditEvent.objects.filter(action=AuditAction.SESSION_LOG).exists()
+
+
+def test_the_preview_page_lists_every_problem_row_by_row(cast, client_for):
+    rows = sheets(cast.hackney)
+    rows["Cases"][1][6] = "nobody@elsewhere.test"
+    rows["Goal ratings"][1][3] = 11
+    client = client_for(cast.hackney.lead)
+    upload = SimpleUploadedFile("history.xlsx", import_workbook.xlsx_bytes(rows))
+    response = client.post(
+        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Problems in the file" in page
+    assert "Cases, row 2" in page and "nobody@elsewhere.test is not a coach" in page
+    assert "Goal ratings, row 2" in page and "The rating must be from 0 to 10" in page
+    assert "Save these records" not in page
+
+
+def test_a_refused_file_answers_400_on_the_upload_page_with_the_reason(cast, client_for):
+    upload = SimpleUploadedFile("history.xlsx", b"not a zip")
+    response = client_for(cast.hackney.lead).post(
+        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
+    )
+    assert response.status_code == 400
+    assert "not an Excel workbook" in response.content.decode()
+
+
+# --- Young people already recorded ------------------------------------------------------------
+
+
+def test_likely_duplicates_are_matched_for_the_lead_to_confirm(cast, client_for):
+    rows = sheets(cast.hackney, young_people=2)
+    received = date.fromisoformat(rows["Cases"][1][2])
+    existing = referral(
+        cast.hackney, given="Sam", family="Okafor", received_on=received - timedelta(days=100)
+    )
+    existing.closed_on = received - timedelta(days=50)
+    existing.status = EpisodeStatus.CLOSED
+    existing.ending_reason = "planned"
+    existing.save()
+    person = existing.young_person
+    rows["Young people"][1][1:5] = ["Sam", "Okafor", "", person.date_of_birth.strftime("%d/%m/%Y")]
+    batch = uploaded(cast.hackney, import_workbook.xlsx_bytes(rows))
+    assert batch.problems == []
+    assert [c["reference"] for c in batch.duplicates[0]["candidates"]] == [person.reference]
+
+    client = client_for(cast.hackney.lead)
+    url = reverse("cases:import", args=[batch.pk])
+    page = client.get(url).content.decode()
+    assert f"the same young person as {person.reference}" in page
+    assert client.post(url, {}).status_code == 400  # an answer is needed
+    response = client.post(url, {"duplicate_0": str(person.pk)})
+    assert response.status_code == 302
+    services.import_save(batch.pk)
+    assert YoungPerson.objects.count() == 2  # the one recorded, and one new
+    assert person.episodes.count() == 2
+    assert person.episodes.get(is_current=True).referred_on == received
+
+
+def test_another_borough_lead_cannot_see_or_confirm_the_import(cast, client_for):
+    batch = uploaded(cast.hackney)
+    client = client_for(cast.southwark.lead)
+    assert client.get(reverse("cases:import", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("cases:import", args=[batch.pk]), {}).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.import_confirm(actor=cast.southwark.lead, batch=batch, decisions={})
+
+
+def test_the_progress_answer_says_how_far_the_save_has_got(cast, client_for):
+    batch = uploaded(cast.hackney)
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    answer = client_for(cast.hackney.lead).get(reverse("cases:import-progress", args=[batch.pk]))
+    assert answer.json()["status"] == "queued" and answer.json()["finished"] is False
+    services.import_save(batch.pk)
+    answer = client_for(cast.hackney.lead).get(reverse("cases:import-progress", args=[batch.pk]))
+    assert answer.json()["finished"] is True and answer.json()["percent"] == 100
