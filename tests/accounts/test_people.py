@@ -473,3 +473,15 @@ def test_an_account_no_lead_runs_gets_its_link_from_a_command(cast):
     call_command("sign_in_link", cast.programme_lead.email, stdout=StringIO())
     assert Client().get(path).status_code == 200  # another person's link is not replaced
     assert emailed_link(cast.programme_lead.email)
+
+
+def test_the_administrator_emails_a_link_from_the_account_list(cast):
+    admin = signed_in_client(cast.admin)
+    answer = admin.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "send_sign_in_link", "_selected_action": [cast.programme_lead.pk]},
+    )
+    assert answer.status_code == 302
+    [sent] = events(AuditAction.ENROLMENT_LINK_SENT, object_id=cast.programme_lead.pk)
+    assert sent.actor_id == cast.admin.pk
+    assert Client().get(emailed_link(cast.programme_lead.email)).status_code == 200
