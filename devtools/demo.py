@@ -317,12 +317,14 @@ def _contexts(people: dict[str, User], allocated: list[tuple[str, Episode]], tod
         reason="Told me older boys ask him to hold things for them there.",
         known_from=today - timedelta(weeks=6),
     ).context
-    for coach_key, episode, reason in [
+    # The coach links another of hers; the borough lead, who sees every Hackney case, links her
+    # colleague's (a coach sees only a count of the young people on other caseloads).
+    for linker, episode, reason in [
         ("coach", of["coach"][1], "Seen there by the youth worker on Friday nights."),
-        ("coach2", of["coach2"][0], "Mother worried about who she meets there."),
+        ("lead", of["coach2"][0], "Mother worried about who she meets there."),
     ]:
         context_services.context_link(
-            actor=people[coach_key],
+            actor=people[linker],
             context=estate,
             young_person=episode.young_person,
             reason=reason,

@@ -49,6 +49,8 @@ NOT_APPROVALS = {
     "accounts.ApiToken": "an administrator issues a token to a person; nothing is approved",
     "cases.Allocation": "a borough lead allocates a coach; the coach asks for nothing",
     "cases.RiskFlag": "anyone on the case may resolve a flag, including who raised it",
+    "cases.ContextLink": "whoever links a young person to a context may end the link; nothing is "
+    "approved",
     "coaching.SessionLog": "the coach and who recorded the session; nothing is approved",
     "supervision.Action": "the owner of an action marks it done; nobody approves it",
     "cases.BreakGlassGrant": "the holder asks and is given access at once, in an emergency; the "

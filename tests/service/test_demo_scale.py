@@ -59,7 +59,7 @@ def _load(seed: int) -> dict[str, Any]:
             found["anchor_context_links"] = {
                 "coach": bench_estate.links.filter(linked_by=coach).count(),
                 "elsewhere": bench_estate.links.exclude(
-                    young_person__authority=team.authority
+                    young_person__authority__gss_code=demo_scale.ANCHOR_AUTHORITY
                 ).count(),
                 "all": bench_estate.links.count(),
             }
