@@ -181,7 +181,11 @@ class _Part:
         lp.col_cost_ = np.zeros(total)
         lp.col_lower_ = np.concatenate([self.lower, np.zeros(extra)])
         lp.col_upper_ = np.full(total, highspy.kHighsInf)
-        lower, upper, starts, indices, values = [], [], [], [], []
+        lower: list[float] = []
+        upper: list[float] = []
+        starts: list[int] = []
+        indices: list[int] = []
+        values: list[float] = []
         for r, (terms, low, high, elastic) in enumerate(self.rows):
             starts.append(len(indices))
             for key, coefficient in terms.items():
