@@ -36,6 +36,7 @@ Key = Hashable
 
 INF = math.inf
 _TOLERANCE = 1e-6
+_POOL = 400  # whole-number solutions kept per part, as witnesses
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,25 @@ class Model:
     hidden: dict[Key, int]  # unknown values, with the lower bound a reader knows
     rows: list[Row]
     protected: list[Quantity]
+    _index: dict[Key, list[Row]] | None = field(default=None, repr=False, compare=False)
+
+    def rows_naming(self, key: Key) -> list[Row]:
+        """The rows whose terms or sources name `key`."""
+        if self._index is None:
+            self._index = defaultdict(list)
+            for row in self.rows:
+                for k in set(row.terms) | row.sources:
+                    self._index[k].append(row)
+        return self._index.get(key, [])
 
 
 @dataclass(frozen=True)
 class Range:
     low: float
     high: float
+    # Shown by whole-number solutions found along the way (the true range is at least this
+    # wide): enough to know a count is safe without solving for its exact bounds.
+    witnessed: bool = False
 
     @property
     def values(self) -> float:
@@ -87,7 +101,7 @@ class Range:
 
     def __str__(self) -> str:
         high = "no limit" if math.isinf(self.high) else f"{self.high:g}"
-        return f"{self.low:g} to {high}"
+        return f"{'at least ' if self.witnessed else ''}{self.low:g} to {high}"
 
 
 @dataclass
@@ -141,11 +155,14 @@ class _Part:
         self.rows = rows
         self.elastic = False
         self.slack_limit: float | None = None
+        self.pool: list[np.ndarray] = []  # whole-number solutions found so far
         self.linear = self._highs(integer=False)
         self.integer: highspy.Highs | None = None
         # With no objective nothing is unbounded: "unbounded or infeasible" is infeasible.
         if self._status(self._solve(self.linear, {}, minimise=True)) != "optimal":
             self._make_elastic()
+        else:
+            self._keep(self.linear)
 
     def _highs(self, integer: bool) -> highspy.Highs:
         h = highspy.Highs()
@@ -164,7 +181,11 @@ class _Part:
         lp.col_cost_ = np.zeros(total)
         lp.col_lower_ = np.concatenate([self.lower, np.zeros(extra)])
         lp.col_upper_ = np.full(total, highspy.kHighsInf)
-        lower, upper, starts, indices, values = [], [], [], [], []
+        lower: list[float] = []
+        upper: list[float] = []
+        starts: list[int] = []
+        indices: list[int] = []
+        values: list[float] = []
         for r, (terms, low, high, elastic) in enumerate(self.rows):
             starts.append(len(indices))
             for key, coefficient in terms.items():
@@ -248,6 +269,25 @@ class _Part:
             return "unbounded"
         raise CheckFailed(f"the solver stopped: {h.modelStatusToString(status)}")
 
+    def _keep(self, h: highspy.Highs) -> bool:
+        """Keep the solution as a witness if it is whole numbers; say whether it was."""
+        solution = np.array(h.getSolution().col_value[: len(self.columns)])
+        if solution.size and np.all(np.abs(solution - np.round(solution)) <= _TOLERANCE):
+            if len(self.pool) < _POOL:
+                self.pool.append(np.round(solution))
+            return True
+        return not solution.size
+
+    def witnessed(self, terms: dict[Key, int]) -> tuple[float, float] | None:
+        """The smallest and largest value of the quantity over the solutions kept."""
+        if not self.pool:
+            return None
+        vector = np.zeros(len(self.columns))
+        for key, coefficient in terms.items():
+            vector[self.index[key]] = coefficient
+        values = np.stack(self.pool) @ vector
+        return float(values.min()), float(values.max())
+
     def bound(self, terms: dict[Key, int], minimise: bool) -> float:
         h = self._solve(self.linear, terms, minimise)
         status = self._status(h)
@@ -255,9 +295,8 @@ class _Part:
             return -INF if minimise else INF
         if status != "optimal":
             raise CheckFailed("a part of the model has no solution")
-        solution = np.array(h.getSolution().col_value[: len(self.columns)])
         value = h.getInfo().objective_function_value
-        if np.all(np.abs(solution - np.round(solution)) <= _TOLERANCE):
+        if self._keep(h):
             return float(round(value))
         # The linear optimum is fractional: solve the integer programme itself.
         if self.integer is None:
@@ -269,6 +308,7 @@ class _Part:
             return -INF if minimise else INF
         if status != "optimal":
             raise CheckFailed("a part of the model has no whole-number solution")
+        self._keep(h)
         return float(round(h.getInfo().objective_function_value))
 
 
@@ -315,11 +355,14 @@ def ranges(
     stats: Stats | None = None,
     cache: dict | None = None,
     touches: Callable[[Key], bool] | None = None,
+    threshold: int | None = None,
 ) -> dict[str, Range]:
     """The smallest and largest whole-number value of each quantity (default: the protected
     ones) over every solution of the model's rows. `cache` keeps results between calls for
     parts that have not changed. With `touches`, only quantities in parts with a value or a
-    row naming a key it accepts are computed (the rest cannot have changed)."""
+    row naming a key it accepts are computed (the rest cannot have changed). With `threshold`,
+    a quantity that solutions already found show to have that many possible values is
+    reported as witnessed rather than solved for exactly (safe is all `protect` needs)."""
     stats = stats or Stats()
     cache = {} if cache is None else cache
     wanted = list(model.protected if quantities is None else quantities)
@@ -329,6 +372,7 @@ def ranges(
         rows_of[part_of[next(iter(unknown))]].append((row, unknown, constant))
     by_part: dict[int, list[tuple[Quantity, dict[Key, int], int]]] = defaultdict(list)
     result: dict[str, Range] = {}
+    signatures: dict[int, tuple] = {}
     relevant: set[int] | None = None
     if touches is not None:
         relevant = {i for i, members in enumerate(parts) if any(touches(k) for k in members)}
@@ -353,13 +397,15 @@ def ranges(
             low = high = float(constant)
             for owner in owners:
                 sub = {k: c for k, c in unknown.items() if part_of[k] == owner}
-                r = _part_range(owner, parts, rows_of, model, sub, stats, cache)
+                r = _part_range(owner, parts, rows_of, model, sub, stats, cache, signatures)
                 low, high = low + r.low, high + r.high
             result[q.name] = Range(low, high)
     for owner, items in by_part.items():
         for q, unknown, constant in items:
-            r = _part_range(owner, parts, rows_of, model, unknown, stats, cache)
-            result[q.name] = Range(r.low + constant, r.high + constant)
+            r = _part_range(
+                owner, parts, rows_of, model, unknown, stats, cache, signatures, threshold
+            )
+            result[q.name] = Range(r.low + constant, r.high + constant, r.witnessed)
     return result
 
 
@@ -383,8 +429,12 @@ def _part_range(
     terms: dict[Key, int],
     stats: Stats,
     cache: dict,
+    signatures: dict[int, tuple],
+    threshold: int | None = None,
 ) -> Range:
-    signature = _signature(parts[owner], rows_of[owner], model)
+    if owner not in signatures:
+        signatures[owner] = _signature(parts[owner], rows_of[owner], model)
+    signature = signatures[owner]
     entry = cache.get(signature)
     if entry is None:
         rows = [
@@ -398,9 +448,18 @@ def _part_range(
         }
     key = tuple(sorted(terms.items(), key=repr))
     found = entry["ranges"].get(key)
-    if found is None:
-        part: _Part = entry["part"]
-        found = entry["ranges"][key] = Range(part.bound(terms, True), part.bound(terms, False))
+    if found is not None:
+        return found
+    part: _Part = entry["part"]
+    if threshold is not None:
+        seen = part.witnessed(terms)
+        if seen is not None and seen[1] - seen[0] + 1 >= threshold:
+            return Range(seen[0], seen[1], witnessed=True)
+        high = part.bound(terms, False)
+        seen = part.witnessed(terms)
+        if seen is not None and high - seen[0] + 1 >= threshold:
+            return Range(seen[0], high, witnessed=True)
+    found = entry["ranges"][key] = Range(part.bound(terms, True), part.bound(terms, False))
     return found
 
 
@@ -420,13 +479,17 @@ class Outcome:
 
 
 def _adjacent(model: Model, keys: set[Key]) -> list[Row]:
-    return [row for row in model.rows if keys & (set(row.terms) | row.sources)]
+    found: dict[int, Row] = {}
+    for key in keys:
+        for row in model.rows_naming(key):
+            found[id(row)] = row
+    return list(found.values())
 
 
 def _pinned_if_hidden(model: Model, key: Key) -> bool:
     """Would `key` be worked out at once if hidden: an equality row where it is the only
     unknown."""
-    for row in model.rows:
+    for row in model.rows_naming(key):
         if key in row.terms and row.lower == row.upper:
             others = [k for k in row.terms if k != key and row.terms[k]]
             if all(k in model.known for k in others):
@@ -482,13 +545,14 @@ def protect(
     cache: dict = {}
     hidden: set[Key] = set()
     model = build(hidden)
-    found = ranges(model, stats=stats, cache=cache, touches=touches)
+    found = ranges(model, stats=stats, cache=cache, touches=touches, threshold=threshold)
     unsafe = [q for q in model.protected if q.name in found and not found[q.name].safe(threshold)]
     unresolved: set[str] = set()
     if unsafe:
         everything = build(set(choosable))
         names = {q.name for q in unsafe}
-        worst = ranges(everything, [q for q in everything.protected if q.name in names], stats)
+        asked = [q for q in everything.protected if q.name in names]
+        worst = ranges(everything, asked, stats, threshold=threshold)
         worst = {name: r for name, r in worst.items() if name in names}
         unresolved = {name for name, r in worst.items() if not r.safe(threshold)}
     rounds = 0
@@ -512,7 +576,7 @@ def protect(
             break
         hidden |= picks
         model = build(hidden)
-        found = ranges(model, stats=stats, cache=cache, touches=touches)
+        found = ranges(model, stats=stats, cache=cache, touches=touches, threshold=threshold)
     else:
         unresolved |= {name for name, r in found.items() if not r.safe(threshold)}
     return Outcome(hidden, found, sorted(unresolved), rounds, stats)

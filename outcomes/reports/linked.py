@@ -138,6 +138,12 @@ def _key(place: str, cell: Cell) -> Key:
     return (place, cell[0], cell[1])
 
 
+def _cell(key: Key) -> Cell:
+    """The (indicator, breakdown) of a sheet's key."""
+    parts: tuple[str, str, str] = key  # type: ignore[assignment]  # keys made by _key
+    return (parts[1], parts[2])
+
+
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or value is None or value == "":
         return None
@@ -213,10 +219,10 @@ def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Bu
                 if small is None:
                     continue
                 big = _key(sheet.place, cell)
-                rows.append(Row(f"nested|{sheet.place}|{smaller}|{cell[1]}", {big: 1, small: -1}, 0))
-                implied[sheet.place].append(
-                    _difference((larger, cell[1]), (smaller, cell[1]))
+                rows.append(
+                    Row(f"nested|{sheet.place}|{smaller}|{cell[1]}", {big: 1, small: -1}, 0)
                 )
+                implied[sheet.place].append(_difference((larger, cell[1]), (smaller, cell[1])))
         for smaller, larger in NESTED_TOTALS:
             small, big = (smaller, ALL), (larger, ALL)
             if small in sheet.values and big in sheet.values:
@@ -228,8 +234,9 @@ def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Bu
             cell = (rate.indicator, ALL)
             if cell not in sheet.values:
                 continue
-            n, d = _key(sheet.place, (rate.indicator, NUMERATOR)), _key(
-                sheet.place, (rate.indicator, DENOMINATOR)
+            n, d = (
+                _key(sheet.place, (rate.indicator, NUMERATOR)),
+                _key(sheet.place, (rate.indicator, DENOMINATOR)),
             )
             hidden[n] = hidden[d] = 0
             rows.append(Row(f"part|{sheet.place}|{rate.indicator}", {d: 1, n: -1}, 0))
@@ -254,7 +261,9 @@ def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Bu
             if value != SUPPRESSED:
                 number = _number(value)
                 if number is None:
-                    rows.append(Row(f"value|{sheet.place}|{rate.indicator}", {d: 1}, 0, 0, False, source))
+                    rows.append(
+                        Row(f"value|{sheet.place}|{rate.indicator}", {d: 1}, 0, 0, False, source)
+                    )
                 else:
                     # Published to `places` decimals: the true percentage is within half a step.
                     # 100 n / d in [p - h, p + h], times d, in whole numbers (times 2 * 10^places).
@@ -291,18 +300,18 @@ def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Bu
                     )
     # The new sheet's implied counts are protected where 1 to threshold-1; earlier sheets'
     # as they recorded.
-    new_implied = []
+    new_implied: list[tuple[str, list[tuple[str, str, int]]]] = []
     for sheet in sheets:
         if sheet.new:
-            for name, terms in implied_for(sheet, implied[sheet.place], threshold):
+            for name, parts in implied_for(sheet, implied[sheet.place], threshold):
                 if not sheet.planned:
-                    new_implied.append((name, terms))
-                protected.append(_quantity(sheet.place, name, terms))
+                    new_implied.append((name, parts))
+                protected.append(_quantity(sheet.place, name, parts))
         else:
-            for name, terms in sheet.protected:
-                keys = [_key(sheet.place, (i, b)) for i, b, _ in terms]
+            for name, parts in sheet.protected:
+                keys = [_key(sheet.place, (i, b)) for i, b, _ in parts]
                 if all(k in known or k in hidden for k in keys):
-                    protected.append(_quantity(sheet.place, name, terms))
+                    protected.append(_quantity(sheet.place, name, parts))
     rows += _london(sheets, list(authorities), known, hidden)
     return Built(Model(known, hidden, rows, protected), new_implied)
 
@@ -384,7 +393,7 @@ def _london(
             if every:
                 rows.append(Row(name, {**parts, whole: -1}, lower=0, elastic=True))
             for key in parts:
-                rows.append(Row(f"{name}|{key[0]}", {whole: 1, key: -1}, lower=0, elastic=True))
+                rows.append(Row(f"{name}|{key}", {whole: 1, key: -1}, lower=0, elastic=True))
         elif every:
             rows.append(Row(name, {**parts, whole: -1}, 0, 0, elastic=True))
         else:
@@ -425,7 +434,7 @@ class Check:
             "cells": sorted([list(cell) for cell in self.hidden]),
             "counts_checked": self.checked,
             "reports": self.reports,
-        "planned": self.planned,
+            "planned": self.planned,
             "seconds": round(self.seconds, 3),
             "unresolved": len(self.unresolved),
             "programmes": self.stats.programmes,
@@ -435,9 +444,7 @@ class Check:
         }
 
 
-def check(
-    new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshold: int
-) -> Check:
+def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshold: int) -> Check:
     """Hide more of `new` until no hidden count of any report for the period, nor any count its
     figures imply, can be narrowed to fewer than `threshold` possible values."""
     started = time.perf_counter()
@@ -459,7 +466,7 @@ def check(
     def model(extra: set[Key]) -> Model:
         values = dict(new.values)
         for key in extra:
-            values[(key[1], key[2])] = SUPPRESSED
+            values[_cell(key)] = SUPPRESSED
         sheet = Sheet(new.place, values, new.units, new.true, new.rates, [])
         built = build([sheet, *earlier], authorities, threshold)
         last["built"] = built
@@ -472,7 +479,7 @@ def check(
     model(outcome.hidden)  # the final model, for the counts it implies
     ranges = outcome.ranges
     return Check(
-        hidden={(k[1], k[2]) for k in outcome.hidden},
+        hidden={_cell(k) for k in outcome.hidden},
         checked=len(ranges),
         reports=1 + sum(1 for s in earlier if not s.planned),
         planned=sum(1 for s in earlier if s.planned),
@@ -482,7 +489,6 @@ def check(
         ranges={name: str(r) for name, r in ranges.items()},
         stats=outcome.stats,
     )
-
 
 
 def sheet(
@@ -505,7 +511,7 @@ def sheet(
         true, rates = {}, {}
         for f in figures:
             if f.kind == COUNT or f.indicator in OTHER_COUNTS:
-                true[(f.indicator, f.breakdown)] = int(f.value or 0)  # type: ignore[call-overload]  # a count
+                true[(f.indicator, f.breakdown)] = int(f.value or 0)
             if f.numerator is not None and f.denominator is not None:
                 rates[f.indicator] = (f.numerator, f.denominator)
     stored = [

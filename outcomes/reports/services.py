@@ -225,7 +225,7 @@ def disclosure_check(
             status=ReportStatus.READY,
         )
         .exclude(pk=report.pk)
-        .exclude(scope=report.scope, authority_id=report.authority_id)
+        .exclude(scope=report.scope, authority=report.authority)
         .order_by("scope", "authority_id", F("finished_at").desc(nulls_last=True))
         .distinct("scope", "authority_id")
         .only("pk", "scope", "authority_id", "results", "disclosure_check")

@@ -5,6 +5,7 @@ has run, no hidden cell can be narrowed to fewer than the threshold's possible v
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
@@ -25,7 +26,7 @@ def table_model(table: Table, hidden: set[Hashable]) -> Model:
     values |= {("column", c): v for c, v in table.column_totals.items()}
     rows = []
     for r in table.row_totals:
-        terms = {("cell", r, c): 1 for (rr, c) in table.cells if rr == r}
+        terms: dict[Any, int] = {("cell", r, c): 1 for (rr, c) in table.cells if rr == r}
         rows.append(Row(f"row {r}", {**terms, ("row", r): -1}, 0, 0))
     for c in table.column_totals:
         terms = {("cell", r, c): 1 for (r, cc) in table.cells if cc == c}
@@ -64,13 +65,15 @@ def brute_force(model: Model, cap: int) -> dict[str, tuple[int, int]]:
                     assigned[k] = value
                     changed = True
         for unknown, low, high in rows:
-            if all(k in assigned for k in unknown):
-                if not low <= sum(c * assigned[k] for k, c in unknown.items()) <= high:
-                    return
+            complete = all(k in assigned for k in unknown)
+            if complete and not low <= sum(c * assigned[k] for k, c in unknown.items()) <= high:
+                return
         free = [k for k in keys if k not in assigned]
         if not free:
             for q in model.protected:
-                found[q.name].append(sum(c * {**model.known, **assigned}[k] for k, c in q.terms.items()))
+                found[q.name].append(
+                    sum(c * {**model.known, **assigned}[k] for k, c in q.terms.items())
+                )
             return
         for value in range(model.hidden[free[0]], cap + 1):
             search({**assigned, free[0]: value})
@@ -96,21 +99,33 @@ ENUMERABLE = 2
 def small_tables(draw):
     n_rows = draw(st.integers(1, 3))
     n_cols = draw(st.integers(1, 3))
-    cells = {(r, c): draw(st.integers(0, 12)) for r in range(n_rows) for c in range(n_cols)}
-    row_totals = (
+    cells: dict[Any, int] = {
+        (r, c): draw(st.integers(0, 12)) for r in range(n_rows) for c in range(n_cols)
+    }
+    row_totals: dict[Any, int] = (
         {r: sum(cells[(r, c)] for c in range(n_cols)) for r in range(n_rows)} if n_cols > 1 else {}
     )
-    col_totals = {c: sum(cells[(r, c)] for r in range(n_rows)) for c in range(n_cols)}
+    col_totals: dict[Any, int] = {
+        c: sum(cells[(r, c)] for r in range(n_rows)) for c in range(n_cols)
+    }
     return Table(cells=cells, row_totals=row_totals, column_totals=col_totals)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(small_tables(), st.data())
 def test_the_bounds_are_those_of_every_whole_number_solution(table, data):
     keys = [("cell", *k) for k in table.cells]
     keys += [("row", r) for r in table.row_totals] + [("column", c) for c in table.column_totals]
     nonzero = [k for k in keys if _value(table, k) > 0]
-    hidden = set(data.draw(st.lists(st.sampled_from(nonzero), max_size=4, unique=True))) if nonzero else set()
+    hidden = (
+        set(data.draw(st.lists(st.sampled_from(nonzero), max_size=4, unique=True)))
+        if nonzero
+        else set()
+    )
     model = table_model(table, hidden)
     assume(freedom(model) <= ENUMERABLE)
     cap = sum(table.cells.values()) + 3  # beyond any value the rows allow, if they bound it
@@ -139,13 +154,19 @@ def _hidden_by_rules(table: Table) -> set[Hashable]:
     }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(small_tables())
 def test_after_the_check_no_hidden_cell_can_be_narrowed(table):
     hidden = _hidden_by_rules(table)
     keys = {("cell", *k) for k in table.cells} | {("row", r) for r in table.row_totals}
     keys |= {("column", c) for c in table.column_totals}
-    choosable = {k: _value(table, k) for k in keys - hidden if _value(table, k) > 0}
+    choosable: dict[Hashable, int] = {
+        k: _value(table, k) for k in keys - hidden if _value(table, k) > 0
+    }
     outcome = audit.protect(lambda extra: table_model(table, hidden | extra), choosable, T)
     assert not outcome.unresolved
     final = table_model(table, hidden | outcome.hidden)
@@ -192,7 +213,9 @@ def test_a_percentage_of_a_published_base_gives_its_numerator_to_within_rounding
 
 
 def test_an_unbounded_count_has_no_upper_limit():
-    model = Model({}, {"x": 1, "y": 1}, [Row("sum", {"x": 1, "y": -1}, 0, 0)], [Quantity("x", {"x": 1})])
+    model = Model(
+        {}, {"x": 1, "y": 1}, [Row("sum", {"x": 1, "y": -1}, 0, 0)], [Quantity("x", {"x": 1})]
+    )
     r = audit.ranges(model)["x"]
     assert r.low == 1 and r.high == audit.INF and r.safe(T)
 

@@ -63,6 +63,7 @@ def rules_only(authority_ids) -> dict[tuple[str, str], object]:
 
 def csv_text(report: Report) -> str:
     name = report.files.get(format="csv").file.name
+    assert name is not None
     return (Path(settings.MEDIA_ROOT) / name).read_text(encoding="utf-8-sig")
 
 
@@ -88,10 +89,11 @@ def test_referrals_received_minus_eligible_no_longer_gives_the_ineligible(cast):
             eligible = after[(ELIGIBLE_REFERRALS, breakdown)]
             if isinstance(received, int) and isinstance(eligible, int):
                 assert not small(received - eligible), breakdown
-    people = after[("Young people referred", "All")], after[
-        ("Young people with an eligible referral", "All")
-    ]
-    assert SUPPRESSED in people or not small(people[0] - people[1])
+    people = (
+        after[("Young people referred", "All")],
+        after[("Young people with an eligible referral", "All")],
+    )
+    assert SUPPRESSED in people or not small(int(str(people[0])) - int(str(people[1])))
     assert report.disclosure_check["cells_added"] > 0
     assert report.cells_suppressed == sum(1 for r in report.results if r["suppressed"])
     text = csv_text(report)
@@ -160,23 +162,27 @@ def recovered_by_subtraction(sheets: dict[str, dict], london: str = "london") ->
     for place, vals in sheets.items():
         tables = defaultdict(list)
         for indicator, breakdown in vals:
-            if indicator.endswith("(episodes)") or indicator.startswith("Episodes"):
-                if ":" in breakdown:
-                    tables[(indicator, breakdown.split(":")[0])].append((indicator, breakdown))
+            episodes = indicator.endswith("(episodes)") or indicator.startswith("Episodes")
+            if episodes and ":" in breakdown:
+                tables[(indicator, breakdown.split(":")[0])].append((indicator, breakdown))
         for (indicator, _), cells in tables.items():
             lines.append({(place, c): 1 for c in cells} | {(place, (indicator, "All")): -1})
     boroughs = [p for p in sheets if p != london]
     for cell in sheets[london]:
         if cell[0].endswith("(episodes)") or cell[0].startswith("Episodes"):
             lines.append({(p, cell): 1 for p in boroughs} | {(london, cell): -1})
-    found = {}
+    found: dict = {}
     changed = True
     while changed:
         changed = False
         for line in lines:
             unknown = [k for k in line if k not in known and k not in found]
             if len(unknown) == 1:
-                rest = sum(c * (known.get(k, found.get(k)) or 0) for k, c in line.items() if k != unknown[0])
+                rest = sum(
+                    c * (known.get(k, found.get(k)) or 0)
+                    for k, c in line.items()
+                    if k != unknown[0]
+                )
                 found[unknown[0]] = -rest * line[unknown[0]]
                 changed = True
     return found
@@ -212,7 +218,9 @@ def test_two_hidden_cells_summing_to_a_known_2_no_longer_give_both_as_1(cast):
     refer(cast.hackney, 1, 16)
     band = f"{AGE}: "
     before = rules_only([cast.hackney.authority.pk])
-    age_cells = {k: v for k, v in before.items() if k[0] == REFERRALS_RECEIVED and k[1].startswith(band)}
+    age_cells = {
+        k: v for k, v in before.items() if k[0] == REFERRALS_RECEIVED and k[1].startswith(band)
+    }
     assert [k[1] for k, v in age_cells.items() if v == SUPPRESSED] == [
         f"{band}11 to 12",
         f"{band}15 to 17",

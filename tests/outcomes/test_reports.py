@@ -322,7 +322,7 @@ def test_csv_provenance_lines_make_no_extra_or_formula_cells(cast):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     header_at = rows.index(["section", "indicator", "breakdown", "value", "suppressed", "unit"])
     provenance = rows[:header_at]
-    assert len(provenance) == 11
+    assert len(provenance) == 12  # the disclosure check has a line of its own
     assert all(len(row) == 1 and row[0].startswith("# ") for row in provenance), provenance
     assert [
         'Requested by: Pat, Lead =HYPERLINK("http://evil.test","Open")' in row[0]
