@@ -145,7 +145,7 @@ def test_a_generated_history_imports_through_the_services_rules_and_audit(cast):
     # Every record has its event, marked as imported, with the file's name and SHA-256.
     events = AuditEvent.objects.filter(action=AuditAction.SESSION_LOG)
     assert events.count() == SessionLog.objects.count()
-    detail = events.first().detail
+    detail = events.order_by("pk")[0].detail
     assert detail["imported"] is True
     assert detail["file_name"] == "history.xlsx" and len(detail["sha256"]) == 64
     assert AuditEvent.objects.filter(action=AuditAction.REFERRAL_CREATE).count() == 12
