@@ -28,6 +28,10 @@ NOT_NAMED = {
     "reports": "aggregate figures only, small numbers suppressed",
     "extracts": "pseudonymised rows for the evaluator, no names or references",
     "passkeys": "a person's own passkey: its name and dates, nothing about a young person",
+    # The file's own rows, with the lead's authority's young people a row may be shown only by
+    # reference, name and date of birth, as the referral form's duplicate check shows them; the
+    # old-ids file lists references only, and every record imported has its own event.
+    "imports": "an import's check, progress and old ids: no record is shown",
 }
 
 #: Pages without an id that list young people by name, as choosers: the list is not the
