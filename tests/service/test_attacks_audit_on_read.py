@@ -34,6 +34,10 @@ NOT_NAMED = {
     "notifications": "a person's own notification: opening it leads to the record, whose page "
     "audits the read",
     "break-glass": "marking a use of break-glass reviewed: a POST, showing no record",
+    # The file's own rows, with the lead's authority's young people a row may be shown only by
+    # reference, name and date of birth, as the referral form's duplicate check shows them; the
+    # old-ids file lists references only, and every record imported has its own event.
+    "imports": "an import's check, progress and old ids: no record is shown",
 }
 
 #: Pages without an id that list young people by name, as choosers: the list is not the
