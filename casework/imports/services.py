@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import access
@@ -33,6 +34,8 @@ from cases.models import (
     Referral,
     YoungPerson,
 )
+from cases.notifications.models import NotificationKind
+from cases.notifications.services import notify
 from cases.services import reserve_references
 from casework.imports import reading, rules
 from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus, Sheet
@@ -329,6 +332,7 @@ def import_save(batch_id: int) -> ImportBatch | None:
                 sha256=batch.sha256,
                 counts=plan.counts,
             )
+            _tell_uploader(batch)
     except IntegrityError:
         logger.warning("Import %s met a record saved at the same time", batch_id, exc_info=True)
         import_fail(
@@ -344,6 +348,18 @@ def import_save(batch_id: int) -> ImportBatch | None:
     return batch
 
 
+def _tell_uploader(batch: ImportBatch) -> None:
+    """The lead who uploaded the file is told the save finished, saved or not (X10): the
+    notification leads to the import's page, which says which."""
+    notify(
+        recipients=[batch.uploaded_by_id],
+        kind=NotificationKind.IMPORT_FINISHED,
+        object_id=batch.pk,
+        link=reverse("cases:import", args=[batch.pk]),
+    )
+
+
+@transaction.atomic
 def import_fail(batch_id: int, reason: str, *, problems: list[rules.Problem] | None = None) -> None:
     """Nothing was saved: say why, keep the problems to show, and let the file go."""
     batch = ImportBatch.objects.filter(pk=batch_id).first()
@@ -367,6 +383,7 @@ def import_fail(batch_id: int, reason: str, *, problems: list[rules.Problem] | N
         file_name=batch.file_name,
         sha256=batch.sha256,
     )
+    _tell_uploader(batch)
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:

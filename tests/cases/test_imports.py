@@ -404,3 +404,25 @@ def test_the_progress_answer_says_how_far_the_save_has_got(cast, client_for):
     services.import_save(batch.pk)
     answer = client_for(cast.hackney.lead).get(reverse("cases:import-progress", args=[batch.pk]))
     assert answer.json()["finished"] is True and answer.json()["percent"] == 100
+
+
+def test_the_lead_is_told_when_the_save_finishes_saved_or_not(cast, client_for, monkeypatch):
+    """X10: the uploader's notification leads to the import's page, which says how it went."""
+    from cases.notifications.models import Notification, NotificationKind
+
+    saved = saved_import(cast.hackney)
+    [told] = Notification.objects.filter(kind=NotificationKind.IMPORT_FINISHED)
+    assert told.recipient == cast.hackney.lead and told.young_person_id is None
+    assert told.link == reverse("cases:import", args=[saved.pk])
+    assert client_for(cast.hackney.lead).get(told.link).status_code == 200
+
+    batch = uploaded(cast.hackney, workbook(cast.hackney, young_people=3, prefix="B", seed=2))
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("a clash")
+
+    monkeypatch.setattr(MeasureResponse.objects, "bulk_create", clash)
+    assert services.import_save(batch.pk) is None
+    failed = Notification.objects.filter(kind=NotificationKind.IMPORT_FINISHED, object_id=batch.pk)
+    assert [n.recipient for n in failed] == [cast.hackney.lead]  # the uploader alone
