@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Authority
-from cases.contexts.models import Context, ContextLink, ContextLinkQuerySet
+from cases.contexts.models import Context, ContextKind, ContextLink, ContextLinkQuerySet
 from cases.models import FlagLevel, FlagReview, RiskFlag, held_young_people
 from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
@@ -166,14 +166,21 @@ RAISED = Q(level_before=FlagLevel.LOW, level_after__in=[FlagLevel.MEDIUM, FlagLe
 
 @dataclass(frozen=True)
 class ContextConcern:
-    context: Context
+    context_id: int
+    name: str
+    kind: str
     young_people: int  # linked young people the reviewer sees with a new or raised flag
+
+    @property
+    def kind_label(self) -> str:
+        return str(ContextKind(self.kind).label)
 
 
 def contexts_of_concern(user: User, *, limit: int = 10) -> list[ContextConcern]:
     """Contexts where young people linked now had a flag raised, or made more serious, in the
-    last CONCERN_DAYS days, the most such young people first (C10, on the caseload review).
-    Only flags the reviewer can see are counted: a flag is part of a young person's record."""
+    last CONCERN_DAYS days, the most such young people first (C10, on the caseload review), in
+    one query. Only flags the reviewer can see are counted: a flag is part of a young person's
+    record. Each context comes through a link the reviewer sees, so they see the context."""
     since = timezone.now() - timedelta(days=CONCERN_DAYS)
     new_flag = RiskFlag.objects.visible_to(user).filter(
         episode__young_person_id=OuterRef("young_person_id"), raised_at__gte=since
@@ -181,17 +188,15 @@ def contexts_of_concern(user: User, *, limit: int = 10) -> list[ContextConcern]:
     raised = FlagReview.objects.visible_to(user).filter(
         RAISED, flag__episode__young_person_id=OuterRef("young_person_id"), reviewed_at__gte=since
     )
-    rows = list(
+    rows = (
         ContextLink.objects.visible_to(user)
         .current()
         .filter(Q(Exists(new_flag)) | Q(Exists(raised)), context__anonymised_at=None)
-        .values("context_id")
+        .values("context_id", "context__name", "context__kind")
         .annotate(young_people=Count("young_person_id", distinct=True))
-        .order_by("-young_people", "context_id")[:limit]
+        .order_by("-young_people", "context__name", "context_id")[:limit]
     )
-    contexts = Context.objects.visible_to(user).in_bulk([r["context_id"] for r in rows])
     return [
-        ContextConcern(contexts[r["context_id"]], r["young_people"])
+        ContextConcern(r["context_id"], r["context__name"], r["context__kind"], r["young_people"])
         for r in rows
-        if r["context_id"] in contexts
     ]

@@ -367,7 +367,7 @@ def test_the_review_shows_contexts_whose_young_people_had_new_flags_most_first(c
     flag(mine)
     flag(theirs)
     concerns = selectors.contexts_of_concern(cast.hackney.supervisor)
-    assert [(c.context.name, c.young_people) for c in concerns] == [
+    assert [(c.name, c.young_people) for c in concerns] == [
         ("Northwold Estate", 2),
         ("Busy Park", 1),
     ]
@@ -397,7 +397,9 @@ def test_a_flag_made_more_serious_counts_as_raised(cast, estate):
         level="high",
         review_on=TODAY + timedelta(days=3),
     )
-    assert [c.context for c in selectors.contexts_of_concern(cast.hackney.supervisor)] == [context]
+    assert [c.context_id for c in selectors.contexts_of_concern(cast.hackney.supervisor)] == [
+        context.pk
+    ]
 
 
 # --- Subject access and retention ------------------------------------------------------------
