@@ -128,6 +128,25 @@ def _cover_fields(cast: Cast) -> dict[str, Any]:
     return {"absent": str(absent.pk), "covering_coach": str(cast.hackney.coach2.pk)}
 
 
+def _context(cast: Cast) -> Any:
+    """A context the coach recorded from one of her young people."""
+    import uuid
+
+    from cases.contexts import services as context_services
+
+    return context_services.context_create(
+        actor=cast.hackney.coach,
+        young_person=allocated_case(cast.hackney).young_person,
+        idempotency_key=uuid.uuid4(),
+        kind="place",
+        name="The estate",
+        description="",
+        authorities=(),
+        reason="Seen there",
+        known_from=timezone.localdate(),
+    )
+
+
 SCALES = {"emotional": "1", "conduct": "1", "hyperactivity": "1", "peer": "1", "prosocial": "1"}
 
 PAGES = [
@@ -273,6 +292,27 @@ PAGES = [
         lambda cast: reverse("people:cover"),
         "ends_on",
         lambda cast: {**_cover_fields(cast), "starts_on": timezone.localdate().isoformat()},
+    ),
+    Page(
+        "context linked since",
+        "coach",
+        lambda cast: reverse("cases:context-link", args=[_yp(cast)]),
+        "known_from",
+        lambda cast: {"context": str(_context(cast).context_id), "reason": "Seen there"},
+    ),
+    Page(
+        "new context linked since",
+        "coach",
+        lambda cast: reverse("cases:context-new", args=[_yp(cast)]),
+        "known_from",
+        lambda cast: {"kind": "place", "name": "The station", "reason": "Seen there"},
+    ),
+    Page(
+        "context link ended",
+        "coach",
+        lambda cast: reverse("cases:context-link-end", args=[_context(cast).pk]),
+        "ended_on",
+        lambda cast: {"end_reason": "Moved away"},
     ),
 ]
 
