@@ -33,15 +33,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # search page has its own box instead.
         search = access.has_perm(user, Perm.CASE_SEARCH) and request.path != reverse("cases:search")
         items.append({"label": "Home", "url": reverse("home")})
-        # What is new for the person, counted on every page (docs/notifications.md).
-        items.append(
-            {
-                "label": "Notifications",
-                "url": reverse("notifications:list"),
-                "count": unread,
-                "testid": "header-notifications",
-            }
-        )
         if access.has_perm(user, Perm.REVIEW_READ):
             items.append({"label": "Caseload review", "url": reverse("supervision:review")})
         if access.has_perm(user, Perm.RETENTION_REVIEW):
