@@ -66,6 +66,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("Context (50 links seen, 42 counted)", "coach", f"/contexts/{anchor_context()}/"),
         ("Supervisor review (10 coaches, 150 cases)", "supervisor", "/supervision/review/"),
         ("Borough lead's authority list", "lead", "/"),
+        ("Notifications (50 a page)", "coach", "/notifications/"),
         ("Programme lead's home (33 authorities)", "programme", "/"),
         ("Across London (latest reports)", "programme", "/reports/london/"),
         *((label, label, "/search/") for label in search_terms()),

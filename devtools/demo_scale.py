@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Authority, User
+from cases.notifications.models import NotificationKind
 from devtools import demo
 from outcomes.scoring import sdq
 
@@ -211,6 +212,8 @@ TABLES = {
     "context_link": ("cases_contextlink", [
         "context_id", "young_person_id", "reason", "known_from", "linked_by_id", "linked_at",
         "ended_on", "ended_at", "ended_by_id", "end_reason"]),
+    "notification": ("cases_notification", [
+        "recipient_id", "kind", "young_person_id", "object_id", "link", "created_at", "read_at"]),
 }  # fmt: skip
 
 
@@ -409,6 +412,12 @@ class Builder:
                 authority_id, coach.id, lead, team_id, episode_id,
             )  # fmt: skip
             coach.episodes.append(EpisodeShape(episode_id, allocated_on, closed_on or today))
+            # The coach was told (X10); what is more than a week old she has read.
+            read = allocated_on + timedelta(days=1) if allocated_on < today - timedelta(7) else None
+            self.t["notification"].add(
+                coach.id, NotificationKind.CASE_ALLOCATED.value, yp, None, "",
+                f"{allocated_on} 11:00 {TZ}", f"{read} 09:00 {TZ}" if read else None,
+            )  # fmt: skip
         for frm, to, at, by in status_rows:
             self.t["status"].add(frm, to, at, by, episode_id)
         created = f"{referred_on} 10:00 {TZ}"

@@ -10,6 +10,7 @@ from django.db.models import Count
 
 from accounts.models import Membership, Role
 from cases.contexts.models import Context, ContextLink
+from cases.notifications.models import Notification
 from cases.models import Episode, EpisodeStatus, YoungPerson
 from devtools import demo_scale
 from outcomes.models import Goal, GoalRating, MeasureResponse
@@ -64,6 +65,10 @@ def _load(seed: int) -> dict[str, Any]:
                 "all": bench_estate.links.count(),
             }
             found["linked_elsewhere"] = ContextLink.objects.exclude(context=bench_estate).count()
+            told = Notification.objects.filter(recipient=coach, kind="case_allocated")
+            found["coach_told"] = told.count()
+            found["unread"] = Notification.objects.filter(read_at=None).count()
+            found["coach_cases"] = Episode.objects.filter(coach=coach).count()
             found["references"] = YoungPerson.objects.filter(
                 reference__startswith="YC-E09000012-"
             ).count()
@@ -94,6 +99,9 @@ def test_scale_data_fills_every_state_and_keeps_the_benchmark_anchors(cast):
         + demo_scale.ANCHOR_CONTEXT_ELSEWHERE_LINKS,
     }
     assert found["linked_elsewhere"] > 0
+    # The coach was told of each case allocated to her, and has read what is over a week old.
+    assert found["coach_told"] == found["coach_cases"] >= demo_scale.ANCHOR_OPEN_CASES
+    assert 0 < found["unread"] < found["counts"]["cases_notification"]
     # References continue the authority's own sequence: one per young person, none reused.
     assert found["references"] >= demo_scale.ANCHOR_TEAM_OPEN_CASES
 
