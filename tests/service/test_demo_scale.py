@@ -10,8 +10,8 @@ from django.db.models import Count
 
 from accounts.models import Membership, Role
 from cases.contexts.models import Context, ContextLink
-from cases.notifications.models import Notification
 from cases.models import Episode, EpisodeStatus, YoungPerson
+from cases.notifications.models import Notification
 from devtools import demo_scale
 from outcomes.models import Goal, GoalRating, MeasureResponse
 from sessions.models import SessionLog
