@@ -37,6 +37,9 @@ Key = Hashable
 INF = math.inf
 _TOLERANCE = 1e-6
 _POOL = 400  # whole-number solutions kept per part, as witnesses
+#: Parts with more unknowns than this are bounded by their linear programme (rounded) where its
+#: optimum is fractional, rather than by the integer programme (docs/disclosure.md, "Limits").
+INTEGER_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Stats:
     integer_programmes: int = 0  # integer programmes, where the linear optimum was fractional
     parts: int = 0  # connected parts of the model solved
     elastic_parts: int = 0  # parts whose cross-report rows needed to give a little
+    relaxed: int = 0  # bounds of large parts taken from the linear programme, rounded
 
 
 _SETTLED = (
@@ -298,6 +302,13 @@ class _Part:
         value = h.getInfo().objective_function_value
         if self._keep(h):
             return float(round(value))
+        if len(self.columns) > INTEGER_LIMIT:
+            # Too large to solve as an integer programme in a report's time: the linear bound,
+            # rounded to the whole number within it (a reader could at most narrow further).
+            self.stats.relaxed += 1
+            return float(
+                math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
+            )
         # The linear optimum is fractional: solve the integer programme itself.
         if self.integer is None:
             self.integer = self._highs(integer=True)

@@ -439,6 +439,7 @@ class Check:
             "unresolved": len(self.unresolved),
             "programmes": self.stats.programmes,
             "integer_programmes": self.stats.integer_programmes,
+            "relaxed_bounds": self.stats.relaxed,
             # Counts this report implies and must keep unknown, for later reports' checks.
             "protected": [[name, [list(t) for t in terms]] for name, terms in self.protected],
         }

@@ -334,4 +334,4 @@ def test_csv_provenance_lines_make_no_extra_or_formula_cells(cast):
     assert [cell for cell in formula_cells if not cell.lstrip("-").replace(".", "").isdigit()] == []
     # The service's own lines need no quoting: they still start with "# " for tools that skip them.
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert [line[:2] for line in lines[:header_at]].count("# ") == 10
+    assert [line[:2] for line in lines[:header_at]].count("# ") == 11
