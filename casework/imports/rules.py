@@ -61,6 +61,8 @@ from yourchoice.data import dates
 from yourchoice.scoping import all_cases
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     from accounts.models import Authority, User
 
 #: Keys of the sessions an import creates, made from the authority and the old id, so the same
@@ -511,12 +513,8 @@ def _young_people(
     sheet: _Rows, plan: Plan, earlier: dict[str, set[str]], month_first: bool, today: date
 ) -> dict[str, YoungPersonRow]:
     found: dict[str, YoungPersonRow] = {}
-    ok_ids = _old_ids(sheet)
     i = sheet.index
-    for number, v in sheet.rows:
-        old_id = _text(v[i["old_id"]])
-        if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
-            continue
+    for number, v, old_id in _new_rows(sheet, plan, earlier):
         try:
             given, family = _text(v[i["given_name"]]), _text(v[i["family_name"]])
             if not given or not family:
@@ -622,13 +620,9 @@ def _cases(
     today: date,
 ) -> dict[str, CaseRow]:
     found: dict[str, CaseRow] = {}
-    ok_ids = _old_ids(sheet)
     i = sheet.index
     earlier_people = earlier.get(Sheet.YOUNG_PEOPLE, set())
-    for number, v in sheet.rows:
-        old_id = _text(v[i["old_id"]])
-        if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
-            continue
+    for number, v, old_id in _new_rows(sheet, plan, earlier):
         problems: list[str] = []
         person_id = _text(v[i["young_person"]])
         person = young_people.get(person_id)
@@ -740,6 +734,38 @@ def _cases(
     return found
 
 
+def _new_rows(
+    sheet: _Rows, plan: Plan, earlier: dict[str, set[str]]
+) -> Iterator[tuple[int, Sequence[Any], str]]:
+    """The sheet's rows to check, with their numbers and old ids: each old id once (a repeated
+    one is a problem on its later rows), and none an earlier file imported."""
+    ok_ids = _old_ids(sheet)
+    i = sheet.index
+    for number, v in sheet.rows:
+        old_id = _text(v[i["old_id"]])
+        if ok_ids.get(old_id) == number and not _skip_earlier(sheet, plan, earlier, old_id):
+            yield number, v, old_id
+
+
+def _case_of(
+    sheet: _Rows,
+    number: int,
+    v: Sequence[Any],
+    cases: dict[str, Any],
+    earlier: dict[str, set[str]],
+) -> Any:
+    """The row's case, from its "case" column, or None with the problem said on the row."""
+    return _parent(
+        sheet,
+        number,
+        _text(v[sheet.index["case"]]),
+        cases,
+        earlier.get(Sheet.CASES, set()),
+        "case",
+        "Cases",
+    )
+
+
 def _parent(
     sheet: _Rows,
     number: int,
@@ -779,22 +805,10 @@ def _sessions(
     today: date,
 ) -> dict[str, SessionRow]:
     found: dict[str, SessionRow] = {}
-    ok_ids = _old_ids(sheet)
     i = sheet.index
     zone = timezone.get_current_timezone()
-    for number, v in sheet.rows:
-        old_id = _text(v[i["old_id"]])
-        if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
-            continue
-        case = _parent(
-            sheet,
-            number,
-            _text(v[i["case"]]),
-            cases,
-            earlier.get(Sheet.CASES, set()),
-            "case",
-            "Cases",
-        )
+    for number, v, old_id in _new_rows(sheet, plan, earlier):
+        case = _case_of(sheet, number, v, cases, earlier)
         try:
             day = _date(v[i["date"]], "The date", month_first=month_first)
             at = _time(v[i["time"]]) or DEFAULT_TIME
@@ -885,21 +899,9 @@ def _goals(
 ) -> dict[str, GoalRow]:
     found: dict[str, GoalRow] = {}
     live: dict[str, list[GoalRow]] = defaultdict(list)
-    ok_ids = _old_ids(sheet)
     i = sheet.index
-    for number, v in sheet.rows:
-        old_id = _text(v[i["old_id"]])
-        if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
-            continue
-        case = _parent(
-            sheet,
-            number,
-            _text(v[i["case"]]),
-            cases,
-            earlier.get(Sheet.CASES, set()),
-            "case",
-            "Cases",
-        )
+    for number, v, old_id in _new_rows(sheet, plan, earlier):
+        case = _case_of(sheet, number, v, cases, earlier)
         try:
             agreed = _date(v[i["agreed_on"]], "The date agreed", month_first=month_first)
             status = _choice(v[i["status"]], GOAL_STATUSES, "a goal's status", GoalStatus.LIVE)
@@ -971,13 +973,9 @@ def _ratings(
     month_first: bool,
     today: date,
 ) -> None:
-    ok_ids = _old_ids(sheet)
     i = sheet.index
     rated_at: set[tuple[str, str]] = set()
-    for number, v in sheet.rows:
-        old_id = _text(v[i["old_id"]])
-        if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
-            continue
+    for number, v, old_id in _new_rows(sheet, plan, earlier):
         goal = _parent(
             sheet,
             number,
@@ -1044,22 +1042,10 @@ def _sdqs(
     month_first: bool,
     today: date,
 ) -> None:
-    ok_ids = _old_ids(sheet)
     i = sheet.index
     once: dict[tuple[str, str], int] = {}
-    for number, v in sheet.rows:
-        old_id = _text(v[i["old_id"]])
-        if ok_ids.get(old_id) != number or _skip_earlier(sheet, plan, earlier, old_id):
-            continue
-        case = _parent(
-            sheet,
-            number,
-            _text(v[i["case"]]),
-            cases,
-            earlier.get(Sheet.CASES, set()),
-            "case",
-            "Cases",
-        )
+    for number, v, old_id in _new_rows(sheet, plan, earlier):
+        case = _case_of(sheet, number, v, cases, earlier)
         try:
             occasion = _choice(v[i["occasion"]], OCCASIONS, "the occasion")
             completed = _date(v[i["completed_on"]], "The date completed", month_first=month_first)
