@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
-from django.http import Http404
 from django.utils import timezone
 
 from accounts import access
 from cases.break_glass.models import BreakGlassGrant
 from cases.models import YoungPerson
 from yourchoice import audit
+from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -93,9 +93,6 @@ def uses_to_review(user: User, page_number: str | None) -> Uses:
 
 def grant_for_reviewer(user: User, pk: int) -> BreakGlassGrant:
     """A grant in an authority the user leads, or 404 as if there were none."""
-    grant = BreakGlassGrant.objects.filter(
-        pk=pk, authority_id__in=access.led_authority_ids(user)
-    ).first()
-    if grant is None:
-        raise Http404
-    return grant
+    return get_or_404(
+        BreakGlassGrant.objects.filter(authority_id__in=access.led_authority_ids(user)), pk=pk
+    )

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from cases.models import YoungPerson
 from cases.notifications.models import SAYS, Notification, NotificationEmail
+from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -79,9 +80,7 @@ def notifications_page(user: User, page_number: str | None) -> Listed:
 def notification_target(user: User, pk: int) -> tuple[Notification, str]:
     """The person's own notification and where it leads, or 404: someone else's, and one
     about a case they no longer hold, are answered as if they did not exist."""
-    notification = Notification.objects.for_recipient(user).filter(pk=pk).first()
-    if notification is None:
-        raise Http404
+    notification = get_or_404(Notification.objects.for_recipient(user), pk=pk)
     if notification.young_person_id is None:
         return notification, notification.link or reverse("home")
     if not YoungPerson.objects.visible_to(user).filter(pk=notification.young_person_id).exists():

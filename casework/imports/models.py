@@ -92,6 +92,10 @@ class ImportBatch(models.Model):
         return self.status == ImportStatus.SAVED
 
     @property
+    def has_failed(self) -> bool:
+        return self.status == ImportStatus.FAILED
+
+    @property
     def in_progress(self) -> bool:
         return self.status in (ImportStatus.QUEUED, ImportStatus.SAVING)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.http import Http404
-
 from accounts import access
 from accounts.models import Authority
 from cases.models import YoungPerson
 from casework.imports.models import ImportBatch
+from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -31,14 +30,12 @@ def batches_for_user(user: User, limit: int = 20) -> list[ImportBatch]:
 
 def batch_for_user(user: User, pk: int) -> ImportBatch:
     """A batch of an authority the user leads; 404 for anyone else, as if it did not exist."""
-    batch = (
-        ImportBatch.objects.filter(pk=pk, authority_id__in=access.led_authority_ids(user))
-        .select_related("authority", "uploaded_by")
-        .first()
+    return get_or_404(
+        ImportBatch.objects.filter(authority_id__in=access.led_authority_ids(user)).select_related(
+            "authority", "uploaded_by"
+        ),
+        pk=pk,
     )
-    if batch is None:
-        raise Http404
-    return batch
 
 
 def candidates_still_visible(user: User, batch: ImportBatch) -> list[dict[str, Any]]:
