@@ -3,6 +3,7 @@ coaches, and an import of it saved through the services, as the job saves it."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from casework.imports import services
@@ -27,12 +28,16 @@ def workbook(place: Place, **kwargs: Any) -> bytes:
     return import_workbook.xlsx_bytes(sheets(place, **kwargs))
 
 
+#: Each default file gets old ids of its own: a workbook's bytes carry the second it was
+#: written, so two written in the same second would otherwise be one file, refused the second
+#: time as already imported.
+_files = itertools.count(1)
+
+
 def uploaded(place: Place, data: bytes | None = None, name: str = "history.xlsx") -> ImportBatch:
-    return services.import_upload(
-        actor=place.lead,
-        authority=place.authority,
-        files=[(name, data if data is not None else workbook(place))],
-    )
+    if data is None:
+        data = workbook(place, prefix=f"F{next(_files)}-")
+    return services.import_upload(actor=place.lead, authority=place.authority, files=[(name, data)])
 
 
 def saved_import(place: Place, data: bytes | None = None) -> ImportBatch:
