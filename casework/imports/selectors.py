@@ -8,6 +8,7 @@ from accounts import access
 from accounts.models import Authority
 from cases.models import YoungPerson
 from casework.imports.models import ImportBatch
+from yourchoice import audit
 from yourchoice.data.selectors import get_or_404
 
 if TYPE_CHECKING:
@@ -42,9 +43,12 @@ def candidates_still_visible(user: User, batch: ImportBatch) -> list[dict[str, A
     """The batch's possible duplicates, each with those of its candidates the lead still
     reaches (a record transferred away since is no longer offered)."""
     ids = {c["id"] for d in batch.duplicates for c in d["candidates"]}
-    reachable = set(
-        YoungPerson.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    reachable = dict(
+        YoungPerson.objects.visible_to(user).filter(pk__in=ids).values_list("pk", "authority_id")
     )
+    # The page shows each one's reference, name and date of birth: a read of their record.
+    for pk, authority_id in reachable.items():
+        audit.note_read(pk, authority_id=authority_id, label="casework.importbatch", pk=batch.pk)
     return [
         {**d, "candidates": [c for c in d["candidates"] if c["id"] in reachable]}
         for d in batch.duplicates

@@ -378,6 +378,12 @@ def test_likely_duplicates_are_matched_for_the_lead_to_confirm(cast, client_for)
     url = reverse("cases:import", args=[batch.pk])
     page = client.get(url).content.decode()
     assert f"the same young person as {person.reference}" in page
+    # Showing who they may be is a read of their record, in the audit trail.
+    assert AuditEvent.objects.filter(
+        action=AuditAction.YOUNG_PERSON_READ,
+        young_person_id=person.pk,
+        actor_id=cast.hackney.lead.pk,
+    ).exists()
     assert client.post(url, {}).status_code == 400  # an answer is needed
     response = client.post(url, {"duplicate_0": str(person.pk)})
     assert response.status_code == 302

@@ -34,10 +34,11 @@ NOT_NAMED = {
     "notifications": "a person's own notification: opening it leads to the record, whose page "
     "audits the read",
     "break-glass": "marking a use of break-glass reviewed: a POST, showing no record",
-    # The file's own rows, with the lead's authority's young people a row may be shown only by
-    # reference, name and date of birth, as the referral form's duplicate check shows them; the
-    # old-ids file lists references only, and every record imported has its own event.
-    "imports": "an import's check, progress and old ids: no record is shown",
+    # The file's own rows; a young person already recorded whom a row may be is shown by
+    # reference, name and date of birth, and that page notes the read (tests/cases/
+    # test_imports.py); the old-ids file lists references only, and every record imported has
+    # its own event.
+    "imports": "an import's check, progress and old ids: no recorded young person is shown",
 }
 
 #: Pages without an id that list young people by name, as choosers: the list is not the
