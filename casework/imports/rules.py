@@ -747,6 +747,22 @@ def _new_rows(
             yield number, v, old_id
 
 
+def _outside_case(day: date, what: str, case: Any, today: date) -> str | None:
+    """Why `day` cannot be in the case's work: before its referral, in the future, or after it
+    closed; None when it can."""
+    if problem := dates.happened(
+        day,
+        what=what,
+        not_before=case.referred_on,
+        not_before_what="the case's referral",
+        today=today,
+    ):
+        return problem
+    if case.closed_on is not None and day > case.closed_on:
+        return f"{what} is after the case was closed."
+    return None
+
+
 def _case_of(
     sheet: _Rows,
     number: int,
@@ -917,16 +933,8 @@ def _goals(
             problems.append("Write the goal in the young person's own words.")
         if agreed is None:
             problems.append("The date agreed is missing.")
-        elif problem := dates.happened(
-            agreed,
-            what="The date agreed",
-            not_before=case.referred_on,
-            not_before_what="the case's referral",
-            today=today,
-        ):
+        elif problem := _outside_case(agreed, "The date agreed", case, today):
             problems.append(problem)
-        elif case.closed_on is not None and agreed > case.closed_on:
-            problems.append("The date agreed is after the case was closed.")
         if status == GoalStatus.LIVE:
             if ended is not None:
                 problems.append("A goal still being worked on has no date ended.")
@@ -1063,16 +1071,8 @@ def _sdqs(
             problems.append("The occasion is missing: Baseline, Review or End.")
         if completed is None:
             problems.append("The date completed is missing.")
-        elif problem := dates.happened(
-            completed,
-            what="The date completed",
-            not_before=case.referred_on,
-            not_before_what="the case's referral",
-            today=today,
-        ):
+        elif problem := _outside_case(completed, "The date completed", case, today):
             problems.append(problem)
-        elif case.closed_on is not None and completed > case.closed_on:
-            problems.append("The date completed is after the case was closed.")
         if all(value is None for value in values.values()):
             problems.append("Give the SDQ's scale scores.")
         if occasion in (Occasion.BASELINE, Occasion.END):
