@@ -187,6 +187,72 @@ class GoalRating(models.Model):
 SDQ_CODE = "sdq-self-report"
 
 
+# --- Figures kept ahead of time (outcomes/summary.py, docs/measures.md "Summary") -------------
+# What the reports read instead of every session and rating. Rows are written only by
+# outcomes.summary, from the raw rows, in the same transaction as the change they follow.
+
+
+class EpisodeSessions(models.Model):
+    """An episode's attended sessions over its whole work: how many, the first and the last."""
+
+    episode = models.OneToOneField(
+        "cases.Episode", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    attended = models.PositiveIntegerField()
+    first_attended_on = models.DateField(null=True)
+    last_attended_on = models.DateField(null=True)
+
+    objects = case_manager(CaseQuerySet, "episode")
+
+    def __str__(self) -> str:
+        return f"Sessions of episode {self.episode_id}"
+
+
+class EpisodeSessionMonth(models.Model):
+    """An episode's sessions in one calendar month (Europe/London), by attendance."""
+
+    episode = models.ForeignKey("cases.Episode", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    sessions = models.PositiveIntegerField()
+    attended = models.PositiveIntegerField()
+    did_not_attend = models.PositiveIntegerField()
+    cancelled_young_person = models.PositiveIntegerField()
+    cancelled_coach = models.PositiveIntegerField()
+    logged_on_time = models.PositiveIntegerField(help_text="Recorded within 7 days.")
+
+    objects = case_manager(CaseQuerySet, "episode")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "month"], name="session_month_once"),
+        ]
+        indexes = [models.Index(fields=["month"], name="session_month_by_month")]
+
+    def __str__(self) -> str:
+        return f"Sessions of episode {self.episode_id} in {self.month:%B %Y}"
+
+
+class GoalRatings(models.Model):
+    """A goal's ratings by the coach: how many, the first and the latest (by day, then entry)."""
+
+    goal = models.OneToOneField(Goal, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    episode = models.ForeignKey("cases.Episode", on_delete=models.CASCADE, related_name="+")
+    ratings = models.PositiveIntegerField()
+    first_score = models.PositiveSmallIntegerField()
+    first_rated_on = models.DateField()
+    latest_score = models.PositiveSmallIntegerField()
+    latest_rated_on = models.DateField()
+
+    objects = case_manager(CaseQuerySet, "episode")
+
+    class Meta:
+        verbose_name_plural = "goal ratings summaries"
+        indexes = [models.Index(fields=["episode"], name="goal_ratings_by_episode")]
+
+    def __str__(self) -> str:
+        return f"Ratings of goal {self.goal_id}"
+
+
 class MeasureDefinition(models.Model):
     """A standardised measure, described as data so that more can be added (O2).
 

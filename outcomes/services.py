@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import access
 from accounts.access import Perm
 from cases.models import OPEN_STATUSES, SESSION_STATUSES
+from outcomes import summary
 from outcomes.models import (
     MAX_LIVE_GOALS,
     MAX_RATING,
@@ -105,6 +106,7 @@ def goal_set(
     except IntegrityError:
         raise DomainError("Someone else added a goal at the same moment. Try again.") from None
     GoalRating.objects.create(goal=goal, score=first_score, rated_on=agreed_on, rated_by=actor)
+    summary.refresh([episode.pk])
     audit.record_for_episode(actor=actor, action=AuditAction.GOAL_SET, episode=episode, obj=goal)
     return goal
 
@@ -121,6 +123,7 @@ def goal_rate(
     rating = GoalRating.objects.create(
         goal=goal, score=score, rated_on=rated_on, session_log=session_log, rated_by=actor
     )
+    summary.refresh([goal.episode_id])
     audit.record_for_episode(
         actor=actor, action=AuditAction.GOAL_RATE, episode=goal.episode, obj=rating
     )

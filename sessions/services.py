@@ -15,6 +15,7 @@ from accounts import access
 from accounts.access import Perm
 from cases.models import SESSION_STATUSES, EpisodeStatus, FlagCategory, FlagLevel
 from cases.services import _change_status, flag_raise
+from outcomes import summary as outcome_summary
 from outcomes.models import MAX_RATING, MIN_RATING, Goal, GoalRating, GoalStatus
 from sessions.models import (
     MAX_DURATION_MINUTES,
@@ -196,6 +197,7 @@ def session_log(
     )
     if attendance == Attendance.ATTENDED:
         _mark_started(actor=actor, episode=episode, day=session_day)
+    outcome_summary.refresh([episode.pk])
     audit.record_for_episode(
         actor=actor, action=AuditAction.SESSION_LOG, episode=episode, obj=log, attendance=attendance
     )
@@ -355,6 +357,7 @@ def session_correct(
     )
     if attendance == Attendance.ATTENDED:
         _mark_started(actor=actor, episode=episode, day=day)
+    outcome_summary.refresh([episode.pk])
     audit.record_for_episode(
         actor=actor,
         action=AuditAction.SESSION_CORRECT,

@@ -39,6 +39,7 @@ from cases.notifications.services import notify
 from cases.services import reserve_references
 from casework.imports import reading, rules
 from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus, Sheet
+from outcomes import summary as outcome_summary
 from outcomes.models import (
     SDQ_CODE,
     EntryMode,
@@ -693,6 +694,8 @@ def _write(
             progress.step(len(chunk))
 
     ImportedRecord.objects.bulk_create(mapping)
+    # Imported cases are new, so their whole summary is written here, in the same transaction.
+    outcome_summary.refresh(episode_id for episode_id, _ in cases.values())
 
 
 def mapping_rows(batch: ImportBatch) -> Iterator[list[str]]:

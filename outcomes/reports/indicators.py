@@ -17,7 +17,7 @@ inclusive, in Europe/London dates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -86,7 +86,40 @@ class Scope:
 
     @property
     def params(self) -> dict[str, Any]:
-        return {"authorities": self.authority_ids, "start": self.start, "end": self.end}
+        return {
+            "authorities": self.authority_ids,
+            "start": self.start,
+            "end": self.end,
+            **month_split(self.start, self.end),
+        }
+
+
+def _first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def month_split(start: date, end: date) -> dict[str, date | None]:
+    """The period as whole calendar months (`full_from` up to, not including, `full_until`),
+    read from the summary, and up to two runs of days at its edges (`e1_*`, `e2_*`), read
+    from the sessions themselves. Months, quarters and years have no edges."""
+    full_from = start if start.day == 1 else _next_month(start)
+    full_until = _first_of_month(end + timedelta(days=1))
+    split: dict[str, date | None] = dict.fromkeys(
+        ("full_from", "full_until", "e1_from", "e1_to", "e2_from", "e2_to")
+    )
+    if full_from >= full_until:
+        split |= {"e1_from": start, "e1_to": end}
+        return split
+    split |= {"full_from": full_from, "full_until": full_until}
+    if start < full_from:
+        split |= {"e1_from": start, "e1_to": full_from - timedelta(days=1)}
+    if full_until <= end:
+        split |= {"e2_from": full_until, "e2_to": end}
+    return split
 
 
 def _rows(sql: str, scope: Scope, **extra: Any) -> list[dict[str, Any]]:
@@ -401,25 +434,58 @@ SECTION_COMPLETENESS = "Data completeness"
 SECTION_SUPERVISION = "Supervision"
 
 
+def _edge(n: int) -> str:
+    """Sessions on the days of edge run `n`, by London day, as a range of moments (so the
+    index on the episode and moment serves it)."""
+    return (
+        f"(s.occurred_at >= (%(e{n}_from)s::date::timestamp AT TIME ZONE 'Europe/London') "
+        f"AND s.occurred_at < ((%(e{n}_to)s::date + 1)::timestamp AT TIME ZONE 'Europe/London'))"
+    )
+
+
+# Each episode's sessions in the period: whole months from the summary (outcomes/summary.py),
+# the days at the period's edges, if any, from the sessions themselves.
+PERIOD_SESSIONS = f"""
+    , period_sessions AS (
+        SELECT x.episode_id, ep.young_person_id, sum(x.sessions) AS sessions,
+               sum(x.attended) AS attended, sum(x.did_not_attend) AS dna,
+               sum(x.cancelled_young_person) AS cancelled_yp,
+               sum(x.cancelled_coach) AS cancelled_coach, sum(x.logged_on_time) AS on_time
+        FROM (
+            SELECT m.episode_id, m.sessions, m.attended, m.did_not_attend,
+                   m.cancelled_young_person, m.cancelled_coach, m.logged_on_time
+            FROM outcomes_episodesessionmonth m
+            WHERE m.month >= %(full_from)s AND m.month < %(full_until)s
+            UNION ALL
+            SELECT s.episode_id, 1, (s.attendance = 'attended')::int,
+                   (s.attendance = 'did_not_attend')::int,
+                   (s.attendance = 'cancelled_young_person')::int,
+                   (s.attendance = 'cancelled_coach')::int,
+                   (s.created_at - s.occurred_at <= interval '7 days')::int
+            FROM coaching_sessionlog s
+            WHERE {_edge(1)} OR {_edge(2)}
+        ) x
+        JOIN ep ON ep.id = x.episode_id
+        GROUP BY x.episode_id, ep.young_person_id
+    )
+"""
+
+
 def sessions(scope: Scope) -> list[Figure]:
     """Sessions in the period by attendance, the attendance rate and completeness."""
     row = _one(
         EPISODES_SQL
+        + PERIOD_SESSIONS
         + """
-        , s AS (
-            SELECT s.attendance, s.created_at, s.occurred_at, ep.young_person_id
-            FROM coaching_sessionlog s JOIN ep ON ep.id = s.episode_id
-            WHERE (s.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN %(start)s AND %(end)s
-        )
         SELECT
-            count(*) FILTER (WHERE attendance = 'attended') AS attended,
-            count(*) FILTER (WHERE attendance = 'did_not_attend') AS dna,
-            count(*) FILTER (WHERE attendance = 'cancelled_young_person') AS cancelled_yp,
-            count(*) FILTER (WHERE attendance = 'cancelled_coach') AS cancelled_coach,
-            count(*) AS sessions,
-            count(*) FILTER (WHERE created_at - occurred_at <= interval '7 days') AS on_time,
+            COALESCE(sum(attended), 0)::bigint AS attended,
+            COALESCE(sum(dna), 0)::bigint AS dna,
+            COALESCE(sum(cancelled_yp), 0)::bigint AS cancelled_yp,
+            COALESCE(sum(cancelled_coach), 0)::bigint AS cancelled_coach,
+            COALESCE(sum(sessions), 0)::bigint AS sessions,
+            COALESCE(sum(on_time), 0)::bigint AS on_time,
             count(DISTINCT young_person_id) AS young_people
-        FROM s""",
+        FROM period_sessions""",
         scope,
     )
     yp = row["young_people"]
@@ -482,26 +548,39 @@ def sessions(scope: Scope) -> list[Figure]:
 
 def dose_in_period(scope: Scope) -> list[Figure]:
     """Attended sessions per week of active work, over every episode active in the period."""
+    # An episode whose attended sessions all fall between its start and its closure (every
+    # episode the services keep: its start is its first attended session, and nothing is
+    # logged on a closed case) has, within its active days in the period, exactly its
+    # attended sessions in the period. Any other episode's are counted from its sessions.
     dose = _one(
         EPISODES_SQL
+        + PERIOD_SESSIONS
         + """
         , active AS (
-            SELECT ep.id, ep.young_person_id,
+            SELECT ep.id, ep.young_person_id, ep.started_on, ep.closed_on,
                    GREATEST(ep.started_on, %(start)s) AS from_day,
                    LEAST(COALESCE(ep.closed_on, %(end)s), %(end)s) AS to_day
             FROM ep
             WHERE ep.started_on <= %(end)s AND (ep.closed_on IS NULL OR ep.closed_on >= %(start)s)
               AND ep.status <> 'not_taken_on'
         )
-        SELECT count(DISTINCT young_person_id) AS young_people,
+        SELECT count(DISTINCT a.young_person_id) AS young_people,
                COALESCE(sum("""
-        + active_days_sql("from_day", "to_day")
+        + active_days_sql("a.from_day", "a.to_day")
         + """), 0) AS days,
-               (SELECT count(*) FROM coaching_sessionlog s JOIN active a ON a.id = s.episode_id
-                WHERE s.attendance = 'attended'
-                  AND (s.occurred_at AT TIME ZONE 'Europe/London')::date BETWEEN a.from_day AND a.to_day
-               ) AS attended
-        FROM active""",
+               COALESCE(sum(CASE
+                   WHEN t.episode_id IS NULL THEN 0
+                   WHEN t.first_attended_on >= a.started_on
+                        AND (a.closed_on IS NULL OR t.last_attended_on <= a.closed_on)
+                   THEN COALESCE(p.attended, 0)
+                   ELSE (SELECT count(*) FROM coaching_sessionlog s
+                         WHERE s.episode_id = a.id AND s.attendance = 'attended'
+                           AND (s.occurred_at AT TIME ZONE 'Europe/London')::date
+                               BETWEEN a.from_day AND a.to_day)
+               END), 0)::bigint AS attended
+        FROM active a
+        LEFT JOIN outcomes_episodesessions t ON t.episode_id = a.id
+        LEFT JOIN period_sessions p ON p.episode_id = a.id""",
         scope,
     )
     return [
@@ -562,8 +641,8 @@ def dose_at_closure(scope: Scope) -> list[Figure]:
         + """
         , c AS (
             SELECT ep.young_person_id, ep.started_on, ep.closed_on,
-                   (SELECT count(*) FROM coaching_sessionlog s
-                    WHERE s.episode_id = ep.id AND s.attendance = 'attended') AS attended
+                   COALESCE((SELECT t.attended FROM outcomes_episodesessions t
+                             WHERE t.episode_id = ep.id), 0) AS attended
             FROM ep
             WHERE ep.status = 'closed' AND ep.closed_on BETWEEN %(start)s AND %(end)s
               AND ep.started_on IS NOT NULL
@@ -663,20 +742,27 @@ def goals(scope: Scope) -> list[Figure]:
         + WORKED
         + """
         , change AS (
-            -- Each goal's latest rating minus its first. Ordered aggregates within each goal
-            -- sort a handful of rows per goal, where window functions sorted every rating of
-            -- the period three times over.
-            SELECT w.id AS episode_id, w.young_person_id, g.id AS goal_id,
+            -- Each goal's latest rating by the coach up to the period's end minus its first
+            -- (docs/measures.md). A goal not rated since has both in the summary
+            -- (outcomes/summary.py)...
+            SELECT w.id AS episode_id, w.young_person_id, gr.goal_id,
+                   gr.latest_score - gr.first_score AS change
+            FROM outcomes_goalratings gr
+            JOIN worked w ON w.id = gr.episode_id
+            WHERE gr.ratings >= 2 AND gr.latest_rated_on <= %(end)s
+            UNION ALL
+            -- ...one rated again after it is read from its ratings up to the end.
+            SELECT w.id, w.young_person_id, gr.goal_id,
                    (array_agg(r.score ORDER BY r.rated_on DESC, r.id DESC))[1]
-                   - (array_agg(r.score ORDER BY r.rated_on, r.id))[1] AS change
-            FROM outcomes_goal g
-            JOIN worked w ON w.id = g.episode_id
-            -- The coach's ratings only, as the report always counted (docs/measures.md).
-            JOIN outcomes_goalrating r ON r.goal_id = g.id AND r.rated_on <= %(end)s
+                   - (array_agg(r.score ORDER BY r.rated_on, r.id))[1]
+            FROM outcomes_goalratings gr
+            JOIN worked w ON w.id = gr.episode_id
+            JOIN outcomes_goalrating r ON r.goal_id = gr.goal_id AND r.rated_on <= %(end)s
                  AND r.rater = '"""
         + Rater.COACH.value
         + """'
-            GROUP BY w.id, w.young_person_id, g.id
+            WHERE gr.first_rated_on <= %(end)s AND gr.latest_rated_on > %(end)s
+            GROUP BY w.id, w.young_person_id, gr.goal_id
             HAVING count(*) >= 2
         ), per_episode AS (
             SELECT episode_id, max(change) AS best FROM change GROUP BY episode_id

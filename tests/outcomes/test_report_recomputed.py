@@ -43,6 +43,7 @@ from cases.models import (
     YoungPerson,
 )
 from devtools import demo, demo_scale
+from outcomes import summary
 from outcomes.models import Goal, GoalRating, MeasureResponse
 from outcomes.reports import services
 from outcomes.reports.indicators import Scope, compute
@@ -500,6 +501,26 @@ def unexpected(programme) -> None:
         coach=coach.user,
         occurred_at=timezone.make_aware(datetime.combine(day + timedelta(days=3), time(12))),
     )
+    # An attended session dated after its case closed, as a hand-made repair could leave: the
+    # dose in a period counts only the case's active days, so the report must read its days.
+    late = (
+        SessionLog.objects.filter(
+            attendance="attended",
+            episode__status="closed",
+            episode__closed_on__gte=date(2026, 1, 1),
+            episode__closed_on__lte=date(2026, 10, 1),
+        )
+        .select_related("episode")
+        .order_by("pk")
+        .first()
+    )
+    assert late is not None
+    closed_on = late.episode.closed_on
+    assert closed_on is not None
+    SessionLog.objects.filter(pk=late.pk).update(
+        occurred_at=timezone.make_aware(datetime.combine(closed_on + timedelta(days=3), time(12)))
+    )
+    summary.rebuild()  # the update went round the services, which keep the summary
 
 
 def scopes(programme: dict[str, Any]) -> dict[str, tuple[Authority | None, date, date]]:
@@ -515,10 +536,14 @@ def scopes(programme: dict[str, Any]) -> dict[str, tuple[Authority | None, date,
         "london-year": (None, date(2025, 12, 1), TODAY),
         "hackney-month": (programme["hackney"], date(2026, 11, 1), TODAY),
         "quiet-quarter": (small, date(2026, 9, 1), TODAY),
+        # From and to dates: whole months with days either side, and days within one month
+        # (the report reads the days at a period's edges from the sessions themselves).
+        "london-dates": (None, date(2025, 12, 15), date(2026, 10, 20)),
+        "hackney-days": (programme["hackney"], date(2026, 10, 3), date(2026, 10, 27)),
     }
 
 
-SCOPES = ["london-year", "hackney-month", "quiet-quarter"]
+SCOPES = ["london-year", "hackney-month", "quiet-quarter", "london-dates", "hackney-days"]
 
 
 def authority_ids(authority: Authority | None) -> list[int]:
