@@ -253,6 +253,16 @@ EPISODES_SQL = f"""
     )
 """
 
+# Episodes in scope without the breakdowns, for the figures that need none: the young person's
+# characteristics cost more to work out than some of those figures' own queries.
+CASES_SQL = """
+    WITH ep AS (
+        SELECT e.id, e.young_person_id, e.status, e.referred_on, e.started_on, e.closed_on
+        FROM cases_episode e
+        WHERE e.authority_id = ANY(%(authorities)s)
+    )
+"""
+
 SECTION_EPISODES = "Referrals and episodes"
 
 # Names other modules look figures up by (the pan-London table, the report's charts).
@@ -346,7 +356,11 @@ def cohort_counts(scope: Scope) -> list[Figure]:
     """Each cohort count in total and broken down by every category, in one query: a grouping
     set per dimension, a FILTER per cohort."""
     counts = ", ".join(
-        f"count(*) FILTER (WHERE {c.condition}) AS n{i}, "
+        f"count(*) FILTER (WHERE {c.condition}) AS n{i}" for i, c in enumerate(COHORTS)
+    )
+    # Young people are counted in total only, once: a distinct count in every grouping set
+    # would sort the episodes again for each set.
+    people = ", ".join(
         f"count(DISTINCT ep.young_person_id) FILTER (WHERE {c.condition}) AS p{i}"
         for i, c in enumerate(COHORTS)
     )
@@ -354,8 +368,10 @@ def cohort_counts(scope: Scope) -> list[Figure]:
     groupings = ", ".join(f"GROUPING({col}) AS g_{col}" for col in columns)
     sets = ", ".join(["()", *(f"({col})" for col in columns)])
     rows = _rows(
-        EPISODES_SQL + f"SELECT {groupings}, {', '.join(columns)}, {counts} FROM ep "
-        f"GROUP BY GROUPING SETS ({sets})",
+        EPISODES_SQL
+        + f", people AS (SELECT {people} FROM ep), grouped AS ("
+        f"SELECT {groupings}, {', '.join(columns)}, {counts} FROM ep "
+        f"GROUP BY GROUPING SETS ({sets})) SELECT * FROM grouped CROSS JOIN people",
         scope,
     )
     total: dict[str, Any] = {}
@@ -474,7 +490,7 @@ PERIOD_SESSIONS = f"""
 def sessions(scope: Scope) -> list[Figure]:
     """Sessions in the period by attendance, the attendance rate and completeness."""
     row = _one(
-        EPISODES_SQL
+        CASES_SQL
         + PERIOD_SESSIONS
         + """
         SELECT
@@ -553,7 +569,7 @@ def dose_in_period(scope: Scope) -> list[Figure]:
     # logged on a closed case) has, within its active days in the period, exactly its
     # attended sessions in the period. Any other episode's are counted from its sessions.
     dose = _one(
-        EPISODES_SQL
+        CASES_SQL
         + PERIOD_SESSIONS
         + """
         , active AS (
@@ -603,7 +619,7 @@ def dose_in_period(scope: Scope) -> list[Figure]:
 
 def timeliness(scope: Scope) -> list[Figure]:
     row = _one(
-        EPISODES_SQL
+        CASES_SQL
         + """
         SELECT count(DISTINCT ep.young_person_id) AS young_people,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY ep.started_on - ep.referred_on)
@@ -637,7 +653,7 @@ def dose_at_closure(scope: Scope) -> list[Figure]:
     attended = "c.attended"
     first, last = "c.started_on", "c.closed_on"
     row = _one(
-        EPISODES_SQL
+        CASES_SQL
         + """
         , c AS (
             SELECT ep.young_person_id, ep.started_on, ep.closed_on,
@@ -738,7 +754,7 @@ WORKED = """
 
 def goals(scope: Scope) -> list[Figure]:
     data = _one(
-        EPISODES_SQL
+        CASES_SQL
         + WORKED
         + """
         , change AS (
@@ -751,19 +767,22 @@ def goals(scope: Scope) -> list[Figure]:
             JOIN worked w ON w.id = gr.episode_id
             WHERE gr.ratings >= 2 AND gr.latest_rated_on <= %(end)s
             UNION ALL
-            -- ...one rated again after it is read from its ratings up to the end.
-            SELECT w.id, w.young_person_id, gr.goal_id,
-                   (array_agg(r.score ORDER BY r.rated_on DESC, r.id DESC))[1]
-                   - (array_agg(r.score ORDER BY r.rated_on, r.id))[1]
+            -- ...one rated again after it has its latest rating up to the end looked up in
+            -- its ratings (an index lookup), if it had a second by then.
+            SELECT w.id, w.young_person_id, gr.goal_id, latest.score - gr.first_score
             FROM outcomes_goalratings gr
             JOIN worked w ON w.id = gr.episode_id
-            JOIN outcomes_goalrating r ON r.goal_id = gr.goal_id AND r.rated_on <= %(end)s
-                 AND r.rater = '"""
-        + Rater.COACH.value
-        + """'
+            CROSS JOIN LATERAL (
+                SELECT r.score FROM outcomes_goalrating r
+                WHERE r.goal_id = gr.goal_id AND r.rated_on <= %(end)s AND r.rater = %(coach)s
+                ORDER BY r.rated_on DESC, r.id DESC LIMIT 1
+            ) latest
             WHERE gr.first_rated_on <= %(end)s AND gr.latest_rated_on > %(end)s
-            GROUP BY w.id, w.young_person_id, gr.goal_id
-            HAVING count(*) >= 2
+              AND EXISTS (
+                SELECT 1 FROM outcomes_goalrating r
+                WHERE r.goal_id = gr.goal_id AND r.rated_on <= %(end)s AND r.rater = %(coach)s
+                OFFSET 1
+              )
         ), per_episode AS (
             SELECT episode_id, max(change) AS best FROM change GROUP BY episode_id
         )
@@ -777,6 +796,7 @@ def goals(scope: Scope) -> list[Figure]:
         """,
         scope,
         meaningful=MEANINGFUL_GOAL_CHANGE,
+        coach=Rater.COACH.value,
     )
     yp, episodes, n_goals = data["young_people"], data["episodes"], data["goals"]
     points = MEANINGFUL_GOAL_CHANGE
@@ -874,7 +894,7 @@ def sdq_band_sql(col: str) -> str:
 def sdq(scope: Scope) -> list[Figure]:
     """SDQ for episodes closed in the period with both a baseline and an end total."""
     data = _one(
-        EPISODES_SQL
+        CASES_SQL
         + """
         , closed AS (
             SELECT ep.id, ep.young_person_id FROM ep
@@ -985,7 +1005,7 @@ def sdq(scope: Scope) -> list[Figure]:
 
 def baseline_completeness(scope: Scope) -> list[Figure]:
     data = _one(
-        EPISODES_SQL
+        CASES_SQL
         + """
         SELECT count(*) AS started, count(DISTINCT ep.young_person_id) AS young_people,
                count(*) FILTER (WHERE EXISTS (
