@@ -368,8 +368,7 @@ def cohort_counts(scope: Scope) -> list[Figure]:
     groupings = ", ".join(f"GROUPING({col}) AS g_{col}" for col in columns)
     sets = ", ".join(["()", *(f"({col})" for col in columns)])
     rows = _rows(
-        EPISODES_SQL
-        + f", people AS (SELECT {people} FROM ep), grouped AS ("
+        EPISODES_SQL + f", people AS (SELECT {people} FROM ep), grouped AS ("
         f"SELECT {groupings}, {', '.join(columns)}, {counts} FROM ep "
         f"GROUP BY GROUPING SETS ({sets})) SELECT * FROM grouped CROSS JOIN people",
         scope,
