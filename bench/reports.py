@@ -94,7 +94,8 @@ def _bare_sql(authority_ids: list[int], start, end) -> float:
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             for sql in statements:
                 cursor.execute(sql)
-                cursor.fetchall()
+                if cursor.description is not None:  # not a SET or a savepoint
+                    cursor.fetchall()
             cursor.execute("COMMIT")
             timings.append(time.perf_counter() - started)
     raw.close()
