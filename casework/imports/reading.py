@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO
 
-from openpyxl import load_workbook
-
+from casework.imports import xlsx
 from casework.imports.sheets import (
     BY_SLUG,
     SPECS,
@@ -61,6 +60,11 @@ class Table:
 
 
 FORMULA_STARTS = ("=",)
+
+UNREADABLE = (
+    "This workbook could not be opened: it may be damaged or protected with a password. Save "
+    "it again from Excel without a password and upload it again."
+)
 
 
 def _is_formula(value: Value) -> bool:
@@ -142,20 +146,18 @@ def read_workbook(stream: IO[bytes]) -> list[Table]:
         )
     stream.seek(0)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any unreadable workbook is the same refusal to the lead
-        raise FileRefused(
-            "This workbook could not be opened: it may be damaged or protected with a "
-            "password. Save it again from Excel without a password and upload it again."
-        ) from None
+        workbook = xlsx.Workbook(stream)
+    except xlsx.Unreadable:
+        raise FileRefused(UNREADABLE) from None
     try:
         tables = []
-        for worksheet in workbook.worksheets:
-            spec = spec_for_title(worksheet.title)
+        for title, part in workbook.sheets:
+            spec = spec_for_title(title)
             if spec is None:
                 continue
-            rows = worksheet.iter_rows(values_only=True)
-            tables.append(_rows(spec, rows, f"The “{worksheet.title}” sheet"))
+            tables.append(_rows(spec, workbook.rows(part), f"The “{title}” sheet"))
+    except xlsx.Unreadable:
+        raise FileRefused(UNREADABLE) from None
     finally:
         workbook.close()
     if not tables:
