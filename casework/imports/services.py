@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ from cases.models import (
 )
 from cases.notifications.models import NotificationKind
 from cases.notifications.services import notify
-from cases.services import reserve_references
+from cases.services import YoungPersonDetails, reserve_references
 from casework.imports import reading, rules
 from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus, Sheet
 from outcomes.models import (
@@ -51,7 +52,7 @@ from outcomes.models import (
 from sessions.models import SessionLog
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
-from yourchoice.data import dates
+from yourchoice.data import bulk, dates
 from yourchoice.data.errors import DomainError
 from yourchoice.jobs import queue
 
@@ -62,8 +63,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Rows written per statement: large enough to be quick, small enough to keep memory flat.
-CHUNK = 2000
+#: Rows written at a time (each table's, then their events and mapping): large enough to be
+#: quick, small enough to keep memory flat.
+CHUNK = 10_000
 
 #: Mapping labels for the records an import makes.
 LABELS = {
@@ -399,7 +401,9 @@ def _write(
     authority: Authority,
     progress: _Progress,
 ) -> None:
-    """Every record of a checked plan, in bulk, with its audit events and old-id mapping."""
+    """Every record of a checked plan, with its audit events and old-id mapping, written with
+    COPY (yourchoice/data/bulk.py): each table's ids are taken from its sequence first, so the
+    records that refer to one another, their events and the mapping are written with them."""
     now = timezone.now()
     marked = {
         "imported": True,
@@ -408,46 +412,51 @@ def _write(
         "sha256": batch.sha256,
     }
     events: list[tuple[Any, ...]] = []
-    mapping: list[ImportedRecord] = []
+    mapping: list[tuple[Any, ...]] = []
+    a = authority.pk
 
-    def mapped(sheet: str, old_id: str, young_person_id: int, object_id: int) -> None:
+    def mapped(sheet: Sheet, old_id: str, young_person_id: int, object_id: int) -> None:
         mapping.append(
-            ImportedRecord(
-                batch=batch,
-                authority=authority,
-                sheet=sheet,
-                old_id=old_id,
-                young_person_id=young_person_id,
-                object_type=LABELS[Sheet(sheet)],
-                object_id=object_id,
-            )
+            (batch.pk, a, sheet.value, old_id, young_person_id, LABELS[sheet], object_id)
         )
-        if len(mapping) >= CHUNK:  # written as it goes, so memory stays flat
-            ImportedRecord.objects.bulk_create(mapping)
-            mapping.clear()
 
-    def flush_events() -> None:
+    def flush() -> None:
+        """The events and mapping so far, written as it goes so memory stays flat."""
         audit.record_many(actor=actor, events=events)
         events.clear()
+        bulk.copy_rows(
+            ImportedRecord,
+            [
+                "batch_id",
+                "authority_id",
+                "sheet",
+                "old_id",
+                "young_person_id",
+                "object_type",
+                "object_id",
+            ],  # fmt: skip
+            mapping,
+        )
+        mapping.clear()
 
     # Young people: new ones with references issued as usual; matched ones as they are.
     new_people = [row for row in plan.young_people if row.existing_id is None]
     references = reserve_references(authority, len(new_people))
     people: dict[str, int] = {}
+    details = [f.name for f in fields(YoungPersonDetails)]
     for chunk, refs in zip(_chunks(new_people), _chunks(references), strict=True):
-        made = YoungPerson.objects.bulk_create(
-            YoungPerson(
-                reference=ref,
-                authority=authority,
-                created_at=now,
-                updated_at=now,
-                **row.details.__dict__,
-            )
-            for row, ref in zip(chunk, refs, strict=True)
+        ids = bulk.reserve_ids(YoungPerson, len(chunk))
+        bulk.copy_rows(
+            YoungPerson,
+            ["id", "reference", "authority_id", "created_at", "updated_at", *details],
+            (
+                (pk, ref, a, now, now, *(getattr(row.details, name) for name in details))
+                for row, ref, pk in zip(chunk, refs, ids, strict=True)
+            ),
         )
-        for row, person in zip(chunk, made, strict=True):
-            people[row.old_id] = person.pk
-            mapped(Sheet.YOUNG_PEOPLE, row.old_id, person.pk, person.pk)
+        for row, pk in zip(chunk, ids, strict=True):
+            people[row.old_id] = pk
+            mapped(Sheet.YOUNG_PEOPLE, row.old_id, pk, pk)
         progress.step(len(chunk))
     for row in plan.young_people:
         if row.existing_id is not None:
@@ -460,135 +469,175 @@ def _write(
             is_current=False
         )
     cases: dict[str, tuple[int, int]] = {}  # old id -> (episode id, young person id)
+    budget = settings.ACTIVITY_BUDGET_PENCE
     for chunk in _chunks(plan.cases):
-        made = Episode.objects.bulk_create(
-            Episode(
-                young_person_id=people[c.young_person],
-                authority=authority,
-                team_id=c.team_id,
-                coach_id=c.coach_id,
-                status=c.status,
-                referred_on=c.referred_on,
-                allocated_on=c.allocated_on,
-                started_on=c.started_on,
-                closed_on=c.closed_on,
-                ending_reason=c.ending_reason,
-                activity_budget_pence=settings.ACTIVITY_BUDGET_PENCE,
-                is_current=c.is_current,
-                created_at=now,
-                updated_at=now,
-            )
-            for c in chunk
+        ids = bulk.reserve_ids(Episode, len(chunk))
+        bulk.copy_rows(
+            Episode,
+            [
+                "id",
+                "young_person_id",
+                "authority_id",
+                "team_id",
+                "coach_id",
+                "status",
+                "referred_on",
+                "allocated_on",
+                "started_on",
+                "closed_on",
+                "ending_reason",
+                "activity_budget_pence",
+                "is_current",
+                "created_at",
+                "updated_at",
+            ],  # fmt: skip
+            (
+                (
+                    pk,
+                    people[c.young_person],
+                    a,
+                    c.team_id,
+                    c.coach_id,
+                    c.status,
+                    c.referred_on,
+                    c.allocated_on,
+                    c.started_on,
+                    c.closed_on,
+                    c.ending_reason,
+                    budget,
+                    c.is_current,
+                    now,
+                    now,
+                )  # fmt: skip
+                for c, pk in zip(chunk, ids, strict=True)
+            ),
         )
-        referrals, changes, allocations = [], [], []
-        for c, episode in zip(chunk, made, strict=True):
+        referrals: list[tuple[Any, ...]] = []
+        changes: list[tuple[Any, ...]] = []
+        allocations: list[tuple[Any, ...]] = []
+        for c, episode_id in zip(chunk, ids, strict=True):
             yp = people[c.young_person]
-            cases[c.old_id] = (episode.pk, yp)
-            mapped(Sheet.CASES, c.old_id, yp, episode.pk)
+            cases[c.old_id] = (episode_id, yp)
+            mapped(Sheet.CASES, c.old_id, yp, episode_id)
             referrals.append(
-                Referral(
-                    episode=episode,
-                    referrer_name="Not recorded (imported)",
-                    referrer_organisation=c.referrer_organisation,
-                    received_on=c.referred_on,
-                    panel_date=c.referred_on,
-                    risk_level=c.risk_level,
-                    harms=c.harms,
-                    consent_given=True,
-                    eligible=True,
-                    ineligible_reasons=[],
-                    recorded_by=actor,
-                    created_at=now,
-                )
-            )
+                (episode_id, "Not recorded (imported)", c.referrer_organisation, c.referred_on,
+                 c.referred_on, c.risk_level, c.harms, True, True, [], actor.pk, now)
+            )  # fmt: skip
             steps = [("", EpisodeStatus.REFERRED, c.referred_on)]
             if c.coach_id is not None and c.allocated_on is not None:
                 steps.append((EpisodeStatus.REFERRED, EpisodeStatus.ALLOCATED, c.allocated_on))
                 if c.started_on is not None:
                     steps.append((EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE, c.started_on))
                 allocations.append(
-                    Allocation(
-                        episode=episode,
-                        kind=AllocationKind.ALLOCATED,
-                        authority=authority,
-                        team_id=c.team_id,
-                        coach_id=c.coach_id,
-                        starts_at=rules.local_midnight(c.allocated_on),
-                        ends_at=rules.local_midnight(c.closed_on) if c.closed_on else None,
-                        made_by=actor,
-                    )
-                )
+                    (episode_id, AllocationKind.ALLOCATED, a, c.team_id, c.coach_id,
+                     rules.local_midnight(c.allocated_on),
+                     rules.local_midnight(c.closed_on) if c.closed_on else None, actor.pk)
+                )  # fmt: skip
                 events.append(
-                    (
-                        AuditAction.EPISODE_ALLOCATED,
-                        ("cases.episode", episode.pk),
-                        yp,
-                        authority.pk,
-                        {**marked, "coach_id": c.coach_id},
-                    )
-                )
+                    (AuditAction.EPISODE_ALLOCATED, ("cases.episode", episode_id), yp, a,
+                     {**marked, "coach_id": c.coach_id})
+                )  # fmt: skip
             if c.closed_on is not None:
                 steps.append((steps[-1][1], EpisodeStatus.CLOSED, c.closed_on))
             changes += [
-                EpisodeStatusChange(
-                    episode=episode,
-                    from_status=a,
-                    to_status=b,
-                    changed_by=actor,
-                    changed_at=rules.local_midnight(day),
-                )
-                for a, b, day in steps
+                (episode_id, before, after, actor.pk, rules.local_midnight(day))
+                for before, after, day in steps
             ]
             events.append(
-                (
-                    AuditAction.REFERRAL_CREATE,
-                    ("cases.episode", episode.pk),
-                    yp,
-                    authority.pk,
-                    {**marked, "eligible": True},
-                )
-            )
-        Referral.objects.bulk_create(referrals)
-        EpisodeStatusChange.objects.bulk_create(changes)
-        Allocation.objects.bulk_create(allocations)
-        flush_events()
+                (AuditAction.REFERRAL_CREATE, ("cases.episode", episode_id), yp, a,
+                 {**marked, "eligible": True})
+            )  # fmt: skip
+        bulk.copy_rows(
+            Referral,
+            [
+                "episode_id",
+                "referrer_name",
+                "referrer_organisation",
+                "received_on",
+                "panel_date",
+                "risk_level",
+                "harms",
+                "consent_given",
+                "eligible",
+                "ineligible_reasons",
+                "recorded_by_id",
+                "created_at",
+            ],  # fmt: skip
+            referrals,
+        )
+        bulk.copy_rows(
+            EpisodeStatusChange,
+            ["episode_id", "from_status", "to_status", "changed_by_id", "changed_at"],
+            changes,
+        )
+        bulk.copy_rows(
+            Allocation,
+            [
+                "episode_id",
+                "kind",
+                "authority_id",
+                "team_id",
+                "coach_id",
+                "starts_at",
+                "ends_at",
+                "made_by_id",
+            ],  # fmt: skip
+            allocations,
+        )
+        flush()
         progress.step(len(chunk))
 
     # Sessions, keeping their own dates and coaches.
     sessions: dict[str, int] = {}
     for chunk in _chunks(plan.sessions):
-        made = SessionLog.objects.bulk_create(
-            SessionLog(
-                episode_id=cases[s.case][0],
-                coach_id=s.coach_id,
-                occurred_at=s.occurred_at,
-                duration_minutes=s.duration_minutes,
-                attendance=s.attendance,
-                place=s.place,
-                feeling_start=s.feeling_start,
-                feeling_end=s.feeling_end,
-                notes=s.notes,
-                idempotency_key=rules.session_key(authority, s.old_id),
-                recorded_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-            for s in chunk
-        )
-        for s, log in zip(chunk, made, strict=True):
-            episode_id, yp = cases[s.case]
-            sessions[s.old_id] = log.pk
-            mapped(Sheet.SESSIONS, s.old_id, yp, log.pk)
-            events.append(
+        ids = bulk.reserve_ids(SessionLog, len(chunk))
+        bulk.copy_rows(
+            SessionLog,
+            [
+                "id",
+                "episode_id",
+                "coach_id",
+                "occurred_at",
+                "duration_minutes",
+                "attendance",
+                "place",
+                "feeling_start",
+                "feeling_end",
+                "notes",
+                "idempotency_key",
+                "recorded_by_id",
+                "created_at",
+                "updated_at",
+            ],  # fmt: skip
+            (
                 (
-                    AuditAction.SESSION_LOG,
-                    ("coaching.sessionlog", log.pk),
-                    yp,
-                    authority.pk,
-                    {**marked, "attendance": s.attendance},
-                )
-            )
-        flush_events()
+                    pk,
+                    cases[s.case][0],
+                    s.coach_id,
+                    s.occurred_at,
+                    s.duration_minutes,
+                    s.attendance,
+                    s.place,
+                    s.feeling_start,
+                    s.feeling_end,
+                    s.notes,
+                    rules.session_key(authority, s.old_id),
+                    actor.pk,
+                    now,
+                    now,
+                )  # fmt: skip
+                for s, pk in zip(chunk, ids, strict=True)
+            ),
+        )
+        for s, pk in zip(chunk, ids, strict=True):
+            yp = cases[s.case][1]
+            sessions[s.old_id] = pk
+            mapped(Sheet.SESSIONS, s.old_id, yp, pk)
+            events.append(
+                (AuditAction.SESSION_LOG, ("coaching.sessionlog", pk), yp, a,
+                 {**marked, "attendance": s.attendance})
+            )  # fmt: skip
+        flush()
         progress.step(len(chunk))
 
     # Goals and their ratings.
@@ -598,58 +647,68 @@ def _write(
         GoalStatus.DROPPED: AuditAction.GOAL_DROPPED,
     }
     for chunk in _chunks(plan.goals):
-        made = Goal.objects.bulk_create(
-            Goal(
-                episode_id=cases[g.case][0],
-                slot=g.slot,
-                description=g.description,
-                status=g.status,
-                agreed_on=g.agreed_on,
-                ended_on=g.ended_on,
-                created_by=actor,
-                created_at=now,
-            )
-            for g in chunk
+        ids = bulk.reserve_ids(Goal, len(chunk))
+        bulk.copy_rows(
+            Goal,
+            [
+                "id",
+                "episode_id",
+                "slot",
+                "description",
+                "status",
+                "agreed_on",
+                "ended_on",
+                "created_by_id",
+                "created_at",
+            ],  # fmt: skip
+            (
+                (
+                    pk,
+                    cases[g.case][0],
+                    g.slot,
+                    g.description,
+                    g.status,
+                    g.agreed_on,
+                    g.ended_on,
+                    actor.pk,
+                    now,
+                )  # fmt: skip
+                for g, pk in zip(chunk, ids, strict=True)
+            ),
         )
-        for g, goal in zip(chunk, made, strict=True):
+        for g, pk in zip(chunk, ids, strict=True):
             yp = cases[g.case][1]
-            goals[g.old_id] = (goal.pk, yp)
-            mapped(Sheet.GOALS, g.old_id, yp, goal.pk)
-            events.append(
-                (AuditAction.GOAL_SET, ("outcomes.goal", goal.pk), yp, authority.pk, marked)
-            )
+            goals[g.old_id] = (pk, yp)
+            mapped(Sheet.GOALS, g.old_id, yp, pk)
+            events.append((AuditAction.GOAL_SET, ("outcomes.goal", pk), yp, a, marked))
             if g.status in ended:
-                events.append(
-                    (ended[g.status], ("outcomes.goal", goal.pk), yp, authority.pk, marked)
-                )
-        flush_events()
+                events.append((ended[g.status], ("outcomes.goal", pk), yp, a, marked))
+        flush()
         progress.step(len(chunk))
     for chunk in _chunks(plan.ratings):
-        made = GoalRating.objects.bulk_create(
-            GoalRating(
-                goal_id=goals[r.goal][0],
-                score=r.score,
-                rated_on=r.rated_on,
-                session_log_id=sessions[r.session] if r.session else None,
-                rated_by=actor,
-                created_at=now,
-            )
-            for r in chunk
+        ids = bulk.reserve_ids(GoalRating, len(chunk))
+        bulk.copy_rows(
+            GoalRating,
+            ["id", "goal_id", "score", "rated_on", "session_log_id", "rated_by_id", "created_at"],
+            (
+                (
+                    pk,
+                    goals[r.goal][0],
+                    r.score,
+                    r.rated_on,
+                    sessions[r.session] if r.session else None,
+                    actor.pk,
+                    now,
+                )  # fmt: skip
+                for r, pk in zip(chunk, ids, strict=True)
+            ),
         )
-        for r, rating in zip(chunk, made, strict=True):
+        for r, pk in zip(chunk, ids, strict=True):
             yp = goals[r.goal][1]
-            mapped(Sheet.GOAL_RATINGS, r.old_id, yp, rating.pk)
+            mapped(Sheet.GOAL_RATINGS, r.old_id, yp, pk)
             if r.session is None:  # a session's ratings are part of its own event, as in service
-                events.append(
-                    (
-                        AuditAction.GOAL_RATE,
-                        ("outcomes.goalrating", rating.pk),
-                        yp,
-                        authority.pk,
-                        marked,
-                    )
-                )
-        flush_events()
+                events.append((AuditAction.GOAL_RATE, ("outcomes.goalrating", pk), yp, a, marked))
+        flush()
         progress.step(len(chunk))
 
     # SDQs, scored from their scale scores as the measure form scores them.
@@ -662,37 +721,49 @@ def _write(
         if definition is None:
             raise DomainError("The SDQ is not set up in this service, so SDQs cannot be imported.")
         for chunk in _chunks(plan.sdqs):
-            made = MeasureResponse.objects.bulk_create(
-                MeasureResponse(
-                    episode_id=cases[m.case][0],
-                    definition=definition,
-                    occasion=m.occasion,
-                    completed_on=m.completed_on,
-                    entry_mode=EntryMode.SCALES,
-                    item_answers={},
-                    scores=m.scores,
-                    total_score=m.total,
-                    recorded_by=actor,
-                    created_at=now,
-                )
-                for m in chunk
-            )
-            for m, response in zip(chunk, made, strict=True):
-                yp = cases[m.case][1]
-                mapped(Sheet.SDQS, m.old_id, yp, response.pk)
-                events.append(
+            ids = bulk.reserve_ids(MeasureResponse, len(chunk))
+            bulk.copy_rows(
+                MeasureResponse,
+                [
+                    "id",
+                    "episode_id",
+                    "definition_id",
+                    "occasion",
+                    "completed_on",
+                    "entry_mode",
+                    "item_answers",
+                    "scores",
+                    "total_score",
+                    "recorded_by_id",
+                    "created_at",
+                ],  # fmt: skip
+                (
                     (
-                        AuditAction.MEASURE_RECORD,
-                        ("outcomes.measureresponse", response.pk),
-                        yp,
-                        authority.pk,
-                        {**marked, "occasion": m.occasion},
-                    )
-                )
-            flush_events()
+                        pk,
+                        cases[m.case][0],
+                        definition.pk,
+                        m.occasion,
+                        m.completed_on,
+                        EntryMode.SCALES,
+                        {},
+                        m.scores,
+                        m.total,
+                        actor.pk,
+                        now,
+                    )  # fmt: skip
+                    for m, pk in zip(chunk, ids, strict=True)
+                ),
+            )
+            for m, pk in zip(chunk, ids, strict=True):
+                yp = cases[m.case][1]
+                mapped(Sheet.SDQS, m.old_id, yp, pk)
+                events.append(
+                    (AuditAction.MEASURE_RECORD, ("outcomes.measureresponse", pk), yp, a,
+                     {**marked, "occasion": m.occasion})
+                )  # fmt: skip
+            flush()
             progress.step(len(chunk))
-
-    ImportedRecord.objects.bulk_create(mapping)
+    flush()
 
 
 def mapping_rows(batch: ImportBatch) -> Iterator[list[str]]:

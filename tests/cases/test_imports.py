@@ -17,7 +17,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cases.models import Episode, EpisodeStatus, YoungPerson
-from casework.imports import reading, services
+from casework.imports import reading, rules, services
 from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus
 from devtools import import_workbook
 from outcomes.models import Goal, GoalRating, MeasureResponse
@@ -25,6 +25,7 @@ from sessions.models import SessionLog
 from tests.cases.imports import saved_import, sheets, uploaded, workbook
 from tests.conftest import referral
 from yourchoice.audit.actions import AuditAction
+from yourchoice.data import bulk
 from yourchoice.data.errors import DomainError
 from yourchoice.models import AuditEvent, OutboxJob
 
@@ -56,6 +57,19 @@ def _refused(cast, files) -> str:
         )
     assert (_records(), ImportBatch.objects.count()) == before, "a refused file saved something"
     return str(refusal.value)
+
+
+def _clash_at_the_sdqs(monkeypatch) -> None:
+    """The SDQs, written last of the records, meet a clash: everything written before them
+    must go too."""
+    copy_rows = bulk.copy_rows
+
+    def clash(model, *args, **kwargs):
+        if model is MeasureResponse:
+            raise IntegrityError("a clash")
+        return copy_rows(model, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "copy_rows", clash)
 
 
 # --- The template ----------------------------------------------------------------------------
@@ -134,6 +148,22 @@ def test_a_generated_history_imports_through_the_services_rules_and_audit(cast):
     assert timezone.localtime(log.occurred_at).strftime("%H:%M") == "16:00"
     case_row = next(r for r in rows["Cases"][1:] if r[0] == first[1])
     assert log.coach.email == case_row[6]
+    # Each value is stored as the services store it: a referral's harms, an SDQ's scores, the
+    # session a goal was rated at.
+    case_row = rows["Cases"][1]
+    episode = Episode.objects.get(
+        pk=ImportedRecord.objects.get(sheet="cases", old_id=case_row[0]).object_id
+    )
+    assert episode.referral.harms == [
+        rules.HARMS[h.strip().lower()] for h in case_row[5].split(";")
+    ]
+    baseline = MeasureResponse.objects.get(
+        pk=ImportedRecord.objects.get(sheet="sdqs", old_id=rows["SDQs"][1][0]).object_id
+    )
+    assert baseline.total_score == 5 + 4 + 6 + 3 and baseline.scores["prosocial"] == 6
+    assert (
+        GoalRating.objects.filter(session_log__isnull=False).count() == GoalRating.objects.count()
+    )
     # Closed cases are closed, open ones active with their coach, as the services leave them.
     for episode in Episode.objects.all():
         assert episode.is_current
@@ -318,10 +348,7 @@ def test_a_failure_while_writing_saves_nothing(cast, monkeypatch):
     batch = uploaded(cast.hackney, workbook(cast.hackney, young_people=6))
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
 
-    def clash(*args, **kwargs):
-        raise IntegrityError("a clash")
-
-    monkeypatch.setattr(MeasureResponse.objects, "bulk_create", clash)
+    _clash_at_the_sdqs(monkeypatch)
     assert services.import_save(batch.pk) is None
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED and "Nothing was saved" in batch.failure_reason
@@ -425,10 +452,68 @@ def test_the_lead_is_told_when_the_save_finishes_saved_or_not(cast, client_for, 
     batch = uploaded(cast.hackney, workbook(cast.hackney, young_people=3, prefix="B", seed=2))
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
 
-    def clash(*args, **kwargs):
-        raise IntegrityError("a clash")
-
-    monkeypatch.setattr(MeasureResponse.objects, "bulk_create", clash)
+    _clash_at_the_sdqs(monkeypatch)
     assert services.import_save(batch.pk) is None
     failed = Notification.objects.filter(kind=NotificationKind.IMPORT_FINISHED, object_id=batch.pk)
     assert [n.recipient for n in failed] == [cast.hackney.lead]  # the uploader alone
+
+
+# --- Reading a workbook -----------------------------------------------------------------------
+
+
+def _openpyxl_rows(data: bytes) -> dict[str, list[tuple]]:
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    found = {}
+    for sheet in book.worksheets:
+        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        # openpyxl pads each row to the sheet's width; the reader stops at a row's last value.
+        rows = [row[: max((i + 1 for i, v in enumerate(row) if v is not None), default=0)]
+                for row in rows]  # fmt: skip
+        while rows and not rows[-1]:
+            rows.pop()
+        found[sheet.title] = rows
+    book.close()
+    return found
+
+
+def test_the_workbook_reader_reads_every_kind_of_cell_as_openpyxl_does():
+    """casework/imports/xlsx.py reads what openpyxl's read-only mode reads, several times
+    faster: numbers, dates and times in date styles, shared strings, booleans, formulas as
+    formulas, gaps between rows and cells."""
+    from datetime import datetime, time
+
+    from openpyxl import Workbook
+
+    from casework.imports import template, xlsx
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Young people"
+    sheet.append(["Old id", 3, 2.5, True, False, date(2020, 3, 4), datetime(2021, 5, 6, 7, 8)])
+    sheet.append([])
+    sheet.append([None, "=1+2", time(16, 30), "  spaced  ", "Zoë £", -3, 1e20])
+    book.create_sheet("Sessions")["C4"] = "alone"
+    out = io.BytesIO()
+    book.save(out)
+    for data in (out.getvalue(), template.workbook_bytes()):
+        read = xlsx.Workbook(io.BytesIO(data))
+        ours = {title: list(read.rows(part)) for title, part in read.sheets}
+        read.close()
+        assert ours == _openpyxl_rows(data)
+    assert ours["About this template"]
+
+
+def test_a_workbook_with_a_document_type_declaration_is_refused(cast):
+    """No workbook Excel writes has one; one that does may be an entity-expansion attack."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook(cast.hackney)), "r") as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + data
+            target.writestr(item, data)
+    with pytest.raises(reading.FileRefused, match="could not be opened"):
+        reading.read_files([("history.xlsx", out.getvalue())])
