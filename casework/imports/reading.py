@@ -61,6 +61,11 @@ class Table:
 
 FORMULA_STARTS = ("=",)
 
+NOT_A_WORKBOOK = (
+    "This file is not an Excel workbook (.xlsx): it may be an older .xls file, or another kind "
+    "of file renamed. Open it in Excel and save it as “Excel Workbook (.xlsx)”, or upload CSV "
+    "files instead."
+)
 UNREADABLE = (
     "This workbook could not be opened: it may be damaged or protected with a password. Save "
     "it again from Excel without a password and upload it again."
@@ -139,11 +144,7 @@ def read_workbook(stream: IO[bytes]) -> list[Table]:
     """Every sheet of the template found in an .xlsx workbook. Sheets the template does not
     have (notes of your own, the template's "About" sheet) are left alone."""
     if not zipfile.is_zipfile(stream):
-        raise FileRefused(
-            "This file is not an Excel workbook (.xlsx): it may be an older .xls file, or "
-            "another kind of file renamed. Open it in Excel and save it as “Excel Workbook "
-            "(.xlsx)”, or upload CSV files instead."
-        )
+        raise FileRefused(NOT_A_WORKBOOK)
     stream.seek(0)
     try:
         workbook = xlsx.Workbook(stream)
@@ -224,21 +225,53 @@ def is_workbook_name(name: str) -> bool:
     return name.lower().endswith(".xlsx")
 
 
-def read_files(files: list[tuple[str, bytes]]) -> list[Table]:
-    """The tables in what was uploaded: one workbook, or one CSV file per sheet."""
+def refuse_kinds(files: list[tuple[str, bytes]]) -> None:
+    """The refusals that need nothing read: what kinds of file were uploaded, together, and
+    whether a workbook is a zip at all. Made at once, in the upload's request; the rest of the
+    reading is the check's job."""
     if len(files) == 1 and is_workbook_name(files[0][0]):
-        return read_workbook(io.BytesIO(files[0][1]))
-    tables: list[Table] = []
-    for name, data in files:
+        if not zipfile.is_zipfile(io.BytesIO(files[0][1])):
+            raise FileRefused(NOT_A_WORKBOOK)
+        return
+    for name, _ in files:
         if is_workbook_name(name):
             raise FileRefused("Upload one Excel workbook on its own, or CSV files only.")
         if not name.lower().endswith(".csv"):
             raise FileRefused(f"{name} is not an Excel workbook (.xlsx) or a CSV file (.csv).")
+
+
+def read_files(files: list[tuple[str, bytes]]) -> list[Table]:
+    """The tables in what was uploaded: one workbook, or one CSV file per sheet."""
+    refuse_kinds(files)
+    if len(files) == 1 and is_workbook_name(files[0][0]):
+        return read_workbook(io.BytesIO(files[0][1]))
+    tables: list[Table] = []
+    for name, data in files:
         table = read_csv(data, name)
         if any(t.spec == table.spec for t in tables):
             raise FileRefused(f"Two of the files are both the “{table.spec.title}” sheet.")
         tables.append(table)
     return tables
+
+
+# --- What is kept while the file is checked ---------------------------------------------------
+
+
+def uploaded_bytes(files: list[tuple[str, bytes]]) -> bytes:
+    """The files as uploaded, in one zip, for the check's job to read."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
+        for n, (name, data) in enumerate(files):
+            bundle.writestr(f"{n:03d}/{name}", data)
+    return buffer.getvalue()
+
+
+def read_uploaded(data: bytes) -> list[tuple[str, bytes]]:
+    """The files `uploaded_bytes` kept, with their names, in the order uploaded."""
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        return [
+            (member.split("/", 1)[1], bundle.read(member)) for member in sorted(bundle.namelist())
+        ]
 
 
 # --- What is kept between the check and the save ----------------------------------------------

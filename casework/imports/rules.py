@@ -61,7 +61,7 @@ from yourchoice.data import dates
 from yourchoice.scoping import all_cases
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from accounts.models import Authority, User
 
@@ -439,9 +439,11 @@ def check(
     actor: User,
     decisions: dict[str, int] | None = None,
     today: date | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Check what was read against the service's rules; `decisions` are the lead's answers
-    about possible duplicates ({old id: young person id, or 0 for a different person})."""
+    about possible duplicates ({old id: young person id, or 0 for a different person}).
+    `progress` is told how many rows each sheet had once it is checked."""
     today = today or timezone.localdate()
     plan = Plan()
     plan._decided = set((decisions or {}).keys())
@@ -450,16 +452,26 @@ def check(
     sheets = {key: _Rows(plan, by_sheet.get(key), spec) for key, spec in BY_SHEET.items()}
     earlier = _earlier_imports(authority, sheets)
 
+    def checked(key: str) -> None:
+        if progress is not None:
+            progress(len(sheets[key].rows))
+
     coaches = _coaches(authority)
     young_people = _young_people(sheets[Sheet.YOUNG_PEOPLE], plan, earlier, month_first, today)
     _duplicates(plan, young_people, authority=authority, actor=actor, decisions=decisions or {})
+    checked(Sheet.YOUNG_PEOPLE)
     cases = _cases(
         sheets[Sheet.CASES], plan, earlier, young_people, coaches, authority, month_first, today
     )
+    checked(Sheet.CASES)
     sessions = _sessions(sheets[Sheet.SESSIONS], plan, earlier, cases, coaches, month_first, today)
+    checked(Sheet.SESSIONS)
     goals = _goals(sheets[Sheet.GOALS], plan, earlier, cases, month_first, today)
+    checked(Sheet.GOALS)
     _ratings(sheets[Sheet.GOAL_RATINGS], plan, earlier, goals, sessions, month_first, today)
+    checked(Sheet.GOAL_RATINGS)
     _sdqs(sheets[Sheet.SDQS], plan, earlier, cases, month_first, today)
+    checked(Sheet.SDQS)
     _settle_cases(plan, cases, sessions, authority)
     plan.problems.sort(key=lambda p: (list(BY_SHEET).index(_sheet_key(p.sheet)), p.row))
     return plan

@@ -1,7 +1,8 @@
 """Uploading, checking, confirming and saving an import (C11, docs/import.md).
 
-`import_upload` reads and checks the file in the request and keeps what the check found;
-nothing of the file's records is saved. `import_confirm` takes the lead's answers about
+`import_upload` keeps the file on a batch and queues its check, through the outbox;
+`import_check` (the job) reads and checks it and keeps what the check found; nothing of the
+file's records is saved. `import_confirm` takes the lead's answers about
 possible duplicates and queues the save, through the outbox. `import_save` (the job) reads and
 checks the file again, against the records as they are now, and writes every record in one
 transaction, in bulk, with each record's audit event marked as imported: all of it or, if
@@ -129,10 +130,11 @@ def read_uploads(uploads: list[UploadedFile]) -> list[tuple[str, bytes]]:
 def import_upload(
     *, actor: User, authority: Authority, files: list[tuple[str, bytes]]
 ) -> ImportBatch:
-    """Read and check a file (C11). A file that cannot be read as the template is refused
-    (DomainError) and nothing is kept. Otherwise the check's findings are kept on a batch:
-    what would be created, every problem, and the possible duplicates; and the file itself,
-    only when it has no problems (it is needed only to save it)."""
+    """Take a file to import (C11) and queue its check (`import_check`), so the request
+    answers at once however large the file. What needs nothing read is refused here
+    (DomainError), with nothing kept: a file over 50 MB, the wrong kind of file, a file already
+    imported. The file is kept on a new batch, "Checking", for the job; the same file sent
+    again while it is being checked (a second press of the button) is the same batch."""
     _require_lead(actor, authority)
     size = sum(len(data) for _, data in files)
     if size > reading.MAX_BYTES:
@@ -157,10 +159,14 @@ def import_upload(
             }
         )
     try:
-        tables = reading.read_files(files)
+        reading.refuse_kinds(files)
     except reading.FileRefused as refusal:
         raise DomainError({"upload": [f"{refusal} Nothing has been imported."]}) from None
-    plan = rules.check(tables, authority=authority, actor=actor)
+    checking = ImportBatch.objects.filter(
+        authority=authority, uploaded_by=actor, sha256=sha256, status=ImportStatus.CHECKING
+    ).first()
+    if checking is not None:
+        return checking
     file_name = ", ".join(name for name, _ in files)[:200]
     batch = ImportBatch(
         authority=authority,
@@ -168,27 +174,90 @@ def import_upload(
         file_name=file_name,
         sha256=sha256,
         size_bytes=size,
-        counts=plan.counts,
-        already_imported=plan.already_imported,
-        problems=[p.as_dict() for p in plan.problems],
-        duplicates=[d.as_dict() for d in plan.duplicates],
+        status=ImportStatus.CHECKING,
     )
-    if not plan.problems:
-        # Kept as the rows read (reading.kept_bytes), for the job to save without reading the
-        # workbook again.
-        batch.file.save("checked.zip", ContentFile(reading.kept_bytes(tables)), save=False)
+    batch.file.save("uploaded.zip", ContentFile(reading.uploaded_bytes(files)), save=False)
     batch.save()
-    audit.record(
-        actor=actor,
-        action=AuditAction.IMPORT_CHECK,
-        obj=batch,
-        authority_id=authority.pk,
-        file_name=file_name,
-        sha256=sha256,
-        counts=plan.counts,
-        problems=len(plan.problems),
-        possible_duplicates=len(plan.duplicates),
+    from casework.imports.tasks import check_import  # the task calls this module: on use
+
+    queue.send_after_commit(
+        check_import,
+        batch.pk,
+        delayed="The file is uploaded, but checking it is delayed: it will start when the "
+        "service catches up.",
     )
+    return batch
+
+
+def import_check(batch_id: int) -> ImportBatch | None:
+    """The job: read and check an uploaded file, and keep what the check found on its batch:
+    what would be created, every problem row by row, and the possible duplicates; and, only
+    when there is no problem, the rows as read, for the save. A file that cannot be read as the
+    template is refused whole, with its reason ("Not saved"). Nothing of the file's records is
+    saved either way. A batch no longer being checked is left alone."""
+    batch = (
+        ImportBatch.objects.select_related("authority", "uploaded_by")
+        .filter(pk=batch_id, status=ImportStatus.CHECKING)
+        .first()
+    )
+    if batch is None:
+        return None
+    actor = batch.uploaded_by
+    authority = batch.authority
+    if not actor.is_active or authority.pk not in access.led_authority_ids(actor):
+        import_fail(batch_id, "The person who uploaded the file no longer leads this authority.")
+        return None
+    progress = _Progress(batch_id, 0)  # no total yet: "Reading the file."
+    try:
+        batch.file.open("rb")
+        try:
+            files = reading.read_uploaded(batch.file.read())
+        finally:
+            batch.file.close()
+        try:
+            tables = reading.read_files(files)
+        except reading.FileRefused as refusal:
+            import_fail(batch_id, f"{refusal} Nothing has been imported.")
+            return None
+        del files
+        progress.total = sum(len(t.rows) for t in tables)
+        progress.step(0)
+        plan = rules.check(tables, authority=authority, actor=actor, progress=progress.step)
+        kept = None if plan.problems else reading.kept_bytes(tables)
+        del tables
+    finally:
+        progress.close()
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != ImportStatus.CHECKING:
+            return None
+        uploaded = str(batch.file.name)
+        batch.status = ImportStatus.CHECKED
+        batch.counts = plan.counts
+        batch.already_imported = plan.already_imported
+        batch.problems = [p.as_dict() for p in plan.problems]
+        batch.duplicates = [d.as_dict() for d in plan.duplicates]
+        batch.progress_done = batch.progress_total = 0
+        if kept is not None:
+            # Kept as the rows read (reading.kept_bytes), for the save's job to check again
+            # without reading the workbook again.
+            batch.file.save("checked.zip", ContentFile(kept), save=False)
+        else:
+            batch.file = ""  # an empty FieldFile is stored as ""
+        batch.save()
+        audit.record(
+            actor=actor,
+            action=AuditAction.IMPORT_CHECK,
+            obj=batch,
+            authority_id=authority.pk,
+            file_name=batch.file_name,
+            sha256=batch.sha256,
+            counts=plan.counts,
+            problems=len(plan.problems),
+            possible_duplicates=len(plan.duplicates),
+        )
+        storage = batch.file.storage
+        transaction.on_commit(lambda: storage.delete(uploaded))
     return batch
 
 
@@ -221,9 +290,10 @@ def import_confirm(*, actor: User, batch: ImportBatch, decisions: dict[str, int]
         raise DomainError(errors)
     batch.decisions = answers
     batch.status = ImportStatus.QUEUED
+    batch.progress_done = batch.progress_total = 0
     try:
         with transaction.atomic():
-            batch.save(update_fields=["decisions", "status"])
+            batch.save(update_fields=["decisions", "status", "progress_done", "progress_total"])
     except IntegrityError:
         raise DomainError(
             "This file is already being imported, or has been: nothing in it is imported twice."

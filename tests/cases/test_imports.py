@@ -4,6 +4,7 @@ the save (all or nothing), a second load of the same rows, and the files refused
 from __future__ import annotations
 
 import csv
+import html
 import io
 import zipfile
 from datetime import date, timedelta
@@ -22,7 +23,7 @@ from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus
 from devtools import import_workbook
 from outcomes.models import Goal, GoalRating, MeasureResponse
 from sessions.models import SessionLog
-from tests.cases.imports import saved_import, sheets, uploaded, workbook
+from tests.cases.imports import checked, saved_import, sheets, uploaded, workbook
 from tests.conftest import referral
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data import bulk
@@ -49,14 +50,26 @@ def _records() -> tuple[int, ...]:
     )
 
 
-def _refused(cast, files) -> str:
+def _refused(cast, files, *, at: str = "check") -> str:
+    """The file's refusal, and that nothing was saved: at the upload, for what needs nothing
+    read (the answer is the upload page again); otherwise at the check's job, on the page."""
     before = (_records(), ImportBatch.objects.count())
-    with pytest.raises(DomainError) as refusal:
-        services.import_upload(
-            actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
-        )
-    assert (_records(), ImportBatch.objects.count()) == before, "a refused file saved something"
-    return str(refusal.value)
+    if at == "upload":
+        with pytest.raises(DomainError) as refusal:
+            services.import_upload(
+                actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+            )
+        assert (_records(), ImportBatch.objects.count()) == before, "a refused file saved something"
+        return str(refusal.value)
+    batch = services.import_upload(
+        actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+    )
+    assert batch.status == ImportStatus.CHECKING
+    batch = checked(batch)
+    assert batch.status == ImportStatus.FAILED and not batch.file, "a refused file is not kept"
+    assert batch.counts == {} and not batch.can_confirm
+    assert _records() == before[0], "a refused file saved something"
+    return batch.failure_reason
 
 
 def _clash_at_the_sdqs(monkeypatch) -> None:
@@ -200,6 +213,80 @@ def test_the_old_ids_download_maps_each_row_to_its_reference_in_safe_cells(cast,
     assert len(table) - 1 == ImportedRecord.objects.filter(batch=batch).count()
 
 
+# --- The check, as a job ---------------------------------------------------------------------
+
+
+def test_the_upload_answers_at_once_and_the_check_runs_as_a_job_with_its_progress(cast, client_for):
+    """However large the file, the upload only keeps it and queues its check: the page says it
+    is being checked, asks how far it has got, and shows what the check found when it ends."""
+    client = client_for(cast.hackney.lead)
+    upload = SimpleUploadedFile("history.xlsx", workbook(cast.hackney, young_people=4))
+    response = client.post(
+        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
+    )
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.CHECKING and batch.file and batch.counts == {}
+    assert OutboxJob.objects.filter(
+        task="casework.imports.tasks.check_import", args=[batch.pk]
+    ).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Checking the file" in page and "Reading the file." in page
+    assert "Save these records" not in page
+    progress = reverse("cases:import-progress", args=[batch.pk])
+    assert client.get(progress).json()["finished"] is False
+    assert not AuditEvent.objects.filter(action=AuditAction.IMPORT_CHECK).exists()
+
+    checked(batch)
+    answer = client.get(progress).json()
+    assert answer["finished"] is True and answer["status"] == "checked"
+    page = client.get(response["Location"]).content.decode()
+    assert "Check and confirm the import" in page and "Save these records" in page
+    assert AuditEvent.objects.filter(action=AuditAction.IMPORT_CHECK).count() == 1
+    assert _records() == (0,) * 7, "the check saves nothing"
+
+
+def test_the_same_file_sent_twice_while_it_is_checked_is_one_batch_and_one_check(cast):
+    data = workbook(cast.hackney, young_people=2)
+    files = [("history.xlsx", data)]
+    lead, authority = cast.hackney.lead, cast.hackney.authority
+    first = services.import_upload(actor=lead, authority=authority, files=files)
+    second = services.import_upload(actor=lead, authority=authority, files=files)
+    assert first.pk == second.pk
+    assert OutboxJob.objects.filter(task="casework.imports.tasks.check_import").count() == 1
+    checked(first)
+    assert services.import_check(first.pk) is None, "a check delivered twice runs once"
+
+
+def test_a_file_refused_at_the_check_says_why_on_its_page(cast, client_for):
+    rows = sheets(cast.hackney)
+    rows["Sessions"][0][2] = "When"
+    batch = checked(
+        services.import_upload(
+            actor=cast.hackney.lead,
+            authority=cast.hackney.authority,
+            files=[("history.xlsx", import_workbook.xlsx_bytes(rows))],
+        )
+    )
+    page = client_for(cast.hackney.lead).get(reverse("cases:import", args=[batch.pk]))
+    text = html.unescape(page.content.decode())
+    assert "Import not saved" in text
+    assert "does not have the template's columns" in text and "Nothing has been imported." in text
+
+
+def test_the_check_of_a_lead_who_no_longer_leads_the_authority_keeps_nothing(cast):
+    batch = services.import_upload(
+        actor=cast.hackney.lead,
+        authority=cast.hackney.authority,
+        files=[("history.xlsx", workbook(cast.hackney, young_people=2))],
+    )
+    cast.hackney.lead.is_active = False
+    cast.hackney.lead.save(update_fields=["is_active"])
+    assert services.import_check(batch.pk) is None
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and not batch.file and batch.counts == {}
+
+
 # --- Loading it twice -------------------------------------------------------------------------
 
 
@@ -207,7 +294,7 @@ def test_the_same_file_again_creates_nothing(cast):
     data = workbook(cast.hackney, young_people=4)
     saved_import(cast.hackney, data)
     before = _records()
-    message = _refused(cast, [("history.xlsx", data)])
+    message = _refused(cast, [("history.xlsx", data)], at="upload")
     assert "already" in message or "was imported" in message
     assert _records() == before
 
@@ -234,7 +321,7 @@ def test_confirming_twice_saves_once(cast):
     batch = uploaded(cast.hackney)
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
-    assert OutboxJob.objects.count() == 1
+    assert OutboxJob.objects.filter(task="casework.imports.tasks.save_import").count() == 1
     services.import_save(batch.pk)
     before = _records()
     assert services.import_save(batch.pk) is None
@@ -257,7 +344,7 @@ def test_a_file_over_50_mb_is_refused_before_it_is_read(cast):
     big.size = reading.MAX_BYTES + 1
     with pytest.raises(DomainError, match="most that can be imported at once is 50 MB"):
         services.read_uploads([big])
-    _refused(cast, [("history.xlsx", b"x" * (reading.MAX_BYTES + 1))])
+    _refused(cast, [("history.xlsx", b"x" * (reading.MAX_BYTES + 1))], at="upload")
 
 
 def test_a_formula_in_a_cell_is_refused(cast):
@@ -285,15 +372,17 @@ def test_a_csv_in_the_windows_encoding_is_refused(cast):
 
 
 def test_an_xlsx_that_is_not_a_zip_is_refused(cast):
-    message = _refused(cast, [("history.xlsx", b"\xd0\xcf\x11\xe0 an old .xls file")])
+    message = _refused(cast, [("history.xlsx", b"\xd0\xcf\x11\xe0 an old .xls file")], at="upload")
     assert "not an Excel workbook (.xlsx)" in message
 
 
 def test_csv_files_import_like_the_workbook(cast):
     batch = uploaded(cast.hackney, None)
     files = list(import_workbook.csv_files(sheets(cast.hackney)))
-    from_csv = services.import_upload(
-        actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+    from_csv = checked(
+        services.import_upload(
+            actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+        )
     )
     assert from_csv.problems == [] and from_csv.counts == batch.counts
     assert zipfile.is_zipfile(from_csv.file.path)
@@ -366,6 +455,7 @@ def test_the_preview_page_lists_every_problem_row_by_row(cast, client_for):
         reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
     )
     assert response.status_code == 302
+    checked(ImportBatch.objects.latest("pk"))
     page = client.get(response["Location"]).content.decode()
     assert "Problems in the file" in page
     assert "Cases, row 2" in page and "nobody@elsewhere.test is not a coach" in page
