@@ -125,6 +125,7 @@ class SessionRow:
     feeling_start: int | None
     feeling_end: int | None
     notes: str
+    day: date  # occurred_at's day here, kept rather than worked out again for every rating
 
 
 @dataclass(slots=True)
@@ -898,7 +899,7 @@ def _sessions(
             for message in problems:
                 sheet.problem(number, message)
             continue
-        assert occurred_at is not None and coach_id is not None
+        assert occurred_at is not None and coach_id is not None and day is not None
         row = SessionRow(
             number,
             old_id,
@@ -911,6 +912,7 @@ def _sessions(
             start,
             end,
             _text(v[i["notes"]]),
+            day,
         )
         found[old_id] = row
         plan.sessions.append(row)
@@ -1040,7 +1042,7 @@ def _ratings(
                 problems.append("The session is of another case than the goal.")
             elif session.attendance != Attendance.ATTENDED:
                 problems.append("Goals are rated only at sessions that happened.")
-            elif rated_on is not None and dates.day_of(session.occurred_at) != rated_on:
+            elif rated_on is not None and session.day != rated_on:
                 problems.append("The date is not the date of the session.")
             elif (goal.old_id, session_id) in rated_at:
                 problems.append("The goal is rated twice at the same session.")
@@ -1122,7 +1124,7 @@ def _settle_cases(
     first_attended: dict[str, date] = {}
     for s in sessions.values():
         if s.attendance == Attendance.ATTENDED:
-            day = dates.day_of(s.occurred_at)
+            day = s.day
             if s.case not in first_attended or day < first_attended[s.case]:
                 first_attended[s.case] = day
     for case in cases.values():
