@@ -526,6 +526,9 @@ def _young_people(
     sheet: _Rows, plan: Plan, earlier: dict[str, set[str]], month_first: bool, today: date
 ) -> dict[str, YoungPersonRow]:
     found: dict[str, YoungPersonRow] = {}
+    # Each young person once: the same name and date of birth on two rows is one person
+    # entered twice (their cases would make two records of them).
+    people: dict[tuple[str, str, date], int] = {}
     i = sheet.index
     for number, v, old_id in _new_rows(sheet, plan, earlier):
         try:
@@ -569,10 +572,25 @@ def _young_people(
         except Bad as bad:
             sheet.problem(number, str(bad))
             continue
+        person = (_same_name(given), _same_name(family), born)
+        if person in people:
+            sheet.problem(
+                number,
+                f"{given} {family}, born {dates.long_form(born)}, is also on row "
+                f"{people[person]}: give each young person one row, and all their cases that "
+                "row's old id.",
+            )
+            continue
+        people[person] = number
         row = YoungPersonRow(number, old_id, details)
         found[old_id] = row
         plan.young_people.append(row)
     return found
+
+
+def _same_name(name: str) -> str:
+    """A name as two rows are compared: case and spacing do not matter."""
+    return " ".join(name.split()).casefold()
 
 
 def _duplicates(

@@ -402,6 +402,21 @@ def test_dates_in_us_order_are_found_impossible_or_in_doubt(cast):
     assert not batch.can_confirm and not batch.file
 
 
+def test_the_same_young_person_twice_in_the_file_is_a_problem_on_the_later_row(cast):
+    """Two rows with the same name and date of birth (case and spacing aside) under two old
+    ids would be two records of one young person."""
+    rows = sheets(cast.hackney, young_people=3)
+    first = rows["Young people"][1]
+    rows["Young people"][3][1:5] = [f" {first[1].upper()} ", first[2].lower(), "", first[4]]
+    batch = uploaded(cast.hackney, import_workbook.xlsx_bytes(rows))
+    problems = [(p["sheet"], p["row"]) for p in batch.problems]
+    assert ("Young people", 4) in problems and ("Young people", 2) not in problems
+    message = next(p["message"] for p in batch.problems if p["row"] == 4)
+    assert "is also on row 2" in message and "one row" in message
+    # Their case names a row with a problem of its own; nothing can be saved.
+    assert ("Cases", 4) in problems and not batch.can_confirm
+
+
 def test_a_date_after_the_case_closed_is_a_problem_on_its_row(cast):
     rows = sheets(cast.hackney, young_people=20, sessions=8)
     today = timezone.localdate()
