@@ -1,11 +1,10 @@
 """Reading an uploaded file into rows of text, numbers and dates, or refusing it whole.
 
-Excel workbooks are read with openpyxl in read-only mode: it streams each sheet's rows from
-the zip without building the whole workbook in memory, so a programme's 64,000 sessions are
-read in a fraction of the memory a full load takes, and it is the library the service already
-writes its Excel reports with. It also reports formulas as formulas (the workbook is opened
-without cached values), so a cell whose value would be worked out by Excel is refused rather
-than guessed. CSV files are read with Python's csv module, decoded as UTF-8 strictly: a file
+Excel workbooks are read by casework/imports/xlsx.py, which streams each sheet's rows from the
+zip without building the workbook in memory and gives each cell the value openpyxl's read-only
+mode would, several times faster. It reports formulas as formulas (never the value Excel last
+worked out), so a cell whose value would be worked out by Excel is refused rather than
+guessed. CSV files are read with Python's csv module, decoded as UTF-8 strictly: a file
 in another encoding is refused rather than read with its accented letters and pound signs
 silently changed. tablib and django-import-export were not chosen: both load every row into
 memory at once, and the second maps rows onto single models, where a case is several records
