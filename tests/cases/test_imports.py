@@ -274,6 +274,46 @@ def test_a_file_refused_at_the_check_says_why_on_its_page(cast, client_for):
     assert "does not have the template's columns" in text and "Nothing has been imported." in text
 
 
+def _run_jobs() -> None:
+    """The outbox's jobs, each through its Celery task, as a worker runs them."""
+    from celery import current_app
+
+    for job in OutboxJob.objects.order_by("pk"):
+        current_app.tasks[job.task].apply(args=job.args)
+        job.delete()
+
+
+def test_the_check_and_the_save_run_as_their_celery_tasks(cast):
+    data = workbook(cast.hackney, young_people=3)
+    batch = services.import_upload(
+        actor=cast.hackney.lead, authority=cast.hackney.authority, files=[("history.xlsx", data)]
+    )
+    _run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKED and batch.counts["young_people"] == 3
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    _run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.SAVED and YoungPerson.objects.count() == 3
+
+
+def test_a_check_that_goes_wrong_says_so_and_keeps_nothing(cast, monkeypatch):
+    batch = services.import_upload(
+        actor=cast.hackney.lead,
+        authority=cast.hackney.authority,
+        files=[("history.xlsx", workbook(cast.hackney, young_people=2))],
+    )
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(rules, "check", broken)
+    _run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and not batch.file
+    assert batch.failure_reason.startswith("Something went wrong checking the file")
+
+
 def test_the_check_of_a_lead_who_no_longer_leads_the_authority_keeps_nothing(cast):
     batch = services.import_upload(
         actor=cast.hackney.lead,
