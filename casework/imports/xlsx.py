@@ -338,7 +338,11 @@ class _SheetReader:
 
     def end(self, tag: str) -> None:
         if tag == _C:
-            value = self._value()
+            try:
+                value = self._value()
+            except ValueError:
+                # A number or a TRUE/FALSE that is neither: only a damaged file has one.
+                raise Unreadable("A cell's value is not of its own kind.") from None
             if value is not None:
                 self.cells[self.column] = value
         elif tag in (_V, _T, _F):

@@ -662,3 +662,18 @@ def test_a_workbook_with_a_document_type_declaration_is_refused(cast):
             target.writestr(item, data)
     with pytest.raises(reading.FileRefused, match="could not be opened"):
         reading.read_files([("history.xlsx", out.getvalue())])
+
+
+def test_a_damaged_cell_refuses_the_workbook_as_damaged(cast):
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook(cast.hackney)), "r") as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet3.xml":  # Sessions
+                data = data.replace(b"<v>60</v>", b"<v>sixty</v>", 1)
+            target.writestr(item, data)
+    with pytest.raises(reading.FileRefused, match="could not be opened"):
+        reading.read_files([("history.xlsx", out.getvalue())])
