@@ -301,8 +301,8 @@ def _reports_table(scales: dict, keys: list[str]) -> list[str]:
 def _imports_table(imports: dict) -> list[str]:
     lines = [
         "",
-        "Importing existing cases at scale 1: check s (upload page), save s (the job, from a "
-        "worker taking it to its commit), total s,",
+        "Importing existing cases at scale 1: check s (the job, from the upload until the page "
+        "shows what it found), save s (the job, from a worker taking it to its commit), total s,",
         f"  worker peak MB (target: the programme under {IMPORT_SECONDS} s, under "
         f"{IMPORT_MB} MB; the same file again creates nothing)",
     ]

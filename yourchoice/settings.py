@@ -341,7 +341,8 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "outcomes.tasks.generate_report": {"queue": "reports"},
     "outcomes.tasks.generate_extract": {"queue": "reports"},
-    # Saving an imported file is as long a job (casework/imports/).
+    # Checking and saving an imported file are as long jobs (casework/imports/).
+    "casework.imports.tasks.check_import": {"queue": "reports"},
     "casework.imports.tasks.save_import": {"queue": "reports"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

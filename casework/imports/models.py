@@ -12,6 +12,7 @@ from yourchoice.scoping import CaseManager
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Checking"
     CHECKED = "checked", "Checked"
     QUEUED = "queued", "Waiting to be saved"
     SAVING = "saving", "Saving"
@@ -32,7 +33,8 @@ class Sheet(models.TextChoices):
 
 class ImportBatch(models.Model):
     """One uploaded file: who uploaded it, into which authority, what the check found, and
-    how far saving it has got. The file itself is kept only until it is saved or refused."""
+    how far checking and saving it have got. The file itself is kept only until it is saved or
+    refused: as uploaded while it is checked, then as the rows the check read (services.py)."""
 
     authority = models.ForeignKey(
         "accounts.Authority", on_delete=models.PROTECT, related_name="import_batches"
@@ -96,8 +98,33 @@ class ImportBatch(models.Model):
         return self.status == ImportStatus.FAILED
 
     @property
+    def is_checking(self) -> bool:
+        return self.status == ImportStatus.CHECKING
+
+    @property
     def in_progress(self) -> bool:
+        """Being saved (or waiting to be)."""
         return self.status in (ImportStatus.QUEUED, ImportStatus.SAVING)
+
+    @property
+    def is_working(self) -> bool:
+        """A job has it: the page shows how far it has got and asks again until it ends."""
+        return self.is_checking or self.in_progress
+
+    @property
+    def progress_sentence(self) -> str:
+        if self.is_checking:
+            if not self.progress_total:
+                return "Reading the file."
+            return (
+                f"Checking: {self.progress_done:,} of {self.progress_total:,} rows checked "
+                f"({self.percent_done}%)."
+            )
+        total = self.progress_total or sum(self.counts.values())
+        return (
+            f"{self.get_status_display()}: {self.progress_done:,} of {total:,} records saved "
+            f"({self.percent_done}%)."
+        )
 
     @property
     def can_confirm(self) -> bool:

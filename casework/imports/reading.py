@@ -1,11 +1,10 @@
 """Reading an uploaded file into rows of text, numbers and dates, or refusing it whole.
 
-Excel workbooks are read with openpyxl in read-only mode: it streams each sheet's rows from
-the zip without building the whole workbook in memory, so a programme's 64,000 sessions are
-read in a fraction of the memory a full load takes, and it is the library the service already
-writes its Excel reports with. It also reports formulas as formulas (the workbook is opened
-without cached values), so a cell whose value would be worked out by Excel is refused rather
-than guessed. CSV files are read with Python's csv module, decoded as UTF-8 strictly: a file
+Excel workbooks are read by casework/imports/xlsx.py, which streams each sheet's rows from the
+zip without building the workbook in memory and gives each cell the value openpyxl's read-only
+mode would, several times faster. It reports formulas as formulas (never the value Excel last
+worked out), so a cell whose value would be worked out by Excel is refused rather than
+guessed. CSV files are read with Python's csv module, decoded as UTF-8 strictly: a file
 in another encoding is refused rather than read with its accented letters and pound signs
 silently changed. tablib and django-import-export were not chosen: both load every row into
 memory at once, and the second maps rows onto single models, where a case is several records
@@ -26,8 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO
 
-from openpyxl import load_workbook
-
+from casework.imports import xlsx
 from casework.imports.sheets import (
     BY_SLUG,
     SPECS,
@@ -62,9 +60,15 @@ class Table:
 
 FORMULA_STARTS = ("=",)
 
-
-def _is_formula(value: Value) -> bool:
-    return isinstance(value, str) and value.lstrip().startswith(FORMULA_STARTS)
+NOT_A_WORKBOOK = (
+    "This file is not an Excel workbook (.xlsx): it may be an older .xls file, or another kind "
+    "of file renamed. Open it in Excel and save it as “Excel Workbook (.xlsx)”, or upload CSV "
+    "files instead."
+)
+UNREADABLE = (
+    "This workbook could not be opened: it may be damaged or protected with a password. Save "
+    "it again from Excel without a password and upload it again."
+)
 
 
 def _columns(spec: SheetSpec, header: Iterable[Value], where: str) -> list[int | None]:
@@ -116,18 +120,29 @@ def _rows(
             raise FileRefused(
                 f"{where} has more than {MAX_ROWS:,} rows. Split it into smaller files."
             )
-        values = tuple(raw[p] if p is not None and p < len(raw) else None for p in positions)
-        cleaned = tuple(v.strip() if isinstance(v, str) else v for v in values)
-        if all(v is None or v == "" for v in cleaned):
-            continue
-        for spec_column, value in zip(spec.columns, cleaned, strict=True):
-            if _is_formula(value):
-                raise FileRefused(
-                    f"{where}, row {number}: the “{spec_column.header}” cell holds a formula "
-                    f"({str(value)[:40]}). Formulas are not imported: copy the sheet and paste "
-                    "it back as values only, then upload it again."
-                )
-        table.rows.append((number, tuple(None if v == "" else v for v in cleaned)))
+        width = len(raw)
+        values = [raw[p] if p is not None and p < width else None for p in positions]
+        # Text trimmed, an empty cell as None, and a formula refused, in one pass over the
+        # cells: for the programme's million cells this loop is much of the reading.
+        empty = True
+        for k, value in enumerate(values):
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    values[k] = None
+                    continue
+                if value.startswith(FORMULA_STARTS):
+                    raise FileRefused(
+                        f"{where}, row {number}: the “{spec.columns[k].header}” cell holds a "
+                        f"formula ({value[:40]}). Formulas are not imported: copy the sheet and "
+                        "paste it back as values only, then upload it again."
+                    )
+                values[k] = value
+            elif value is None:
+                continue
+            empty = False
+        if not empty:
+            table.rows.append((number, tuple(values)))
     return table
 
 
@@ -135,27 +150,21 @@ def read_workbook(stream: IO[bytes]) -> list[Table]:
     """Every sheet of the template found in an .xlsx workbook. Sheets the template does not
     have (notes of your own, the template's "About" sheet) are left alone."""
     if not zipfile.is_zipfile(stream):
-        raise FileRefused(
-            "This file is not an Excel workbook (.xlsx): it may be an older .xls file, or "
-            "another kind of file renamed. Open it in Excel and save it as “Excel Workbook "
-            "(.xlsx)”, or upload CSV files instead."
-        )
+        raise FileRefused(NOT_A_WORKBOOK)
     stream.seek(0)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any unreadable workbook is the same refusal to the lead
-        raise FileRefused(
-            "This workbook could not be opened: it may be damaged or protected with a "
-            "password. Save it again from Excel without a password and upload it again."
-        ) from None
+        workbook = xlsx.Workbook(stream)
+    except xlsx.Unreadable:
+        raise FileRefused(UNREADABLE) from None
     try:
         tables = []
-        for worksheet in workbook.worksheets:
-            spec = spec_for_title(worksheet.title)
+        for title, part in workbook.sheets:
+            spec = spec_for_title(title)
             if spec is None:
                 continue
-            rows = worksheet.iter_rows(values_only=True)
-            tables.append(_rows(spec, rows, f"The “{worksheet.title}” sheet"))
+            tables.append(_rows(spec, workbook.rows(part), f"The “{title}” sheet"))
+    except xlsx.Unreadable:
+        raise FileRefused(UNREADABLE) from None
     finally:
         workbook.close()
     if not tables:
@@ -222,21 +231,53 @@ def is_workbook_name(name: str) -> bool:
     return name.lower().endswith(".xlsx")
 
 
-def read_files(files: list[tuple[str, bytes]]) -> list[Table]:
-    """The tables in what was uploaded: one workbook, or one CSV file per sheet."""
+def refuse_kinds(files: list[tuple[str, bytes]]) -> None:
+    """The refusals that need nothing read: what kinds of file were uploaded, together, and
+    whether a workbook is a zip at all. Made at once, in the upload's request; the rest of the
+    reading is the check's job."""
     if len(files) == 1 and is_workbook_name(files[0][0]):
-        return read_workbook(io.BytesIO(files[0][1]))
-    tables: list[Table] = []
-    for name, data in files:
+        if not zipfile.is_zipfile(io.BytesIO(files[0][1])):
+            raise FileRefused(NOT_A_WORKBOOK)
+        return
+    for name, _ in files:
         if is_workbook_name(name):
             raise FileRefused("Upload one Excel workbook on its own, or CSV files only.")
         if not name.lower().endswith(".csv"):
             raise FileRefused(f"{name} is not an Excel workbook (.xlsx) or a CSV file (.csv).")
+
+
+def read_files(files: list[tuple[str, bytes]]) -> list[Table]:
+    """The tables in what was uploaded: one workbook, or one CSV file per sheet."""
+    refuse_kinds(files)
+    if len(files) == 1 and is_workbook_name(files[0][0]):
+        return read_workbook(io.BytesIO(files[0][1]))
+    tables: list[Table] = []
+    for name, data in files:
         table = read_csv(data, name)
         if any(t.spec == table.spec for t in tables):
             raise FileRefused(f"Two of the files are both the “{table.spec.title}” sheet.")
         tables.append(table)
     return tables
+
+
+# --- What is kept while the file is checked ---------------------------------------------------
+
+
+def uploaded_bytes(files: list[tuple[str, bytes]]) -> bytes:
+    """The files as uploaded, in one zip, for the check's job to read."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
+        for n, (name, data) in enumerate(files):
+            bundle.writestr(f"{n:03d}/{name}", data)
+    return buffer.getvalue()
+
+
+def read_uploaded(data: bytes) -> list[tuple[str, bytes]]:
+    """The files `uploaded_bytes` kept, with their names, in the order uploaded."""
+    with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+        return [
+            (member.split("/", 1)[1], bundle.read(member)) for member in sorted(bundle.namelist())
+        ]
 
 
 # --- What is kept between the check and the save ----------------------------------------------

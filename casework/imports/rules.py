@@ -61,7 +61,7 @@ from yourchoice.data import dates
 from yourchoice.scoping import all_cases
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from accounts.models import Authority, User
 
@@ -125,6 +125,7 @@ class SessionRow:
     feeling_start: int | None
     feeling_end: int | None
     notes: str
+    day: date  # occurred_at's day here, kept rather than worked out again for every rating
 
 
 @dataclass(slots=True)
@@ -439,9 +440,11 @@ def check(
     actor: User,
     decisions: dict[str, int] | None = None,
     today: date | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Check what was read against the service's rules; `decisions` are the lead's answers
-    about possible duplicates ({old id: young person id, or 0 for a different person})."""
+    about possible duplicates ({old id: young person id, or 0 for a different person}).
+    `progress` is told how many rows each sheet had once it is checked."""
     today = today or timezone.localdate()
     plan = Plan()
     plan._decided = set((decisions or {}).keys())
@@ -450,16 +453,26 @@ def check(
     sheets = {key: _Rows(plan, by_sheet.get(key), spec) for key, spec in BY_SHEET.items()}
     earlier = _earlier_imports(authority, sheets)
 
+    def checked(key: str) -> None:
+        if progress is not None:
+            progress(len(sheets[key].rows))
+
     coaches = _coaches(authority)
     young_people = _young_people(sheets[Sheet.YOUNG_PEOPLE], plan, earlier, month_first, today)
     _duplicates(plan, young_people, authority=authority, actor=actor, decisions=decisions or {})
+    checked(Sheet.YOUNG_PEOPLE)
     cases = _cases(
         sheets[Sheet.CASES], plan, earlier, young_people, coaches, authority, month_first, today
     )
+    checked(Sheet.CASES)
     sessions = _sessions(sheets[Sheet.SESSIONS], plan, earlier, cases, coaches, month_first, today)
+    checked(Sheet.SESSIONS)
     goals = _goals(sheets[Sheet.GOALS], plan, earlier, cases, month_first, today)
+    checked(Sheet.GOALS)
     _ratings(sheets[Sheet.GOAL_RATINGS], plan, earlier, goals, sessions, month_first, today)
+    checked(Sheet.GOAL_RATINGS)
     _sdqs(sheets[Sheet.SDQS], plan, earlier, cases, month_first, today)
+    checked(Sheet.SDQS)
     _settle_cases(plan, cases, sessions, authority)
     plan.problems.sort(key=lambda p: (list(BY_SHEET).index(_sheet_key(p.sheet)), p.row))
     return plan
@@ -513,6 +526,9 @@ def _young_people(
     sheet: _Rows, plan: Plan, earlier: dict[str, set[str]], month_first: bool, today: date
 ) -> dict[str, YoungPersonRow]:
     found: dict[str, YoungPersonRow] = {}
+    # Each young person once: the same name and date of birth on two rows is one person
+    # entered twice (their cases would make two records of them).
+    people: dict[tuple[str, str, date], int] = {}
     i = sheet.index
     for number, v, old_id in _new_rows(sheet, plan, earlier):
         try:
@@ -556,10 +572,25 @@ def _young_people(
         except Bad as bad:
             sheet.problem(number, str(bad))
             continue
+        person = (_same_name(given), _same_name(family), born)
+        if person in people:
+            sheet.problem(
+                number,
+                f"{given} {family}, born {dates.long_form(born)}, is also on row "
+                f"{people[person]}: give each young person one row, and all their cases that "
+                "row's old id.",
+            )
+            continue
+        people[person] = number
         row = YoungPersonRow(number, old_id, details)
         found[old_id] = row
         plan.young_people.append(row)
     return found
+
+
+def _same_name(name: str) -> str:
+    """A name as two rows are compared: case and spacing do not matter."""
+    return " ".join(name.split()).casefold()
 
 
 def _duplicates(
@@ -886,7 +917,7 @@ def _sessions(
             for message in problems:
                 sheet.problem(number, message)
             continue
-        assert occurred_at is not None and coach_id is not None
+        assert occurred_at is not None and coach_id is not None and day is not None
         row = SessionRow(
             number,
             old_id,
@@ -899,6 +930,7 @@ def _sessions(
             start,
             end,
             _text(v[i["notes"]]),
+            day,
         )
         found[old_id] = row
         plan.sessions.append(row)
@@ -1028,7 +1060,7 @@ def _ratings(
                 problems.append("The session is of another case than the goal.")
             elif session.attendance != Attendance.ATTENDED:
                 problems.append("Goals are rated only at sessions that happened.")
-            elif rated_on is not None and dates.day_of(session.occurred_at) != rated_on:
+            elif rated_on is not None and session.day != rated_on:
                 problems.append("The date is not the date of the session.")
             elif (goal.old_id, session_id) in rated_at:
                 problems.append("The goal is rated twice at the same session.")
@@ -1110,7 +1142,7 @@ def _settle_cases(
     first_attended: dict[str, date] = {}
     for s in sessions.values():
         if s.attendance == Attendance.ATTENDED:
-            day = dates.day_of(s.occurred_at)
+            day = s.day
             if s.case not in first_attended or day < first_attended[s.case]:
                 first_attended[s.case] = day
     for case in cases.values():

@@ -1,7 +1,8 @@
 """Uploading, checking, confirming and saving an import (C11, docs/import.md).
 
-`import_upload` reads and checks the file in the request and keeps what the check found;
-nothing of the file's records is saved. `import_confirm` takes the lead's answers about
+`import_upload` keeps the file on a batch and queues its check, through the outbox;
+`import_check` (the job) reads and checks it and keeps what the check found; nothing of the
+file's records is saved. `import_confirm` takes the lead's answers about
 possible duplicates and queues the save, through the outbox. `import_save` (the job) reads and
 checks the file again, against the records as they are now, and writes every record in one
 transaction, in bulk, with each record's audit event marked as imported: all of it or, if
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +38,7 @@ from cases.models import (
 )
 from cases.notifications.models import NotificationKind
 from cases.notifications.services import notify
-from cases.services import reserve_references
+from cases.services import YoungPersonDetails, reserve_references
 from casework.imports import reading, rules
 from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus, Sheet
 from outcomes import summary as outcome_summary
@@ -52,7 +54,7 @@ from outcomes.models import (
 from sessions.models import SessionLog
 from yourchoice import audit
 from yourchoice.audit.actions import AuditAction
-from yourchoice.data import dates
+from yourchoice.data import bulk, dates
 from yourchoice.data.errors import DomainError
 from yourchoice.jobs import queue
 
@@ -63,8 +65,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Rows written per statement: large enough to be quick, small enough to keep memory flat.
-CHUNK = 2000
+#: Rows written at a time (each table's, then their events and mapping): large enough to be
+#: quick, small enough to keep memory flat.
+CHUNK = 10_000
 
 #: Mapping labels for the records an import makes.
 LABELS = {
@@ -128,10 +131,11 @@ def read_uploads(uploads: list[UploadedFile]) -> list[tuple[str, bytes]]:
 def import_upload(
     *, actor: User, authority: Authority, files: list[tuple[str, bytes]]
 ) -> ImportBatch:
-    """Read and check a file (C11). A file that cannot be read as the template is refused
-    (DomainError) and nothing is kept. Otherwise the check's findings are kept on a batch:
-    what would be created, every problem, and the possible duplicates; and the file itself,
-    only when it has no problems (it is needed only to save it)."""
+    """Take a file to import (C11) and queue its check (`import_check`), so the request
+    answers at once however large the file. What needs nothing read is refused here
+    (DomainError), with nothing kept: a file over 50 MB, the wrong kind of file, a file already
+    imported. The file is kept on a new batch, "Checking", for the job; the same file sent
+    again while it is being checked (a second press of the button) is the same batch."""
     _require_lead(actor, authority)
     size = sum(len(data) for _, data in files)
     if size > reading.MAX_BYTES:
@@ -156,10 +160,14 @@ def import_upload(
             }
         )
     try:
-        tables = reading.read_files(files)
+        reading.refuse_kinds(files)
     except reading.FileRefused as refusal:
         raise DomainError({"upload": [f"{refusal} Nothing has been imported."]}) from None
-    plan = rules.check(tables, authority=authority, actor=actor)
+    checking = ImportBatch.objects.filter(
+        authority=authority, uploaded_by=actor, sha256=sha256, status=ImportStatus.CHECKING
+    ).first()
+    if checking is not None:
+        return checking
     file_name = ", ".join(name for name, _ in files)[:200]
     batch = ImportBatch(
         authority=authority,
@@ -167,27 +175,90 @@ def import_upload(
         file_name=file_name,
         sha256=sha256,
         size_bytes=size,
-        counts=plan.counts,
-        already_imported=plan.already_imported,
-        problems=[p.as_dict() for p in plan.problems],
-        duplicates=[d.as_dict() for d in plan.duplicates],
+        status=ImportStatus.CHECKING,
     )
-    if not plan.problems:
-        # Kept as the rows read (reading.kept_bytes), for the job to save without reading the
-        # workbook again.
-        batch.file.save("checked.zip", ContentFile(reading.kept_bytes(tables)), save=False)
+    batch.file.save("uploaded.zip", ContentFile(reading.uploaded_bytes(files)), save=False)
     batch.save()
-    audit.record(
-        actor=actor,
-        action=AuditAction.IMPORT_CHECK,
-        obj=batch,
-        authority_id=authority.pk,
-        file_name=file_name,
-        sha256=sha256,
-        counts=plan.counts,
-        problems=len(plan.problems),
-        possible_duplicates=len(plan.duplicates),
+    from casework.imports.tasks import check_import  # the task calls this module: on use
+
+    queue.send_after_commit(
+        check_import,
+        batch.pk,
+        delayed="The file is uploaded, but checking it is delayed: it will start when the "
+        "service catches up.",
     )
+    return batch
+
+
+def import_check(batch_id: int) -> ImportBatch | None:
+    """The job: read and check an uploaded file, and keep what the check found on its batch:
+    what would be created, every problem row by row, and the possible duplicates; and, only
+    when there is no problem, the rows as read, for the save. A file that cannot be read as the
+    template is refused whole, with its reason ("Not saved"). Nothing of the file's records is
+    saved either way. A batch no longer being checked is left alone."""
+    batch = (
+        ImportBatch.objects.select_related("authority", "uploaded_by")
+        .filter(pk=batch_id, status=ImportStatus.CHECKING)
+        .first()
+    )
+    if batch is None:
+        return None
+    actor = batch.uploaded_by
+    authority = batch.authority
+    if not actor.is_active or authority.pk not in access.led_authority_ids(actor):
+        import_fail(batch_id, "The person who uploaded the file no longer leads this authority.")
+        return None
+    progress = _Progress(batch_id, 0)  # no total yet: "Reading the file."
+    try:
+        batch.file.open("rb")
+        try:
+            files = reading.read_uploaded(batch.file.read())
+        finally:
+            batch.file.close()
+        try:
+            tables = reading.read_files(files)
+        except reading.FileRefused as refusal:
+            import_fail(batch_id, f"{refusal} Nothing has been imported.")
+            return None
+        del files
+        progress.total = sum(len(t.rows) for t in tables)
+        progress.step(0)
+        plan = rules.check(tables, authority=authority, actor=actor, progress=progress.step)
+        kept = None if plan.problems else reading.kept_bytes(tables)
+        del tables
+    finally:
+        progress.close()
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != ImportStatus.CHECKING:
+            return None
+        uploaded = str(batch.file.name)
+        batch.status = ImportStatus.CHECKED
+        batch.counts = plan.counts
+        batch.already_imported = plan.already_imported
+        batch.problems = [p.as_dict() for p in plan.problems]
+        batch.duplicates = [d.as_dict() for d in plan.duplicates]
+        batch.progress_done = batch.progress_total = 0
+        if kept is not None:
+            # Kept as the rows read (reading.kept_bytes), for the save's job to check again
+            # without reading the workbook again.
+            batch.file.save("checked.zip", ContentFile(kept), save=False)
+        else:
+            batch.file = ""  # an empty FieldFile is stored as ""
+        batch.save()
+        audit.record(
+            actor=actor,
+            action=AuditAction.IMPORT_CHECK,
+            obj=batch,
+            authority_id=authority.pk,
+            file_name=batch.file_name,
+            sha256=batch.sha256,
+            counts=plan.counts,
+            problems=len(plan.problems),
+            possible_duplicates=len(plan.duplicates),
+        )
+        storage = batch.file.storage
+        transaction.on_commit(lambda: storage.delete(uploaded))
     return batch
 
 
@@ -220,9 +291,10 @@ def import_confirm(*, actor: User, batch: ImportBatch, decisions: dict[str, int]
         raise DomainError(errors)
     batch.decisions = answers
     batch.status = ImportStatus.QUEUED
+    batch.progress_done = batch.progress_total = 0
     try:
         with transaction.atomic():
-            batch.save(update_fields=["decisions", "status"])
+            batch.save(update_fields=["decisions", "status", "progress_done", "progress_total"])
     except IntegrityError:
         raise DomainError(
             "This file is already being imported, or has been: nothing in it is imported twice."
@@ -400,7 +472,9 @@ def _write(
     authority: Authority,
     progress: _Progress,
 ) -> None:
-    """Every record of a checked plan, in bulk, with its audit events and old-id mapping."""
+    """Every record of a checked plan, with its audit events and old-id mapping, written with
+    COPY (yourchoice/data/bulk.py): each table's ids are taken from its sequence first, so the
+    records that refer to one another, their events and the mapping are written with them."""
     now = timezone.now()
     marked = {
         "imported": True,
@@ -409,46 +483,51 @@ def _write(
         "sha256": batch.sha256,
     }
     events: list[tuple[Any, ...]] = []
-    mapping: list[ImportedRecord] = []
+    mapping: list[tuple[Any, ...]] = []
+    a = authority.pk
 
-    def mapped(sheet: str, old_id: str, young_person_id: int, object_id: int) -> None:
+    def mapped(sheet: Sheet, old_id: str, young_person_id: int, object_id: int) -> None:
         mapping.append(
-            ImportedRecord(
-                batch=batch,
-                authority=authority,
-                sheet=sheet,
-                old_id=old_id,
-                young_person_id=young_person_id,
-                object_type=LABELS[Sheet(sheet)],
-                object_id=object_id,
-            )
+            (batch.pk, a, sheet.value, old_id, young_person_id, LABELS[sheet], object_id)
         )
-        if len(mapping) >= CHUNK:  # written as it goes, so memory stays flat
-            ImportedRecord.objects.bulk_create(mapping)
-            mapping.clear()
 
-    def flush_events() -> None:
+    def flush() -> None:
+        """The events and mapping so far, written as it goes so memory stays flat."""
         audit.record_many(actor=actor, events=events)
         events.clear()
+        bulk.copy_rows(
+            ImportedRecord,
+            [
+                "batch_id",
+                "authority_id",
+                "sheet",
+                "old_id",
+                "young_person_id",
+                "object_type",
+                "object_id",
+            ],  # fmt: skip
+            mapping,
+        )
+        mapping.clear()
 
     # Young people: new ones with references issued as usual; matched ones as they are.
     new_people = [row for row in plan.young_people if row.existing_id is None]
     references = reserve_references(authority, len(new_people))
     people: dict[str, int] = {}
+    details = [f.name for f in fields(YoungPersonDetails)]
     for chunk, refs in zip(_chunks(new_people), _chunks(references), strict=True):
-        made = YoungPerson.objects.bulk_create(
-            YoungPerson(
-                reference=ref,
-                authority=authority,
-                created_at=now,
-                updated_at=now,
-                **row.details.__dict__,
-            )
-            for row, ref in zip(chunk, refs, strict=True)
+        ids = bulk.reserve_ids(YoungPerson, len(chunk))
+        bulk.copy_rows(
+            YoungPerson,
+            ["id", "reference", "authority_id", "created_at", "updated_at", *details],
+            (
+                (pk, ref, a, now, now, *(getattr(row.details, name) for name in details))
+                for row, ref, pk in zip(chunk, refs, ids, strict=True)
+            ),
         )
-        for row, person in zip(chunk, made, strict=True):
-            people[row.old_id] = person.pk
-            mapped(Sheet.YOUNG_PEOPLE, row.old_id, person.pk, person.pk)
+        for row, pk in zip(chunk, ids, strict=True):
+            people[row.old_id] = pk
+            mapped(Sheet.YOUNG_PEOPLE, row.old_id, pk, pk)
         progress.step(len(chunk))
     for row in plan.young_people:
         if row.existing_id is not None:
@@ -461,135 +540,175 @@ def _write(
             is_current=False
         )
     cases: dict[str, tuple[int, int]] = {}  # old id -> (episode id, young person id)
+    budget = settings.ACTIVITY_BUDGET_PENCE
     for chunk in _chunks(plan.cases):
-        made = Episode.objects.bulk_create(
-            Episode(
-                young_person_id=people[c.young_person],
-                authority=authority,
-                team_id=c.team_id,
-                coach_id=c.coach_id,
-                status=c.status,
-                referred_on=c.referred_on,
-                allocated_on=c.allocated_on,
-                started_on=c.started_on,
-                closed_on=c.closed_on,
-                ending_reason=c.ending_reason,
-                activity_budget_pence=settings.ACTIVITY_BUDGET_PENCE,
-                is_current=c.is_current,
-                created_at=now,
-                updated_at=now,
-            )
-            for c in chunk
+        ids = bulk.reserve_ids(Episode, len(chunk))
+        bulk.copy_rows(
+            Episode,
+            [
+                "id",
+                "young_person_id",
+                "authority_id",
+                "team_id",
+                "coach_id",
+                "status",
+                "referred_on",
+                "allocated_on",
+                "started_on",
+                "closed_on",
+                "ending_reason",
+                "activity_budget_pence",
+                "is_current",
+                "created_at",
+                "updated_at",
+            ],  # fmt: skip
+            (
+                (
+                    pk,
+                    people[c.young_person],
+                    a,
+                    c.team_id,
+                    c.coach_id,
+                    c.status,
+                    c.referred_on,
+                    c.allocated_on,
+                    c.started_on,
+                    c.closed_on,
+                    c.ending_reason,
+                    budget,
+                    c.is_current,
+                    now,
+                    now,
+                )  # fmt: skip
+                for c, pk in zip(chunk, ids, strict=True)
+            ),
         )
-        referrals, changes, allocations = [], [], []
-        for c, episode in zip(chunk, made, strict=True):
+        referrals: list[tuple[Any, ...]] = []
+        changes: list[tuple[Any, ...]] = []
+        allocations: list[tuple[Any, ...]] = []
+        for c, episode_id in zip(chunk, ids, strict=True):
             yp = people[c.young_person]
-            cases[c.old_id] = (episode.pk, yp)
-            mapped(Sheet.CASES, c.old_id, yp, episode.pk)
+            cases[c.old_id] = (episode_id, yp)
+            mapped(Sheet.CASES, c.old_id, yp, episode_id)
             referrals.append(
-                Referral(
-                    episode=episode,
-                    referrer_name="Not recorded (imported)",
-                    referrer_organisation=c.referrer_organisation,
-                    received_on=c.referred_on,
-                    panel_date=c.referred_on,
-                    risk_level=c.risk_level,
-                    harms=c.harms,
-                    consent_given=True,
-                    eligible=True,
-                    ineligible_reasons=[],
-                    recorded_by=actor,
-                    created_at=now,
-                )
-            )
+                (episode_id, "Not recorded (imported)", c.referrer_organisation, c.referred_on,
+                 c.referred_on, c.risk_level, c.harms, True, True, [], actor.pk, now)
+            )  # fmt: skip
             steps = [("", EpisodeStatus.REFERRED, c.referred_on)]
             if c.coach_id is not None and c.allocated_on is not None:
                 steps.append((EpisodeStatus.REFERRED, EpisodeStatus.ALLOCATED, c.allocated_on))
                 if c.started_on is not None:
                     steps.append((EpisodeStatus.ALLOCATED, EpisodeStatus.ACTIVE, c.started_on))
                 allocations.append(
-                    Allocation(
-                        episode=episode,
-                        kind=AllocationKind.ALLOCATED,
-                        authority=authority,
-                        team_id=c.team_id,
-                        coach_id=c.coach_id,
-                        starts_at=rules.local_midnight(c.allocated_on),
-                        ends_at=rules.local_midnight(c.closed_on) if c.closed_on else None,
-                        made_by=actor,
-                    )
-                )
+                    (episode_id, AllocationKind.ALLOCATED, a, c.team_id, c.coach_id,
+                     rules.local_midnight(c.allocated_on),
+                     rules.local_midnight(c.closed_on) if c.closed_on else None, actor.pk)
+                )  # fmt: skip
                 events.append(
-                    (
-                        AuditAction.EPISODE_ALLOCATED,
-                        ("cases.episode", episode.pk),
-                        yp,
-                        authority.pk,
-                        {**marked, "coach_id": c.coach_id},
-                    )
-                )
+                    (AuditAction.EPISODE_ALLOCATED, ("cases.episode", episode_id), yp, a,
+                     {**marked, "coach_id": c.coach_id})
+                )  # fmt: skip
             if c.closed_on is not None:
                 steps.append((steps[-1][1], EpisodeStatus.CLOSED, c.closed_on))
             changes += [
-                EpisodeStatusChange(
-                    episode=episode,
-                    from_status=a,
-                    to_status=b,
-                    changed_by=actor,
-                    changed_at=rules.local_midnight(day),
-                )
-                for a, b, day in steps
+                (episode_id, before, after, actor.pk, rules.local_midnight(day))
+                for before, after, day in steps
             ]
             events.append(
-                (
-                    AuditAction.REFERRAL_CREATE,
-                    ("cases.episode", episode.pk),
-                    yp,
-                    authority.pk,
-                    {**marked, "eligible": True},
-                )
-            )
-        Referral.objects.bulk_create(referrals)
-        EpisodeStatusChange.objects.bulk_create(changes)
-        Allocation.objects.bulk_create(allocations)
-        flush_events()
+                (AuditAction.REFERRAL_CREATE, ("cases.episode", episode_id), yp, a,
+                 {**marked, "eligible": True})
+            )  # fmt: skip
+        bulk.copy_rows(
+            Referral,
+            [
+                "episode_id",
+                "referrer_name",
+                "referrer_organisation",
+                "received_on",
+                "panel_date",
+                "risk_level",
+                "harms",
+                "consent_given",
+                "eligible",
+                "ineligible_reasons",
+                "recorded_by_id",
+                "created_at",
+            ],  # fmt: skip
+            referrals,
+        )
+        bulk.copy_rows(
+            EpisodeStatusChange,
+            ["episode_id", "from_status", "to_status", "changed_by_id", "changed_at"],
+            changes,
+        )
+        bulk.copy_rows(
+            Allocation,
+            [
+                "episode_id",
+                "kind",
+                "authority_id",
+                "team_id",
+                "coach_id",
+                "starts_at",
+                "ends_at",
+                "made_by_id",
+            ],  # fmt: skip
+            allocations,
+        )
+        flush()
         progress.step(len(chunk))
 
     # Sessions, keeping their own dates and coaches.
     sessions: dict[str, int] = {}
     for chunk in _chunks(plan.sessions):
-        made = SessionLog.objects.bulk_create(
-            SessionLog(
-                episode_id=cases[s.case][0],
-                coach_id=s.coach_id,
-                occurred_at=s.occurred_at,
-                duration_minutes=s.duration_minutes,
-                attendance=s.attendance,
-                place=s.place,
-                feeling_start=s.feeling_start,
-                feeling_end=s.feeling_end,
-                notes=s.notes,
-                idempotency_key=rules.session_key(authority, s.old_id),
-                recorded_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-            for s in chunk
-        )
-        for s, log in zip(chunk, made, strict=True):
-            episode_id, yp = cases[s.case]
-            sessions[s.old_id] = log.pk
-            mapped(Sheet.SESSIONS, s.old_id, yp, log.pk)
-            events.append(
+        ids = bulk.reserve_ids(SessionLog, len(chunk))
+        bulk.copy_rows(
+            SessionLog,
+            [
+                "id",
+                "episode_id",
+                "coach_id",
+                "occurred_at",
+                "duration_minutes",
+                "attendance",
+                "place",
+                "feeling_start",
+                "feeling_end",
+                "notes",
+                "idempotency_key",
+                "recorded_by_id",
+                "created_at",
+                "updated_at",
+            ],  # fmt: skip
+            (
                 (
-                    AuditAction.SESSION_LOG,
-                    ("coaching.sessionlog", log.pk),
-                    yp,
-                    authority.pk,
-                    {**marked, "attendance": s.attendance},
-                )
-            )
-        flush_events()
+                    pk,
+                    cases[s.case][0],
+                    s.coach_id,
+                    s.occurred_at,
+                    s.duration_minutes,
+                    s.attendance,
+                    s.place,
+                    s.feeling_start,
+                    s.feeling_end,
+                    s.notes,
+                    rules.session_key(authority, s.old_id),
+                    actor.pk,
+                    now,
+                    now,
+                )  # fmt: skip
+                for s, pk in zip(chunk, ids, strict=True)
+            ),
+        )
+        for s, pk in zip(chunk, ids, strict=True):
+            yp = cases[s.case][1]
+            sessions[s.old_id] = pk
+            mapped(Sheet.SESSIONS, s.old_id, yp, pk)
+            events.append(
+                (AuditAction.SESSION_LOG, ("coaching.sessionlog", pk), yp, a,
+                 {**marked, "attendance": s.attendance})
+            )  # fmt: skip
+        flush()
         progress.step(len(chunk))
 
     # Goals and their ratings.
@@ -599,58 +718,68 @@ def _write(
         GoalStatus.DROPPED: AuditAction.GOAL_DROPPED,
     }
     for chunk in _chunks(plan.goals):
-        made = Goal.objects.bulk_create(
-            Goal(
-                episode_id=cases[g.case][0],
-                slot=g.slot,
-                description=g.description,
-                status=g.status,
-                agreed_on=g.agreed_on,
-                ended_on=g.ended_on,
-                created_by=actor,
-                created_at=now,
-            )
-            for g in chunk
+        ids = bulk.reserve_ids(Goal, len(chunk))
+        bulk.copy_rows(
+            Goal,
+            [
+                "id",
+                "episode_id",
+                "slot",
+                "description",
+                "status",
+                "agreed_on",
+                "ended_on",
+                "created_by_id",
+                "created_at",
+            ],  # fmt: skip
+            (
+                (
+                    pk,
+                    cases[g.case][0],
+                    g.slot,
+                    g.description,
+                    g.status,
+                    g.agreed_on,
+                    g.ended_on,
+                    actor.pk,
+                    now,
+                )  # fmt: skip
+                for g, pk in zip(chunk, ids, strict=True)
+            ),
         )
-        for g, goal in zip(chunk, made, strict=True):
+        for g, pk in zip(chunk, ids, strict=True):
             yp = cases[g.case][1]
-            goals[g.old_id] = (goal.pk, yp)
-            mapped(Sheet.GOALS, g.old_id, yp, goal.pk)
-            events.append(
-                (AuditAction.GOAL_SET, ("outcomes.goal", goal.pk), yp, authority.pk, marked)
-            )
+            goals[g.old_id] = (pk, yp)
+            mapped(Sheet.GOALS, g.old_id, yp, pk)
+            events.append((AuditAction.GOAL_SET, ("outcomes.goal", pk), yp, a, marked))
             if g.status in ended:
-                events.append(
-                    (ended[g.status], ("outcomes.goal", goal.pk), yp, authority.pk, marked)
-                )
-        flush_events()
+                events.append((ended[g.status], ("outcomes.goal", pk), yp, a, marked))
+        flush()
         progress.step(len(chunk))
     for chunk in _chunks(plan.ratings):
-        made = GoalRating.objects.bulk_create(
-            GoalRating(
-                goal_id=goals[r.goal][0],
-                score=r.score,
-                rated_on=r.rated_on,
-                session_log_id=sessions[r.session] if r.session else None,
-                rated_by=actor,
-                created_at=now,
-            )
-            for r in chunk
+        ids = bulk.reserve_ids(GoalRating, len(chunk))
+        bulk.copy_rows(
+            GoalRating,
+            ["id", "goal_id", "score", "rated_on", "session_log_id", "rated_by_id", "created_at"],
+            (
+                (
+                    pk,
+                    goals[r.goal][0],
+                    r.score,
+                    r.rated_on,
+                    sessions[r.session] if r.session else None,
+                    actor.pk,
+                    now,
+                )  # fmt: skip
+                for r, pk in zip(chunk, ids, strict=True)
+            ),
         )
-        for r, rating in zip(chunk, made, strict=True):
+        for r, pk in zip(chunk, ids, strict=True):
             yp = goals[r.goal][1]
-            mapped(Sheet.GOAL_RATINGS, r.old_id, yp, rating.pk)
+            mapped(Sheet.GOAL_RATINGS, r.old_id, yp, pk)
             if r.session is None:  # a session's ratings are part of its own event, as in service
-                events.append(
-                    (
-                        AuditAction.GOAL_RATE,
-                        ("outcomes.goalrating", rating.pk),
-                        yp,
-                        authority.pk,
-                        marked,
-                    )
-                )
-        flush_events()
+                events.append((AuditAction.GOAL_RATE, ("outcomes.goalrating", pk), yp, a, marked))
+        flush()
         progress.step(len(chunk))
 
     # SDQs, scored from their scale scores as the measure form scores them.
@@ -663,37 +792,49 @@ def _write(
         if definition is None:
             raise DomainError("The SDQ is not set up in this service, so SDQs cannot be imported.")
         for chunk in _chunks(plan.sdqs):
-            made = MeasureResponse.objects.bulk_create(
-                MeasureResponse(
-                    episode_id=cases[m.case][0],
-                    definition=definition,
-                    occasion=m.occasion,
-                    completed_on=m.completed_on,
-                    entry_mode=EntryMode.SCALES,
-                    item_answers={},
-                    scores=m.scores,
-                    total_score=m.total,
-                    recorded_by=actor,
-                    created_at=now,
-                )
-                for m in chunk
-            )
-            for m, response in zip(chunk, made, strict=True):
-                yp = cases[m.case][1]
-                mapped(Sheet.SDQS, m.old_id, yp, response.pk)
-                events.append(
+            ids = bulk.reserve_ids(MeasureResponse, len(chunk))
+            bulk.copy_rows(
+                MeasureResponse,
+                [
+                    "id",
+                    "episode_id",
+                    "definition_id",
+                    "occasion",
+                    "completed_on",
+                    "entry_mode",
+                    "item_answers",
+                    "scores",
+                    "total_score",
+                    "recorded_by_id",
+                    "created_at",
+                ],  # fmt: skip
+                (
                     (
-                        AuditAction.MEASURE_RECORD,
-                        ("outcomes.measureresponse", response.pk),
-                        yp,
-                        authority.pk,
-                        {**marked, "occasion": m.occasion},
-                    )
-                )
-            flush_events()
+                        pk,
+                        cases[m.case][0],
+                        definition.pk,
+                        m.occasion,
+                        m.completed_on,
+                        EntryMode.SCALES,
+                        {},
+                        m.scores,
+                        m.total,
+                        actor.pk,
+                        now,
+                    )  # fmt: skip
+                    for m, pk in zip(chunk, ids, strict=True)
+                ),
+            )
+            for m, pk in zip(chunk, ids, strict=True):
+                yp = cases[m.case][1]
+                mapped(Sheet.SDQS, m.old_id, yp, pk)
+                events.append(
+                    (AuditAction.MEASURE_RECORD, ("outcomes.measureresponse", pk), yp, a,
+                     {**marked, "occasion": m.occasion})
+                )  # fmt: skip
+            flush()
             progress.step(len(chunk))
-
-    ImportedRecord.objects.bulk_create(mapping)
+    flush()
     # Imported cases are new, so their whole summary is written here, in the same transaction.
     outcome_summary.refresh(episode_id for episode_id, _ in cases.values())
 

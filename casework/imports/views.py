@@ -122,7 +122,7 @@ def import_batch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @access.requires(Perm.IMPORT)
 def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """How far a save has got, for the page to show without reloading."""
+    """How far a check or a save has got, for the page to show without reloading."""
     batch = selectors.batch_for_user(request.user, pk)
     response = JsonResponse(
         {
@@ -131,7 +131,9 @@ def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "done": batch.progress_done,
             "total": batch.progress_total,
             "percent": batch.percent_done,
-            "finished": batch.status in (ImportStatus.SAVED, ImportStatus.FAILED),
+            "sentence": batch.progress_sentence,
+            # The job has ended (the check, or the save): the page shows what it found.
+            "finished": not batch.is_working,
         }
     )
     add_never_cache_headers(response)

@@ -1,7 +1,7 @@
-// While an import is being saved, its page shows how far it has got without being reloaded by
-// hand: it asks the progress address every two seconds, updates the bar and the sentence (a
-// polite live region, so a screen reader hears it), and shows the finished page when the save
-// ends. Without JavaScript the page's own "Refresh" link does the same.
+// While an import is being checked or saved, its page shows how far it has got without being
+// reloaded by hand: it asks the progress address every two seconds, updates the bar and the
+// sentence (a polite live region, so a screen reader hears it), and shows what the job found
+// when it ends. Without JavaScript the page's own "Refresh" link does the same.
 const box = document.querySelector("[data-import-progress]");
 if (box) {
   const bar = box.querySelector("progress");
@@ -21,7 +21,7 @@ if (box) {
         if (state.total) bar.max = state.total;
         bar.value = state.done;
         bar.textContent = `${state.percent}%`;
-        status.textContent = `${state.label}: ${state.done} of ${state.total || bar.max} records saved (${state.percent}%).`;
+        status.textContent = state.sentence;
       }
     } catch {
       // A dropped connection: try again on the next round.

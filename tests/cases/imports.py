@@ -1,5 +1,5 @@
 """Import files for tests: the generated template (devtools/import_workbook.py) for a place's
-coaches, and an import of it saved through the services, as the job saves it."""
+coaches, and an import of it checked and saved through the services, as the jobs do."""
 
 from __future__ import annotations
 
@@ -35,9 +35,19 @@ _files = itertools.count(1)
 
 
 def uploaded(place: Place, data: bytes | None = None, name: str = "history.xlsx") -> ImportBatch:
+    """A file uploaded and checked, as the check's job checks it."""
     if data is None:
         data = workbook(place, prefix=f"F{next(_files)}-")
-    return services.import_upload(actor=place.lead, authority=place.authority, files=[(name, data)])
+    return checked(
+        services.import_upload(actor=place.lead, authority=place.authority, files=[(name, data)])
+    )
+
+
+def checked(batch: ImportBatch) -> ImportBatch:
+    """The batch once the check's job has run (casework.imports.tasks.check_import)."""
+    services.import_check(batch.pk)
+    batch.refresh_from_db()
+    return batch
 
 
 def saved_import(place: Place, data: bytes | None = None) -> ImportBatch:

@@ -4,6 +4,7 @@ the save (all or nothing), a second load of the same rows, and the files refused
 from __future__ import annotations
 
 import csv
+import html
 import io
 import zipfile
 from datetime import date, timedelta
@@ -17,14 +18,15 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cases.models import Episode, EpisodeStatus, YoungPerson
-from casework.imports import reading, services
+from casework.imports import reading, rules, services
 from casework.imports.models import ImportBatch, ImportedRecord, ImportStatus
 from devtools import import_workbook
 from outcomes.models import Goal, GoalRating, MeasureResponse
 from sessions.models import SessionLog
-from tests.cases.imports import saved_import, sheets, uploaded, workbook
+from tests.cases.imports import checked, saved_import, sheets, uploaded, workbook
 from tests.conftest import referral
 from yourchoice.audit.actions import AuditAction
+from yourchoice.data import bulk
 from yourchoice.data.errors import DomainError
 from yourchoice.models import AuditEvent, OutboxJob
 
@@ -48,14 +50,39 @@ def _records() -> tuple[int, ...]:
     )
 
 
-def _refused(cast, files) -> str:
+def _refused(cast, files, *, at: str = "check") -> str:
+    """The file's refusal, and that nothing was saved: at the upload, for what needs nothing
+    read (the answer is the upload page again); otherwise at the check's job, on the page."""
     before = (_records(), ImportBatch.objects.count())
-    with pytest.raises(DomainError) as refusal:
-        services.import_upload(
-            actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
-        )
-    assert (_records(), ImportBatch.objects.count()) == before, "a refused file saved something"
-    return str(refusal.value)
+    if at == "upload":
+        with pytest.raises(DomainError) as refusal:
+            services.import_upload(
+                actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+            )
+        assert (_records(), ImportBatch.objects.count()) == before, "a refused file saved something"
+        return str(refusal.value)
+    batch = services.import_upload(
+        actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+    )
+    assert batch.status == ImportStatus.CHECKING
+    batch = checked(batch)
+    assert batch.status == ImportStatus.FAILED and not batch.file, "a refused file is not kept"
+    assert batch.counts == {} and not batch.can_confirm
+    assert _records() == before[0], "a refused file saved something"
+    return batch.failure_reason
+
+
+def _clash_at_the_sdqs(monkeypatch) -> None:
+    """The SDQs, written last of the records, meet a clash: everything written before them
+    must go too."""
+    copy_rows = bulk.copy_rows
+
+    def clash(model, *args, **kwargs):
+        if model is MeasureResponse:
+            raise IntegrityError("a clash")
+        return copy_rows(model, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "copy_rows", clash)
 
 
 # --- The template ----------------------------------------------------------------------------
@@ -134,6 +161,22 @@ def test_a_generated_history_imports_through_the_services_rules_and_audit(cast):
     assert timezone.localtime(log.occurred_at).strftime("%H:%M") == "16:00"
     case_row = next(r for r in rows["Cases"][1:] if r[0] == first[1])
     assert log.coach.email == case_row[6]
+    # Each value is stored as the services store it: a referral's harms, an SDQ's scores, the
+    # session a goal was rated at.
+    case_row = rows["Cases"][1]
+    episode = Episode.objects.get(
+        pk=ImportedRecord.objects.get(sheet="cases", old_id=case_row[0]).object_id
+    )
+    assert episode.referral.harms == [
+        rules.HARMS[h.strip().lower()] for h in case_row[5].split(";")
+    ]
+    baseline = MeasureResponse.objects.get(
+        pk=ImportedRecord.objects.get(sheet="sdqs", old_id=rows["SDQs"][1][0]).object_id
+    )
+    assert baseline.total_score == 5 + 4 + 6 + 3 and baseline.scores["prosocial"] == 6
+    assert (
+        GoalRating.objects.filter(session_log__isnull=False).count() == GoalRating.objects.count()
+    )
     # Closed cases are closed, open ones active with their coach, as the services leave them.
     for episode in Episode.objects.all():
         assert episode.is_current
@@ -170,6 +213,120 @@ def test_the_old_ids_download_maps_each_row_to_its_reference_in_safe_cells(cast,
     assert len(table) - 1 == ImportedRecord.objects.filter(batch=batch).count()
 
 
+# --- The check, as a job ---------------------------------------------------------------------
+
+
+def test_the_upload_answers_at_once_and_the_check_runs_as_a_job_with_its_progress(cast, client_for):
+    """However large the file, the upload only keeps it and queues its check: the page says it
+    is being checked, asks how far it has got, and shows what the check found when it ends."""
+    client = client_for(cast.hackney.lead)
+    upload = SimpleUploadedFile("history.xlsx", workbook(cast.hackney, young_people=4))
+    response = client.post(
+        reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
+    )
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.CHECKING and batch.file and batch.counts == {}
+    assert OutboxJob.objects.filter(
+        task="casework.imports.tasks.check_import", args=[batch.pk]
+    ).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "Checking the file" in page and "Reading the file." in page
+    assert "Save these records" not in page
+    progress = reverse("cases:import-progress", args=[batch.pk])
+    assert client.get(progress).json()["finished"] is False
+    assert not AuditEvent.objects.filter(action=AuditAction.IMPORT_CHECK).exists()
+
+    checked(batch)
+    answer = client.get(progress).json()
+    assert answer["finished"] is True and answer["status"] == "checked"
+    page = client.get(response["Location"]).content.decode()
+    assert "Check and confirm the import" in page and "Save these records" in page
+    assert AuditEvent.objects.filter(action=AuditAction.IMPORT_CHECK).count() == 1
+    assert _records() == (0,) * 7, "the check saves nothing"
+
+
+def test_the_same_file_sent_twice_while_it_is_checked_is_one_batch_and_one_check(cast):
+    data = workbook(cast.hackney, young_people=2)
+    files = [("history.xlsx", data)]
+    lead, authority = cast.hackney.lead, cast.hackney.authority
+    first = services.import_upload(actor=lead, authority=authority, files=files)
+    second = services.import_upload(actor=lead, authority=authority, files=files)
+    assert first.pk == second.pk
+    assert OutboxJob.objects.filter(task="casework.imports.tasks.check_import").count() == 1
+    checked(first)
+    assert services.import_check(first.pk) is None, "a check delivered twice runs once"
+
+
+def test_a_file_refused_at_the_check_says_why_on_its_page(cast, client_for):
+    rows = sheets(cast.hackney)
+    rows["Sessions"][0][2] = "When"
+    batch = checked(
+        services.import_upload(
+            actor=cast.hackney.lead,
+            authority=cast.hackney.authority,
+            files=[("history.xlsx", import_workbook.xlsx_bytes(rows))],
+        )
+    )
+    page = client_for(cast.hackney.lead).get(reverse("cases:import", args=[batch.pk]))
+    text = html.unescape(page.content.decode())
+    assert "Import not saved" in text
+    assert "does not have the template's columns" in text and "Nothing has been imported." in text
+
+
+def _run_jobs() -> None:
+    """The outbox's jobs, each through its Celery task, as a worker runs them."""
+    from celery import current_app
+
+    for job in OutboxJob.objects.order_by("pk"):
+        current_app.tasks[job.task].apply(args=job.args)
+        job.delete()
+
+
+def test_the_check_and_the_save_run_as_their_celery_tasks(cast):
+    data = workbook(cast.hackney, young_people=3)
+    batch = services.import_upload(
+        actor=cast.hackney.lead, authority=cast.hackney.authority, files=[("history.xlsx", data)]
+    )
+    _run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKED and batch.counts["young_people"] == 3
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    _run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.SAVED and YoungPerson.objects.count() == 3
+
+
+def test_a_check_that_goes_wrong_says_so_and_keeps_nothing(cast, monkeypatch):
+    batch = services.import_upload(
+        actor=cast.hackney.lead,
+        authority=cast.hackney.authority,
+        files=[("history.xlsx", workbook(cast.hackney, young_people=2))],
+    )
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(rules, "check", broken)
+    _run_jobs()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and not batch.file
+    assert batch.failure_reason.startswith("Something went wrong checking the file")
+
+
+def test_the_check_of_a_lead_who_no_longer_leads_the_authority_keeps_nothing(cast):
+    batch = services.import_upload(
+        actor=cast.hackney.lead,
+        authority=cast.hackney.authority,
+        files=[("history.xlsx", workbook(cast.hackney, young_people=2))],
+    )
+    cast.hackney.lead.is_active = False
+    cast.hackney.lead.save(update_fields=["is_active"])
+    assert services.import_check(batch.pk) is None
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and not batch.file and batch.counts == {}
+
+
 # --- Loading it twice -------------------------------------------------------------------------
 
 
@@ -177,7 +334,7 @@ def test_the_same_file_again_creates_nothing(cast):
     data = workbook(cast.hackney, young_people=4)
     saved_import(cast.hackney, data)
     before = _records()
-    message = _refused(cast, [("history.xlsx", data)])
+    message = _refused(cast, [("history.xlsx", data)], at="upload")
     assert "already" in message or "was imported" in message
     assert _records() == before
 
@@ -204,7 +361,7 @@ def test_confirming_twice_saves_once(cast):
     batch = uploaded(cast.hackney)
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
-    assert OutboxJob.objects.count() == 1
+    assert OutboxJob.objects.filter(task="casework.imports.tasks.save_import").count() == 1
     services.import_save(batch.pk)
     before = _records()
     assert services.import_save(batch.pk) is None
@@ -227,7 +384,7 @@ def test_a_file_over_50_mb_is_refused_before_it_is_read(cast):
     big.size = reading.MAX_BYTES + 1
     with pytest.raises(DomainError, match="most that can be imported at once is 50 MB"):
         services.read_uploads([big])
-    _refused(cast, [("history.xlsx", b"x" * (reading.MAX_BYTES + 1))])
+    _refused(cast, [("history.xlsx", b"x" * (reading.MAX_BYTES + 1))], at="upload")
 
 
 def test_a_formula_in_a_cell_is_refused(cast):
@@ -255,15 +412,17 @@ def test_a_csv_in_the_windows_encoding_is_refused(cast):
 
 
 def test_an_xlsx_that_is_not_a_zip_is_refused(cast):
-    message = _refused(cast, [("history.xlsx", b"\xd0\xcf\x11\xe0 an old .xls file")])
+    message = _refused(cast, [("history.xlsx", b"\xd0\xcf\x11\xe0 an old .xls file")], at="upload")
     assert "not an Excel workbook (.xlsx)" in message
 
 
 def test_csv_files_import_like_the_workbook(cast):
     batch = uploaded(cast.hackney, None)
     files = list(import_workbook.csv_files(sheets(cast.hackney)))
-    from_csv = services.import_upload(
-        actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+    from_csv = checked(
+        services.import_upload(
+            actor=cast.hackney.lead, authority=cast.hackney.authority, files=files
+        )
     )
     assert from_csv.problems == [] and from_csv.counts == batch.counts
     assert zipfile.is_zipfile(from_csv.file.path)
@@ -281,6 +440,21 @@ def test_dates_in_us_order_are_found_impossible_or_in_doubt(cast):
     assert "written month first (US order)" in messages[("Young people", 2)]
     assert "could be 3 April 2011 or 4 March 2011" in messages[("Young people", 3)]
     assert not batch.can_confirm and not batch.file
+
+
+def test_the_same_young_person_twice_in_the_file_is_a_problem_on_the_later_row(cast):
+    """Two rows with the same name and date of birth (case and spacing aside) under two old
+    ids would be two records of one young person."""
+    rows = sheets(cast.hackney, young_people=3)
+    first = rows["Young people"][1]
+    rows["Young people"][3][1:5] = [f" {first[1].upper()} ", first[2].lower(), "", first[4]]
+    batch = uploaded(cast.hackney, import_workbook.xlsx_bytes(rows))
+    problems = [(p["sheet"], p["row"]) for p in batch.problems]
+    assert ("Young people", 4) in problems and ("Young people", 2) not in problems
+    message = next(p["message"] for p in batch.problems if p["row"] == 4)
+    assert "is also on row 2" in message and "one row" in message
+    # Their case names a row with a problem of its own; nothing can be saved.
+    assert ("Cases", 4) in problems and not batch.can_confirm
 
 
 def test_a_date_after_the_case_closed_is_a_problem_on_its_row(cast):
@@ -318,10 +492,7 @@ def test_a_failure_while_writing_saves_nothing(cast, monkeypatch):
     batch = uploaded(cast.hackney, workbook(cast.hackney, young_people=6))
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
 
-    def clash(*args, **kwargs):
-        raise IntegrityError("a clash")
-
-    monkeypatch.setattr(MeasureResponse.objects, "bulk_create", clash)
+    _clash_at_the_sdqs(monkeypatch)
     assert services.import_save(batch.pk) is None
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED and "Nothing was saved" in batch.failure_reason
@@ -339,6 +510,7 @@ def test_the_preview_page_lists_every_problem_row_by_row(cast, client_for):
         reverse("cases:imports"), {"authority": cast.hackney.authority.pk, "upload": upload}
     )
     assert response.status_code == 302
+    checked(ImportBatch.objects.latest("pk"))
     page = client.get(response["Location"]).content.decode()
     assert "Problems in the file" in page
     assert "Cases, row 2" in page and "nobody@elsewhere.test is not a coach" in page
@@ -425,10 +597,83 @@ def test_the_lead_is_told_when_the_save_finishes_saved_or_not(cast, client_for, 
     batch = uploaded(cast.hackney, workbook(cast.hackney, young_people=3, prefix="B", seed=2))
     services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
 
-    def clash(*args, **kwargs):
-        raise IntegrityError("a clash")
-
-    monkeypatch.setattr(MeasureResponse.objects, "bulk_create", clash)
+    _clash_at_the_sdqs(monkeypatch)
     assert services.import_save(batch.pk) is None
     failed = Notification.objects.filter(kind=NotificationKind.IMPORT_FINISHED, object_id=batch.pk)
     assert [n.recipient for n in failed] == [cast.hackney.lead]  # the uploader alone
+
+
+# --- Reading a workbook -----------------------------------------------------------------------
+
+
+def _openpyxl_rows(data: bytes) -> dict[str, list[tuple]]:
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    found = {}
+    for sheet in book.worksheets:
+        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        # openpyxl pads each row to the sheet's width; the reader stops at a row's last value.
+        rows = [row[: max((i + 1 for i, v in enumerate(row) if v is not None), default=0)]
+                for row in rows]  # fmt: skip
+        while rows and not rows[-1]:
+            rows.pop()
+        found[sheet.title] = rows
+    book.close()
+    return found
+
+
+def test_the_workbook_reader_reads_every_kind_of_cell_as_openpyxl_does():
+    """casework/imports/xlsx.py reads what openpyxl's read-only mode reads, several times
+    faster: numbers, dates and times in date styles, shared strings, booleans, formulas as
+    formulas, gaps between rows and cells."""
+    from datetime import datetime, time
+
+    from openpyxl import Workbook
+
+    from casework.imports import template, xlsx
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Young people"
+    sheet.append(["Old id", 3, 2.5, True, False, date(2020, 3, 4), datetime(2021, 5, 6, 7, 8)])
+    sheet.append([])
+    sheet.append([None, "=1+2", time(16, 30), "  spaced  ", "Zoë £", -3, 1e20])
+    book.create_sheet("Sessions")["C4"] = "alone"
+    out = io.BytesIO()
+    book.save(out)
+    for data in (out.getvalue(), template.workbook_bytes()):
+        read = xlsx.Workbook(io.BytesIO(data))
+        ours = {title: list(read.rows(part)) for title, part in read.sheets}
+        read.close()
+        assert ours == _openpyxl_rows(data)
+    assert ours["About this template"]
+
+
+def test_a_workbook_with_a_document_type_declaration_is_refused(cast):
+    """No workbook Excel writes has one; one that does may be an entity-expansion attack."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook(cast.hackney)), "r") as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + data
+            target.writestr(item, data)
+    with pytest.raises(reading.FileRefused, match="could not be opened"):
+        reading.read_files([("history.xlsx", out.getvalue())])
+
+
+def test_a_damaged_cell_refuses_the_workbook_as_damaged(cast):
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook(cast.hackney)), "r") as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet3.xml":  # Sessions
+                data = data.replace(b"<v>60</v>", b"<v>sixty</v>", 1)
+            target.writestr(item, data)
+    with pytest.raises(reading.FileRefused, match="could not be opened"):
+        reading.read_files([("history.xlsx", out.getvalue())])

@@ -10,14 +10,16 @@ read in a successful request, in one insert, naming the route and the records.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils import timezone
 
 from yourchoice.audit.actions import READ_ACTIONS, AuditAction
+from yourchoice.data import bulk
 from yourchoice.models import AuditEvent
 from yourchoice.web.request_context import current_ip
 
@@ -170,40 +172,42 @@ def record(
     )
 
 
-def record_many(
-    *,
-    actor: User | None,
-    events: Any,
-    batch_size: int = 5000,
-) -> int:
+def record_many(*, actor: User | None, events: Iterable[tuple[Any, ...]]) -> int:
     """Many events at once, for work that writes many records in one go (an import): each of
     `events` is (action, object, young person id, authority id, detail), object as
-    (label, id). Written in batches, in the caller's transaction, like `record`."""
+    (label, id). Written with COPY (yourchoice/data/bulk.py), in the caller's transaction,
+    like `record`, at the same moment."""
     ip = current_ip()
     actor_id = actor.pk if actor is not None else None
-    written = 0
-    chunk: list[AuditEvent] = []
-    for action, (object_type, object_id), young_person_id, authority_id, detail in events:
-        chunk.append(
-            AuditEvent(
-                actor_id=actor_id,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                young_person_id=young_person_id,
-                authority_id=authority_id,
-                ip_address=ip,
-                detail=detail,
-            )
-        )
-        if len(chunk) >= batch_size:
-            AuditEvent.objects.bulk_create(chunk)
-            written += len(chunk)
-            chunk = []
-    if chunk:
-        AuditEvent.objects.bulk_create(chunk)
-        written += len(chunk)
-    return written
+    now = timezone.now()
+    return bulk.copy_rows(
+        AuditEvent,
+        [
+            "at",
+            "actor_id",
+            "action",
+            "object_type",
+            "object_id",
+            "young_person_id",
+            "authority_id",
+            "ip_address",
+            "detail",
+        ],  # fmt: skip
+        (
+            (
+                now,
+                actor_id,
+                action,
+                object_type,
+                object_id,
+                young_person_id,
+                authority_id,
+                ip,
+                detail,
+            )  # fmt: skip
+            for action, (object_type, object_id), young_person_id, authority_id, detail in events
+        ),
+    )
 
 
 def record_for_episode(
