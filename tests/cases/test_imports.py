@@ -25,6 +25,7 @@ from outcomes.models import Goal, GoalRating, MeasureResponse
 from sessions.models import SessionLog
 from tests.cases.imports import checked, saved_import, sheets, uploaded, workbook
 from tests.conftest import referral
+from tests.outcomes.summaries import kept_equals_rebuilt
 from yourchoice.audit.actions import AuditAction
 from yourchoice.data import bulk
 from yourchoice.data.errors import DomainError
@@ -193,6 +194,8 @@ def test_a_generated_history_imports_through_the_services_rules_and_audit(cast):
     assert detail["file_name"] == "history.xlsx" and len(detail["sha256"]) == 64
     assert AuditEvent.objects.filter(action=AuditAction.REFERRAL_CREATE).count() == 12
     assert AuditEvent.objects.filter(action=AuditAction.IMPORT_SAVE).count() == 1
+    # The reports' summary of the imported cases is written with them.
+    assert kept_equals_rebuilt()["outcomes_episodesessions"]
 
 
 def test_the_old_ids_download_maps_each_row_to_its_reference_in_safe_cells(cast, client_for):

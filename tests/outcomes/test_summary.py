@@ -8,43 +8,17 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from devtools import demo
 from outcomes import services as outcome_services
-from outcomes import summary
 from outcomes.models import EpisodeSessionMonth, EpisodeSessions, GoalRatings
 from outcomes.reports.indicators import month_split
 from sessions import services as session_services
 from tests.conftest import allocated_case, logged_session
+from tests.outcomes.summaries import kept_equals_rebuilt
 
 pytestmark = pytest.mark.django_db
-
-#: Each table's columns, less a generated id, in a stable order.
-TABLES = {
-    "outcomes_episodesessions": "episode_id, attended, first_attended_on, last_attended_on",
-    "outcomes_episodesessionmonth": "episode_id, month, sessions, attended, did_not_attend, "
-    "cancelled_young_person, cancelled_coach, logged_on_time",
-    "outcomes_goalratings": "goal_id, episode_id, ratings, first_score, first_rated_on, "
-    "latest_score, latest_rated_on",
-}
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    rows = {}
-    with connection.cursor() as cursor:
-        for table, columns in TABLES.items():
-            cursor.execute(f"SELECT {columns} FROM {table} ORDER BY {columns}")  # noqa: S608
-            rows[table] = cursor.fetchall()
-    return rows
-
-
-def kept_equals_rebuilt() -> dict[str, list[tuple]]:
-    kept = snapshot()
-    summary.rebuild()
-    assert snapshot() == kept
-    return kept
 
 
 def at(day: date, hour: int = 12) -> datetime:
