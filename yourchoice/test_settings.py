@@ -27,20 +27,19 @@ os.environ.setdefault("SIGN_IN_ADDRESS_ACCOUNT_LIMIT", "0")
 # files: jobs under a key prefix of its own (no worker takes another's, nor the browser tests'),
 # and report, extract and audit archive files in a folder of its own (they are named after
 # database ids, which every worker's database repeats). Set in the environment, so a Celery
-# worker a test starts gets the same; a child already given its worker's values keeps them.
+# worker a test starts inherits them; such a child (which inherits PYTEST_XDIST_WORKER too)
+# keeps what it was given, a test's own MEDIA_ROOT included.
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _XDIST_WORKER:
+if _XDIST_WORKER and os.environ.get("TEST_SETTINGS_WORKER") != _XDIST_WORKER:
+    os.environ["TEST_SETTINGS_WORKER"] = _XDIST_WORKER
     _VAR = Path(__file__).resolve().parent.parent / "var"
     _prefix = os.environ.get("JOB_KEY_PREFIX", "")
-    if not _prefix.endswith(f"test-{_XDIST_WORKER}:"):
-        os.environ["JOB_KEY_PREFIX"] = f"{_prefix}test-{_XDIST_WORKER}:"
+    os.environ["JOB_KEY_PREFIX"] = f"{_prefix}test-{_XDIST_WORKER}:"
     for _name, _default in (
         ("MEDIA_ROOT", _VAR / "test-media"),
         ("AUDIT_ARCHIVE_DIR", _VAR / "test-audit-archive"),
     ):
-        _folder = Path(os.environ.get(_name) or _default)
-        if _folder.name != _XDIST_WORKER:
-            os.environ[_name] = str(_folder / _XDIST_WORKER)
+        os.environ[_name] = str(Path(os.environ.get(_name) or _default) / _XDIST_WORKER)
 
 from yourchoice.settings import *  # noqa: E402,F403
 
