@@ -30,7 +30,7 @@ build/.built: node_modules/.installed scripts/build-assets.mjs $(SCSS) $(wildcar
 run: venv assets
 	$(PY) -m devtools.stack run
 
-## Every test: unit and integration, then the browser tests. Pass pytest options with ARGS="...".
+## Every test: unit and integration in parallel processes, browser tests beside them. Pass pytest options with ARGS="...".
 test: venv assets
 	$(PY) -m devtools.stack test $(ARGS)
 

@@ -1,7 +1,7 @@
 """The local runner behind `make run` and `make test`.
 
     python -m devtools.stack run          # migrate, demo data once, web + relay + worker + beat
-    python -m devtools.stack test [ARGS]  # every test; browser tests in their own process
+    python -m devtools.stack test [ARGS]  # every test: unit tests in parallel, browser tests beside
     python -m devtools.stack bench [ARGS] # benchmarks at scale 1 and 10 (bench/run.py)
     python -m devtools.stack manage ARGS  # any manage.py command with the services up
     python -m devtools.stack backup [--file PATH]   # pg_dump (yourchoice/data/backup.py)
@@ -29,6 +29,7 @@ import time
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from urllib.parse import parse_qs, quote, urlsplit
@@ -357,39 +358,134 @@ def _passed(report: Path) -> tuple[int, str]:
     return passed, f"{passed} passed, {failed} failed, {skipped} skipped"
 
 
+#: pytest options that choose how many processes run the tests: given in ARGS, they win.
+_XDIST_OPTIONS = ("-n", "--numprocesses", "--dist", "--tx")
+
+
+def _parallel(args: list[str]) -> list[str]:
+    """pytest-xdist options for the unit and integration tests: TEST_WORKERS processes (by
+    default one per CPU, at most 4), each with a test database, job keys and files of its own
+    (yourchoice/test_settings.py). None when ARGS choose already (`-n 0` runs in one process),
+    or turn xdist off (`-p no:xdist`), or TEST_WORKERS is 0 or 1."""
+    if any(arg.startswith(_XDIST_OPTIONS) or "no:xdist" in arg for arg in args):
+        return []
+    workers = os.environ.get("TEST_WORKERS", "").strip() or str(min(os.cpu_count() or 1, 4))
+    if not workers.isdigit():
+        raise SystemExit(f"TEST_WORKERS must be a number of processes, not {workers!r}")
+    return ["-n", workers] if int(workers) > 1 else []
+
+
+def _browser_env(database_url: str) -> dict[str, str]:
+    """The browser tests' own test database, job keys and files, apart from the unit tests'
+    (which, in parallel, take `test_<name>_gw0`... and `test-gw0:`...): the two runs may go at
+    once. Whatever the environment sets already is kept."""
+    name = urlsplit(database_url).path.lstrip("/") or DB_NAME
+    own = {
+        "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+        "DATABASE_TEST_NAME": f"test_{name}_e2e",
+        "JOB_KEY_PREFIX": "test-e2e:",
+        "MEDIA_ROOT": str(VAR / "test-media" / "e2e"),
+        "AUDIT_ARCHIVE_DIR": str(VAR / "test-audit-archive" / "e2e"),
+    }
+    return {key: os.environ.get(key) or value for key, value in own.items()}
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """A run started in its own process group (pytest, and the Chromium it drives), ended."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass
+class _Run:
+    label: str
+    marker: str
+    report: Path
+    command: list[str]
+    env: dict[str, str]
+
+    def start(self, log: Path) -> subprocess.Popen[bytes]:
+        """In the background, its output to `log`."""
+        _say(f"Running the {self.label} tests (pytest -m '{self.marker}') beside: {log}")
+        with open(log, "wb") as output:
+            return subprocess.Popen(
+                self.command,
+                env=self.env,
+                cwd=BASE,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: Chromium is stopped with it
+            )
+
+    def run(self) -> int:
+        _say(f"Running the {self.label} tests ({' '.join(self.command[3:])})")
+        return subprocess.run(self.command, env=self.env, cwd=BASE).returncode
+
+
 def test(args: list[str]) -> int:
-    """Unit and integration tests, then browser tests in a separate process: once Playwright's
-    event loop has run in a process, sync Django tests that run after it there fail."""
+    """Unit and integration tests, and browser tests in a separate process: once Playwright's
+    event loop has run in a process, sync Django tests that run after it there fail.
+
+    The unit tests run in parallel processes (`_parallel`), and the browser tests at the same
+    time as them, with a database, job keys and files of their own (`_browser_env`): their
+    output goes to var/test-results/browser.log, printed when both are done. With one process
+    for the unit tests (one CPU, TEST_WORKERS=1 or ARGS="-n 0"), the browser tests follow them."""
     in_ci = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
     results = VAR / "test-results"
     results.mkdir(parents=True, exist_ok=True)
-    runs = [
-        ("unit and integration", "not e2e", {}, "unit.xml"),
-        ("browser", "e2e", {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"}, "browser.xml"),
-    ]
+    parallel = _parallel(args)
     summary, ok = [], True
     started = time.monotonic()
     with services(local=False) as env:
         # Importing this package (for Celery) already defaulted DJANGO_SETTINGS_MODULE to the
         # real settings, which would beat pyproject's choice: name the test settings.
         env["DJANGO_SETTINGS_MODULE"] = "yourchoice.test_settings"
-        for label, marker, extra, filename in runs:
+        runs = []
+        for label, marker, filename, options, run_env in [
+            ("unit and integration", "not e2e", "unit.xml", parallel, env),
+            ("browser", "e2e", "browser.xml", [], {**env, **_browser_env(env["DATABASE_URL"])}),
+        ]:
             report = results / filename
             report.unlink(missing_ok=True)
-            _say(f"Running the {label} tests (pytest -m '{marker}')")
-            command = [PYTHON, "-m", "pytest", "-m", marker, f"--junitxml={report}", *args]
-            code = subprocess.run(command, env={**env, **extra}, cwd=BASE).returncode
+            pytest = [PYTHON, "-m", "pytest", "-m", marker, f"--junitxml={report}"]
+            runs.append(_Run(label, marker, report, [*pytest, *options, *args], run_env))
+        unit, browser = runs
+        if parallel:
+            log = results / "browser.log"
+            beside = browser.start(log)
+            try:
+                codes = {unit.label: unit.run(), browser.label: beside.wait()}
+            finally:
+                _stop_group(beside)
+            _say(f"The {browser.label} tests' output ({log.relative_to(BASE)}):")
+            sys.stdout.write(log.read_text(errors="replace"))
+            sys.stdout.flush()
+        else:
+            codes = {unit.label: unit.run()}
+            codes[browser.label] = browser.run()
+        for each in runs:
+            code = codes[each.label]
             # Exit 5 is "no tests collected". With a filter (ARGS) that is expected; without one
             # it means the suite is missing, except that browser tests may be absent locally.
-            if code == 5 and (args or (marker == "e2e" and not in_ci)):
-                summary.append(f"{label}: none selected" if args else f"{label}: NONE RAN")
+            if code == 5 and (args or (each.marker == "e2e" and not in_ci)):
+                summary.append(
+                    f"{each.label}: none selected" if args else f"{each.label}: NONE RAN"
+                )
                 continue
-            passed, counts = _passed(report)
+            passed, counts = _passed(each.report)
             if in_ci and not args and passed == 0:
                 counts += ", and CI needs some to pass"
                 code = code or 1
             ok = ok and code == 0
-            summary.append(f"{label}: {counts} (exit code {code})")
+            summary.append(f"{each.label}: {counts} (exit code {code})")
     line = "; ".join(summary)
     (results / "summary.txt").write_text(line + "\n")
     if not args:  # the whole suite: bench/run.py reports its time

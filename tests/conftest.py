@@ -6,18 +6,23 @@ borough lead. Across London: a programme lead, an evaluator and an administrator
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import importlib
 import importlib.util
 import pkgutil
+import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import AppConfig
+from django.db import transaction
+from django.http import SimpleCookie
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -158,8 +163,7 @@ def reference_data(transactional_db) -> None:
     load_reference_data()
 
 
-@pytest.fixture
-def cast(db) -> Cast:
+def build_cast() -> Cast:
     if not Authority.objects.exists():  # flushed by an earlier test that committed
         load_reference_data()
     return Cast(
@@ -171,11 +175,13 @@ def cast(db) -> Cast:
     )
 
 
-def signed_in_client(user: User | None) -> Client:
-    """A client that has passed both sign-in steps (django-otp's session marker included)."""
+@pytest.fixture
+def cast(db) -> Cast:
+    return build_cast()
+
+
+def _sign_in(user: User) -> Client:
     client = Client()
-    if user is None:
-        return client
     device = TOTPDevice.objects.filter(
         user=user, confirmed=True
     ).first() or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
@@ -184,6 +190,135 @@ def signed_in_client(user: User | None) -> Client:
     session["otp_device_id"] = device.persistent_id
     session.save()
     return client
+
+
+def signed_in_client(user: User | None) -> Client:
+    """A client that has passed both sign-in steps (django-otp's session marker included).
+    In a module that shares its cast (`shared_cast` below), the first client a test asks for
+    each person of the cast carries the session that person signed in with once for the whole
+    module; every other one signs in afresh."""
+    if user is None:
+        return Client()
+    cookies = _SHARED.hand_out(user)
+    if cookies is not None:
+        client = Client()
+        client.cookies = cookies
+        return client
+    return _sign_in(user)
+
+
+# --- Data built once for a whole module ---------------------------------------------------------
+#
+# Building the cast and signing its people in is most of the work of a short test, and some
+# modules (the permission matrix, the attack suites) run hundreds of short tests on the same
+# cast. `shared_cast` builds it once per module, inside a transaction that is rolled back after
+# the module's last test, as Django's setUpTestData does for a TestCase class. Each test still
+# runs in a transaction of its own inside that one (pytest-django's, a savepoint here), so
+# whatever a test writes, sessions included, is undone before the next test starts; and each
+# test gets its own copy of the Python objects. A module whose tests commit (transactional_db,
+# live_server) cannot share a transaction: the fixture refuses to run in one.
+
+#: A shared sign-in is handed out only while younger than this: well inside the idle timeout
+#: (SESSION_COOKIE_AGE), after which its session would have expired. Older, a test signs in.
+SHARED_SIGN_IN_SECONDS = 10 * 60
+
+
+@dataclass
+class _SharedSignIns:
+    """The sessions the people of a module's shared cast signed in with, by user id."""
+
+    cookies: dict[int, SimpleCookie] = field(default_factory=dict)
+    signed_in_at: float = 0.0
+    handed_out: set[int] = field(default_factory=set)
+
+    def hand_out(self, user: User) -> SimpleCookie | None:
+        """The user's shared session cookies, once per test (a second client for the same person
+        in one test is a second browser: it signs in for itself)."""
+        if user.pk not in self.cookies or user.pk in self.handed_out:
+            return None
+        if time.monotonic() - self.signed_in_at > SHARED_SIGN_IN_SECONDS:
+            return None
+        self.handed_out.add(user.pk)
+        return copy.deepcopy(self.cookies[user.pk])
+
+    def add(self, users: list[User]) -> None:
+        for user in users:
+            self.cookies[user.pk] = copy.deepcopy(_sign_in(user).cookies)
+
+
+_SHARED = _SharedSignIns()
+
+
+def cast_people(cast: Cast) -> list[User]:
+    places = [cast.hackney, cast.southwark]
+    roles = ("coach", "coach2", "supervisor", "lead")
+    return [
+        *(getattr(place, role) for place in places for role in roles),
+        cast.programme_lead,
+        cast.evaluator,
+        cast.admin,
+    ]
+
+
+COMMITTING_FIXTURES = {"transactional_db", "live_server", "reference_data"}
+
+
+def _refuse_commits(module: pytest.Module, session: pytest.Session) -> None:
+    committing = [
+        item.nodeid
+        for item in session.items
+        if item.getparent(pytest.Module) is module
+        and (
+            COMMITTING_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or any(m.kwargs.get("transaction") for m in item.iter_markers("django_db"))
+        )
+    ]
+    if committing:
+        pytest.fail(
+            f"{module.name} shares its cast in one transaction, but these tests commit: "
+            f"{committing}",
+            pytrace=False,
+        )
+
+
+@contextlib.contextmanager
+def rolled_back(django_db_blocker) -> Iterator[None]:
+    """A transaction (a savepoint, inside another) that is always rolled back at the end: what
+    is written in it is seen only by the tests that run inside it. Database access is unblocked
+    only while it opens and closes: fixtures write inside it under `django_db_blocker.unblock()`."""
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def _module_cast(request, django_db_setup, django_db_blocker) -> Iterator[Cast]:
+    _refuse_commits(request.node, request.session)
+    with rolled_back(django_db_blocker):
+        with django_db_blocker.unblock():
+            built = build_cast()
+            _SHARED.cookies.clear()
+            _SHARED.signed_in_at = time.monotonic()
+            _SHARED.add(cast_people(built))
+        try:
+            yield built
+        finally:
+            _SHARED.cookies.clear()
+
+
+@pytest.fixture
+def shared_cast(_module_cast, db) -> Iterator[Cast]:
+    """The standard cast, built once for the module (see above): a module uses it by defining
+    its own `cast` fixture that returns this."""
+    _SHARED.handed_out.clear()
+    yield copy.deepcopy(_module_cast)
+    _SHARED.handed_out.clear()
 
 
 @pytest.fixture

@@ -121,6 +121,14 @@ class PrivateRedis:
 
         return redis.Redis(host="127.0.0.1", port=self.port)
 
+    @staticmethod
+    def key(name: str) -> str:
+        """The key the broker keeps `name` (a queue, "unacked") under: after JOB_KEY_PREFIX, which
+        each parallel test process sets to its own (yourchoice/test_settings.py)."""
+        from django.conf import settings
+
+        return f"{settings.JOB_KEY_PREFIX}{name}"
+
 
 class Relay:
     """`queue.relay` in a thread, as `manage.py relay_jobs` runs it, until `stop`."""

@@ -1,6 +1,7 @@
 """Settings for the test suite: the real settings, with test-only values set first."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("DJANGO_DEBUG", "false")
@@ -20,6 +21,25 @@ os.environ.setdefault("MEASURE_DEFINITION_CACHE_SECONDS", "0")
 # Counts in Redis outlive a test: the per-address sign-in limit is on only in the tests of it
 # (tests/accounts/test_address_limit.py), so other tests' failures never add up to it.
 os.environ.setdefault("SIGN_IN_ADDRESS_ACCOUNT_LIMIT", "0")
+
+# Under pytest-xdist (`make test` runs the unit suite in parallel) each worker process has its
+# own test database (pytest-django names it after the worker), and here its own Redis keys and
+# files: jobs under a key prefix of its own (no worker takes another's, nor the browser tests'),
+# and report, extract and audit archive files in a folder of its own (they are named after
+# database ids, which every worker's database repeats). Set in the environment, so a Celery
+# worker a test starts inherits them; such a child (which inherits PYTEST_XDIST_WORKER too)
+# keeps what it was given, a test's own MEDIA_ROOT included.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER and os.environ.get("TEST_SETTINGS_WORKER") != _XDIST_WORKER:
+    os.environ["TEST_SETTINGS_WORKER"] = _XDIST_WORKER
+    _VAR = Path(__file__).resolve().parent.parent / "var"
+    _prefix = os.environ.get("JOB_KEY_PREFIX", "")
+    os.environ["JOB_KEY_PREFIX"] = f"{_prefix}test-{_XDIST_WORKER}:"
+    for _name, _default in (
+        ("MEDIA_ROOT", _VAR / "test-media"),
+        ("AUDIT_ARCHIVE_DIR", _VAR / "test-audit-archive"),
+    ):
+        os.environ[_name] = str(Path(os.environ.get(_name) or _default) / _XDIST_WORKER)
 
 from yourchoice.settings import *  # noqa: E402,F403
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -20,7 +21,13 @@ LIMIT = 10
 
 
 @pytest.fixture(autouse=True)
-def address_limit_on():
+def address_limit_on(monkeypatch):
+    # Every test here counts failures from the same address in the one Redis: parallel test
+    # processes (pytest-xdist) each count under a prefix of their own, their jobs' prefix
+    # (yourchoice/test_settings.py), so one process's failures never add to another's.
+    monkeypatch.setattr(
+        address_limit, "KEY_PREFIX", f"{settings.JOB_KEY_PREFIX}{address_limit.KEY_PREFIX}"
+    )
     client = address_limit._redis()
 
     def clear() -> None:

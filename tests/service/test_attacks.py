@@ -22,8 +22,9 @@ import logging
 import os
 import subprocess
 import sys
+import typing
 from html.parser import HTMLParser
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -36,7 +37,7 @@ from django.urls import reverse
 from rest_framework.views import APIView
 
 from accounts.tokens import api_token_issue
-from tests.conftest import PASSWORD, allocated_case, signed_in_client
+from tests.conftest import PASSWORD, Cast, allocated_case, signed_in_client
 from tests.service.routes import (
     KINDS,
     NON_ID_VALUES,
@@ -56,8 +57,14 @@ CASE_APPS = ("cases", "sessions", "outcomes", "supervision")
 
 
 @pytest.fixture
-def people(cast) -> People:
-    return People.build(cast)
+def cast(shared_cast: Cast) -> Cast:
+    """Built once for this module's many tests (tests/conftest.py)."""
+    return shared_cast
+
+
+@pytest.fixture
+def people(shared_people: People) -> People:
+    return shared_people
 
 
 class Clients(dict):
@@ -840,7 +847,7 @@ def test_every_api_route_is_rate_limited():
     )
     assert unthrottled == []
     assert (
-        cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])["user"]
+        typing.cast(dict[str, str], settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])["user"]
         == read_env_example()["API_RATE_LIMIT"]
     )
 

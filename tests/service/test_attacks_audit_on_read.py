@@ -52,8 +52,9 @@ NAME_LISTS = {
 
 
 @pytest.fixture
-def people(cast) -> People:
-    return People.build(cast)
+def people(shared_people: People) -> People:
+    """Built once for this module's many tests (tests/conftest.py `shared_cast`)."""
+    return shared_people
 
 
 def url_for(route: RouteInfo, ids: dict[str, int]) -> str:

@@ -40,6 +40,13 @@ from yourchoice.data.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def cast(shared_cast: Cast) -> Cast:
+    """Built once for this module's tests (tests/conftest.py)."""
+    return shared_cast
+
+
 #: Records with two people on them that are not one person approving another's request.
 NOT_APPROVALS = {
     "accounts.Cover": "a borough lead (or the administrator) arranges one coach's cover for "

@@ -28,6 +28,13 @@ from tests.service.test_permission_matrix import MATRIX
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def cast(shared_cast):
+    """Built once for this module's tests (tests/conftest.py)."""
+    return shared_cast
+
+
 #: Markup that must never reach a page as markup. Escaped, it reads "&lt;yc-x&gt;".
 MARK = "<yc-x>"
 

@@ -210,11 +210,15 @@ def test_a_committed_job_reaches_the_queue_within_a_second(cast, redis):
         assert _relay_found_queue(up=True)  # the relay's first round is done
         started = time.monotonic()
         report_request(cast)
-        assert wait_for(lambda: redis.client().llen("reports") == 1, timeout=5, step=0.005)
+        assert wait_for(
+            lambda: redis.client().llen(redis.key("reports")) == 1, timeout=5, step=0.005
+        )
         latency = time.monotonic() - started
         assert wait_for(lambda: not OutboxJob.objects.exists())  # deleted as the send commits
     assert latency < 1, f"the job took {latency:.3f} s to reach the queue"
-    assert redis.client().llen("reports") == 1  # on the reports queue, waiting for a worker
+    assert (
+        redis.client().llen(redis.key("reports")) == 1
+    )  # on the reports queue, waiting for a worker
 
 
 def test_a_job_sent_twice_runs_once(cast, redis):
@@ -236,10 +240,10 @@ def test_a_job_sent_twice_runs_once(cast, redis):
     late = f"{queue.PREFIX}{job.pk}-timedout"  # the attempt Redis took after all
     app.send_task(job.task, args=job.args, task_id=late, ignore_result=True)
     assert queue.send_waiting_jobs() == 1  # the relay's next attempt
-    assert redis.client().llen("celery") == 2
+    assert redis.client().llen(redis.key("celery")) == 2
     with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
         assert wait_for(lambda: len(mail.outbox) == 1), "the email was not sent"
-        assert wait_for(lambda: redis.client().llen("celery") == 0)
+        assert wait_for(lambda: redis.client().llen(redis.key("celery")) == 0)
         time.sleep(1)  # time for the second copy to run, were it to
     assert len(mail.outbox) == 1
     assert OutboxDelivery.objects.get(job_id=job.pk).task_id == late
@@ -300,7 +304,7 @@ def test_a_job_being_sent_by_one_process_is_not_sent_by_another(cast, redis):
     finally:
         other.close()
     assert queue.send_waiting_jobs() == 1
-    assert redis.client().llen("reports") == 1 and not OutboxJob.objects.exists()
+    assert redis.client().llen(redis.key("reports")) == 1 and not OutboxJob.objects.exists()
 
 
 def test_a_report_asked_for_while_redis_was_down_is_made_when_a_worker_starts(cast, redis, media):
@@ -366,8 +370,9 @@ def _acknowledged(redis: PrivateRedis) -> None:
     task marks the report ready just before it acknowledges, and stopping the worker in that
     instant would return the task to the queue."""
     broker = redis.client()
-    assert wait_for(lambda: broker.hlen("unacked") == 0 and broker.llen("reports") == 0), (
-        f"unacknowledged {broker.hlen('unacked')}, waiting {broker.llen('reports')}"
+    unacked, waiting = redis.key("unacked"), redis.key("reports")
+    assert wait_for(lambda: broker.hlen(unacked) == 0 and broker.llen(waiting) == 0), (
+        f"unacknowledged {broker.hlen(unacked)}, waiting {broker.llen(waiting)}"
     )
 
 

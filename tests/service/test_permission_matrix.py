@@ -6,14 +6,14 @@ ship without someone deciding who may reach it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import Cast, allocated_case, logged_session, signed_in_client
+from tests.conftest import Cast, allocated_case, logged_session, rolled_back, signed_in_client
 from tests.registries import admin_changelists, case_data_models
 
 pytestmark = pytest.mark.django_db
@@ -868,17 +868,34 @@ def test_every_other_route_sends_a_signed_out_person_to_sign_in():
             assert route.expected["anonymous"] == sign_in, route.name
 
 
-def _cases() -> list[tuple[Route, str]]:
-    return [(route, role) for route in MATRIX for role in ROLES]
+@pytest.fixture
+def cast(shared_cast: Cast) -> Cast:
+    """Built once for this module's hundreds of tests (tests/conftest.py)."""
+    return shared_cast
 
 
+@pytest.fixture(scope="module")
+def sample(request, _module_cast: Cast, django_db_blocker) -> Iterator[tuple[Route, list[Any]]]:
+    """A route and the URL arguments of its sample object, built once for all the roles asked
+    about it, in a savepoint rolled back when the next route's tests begin. Each role's test
+    runs in a transaction of its own inside it: what one role's request wrote is undone before
+    the next role asks."""
+    route = request.param
+    with rolled_back(django_db_blocker):
+        with django_db_blocker.unblock():
+            args = route.args(_module_cast)
+        yield route, args
+
+
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
-    ("route", "role"), _cases(), ids=lambda v: v.name if isinstance(v, Route) else v
+    "sample", MATRIX, indirect=True, scope="module", ids=lambda route: route.name
 )
-def test_route_answers_each_role_as_the_matrix_says(cast, route, role):
+def test_route_answers_each_role_as_the_matrix_says(cast, sample, role):
+    route, args = sample
     assert set(route.expected) == set(ROLES), f"{route.name} must list every role"
     client = signed_in_client(cast.by_name(role))
-    url = reverse(route.name, args=route.args(cast))
+    url = reverse(route.name, args=args)
     response = getattr(client, route.method)(
         url, route.data, follow=route.name == "accounts:password-reset-confirm"
     )
