@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -129,6 +131,33 @@ class ImportBatch(models.Model):
     @property
     def can_confirm(self) -> bool:
         return self.status == ImportStatus.CHECKED and not self.problems
+
+    @property
+    def problem_lines(self) -> list[dict[str, str]]:
+        """The problems, row by row, with a run of rows on one sheet that share a problem on
+        one line ("Sessions, rows 27 to 52"): one case with a problem of its own makes every
+        session of it a problem, and 26 lines saying so would hide the one to fix."""
+        lines: list[dict[str, Any]] = []
+        for problem in self.problems:
+            last = lines[-1] if lines else None
+            if (
+                last is not None
+                and last["sheet"] == problem["sheet"]
+                and last["message"] == problem["message"]
+                and last["to"] == problem["row"] - 1
+            ):
+                last["to"] = problem["row"]
+                continue
+            lines.append({**problem, "from": problem["row"], "to": problem["row"]})
+        return [
+            {
+                "where": f"{line['sheet']}, row {line['from']}"
+                if line["from"] == line["to"]
+                else f"{line['sheet']}, rows {line['from']} to {line['to']}",
+                "message": line["message"],
+            }
+            for line in lines
+        ]
 
     @property
     def percent_done(self) -> int:

@@ -680,3 +680,23 @@ def test_a_damaged_cell_refuses_the_workbook_as_damaged(cast):
             target.writestr(item, data)
     with pytest.raises(reading.FileRefused, match="could not be opened"):
         reading.read_files([("history.xlsx", out.getvalue())])
+
+
+def test_a_run_of_rows_with_one_problem_is_one_line_and_each_other_problem_its_own():
+    batch = ImportBatch(
+        problems=[
+            {"sheet": "Cases", "row": 3, "message": "No such coach."},
+            *(
+                {"sheet": "Sessions", "row": n, "message": "No case HK-C2."}
+                for n in range(27, 53)
+            ),
+            {"sheet": "Sessions", "row": 54, "message": "No case HK-C2."},
+            {"sheet": "Sessions", "row": 55, "message": "Not an attendance."},
+        ]
+    )
+    assert batch.problem_lines == [
+        {"where": "Cases, row 3", "message": "No such coach."},
+        {"where": "Sessions, rows 27 to 52", "message": "No case HK-C2."},
+        {"where": "Sessions, row 54", "message": "No case HK-C2."},
+        {"where": "Sessions, row 55", "message": "Not an attendance."},
+    ]
