@@ -686,10 +686,7 @@ def test_a_run_of_rows_with_one_problem_is_one_line_and_each_other_problem_its_o
     batch = ImportBatch(
         problems=[
             {"sheet": "Cases", "row": 3, "message": "No such coach."},
-            *(
-                {"sheet": "Sessions", "row": n, "message": "No case HK-C2."}
-                for n in range(27, 53)
-            ),
+            *({"sheet": "Sessions", "row": n, "message": "No case HK-C2."} for n in range(27, 53)),
             {"sheet": "Sessions", "row": 54, "message": "No case HK-C2."},
             {"sheet": "Sessions", "row": 55, "message": "Not an attendance."},
         ]
