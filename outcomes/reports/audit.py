@@ -40,6 +40,11 @@ _POOL = 400  # whole-number solutions kept per part, as witnesses
 #: Parts with more unknowns than this are bounded by their linear programme (rounded) where its
 #: optimum is fractional, rather than by the integer programme (docs/disclosure.md, "Limits").
 INTEGER_LIMIT = 300
+#: Parts with more unknowns than this are first tried block by block (`_Block`): most of their
+#: counts are shown safe, or unsafe, by a programme a fraction of the part's size.
+BLOCK_LIMIT = 150
+#: Whole-number solutions kept per large part, as witnesses (rows of one array).
+_LARGE_POOL = 1000
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,11 @@ class Model:
     rows: list[Row]
     protected: list[Quantity]
     _index: dict[Key, list[Row]] | None = field(default=None, repr=False, compare=False)
+    # Which blocks an unknown belongs to, for large parts (`_Block`): one name per level, the
+    # blocks of a level tried in turn (None: in every block of that level). Each block is a
+    # group of unknowns a reader would move together (a breakdown across every report).
+    # None: no blocks, only whole parts.
+    block: Callable[[Key], tuple] | None = field(default=None, repr=False, compare=False)
 
     def rows_naming(self, key: Key) -> list[Row]:
         """The rows whose terms or sources name `key`."""
@@ -114,6 +124,9 @@ class Stats:
     parts: int = 0  # connected parts of the model solved
     elastic_parts: int = 0  # parts whose cross-report rows needed to give a little
     relaxed: int = 0  # bounds of large parts taken from the linear programme, rounded
+    block_programmes: int = 0  # linear programmes of blocks of large parts
+    by_block: int = 0  # counts decided by a block (safe by witnesses, or unsafe by a relaxation)
+    carried: int = 0  # counts safe in an earlier round, not checked again (hiding more)
 
 
 _SETTLED = (
@@ -159,9 +172,15 @@ class _Part:
         self.rows = rows
         self.elastic = False
         self.slack_limit: float | None = None
-        self.pool: list[np.ndarray] = []  # whole-number solutions found so far
+        # Whole-number solutions found so far, as rows of one array (witnesses).
+        self._pool = np.zeros((_LARGE_POOL if len(columns) > BLOCK_LIMIT else _POOL, len(columns)))
+        self._kept = 0
         self.linear = self._highs(integer=False)
         self.integer: highspy.Highs | None = None
+        self.blocks: dict[tuple[int, Hashable], _Block] | None = None  # made when needed
+        self.base: np.ndarray | None = None  # the whole-number solution blocks start from
+        self.groups: list[tuple] = []
+        self._incidence: tuple[list[tuple[np.ndarray, np.ndarray]], list[list[int]]] | None = None
         # With no objective nothing is unbounded: "unbounded or infeasible" is infeasible.
         if self._status(self._solve(self.linear, {}, minimise=True)) != "optimal":
             self._make_elastic()
@@ -171,6 +190,8 @@ class _Part:
     def _highs(self, integer: bool) -> highspy.Highs:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
+        if not integer:
+            _re_solving(h)
         n = len(self.columns)
         slack: list[int] = []  # per row, the first of its two slack columns, or -1
         extra = 0
@@ -277,39 +298,171 @@ class _Part:
         """Keep the solution as a witness if it is whole numbers; say whether it was."""
         solution = np.array(h.getSolution().col_value[: len(self.columns)])
         if solution.size and np.all(np.abs(solution - np.round(solution)) <= _TOLERANCE):
-            if len(self.pool) < _POOL:
-                self.pool.append(np.round(solution))
+            self.witness(np.round(solution))
             return True
         return not solution.size
 
+    @property
+    def pool(self) -> np.ndarray:
+        return self._pool[: self._kept]
+
+    def witness(self, solution: np.ndarray) -> None:
+        """Keep a whole-number solution of the part."""
+        if self._kept < len(self._pool):
+            self._pool[self._kept] = solution
+            self._kept += 1
+
+    def incidence(self) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[list[int]]]:
+        """Each row's columns and coefficients, and each column's rows."""
+        if self._incidence is None:
+            rows = []
+            of: list[list[int]] = [[] for _ in self.columns]
+            for r, (terms, _, _, _) in enumerate(self.rows):
+                index = np.array([self.index[k] for k in terms], dtype=np.int64)
+                rows.append((index, np.array([float(c) for c in terms.values()])))
+                for i in index:
+                    of[i].append(r)
+            self._incidence = (rows, of)
+        return self._incidence
+
+    def vector(self, terms: dict[Key, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The quantity's columns and coefficients."""
+        index = np.array([self.index[k] for k in terms], dtype=np.int64)
+        return index, np.array([float(c) for c in terms.values()])
+
     def witnessed(self, terms: dict[Key, int]) -> tuple[float, float] | None:
         """The smallest and largest value of the quantity over the solutions kept."""
-        if not self.pool:
+        if not len(self.pool):
             return None
-        vector = np.zeros(len(self.columns))
-        for key, coefficient in terms.items():
-            vector[self.index[key]] = coefficient
-        values = np.stack(self.pool) @ vector
+        index, coefficients = self.vector(terms)
+        values = self.pool[:, index] @ coefficients
         return float(values.min()), float(values.max())
 
+    def whole_solution(self) -> np.ndarray | None:
+        """One whole-number solution of the part (the blocks hold the rest of it there): the
+        first witness, else the integer programme's, with no objective."""
+        if len(self.pool):
+            return self.pool[0]
+        if self.elastic:
+            return None
+        repaired = self._repair()
+        if repaired is not None:
+            self.witness(repaired)
+            return repaired
+        if len(self.columns) > INTEGER_LIMIT * 4:
+            return None
+        if self.integer is None:
+            self.integer = self._highs(integer=True)
+        self.stats.integer_programmes += 1
+        h = self._solve(self.integer, {}, minimise=True)
+        if self._status(h) != "optimal":
+            return None
+        self._keep(h)
+        return self.pool[0] if len(self.pool) else None
+
+    def _repair(self) -> np.ndarray | None:
+        """A whole-number solution near the linear programme's: its fractional values (a
+        percentage's numerator and base, usually) and those sharing a row with them solved as
+        a small integer programme, the rest held where they are. None if that has none."""
+        h = self._solve(self.linear, {}, minimise=True)
+        if self._status(h) != "optimal":
+            return None
+        solution = np.array(h.getSolution().col_value[: len(self.columns)])
+        fractional = np.flatnonzero(np.abs(solution - np.round(solution)) > _TOLERANCE)
+        rows, of = self.incidence()
+        free = set(fractional.tolist())
+        for _ in range(2):
+            free |= {int(i) for c in list(free) for r in of[c] for i in rows[r][0]}
+            base = np.round(solution)
+            members = sorted(free)
+            local = np.full(len(self.columns), -1, dtype=np.int64)
+            local[members] = np.arange(len(members))
+            programme = []
+            for r in sorted({r for c in members for r in of[c]}):
+                index, values = rows[r]
+                _, low, high, _ = self.rows[r]
+                inside = local[index] >= 0
+                fixed = float(values[~inside] @ base[index[~inside]])
+                programme.append((local[index[inside]], values[inside], low - fixed, high - fixed))
+            mip = _programme(self.lower[members], programme, integer=True)
+            mip.run()
+            self.stats.integer_programmes += 1
+            if mip.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                values = np.round(np.array(mip.getSolution().col_value))
+                block_check = _Rows(programme)
+                if block_check.hold(values):
+                    base[members] = values
+                    return base
+        return None
+
+    def block_range(
+        self, terms: dict[Key, int], threshold: int, group: Callable[[Key], tuple]
+    ) -> Range | None:
+        """Decide the quantity in a block, if one holds it: safe if whole-number solutions of
+        the block (the rest of the part held at one solution: solutions of the whole part)
+        show `threshold` values; unsafe if the block's rows alone, the rest free, allow fewer
+        (a reader knows at least those rows). Blocks are tried level by level (`Model.block`).
+        None: no block can tell."""
+        if self.elastic:
+            return None  # the disagreement allowed is shared by every cross-report row
+        if self.blocks is None:
+            self.blocks = {}
+            self.base = self.whole_solution()
+            self.groups = [group(key) for key in self.columns]
+        if self.base is None:
+            return None
+        index, coefficients = self.vector(terms)
+        for level in range(len(self.groups[0]) if self.groups else 0):
+            names = {self.groups[i][level] for i in index} - {None}
+            if len(names) != 1:
+                continue
+            name = (level, names.pop())
+            block = self.blocks.get(name)
+            if block is None:
+                members = [
+                    i for i, g in enumerate(self.groups) if g[level] is None or g[level] == name[1]
+                ]
+                block = self.blocks[name] = _Block(self, members, self.base)
+            for minimise in (False, True):
+                unbounded = block.inner(index, coefficients, minimise)
+                seen = self.witnessed(terms)
+                if unbounded and seen is not None:
+                    return Range(-INF, seen[1], True) if minimise else Range(seen[0], INF, True)
+                if seen is not None and seen[1] - seen[0] + 1 >= threshold:
+                    return Range(seen[0], seen[1], witnessed=True)
+            low, high = block.outer(index, coefficients)
+            if high - low + 1 < threshold:
+                return Range(low, high)
+        return None
+
     def bound(self, terms: dict[Key, int], minimise: bool) -> float:
+        """The exact whole-number bound (but see INTEGER_LIMIT)."""
+        value, whole = self.linear_bound(terms, minimise)
+        return value if whole else self.integer_bound(terms, minimise, value)
+
+    def linear_bound(self, terms: dict[Key, int], minimise: bool) -> tuple[float, bool]:
+        """The linear programme's bound, rounded inward to a whole number (every whole-number
+        solution lies within it), and whether it is exact: the optimum is a whole-number
+        solution (kept as a witness), or there is no limit."""
         h = self._solve(self.linear, terms, minimise)
         status = self._status(h)
         if status == "unbounded":
-            return -INF if minimise else INF
+            return (-INF if minimise else INF), True
         if status != "optimal":
             raise CheckFailed("a part of the model has no solution")
         value = h.getInfo().objective_function_value
         if self._keep(h):
-            return float(round(value))
+            return float(round(value)), True
+        return float(
+            math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
+        ), False
+
+    def integer_bound(self, terms: dict[Key, int], minimise: bool, rounded: float) -> float:
+        """Where the linear optimum is fractional: the integer programme's bound; for a part
+        too large, the linear bound `rounded` inward (a reader could at most narrow further)."""
         if len(self.columns) > INTEGER_LIMIT:
-            # Too large to solve as an integer programme in a report's time: the linear bound,
-            # rounded to the whole number within it (a reader could at most narrow further).
             self.stats.relaxed += 1
-            return float(
-                math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
-            )
-        # The linear optimum is fractional: solve the integer programme itself.
+            return rounded
         if self.integer is None:
             self.integer = self._highs(integer=True)
         self.stats.integer_programmes += 1
@@ -321,6 +474,196 @@ class _Part:
             raise CheckFailed("a part of the model has no whole-number solution")
         self._keep(h)
         return float(round(h.getInfo().objective_function_value))
+
+    def decide(self, terms: dict[Key, int], threshold: int) -> Range:
+        """Whether the quantity has `threshold` possible values, with as few programmes as
+        that takes. Safe as soon as witnesses show it; unsafe as soon as the linear range,
+        rounded inward, is too narrow (it holds every whole-number solution, so the true
+        range is narrower still: no integer programme needed). Only a wide linear range with
+        a fractional end needs the integer programme, for that end."""
+        found: dict[bool, tuple[float, bool]] = {}
+        for minimise in (False, True):
+            found[minimise] = self.linear_bound(terms, minimise)
+            seen = self.witnessed(terms)
+            if seen is not None:
+                low = found[True][0] if True in found and found[True][1] else seen[0]
+                high = found[False][0] if found[False][1] else seen[1]
+                if high - low + 1 >= threshold:
+                    return Range(low, high, witnessed=True)
+        (low, low_exact), (high, high_exact) = found[True], found[False]
+        if high - low + 1 < threshold:
+            return Range(low, high)
+        if not low_exact:
+            low = self.integer_bound(terms, True, low)
+        if not high_exact:
+            high = self.integer_bound(terms, False, high)
+        return Range(low, high)
+
+
+def _re_solving(h: highspy.Highs) -> None:
+    """Options for a linear programme solved again and again with a new objective: the primal
+    simplex from the last optimal basis (still feasible: only the objective changed) takes a
+    few pivots, where the default dual simplex starts nearly afresh."""
+    h.setOptionValue("simplex_strategy", 4)  # primal
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("simplex_initial_condition_check", False)
+
+
+def _programme(
+    lower: np.ndarray,
+    rows: list[tuple[np.ndarray, np.ndarray, float, float]],
+    integer: bool = False,
+) -> highspy.Highs:
+    """A programme over columns >= lower, rows low <= a.x <= high (`_Block`, `_Part._repair`):
+    linear, or in whole numbers."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    if not integer:
+        _re_solving(h)
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(lower)
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = np.zeros(len(lower))
+    lp.col_lower_ = np.array(lower, dtype=float)
+    lp.col_upper_ = np.full(len(lower), highspy.kHighsInf)
+    starts = np.cumsum([0] + [len(index) for index, _, _, _ in rows]).astype(np.int32)
+    lp.row_lower_ = np.array([-highspy.kHighsInf if math.isinf(lo) else lo for _, _, lo, _ in rows])
+    lp.row_upper_ = np.array([highspy.kHighsInf if math.isinf(hi) else hi for _, _, _, hi in rows])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = len(lower)
+    lp.a_matrix_.num_row_ = len(rows)
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = (
+        np.concatenate([index for index, _, _, _ in rows]).astype(np.int32)
+        if rows
+        else np.zeros(0, dtype=np.int32)
+    )
+    lp.a_matrix_.value_ = (
+        np.concatenate([values for _, values, _, _ in rows]) if rows else np.zeros(0)
+    )
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(lower)
+    h.passModel(lp)
+    return h
+
+
+class _Rows:
+    """Rows low <= a.x <= high, checked exactly for a whole-number x (a witness must satisfy
+    them, not only within the solver's tolerance)."""
+
+    def __init__(self, rows: list[tuple[np.ndarray, np.ndarray, float, float]]) -> None:
+        rows = [row for row in rows if len(row[0])]
+        self.empty = not rows
+        if self.empty:
+            return
+        self.index = np.concatenate([i for i, _, _, _ in rows])
+        self.values = np.concatenate([v for _, v, _, _ in rows])
+        self.starts = np.cumsum([0] + [len(i) for i, _, _, _ in rows[:-1]]).astype(np.int64)
+        self.low = np.array([lo for _, _, lo, _ in rows])
+        self.high = np.array([hi for _, _, _, hi in rows])
+
+    def hold(self, solution: np.ndarray) -> bool:
+        if self.empty:
+            return True
+        activity = np.add.reduceat(self.values * solution[self.index], self.starts)
+        return bool(
+            np.all(activity >= self.low - _TOLERANCE) and np.all(activity <= self.high + _TOLERANCE)
+        )
+
+
+class _Block:
+    """Some unknowns of a large part (one breakdown of every report, say), two ways.
+
+    **Inner**: the block's unknowns free, every other unknown of the part held at one
+    whole-number solution of the part (`base`). A whole-number solution of this programme,
+    with the rest as in `base`, is a whole-number solution of the whole part: a witness, so a
+    range it shows is one a reader cannot narrow. Never wider than the true range.
+
+    **Outer**: only the rows naming the block's unknowns, with every unknown they name free
+    (beyond its lower bound): fewer rows than a reader knows, so the range, rounded to whole
+    numbers inward (a whole-number quantity lies within the linear bounds), is never narrower
+    than the true range. A quantity the outer range gives fewer than threshold values is
+    unsafe for certain."""
+
+    def __init__(self, part: _Part, members: list[int], base: np.ndarray) -> None:
+        self.part = part
+        self.members = np.array(members, dtype=np.int64)
+        self.base = base
+        rows, of = part.incidence()
+        touching = sorted({r for i in members for r in of[i]})
+        local = np.full(len(part.columns), -1, dtype=np.int64)
+        local[self.members] = np.arange(len(members))
+        inner = []
+        outer_columns = list(members)
+        outer_local = local.copy()
+        outer = []
+        for r in touching:
+            index, values = rows[r]
+            _, low, high, _ = part.rows[r]
+            inside = local[index] >= 0
+            fixed = float(values[~inside] @ base[index[~inside]])
+            inner.append((local[index[inside]], values[inside], low - fixed, high - fixed))
+            for i in index[~inside]:
+                if outer_local[i] < 0:
+                    outer_local[i] = len(outer_columns)
+                    outer_columns.append(int(i))
+            outer.append((outer_local[index], values, low, high))
+        self.rows = _Rows(inner)
+        self.local = local
+        self.outer_local = outer_local
+        self.inner_lp = _programme(part.lower[self.members], inner)
+        self.outer_lp = _programme(part.lower[np.array(outer_columns, dtype=np.int64)], outer)
+
+    def _run(
+        self, h: highspy.Highs, columns: np.ndarray, values: np.ndarray, minimise: bool
+    ) -> str:
+        width = h.getNumCol()
+        cost = np.zeros(width)
+        cost[columns] = values
+        h.changeColsCost(width, np.arange(width, dtype=np.int32), cost)
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if minimise else highspy.ObjSense.kMaximize
+        )
+        h.run()
+        self.part.stats.block_programmes += 1
+        if h.getModelStatus() not in _SETTLED:
+            h.clearSolver()
+            h.run()
+            self.part.stats.block_programmes += 1
+        return _Part._status(h)
+
+    def inner(self, index: np.ndarray, coefficients: np.ndarray, minimise: bool) -> bool:
+        """Solve the inner programme; keep its solution, made whole, as a witness. True if the
+        quantity has no limit that way: the rows have whole coefficients and a whole-number
+        solution exists (base), so whole-number solutions go as far as any (Meyer's theorem:
+        the integer hull has the same recession cone)."""
+        status = self._run(self.inner_lp, self.local[index], coefficients, minimise)
+        if status == "unbounded":
+            return True
+        if status != "optimal":
+            return False  # the base itself is a solution: only a solver's failure comes here
+        solution = np.array(self.inner_lp.getSolution().col_value)
+        if np.all(np.abs(solution - np.round(solution)) <= _TOLERANCE) and self.rows.hold(
+            np.round(solution)
+        ):
+            full = self.base.copy()
+            full[self.members] = np.round(solution)
+            self.part.witness(full)
+        return False
+
+    def outer(self, index: np.ndarray, coefficients: np.ndarray) -> tuple[float, float]:
+        """The outer range, rounded inward to whole numbers."""
+        bounds: list[float] = []
+        for minimise in (True, False):
+            status = self._run(self.outer_lp, self.outer_local[index], coefficients, minimise)
+            if status == "optimal":
+                value = self.outer_lp.getInfo().objective_function_value
+                bounds.append(
+                    math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
+                )
+            else:
+                bounds.append(-INF if minimise else INF)  # no limit (never infeasible)
+        return float(bounds[0]), float(bounds[1])
 
 
 def _parts(
@@ -466,10 +809,12 @@ def _part_range(
         seen = part.witnessed(terms)
         if seen is not None and seen[1] - seen[0] + 1 >= threshold:
             return Range(seen[0], seen[1], witnessed=True)
-        high = part.bound(terms, False)
-        seen = part.witnessed(terms)
-        if seen is not None and high - seen[0] + 1 >= threshold:
-            return Range(seen[0], high, witnessed=True)
+        if model.block is not None and len(part.columns) > BLOCK_LIMIT:
+            decided = part.block_range(terms, threshold, model.block)
+            if decided is not None:
+                stats.by_block += 1
+                return decided
+        return part.decide(terms, threshold)
     found = entry["ranges"][key] = Range(part.bound(terms, True), part.bound(terms, False))
     return found
 
@@ -555,8 +900,22 @@ def protect(
     stats = Stats()
     cache: dict = {}
     hidden: set[Key] = set()
+    # Hiding more only takes away what a reader knows (a published value becomes an unknown
+    # that may still be that value; a percentage hidden drops its rows): every solution of
+    # one round is a solution of the next, so a count shown safe stays safe and is not
+    # checked again. `build` must keep to that.
+    shown_safe: dict[str, Range] = {}
+
+    def check(model: Model) -> dict[str, Range]:
+        asked = [q for q in model.protected if q.name not in shown_safe]
+        stats.carried += len(model.protected) - len(asked)
+        found = ranges(model, asked, stats, cache, touches=touches, threshold=threshold)
+        shown_safe.update((name, r) for name, r in found.items() if r.safe(threshold))
+        earlier = {q.name: shown_safe[q.name] for q in model.protected if q.name in shown_safe}
+        return earlier | found
+
     model = build(hidden)
-    found = ranges(model, stats=stats, cache=cache, touches=touches, threshold=threshold)
+    found = check(model)
     unsafe = [q for q in model.protected if q.name in found and not found[q.name].safe(threshold)]
     unresolved: set[str] = set()
     if unsafe:
@@ -587,7 +946,7 @@ def protect(
             break
         hidden |= picks
         model = build(hidden)
-        found = ranges(model, stats=stats, cache=cache, touches=touches, threshold=threshold)
+        found = check(model)
     else:
         unresolved |= {name for name, r in found.items() if not r.safe(threshold)}
     return Outcome(hidden, found, sorted(unresolved), rounds, stats)

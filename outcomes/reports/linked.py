@@ -313,7 +313,16 @@ def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Bu
                 if all(k in known or k in hidden for k in keys):
                     protected.append(_quantity(sheet.place, name, parts))
     rows += _london(sheets, list(authorities), known, hidden)
-    return Built(Model(known, hidden, rows, protected), new_implied)
+    return Built(Model(known, hidden, rows, protected, block=blocks_of), new_implied)
+
+
+def blocks_of(key: Key) -> tuple[str]:
+    """The block of an unknown in a large part (audit.py, `_Block`): its breakdown ("Age at
+    referral") in every report and indicator, or "All" for totals and percentages' numerators
+    and bases. London's rows and a breakdown's tables stay within it; only the totals link one
+    breakdown to another."""
+    breakdown = str(key[2])  # type: ignore[index]  # keys made by _key
+    return (breakdown.split(":")[0] if ":" in breakdown else ALL,)
 
 
 def _difference(big: Cell, small: Cell) -> tuple[str, list[tuple[str, str, int]]]:
@@ -463,13 +472,17 @@ def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshol
         elif cell[0] in RATE_NAMES and cell[1] == ALL and value is not None:
             choosable[_key(new.place, cell)] = -1
     last: dict[str, Built] = {}
+    # Only London's rows link one report to another: without London's report, the earlier
+    # reports share no row with this one, so nothing in them bears on what it gives away (and
+    # the check looks only at what it touches). They are left out of the model.
+    linked_to = earlier if any(s.place == LONDON for s in [new, *earlier]) else []
 
     def model(extra: set[Key]) -> Model:
         values = dict(new.values)
         for key in extra:
             values[_cell(key)] = SUPPRESSED
         sheet = Sheet(new.place, values, new.units, new.true, new.rates, [])
-        built = build([sheet, *earlier], authorities, threshold)
+        built = build([sheet, *linked_to], authorities, threshold)
         last["built"] = built
         return built.model
 
