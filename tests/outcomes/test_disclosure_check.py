@@ -235,34 +235,33 @@ def linked_reports(draw):
     hidden: the shape of the linked model (outcomes/reports/linked.py). Keys are (place,
     indicator, breakdown), as there."""
     places = [f"b{i}" for i in range(draw(st.integers(2, 4)))]
-    sizes = draw(st.lists(st.integers(2, 3), min_size=1, max_size=2))
-    joint = {
-        p: np.array(draw(st.lists(st.integers(0, 12), min_size=int(np.prod(sizes)),
-                                  max_size=int(np.prod(sizes))))).reshape(sizes)
-        for p in places
-    }  # fmt: skip
-    joint["london"] = sum(joint[p] for p in places)
-    values: dict[Hashable, int] = {}
+    sizes: list[int] = draw(st.lists(st.integers(2, 3), min_size=1, max_size=2))
+    cells = int(np.prod(sizes))
+    counts = st.lists(st.integers(0, 12), min_size=cells, max_size=cells)
+    joint = {p: np.array(draw(counts)).reshape(sizes) for p in places}
+    joint["london"] = np.sum([joint[p] for p in places], axis=0)
+    values: dict[tuple[str, str, str], int] = {}
     rows = []
-    for place, counts in joint.items():
-        values[(place, "n", "All")] = int(counts.sum())
+    for place, table in joint.items():
+        total = (place, "n", "All")
+        values[total] = int(table.sum())
         for d, size in enumerate(sizes):
-            margin = counts.sum(axis=tuple(a for a in range(len(sizes)) if a != d))
-            cells = {(place, "n", f"D{d}: {c}"): int(margin[c]) for c in range(size)}
-            values |= cells
-            rows.append(Row(f"table {place} D{d}", {**dict.fromkeys(cells, 1),
-                                                     (place, "n", "All"): -1}, 0, 0))  # fmt: skip
+            margin = table.sum(axis=tuple(a for a in range(len(sizes)) if a != d))
+            line = {(place, "n", f"D{d}: {c}"): int(margin[c]) for c in range(size)}
+            values |= line
+            terms: dict[Hashable, int] = {**dict.fromkeys(line, 1), total: -1}
+            rows.append(Row(f"table {place} D{d}", terms, 0, 0))
     for key in [k for k in values if k[0] == "london"]:
-        terms: dict[Any, int] = {(p, key[1], key[2]): 1 for p in places}
+        terms = {(p, key[1], key[2]): 1 for p in places}
         rows.append(Row(f"london {key[2]}", {**terms, key: -1}, 0, 0))
     nonzero = sorted(k for k, v in values.items() if v > 0)
-    hidden = (
+    hidden: set[Hashable] = (
         set(draw(st.lists(st.sampled_from(nonzero), max_size=12, unique=True)))
         if nonzero
         else set()
     )
-    known = {k: v for k, v in values.items() if k not in hidden}
-    protected = [Quantity(str(k), {k: 1}) for k in sorted(hidden)]
+    known: dict[Hashable, int] = {k: v for k, v in values.items() if k not in hidden}
+    protected = [Quantity(str(k), {k: 1}) for k in sorted(hidden, key=repr)]
     model = Model(known, dict.fromkeys(hidden, 1), rows, protected, block=_breakdown)
     return model, draw(st.sampled_from([3, 5, 10]))
 
