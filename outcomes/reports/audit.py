@@ -769,7 +769,7 @@ def _signature(
     return (
         frozenset((k, model.hidden[k]) for k in members),
         frozenset(
-            (row.name, tuple(sorted(unknown.items(), key=repr)), constant, row.lower, row.upper)
+            (row.name, frozenset(unknown.items()), constant, row.lower, row.upper)
             for row, unknown, constant in rows
         ),
     )
