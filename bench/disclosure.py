@@ -14,6 +14,7 @@ boroughs before it). `--runs N` repeats each order; the medians are reported.
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import statistics
 import time
@@ -90,7 +91,8 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, default=None)
     parser.add_argument("--orders", default="boroughs-first,london-first")
     args = parser.parse_args()
-    settings.MEDIA_ROOT = str(Path(settings.BASE_DIR) / "var" / "bench" / "disclosure-media")
+    if not os.environ.get("MEDIA_ROOT"):  # bench.run gives one; alone, keep files apart
+        settings.MEDIA_ROOT = str(Path(settings.BASE_DIR) / "var" / "bench" / "disclosure-media")
     boroughs = list(Authority.objects.filter(active=True).order_by("pk"))
     if args.boroughs:
         boroughs = boroughs[: args.boroughs]

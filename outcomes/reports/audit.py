@@ -362,18 +362,25 @@ class _Part:
 
     def _repair(self) -> np.ndarray | None:
         """A whole-number solution near the linear programme's: its fractional values (a
-        percentage's numerator and base, usually) and those sharing a row with them solved as
-        a small integer programme, the rest held where they are. None if that has none."""
+        percentage's numerator and base, usually) solved as a small integer programme with
+        the rest held where they are. Free first: the blocks holding the fractional values;
+        failing that, the values two rows from them. None if neither has a solution."""
         h = self._solve(self.linear, {}, minimise=True)
         if self._status(h) != "optimal":
             return None
         solution = np.array(h.getSolution().col_value[: len(self.columns)])
         fractional = np.flatnonzero(np.abs(solution - np.round(solution)) > _TOLERANCE)
         rows, of = self.incidence()
-        free = set(fractional.tolist())
+        attempts: list[set[int]] = []
+        if self.groups:
+            holding = {self.groups[i][0] for i in fractional}
+            attempts.append({i for i, g in enumerate(self.groups) if g[0] in holding})
+        near = set(fractional.tolist())
         for _ in range(2):
-            free |= {int(i) for c in list(free) for r in of[c] for i in rows[r][0]}
-            base = np.round(solution)
+            near |= {int(i) for c in list(near) for r in of[c] for i in rows[r][0]}
+        attempts.append(near)
+        base = np.round(solution)
+        for free in attempts:
             members = sorted(free)
             local = np.full(len(self.columns), -1, dtype=np.int64)
             local[members] = np.arange(len(members))
@@ -389,8 +396,7 @@ class _Part:
             self.stats.integer_programmes += 1
             if mip.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 values = np.round(np.array(mip.getSolution().col_value))
-                block_check = _Rows(programme)
-                if block_check.hold(values):
+                if _Rows(programme).hold(values):
                     base[members] = values
                     return base
         return None
@@ -407,8 +413,8 @@ class _Part:
             return None  # the disagreement allowed is shared by every cross-report row
         if self.blocks is None:
             self.blocks = {}
-            self.base = self.whole_solution()
             self.groups = [group(key) for key in self.columns]
+            self.base = self.whole_solution()
         if self.base is None:
             return None
         index, coefficients = self.vector(terms)
@@ -518,7 +524,12 @@ def _programme(
     linear, or in whole numbers."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    if not integer:
+    if integer:
+        # Only a solution is wanted, not an optimum: HiGHS's presolve and symmetry detection
+        # take longer than the search here (300 ms against 50 ms for London's largest part).
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("mip_detect_symmetry", False)
+    else:
         _re_solving(h)
     lp = highspy.HighsLp()
     lp.num_col_ = len(lower)
