@@ -164,8 +164,10 @@ class _Part:
         lower: dict[Key, int],
         rows: list[tuple[dict[Key, int], float, float, bool]],
         stats: Stats,
+        hint: dict[Key, float] | None = None,
     ) -> None:
         self.columns = columns
+        self.hint = hint
         self.index = {key: i for i, key in enumerate(columns)}
         self.stats = stats
         self.lower = np.array([float(lower[k]) for k in columns])
@@ -345,6 +347,10 @@ class _Part:
             return self.pool[0]
         if self.elastic:
             return None
+        hinted = self._hinted()
+        if hinted is not None:
+            self.witness(hinted)
+            return hinted
         repaired = self._repair()
         if repaired is not None:
             self.witness(repaired)
@@ -359,6 +365,18 @@ class _Part:
             return None
         self._keep(h)
         return self.pool[0] if len(self.pool) else None
+
+    def _hinted(self) -> np.ndarray | None:
+        """The hint's values for the part's unknowns, if they are a whole-number solution."""
+        if self.hint is None or any(k not in self.hint for k in self.columns):
+            return None
+        values = np.array([self.hint[k] for k in self.columns], dtype=float)
+        if np.any(np.abs(values - np.round(values)) > _TOLERANCE) or np.any(values < self.lower):
+            return None
+        rows, _ = self.incidence()
+        check = _Rows([(index, v, low, high) for (index, v), (_, low, high, _) in zip(
+            rows, self.rows, strict=True)])  # fmt: skip
+        return values if check.hold(values) else None
 
     def _repair(self) -> np.ndarray | None:
         """A whole-number solution near the linear programme's: its fractional values (a
@@ -721,13 +739,16 @@ def ranges(
     cache: dict | None = None,
     touches: Callable[[Key], bool] | None = None,
     threshold: int | None = None,
+    hint: dict[Key, float] | None = None,
 ) -> dict[str, Range]:
     """The smallest and largest whole-number value of each quantity (default: the protected
     ones) over every solution of the model's rows. `cache` keeps results between calls for
     parts that have not changed. With `touches`, only quantities in parts with a value or a
     row naming a key it accepts are computed (the rest cannot have changed). With `threshold`,
     a quantity that solutions already found show to have that many possible values is
-    reported as witnessed rather than solved for exactly (safe is all `protect` needs)."""
+    reported as witnessed rather than solved for exactly (safe is all `protect` needs).
+    `hint`: values that may be a whole-number solution (an earlier round's), tried first as
+    a large part's starting solution; used only if every row holds for them."""
     stats = stats or Stats()
     cache = {} if cache is None else cache
     wanted = list(model.protected if quantities is None else quantities)
@@ -768,7 +789,7 @@ def ranges(
     for owner, items in by_part.items():
         for q, unknown, constant in items:
             r = _part_range(
-                owner, parts, rows_of, model, unknown, stats, cache, signatures, threshold
+                owner, parts, rows_of, model, unknown, stats, cache, signatures, threshold, hint
             )
             result[q.name] = Range(r.low + constant, r.high + constant, r.witnessed)
     return result
@@ -796,6 +817,7 @@ def _part_range(
     cache: dict,
     signatures: dict[int, tuple],
     threshold: int | None = None,
+    hint: dict[Key, float] | None = None,
 ) -> Range:
     if owner not in signatures:
         signatures[owner] = _signature(parts[owner], rows_of[owner], model)
@@ -808,7 +830,7 @@ def _part_range(
         ]
         stats.parts += 1
         entry = cache[signature] = {
-            "part": _Part(parts[owner], model.hidden, rows, stats),
+            "part": _Part(parts[owner], model.hidden, rows, stats, hint),
             "ranges": {},
         }
     key = tuple(sorted(terms.items(), key=repr))
@@ -917,10 +939,24 @@ def protect(
     # checked again. `build` must keep to that.
     shown_safe: dict[str, Range] = {}
 
+    # One whole-number solution of the last model, for the next round's parts to start from:
+    # by the same reasoning, it is a solution of the next model too (checked before use).
+    hint: dict[Key, float] = {}
+
+    def remember(model: Model, entries: Iterable[dict]) -> None:
+        hint.update(model.known)
+        for entry in entries:
+            part: _Part = entry["part"]
+            solution = part.base if part.base is not None else next(iter(part.pool), None)
+            if solution is not None and not part.elastic:
+                hint.update(zip(part.columns, solution.tolist(), strict=True))
+
     def check(model: Model) -> dict[str, Range]:
         asked = [q for q in model.protected if q.name not in shown_safe]
         stats.carried += len(model.protected) - len(asked)
-        found = ranges(model, asked, stats, cache, touches=touches, threshold=threshold)
+        before = set(cache)
+        found = ranges(model, asked, stats, cache, touches, threshold, hint)
+        remember(model, [cache[k] for k in cache if k not in before])
         shown_safe.update((name, r) for name, r in found.items() if r.safe(threshold))
         earlier = {q.name: shown_safe[q.name] for q in model.protected if q.name in shown_safe}
         return earlier | found
@@ -933,7 +969,7 @@ def protect(
         everything = build(set(choosable))
         names = {q.name for q in unsafe}
         asked = [q for q in everything.protected if q.name in names]
-        worst = ranges(everything, asked, stats, threshold=threshold)
+        worst = ranges(everything, asked, stats, threshold=threshold, hint=hint)
         worst = {name: r for name, r in worst.items() if name in names}
         unresolved = {name for name, r in worst.items() if not r.safe(threshold)}
     rounds = 0
