@@ -36,6 +36,7 @@ Key = Hashable
 
 INF = math.inf
 _TOLERANCE = 1e-6
+_FAR = 1e9  # beyond any count: a propagated bound past it is taken as no bound
 _POOL = 400  # whole-number solutions kept per part, as witnesses
 #: Parts with more unknowns than this are bounded by their linear programme (rounded) where its
 #: optimum is fractional, rather than by the integer programme (docs/disclosure.md, "Limits").
@@ -85,6 +86,8 @@ class Model:
     # group of unknowns a reader would move together (a breakdown across every report).
     # None: no blocks, only whole parts.
     block: Callable[[Key], tuple] | None = field(default=None, repr=False, compare=False)
+    # The first level's block that links the others (totals): decided first.
+    hub: Hashable | None = field(default=None, repr=False, compare=False)
 
     def rows_naming(self, key: Key) -> list[Row]:
         """The rows whose terms or sources name `key`."""
@@ -127,6 +130,7 @@ class Stats:
     block_programmes: int = 0  # linear programmes of blocks of large parts
     by_block: int = 0  # counts decided by a block (safe by witnesses, or unsafe by a relaxation)
     carried: int = 0  # counts safe in an earlier round, not checked again (hiding more)
+    propagated: int = 0  # counts shown unsafe by propagated bounds alone, with no programme
 
 
 _SETTLED = (
@@ -183,6 +187,8 @@ class _Part:
         self.base: np.ndarray | None = None  # the whole-number solution blocks start from
         self.groups: list[tuple] = []
         self._incidence: tuple[list[tuple[np.ndarray, np.ndarray]], list[list[int]]] | None = None
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._stale = False  # bounds narrowed since last propagated
         # With no objective nothing is unbounded: "unbounded or infeasible" is infeasible.
         if self._status(self._solve(self.linear, {}, minimise=True)) != "optimal":
             self._make_elastic()
@@ -326,6 +332,54 @@ class _Part:
                     of[i].append(r)
             self._incidence = (rows, of)
         return self._incidence
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each unknown's bounds by propagation (`_tighten`); only the lower bounds in a
+        part whose cross-report rows give a little (their slack is not an unknown here)."""
+        if self._bounds is None:
+            rows, _ = self.incidence()
+            found = None
+            if not self.elastic:
+                found = _tighten(
+                    self.lower,
+                    [
+                        (i, v, lo, hi)
+                        for (i, v), (_, lo, hi, _) in zip(rows, self.rows, strict=True)
+                    ],
+                )
+            self._bounds = found or (self.lower.copy(), np.full(len(self.columns), INF))
+        return self._bounds
+
+    def narrow(self, key: Key, found: Range) -> None:
+        """An unknown's range, found no narrower than the truth (not by witnesses): its
+        bounds, propagated to the rest before the next quantity's (`propagated`)."""
+        low, high = self.bounds()
+        i = self.index[key]
+        if found.low > low[i] or found.high < high[i]:
+            low[i] = max(low[i], found.low)
+            high[i] = min(high[i], found.high)
+            self._stale = True
+
+    def propagated(self, terms: dict[Key, int]) -> Range:
+        """The quantity's range by the propagated bounds: never narrower than the truth."""
+        if self._stale and self._bounds is not None:
+            self._stale = False
+            rows, _ = self.incidence()
+            found = _tighten(
+                self._bounds[0],
+                [(i, v, lo, hi) for (i, v), (_, lo, hi, _) in zip(rows, self.rows, strict=True)],
+                upper=self._bounds[1],
+            )
+            if found is not None:
+                self._bounds = found
+        low, high = self.bounds()
+        index, coefficients = self.vector(terms)
+        with np.errstate(invalid="ignore"):
+            least = np.where(
+                coefficients > 0, coefficients * low[index], coefficients * high[index]
+            )
+            most = np.where(coefficients > 0, coefficients * high[index], coefficients * low[index])
+        return Range(float(np.sum(least)), float(np.sum(most)))
 
     def vector(self, terms: dict[Key, int]) -> tuple[np.ndarray, np.ndarray]:
         """The quantity's columns and coefficients."""
@@ -537,6 +591,7 @@ def _programme(
     lower: np.ndarray,
     rows: list[tuple[np.ndarray, np.ndarray, float, float]],
     integer: bool = False,
+    upper: np.ndarray | None = None,
 ) -> highspy.Highs:
     """A programme over columns >= lower, rows low <= a.x <= high (`_Block`, `_Part._repair`):
     linear, or in whole numbers."""
@@ -554,7 +609,11 @@ def _programme(
     lp.num_row_ = len(rows)
     lp.col_cost_ = np.zeros(len(lower))
     lp.col_lower_ = np.array(lower, dtype=float)
-    lp.col_upper_ = np.full(len(lower), highspy.kHighsInf)
+    lp.col_upper_ = (
+        np.full(len(lower), highspy.kHighsInf)
+        if upper is None
+        else np.where(np.isinf(upper), highspy.kHighsInf, upper)
+    )
     starts = np.cumsum([0] + [len(index) for index, _, _, _ in rows]).astype(np.int32)
     lp.row_lower_ = np.array([-highspy.kHighsInf if math.isinf(lo) else lo for _, _, lo, _ in rows])
     lp.row_upper_ = np.array([highspy.kHighsInf if math.isinf(hi) else hi for _, _, _, hi in rows])
@@ -574,6 +633,62 @@ def _programme(
         lp.integrality_ = [highspy.HighsVarType.kInteger] * len(lower)
     h.passModel(lp)
     return h
+
+
+def _tighten(
+    lower: np.ndarray,
+    rows: list[tuple[np.ndarray, np.ndarray, float, float]],
+    passes: int = 40,
+    upper: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bounds on each whole-number unknown that the rows imply, one row at a time (what
+    presolve calls bound propagation): a row's other terms at their most give a term its
+    least, and so on, rounded inward to whole numbers, until nothing changes. Every
+    whole-number solution lies within them, so a quantity they hold to fewer than threshold
+    values is unsafe for certain. None: the rows cannot all hold."""
+    n = len(lower)
+    low = np.array(lower, dtype=float)
+    high = np.full(n, INF) if upper is None else np.array(upper, dtype=float)
+    kept = [(i, v, lo, hi) for i, v, lo, hi in rows if len(i)]
+    if not kept:
+        return low, high
+    index = np.concatenate([i for i, _, _, _ in kept])
+    a = np.concatenate([v for _, v, _, _ in kept])
+    row = np.repeat(np.arange(len(kept)), [len(i) for i, _, _, _ in kept])
+    row_low = np.array([lo for _, _, lo, _ in kept])[row]
+    row_high = np.array([hi for _, _, _, hi in kept])[row]
+    positive = a > 0
+    with np.errstate(invalid="ignore", over="ignore"):
+        for _ in range(passes):
+            least = np.where(positive, a * low[index], a * high[index])  # may be -inf
+            most = np.where(positive, a * high[index], a * low[index])  # may be +inf
+            least_inf, most_inf = np.isinf(least), np.isinf(most)
+            least_sum = np.bincount(row, np.where(least_inf, 0.0, least), len(kept))[row]
+            most_sum = np.bincount(row, np.where(most_inf, 0.0, most), len(kept))[row]
+            least_n = np.bincount(row, least_inf, len(kept))[row] - least_inf
+            most_n = np.bincount(row, most_inf, len(kept))[row] - most_inf
+            # The other terms' least and most activity, then this term's room within the row.
+            others_least = np.where(least_n > 0, -INF, least_sum - np.where(least_inf, 0.0, least))
+            others_most = np.where(most_n > 0, INF, most_sum - np.where(most_inf, 0.0, most))
+            up = row_high - others_least  # a * x <= up
+            down = row_low - others_most  # a * x >= down
+            upper = np.where(positive, up / a, down / a)
+            lowest = np.where(positive, down / a, up / a)
+            new_high = np.full(n, INF)
+            new_low = np.full(n, -INF)
+            np.minimum.at(new_high, index, np.nan_to_num(upper, nan=INF))
+            np.maximum.at(new_low, index, np.nan_to_num(lowest, nan=-INF))
+            new_high = np.minimum(high, np.floor(new_high + _TOLERANCE))
+            new_low = np.maximum(low, np.ceil(new_low - _TOLERANCE))
+            # A bound beyond any count is no bound (and keeps the arithmetic finite).
+            new_high[new_high > _FAR] = INF
+            new_low[new_low < -_FAR] = -INF
+            if np.any(new_low > new_high):
+                return None
+            if np.array_equal(new_high, high) and np.array_equal(new_low, low):
+                break
+            low, high = new_low, new_high
+    return low, high
 
 
 class _Rows:
@@ -641,7 +756,11 @@ class _Block:
         self.local = local
         self.outer_local = outer_local
         self.inner_lp = _programme(part.lower[self.members], inner)
-        self.outer_lp = _programme(part.lower[np.array(outer_columns, dtype=np.int64)], outer)
+        # The outer programme's unknowns within their propagated bounds: implied by every
+        # row, so still never narrower than the truth, and far tighter than lower bounds.
+        bounds_low, bounds_high = part.bounds()
+        columns = np.array(outer_columns, dtype=np.int64)
+        self.outer_lp = _programme(bounds_low[columns], outer, upper=bounds_high[columns])
 
     def _run(
         self, h: highspy.Highs, columns: np.ndarray, values: np.ndarray, minimise: bool
@@ -787,12 +906,23 @@ def ranges(
                 low, high = low + r.low, high + r.high
             result[q.name] = Range(low, high)
     for owner, items in by_part.items():
+        if threshold is not None and model.block is not None:
+            # Totals first (the first block level's "hub": model.block's last name is shared
+            # by totals): their bounds, once found, tighten their breakdowns' by propagation.
+            items.sort(key=lambda item: not _is_total(item[1], model))
         for q, unknown, constant in items:
             r = _part_range(
                 owner, parts, rows_of, model, unknown, stats, cache, signatures, threshold, hint
             )
             result[q.name] = Range(r.low + constant, r.high + constant, r.witnessed)
     return result
+
+
+def _is_total(terms: dict[Key, int], model: Model) -> bool:
+    """A single unknown in the block that links the others (`Model.hub`)."""
+    if len(terms) != 1 or model.block is None or model.hub is None:
+        return False
+    return model.block(next(iter(terms)))[0] == model.hub
 
 
 def _signature(
@@ -842,14 +972,29 @@ def _part_range(
         seen = part.witnessed(terms)
         if seen is not None and seen[1] - seen[0] + 1 >= threshold:
             return Range(seen[0], seen[1], witnessed=True)
-        if model.block is not None and len(part.columns) > BLOCK_LIMIT:
-            decided = part.block_range(terms, threshold, model.block)
-            if decided is not None:
-                stats.by_block += 1
-                return decided
-        return part.decide(terms, threshold)
+        narrow = part.propagated(terms)
+        if not narrow.safe(threshold):
+            stats.propagated += 1
+            return narrow
+        decided = _decided(part, terms, threshold, model, stats)
+        if not decided.witnessed and len(terms) == 1:
+            # Bounds no narrower than the truth: the unknown's, for propagation to use.
+            part.narrow(next(iter(terms)), decided)
+        return decided
     found = entry["ranges"][key] = Range(part.bound(terms, True), part.bound(terms, False))
     return found
+
+
+def _decided(
+    part: _Part, terms: dict[Key, int], threshold: int, model: Model, stats: Stats
+) -> Range:
+    """Safe or not: block by block in a large part, else by the part's own programmes."""
+    if model.block is not None and len(part.columns) > BLOCK_LIMIT:
+        decided = part.block_range(terms, threshold, model.block)
+        if decided is not None:
+            stats.by_block += 1
+            return decided
+    return part.decide(terms, threshold)
 
 
 @dataclass

@@ -190,7 +190,7 @@ def build(
     london_rows, zeros = london if london is not None else london_rows_of(sheets, authorities)
     known |= zeros
     rows += london_rows
-    return Built(Model(known, hidden, rows, protected, block=blocks_of), new_implied)
+    return Built(Model(known, hidden, rows, protected, block=blocks_of, hub=ALL), new_implied)
 
 
 @dataclass
