@@ -188,7 +188,8 @@ class _Part:
         self.groups: list[tuple] = []
         self._incidence: tuple[list[tuple[np.ndarray, np.ndarray]], list[list[int]]] | None = None
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
-        self._stale = False  # bounds narrowed since last propagated
+        self._stale = 0  # bounds narrowed since last propagated
+        self._propagation: _Propagation | None = None
         # With no objective nothing is unbounded: "unbounded or infeasible" is infeasible.
         if self._status(self._solve(self.linear, {}, minimise=True)) != "optimal":
             self._make_elastic()
@@ -324,29 +325,40 @@ class _Part:
         """Each row's columns and coefficients, and each column's rows."""
         if self._incidence is None:
             rows = []
-            of: list[list[int]] = [[] for _ in self.columns]
+            columns: list[int] = []
+            owners: list[int] = []
             for r, (terms, _, _, _) in enumerate(self.rows):
-                index = np.array([self.index[k] for k in terms], dtype=np.int64)
-                rows.append((index, np.array([float(c) for c in terms.values()])))
-                for i in index:
-                    of[i].append(r)
+                index = [self.index[k] for k in terms]
+                rows.append(
+                    (
+                        np.array(index, dtype=np.int64),
+                        np.fromiter(terms.values(), dtype=float, count=len(terms)),
+                    )
+                )
+                columns += index
+                owners += [r] * len(index)
+            order = np.argsort(np.array(columns, dtype=np.int64), kind="stable")
+            counts = np.bincount(np.array(columns, dtype=np.int64), minlength=len(self.columns))
+            by_column = np.array(owners, dtype=np.int64)[order]
+            of = [chunk.tolist() for chunk in np.split(by_column, np.cumsum(counts)[:-1])]
             self._incidence = (rows, of)
         return self._incidence
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each unknown's bounds by propagation (`_tighten`); only the lower bounds in a
+        """Each unknown's bounds by propagation (`_Propagation`); only the lower bounds in a
         part whose cross-report rows give a little (their slack is not an unknown here)."""
         if self._bounds is None:
-            rows, _ = self.incidence()
             found = None
             if not self.elastic:
-                found = _tighten(
-                    self.lower,
+                rows, _ = self.incidence()
+                self._propagation = _Propagation(
+                    len(self.columns),
                     [
                         (i, v, lo, hi)
                         for (i, v), (_, lo, hi, _) in zip(rows, self.rows, strict=True)
                     ],
                 )
+                found = self._propagation.run(self.lower, np.full(len(self.columns), INF))
             self._bounds = found or (self.lower.copy(), np.full(len(self.columns), INF))
         return self._bounds
 
@@ -358,18 +370,16 @@ class _Part:
         if found.low > low[i] or found.high < high[i]:
             low[i] = max(low[i], found.low)
             high[i] = min(high[i], found.high)
-            self._stale = True
+            self._stale += 1
 
-    def propagated(self, terms: dict[Key, int]) -> Range:
-        """The quantity's range by the propagated bounds: never narrower than the truth."""
-        if self._stale and self._bounds is not None:
-            self._stale = False
-            rows, _ = self.incidence()
-            found = _tighten(
-                self._bounds[0],
-                [(i, v, lo, hi) for (i, v), (_, lo, hi, _) in zip(rows, self.rows, strict=True)],
-                upper=self._bounds[1],
-            )
+    def propagated(self, terms: dict[Key, int], total: bool = False) -> Range:
+        """The quantity's range by the propagated bounds: never narrower than the truth.
+        Bounds narrowed since are propagated first; while totals are decided, only every so
+        often (each run is a few milliseconds)."""
+        stale = self._stale >= (16 if total else 1)
+        if stale and self._bounds is not None and self._propagation is not None:
+            self._stale = 0
+            found = self._propagation.run(*self._bounds)
             if found is not None:
                 self._bounds = found
         low, high = self.bounds()
@@ -635,60 +645,132 @@ def _programme(
     return h
 
 
-def _tighten(
-    lower: np.ndarray,
-    rows: list[tuple[np.ndarray, np.ndarray, float, float]],
-    passes: int = 40,
-    upper: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray] | None:
+class _Propagation:
     """Bounds on each whole-number unknown that the rows imply, one row at a time (what
     presolve calls bound propagation): a row's other terms at their most give a term its
-    least, and so on, rounded inward to whole numbers, until nothing changes. Every
-    whole-number solution lies within them, so a quantity they hold to fewer than threshold
-    values is unsafe for certain. None: the rows cannot all hold."""
-    n = len(lower)
-    low = np.array(lower, dtype=float)
-    high = np.full(n, INF) if upper is None else np.array(upper, dtype=float)
-    kept = [(i, v, lo, hi) for i, v, lo, hi in rows if len(i)]
-    if not kept:
+    least, and so on, rounded inward to whole numbers, until nothing changes; and pairs of
+    rows over the same two unknowns filtered value by value (`_filter_pair`). Every
+    whole-number solution lies within the bounds, so a quantity they hold to fewer than
+    threshold values is unsafe for certain. Made once per part, run again as bounds narrow."""
+
+    def __init__(self, n: int, rows: list[tuple[np.ndarray, np.ndarray, float, float]]) -> None:
+        self.n = n
+        kept = [(i, v, lo, hi) for i, v, lo, hi in rows if len(i)]
+        self.empty = not kept
+        if self.empty:
+            return
+        self.rows = len(kept)
+        self.index = np.concatenate([i for i, _, _, _ in kept])
+        self.a = np.concatenate([v for _, v, _, _ in kept])
+        self.row = np.repeat(np.arange(len(kept)), [len(i) for i, _, _, _ in kept])
+        self.row_low = np.array([lo for _, _, lo, _ in kept])[self.row]
+        self.row_high = np.array([hi for _, _, _, hi in kept])[self.row]
+        self.positive = self.a > 0
+        grouped: dict[tuple[int, int], list[tuple[float, float, float, float]]] = defaultdict(list)
+        for i, v, lo, hi in kept:
+            if len(i) == 2 and i[0] != i[1]:
+                first, second = (0, 1) if i[0] < i[1] else (1, 0)
+                grouped[(int(i[first]), int(i[second]))].append((v[first], v[second], lo, hi))
+        # Only pairs with two or more rows (a percentage's two ends): one row alone is linear.
+        self.pairs = [(j, k, group) for (j, k), group in grouped.items() if len(group) > 1]
+
+    def run(
+        self, low: np.ndarray, high: np.ndarray, passes: int = 40
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The bounds tightened from `low` and `high`; None if the rows cannot all hold."""
+        low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+        if self.empty:
+            return low, high
+        index, a, row, positive = self.index, self.a, self.row, self.positive
+        pairs = self.pairs
+        with np.errstate(invalid="ignore", over="ignore"):
+            for _ in range(passes):
+                least = np.where(positive, a * low[index], a * high[index])  # may be -inf
+                most = np.where(positive, a * high[index], a * low[index])  # may be +inf
+                least_inf, most_inf = np.isinf(least), np.isinf(most)
+                least_sum = np.bincount(row, np.where(least_inf, 0.0, least), self.rows)[row]
+                most_sum = np.bincount(row, np.where(most_inf, 0.0, most), self.rows)[row]
+                least_n = np.bincount(row, least_inf, self.rows)[row] - least_inf
+                most_n = np.bincount(row, most_inf, self.rows)[row] - most_inf
+                # The other terms' least and most activity, then this term's room in the row.
+                others_least = np.where(
+                    least_n > 0, -INF, least_sum - np.where(least_inf, 0.0, least)
+                )
+                others_most = np.where(most_n > 0, INF, most_sum - np.where(most_inf, 0.0, most))
+                up = self.row_high - others_least  # a * x <= up
+                down = self.row_low - others_most  # a * x >= down
+                upper = np.where(positive, up / a, down / a)
+                lowest = np.where(positive, down / a, up / a)
+                new_high = np.full(self.n, INF)
+                new_low = np.full(self.n, -INF)
+                np.minimum.at(new_high, index, np.nan_to_num(upper, nan=INF))
+                np.maximum.at(new_low, index, np.nan_to_num(lowest, nan=-INF))
+                new_high = np.minimum(high, np.floor(new_high + _TOLERANCE))
+                new_low = np.maximum(low, np.ceil(new_low - _TOLERANCE))
+                # A bound beyond any count is no bound (and keeps the arithmetic finite).
+                new_high[new_high > _FAR] = INF
+                new_low[new_low < -_FAR] = -INF
+                if np.any(new_low > new_high):
+                    return None
+                for pair in pairs:
+                    if not _filter_pair(pair, new_low, new_high):
+                        return None
+                changed = (new_high != high) | (new_low != low)
+                if not changed.any():
+                    break
+                # Next pass, only the pairs whose bounds moved can move again by themselves.
+                pairs = [p for p in self.pairs if changed[p[0]] or changed[p[1]]]
+                low, high = new_low, new_high
         return low, high
-    index = np.concatenate([i for i, _, _, _ in kept])
-    a = np.concatenate([v for _, v, _, _ in kept])
-    row = np.repeat(np.arange(len(kept)), [len(i) for i, _, _, _ in kept])
-    row_low = np.array([lo for _, _, lo, _ in kept])[row]
-    row_high = np.array([hi for _, _, _, hi in kept])[row]
-    positive = a > 0
-    with np.errstate(invalid="ignore", over="ignore"):
-        for _ in range(passes):
-            least = np.where(positive, a * low[index], a * high[index])  # may be -inf
-            most = np.where(positive, a * high[index], a * low[index])  # may be +inf
-            least_inf, most_inf = np.isinf(least), np.isinf(most)
-            least_sum = np.bincount(row, np.where(least_inf, 0.0, least), len(kept))[row]
-            most_sum = np.bincount(row, np.where(most_inf, 0.0, most), len(kept))[row]
-            least_n = np.bincount(row, least_inf, len(kept))[row] - least_inf
-            most_n = np.bincount(row, most_inf, len(kept))[row] - most_inf
-            # The other terms' least and most activity, then this term's room within the row.
-            others_least = np.where(least_n > 0, -INF, least_sum - np.where(least_inf, 0.0, least))
-            others_most = np.where(most_n > 0, INF, most_sum - np.where(most_inf, 0.0, most))
-            up = row_high - others_least  # a * x <= up
-            down = row_low - others_most  # a * x >= down
-            upper = np.where(positive, up / a, down / a)
-            lowest = np.where(positive, down / a, up / a)
-            new_high = np.full(n, INF)
-            new_low = np.full(n, -INF)
-            np.minimum.at(new_high, index, np.nan_to_num(upper, nan=INF))
-            np.maximum.at(new_low, index, np.nan_to_num(lowest, nan=-INF))
-            new_high = np.minimum(high, np.floor(new_high + _TOLERANCE))
-            new_low = np.maximum(low, np.ceil(new_low - _TOLERANCE))
-            # A bound beyond any count is no bound (and keeps the arithmetic finite).
-            new_high[new_high > _FAR] = INF
-            new_low[new_low < -_FAR] = -INF
-            if np.any(new_low > new_high):
-                return None
-            if np.array_equal(new_high, high) and np.array_equal(new_low, low):
-                break
-            low, high = new_low, new_high
-    return low, high
+
+
+#: How many whole values `_filter_pair` tries from each end of a bound before it stops.
+_PAIR_STEPS = 2000
+
+
+def _filter_pair(pair: tuple[int, int, list[tuple[float, float, float, float]]],
+                 low: np.ndarray, high: np.ndarray) -> bool:  # fmt: skip
+    """Rows over the same two unknowns (a percentage and its base: n within a rounding step
+    of p% of d): each unknown's bounds moved in to the nearest whole value that leaves the
+    other a whole value within all of them. Bound by bound this finds what no linear
+    reasoning does: that few bases admit a whole numerator for every percentage published
+    of them. False if none does."""
+    j, k, rows = pair
+    for this, other, first in ((j, k, True), (k, j, False)):
+
+        def admits(v: float, other: int = other, first: bool = first) -> bool:
+            least, most = low[other], high[other]
+            for a_j, a_k, row_low, row_high in rows:
+                a_this, a_other = (a_j, a_k) if first else (a_k, a_j)
+                lo, hi = row_low - a_this * v, row_high - a_this * v  # a_other * x in [lo, hi]
+                if a_other < 0:
+                    lo, hi = hi / a_other, lo / a_other
+                else:
+                    lo, hi = lo / a_other, hi / a_other
+                least, most = max(least, lo), min(most, hi)
+            if math.isinf(least) or math.isinf(most):
+                return least <= most
+            return math.ceil(least - _TOLERANCE) <= math.floor(most + _TOLERANCE)
+
+        start = low[this]
+        if math.isinf(start):
+            continue
+        v = start
+        while v <= high[this] and v < start + _PAIR_STEPS and not admits(v):
+            v += 1
+        if v > high[this]:
+            return False
+        low[this] = v
+        end = high[this]
+        if math.isinf(end):
+            continue
+        v = end
+        while v >= low[this] and v > end - _PAIR_STEPS and not admits(v):
+            v -= 1
+        if v < low[this]:
+            return False
+        high[this] = v
+    return True
 
 
 class _Rows:
@@ -972,7 +1054,7 @@ def _part_range(
         seen = part.witnessed(terms)
         if seen is not None and seen[1] - seen[0] + 1 >= threshold:
             return Range(seen[0], seen[1], witnessed=True)
-        narrow = part.propagated(terms)
+        narrow = part.propagated(terms, _is_total(terms, model))
         if not narrow.safe(threshold):
             stats.propagated += 1
             return narrow

@@ -237,7 +237,7 @@ def linked_reports(draw):
     places = [f"b{i}" for i in range(draw(st.integers(2, 4)))]
     sizes: list[int] = draw(st.lists(st.integers(2, 3), min_size=1, max_size=2))
     cells = int(np.prod(sizes))
-    counts = st.lists(st.integers(0, 12), min_size=cells, max_size=cells)
+    counts = st.lists(st.integers(0, 25), min_size=cells, max_size=cells)
     joint = {p: np.array(draw(counts)).reshape(sizes) for p in places}
     joint["london"] = np.sum([joint[p] for p in places], axis=0)
     values: dict[tuple[str, str, str], int] = {}
@@ -261,13 +261,32 @@ def linked_reports(draw):
         else set()
     )
     known: dict[Hashable, int] = {k: v for k, v in values.items() if k not in hidden}
+    lower = dict.fromkeys(hidden, 1)
     protected = [Quantity(str(k), {k: 1}) for k in sorted(hidden, key=repr)]
-    model = Model(known, dict.fromkeys(hidden, 1), rows, protected, block=_breakdown)
+    # Some places publish a percentage of their total, to 0.1, as linked.py models it: its
+    # numerator unknown (at least 0), protected with the rest of the base.
+    for place in joint:
+        base = values[(place, "n", "All")]
+        if base == 0 or not draw(st.booleans()):
+            continue
+        numerator, total = (place, "rate", "#numerator"), (place, "n", "All")
+        shown = round(1000 * draw(st.integers(0, base)) / base) * 2  # p * 20, as linked.py
+        rows += [
+            Row(f"value {place}", {numerator: 2000, total: -(shown + 1)}, upper=0),
+            Row(f"value-low {place}", {numerator: 2000, total: -(shown - 1)}, lower=0),
+            Row(f"part {place}", {total: 1, numerator: -1}, lower=0),
+        ]
+        lower[numerator] = 0
+        protected += [
+            Quantity(f"{place} numerator", {numerator: 1}),
+            Quantity(f"{place} rest", {total: 1, numerator: -1}),
+        ]
+    model = Model(known, lower, rows, protected, block=_breakdown, hub="All")
     return model, draw(st.sampled_from([3, 5, 10]))
 
 
 def _breakdown(key: Any) -> tuple[str]:
-    return (key[2].split(":")[0],)
+    return ("All" if key[2].startswith("#") else key[2].split(":")[0],)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
