@@ -19,6 +19,12 @@ each part as a linear programme first, warm-started between objectives; only whe
 optimum is not a whole-number solution is the integer programme solved. Both give the exact
 integer bounds.
 
+With a threshold (a report's check), only safety is decided, each count with as little work
+as that takes and each decision exact in its direction: safe when whole-number solutions
+(witnesses) show threshold values; unsafe when bounds that hold every whole-number solution
+(propagated through the rows, or a relaxation's, rounded inward) leave fewer. Large parts are
+first tried block by block (`_Block`). docs/disclosure.md, "The disclosure check", says how.
+
 This module knows nothing of reports: outcomes/reports/linked.py builds the model from them.
 """
 
@@ -179,7 +185,8 @@ class _Part:
         self.elastic = False
         self.slack_limit: float | None = None
         # Whole-number solutions found so far, as rows of one array (witnesses).
-        self._pool = np.zeros((_LARGE_POOL if len(columns) > BLOCK_LIMIT else _POOL, len(columns)))
+        self._capacity = _LARGE_POOL if len(columns) > BLOCK_LIMIT else _POOL
+        self._pool = np.zeros((min(16, self._capacity), len(columns)))  # grows as kept
         self._kept = 0
         self.linear = self._highs(integer=False)
         self.integer: highspy.Highs | None = None
@@ -317,6 +324,10 @@ class _Part:
 
     def witness(self, solution: np.ndarray) -> None:
         """Keep a whole-number solution of the part."""
+        if self._kept == len(self._pool) and self._kept < self._capacity:
+            grown = np.zeros((min(2 * self._kept, self._capacity), len(self.columns)))
+            grown[: self._kept] = self._pool
+            self._pool = grown
         if self._kept < len(self._pool):
             self._pool[self._kept] = solution
             self._kept += 1
@@ -541,6 +552,12 @@ class _Part:
         value = h.getInfo().objective_function_value
         if self._keep(h):
             return float(round(value)), True
+        # Rounding inward is safe in one direction only. The quantity has whole coefficients,
+        # so at a whole-number solution it is a whole number at least the linear minimum: at
+        # least its ceiling. The rounded range therefore still holds every whole-number
+        # solution (the tolerance only widens it): too narrow means unsafe for certain, but
+        # wide enough does not mean safe (the whole-number range may be narrower still), which
+        # takes witnesses or the integer programme (`decide`).
         return float(
             math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
         ), False
@@ -805,11 +822,11 @@ class _Block:
     with the rest as in `base`, is a whole-number solution of the whole part: a witness, so a
     range it shows is one a reader cannot narrow. Never wider than the true range.
 
-    **Outer**: only the rows naming the block's unknowns, with every unknown they name free
-    (beyond its lower bound): fewer rows than a reader knows, so the range, rounded to whole
-    numbers inward (a whole-number quantity lies within the linear bounds), is never narrower
-    than the true range. A quantity the outer range gives fewer than threshold values is
-    unsafe for certain."""
+    **Outer**: only the rows naming the block's unknowns, with every unknown they name within
+    its propagated bounds (`_Propagation`: implied by all the rows): fewer rows than a reader
+    knows, so the range, rounded to whole numbers inward (a whole-number quantity lies within
+    the linear bounds), is never narrower than the true range. A quantity the outer range
+    gives fewer than threshold values is unsafe for certain."""
 
     def __init__(self, part: _Part, members: list[int], base: np.ndarray) -> None:
         self.part = part
@@ -1196,7 +1213,10 @@ def protect(
         everything = build(set(choosable))
         names = {q.name for q in unsafe}
         asked = [q for q in everything.protected if q.name in names]
-        worst = ranges(everything, asked, stats, threshold=threshold, hint=hint)
+        apart: dict = {}
+        worst = ranges(everything, asked, stats, apart, threshold=threshold, hint=hint)
+        for entry in apart.values():
+            entry["part"].blocks = None  # as below: let them go now
         worst = {name: r for name, r in worst.items() if name in names}
         unresolved = {name for name, r in worst.items() if not r.safe(threshold)}
     rounds = 0
@@ -1223,4 +1243,9 @@ def protect(
         found = check(model)
     else:
         unresolved |= {name for name, r in found.items() if not r.safe(threshold)}
+    # Parts and their blocks refer to each other: let them go now, not at the next collection
+    # (a London check makes a few hundred megabytes of them).
+    for entry in cache.values():
+        entry["part"].blocks = None
+    cache.clear()
     return Outcome(hidden, found, sorted(unresolved), rounds, stats)

@@ -495,6 +495,9 @@ class Check:
             "programmes": self.stats.programmes,
             "integer_programmes": self.stats.integer_programmes,
             "relaxed_bounds": self.stats.relaxed,
+            "block_programmes": self.stats.block_programmes,
+            "propagated": self.stats.propagated,  # shown unsafe with no programme
+            "carried": self.stats.carried,  # safe in an earlier round, not checked again
             # Counts this report implies and must keep unknown, for later reports' checks.
             "protected": [[name, [list(t) for t in terms]] for name, terms in self.protected],
         }
