@@ -42,7 +42,10 @@ SCAN_RATIO, PANDAS_SPEEDUP = 1.5, 3.0
 #: The session form with no signal, from the service worker: usable within a second (S6).
 OFFLINE_FORM_TARGET_MS = 1000
 #: Every step, in the order they run; --only picks some.
-STEPS = ("pages", "reports", "logging", "mixed", "weight", "imports")
+STEPS = ("pages", "reports", "logging", "mixed", "weight", "imports", "disclosure")
+#: The disclosure check at the smallest scale (docs/disclosure.md, "Time"): London's, and a
+#: borough's, for the last twelve months.
+DISCLOSURE_LONDON_SECONDS, DISCLOSURE_BOROUGH_SECONDS = 1.0, 0.1
 
 
 def _say(text: str) -> None:
@@ -215,6 +218,8 @@ def _table(result: dict) -> str:
         lines += _weight_table(result["weight"], largest)
     if result.get("imports"):
         lines += _imports_table(result["imports"])
+    if result.get("disclosure"):
+        lines += _disclosure_table(result["disclosure"])
     suite = result.get("test_suite")
     lines += [
         "",
@@ -294,6 +299,31 @@ def _reports_table(scales: dict, keys: list[str]) -> list[str]:
             f"{r['pandas_compute_seconds']:.2f} s, report {r['pandas_speedup']:.1f}× faster"
             f"{'' if r['pandas_agrees'] else ' (FIGURES DIFFER)'}"
             f" | PDF {r['first_pdf_seconds']:.2f} s | {r['worker_peak_mb']} MB | {_mark(met)}"
+        )
+    return lines
+
+
+def _disclosure_table(disclosure: dict) -> list[str]:
+    lines = [
+        "",
+        f"Disclosure check: London 12 months, scale {disclosure['scale']}: the check's seconds "
+        "(median of runs),",
+        f"  counts checked, cells it hid (target London < {DISCLOSURE_LONDON_SECONDS:g} s, "
+        f"a borough < {DISCLOSURE_BOROUGH_SECONDS:g} s)",
+    ]
+    for order in ("boroughs-first", "london-first"):
+        d = disclosure.get(order)
+        if d is None:
+            continue
+        met = (
+            d["london_seconds"] < DISCLOSURE_LONDON_SECONDS
+            and d["borough_median_seconds"] < DISCLOSURE_BOROUGH_SECONDS
+        )
+        lines.append(
+            f"  {order:<15} | London {d['london_seconds']:>6.2f} s, {d['london_counts_checked']} "
+            f"counts, {d['london_cells_added']} hidden | boroughs median "
+            f"{d['borough_median_seconds']:.2f} s, slowest {d['borough_max_seconds']:.2f} s | "
+            f"{_mark(met)}"
         )
     return lines
 
@@ -438,6 +468,9 @@ def main() -> int:
     if "imports" in only:
         _say(f"scale {scales[0]}: importing a borough's and the programme's history")
         result["imports"] = _imports(_database_url(scales[0]))
+    if "disclosure" in only:
+        _say(f"scale {scales[0]}: the disclosure check, every borough and London, both orders")
+        result["disclosure"] = {"scale": scales[0]} | _step("disclosure", _database_url(scales[0]))
     result["test_suite"] = _test_suite()
     table = _table(result)
     result["table"] = table.splitlines()

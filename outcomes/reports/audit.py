@@ -19,6 +19,12 @@ each part as a linear programme first, warm-started between objectives; only whe
 optimum is not a whole-number solution is the integer programme solved. Both give the exact
 integer bounds.
 
+With a threshold (a report's check), only safety is decided, each count with as little work
+as that takes and each decision exact in its direction: safe when whole-number solutions
+(witnesses) show threshold values; unsafe when bounds that hold every whole-number solution
+(propagated through the rows, or a relaxation's, rounded inward) leave fewer. Large parts are
+first tried block by block (`_Block`). docs/disclosure.md, "The disclosure check", says how.
+
 This module knows nothing of reports: outcomes/reports/linked.py builds the model from them.
 """
 
@@ -36,10 +42,16 @@ Key = Hashable
 
 INF = math.inf
 _TOLERANCE = 1e-6
+_FAR = 1e9  # beyond any count: a propagated bound past it is taken as no bound
 _POOL = 400  # whole-number solutions kept per part, as witnesses
 #: Parts with more unknowns than this are bounded by their linear programme (rounded) where its
 #: optimum is fractional, rather than by the integer programme (docs/disclosure.md, "Limits").
 INTEGER_LIMIT = 300
+#: Parts with more unknowns than this are first tried block by block (`_Block`): most of their
+#: counts are shown safe, or unsafe, by a programme a fraction of the part's size.
+BLOCK_LIMIT = 150
+#: Whole-number solutions kept per large part, as witnesses (rows of one array).
+_LARGE_POOL = 1000
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,13 @@ class Model:
     rows: list[Row]
     protected: list[Quantity]
     _index: dict[Key, list[Row]] | None = field(default=None, repr=False, compare=False)
+    # Which blocks an unknown belongs to, for large parts (`_Block`): one name per level, the
+    # blocks of a level tried in turn (None: in every block of that level). Each block is a
+    # group of unknowns a reader would move together (a breakdown across every report).
+    # None: no blocks, only whole parts.
+    block: Callable[[Key], tuple] | None = field(default=None, repr=False, compare=False)
+    # The first level's block that links the others (totals): decided first.
+    hub: Hashable | None = field(default=None, repr=False, compare=False)
 
     def rows_naming(self, key: Key) -> list[Row]:
         """The rows whose terms or sources name `key`."""
@@ -114,6 +133,10 @@ class Stats:
     parts: int = 0  # connected parts of the model solved
     elastic_parts: int = 0  # parts whose cross-report rows needed to give a little
     relaxed: int = 0  # bounds of large parts taken from the linear programme, rounded
+    block_programmes: int = 0  # linear programmes of blocks of large parts
+    by_block: int = 0  # counts decided by a block (safe by witnesses, or unsafe by a relaxation)
+    carried: int = 0  # counts safe in an earlier round, not checked again (hiding more)
+    propagated: int = 0  # counts shown unsafe by propagated bounds alone, with no programme
 
 
 _SETTLED = (
@@ -151,17 +174,29 @@ class _Part:
         lower: dict[Key, int],
         rows: list[tuple[dict[Key, int], float, float, bool]],
         stats: Stats,
+        hint: dict[Key, float] | None = None,
     ) -> None:
         self.columns = columns
+        self.hint = hint
         self.index = {key: i for i, key in enumerate(columns)}
         self.stats = stats
         self.lower = np.array([float(lower[k]) for k in columns])
         self.rows = rows
         self.elastic = False
         self.slack_limit: float | None = None
-        self.pool: list[np.ndarray] = []  # whole-number solutions found so far
+        # Whole-number solutions found so far, as rows of one array (witnesses).
+        self._capacity = _LARGE_POOL if len(columns) > BLOCK_LIMIT else _POOL
+        self._pool = np.zeros((min(16, self._capacity), len(columns)))  # grows as kept
+        self._kept = 0
         self.linear = self._highs(integer=False)
         self.integer: highspy.Highs | None = None
+        self.blocks: dict[tuple[int, Hashable], _Block] | None = None  # made when needed
+        self.base: np.ndarray | None = None  # the whole-number solution blocks start from
+        self.groups: list[tuple] = []
+        self._incidence: tuple[list[tuple[np.ndarray, np.ndarray]], list[list[int]]] | None = None
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._stale = 0  # bounds narrowed since last propagated
+        self._propagation: _Propagation | None = None
         # With no objective nothing is unbounded: "unbounded or infeasible" is infeasible.
         if self._status(self._solve(self.linear, {}, minimise=True)) != "optimal":
             self._make_elastic()
@@ -171,6 +206,8 @@ class _Part:
     def _highs(self, integer: bool) -> highspy.Highs:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
+        if not integer:
+            _re_solving(h)
         n = len(self.columns)
         slack: list[int] = []  # per row, the first of its two slack columns, or -1
         extra = 0
@@ -277,39 +314,260 @@ class _Part:
         """Keep the solution as a witness if it is whole numbers; say whether it was."""
         solution = np.array(h.getSolution().col_value[: len(self.columns)])
         if solution.size and np.all(np.abs(solution - np.round(solution)) <= _TOLERANCE):
-            if len(self.pool) < _POOL:
-                self.pool.append(np.round(solution))
+            self.witness(np.round(solution))
             return True
         return not solution.size
 
+    @property
+    def pool(self) -> np.ndarray:
+        return self._pool[: self._kept]
+
+    def witness(self, solution: np.ndarray) -> None:
+        """Keep a whole-number solution of the part."""
+        if self._kept == len(self._pool) and self._kept < self._capacity:
+            grown = np.zeros((min(2 * self._kept, self._capacity), len(self.columns)))
+            grown[: self._kept] = self._pool
+            self._pool = grown
+        if self._kept < len(self._pool):
+            self._pool[self._kept] = solution
+            self._kept += 1
+
+    def incidence(self) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[list[int]]]:
+        """Each row's columns and coefficients, and each column's rows."""
+        if self._incidence is None:
+            rows = []
+            columns: list[int] = []
+            owners: list[int] = []
+            for r, (terms, _, _, _) in enumerate(self.rows):
+                index = [self.index[k] for k in terms]
+                rows.append(
+                    (
+                        np.array(index, dtype=np.int64),
+                        np.fromiter(terms.values(), dtype=float, count=len(terms)),
+                    )
+                )
+                columns += index
+                owners += [r] * len(index)
+            order = np.argsort(np.array(columns, dtype=np.int64), kind="stable")
+            counts = np.bincount(np.array(columns, dtype=np.int64), minlength=len(self.columns))
+            by_column = np.array(owners, dtype=np.int64)[order]
+            of = [chunk.tolist() for chunk in np.split(by_column, np.cumsum(counts)[:-1])]
+            self._incidence = (rows, of)
+        return self._incidence
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each unknown's bounds by propagation (`_Propagation`); only the lower bounds in a
+        part whose cross-report rows give a little (their slack is not an unknown here)."""
+        if self._bounds is None:
+            found = None
+            if not self.elastic:
+                rows, _ = self.incidence()
+                self._propagation = _Propagation(
+                    len(self.columns),
+                    [
+                        (i, v, lo, hi)
+                        for (i, v), (_, lo, hi, _) in zip(rows, self.rows, strict=True)
+                    ],
+                )
+                found = self._propagation.run(self.lower, np.full(len(self.columns), INF))
+            self._bounds = found or (self.lower.copy(), np.full(len(self.columns), INF))
+        return self._bounds
+
+    def narrow(self, key: Key, found: Range) -> None:
+        """An unknown's range, found no narrower than the truth (not by witnesses): its
+        bounds, propagated to the rest before the next quantity's (`propagated`)."""
+        low, high = self.bounds()
+        i = self.index[key]
+        if found.low > low[i] or found.high < high[i]:
+            low[i] = max(low[i], found.low)
+            high[i] = min(high[i], found.high)
+            self._stale += 1
+
+    def propagated(self, terms: dict[Key, int], total: bool = False) -> Range:
+        """The quantity's range by the propagated bounds: never narrower than the truth.
+        Bounds narrowed since are propagated first; while totals are decided, only every so
+        often (each run is a few milliseconds)."""
+        stale = self._stale >= (16 if total else 1)
+        if stale and self._bounds is not None and self._propagation is not None:
+            self._stale = 0
+            found = self._propagation.run(*self._bounds)
+            if found is not None:
+                self._bounds = found
+        low, high = self.bounds()
+        index, coefficients = self.vector(terms)
+        with np.errstate(invalid="ignore"):
+            least = np.where(
+                coefficients > 0, coefficients * low[index], coefficients * high[index]
+            )
+            most = np.where(coefficients > 0, coefficients * high[index], coefficients * low[index])
+        return Range(float(np.sum(least)), float(np.sum(most)))
+
+    def vector(self, terms: dict[Key, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The quantity's columns and coefficients."""
+        index = np.array([self.index[k] for k in terms], dtype=np.int64)
+        return index, np.array([float(c) for c in terms.values()])
+
     def witnessed(self, terms: dict[Key, int]) -> tuple[float, float] | None:
         """The smallest and largest value of the quantity over the solutions kept."""
-        if not self.pool:
+        if not len(self.pool):
             return None
-        vector = np.zeros(len(self.columns))
-        for key, coefficient in terms.items():
-            vector[self.index[key]] = coefficient
-        values = np.stack(self.pool) @ vector
+        index, coefficients = self.vector(terms)
+        values = self.pool[:, index] @ coefficients
         return float(values.min()), float(values.max())
 
+    def whole_solution(self) -> np.ndarray | None:
+        """One whole-number solution of the part (the blocks hold the rest of it there): the
+        first witness, else the integer programme's, with no objective."""
+        if len(self.pool):
+            return self.pool[0]
+        if self.elastic:
+            return None
+        hinted = self._hinted()
+        if hinted is not None:
+            self.witness(hinted)
+            return hinted
+        repaired = self._repair()
+        if repaired is not None:
+            self.witness(repaired)
+            return repaired
+        if len(self.columns) > INTEGER_LIMIT * 4:
+            return None
+        if self.integer is None:
+            self.integer = self._highs(integer=True)
+        self.stats.integer_programmes += 1
+        h = self._solve(self.integer, {}, minimise=True)
+        if self._status(h) != "optimal":
+            return None
+        self._keep(h)
+        return self.pool[0] if len(self.pool) else None
+
+    def _hinted(self) -> np.ndarray | None:
+        """The hint's values for the part's unknowns, if they are a whole-number solution."""
+        if self.hint is None or any(k not in self.hint for k in self.columns):
+            return None
+        values = np.array([self.hint[k] for k in self.columns], dtype=float)
+        if np.any(np.abs(values - np.round(values)) > _TOLERANCE) or np.any(values < self.lower):
+            return None
+        rows, _ = self.incidence()
+        check = _Rows([(index, v, low, high) for (index, v), (_, low, high, _) in zip(
+            rows, self.rows, strict=True)])  # fmt: skip
+        return values if check.hold(values) else None
+
+    def _repair(self) -> np.ndarray | None:
+        """A whole-number solution near the linear programme's: its fractional values (a
+        percentage's numerator and base, usually) solved as a small integer programme with
+        the rest held where they are. Free first: the blocks holding the fractional values;
+        failing that, the values two rows from them. None if neither has a solution."""
+        h = self._solve(self.linear, {}, minimise=True)
+        if self._status(h) != "optimal":
+            return None
+        solution = np.array(h.getSolution().col_value[: len(self.columns)])
+        fractional = np.flatnonzero(np.abs(solution - np.round(solution)) > _TOLERANCE)
+        rows, of = self.incidence()
+        attempts: list[set[int]] = []
+        if self.groups:
+            holding = {self.groups[i][0] for i in fractional}
+            attempts.append({i for i, g in enumerate(self.groups) if g[0] in holding})
+        near = set(fractional.tolist())
+        for _ in range(2):
+            near |= {int(i) for c in list(near) for r in of[c] for i in rows[r][0]}
+        attempts.append(near)
+        base = np.round(solution)
+        for free in attempts:
+            members = sorted(free)
+            local = np.full(len(self.columns), -1, dtype=np.int64)
+            local[members] = np.arange(len(members))
+            programme = []
+            for r in sorted({r for c in members for r in of[c]}):
+                index, values = rows[r]
+                _, low, high, _ = self.rows[r]
+                inside = local[index] >= 0
+                fixed = float(values[~inside] @ base[index[~inside]])
+                programme.append((local[index[inside]], values[inside], low - fixed, high - fixed))
+            mip = _programme(self.lower[members], programme, integer=True)
+            mip.run()
+            self.stats.integer_programmes += 1
+            if mip.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                values = np.round(np.array(mip.getSolution().col_value))
+                if _Rows(programme).hold(values):
+                    base[members] = values
+                    return base
+        return None
+
+    def block_range(
+        self, terms: dict[Key, int], threshold: int, group: Callable[[Key], tuple]
+    ) -> Range | None:
+        """Decide the quantity in a block, if one holds it: safe if whole-number solutions of
+        the block (the rest of the part held at one solution: solutions of the whole part)
+        show `threshold` values; unsafe if the block's rows alone, the rest free, allow fewer
+        (a reader knows at least those rows). Blocks are tried level by level (`Model.block`).
+        None: no block can tell."""
+        if self.elastic:
+            return None  # the disagreement allowed is shared by every cross-report row
+        if self.blocks is None:
+            self.blocks = {}
+            self.groups = [group(key) for key in self.columns]
+            self.base = self.whole_solution()
+        if self.base is None:
+            return None
+        index, coefficients = self.vector(terms)
+        for level in range(len(self.groups[0]) if self.groups else 0):
+            names = {self.groups[i][level] for i in index} - {None}
+            if len(names) != 1:
+                continue
+            name = (level, names.pop())
+            block = self.blocks.get(name)
+            if block is None:
+                members = [
+                    i for i, g in enumerate(self.groups) if g[level] is None or g[level] == name[1]
+                ]
+                block = self.blocks[name] = _Block(self, members, self.base)
+            for minimise in (False, True):
+                unbounded = block.inner(index, coefficients, minimise)
+                seen = self.witnessed(terms)
+                if unbounded and seen is not None:
+                    return Range(-INF, seen[1], True) if minimise else Range(seen[0], INF, True)
+                if seen is not None and seen[1] - seen[0] + 1 >= threshold:
+                    return Range(seen[0], seen[1], witnessed=True)
+            low, high = block.outer(index, coefficients)
+            if high - low + 1 < threshold:
+                return Range(low, high)
+        return None
+
     def bound(self, terms: dict[Key, int], minimise: bool) -> float:
+        """The exact whole-number bound (but see INTEGER_LIMIT)."""
+        value, whole = self.linear_bound(terms, minimise)
+        return value if whole else self.integer_bound(terms, minimise, value)
+
+    def linear_bound(self, terms: dict[Key, int], minimise: bool) -> tuple[float, bool]:
+        """The linear programme's bound, rounded inward to a whole number (every whole-number
+        solution lies within it), and whether it is exact: the optimum is a whole-number
+        solution (kept as a witness), or there is no limit."""
         h = self._solve(self.linear, terms, minimise)
         status = self._status(h)
         if status == "unbounded":
-            return -INF if minimise else INF
+            return (-INF if minimise else INF), True
         if status != "optimal":
             raise CheckFailed("a part of the model has no solution")
         value = h.getInfo().objective_function_value
         if self._keep(h):
-            return float(round(value))
+            return float(round(value)), True
+        # Rounding inward is safe in one direction only. The quantity has whole coefficients,
+        # so at a whole-number solution it is a whole number at least the linear minimum: at
+        # least its ceiling. The rounded range therefore still holds every whole-number
+        # solution (the tolerance only widens it): too narrow means unsafe for certain, but
+        # wide enough does not mean safe (the whole-number range may be narrower still), which
+        # takes witnesses or the integer programme (`decide`).
+        return float(
+            math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
+        ), False
+
+    def integer_bound(self, terms: dict[Key, int], minimise: bool, rounded: float) -> float:
+        """Where the linear optimum is fractional: the integer programme's bound; for a part
+        too large, the linear bound `rounded` inward (a reader could at most narrow further)."""
         if len(self.columns) > INTEGER_LIMIT:
-            # Too large to solve as an integer programme in a report's time: the linear bound,
-            # rounded to the whole number within it (a reader could at most narrow further).
             self.stats.relaxed += 1
-            return float(
-                math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
-            )
-        # The linear optimum is fractional: solve the integer programme itself.
+            return rounded
         if self.integer is None:
             self.integer = self._highs(integer=True)
         self.stats.integer_programmes += 1
@@ -321,6 +579,338 @@ class _Part:
             raise CheckFailed("a part of the model has no whole-number solution")
         self._keep(h)
         return float(round(h.getInfo().objective_function_value))
+
+    def decide(self, terms: dict[Key, int], threshold: int) -> Range:
+        """Whether the quantity has `threshold` possible values, with as few programmes as
+        that takes. Safe as soon as witnesses show it; unsafe as soon as the linear range,
+        rounded inward, is too narrow (it holds every whole-number solution, so the true
+        range is narrower still: no integer programme needed). Only a wide linear range with
+        a fractional end needs the integer programme, for that end."""
+        found: dict[bool, tuple[float, bool]] = {}
+        for minimise in (False, True):
+            found[minimise] = self.linear_bound(terms, minimise)
+            seen = self.witnessed(terms)
+            if seen is not None:
+                low = found[True][0] if True in found and found[True][1] else seen[0]
+                high = found[False][0] if found[False][1] else seen[1]
+                if high - low + 1 >= threshold:
+                    return Range(low, high, witnessed=True)
+        (low, low_exact), (high, high_exact) = found[True], found[False]
+        if high - low + 1 < threshold:
+            return Range(low, high)
+        if not low_exact:
+            low = self.integer_bound(terms, True, low)
+        if not high_exact:
+            high = self.integer_bound(terms, False, high)
+        return Range(low, high)
+
+
+def _re_solving(h: highspy.Highs) -> None:
+    """Options for a linear programme solved again and again with a new objective: the primal
+    simplex from the last optimal basis (still feasible: only the objective changed) takes a
+    few pivots, where the default dual simplex starts nearly afresh."""
+    h.setOptionValue("simplex_strategy", 4)  # primal
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("simplex_initial_condition_check", False)
+
+
+def _programme(
+    lower: np.ndarray,
+    rows: list[tuple[np.ndarray, np.ndarray, float, float]],
+    integer: bool = False,
+    upper: np.ndarray | None = None,
+) -> highspy.Highs:
+    """A programme over columns >= lower, rows low <= a.x <= high (`_Block`, `_Part._repair`):
+    linear, or in whole numbers."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    if integer:
+        # Only a solution is wanted, not an optimum: HiGHS's presolve and symmetry detection
+        # take longer than the search here (300 ms against 50 ms for London's largest part).
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("mip_detect_symmetry", False)
+    else:
+        _re_solving(h)
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(lower)
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = np.zeros(len(lower))
+    lp.col_lower_ = np.array(lower, dtype=float)
+    lp.col_upper_ = (
+        np.full(len(lower), highspy.kHighsInf)
+        if upper is None
+        else np.where(np.isinf(upper), highspy.kHighsInf, upper)
+    )
+    starts = np.cumsum([0] + [len(index) for index, _, _, _ in rows]).astype(np.int32)
+    lp.row_lower_ = np.array([-highspy.kHighsInf if math.isinf(lo) else lo for _, _, lo, _ in rows])
+    lp.row_upper_ = np.array([highspy.kHighsInf if math.isinf(hi) else hi for _, _, _, hi in rows])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = len(lower)
+    lp.a_matrix_.num_row_ = len(rows)
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = (
+        np.concatenate([index for index, _, _, _ in rows]).astype(np.int32)
+        if rows
+        else np.zeros(0, dtype=np.int32)
+    )
+    lp.a_matrix_.value_ = (
+        np.concatenate([values for _, values, _, _ in rows]) if rows else np.zeros(0)
+    )
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * len(lower)
+    h.passModel(lp)
+    return h
+
+
+class _Propagation:
+    """Bounds on each whole-number unknown that the rows imply, one row at a time (what
+    presolve calls bound propagation): a row's other terms at their most give a term its
+    least, and so on, rounded inward to whole numbers, until nothing changes; and pairs of
+    rows over the same two unknowns filtered value by value (`_filter_pair`). Every
+    whole-number solution lies within the bounds, so a quantity they hold to fewer than
+    threshold values is unsafe for certain. Made once per part, run again as bounds narrow."""
+
+    def __init__(self, n: int, rows: list[tuple[np.ndarray, np.ndarray, float, float]]) -> None:
+        self.n = n
+        kept = [(i, v, lo, hi) for i, v, lo, hi in rows if len(i)]
+        self.empty = not kept
+        if self.empty:
+            return
+        self.rows = len(kept)
+        self.index = np.concatenate([i for i, _, _, _ in kept])
+        self.a = np.concatenate([v for _, v, _, _ in kept])
+        self.row = np.repeat(np.arange(len(kept)), [len(i) for i, _, _, _ in kept])
+        self.row_low = np.array([lo for _, _, lo, _ in kept])[self.row]
+        self.row_high = np.array([hi for _, _, _, hi in kept])[self.row]
+        self.positive = self.a > 0
+        grouped: dict[tuple[int, int], list[tuple[float, float, float, float]]] = defaultdict(list)
+        for i, v, lo, hi in kept:
+            if len(i) == 2 and i[0] != i[1]:
+                first, second = (0, 1) if i[0] < i[1] else (1, 0)
+                grouped[(int(i[first]), int(i[second]))].append((v[first], v[second], lo, hi))
+        # Only pairs with two or more rows (a percentage's two ends): one row alone is linear.
+        self.pairs = [(j, k, group) for (j, k), group in grouped.items() if len(group) > 1]
+
+    def run(
+        self, low: np.ndarray, high: np.ndarray, passes: int = 40
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The bounds tightened from `low` and `high`; None if the rows cannot all hold."""
+        low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+        if self.empty:
+            return low, high
+        index, a, row, positive = self.index, self.a, self.row, self.positive
+        pairs = self.pairs
+        with np.errstate(invalid="ignore", over="ignore"):
+            for _ in range(passes):
+                least = np.where(positive, a * low[index], a * high[index])  # may be -inf
+                most = np.where(positive, a * high[index], a * low[index])  # may be +inf
+                least_inf, most_inf = np.isinf(least), np.isinf(most)
+                least_sum = np.bincount(row, np.where(least_inf, 0.0, least), self.rows)[row]
+                most_sum = np.bincount(row, np.where(most_inf, 0.0, most), self.rows)[row]
+                least_n = np.bincount(row, least_inf, self.rows)[row] - least_inf
+                most_n = np.bincount(row, most_inf, self.rows)[row] - most_inf
+                # The other terms' least and most activity, then this term's room in the row.
+                others_least = np.where(
+                    least_n > 0, -INF, least_sum - np.where(least_inf, 0.0, least)
+                )
+                others_most = np.where(most_n > 0, INF, most_sum - np.where(most_inf, 0.0, most))
+                up = self.row_high - others_least  # a * x <= up
+                down = self.row_low - others_most  # a * x >= down
+                upper = np.where(positive, up / a, down / a)
+                lowest = np.where(positive, down / a, up / a)
+                new_high = np.full(self.n, INF)
+                new_low = np.full(self.n, -INF)
+                np.minimum.at(new_high, index, np.nan_to_num(upper, nan=INF))
+                np.maximum.at(new_low, index, np.nan_to_num(lowest, nan=-INF))
+                new_high = np.minimum(high, np.floor(new_high + _TOLERANCE))
+                new_low = np.maximum(low, np.ceil(new_low - _TOLERANCE))
+                # A bound beyond any count is no bound (and keeps the arithmetic finite).
+                new_high[new_high > _FAR] = INF
+                new_low[new_low < -_FAR] = -INF
+                if np.any(new_low > new_high):
+                    return None
+                for pair in pairs:
+                    if not _filter_pair(pair, new_low, new_high):
+                        return None
+                changed = (new_high != high) | (new_low != low)
+                if not changed.any():
+                    break
+                # Next pass, only the pairs whose bounds moved can move again by themselves.
+                pairs = [p for p in self.pairs if changed[p[0]] or changed[p[1]]]
+                low, high = new_low, new_high
+        return low, high
+
+
+#: How many whole values `_filter_pair` tries from each end of a bound before it stops.
+_PAIR_STEPS = 2000
+
+
+def _filter_pair(pair: tuple[int, int, list[tuple[float, float, float, float]]],
+                 low: np.ndarray, high: np.ndarray) -> bool:  # fmt: skip
+    """Rows over the same two unknowns (a percentage and its base: n within a rounding step
+    of p% of d): each unknown's bounds moved in to the nearest whole value that leaves the
+    other a whole value within all of them. Bound by bound this finds what no linear
+    reasoning does: that few bases admit a whole numerator for every percentage published
+    of them. False if none does."""
+    j, k, rows = pair
+    for this, other, first in ((j, k, True), (k, j, False)):
+
+        def admits(v: float, other: int = other, first: bool = first) -> bool:
+            least, most = low[other], high[other]
+            for a_j, a_k, row_low, row_high in rows:
+                a_this, a_other = (a_j, a_k) if first else (a_k, a_j)
+                lo, hi = row_low - a_this * v, row_high - a_this * v  # a_other * x in [lo, hi]
+                if a_other < 0:
+                    lo, hi = hi / a_other, lo / a_other
+                else:
+                    lo, hi = lo / a_other, hi / a_other
+                least, most = max(least, lo), min(most, hi)
+            if math.isinf(least) or math.isinf(most):
+                return least <= most
+            return math.ceil(least - _TOLERANCE) <= math.floor(most + _TOLERANCE)
+
+        start = low[this]
+        if math.isinf(start):
+            continue
+        v = start
+        while v <= high[this] and v < start + _PAIR_STEPS and not admits(v):
+            v += 1
+        if v > high[this]:
+            return False
+        low[this] = v
+        end = high[this]
+        if math.isinf(end):
+            continue
+        v = end
+        while v >= low[this] and v > end - _PAIR_STEPS and not admits(v):
+            v -= 1
+        if v < low[this]:
+            return False
+        high[this] = v
+    return True
+
+
+class _Rows:
+    """Rows low <= a.x <= high, checked exactly for a whole-number x (a witness must satisfy
+    them, not only within the solver's tolerance)."""
+
+    def __init__(self, rows: list[tuple[np.ndarray, np.ndarray, float, float]]) -> None:
+        rows = [row for row in rows if len(row[0])]
+        self.empty = not rows
+        if self.empty:
+            return
+        self.index = np.concatenate([i for i, _, _, _ in rows])
+        self.values = np.concatenate([v for _, v, _, _ in rows])
+        self.starts = np.cumsum([0] + [len(i) for i, _, _, _ in rows[:-1]]).astype(np.int64)
+        self.low = np.array([lo for _, _, lo, _ in rows])
+        self.high = np.array([hi for _, _, _, hi in rows])
+
+    def hold(self, solution: np.ndarray) -> bool:
+        if self.empty:
+            return True
+        activity = np.add.reduceat(self.values * solution[self.index], self.starts)
+        return bool(
+            np.all(activity >= self.low - _TOLERANCE) and np.all(activity <= self.high + _TOLERANCE)
+        )
+
+
+class _Block:
+    """Some unknowns of a large part (one breakdown of every report, say), two ways.
+
+    **Inner**: the block's unknowns free, every other unknown of the part held at one
+    whole-number solution of the part (`base`). A whole-number solution of this programme,
+    with the rest as in `base`, is a whole-number solution of the whole part: a witness, so a
+    range it shows is one a reader cannot narrow. Never wider than the true range.
+
+    **Outer**: only the rows naming the block's unknowns, with every unknown they name within
+    its propagated bounds (`_Propagation`: implied by all the rows): fewer rows than a reader
+    knows, so the range, rounded to whole numbers inward (a whole-number quantity lies within
+    the linear bounds), is never narrower than the true range. A quantity the outer range
+    gives fewer than threshold values is unsafe for certain."""
+
+    def __init__(self, part: _Part, members: list[int], base: np.ndarray) -> None:
+        self.part = part
+        self.members = np.array(members, dtype=np.int64)
+        self.base = base
+        rows, of = part.incidence()
+        touching = sorted({r for i in members for r in of[i]})
+        local = np.full(len(part.columns), -1, dtype=np.int64)
+        local[self.members] = np.arange(len(members))
+        inner = []
+        outer_columns = list(members)
+        outer_local = local.copy()
+        outer = []
+        for r in touching:
+            index, values = rows[r]
+            _, low, high, _ = part.rows[r]
+            inside = local[index] >= 0
+            fixed = float(values[~inside] @ base[index[~inside]])
+            inner.append((local[index[inside]], values[inside], low - fixed, high - fixed))
+            for i in index[~inside]:
+                if outer_local[i] < 0:
+                    outer_local[i] = len(outer_columns)
+                    outer_columns.append(int(i))
+            outer.append((outer_local[index], values, low, high))
+        self.rows = _Rows(inner)
+        self.local = local
+        self.outer_local = outer_local
+        self.inner_lp = _programme(part.lower[self.members], inner)
+        # The outer programme's unknowns within their propagated bounds: implied by every
+        # row, so still never narrower than the truth, and far tighter than lower bounds.
+        bounds_low, bounds_high = part.bounds()
+        columns = np.array(outer_columns, dtype=np.int64)
+        self.outer_lp = _programme(bounds_low[columns], outer, upper=bounds_high[columns])
+
+    def _run(
+        self, h: highspy.Highs, columns: np.ndarray, values: np.ndarray, minimise: bool
+    ) -> str:
+        width = h.getNumCol()
+        cost = np.zeros(width)
+        cost[columns] = values
+        h.changeColsCost(width, np.arange(width, dtype=np.int32), cost)
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMinimize if minimise else highspy.ObjSense.kMaximize
+        )
+        h.run()
+        self.part.stats.block_programmes += 1
+        if h.getModelStatus() not in _SETTLED:
+            h.clearSolver()
+            h.run()
+            self.part.stats.block_programmes += 1
+        return _Part._status(h)
+
+    def inner(self, index: np.ndarray, coefficients: np.ndarray, minimise: bool) -> bool:
+        """Solve the inner programme; keep its solution, made whole, as a witness. True if the
+        quantity has no limit that way: the rows have whole coefficients and a whole-number
+        solution exists (base), so whole-number solutions go as far as any (Meyer's theorem:
+        the integer hull has the same recession cone)."""
+        status = self._run(self.inner_lp, self.local[index], coefficients, minimise)
+        if status == "unbounded":
+            return True
+        if status != "optimal":
+            return False  # the base itself is a solution: only a solver's failure comes here
+        solution = np.array(self.inner_lp.getSolution().col_value)
+        if np.all(np.abs(solution - np.round(solution)) <= _TOLERANCE) and self.rows.hold(
+            np.round(solution)
+        ):
+            full = self.base.copy()
+            full[self.members] = np.round(solution)
+            self.part.witness(full)
+        return False
+
+    def outer(self, index: np.ndarray, coefficients: np.ndarray) -> tuple[float, float]:
+        """The outer range, rounded inward to whole numbers."""
+        bounds: list[float] = []
+        for minimise in (True, False):
+            status = self._run(self.outer_lp, self.outer_local[index], coefficients, minimise)
+            if status == "optimal":
+                value = self.outer_lp.getInfo().objective_function_value
+                bounds.append(
+                    math.ceil(value - _TOLERANCE) if minimise else math.floor(value + _TOLERANCE)
+                )
+            else:
+                bounds.append(-INF if minimise else INF)  # no limit (never infeasible)
+        return float(bounds[0]), float(bounds[1])
 
 
 def _parts(
@@ -367,13 +957,16 @@ def ranges(
     cache: dict | None = None,
     touches: Callable[[Key], bool] | None = None,
     threshold: int | None = None,
+    hint: dict[Key, float] | None = None,
 ) -> dict[str, Range]:
     """The smallest and largest whole-number value of each quantity (default: the protected
     ones) over every solution of the model's rows. `cache` keeps results between calls for
     parts that have not changed. With `touches`, only quantities in parts with a value or a
     row naming a key it accepts are computed (the rest cannot have changed). With `threshold`,
     a quantity that solutions already found show to have that many possible values is
-    reported as witnessed rather than solved for exactly (safe is all `protect` needs)."""
+    reported as witnessed rather than solved for exactly (safe is all `protect` needs).
+    `hint`: values that may be a whole-number solution (an earlier round's), tried first as
+    a large part's starting solution; used only if every row holds for them."""
     stats = stats or Stats()
     cache = {} if cache is None else cache
     wanted = list(model.protected if quantities is None else quantities)
@@ -412,12 +1005,23 @@ def ranges(
                 low, high = low + r.low, high + r.high
             result[q.name] = Range(low, high)
     for owner, items in by_part.items():
+        if threshold is not None and model.block is not None:
+            # Totals first (the first block level's "hub": model.block's last name is shared
+            # by totals): their bounds, once found, tighten their breakdowns' by propagation.
+            items.sort(key=lambda item: not _is_total(item[1], model))
         for q, unknown, constant in items:
             r = _part_range(
-                owner, parts, rows_of, model, unknown, stats, cache, signatures, threshold
+                owner, parts, rows_of, model, unknown, stats, cache, signatures, threshold, hint
             )
             result[q.name] = Range(r.low + constant, r.high + constant, r.witnessed)
     return result
+
+
+def _is_total(terms: dict[Key, int], model: Model) -> bool:
+    """A single unknown in the block that links the others (`Model.hub`)."""
+    if len(terms) != 1 or model.block is None or model.hub is None:
+        return False
+    return model.block(next(iter(terms)))[0] == model.hub
 
 
 def _signature(
@@ -426,7 +1030,7 @@ def _signature(
     return (
         frozenset((k, model.hidden[k]) for k in members),
         frozenset(
-            (row.name, tuple(sorted(unknown.items(), key=repr)), constant, row.lower, row.upper)
+            (row.name, frozenset(unknown.items()), constant, row.lower, row.upper)
             for row, unknown, constant in rows
         ),
     )
@@ -442,6 +1046,7 @@ def _part_range(
     cache: dict,
     signatures: dict[int, tuple],
     threshold: int | None = None,
+    hint: dict[Key, float] | None = None,
 ) -> Range:
     if owner not in signatures:
         signatures[owner] = _signature(parts[owner], rows_of[owner], model)
@@ -454,7 +1059,7 @@ def _part_range(
         ]
         stats.parts += 1
         entry = cache[signature] = {
-            "part": _Part(parts[owner], model.hidden, rows, stats),
+            "part": _Part(parts[owner], model.hidden, rows, stats, hint),
             "ranges": {},
         }
     key = tuple(sorted(terms.items(), key=repr))
@@ -466,12 +1071,29 @@ def _part_range(
         seen = part.witnessed(terms)
         if seen is not None and seen[1] - seen[0] + 1 >= threshold:
             return Range(seen[0], seen[1], witnessed=True)
-        high = part.bound(terms, False)
-        seen = part.witnessed(terms)
-        if seen is not None and high - seen[0] + 1 >= threshold:
-            return Range(seen[0], high, witnessed=True)
+        narrow = part.propagated(terms, _is_total(terms, model))
+        if not narrow.safe(threshold):
+            stats.propagated += 1
+            return narrow
+        decided = _decided(part, terms, threshold, model, stats)
+        if not decided.witnessed and len(terms) == 1:
+            # Bounds no narrower than the truth: the unknown's, for propagation to use.
+            part.narrow(next(iter(terms)), decided)
+        return decided
     found = entry["ranges"][key] = Range(part.bound(terms, True), part.bound(terms, False))
     return found
+
+
+def _decided(
+    part: _Part, terms: dict[Key, int], threshold: int, model: Model, stats: Stats
+) -> Range:
+    """Safe or not: block by block in a large part, else by the part's own programmes."""
+    if model.block is not None and len(part.columns) > BLOCK_LIMIT:
+        decided = part.block_range(terms, threshold, model.block)
+        if decided is not None:
+            stats.by_block += 1
+            return decided
+    return part.decide(terms, threshold)
 
 
 @dataclass
@@ -555,15 +1177,46 @@ def protect(
     stats = Stats()
     cache: dict = {}
     hidden: set[Key] = set()
+    # Hiding more only takes away what a reader knows (a published value becomes an unknown
+    # that may still be that value; a percentage hidden drops its rows): every solution of
+    # one round is a solution of the next, so a count shown safe stays safe and is not
+    # checked again. `build` must keep to that.
+    shown_safe: dict[str, Range] = {}
+
+    # One whole-number solution of the last model, for the next round's parts to start from:
+    # by the same reasoning, it is a solution of the next model too (checked before use).
+    hint: dict[Key, float] = {}
+
+    def remember(model: Model, entries: Iterable[dict]) -> None:
+        hint.update(model.known)
+        for entry in entries:
+            part: _Part = entry["part"]
+            solution = part.base if part.base is not None else next(iter(part.pool), None)
+            if solution is not None and not part.elastic:
+                hint.update(zip(part.columns, solution.tolist(), strict=True))
+
+    def check(model: Model) -> dict[str, Range]:
+        asked = [q for q in model.protected if q.name not in shown_safe]
+        stats.carried += len(model.protected) - len(asked)
+        before = set(cache)
+        found = ranges(model, asked, stats, cache, touches, threshold, hint)
+        remember(model, [cache[k] for k in cache if k not in before])
+        shown_safe.update((name, r) for name, r in found.items() if r.safe(threshold))
+        earlier = {q.name: shown_safe[q.name] for q in model.protected if q.name in shown_safe}
+        return earlier | found
+
     model = build(hidden)
-    found = ranges(model, stats=stats, cache=cache, touches=touches, threshold=threshold)
+    found = check(model)
     unsafe = [q for q in model.protected if q.name in found and not found[q.name].safe(threshold)]
     unresolved: set[str] = set()
     if unsafe:
         everything = build(set(choosable))
         names = {q.name for q in unsafe}
         asked = [q for q in everything.protected if q.name in names]
-        worst = ranges(everything, asked, stats, threshold=threshold)
+        apart: dict = {}
+        worst = ranges(everything, asked, stats, apart, threshold=threshold, hint=hint)
+        for entry in apart.values():
+            entry["part"].blocks = None  # as below: let them go now
         worst = {name: r for name, r in worst.items() if name in names}
         unresolved = {name for name, r in worst.items() if not r.safe(threshold)}
     rounds = 0
@@ -587,7 +1240,12 @@ def protect(
             break
         hidden |= picks
         model = build(hidden)
-        found = ranges(model, stats=stats, cache=cache, touches=touches, threshold=threshold)
+        found = check(model)
     else:
         unresolved |= {name for name, r in found.items() if not r.safe(threshold)}
+    # Parts and their blocks refer to each other: let them go now, not at the next collection
+    # (a London check makes a few hundred megabytes of them).
+    for entry in cache.values():
+        entry["part"].blocks = None
+    cache.clear()
     return Outcome(hidden, found, sorted(unresolved), rounds, stats)

@@ -161,15 +161,58 @@ class Built:
     implied: list[tuple[str, list[tuple[str, str, int]]]]  # the new sheet's protected extras
 
 
-def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Built:
-    """The model of everything published for the period (the new sheet as it stands)."""
+def build(
+    sheets: list[Sheet],
+    authorities: Iterable[str],
+    threshold: int,
+    pieces: list[_Piece] | None = None,
+    london: tuple[list[Row], dict[Key, int]] | None = None,
+) -> Built:
+    """The model of everything published for the period (the new sheet as it stands).
+    `pieces` (each sheet's own, in order) and `london` (London's rows against its boroughs)
+    may be given, made earlier for the same sheets: a check's rounds change only the new
+    sheet's hidden cells, and neither the other sheets' pieces nor London's rows with them."""
+    if pieces is None:
+        pieces = [_piece(sheet, threshold) for sheet in sheets]
     known: dict[Key, int] = {}
     hidden: dict[Key, int] = {}
     rows: list[Row] = []
     protected: list[Quantity] = []
-    implied: dict[str, list[tuple[str, list[tuple[str, str, int]]]]] = defaultdict(list)
+    new_implied: list[tuple[str, list[tuple[str, str, int]]]] = []
+    for piece in pieces:
+        known |= piece.known
+        hidden |= piece.hidden
+        rows += piece.rows
+        protected += piece.cells
+    for piece in pieces:
+        protected += piece.implied
+        new_implied += piece.new_implied
+    london_rows, zeros = london if london is not None else london_rows_of(sheets, authorities)
+    known |= zeros
+    rows += london_rows
+    return Built(Model(known, hidden, rows, protected, block=blocks_of, hub=ALL), new_implied)
 
-    def cell_value(sheet: Sheet, cell: Cell) -> None:
+
+@dataclass
+class _Piece:
+    """One sheet's part of the model: its values, rows within it, and protected counts."""
+
+    known: dict[Key, int]
+    hidden: dict[Key, int]
+    rows: list[Row]
+    cells: list[Quantity]  # its hidden counts
+    implied: list[Quantity]  # the counts its figures imply (or it recorded)
+    new_implied: list[tuple[str, list[tuple[str, str, int]]]]  # a new sheet's, to record
+
+
+def _piece(sheet: Sheet, threshold: int) -> _Piece:
+    known: dict[Key, int] = {}
+    hidden: dict[Key, int] = {}
+    rows: list[Row] = []
+    protected: list[Quantity] = []
+    implied: list[tuple[str, list[tuple[str, str, int]]]] = []
+
+    def cell_value(cell: Cell) -> None:
         key = _key(sheet.place, cell)
         value = sheet.values.get(cell)
         if value == SUPPRESSED:
@@ -182,7 +225,7 @@ def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Bu
             number = _number(value)
             known[key] = int(number) if number is not None else 0
 
-    def term(sheet: Sheet, cell: Cell) -> Key | None:
+    def term(cell: Cell) -> Key | None:
         """The key of a figure in this sheet, registering it; None if the sheet lacks it
         (an older report without the indicator)."""
         if cell in sheet.values:
@@ -195,125 +238,137 @@ def build(sheets: list[Sheet], authorities: Iterable[str], threshold: int) -> Bu
             return key
         return None
 
-    for sheet in sheets:
-        counts = [cell for cell in sheet.values if sheet.is_count(cell)]
+    counts = [cell for cell in sheet.values if sheet.is_count(cell)]
+    for cell in counts:
+        cell_value(cell)
+    # Tables: each breakdown adds up to its indicator's All.
+    groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+    for cell in counts:
+        if cell[1] != ALL and ":" in cell[1]:
+            groups[(cell[0], cell[1].split(":")[0])].append(cell)
+    for (indicator, dimension), members in groups.items():
+        if (indicator, ALL) not in sheet.values:
+            continue
+        terms = {_key(sheet.place, c): 1 for c in members}
+        terms[_key(sheet.place, (indicator, ALL))] = -1
+        rows.append(Row(f"table|{sheet.place}|{indicator}|{dimension}", terms, 0, 0))
+    # Nested counts, category by category.
+    for smaller, larger in NESTED:
         for cell in counts:
-            cell_value(sheet, cell)
-        # Tables: each breakdown adds up to its indicator's All.
-        groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
-        for cell in counts:
-            if cell[1] != ALL and ":" in cell[1]:
-                groups[(cell[0], cell[1].split(":")[0])].append(cell)
-        for (indicator, dimension), members in groups.items():
-            if (indicator, ALL) not in sheet.values:
+            if cell[0] != larger:
                 continue
-            terms = {_key(sheet.place, c): 1 for c in members}
-            terms[_key(sheet.place, (indicator, ALL))] = -1
-            rows.append(Row(f"table|{sheet.place}|{indicator}|{dimension}", terms, 0, 0))
-        # Nested counts, category by category.
-        for smaller, larger in NESTED:
-            for cell in counts:
-                if cell[0] != larger:
-                    continue
-                small = term(sheet, (smaller, cell[1]))
-                if small is None:
-                    continue
-                big = _key(sheet.place, cell)
+            small = term((smaller, cell[1]))
+            if small is None:
+                continue
+            big = _key(sheet.place, cell)
+            rows.append(Row(f"nested|{sheet.place}|{smaller}|{cell[1]}", {big: 1, small: -1}, 0))
+            implied.append(_difference((larger, cell[1]), (smaller, cell[1])))
+    for smaller, larger in NESTED_TOTALS:
+        small, big = (smaller, ALL), (larger, ALL)
+        if small in sheet.values and big in sheet.values:
+            terms = {_key(sheet.place, big): 1, _key(sheet.place, small): -1}
+            rows.append(Row(f"nested|{sheet.place}|{smaller}|{larger}", terms, 0))
+            implied.append(_difference(big, small))
+    # Percentages with their bases.
+    for rate in RATES:
+        cell = (rate.indicator, ALL)
+        if cell not in sheet.values:
+            continue
+        n, d = (
+            _key(sheet.place, (rate.indicator, NUMERATOR)),
+            _key(sheet.place, (rate.indicator, DENOMINATOR)),
+        )
+        hidden[n] = hidden[d] = 0
+        rows.append(Row(f"part|{sheet.place}|{rate.indicator}", {d: 1, n: -1}, 0))
+        base = {d: -1}
+        complete = True
+        for indicator, breakdown, coefficient in rate.base:
+            key = term((indicator, breakdown))
+            if key is None:
+                complete = False
+                break
+            base[key] = base.get(key, 0) + coefficient
+        if complete:
+            rows.append(Row(f"base|{sheet.place}|{rate.indicator}", base, 0, 0))
+        for other in rate.at_most:
+            if (other, ALL) in sheet.values:
+                bigger = _key(sheet.place, (other, NUMERATOR))
                 rows.append(
-                    Row(f"nested|{sheet.place}|{smaller}|{cell[1]}", {big: 1, small: -1}, 0)
+                    Row(f"within|{sheet.place}|{rate.indicator}|{other}", {bigger: 1, n: -1}, 0)
                 )
-                implied[sheet.place].append(_difference((larger, cell[1]), (smaller, cell[1])))
-        for smaller, larger in NESTED_TOTALS:
-            small, big = (smaller, ALL), (larger, ALL)
-            if small in sheet.values and big in sheet.values:
-                terms = {_key(sheet.place, big): 1, _key(sheet.place, small): -1}
-                rows.append(Row(f"nested|{sheet.place}|{smaller}|{larger}", terms, 0))
-                implied[sheet.place].append(_difference(big, small))
-        # Percentages with their bases.
-        for rate in RATES:
-            cell = (rate.indicator, ALL)
-            if cell not in sheet.values:
-                continue
-            n, d = (
-                _key(sheet.place, (rate.indicator, NUMERATOR)),
-                _key(sheet.place, (rate.indicator, DENOMINATOR)),
-            )
-            hidden[n] = hidden[d] = 0
-            rows.append(Row(f"part|{sheet.place}|{rate.indicator}", {d: 1, n: -1}, 0))
-            base = {d: -1}
-            complete = True
-            for indicator, breakdown, coefficient in rate.base:
-                key = term(sheet, (indicator, breakdown))
-                if key is None:
-                    complete = False
-                    break
-                base[key] = base.get(key, 0) + coefficient
-            if complete:
-                rows.append(Row(f"base|{sheet.place}|{rate.indicator}", base, 0, 0))
-            for other in rate.at_most:
-                if (other, ALL) in sheet.values:
-                    bigger = _key(sheet.place, (other, NUMERATOR))
-                    rows.append(
-                        Row(f"within|{sheet.place}|{rate.indicator}|{other}", {bigger: 1, n: -1}, 0)
+        value = sheet.values[cell]
+        source = frozenset({_key(sheet.place, cell)})
+        if value != SUPPRESSED:
+            number = _number(value)
+            if number is None:
+                rows.append(
+                    Row(f"value|{sheet.place}|{rate.indicator}", {d: 1}, 0, 0, False, source)
+                )
+            else:
+                # Published to `places` decimals: the true percentage is within half a step.
+                # 100 n / d in [p - h, p + h], times d, in whole numbers (times 2 * 10^places).
+                scale = 2 * 10**rate.places
+                shown = round(number * 10**rate.places) * 2  # p * scale
+                rows.append(
+                    Row(
+                        f"value|{sheet.place}|{rate.indicator}",
+                        {n: 100 * scale, d: -(shown + 1)},
+                        upper=0,
+                        sources=source,
                     )
-            value = sheet.values[cell]
-            source = frozenset({_key(sheet.place, cell)})
-            if value != SUPPRESSED:
-                number = _number(value)
-                if number is None:
-                    rows.append(
-                        Row(f"value|{sheet.place}|{rate.indicator}", {d: 1}, 0, 0, False, source)
+                )
+                rows.append(
+                    Row(
+                        f"value-low|{sheet.place}|{rate.indicator}",
+                        {n: 100 * scale, d: -(shown - 1)},
+                        lower=0,
+                        sources=source,
                     )
-                else:
-                    # Published to `places` decimals: the true percentage is within half a step.
-                    # 100 n / d in [p - h, p + h], times d, in whole numbers (times 2 * 10^places).
-                    scale = 2 * 10**rate.places
-                    shown = round(number * 10**rate.places) * 2  # p * scale
-                    rows.append(
-                        Row(
-                            f"value|{sheet.place}|{rate.indicator}",
-                            {n: 100 * scale, d: -(shown + 1)},
-                            upper=0,
-                            sources=source,
-                        )
+                )
+        if sheet.rates is not None and rate.indicator in sheet.rates:
+            numerator, denominator = sheet.rates[rate.indicator]
+            if count_is_disclosive(numerator, threshold):
+                implied.append((f"numerator|{rate.indicator}", [(rate.indicator, NUMERATOR, 1)]))
+            if count_is_disclosive(denominator - numerator, threshold):
+                implied.append(
+                    (
+                        f"rest|{rate.indicator}",
+                        [(rate.indicator, DENOMINATOR, 1), (rate.indicator, NUMERATOR, -1)],
                     )
-                    rows.append(
-                        Row(
-                            f"value-low|{sheet.place}|{rate.indicator}",
-                            {n: 100 * scale, d: -(shown - 1)},
-                            lower=0,
-                            sources=source,
-                        )
-                    )
-            if sheet.rates is not None and rate.indicator in sheet.rates:
-                numerator, denominator = sheet.rates[rate.indicator]
-                if count_is_disclosive(numerator, threshold):
-                    implied[sheet.place].append(
-                        (f"numerator|{rate.indicator}", [(rate.indicator, NUMERATOR, 1)])
-                    )
-                if count_is_disclosive(denominator - numerator, threshold):
-                    implied[sheet.place].append(
-                        (
-                            f"rest|{rate.indicator}",
-                            [(rate.indicator, DENOMINATOR, 1), (rate.indicator, NUMERATOR, -1)],
-                        )
-                    )
+                )
     # The new sheet's implied counts are protected where 1 to threshold-1; earlier sheets'
     # as they recorded.
+    extra: list[Quantity] = []
     new_implied: list[tuple[str, list[tuple[str, str, int]]]] = []
-    for sheet in sheets:
-        if sheet.new:
-            for name, parts in implied_for(sheet, implied[sheet.place], threshold):
-                if not sheet.planned:
-                    new_implied.append((name, parts))
-                protected.append(_quantity(sheet.place, name, parts))
-        else:
-            for name, parts in sheet.protected:
-                keys = [_key(sheet.place, (i, b)) for i, b, _ in parts]
-                if all(k in known or k in hidden for k in keys):
-                    protected.append(_quantity(sheet.place, name, parts))
-    rows += _london(sheets, list(authorities), known, hidden)
-    return Built(Model(known, hidden, rows, protected), new_implied)
+    if sheet.new:
+        for name, parts in implied_for(sheet, implied, threshold):
+            if not sheet.planned:
+                new_implied.append((name, parts))
+            extra.append(_quantity(sheet.place, name, parts))
+    else:
+        for name, parts in sheet.protected:
+            keys = [_key(sheet.place, (i, b)) for i, b, _ in parts]
+            if all(k in known or k in hidden for k in keys):
+                extra.append(_quantity(sheet.place, name, parts))
+    return _Piece(known, hidden, rows, protected, extra, new_implied)
+
+
+def london_rows_of(
+    sheets: list[Sheet], authorities: Iterable[str]
+) -> tuple[list[Row], dict[Key, int]]:
+    """London's rows against its boroughs, and the zeros they name (categories a report
+    lists none of)."""
+    zeros: dict[Key, int] = {}
+    return _london(sheets, list(authorities), zeros, {}), zeros
+
+
+def blocks_of(key: Key) -> tuple[str]:
+    """The block of an unknown in a large part (audit.py, `_Block`): its breakdown ("Age at
+    referral") in every report and indicator, or "All" for totals and percentages' numerators
+    and bases. London's rows and a breakdown's tables stay within it; only the totals link one
+    breakdown to another."""
+    breakdown = str(key[2])  # type: ignore[index]  # keys made by _key
+    return (breakdown.split(":")[0] if ":" in breakdown else ALL,)
 
 
 def _difference(big: Cell, small: Cell) -> tuple[str, list[tuple[str, str, int]]]:
@@ -440,6 +495,9 @@ class Check:
             "programmes": self.stats.programmes,
             "integer_programmes": self.stats.integer_programmes,
             "relaxed_bounds": self.stats.relaxed,
+            "block_programmes": self.stats.block_programmes,
+            "propagated": self.stats.propagated,  # shown unsafe with no programme
+            "carried": self.stats.carried,  # safe in an earlier round, not checked again
             # Counts this report implies and must keep unknown, for later reports' checks.
             "protected": [[name, [list(t) for t in terms]] for name, terms in self.protected],
         }
@@ -463,13 +521,30 @@ def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshol
         elif cell[0] in RATE_NAMES and cell[1] == ALL and value is not None:
             choosable[_key(new.place, cell)] = -1
     last: dict[str, Built] = {}
+    # Only London's rows link one report to another: without London's report, the earlier
+    # reports share no row with this one, so nothing in them bears on what it gives away (and
+    # the check looks only at what it touches). They are left out of the model.
+    linked_to = earlier if any(s.place == LONDON for s in [new, *earlier]) else []
+
+    # Only the new sheet changes from one round to the next: the others' pieces, and London's
+    # rows (they name cells, hidden or not), are made once.
+    pieces = [_piece(sheet, threshold) for sheet in linked_to]
+    london: list[tuple[list[Row], dict[Key, int]]] = []
 
     def model(extra: set[Key]) -> Model:
         values = dict(new.values)
         for key in extra:
             values[_cell(key)] = SUPPRESSED
         sheet = Sheet(new.place, values, new.units, new.true, new.rates, [])
-        built = build([sheet, *earlier], authorities, threshold)
+        if not london:
+            london.append(london_rows_of([sheet, *linked_to], authorities))
+        built = build(
+            [sheet, *linked_to],
+            authorities,
+            threshold,
+            [_piece(sheet, threshold), *pieces],
+            london[0],
+        )
         last["built"] = built
         return built.model
 
