@@ -342,6 +342,20 @@ def test_the_same_file_again_creates_nothing(cast):
     assert _records() == before
 
 
+def test_a_whole_programmes_history_imports_once(cast):
+    """The programme's size (2,600 young people, about 64,000 sessions), generated, through the
+    check and the save as their jobs run them; the same file again creates nothing."""
+    rows = sheets(cast.hackney, young_people=2600, sessions=25, prefix="P-")
+    data = import_workbook.xlsx_bytes(rows)
+    saved = saved_import(cast.hackney, data)
+    assert saved.status == ImportStatus.SAVED
+    assert YoungPerson.objects.count() == 2600
+    assert SessionLog.objects.count() == len(rows["Sessions"]) - 1 > 60_000
+    before = _records()
+    _refused(cast, [("history.xlsx", data)], at="upload")
+    assert _records() == before
+
+
 def test_a_file_saved_again_with_new_rows_creates_only_the_new_ones(cast):
     """Another file (another hash) with rows an earlier file imported: those rows are left as
     they are, by their old ids, and only the new young person and their case are created."""
