@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -665,35 +666,35 @@ def test_the_workbook_reader_reads_every_kind_of_cell_as_openpyxl_does():
     assert ours["About this template"]
 
 
+def _part_changed(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with one of its parts changed, as a damaged or hostile file would be."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            target.writestr(item, change(part) if item.filename == name else part)
+    return out.getvalue()
+
+
 def test_a_workbook_with_a_document_type_declaration_is_refused(cast):
     """No workbook Excel writes has one; one that does may be an entity-expansion attack."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(workbook(cast.hackney)), "r") as source,
-        zipfile.ZipFile(out, "w") as target,
-    ):
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/workbook.xml":
-                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + data
-            target.writestr(item, data)
+    data = _part_changed(
+        workbook(cast.hackney),
+        "xl/workbook.xml",
+        lambda xml: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + xml,
+    )
     with pytest.raises(reading.FileRefused, match="could not be opened"):
-        reading.read_files([("history.xlsx", out.getvalue())])
+        reading.read_files([("history.xlsx", data)])
 
 
 def test_a_damaged_cell_refuses_the_workbook_as_damaged(cast):
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(workbook(cast.hackney)), "r") as source,
-        zipfile.ZipFile(out, "w") as target,
-    ):
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet3.xml":  # Sessions
-                data = data.replace(b"<v>60</v>", b"<v>sixty</v>", 1)
-            target.writestr(item, data)
+    data = _part_changed(
+        workbook(cast.hackney),
+        "xl/worksheets/sheet3.xml",  # Sessions
+        lambda xml: xml.replace(b"<v>60</v>", b"<v>sixty</v>", 1),
+    )
     with pytest.raises(reading.FileRefused, match="could not be opened"):
-        reading.read_files([("history.xlsx", out.getvalue())])
+        reading.read_files([("history.xlsx", data)])
 
 
 def test_a_run_of_rows_with_one_problem_is_one_line_and_each_other_problem_its_own():

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils import timezone
 
+from yourchoice.audit import archive
 from yourchoice.audit.actions import READ_ACTIONS, AuditAction
 from yourchoice.data import bulk
 from yourchoice.models import AuditEvent
@@ -182,17 +183,8 @@ def record_many(*, actor: User | None, events: Iterable[tuple[Any, ...]]) -> int
     now = timezone.now()
     return bulk.copy_rows(
         AuditEvent,
-        [
-            "at",
-            "actor_id",
-            "action",
-            "object_type",
-            "object_id",
-            "young_person_id",
-            "authority_id",
-            "ip_address",
-            "detail",
-        ],  # fmt: skip
+        # Every column of an event as the archive keeps it, less the id the sequence gives.
+        [name for name in archive.FIELDS if name != "id"],
         (
             (
                 now,
