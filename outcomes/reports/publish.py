@@ -3,7 +3,7 @@ counts. Every file is written from the rows this module returns."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from outcomes.reports import disclosure, rounding
@@ -21,7 +21,17 @@ class Published:
     definition: str
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # Written out rather than dataclasses.asdict, which copies each field through a deep
+        # copy: London's check turns thirty-odd reports' rows into dicts, 10,000 at a time.
+        return {
+            "section": self.section,
+            "indicator": self.indicator,
+            "breakdown": self.breakdown,
+            "value": self.value,
+            "suppressed": self.suppressed,
+            "unit": self.unit,
+            "definition": self.definition,
+        }
 
 
 def publish(figures: list[Figure], threshold: int) -> tuple[list[Published], int]:
