@@ -151,9 +151,17 @@ def report_generate(report_id: int) -> Report:
                 # One snapshot for every query: the figures agree with each other and the cut-off.
                 with reading.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            figures = indicators.compute(
-                indicators.Scope(authority_ids, report.period_start, report.period_end)
+            # London's check needs the report each borough would have (`_planned`): its
+            # figures come from the same queries, grouped by authority too.
+            each = indicators.compute_each(
+                indicators.Scope(
+                    authority_ids,
+                    report.period_start,
+                    report.period_end,
+                    apart=report.authority_id is None,
+                )
             )
+            figures = each.pop(None)
             database = build.migration_state(alias)
     threshold = report.suppression_threshold or settings.DISCLOSURE_THRESHOLD
     rows, suppressed = publish.publish(figures, threshold)
@@ -170,7 +178,7 @@ def report_generate(report_id: int) -> Report:
         )
         if report.status == ReportStatus.READY:
             return report  # made by another delivery of the task while this one waited
-        check = disclosure_check(report, rows, figures, threshold)
+        check = disclosure_check(report, rows, figures, threshold, each)
         rows = publish.hide(rows, check.hidden)
         suppressed = sum(1 for r in rows if r.suppressed)
         provenance = _provenance(report, cutoff, database)
@@ -214,10 +222,15 @@ PERIOD_LOCK = 7161
 
 
 def disclosure_check(
-    report: Report, rows: list[publish.Published], figures: list[indicators.Figure], threshold: int
+    report: Report,
+    rows: list[publish.Published],
+    figures: list[indicators.Figure],
+    threshold: int,
+    boroughs: indicators.Placed,
 ) -> linked.Check:
     """The check of a report's figures against every report already published for its period:
-    each place's latest ready report, London's and every authority's (docs/disclosure.md)."""
+    each place's latest ready report, London's and every authority's (docs/disclosure.md).
+    `boroughs`: for London's report, each authority's figures, from the same snapshot."""
     earlier = (
         Report.objects.filter(
             period_start=report.period_start,
@@ -237,7 +250,13 @@ def disclosure_check(
         for r in earlier
     ]
     new = linked.sheet(_place(report.authority_id), [r.as_dict() for r in rows], figures)
-    active = list(Authority.objects.filter(active=True).values_list("pk", flat=True))
+    # London's authorities are those its figures were made of; a borough's report is checked
+    # against every authority active now.
+    active = (
+        [pk for pk in boroughs if pk is not None]
+        if report.authority_id is None
+        else list(Authority.objects.filter(active=True).values_list("pk", flat=True))
+    )
     authorities = [_place(pk) for pk in active]
     if report.authority_id is None:
         # London comes before some of its boroughs: check it against the reports they will
@@ -246,18 +265,14 @@ def disclosure_check(
         published = {r.authority_id for r in earlier}
         for pk in active:
             if pk not in published:
-                sheets.append(_planned(pk, report, authorities, threshold))
+                sheets.append(_planned(pk, boroughs[pk], authorities, threshold))
     return linked.check(new, sheets, authorities, threshold)
 
 
 def _planned(
-    authority_id: int, report: Report, authorities: list[str], threshold: int
+    authority_id: int, figures: list[indicators.Figure], authorities: list[str], threshold: int
 ) -> linked.Sheet:
-    """The report an authority would have for the period now, checked on its own."""
-    with db.reporting():
-        figures = indicators.compute(
-            indicators.Scope([authority_id], report.period_start, report.period_end)
-        )
+    """The report an authority would have for the period now (`figures`), checked on its own."""
     rows, _ = publish.publish(figures, threshold)
     place = _place(authority_id)
     alone = linked.check(
