@@ -361,6 +361,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outcomes.tasks.sweep_stuck_reports",
         "schedule": crontab(minute="*/10"),
     },
+    "sweep-stuck-imports": {
+        "task": "casework.imports.tasks.sweep_stuck_imports",
+        "schedule": crontab(minute="*/10"),
+    },
     # A backstop for the relay: jobs still in the outbox (yourchoice/jobs/queue.py).
     "send-waiting-jobs": {
         "task": "yourchoice.queue.send_waiting_jobs_task",
@@ -467,6 +471,14 @@ if not EXTRACT_KEY:
 REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 90, minimum=1)
 # A report still running after this many minutes is marked failed by the sweeper.
 REPORT_STUCK_MINUTES = env_int("REPORT_STUCK_MINUTES", 30, minimum=5)
+# An import checking or saving whose job has said nothing for this many minutes (longer than
+# either job may run, and than the visibility timeout) is marked failed by its sweeper.
+IMPORT_STUCK_MINUTES = env_int("IMPORT_STUCK_MINUTES", 30, minimum=5)
+# A long job (a report, an import's check or save) started this many times without finishing
+# is given up with a reason rather than started again: its worker died each time (the
+# out-of-memory killer, say), and each death delivers it again. More than a job's own retries
+# when the database or broker drops out (3), so those still run.
+JOB_STARTS = env_int("JOB_STARTS", 5, minimum=2)
 # Session notes can be corrected for this long; after that changes are addenda (S3).
 # Seconds each process keeps a measure definition (read on every case page, rarely changed).
 MEASURE_DEFINITION_CACHE_SECONDS = env_int("MEASURE_DEFINITION_CACHE_SECONDS", 60, minimum=0)

@@ -67,6 +67,13 @@ class ImportBatch(models.Model):
     failure_reason = models.TextField(blank=True)
     #: When a worker began saving it (the last time, if a save was tried again).
     started_at = models.DateTimeField(null=True, blank=True)
+    #: When a job last said it was working on it (starting, or how far it had got): a batch
+    #: checking or saving that no job has spoken of for IMPORT_STUCK_MINUTES has lost its job
+    #: (`services.imports_sweep`).
+    heard_at = models.DateTimeField(null=True, blank=True)
+    #: How many times a job has started checking or saving it: a file whose job dies each time
+    #: (the worker killed, and the job delivered again) is given up after JOB_STARTS.
+    job_starts = models.PositiveSmallIntegerField(default=0)
     saved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

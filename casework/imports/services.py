@@ -15,13 +15,14 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,11 +197,7 @@ def import_check(batch_id: int) -> ImportBatch | None:
     when there is no problem, the rows as read, for the save. A file that cannot be read as the
     template is refused whole, with its reason ("Not saved"). Nothing of the file's records is
     saved either way. A batch no longer being checked is left alone."""
-    batch = (
-        ImportBatch.objects.select_related("authority", "uploaded_by")
-        .filter(pk=batch_id, status=ImportStatus.CHECKING)
-        .first()
-    )
+    batch = _started(batch_id, [ImportStatus.CHECKING], "Checking the file")
     if batch is None:
         return None
     actor = batch.uploaded_by
@@ -319,6 +316,56 @@ def import_confirm(*, actor: User, batch: ImportBatch, decisions: dict[str, int]
     return batch
 
 
+def _started(
+    batch_id: int, statuses: list[ImportStatus], step: str, **changes: Any
+) -> ImportBatch | None:
+    """Claim the batch for a job's start, if it is in one of `statuses`, counting the start
+    and hearing from the job (`changes`: more fields to set). None if it is not: another job
+    took it, or it was given up. A batch whose jobs have started JOB_STARTS times before
+    (each one's worker died, and the job was delivered again) is given up, with its reason."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status__in=statuses).update(
+        job_starts=F("job_starts") + 1, heard_at=timezone.now(), **changes
+    )
+    if not claimed:
+        return None
+    batch = ImportBatch.objects.select_related("authority", "uploaded_by").get(pk=batch_id)
+    if batch.job_starts > settings.JOB_STARTS:
+        import_fail(
+            batch_id,
+            f"{step} stopped part way {settings.JOB_STARTS} times, so it was not tried again. "
+            "Nothing was saved: split it into smaller files and upload them.",
+        )
+        return None
+    return batch
+
+
+#: Why a batch whose job was lost failed, by what it was doing.
+_LOST = {
+    ImportStatus.CHECKING: "Checking the file stopped and did not finish. Nothing was saved: "
+    "upload it again.",
+    ImportStatus.SAVING: "Saving the file stopped and did not finish. Nothing was saved: "
+    "upload it again.",
+}
+
+
+def imports_sweep() -> int:
+    """Mark as failed each batch being checked or saved whose job has said nothing for
+    IMPORT_STUCK_MINUTES (its job was lost for good: a worker killed has its job delivered
+    again well before then), so that the lead is told and can upload the file again. Returns
+    how many. Each is checked again under its lock, so a job starting on it at that moment
+    keeps it."""
+    limit = timezone.now() - timedelta(minutes=settings.IMPORT_STUCK_MINUTES)
+    silent = ImportBatch.objects.filter(status__in=list(_LOST), heard_at__lt=limit)
+    failed = 0
+    for pk in silent.values_list("pk", flat=True):
+        with transaction.atomic():
+            batch = silent.select_for_update().filter(pk=pk).first()
+            if batch is not None:
+                import_fail(pk, _LOST[ImportStatus(batch.status)])
+                failed += 1
+    return failed
+
+
 class _Progress:
     """How far a save has got, written on a connection of its own so the page can show it
     while the save's own transaction is still open (nothing of it is visible until it commits)."""
@@ -338,8 +385,8 @@ class _Progress:
         try:
             with self.connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE casework_importbatch SET progress_done = %s, progress_total = %s "
-                    "WHERE id = %s",
+                    "UPDATE casework_importbatch SET progress_done = %s, progress_total = %s, "
+                    "heard_at = now() WHERE id = %s",
                     [self.done, self.total, self.batch_id],
                 )
         except Exception:  # noqa: BLE001 - progress is a courtesy: the save goes on without it
@@ -353,12 +400,15 @@ def import_save(batch_id: int) -> ImportBatch | None:
     """The job: read and check the file again and, with no problems, write it all in one
     transaction. With problems (records changed since the check), nothing is written and the
     batch says why. A batch already saved or failed is left alone."""
-    claimed = ImportBatch.objects.filter(
-        pk=batch_id, status__in=[ImportStatus.QUEUED, ImportStatus.SAVING]
-    ).update(status=ImportStatus.SAVING, started_at=timezone.now())
-    if not claimed:
+    batch = _started(
+        batch_id,
+        [ImportStatus.QUEUED, ImportStatus.SAVING],
+        "Saving the file",
+        status=ImportStatus.SAVING,
+        started_at=timezone.now(),
+    )
+    if batch is None:
         return None
-    batch = ImportBatch.objects.select_related("authority", "uploaded_by").get(pk=batch_id)
     actor = batch.uploaded_by
     authority = batch.authority
     if not actor.is_active or authority.pk not in access.led_authority_ids(actor):

@@ -74,3 +74,8 @@ def check_import(self: Task, batch_id: int) -> int | None:
         too_long="Checking it took too long and was stopped. Upload it again.",
         went_wrong="Something went wrong checking the file. Nothing was saved: upload it again.",
     )
+
+
+@shared_task
+def sweep_stuck_imports() -> int:
+    return services.imports_sweep()

@@ -262,6 +262,92 @@ def test_the_same_file_sent_twice_while_it_is_checked_is_one_batch_and_one_check
     assert services.import_check(first.pk) is None, "a check delivered twice runs once"
 
 
+def test_a_check_whose_job_was_lost_is_failed_by_the_sweeper_and_the_file_can_go_again(
+    cast, client_for, settings
+):
+    """A batch "Checking" whose job said nothing for IMPORT_STUCK_MINUTES lost it: the lead is
+    told, and the same file uploaded again is a new batch, checked (not the lost one)."""
+    from cases.notifications.models import Notification, NotificationKind
+
+    data = workbook(cast.hackney, young_people=2)
+    lead, authority = cast.hackney.lead, cast.hackney.authority
+    lost = services.import_upload(actor=lead, authority=authority, files=[("h.xlsx", data)])
+    busy = services.import_upload(
+        actor=lead, authority=authority, files=[("b.xlsx", workbook(cast.hackney, prefix="B"))]
+    )
+    silent = timezone.now() - timedelta(minutes=settings.IMPORT_STUCK_MINUTES + 1)
+    ImportBatch.objects.filter(pk=lost.pk).update(heard_at=silent, progress_total=40)
+    ImportBatch.objects.filter(pk=busy.pk).update(heard_at=timezone.now() - timedelta(minutes=2))
+    assert services.imports_sweep() == 1
+    lost.refresh_from_db()
+    assert lost.status == ImportStatus.FAILED and not lost.file
+    assert lost.failure_reason.startswith("Checking the file stopped and did not finish.")
+    assert ImportBatch.objects.get(pk=busy.pk).status == ImportStatus.CHECKING
+    [told] = Notification.objects.filter(kind=NotificationKind.IMPORT_FINISHED)
+    assert told.recipient == lead and told.object_id == lost.pk
+    page = html.unescape(client_for(lead).get(reverse("cases:import", args=[lost.pk])).text)
+    assert "Import not saved" in page and "upload it again" in page
+
+    assert services.import_check(lost.pk) is None, "the lost job, delivered at last, does nothing"
+    again = services.import_upload(actor=lead, authority=authority, files=[("h.xlsx", data)])
+    assert again.pk != lost.pk
+    assert checked(again).status == ImportStatus.CHECKED
+    assert services.imports_sweep() == 0
+
+
+def test_a_save_whose_job_was_lost_is_failed_and_frees_the_file_to_import(cast, settings):
+    data = workbook(cast.hackney)
+    batch = uploaded(cast.hackney, data)
+    services.import_confirm(actor=cast.hackney.lead, batch=batch, decisions={})
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.SAVING,
+        heard_at=timezone.now() - timedelta(minutes=settings.IMPORT_STUCK_MINUTES + 1),
+    )
+    assert services.imports_sweep() == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and "Saving the file stopped" in batch.failure_reason
+    assert services.import_save(batch.pk) is None
+    assert _records() == (0,) * 7
+    assert saved_import(cast.hackney, data).is_saved  # the same file, uploaded again
+
+
+def test_a_job_started_too_often_is_given_up_with_its_reason(cast, settings):
+    """A file whose job kills its worker each time (and each death delivers it again) is not
+    started for ever: after JOB_STARTS starts it fails, saying why."""
+    batch = services.import_upload(
+        actor=cast.hackney.lead,
+        authority=cast.hackney.authority,
+        files=[("history.xlsx", workbook(cast.hackney))],
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(job_starts=settings.JOB_STARTS)
+    assert services.import_check(batch.pk) is None
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED and batch.job_starts == settings.JOB_STARTS + 1
+    assert batch.failure_reason == (
+        f"Checking the file stopped part way {settings.JOB_STARTS} times, so it was not tried "
+        "again. Nothing was saved: split it into smaller files and upload them."
+    )
+    assert batch.counts == {} and not batch.file
+
+    saving = uploaded(cast.hackney, workbook(cast.hackney, prefix="S"))
+    assert saving.job_starts == 1 and saving.heard_at is not None  # the check's one start
+    services.import_confirm(actor=cast.hackney.lead, batch=saving, decisions={})
+    ImportBatch.objects.filter(pk=saving.pk).update(job_starts=settings.JOB_STARTS)
+    assert services.import_save(saving.pk) is None
+    saving.refresh_from_db()
+    assert saving.status == ImportStatus.FAILED
+    assert saving.failure_reason.startswith("Saving the file stopped part way")
+    assert _records() == (0,) * 7
+
+
+def test_the_sweeper_of_imports_runs_on_a_schedule(settings):
+    from celery import current_app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-stuck-imports"]
+    assert entry["task"] in current_app.tasks
+    assert current_app.tasks[entry["task"]].apply().get() == 0
+
+
 def test_a_file_refused_at_the_check_says_why_on_its_page(cast, client_for):
     rows = sheets(cast.hackney)
     rows["Sessions"][0][2] = "When"

@@ -165,6 +165,27 @@ def test_the_sweeper_fails_reports_stuck_running(cast, settings):
     assert report.status == ReportStatus.FAILED and "took too long" in report.failure_reason
 
 
+def test_a_report_whose_worker_died_each_time_is_given_up(cast, settings):
+    """Each death of its worker delivers the job again: after JOB_STARTS starts the report
+    fails with its reason, rather than being started for ever."""
+    report, _ = services.report_request(
+        actor=cast.programme_lead, authority=None, start=START, end=TODAY
+    )
+    Report.objects.filter(pk=report.pk).update(
+        status=ReportStatus.RUNNING, attempts=settings.JOB_STARTS
+    )
+    made = services.report_generate(report.pk)
+    assert made.status == ReportStatus.FAILED and not made.files.exists()
+    assert made.failure_reason == (
+        f"Making it stopped part way {settings.JOB_STARTS} times, so it was not tried again. "
+        "Ask for it again, or for a shorter period."
+    )
+    again, created = services.report_request(
+        actor=cast.programme_lead, authority=None, start=START, end=TODAY
+    )
+    assert created and services.report_generate(again.pk).status == ReportStatus.READY
+
+
 def test_expired_files_are_deleted(cast, hackney_report):
     paths = [Path(settings.MEDIA_ROOT) / f.file.name for f in hackney_report.files.all()]
     assert all(p.exists() for p in paths)
