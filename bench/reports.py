@@ -2,8 +2,9 @@
 
 A real Celery worker (solo pool, so the report runs in the process whose memory is measured)
 makes each report; its peak resident memory comes from the kernel when it exits. The bare figure
-is PostgreSQL running the report's own aggregate queries, captured from `indicators.compute`,
-on a plain connection with nothing else around them: what no report could beat.
+is PostgreSQL running the report's own aggregate queries, captured from `indicators.compute_each`
+(London's grouped by authority too, as its report runs them), on a plain connection with
+nothing else around them: what no report could beat.
 """
 
 from __future__ import annotations
@@ -80,11 +81,11 @@ def _made(authority: Authority | None, start, end) -> float:
     return (report.finished_at - report.started_at).total_seconds()  # type: ignore[operator]  # READY: both set
 
 
-def _bare_sql(authority_ids: list[int], start, end) -> float:
+def _bare_sql(authority_ids: list[int], start, end, *, london: bool) -> float:
     """The report's aggregate queries, captured once, then timed on a raw connection."""
-    scope = indicators.Scope(authority_ids, start, end)
+    scope = indicators.Scope(authority_ids, start, end, apart=london)
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
-        indicators.compute(scope)
+        indicators.compute_each(scope)
     statements = [q["sql"] for q in captured.captured_queries]
     raw = _raw()
     timings = []
@@ -313,7 +314,7 @@ def main() -> None:
             peak_mb = _stop(worker)
             relay.terminate()
             relay.wait()
-        bare = _bare_sql(ids, start, end)
+        bare = _bare_sql(ids, start, end, london=authority is None)
         report_s = sorted(times)[len(times) // 2]
         result = {
             "report": label,
