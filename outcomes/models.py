@@ -477,6 +477,9 @@ class Extract(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
+    #: When a worker last began making it, and how many times one has (as for a report).
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     salt = models.CharField(max_length=32, editable=False)
     young_people = models.PositiveIntegerField(null=True, blank=True)

@@ -229,10 +229,26 @@ def _table_csv(sql: str, salt: str, order_by: str) -> tuple[bytes, int]:
 
 
 def extract_generate(extract_id: int) -> Extract:
-    extract = Extract.objects.get(pk=extract_id)
-    if extract.status == ReportStatus.READY:
-        return extract
-    Extract.objects.filter(pk=extract_id).update(status=ReportStatus.RUNNING)
+    """The job: write every table and the data dictionary, then attach them all at once. A
+    redelivered job after success does nothing; one whose worker died each time it ran
+    (settings.JOB_STARTS) is given up with its reason."""
+    with transaction.atomic():
+        extract = Extract.objects.select_for_update().get(pk=extract_id)
+        if extract.status == ReportStatus.READY:
+            return extract
+        if extract.attempts >= settings.JOB_STARTS:
+            extract.status = ReportStatus.FAILED
+            extract.failure_reason = (
+                f"Making it stopped part way {extract.attempts} times, so it was not tried "
+                "again. Ask for it again."
+            )
+            extract.finished_at = timezone.now()
+            extract.save(update_fields=["status", "failure_reason", "finished_at"])
+            return extract
+        extract.status = ReportStatus.RUNNING
+        extract.started_at = timezone.now()
+        extract.attempts += 1
+        extract.save(update_fields=["status", "started_at", "attempts"])
     directory = Path(settings.MEDIA_ROOT) / "extracts" / str(extract.pk)
     written = []
     counts = {}
@@ -273,6 +289,12 @@ def extract_generate(extract_id: int) -> Extract:
         )
     extract.refresh_from_db()
     return extract
+
+
+def extract_fail(extract_id: int, reason: str) -> None:
+    Extract.objects.filter(pk=extract_id).exclude(status=ReportStatus.READY).update(
+        status=ReportStatus.FAILED, failure_reason=reason[:300], finished_at=timezone.now()
+    )
 
 
 def get_extract_file_for_user(user: User, pk: int, table: str) -> ExtractFile:

@@ -16,7 +16,14 @@ from django.utils.text import slugify
 from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
-from outcomes.models import Report, ReportFile, ReportFormat, ReportScope, ReportStatus
+from outcomes.models import (
+    Extract,
+    Report,
+    ReportFile,
+    ReportFormat,
+    ReportScope,
+    ReportStatus,
+)
 from outcomes.reports import files, indicators, linked, periods, publish, rounding
 from outcomes.reports.periods import Period
 from yourchoice import audit, build
@@ -356,15 +363,18 @@ def report_fail(report_id: int, reason: str) -> None:
 
 
 def reports_sweep() -> int:
-    """Mark reports stuck running (a worker lost for good) as failed, so they can be asked for
-    again, and delete the files of reports past their expiry. Returns how many were stuck."""
+    """Mark reports and extracts stuck running (a worker lost for good) as failed, so they can
+    be asked for again, and delete the files of reports past their expiry. Returns how many
+    were stuck."""
     now = timezone.now()
     limit = now - timedelta(minutes=settings.REPORT_STUCK_MINUTES)
-    stuck = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=limit).update(
-        status=ReportStatus.FAILED,
-        failure_reason="It took too long and was stopped. Ask for it again.",
-        finished_at=now,
-    )
+    stuck = 0
+    for model in (Report, Extract):
+        stuck += model.objects.filter(status=ReportStatus.RUNNING, started_at__lt=limit).update(
+            status=ReportStatus.FAILED,
+            failure_reason="It took too long and was stopped. Ask for it again.",
+            finished_at=now,
+        )
     for report_file in ReportFile.objects.filter(report__expires_at__lt=now):
         (Path(settings.MEDIA_ROOT) / report_file.file.name).unlink(missing_ok=True)  # type: ignore[operator]  # a stored file has a name
         report_file.delete()

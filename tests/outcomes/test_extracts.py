@@ -298,3 +298,45 @@ def test_the_data_dictionary_says_how_rows_are_ordered(cast, data):
     assert set(order) == set(services.TABLES)
     assert order["young_people"].startswith("Rows are sorted by pid")
     assert all(order[t].startswith("Rows are sorted by eid") for t in set(order) - {"young_people"})
+
+
+def test_an_extract_that_fails_says_so_on_the_page_and_is_never_left_running(
+    cast, client_for, data, monkeypatch
+):
+    """A job that fails for good marks the extract failed, with its reason shown; before, an
+    extract whose job raised stayed "Running" for ever."""
+    from outcomes.tasks import generate_extract
+
+    extract = services.extract_request(actor=cast.evaluator)
+
+    def broken(*args, **kwargs):
+        raise ValueError("a broken query")
+
+    monkeypatch.setattr(services, "_table_csv", broken)
+    assert generate_extract.apply(args=[extract.pk]).failed()
+    extract.refresh_from_db()
+    assert extract.status == "failed" and extract.attempts == 1 and not extract.files.exists()
+    page = client_for(cast.evaluator).get(reverse("outcomes:extracts")).content.decode()
+    assert "Something went wrong making the extract. Ask for it again." in page
+
+
+def test_an_extract_whose_worker_died_each_time_is_given_up_and_one_lost_is_swept(
+    cast, data, settings
+):
+    from outcomes.reports import services as report_services
+
+    given_up = services.extract_request(actor=cast.evaluator)
+    Extract.objects.filter(pk=given_up.pk).update(status="running", attempts=settings.JOB_STARTS)
+    made = services.extract_generate(given_up.pk)
+    assert made.status == "failed" and not made.files.exists()
+    assert made.failure_reason.startswith(f"Making it stopped part way {settings.JOB_STARTS} times")
+
+    lost = services.extract_request(actor=cast.evaluator)
+    running = services.extract_request(actor=cast.evaluator)
+    long_ago = timezone.now() - timedelta(minutes=settings.REPORT_STUCK_MINUTES + 1)
+    Extract.objects.filter(pk=lost.pk).update(status="running", started_at=long_ago)
+    Extract.objects.filter(pk=running.pk).update(status="running", started_at=timezone.now())
+    assert report_services.reports_sweep() == 1
+    assert Extract.objects.get(pk=lost.pk).status == "failed"
+    assert Extract.objects.get(pk=running.pk).status == "running"
+    assert services.extract_generate(running.pk).status == "ready"
