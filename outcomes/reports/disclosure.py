@@ -3,8 +3,9 @@
 - A count of 1 up to the threshold minus one young people is shown as "c"; zero is shown as 0.
 - A rate, mean or median whose base is fewer than the threshold is shown as "c".
 - Secondary suppression: where a suppressed cell could be worked out from a published total and
-  the other cells of its row or column, the next smallest cell is suppressed too, until no line
-  with a published total has exactly one suppressed cell.
+  the other cells of its row or column, or narrowed to fewer than threshold values (the hidden
+  cells of a line, each at least 1, share what its total leaves), the next smallest cell is
+  suppressed too, until every line with a published total has none, or enough room.
 - The threshold is one setting (DISCLOSURE_THRESHOLD), printed on every report with the number
   of cells suppressed.
 - Text that a spreadsheet could read as a formula is made inert (`safe_cell`).
@@ -78,7 +79,7 @@ def suppress(table: Table, threshold: int) -> Table:
             if (kind, name) in table.suppressed_totals:
                 continue  # the total is hidden: nothing can be subtracted from it
             hidden = [k for k in keys if k in table.suppressed]
-            if len(hidden) != 1:
+            if not hidden or (len(hidden) > 1 and _room(table, hidden) >= threshold):
                 continue
             candidates = sorted(
                 (table.cells[k], str(k), k)
@@ -92,6 +93,12 @@ def suppress(table: Table, threshold: int) -> Table:
                 table.suppressed_totals.add((kind, name))
             changed = True
     return table
+
+
+def _room(table: Table, hidden: list[tuple[Hashable, Hashable]]) -> int:
+    """How many values each of a line's hidden cells could take, given the line's total: they
+    add up to what the total leaves, each at least 1 (zero is shown)."""
+    return sum(table.cells[k] for k in hidden) - len(hidden) + 1
 
 
 def safe_cell(value: object) -> object:

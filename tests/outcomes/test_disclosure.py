@@ -102,8 +102,25 @@ def test_no_suppressed_value_can_be_recovered_from_its_row_or_column_total(table
     suppress(table, T)
     for keys in published_lines(table):
         hidden = [k for k in keys if k in table.suppressed]
-        # With a published total, one hidden cell would be total minus the others.
+        # With a published total, one hidden cell would be total minus the others; and the
+        # hidden cells, each at least 1, share what the total leaves: each has that many
+        # values less the others' 1s, at least the threshold.
         assert len(hidden) != 1, (table.cells, table.suppressed)
+        if hidden:
+            room = sum(table.cells[k] for k in hidden) - len(hidden) + 1
+            assert room >= T, (table.cells, table.suppressed)
     for key, value in table.cells.items():
         if 0 < value < T:
             assert key in table.suppressed  # every small count is hidden
+
+
+def test_hidden_cells_with_too_little_room_between_them_take_the_next_smallest_with_them():
+    # 1 and 1 hidden beside a published 20 and a total of 22: they add up to 2, so each is 1.
+    table = suppress(one_way({"a": 1, "b": 1, "c": 20}), T)
+    assert table.suppressed == {("a", "n"), ("b", "n"), ("c", "n")}
+    # 4 and 12 hidden add up to 16: each could be 1 to 15, room enough.
+    table = suppress(one_way({"a": 4, "b": 30, "c": 12}), T)
+    assert table.suppressed == {("a", "n"), ("c", "n")}
+    # Nothing else to hide: the total goes.
+    table = suppress(one_way({"a": 3, "b": 4, "c": 0}), T)
+    assert ("column", "n") in table.suppressed_totals
