@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.access import Perm
+from outcomes import jobs
 from outcomes.models import Extract, ExtractFile, ReportStatus
 from outcomes.reports.disclosure import safe_cell
 from outcomes.reports.files import staged_folder
@@ -236,19 +237,8 @@ def extract_generate(extract_id: int) -> Extract:
         extract = Extract.objects.select_for_update().get(pk=extract_id)
         if extract.status == ReportStatus.READY:
             return extract
-        if extract.attempts >= settings.JOB_STARTS:
-            extract.status = ReportStatus.FAILED
-            extract.failure_reason = (
-                f"Making it stopped part way {extract.attempts} times, so it was not tried "
-                "again. Ask for it again."
-            )
-            extract.finished_at = timezone.now()
-            extract.save(update_fields=["status", "failure_reason", "finished_at"])
+        if not jobs.started(extract, again="Ask for it again."):
             return extract
-        extract.status = ReportStatus.RUNNING
-        extract.started_at = timezone.now()
-        extract.attempts += 1
-        extract.save(update_fields=["status", "started_at", "attempts"])
     directory = Path(settings.MEDIA_ROOT) / "extracts" / str(extract.pk)
     written = []
     counts = {}

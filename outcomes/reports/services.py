@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from accounts import access
 from accounts.access import Perm
 from accounts.models import Authority
+from outcomes import jobs
 from outcomes.models import (
     Extract,
     Report,
@@ -140,20 +141,8 @@ def report_generate(report_id: int) -> Report:
         )
         if report.status == ReportStatus.READY:
             return report  # a redelivered task after success: nothing to do
-        if report.attempts >= settings.JOB_STARTS:
-            # Its worker died each time it was made (and each death delivered it again).
-            report.status = ReportStatus.FAILED
-            report.failure_reason = (
-                f"Making it stopped part way {report.attempts} times, so it was not tried "
-                "again. Ask for it again, or for a shorter period."
-            )
-            report.finished_at = timezone.now()
-            report.save(update_fields=["status", "failure_reason", "finished_at"])
+        if not jobs.started(report, again="Ask for it again, or for a shorter period."):
             return report
-        report.status = ReportStatus.RUNNING
-        report.started_at = timezone.now()
-        report.attempts += 1
-        report.save(update_fields=["status", "started_at", "attempts"])
     cutoff = timezone.now()
     authority_ids = (
         [report.authority_id]

@@ -188,7 +188,7 @@ def test_two_hidden_cells_that_sum_to_a_known_2_are_both_1_until_the_check_hides
     )
     # No line with one hidden cell alone: the classic rule stops here (the rules here go on,
     # test_disclosure.py; the check does not rely on them).
-    hidden = {("cell", "a", "n"), ("cell", "b", "n")}
+    hidden: set[Hashable] = {("cell", "a", "n"), ("cell", "b", "n")}
     before = audit.ranges(table_model(table, hidden))
     assert {(r.low, r.high) for r in before.values()} == {(1, 1)}  # both worked out
     outcome = audit.protect(
