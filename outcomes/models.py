@@ -426,6 +426,10 @@ class Report(models.Model):
         return self.status == ReportStatus.READY
 
     @property
+    def is_failed(self) -> bool:
+        return self.status == ReportStatus.FAILED
+
+    @property
     def downloads(self) -> list[tuple[str, str]]:
         """(format, label) of every file a ready report offers. The PDF is made from the
         printable page when it is first downloaded (it costs more than the rest together), so
@@ -500,6 +504,10 @@ class Extract(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == ReportStatus.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ReportStatus.FAILED
 
 
 class ExtractFile(models.Model):

@@ -318,7 +318,7 @@ def test_an_extract_that_fails_says_so_on_the_page_and_is_never_left_running(
     assert extract.status == "failed" and extract.attempts == 1 and not extract.files.exists()
     page = client_for(cast.evaluator).get(reverse("outcomes:extracts")).content.decode()
     assert "Something went wrong making the extract. Ask for it again." in page
-    assert "Not ready yet" not in page  # failed: no files will come
+    assert "Not ready yet" not in page and ">None</td>" in page  # failed: no files will come
 
 
 def test_an_extract_whose_worker_died_each_time_is_given_up_and_one_lost_is_swept(

@@ -152,7 +152,7 @@ def test_the_same_request_while_one_is_waiting_starts_no_second(cast):
     assert created and not created_again and first.pk == again.pk
 
 
-def test_the_sweeper_fails_reports_stuck_running(cast, settings):
+def test_the_sweeper_fails_reports_stuck_running(cast, client_for, settings):
     report, _ = services.report_request(
         actor=cast.programme_lead, authority=None, start=START, end=TODAY
     )
@@ -163,6 +163,8 @@ def test_the_sweeper_fails_reports_stuck_running(cast, settings):
     assert services.reports_sweep() == 1
     report.refresh_from_db()
     assert report.status == ReportStatus.FAILED and "took too long" in report.failure_reason
+    page = client_for(cast.programme_lead).get(reverse("outcomes:reports")).content.decode()
+    assert "took too long" in page and "Not ready yet" not in page  # no files will come
 
 
 def test_a_report_whose_worker_died_each_time_is_given_up(cast, settings):
