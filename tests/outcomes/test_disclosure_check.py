@@ -201,6 +201,27 @@ def test_two_hidden_cells_that_sum_to_a_known_2_are_both_1_until_the_check_hides
     assert all(r.values >= T for r in after.values())
 
 
+def test_an_integer_programme_stopped_at_its_node_limit_gives_a_bound_no_narrower_than_the_truth(
+    monkeypatch,
+):
+    """An integer programme's search is limited (audit.MIP_NODES), not left to run: one that
+    stops there bounds the count by the search's own bound, rounded inward, which holds every
+    whole-number solution; it is counted as a relaxed bound."""
+    rows = [
+        Row("sum", {"a": 13, "b": 17, "c": 19, "d": 23, "e": 29, "f": 31}, 1000, 1000),
+        Row("order", {"a": 1, "b": -1}, upper=0),
+    ]
+    model = Model({}, dict.fromkeys("abcdef", 1), rows, [Quantity("a+c", {"a": 1, "c": 1})])
+    exact_stats = audit.Stats()
+    exact = audit.ranges(model, stats=exact_stats)["a+c"]
+    assert exact == audit.Range(2, 45) and exact_stats.relaxed == 0
+    monkeypatch.setattr(audit, "MIP_NODES", 0)
+    limited_stats = audit.Stats()
+    limited = audit.ranges(model, stats=limited_stats)["a+c"]
+    assert limited.low <= exact.low and limited.high >= exact.high and limited != exact
+    assert limited_stats.relaxed > 0
+
+
 def test_a_percentage_of_a_published_base_gives_its_numerator_to_within_rounding():
     # 11 of 12 is published as 91.7%: 100 n / 12 in [91.65, 91.75] leaves n = 11 only.
     n, d = "n", "d"
