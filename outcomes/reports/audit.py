@@ -1145,15 +1145,45 @@ def _adjacent(model: Model, keys: set[Key]) -> list[Row]:
     return list(found.values())
 
 
+def _pinning(model: Model, key: Key, also: set[Key] | frozenset[Key] = frozenset()) -> list[Row]:
+    """The equality rows that would give `key` away at once if it were hidden (with `also`
+    hidden beside it): rows where every other term is published (and so are their sources:
+    hiding one drops the row)."""
+    return [
+        row
+        for row in model.rows_naming(key)
+        if row.terms.get(key)
+        and row.lower == row.upper
+        and not row.sources & also
+        and all(k in model.known and k not in also for k in row.terms if k != key and row.terms[k])
+    ]
+
+
 def _pinned_if_hidden(model: Model, key: Key) -> bool:
-    """Would `key` be worked out at once if hidden: an equality row where it is the only
-    unknown."""
-    for row in model.rows_naming(key):
-        if key in row.terms and row.lower == row.upper:
-            others = [k for k in row.terms if k != key and row.terms[k]]
-            if all(k in model.known for k in others):
-                return True
-    return False
+    return bool(_pinning(model, key))
+
+
+def _closed(model: Model, picks: set[Key], choosable: dict[Key, int], taken: set[Key]) -> set[Key]:
+    """The round's picks, with one more cell in each equality row that would still give a pick
+    away at once (a total hidden while its breakdown is all published): the first of its
+    choosable cells in their order of choice, preferring one that would not itself be worked
+    out. Hiding a pick that is worked out at once protects nothing, and each such row used to
+    cost a round of its own. Rows with no cell of the new report are left to the next round's
+    check."""
+    closed = set(picks)
+    waiting = list(picks)
+    while waiting:
+        key = waiting.pop()
+        for row in _pinning(model, key, closed | taken):
+            options = [
+                k for k in row.terms if k in choosable and k not in closed and k not in taken
+            ]
+            if not options:
+                continue
+            pick = min(options, key=lambda k: (_pinned_if_hidden(model, k), choosable[k], repr(k)))
+            closed.add(pick)
+            waiting.append(pick)
+    return closed
 
 
 def _choose(model: Model, q: Quantity, choosable: dict[Key, int], taken: set[Key]) -> Key | None:
@@ -1264,7 +1294,7 @@ def protect(
                 picks.add(pick)
         if not picks:
             break
-        hidden |= picks
+        hidden |= _closed(model, picks, choosable, hidden)
         model = build(hidden)
         found = check(model)
     else:

@@ -201,6 +201,36 @@ def test_two_hidden_cells_that_sum_to_a_known_2_are_both_1_until_the_check_hides
     assert all(r.values >= T for r in after.values())
 
 
+def test_a_total_hidden_to_protect_a_count_takes_a_cell_of_each_breakdown_in_the_same_round():
+    """London's total hidden to protect a borough's hidden count (London minus the other
+    boroughs) is given back by each of its breakdowns while they are all published: a cell of
+    each is hidden with it, in one round, not one round per breakdown."""
+    breakdowns = {"age": [20, 12, 8], "gender": [25, 15], "ethnicity": [18, 11, 11]}
+    cells = {(b, i): v for b, values in breakdowns.items() for i, v in enumerate(values)}
+    rows = [
+        Row(b, {**{(b, i): 1 for i in range(len(v))}, "total": -1}, 0, 0)
+        for b, v in breakdowns.items()
+    ]
+    # The borough's count (5) is London's total less the other boroughs' published 35.
+    rows.append(Row("london", {"total": 1, "borough": -1, "others": -1}, 0, 0))
+    published = {**cells, "total": 40, "others": 35}
+
+    def model(extra: set[Hashable]) -> Model:
+        known = {k: v for k, v in published.items() if k not in extra}
+        return Model(
+            known,
+            {"borough": 1} | dict.fromkeys(extra, 1),
+            rows,
+            [Quantity("borough", {"borough": 1})],
+        )
+
+    choosable = {k: v for k, v in published.items() if k != "others"}
+    outcome = audit.protect(model, choosable, T)
+    assert outcome.rounds == 1 and not outcome.unresolved
+    assert outcome.hidden == {"total", ("age", 2), ("gender", 1), ("ethnicity", 1)}
+    assert audit.ranges(model(outcome.hidden))["borough"].safe(T)
+
+
 def test_an_integer_programme_stopped_at_its_node_limit_gives_a_bound_no_narrower_than_the_truth(
     monkeypatch,
 ):
