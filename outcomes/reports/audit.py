@@ -54,8 +54,8 @@ BLOCK_LIMIT = 150
 _LARGE_POOL = 1000
 #: Branch-and-bound nodes an integer programme may take. The check's take 0 or 1 (its parts'
 #: linear optima are nearly whole); a part with no whole-number solution near its linear
-#: one (narrow percentage rows across many reports) searched for 20 minutes and 4 GB. A
-#: count, not a time, so the check decides the same on any machine.
+#: one (narrow percentage rows across many reports) was still searching after 20 minutes,
+#: at 4 GB. A count, not a time, so the check decides the same on any machine.
 MIP_NODES = 1000
 
 
