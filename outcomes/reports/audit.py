@@ -1261,11 +1261,8 @@ def protect(
         earlier = {q.name: shown_safe[q.name] for q in model.protected if q.name in shown_safe}
         return earlier | found
 
-    model = build(hidden)
-    found = check(model)
-    unsafe = [q for q in model.protected if q.name in found and not found[q.name].safe(threshold)]
-    unresolved: set[str] = set()
-    if unsafe:
+    def beyond_hiding(unsafe: list[Quantity]) -> set[str]:
+        """Those still unsafe with every choosable cell hidden."""
         everything = build(set(choosable))
         names = {q.name for q in unsafe}
         asked = [q for q in everything.protected if q.name in names]
@@ -1273,8 +1270,12 @@ def protect(
         worst = ranges(everything, asked, stats, apart, threshold=threshold, hint=hint)
         for entry in apart.values():
             entry["part"].blocks = None  # as below: let them go now
-        worst = {name: r for name, r in worst.items() if name in names}
-        unresolved = {name for name, r in worst.items() if not r.safe(threshold)}
+        return {name for name, r in worst.items() if name in names and not r.safe(threshold)}
+
+    model = build(hidden)
+    found = check(model)
+    unresolved: set[str] = set()
+    examined: set[str] = set()
     rounds = 0
     while rounds < max_rounds:
         unsafe = [
@@ -1282,6 +1283,13 @@ def protect(
             for q in model.protected
             if q.name in found and not found[q.name].safe(threshold) and q.name not in unresolved
         ]
+        fresh = [q for q in unsafe if q.name not in examined]
+        if rounds and fresh:
+            # Still unsafe after a round of hiding: perhaps nothing in this report can help.
+            # Asked only now, since most checks need one round and this costs about as much.
+            unresolved |= beyond_hiding(fresh)
+            examined |= {q.name for q in fresh}
+            unsafe = [q for q in unsafe if q.name not in unresolved]
         if not unsafe:
             break
         rounds += 1

@@ -231,6 +231,26 @@ def test_a_total_hidden_to_protect_a_count_takes_a_cell_of_each_breakdown_in_the
     assert audit.ranges(model(outcome.hidden))["borough"].safe(T)
 
 
+def test_a_count_earlier_reports_give_away_on_their_own_is_named_unresolved():
+    """Another report's hidden 5 beside its published 7 in a published 12 is given away
+    whatever this report hides: the check names it, after one round of trying, and stops."""
+    rows = [
+        Row("other's table", {"five": 1, "seven": 1, "other's total": -1}, 0, 0),
+        Row("london", {"london": 1, "five": -1, "rest": -1}, 0, 0),
+    ]
+    published = {"seven": 7, "other's total": 12, "london": 40, "rest": 35}
+
+    def model(extra: set[Hashable]) -> Model:
+        known = {k: v for k, v in published.items() if k not in extra}
+        return Model(
+            known, {"five": 1} | dict.fromkeys(extra, 1), rows, [Quantity("five", {"five": 1})]
+        )
+
+    outcome = audit.protect(model, {"london": 40}, T)
+    assert outcome.unresolved == ["five"] and outcome.rounds <= 1
+    assert outcome.ranges["five"] == audit.Range(5, 5)
+
+
 def test_an_integer_programme_stopped_at_its_node_limit_gives_a_bound_no_narrower_than_the_truth(
     monkeypatch,
 ):
