@@ -206,23 +206,21 @@ def test_a_total_hidden_to_protect_a_count_takes_a_cell_of_each_breakdown_in_the
     boroughs) is given back by each of its breakdowns while they are all published: a cell of
     each is hidden with it, in one round, not one round per breakdown."""
     breakdowns = {"age": [20, 12, 8], "gender": [25, 15], "ethnicity": [18, 11, 11]}
-    cells = {(b, i): v for b, values in breakdowns.items() for i, v in enumerate(values)}
+    cells: dict[Hashable, int] = {
+        (b, i): v for b, values in breakdowns.items() for i, v in enumerate(values)
+    }
     rows = [
         Row(b, {**{(b, i): 1 for i in range(len(v))}, "total": -1}, 0, 0)
         for b, v in breakdowns.items()
     ]
     # The borough's count (5) is London's total less the other boroughs' published 35.
     rows.append(Row("london", {"total": 1, "borough": -1, "others": -1}, 0, 0))
-    published = {**cells, "total": 40, "others": 35}
+    published: dict[Hashable, int] = {**cells, "total": 40, "others": 35}
 
     def model(extra: set[Hashable]) -> Model:
         known = {k: v for k, v in published.items() if k not in extra}
-        return Model(
-            known,
-            {"borough": 1} | dict.fromkeys(extra, 1),
-            rows,
-            [Quantity("borough", {"borough": 1})],
-        )
+        hidden: dict[Hashable, int] = {"borough": 1, **dict.fromkeys(extra, 1)}
+        return Model(known, hidden, rows, [Quantity("borough", {"borough": 1})])
 
     choosable = {k: v for k, v in published.items() if k != "others"}
     outcome = audit.protect(model, choosable, T)
@@ -238,13 +236,12 @@ def test_a_count_earlier_reports_give_away_on_their_own_is_named_unresolved():
         Row("other's table", {"five": 1, "seven": 1, "other's total": -1}, 0, 0),
         Row("london", {"london": 1, "five": -1, "rest": -1}, 0, 0),
     ]
-    published = {"seven": 7, "other's total": 12, "london": 40, "rest": 35}
+    published: dict[Hashable, int] = {"seven": 7, "other's total": 12, "london": 40, "rest": 35}
 
     def model(extra: set[Hashable]) -> Model:
         known = {k: v for k, v in published.items() if k not in extra}
-        return Model(
-            known, {"five": 1} | dict.fromkeys(extra, 1), rows, [Quantity("five", {"five": 1})]
-        )
+        hidden: dict[Hashable, int] = {"five": 1, **dict.fromkeys(extra, 1)}
+        return Model(known, hidden, rows, [Quantity("five", {"five": 1})])
 
     outcome = audit.protect(model, {"london": 40}, T)
     assert outcome.unresolved == ["five"] and outcome.rounds <= 1
