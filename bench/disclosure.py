@@ -26,6 +26,7 @@ from django.db import transaction
 from accounts.models import Authority
 from bench.common import answer, person
 from bench.reports import _period
+from outcomes.models import Report, ReportStatus
 from outcomes.reports import linked, services
 
 
@@ -50,6 +51,11 @@ def _order(london_first: bool, boroughs: list[Authority], dump: Path | None, run
         services.linked.check = recording
     try:
         with transaction.atomic():
+            # Reports already made for the period (the reports step's London and Hackney)
+            # would be checked against: each order starts from none, as its name says.
+            Report.objects.filter(
+                period_start=start, period_end=end, status=ReportStatus.READY
+            ).update(status=ReportStatus.FAILED, failure_reason="Set aside by the benchmark.")
             for place in places:
                 report, _ = services.report_request(
                     actor=actor, authority=place, start=start, end=end
