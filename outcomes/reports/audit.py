@@ -1261,13 +1261,16 @@ def protect(
         earlier = {q.name: shown_safe[q.name] for q in model.protected if q.name in shown_safe}
         return earlier | found
 
+    everything: list[Model] = []  # made once, if asked
+
     def beyond_hiding(unsafe: list[Quantity]) -> set[str]:
         """Those still unsafe with every choosable cell hidden."""
-        everything = build(set(choosable))
+        if not everything:
+            everything.append(build(set(choosable)))
         names = {q.name for q in unsafe}
-        asked = [q for q in everything.protected if q.name in names]
+        asked = [q for q in everything[0].protected if q.name in names]
         apart: dict = {}
-        worst = ranges(everything, asked, stats, apart, threshold=threshold, hint=hint)
+        worst = ranges(everything[0], asked, stats, apart, threshold=threshold, hint=hint)
         for entry in apart.values():
             entry["part"].blocks = None  # as below: let them go now
         return {name for name, r in worst.items() if name in names and not r.safe(threshold)}
