@@ -142,6 +142,7 @@ class Stats:
     by_block: int = 0  # counts decided by a block (safe by witnesses, or unsafe by a relaxation)
     carried: int = 0  # counts safe in an earlier round, not checked again (hiding more)
     propagated: int = 0  # counts shown unsafe by propagated bounds alone, with no programme
+    summed: int = 0  # counts in a part that is one line adding up to its total (no programme)
 
 
 _SETTLED = (
@@ -416,6 +417,26 @@ class _Part:
             )
             most = np.where(coefficients > 0, coefficients * high[index], coefficients * low[index])
         return Range(float(np.sum(least)), float(np.sum(most)))
+
+    def summed(self, terms: dict[Key, int]) -> Range | None:
+        """The exact range of a count of some of the part's values, where the part is one line
+        adding up to a known total R (every coefficient 1, each value at least its lower bound:
+        a breakdown's hidden cells beside its published total, the commonest part). The count
+        can be every whole number from its values' lower bounds to R less the others' (put all
+        that is left in one of them; all of them: R), so no programme is needed. None for any
+        other part, or a count with other coefficients."""
+        if self.elastic or len(self.rows) != 1:
+            return None
+        line, low, high, _ = self.rows[0]
+        if low != high or len(line) != len(self.columns) or any(c != 1 for c in line.values()):
+            return None
+        if any(c != 1 for c in terms.values()):
+            return None
+        if len(terms) == len(self.columns):
+            return Range(low, low)  # the whole line: its total
+        index, _ = self.vector(terms)
+        least = float(self.lower[index].sum())
+        return Range(least, low - (float(self.lower.sum()) - least))
 
     def vector(self, terms: dict[Key, int]) -> tuple[np.ndarray, np.ndarray]:
         """The quantity's columns and coefficients."""
@@ -1093,6 +1114,10 @@ def _part_range(
     if found is not None:
         return found
     part: _Part = entry["part"]
+    summed = part.summed(terms)
+    if summed is not None:
+        stats.summed += 1
+        return summed
     if threshold is not None:
         seen = part.witnessed(terms)
         if seen is not None and seen[1] - seen[0] + 1 >= threshold:

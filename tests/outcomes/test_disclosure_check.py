@@ -248,6 +248,25 @@ def test_a_count_earlier_reports_give_away_on_their_own_is_named_unresolved():
     assert outcome.ranges["five"] == audit.Range(5, 5)
 
 
+def test_a_line_adding_up_to_its_total_is_bounded_without_a_programme_per_count():
+    """Hidden cells of 2, 3 and 30 beside a published total of 35 (each at least 1): one can
+    be 1 to 33, two together 2 to 34, all three only 35, each found with no programme."""
+    line = Row("line", {"a": 1, "b": 1, "c": 1, "total": -1}, 0, 0)
+    quantities = [
+        Quantity("a", {"a": 1}),
+        Quantity("a+b", {"a": 1, "b": 1}),
+        Quantity("all", {"a": 1, "b": 1, "c": 1}),
+        Quantity("a-b", {"a": 1, "b": -1}),  # another shape: solved as before
+    ]
+    model = Model({"total": 35}, dict.fromkeys("abc", 1), [line], quantities)
+    stats = audit.Stats()
+    found = audit.ranges(model, stats=stats)
+    assert found["a"] == audit.Range(1, 33) and found["a+b"] == audit.Range(2, 34)
+    assert found["all"] == audit.Range(35, 35) and found["a-b"] == audit.Range(-32, 32)
+    assert stats.summed == 3 and stats.programmes == 1 + 2  # the part's first, and a-b's two
+    assert brute_force(model, 40) == {name: (r.low, r.high) for name, r in found.items()}
+
+
 def test_an_integer_programme_stopped_at_its_node_limit_gives_a_bound_no_narrower_than_the_truth(
     monkeypatch,
 ):
