@@ -350,7 +350,22 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Report(models.Model):
+class MadeByAJob:
+    """A report's or an extract's record, which a job makes (outcomes/jobs.py): what its
+    status says, for pages to ask rather than compare."""
+
+    status: str
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ReportStatus.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ReportStatus.FAILED
+
+
+class Report(MadeByAJob, models.Model):
     """An outcome report: what was asked, how it was made, and where its files are (O4).
 
     Reports hold aggregates only, under disclosure control; no named young person.
@@ -422,14 +437,6 @@ class Report(models.Model):
         return f"Report {self.pk}"
 
     @property
-    def is_ready(self) -> bool:
-        return self.status == ReportStatus.READY
-
-    @property
-    def is_failed(self) -> bool:
-        return self.status == ReportStatus.FAILED
-
-    @property
     def downloads(self) -> list[tuple[str, str]]:
         """(format, label) of every file a ready report offers. The PDF is made from the
         printable page when it is first downloaded (it costs more than the rest together), so
@@ -466,7 +473,7 @@ class ReportFile(models.Model):
         ]
 
 
-class Extract(models.Model):
+class Extract(MadeByAJob, models.Model):
     """A pseudonymised, minimised record-level extract for evaluators (O6).
 
     Young people appear under an id made with the service's extract key and this extract's salt:
@@ -500,14 +507,6 @@ class Extract(models.Model):
 
     def __str__(self) -> str:
         return f"Extract {self.pk}"
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == ReportStatus.READY
-
-    @property
-    def is_failed(self) -> bool:
-        return self.status == ReportStatus.FAILED
 
 
 class ExtractFile(models.Model):
