@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from outcomes.models import Extract, Report, ReportStatus
+from yourchoice.jobs import steps
 
 
 def started(record: Report | Extract, *, again: str) -> bool:
@@ -15,10 +16,7 @@ def started(record: Report | Extract, *, again: str) -> bool:
     again), it is failed instead, saying so and `again` (what to ask for now), and False."""
     if record.attempts >= settings.JOB_STARTS:
         record.status = ReportStatus.FAILED
-        record.failure_reason = (
-            f"Making it stopped part way {record.attempts} times, so it was not tried again. "
-            f"{again}"
-        )
+        record.failure_reason = steps.given_up("Making it", record.attempts, again)
         record.finished_at = timezone.now()
         record.save(update_fields=["status", "failure_reason", "finished_at"])
         return False

@@ -58,6 +58,7 @@ from yourchoice.audit.actions import AuditAction
 from yourchoice.data import bulk, dates
 from yourchoice.data.errors import DomainError
 from yourchoice.jobs import queue
+from yourchoice.jobs.steps import given_up
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -332,8 +333,11 @@ def _started(
     if batch.job_starts > settings.JOB_STARTS:
         import_fail(
             batch_id,
-            f"{step} stopped part way {settings.JOB_STARTS} times, so it was not tried again. "
-            "Nothing was saved: split it into smaller files and upload them.",
+            given_up(
+                step,
+                settings.JOB_STARTS,
+                "Nothing was saved: split it into smaller files and upload them.",
+            ),
         )
         return None
     return batch

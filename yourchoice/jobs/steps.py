@@ -30,6 +30,12 @@ LONG_TASK: dict[str, Any] = {
 }
 
 
+def given_up(doing: str, starts: int, then: str) -> str:
+    """Why a record whose jobs started too often (settings.JOB_STARTS) was given up, and what
+    its owner can do now, in the same words for every kind of job."""
+    return f"{doing} stopped part way {starts} times, so it was not tried again. {then}"
+
+
 def run(
     task: Task,
     step: Callable[[int], Any],
