@@ -219,7 +219,7 @@ class _Part:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         if integer:
-            h.setOptionValue("mip_max_nodes", MIP_NODES)
+            _searching(h)
         else:
             _re_solving(h)
         n = len(self.columns)
@@ -660,6 +660,11 @@ def _re_solving(h: highspy.Highs) -> None:
     h.setOptionValue("simplex_initial_condition_check", False)
 
 
+def _searching(h: highspy.Highs) -> None:
+    """Options for every integer programme: the search stops after MIP_NODES nodes."""
+    h.setOptionValue("mip_max_nodes", MIP_NODES)
+
+
 def _programme(
     lower: np.ndarray,
     rows: list[tuple[np.ndarray, np.ndarray, float, float]],
@@ -675,7 +680,7 @@ def _programme(
         # take longer than the search here (300 ms against 50 ms for London's largest part).
         h.setOptionValue("presolve", "off")
         h.setOptionValue("mip_detect_symmetry", False)
-        h.setOptionValue("mip_max_nodes", MIP_NODES)
+        _searching(h)
     else:
         _re_solving(h)
     lp = highspy.HighsLp()
@@ -1286,16 +1291,17 @@ def protect(
         earlier = {q.name: shown_safe[q.name] for q in model.protected if q.name in shown_safe}
         return earlier | found
 
-    everything: list[Model] = []  # made once, if asked
+    everything: Model | None = None  # made once, if asked
 
     def beyond_hiding(unsafe: list[Quantity]) -> set[str]:
         """Those still unsafe with every choosable cell hidden."""
-        if not everything:
-            everything.append(build(set(choosable)))
+        nonlocal everything
+        if everything is None:
+            everything = build(set(choosable))
         names = {q.name for q in unsafe}
-        asked = [q for q in everything[0].protected if q.name in names]
+        asked = [q for q in everything.protected if q.name in names]
         apart: dict = {}
-        worst = ranges(everything[0], asked, stats, apart, threshold=threshold, hint=hint)
+        worst = ranges(everything, asked, stats, apart, threshold=threshold, hint=hint)
         for entry in apart.values():
             entry["part"].blocks = None  # as below: let them go now
         return {name for name, r in worst.items() if name in names and not r.safe(threshold)}
