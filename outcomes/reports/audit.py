@@ -200,7 +200,7 @@ class _Part:
         self._capacity = _LARGE_POOL if len(columns) > BLOCK_LIMIT else _POOL
         self._pool = np.zeros((min(16, self._capacity), len(columns)))  # grows as kept
         self._kept = 0
-        self.linear = self._highs(integer=False)
+        self._linear: highspy.Highs | None = None
         self.integer: highspy.Highs | None = None
         self.blocks: dict[tuple[int, Hashable], _Block] | None = None  # made when needed
         self.base: np.ndarray | None = None  # the whole-number solution blocks start from
@@ -209,11 +209,30 @@ class _Part:
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
         self._stale = 0  # bounds narrowed since last propagated
         self._propagation: _Propagation | None = None
-        # With no objective nothing is unbounded: "unbounded or infeasible" is infeasible.
-        if self._status(self._solve(self.linear, {}, minimise=True)) != "optimal":
+        # Half the parts of a check are decided with no programme (one line adding up to its
+        # total, or bounds too narrow): their solver is made when first needed. A part with
+        # cross-report rows is settled now, since whether they give a little decides how
+        # the rest treats it.
+        if any(elastic for _, _, _, elastic in rows):
+            self._settle()
+
+    @property
+    def linear(self) -> highspy.Highs:
+        """The part's linear programme, kept between objectives."""
+        if self._linear is None:
+            self._settle()
+        assert self._linear is not None  # noqa: S101 - made by _settle
+        return self._linear
+
+    def _settle(self) -> None:
+        """Make the linear programme and solve it once: with no objective nothing is
+        unbounded, so "unbounded or infeasible" is infeasible, and only cross-report rows
+        giving a little can explain it (`_make_elastic`)."""
+        self._linear = self._highs(integer=False)
+        if self._status(self._solve(self._linear, {}, minimise=True)) != "optimal":
             self._make_elastic()
         else:
-            self._keep(self.linear)
+            self._keep(self._linear)
 
     def _highs(self, integer: bool) -> highspy.Highs:
         h = highspy.Highs()
@@ -285,7 +304,7 @@ class _Part:
         if status != "optimal":
             raise CheckFailed("the published figures contradict rows that always hold")
         self.slack_limit = h.getInfo().objective_function_value + _TOLERANCE
-        self.linear = self._highs(integer=False)
+        self._linear = self._highs(integer=False)
 
     def _solve(
         self,
@@ -432,6 +451,8 @@ class _Part:
             return None
         if any(c != 1 for c in terms.values()):
             return None
+        if low < float(self.lower.sum()):
+            raise CheckFailed("a part of the model has no solution")
         if len(terms) == len(self.columns):
             return Range(low, low)  # the whole line: its total
         index, _ = self.vector(terms)

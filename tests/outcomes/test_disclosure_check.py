@@ -8,6 +8,7 @@ from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -265,6 +266,19 @@ def test_a_line_adding_up_to_its_total_is_bounded_without_a_programme_per_count(
     assert found["all"] == audit.Range(35, 35) and found["a-b"] == audit.Range(-32, 32)
     assert stats.summed == 3 and stats.programmes == 1 + 2  # the part's first, and a-b's two
     assert brute_force(model, 40) == {name: (r.low, r.high) for name, r in found.items()}
+
+
+def test_a_part_decided_with_no_programme_makes_no_solver_and_a_contradiction_is_still_refused():
+    """Half a check's parts need no programme: their solver is made only when first needed.
+    Published figures no whole-number solution fits are refused all the same."""
+    line = Row("line", {"a": 1, "b": 1, "total": -1}, 0, 0)
+    quantities = [Quantity("a", {"a": 1}), Quantity("a+b", {"a": 1, "b": 1})]
+    stats = audit.Stats()
+    found = audit.ranges(Model({"total": 35}, dict.fromkeys("ab", 1), [line], quantities), stats=stats)
+    assert found == {"a": audit.Range(1, 34), "a+b": audit.Range(35, 35)}
+    assert stats.summed == 2 and stats.programmes == 0
+    with pytest.raises(audit.CheckFailed):
+        audit.ranges(Model({"total": 1}, dict.fromkeys("ab", 1), [line], quantities))
 
 
 def test_an_integer_programme_stopped_at_its_node_limit_gives_a_bound_no_narrower_than_the_truth(
