@@ -274,7 +274,8 @@ def test_a_part_decided_with_no_programme_makes_no_solver_and_a_contradiction_is
     line = Row("line", {"a": 1, "b": 1, "total": -1}, 0, 0)
     quantities = [Quantity("a", {"a": 1}), Quantity("a+b", {"a": 1, "b": 1})]
     stats = audit.Stats()
-    found = audit.ranges(Model({"total": 35}, dict.fromkeys("ab", 1), [line], quantities), stats=stats)
+    model = Model({"total": 35}, dict.fromkeys("ab", 1), [line], quantities)
+    found = audit.ranges(model, stats=stats)
     assert found == {"a": audit.Range(1, 34), "a+b": audit.Range(35, 35)}
     assert stats.summed == 2 and stats.programmes == 0
     with pytest.raises(audit.CheckFailed):
