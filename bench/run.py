@@ -300,6 +300,15 @@ def _reports_table(scales: dict, keys: list[str]) -> list[str]:
             f"{'' if r['pandas_agrees'] else ' (FIGURES DIFFER)'}"
             f" | PDF {r['first_pdf_seconds']:.2f} s | {r['worker_peak_mb']} MB | {_mark(met)}"
         )
+        if "rest_seconds" in r:
+            # Where the time goes (judged above on the whole report, not on this).
+            lines.append(
+                f"            of which the disclosure check {r['check_seconds']:.2f} s and "
+                f"planning the {r['planned']} borough reports it checks against "
+                f"{r['planning_seconds']:.2f} s; the rest {r['rest_seconds']:.2f} s, "
+                f"{r['rest_scan_ratio']:.1f}× the scan, {r['rest_pandas_speedup']:.1f}× faster "
+                "than pandas"
+            )
     return lines
 
 

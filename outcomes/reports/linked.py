@@ -481,6 +481,9 @@ class Check:
     protected: list[tuple[str, list[tuple[str, str, int]]]]
     ranges: dict[str, str]
     stats: audit.Stats
+    # London's check: the seconds taken to check the planned reports first (`seconds` is its
+    # own check's).
+    planning_seconds: float = 0.0
 
     def record(self) -> dict[str, object]:
         return {
@@ -491,6 +494,7 @@ class Check:
             "reports": self.reports,
             "planned": self.planned,
             "seconds": round(self.seconds, 3),
+            "planning_seconds": round(self.planning_seconds, 3),
             "unresolved": len(self.unresolved),
             "programmes": self.stats.programmes,
             "integer_programmes": self.stats.integer_programmes,

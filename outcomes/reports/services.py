@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -264,6 +266,7 @@ def disclosure_check(
         else list(Authority.objects.filter(active=True).values_list("pk", flat=True))
     )
     authorities = [_place(pk) for pk in active]
+    planning = time.perf_counter()
     if report.authority_id is None:
         # London comes before some of its boroughs: check it against the reports they will
         # have, so that a borough published after it is not given away by London minus the
@@ -272,7 +275,10 @@ def disclosure_check(
         for pk in active:
             if pk not in published:
                 sheets.append(_planned(pk, boroughs[pk], authorities, threshold))
-    return linked.check(new, sheets, authorities, threshold)
+    planning = time.perf_counter() - planning
+    return dataclasses.replace(
+        linked.check(new, sheets, authorities, threshold), planning_seconds=planning
+    )
 
 
 def _planned(

@@ -210,6 +210,10 @@ def test_london_minus_the_published_boroughs_no_longer_gives_a_boroughs_hidden_c
     assert not recovered_by_subtraction(sheets)
     later = reports[cast.southwark.authority.name].disclosure_check
     assert later["made"] and later["unresolved"] == 0
+    # London's record says what it planned for, and how long checking those reports took.
+    london = reports["london"].disclosure_check
+    assert london["planned"] == (2 if order == "london first" else 0)
+    assert (london["planning_seconds"] > 0) == (order == "london first")
 
 
 def test_two_hidden_cells_summing_to_a_known_2_no_longer_give_both_as_1(cast):
