@@ -143,6 +143,7 @@ class Stats:
     carried: int = 0  # counts safe in an earlier round, not checked again (hiding more)
     propagated: int = 0  # counts shown unsafe by propagated bounds alone, with no programme
     summed: int = 0  # counts in a part that is one line adding up to its total (no programme)
+    moved: int = 0  # counts shown safe by moving a known solution (`_Part.moved`: no programme)
 
 
 _SETTLED = (
@@ -209,6 +210,9 @@ class _Part:
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
         self._stale = 0  # bounds narrowed since last propagated
         self._propagation: _Propagation | None = None
+        self._checker: _Rows | None = None  # the rows, to check a witness exactly
+        self._partner: list[list[int]] | None = None  # made by `_partners`
+        self._hint_tried = False
         # Half the parts of a check are decided with no programme (one line adding up to its
         # total, or bounds too narrow): their solver is made when first needed. A part with
         # cross-report rows is settled now, since whether they give a little decides how
@@ -505,10 +509,120 @@ class _Part:
         values = np.array([self.hint[k] for k in self.columns], dtype=float)
         if np.any(np.abs(values - np.round(values)) > _TOLERANCE) or np.any(values < self.lower):
             return None
-        rows, _ = self.incidence()
-        check = _Rows([(index, v, low, high) for (index, v), (_, low, high, _) in zip(
-            rows, self.rows, strict=True)])  # fmt: skip
-        return values if check.hold(values) else None
+        return values if self.holds(values) else None
+
+    def holds(self, solution: np.ndarray) -> bool:
+        """Every row of the part holds, exactly, for these whole numbers (not the slack of
+        rows that give a little: only for a part whose rows all hold)."""
+        if self._checker is None:
+            rows, _ = self.incidence()
+            self._checker = _Rows([(index, v, low, high) for (index, v), (_, low, high, _) in zip(
+                rows, self.rows, strict=True)])  # fmt: skip
+        return self._checker.hold(solution)
+
+    def moved(self, terms: dict[Key, int], threshold: int) -> Range | None:
+        """Witnesses with no programme, for a part whose rows all hold: from a whole-number
+        solution already known (an earlier one, or the hint: the report's true values), one
+        unknown of the quantity moved up and another down by the same whole number, where
+        every equality row naming either names both with the same coefficient (two hidden
+        cells of one breakdown line), or one unknown moved alone where no equality row names
+        it. The equality rows still hold; the move goes as far as the lower bounds and the
+        other rows allow (each checked exactly, as every witness is). Safe if the moves show
+        `threshold` values; None if they do not (the programmes decide)."""
+        if self.elastic or len(self.columns) > BLOCK_LIMIT:
+            # Large parts have blocks; their counts are linked across reports, where a move
+            # needs more than two unknowns (London's rows), so moves seldom decide them.
+            return None
+        if not self._kept:
+            if self._hint_tried:
+                return None
+            self._hint_tried = True  # the hint does not change for this part: try it once
+            hinted = self._hinted()
+            if hinted is None:
+                return None
+            self.witness(hinted)
+        base = self.pool[0]
+        index, coefficients = self.vector(terms)
+        weight = dict(zip(index.tolist(), coefficients.tolist(), strict=True))
+        value = float(coefficients @ base[index])
+        low = high = value
+        furthest: dict[bool, tuple[float, int, int, float]] = {}
+        for i in weight:
+            for j in self._partners(i):
+                gain = weight[i] - weight.get(j, 0.0)
+                if gain == 0:
+                    continue
+                least, most = self._room(i, j, base)
+                # No limit that way: a move of `threshold` is far enough, and checked like
+                # any other (never a limit taken on trust).
+                least, most = max(least, -threshold), min(most, threshold)
+                for t in (least, most):
+                    change = gain * t
+                    if value + change > high:
+                        high = value + change
+                        furthest[True] = (change, i, j, t)
+                    elif value + change < low:
+                        low = value + change
+                        furthest[False] = (change, i, j, t)
+        if high - low + 1 < threshold:
+            return None
+        for _, i, j, t in furthest.values():
+            solution = base.copy()
+            solution[i] += t
+            if j >= 0:
+                solution[j] -= t
+            if not self.holds(solution):
+                return None  # never expected: the moves keep to the rows
+            self.witness(solution)
+        return Range(low, high, witnessed=True)
+
+    def _partners(self, i: int) -> list[int]:
+        """The unknowns `moved` may move against unknown i: those named by exactly the same
+        equality rows with the same coefficients; -1 (i alone) if no equality row names it."""
+        if self._partner is None:
+            rows, _ = self.incidence()
+            named: list[list[tuple[int, float]]] = [[] for _ in self.columns]
+            for r, (index, values) in enumerate(rows):
+                _, low, high, _ = self.rows[r]
+                if low == high:
+                    for c, v in zip(index.tolist(), values.tolist(), strict=True):
+                        named[c].append((r, v))
+            signatures = [frozenset(n) for n in named]
+            alike: dict[frozenset, list[int]] = defaultdict(list)
+            for c, signature in enumerate(signatures):
+                alike[signature].append(c)
+            self._partner = [
+                [-1] if not signatures[c] else [k for k in alike[signatures[c]] if k != c]
+                for c in range(len(self.columns))
+            ]
+        return self._partner[i]
+
+    def _room(self, i: int, j: int, base: np.ndarray) -> tuple[float, float]:
+        """How far unknown i may go up (and j down: j -1 for none) by a whole number t from
+        `base`, as (least t, most t): t = 0 always holds."""
+        rows, of = self.incidence()
+        least = self.lower[i] - base[i]
+        most = INF if j < 0 else base[j] - self.lower[j]
+        for r in set(of[i]) | (set(of[j]) if j >= 0 else set()):
+            _, row_low, row_high, _ = self.rows[r]
+            if row_low == row_high:
+                continue  # an equality row names both alike: unchanged
+            index, values = rows[r]
+            step = float(values[index == i].sum())
+            if j >= 0:
+                step -= float(values[index == j].sum())
+            if step == 0:
+                continue
+            activity = float(values @ base[index])
+            up, down = row_high - activity, row_low - activity  # step * t within [down, up]
+            if step > 0:
+                most, least = min(most, up / step), max(least, down / step)
+            else:
+                most, least = min(most, down / step), max(least, up / step)
+        return (
+            -INF if math.isinf(least) else float(math.ceil(least - _TOLERANCE)),
+            INF if math.isinf(most) else float(math.floor(most + _TOLERANCE)),
+        )
 
     def _repair(self) -> np.ndarray | None:
         """A whole-number solution near the linear programme's: its fractional values (a
@@ -1148,6 +1262,10 @@ def _part_range(
         seen = part.witnessed(terms)
         if seen is not None and seen[1] - seen[0] + 1 >= threshold:
             return Range(seen[0], seen[1], witnessed=True)
+        moved = part.moved(terms, threshold)
+        if moved is not None:
+            stats.moved += 1
+            return moved
         narrow = part.propagated(terms, _is_total(terms, model))
         if not narrow.safe(threshold):
             stats.propagated += 1
@@ -1273,6 +1391,7 @@ def protect(
     threshold: int,
     max_rounds: int = 60,
     touches: Callable[[Key], bool] | None = None,
+    start: dict[Key, float] | None = None,
 ) -> Outcome:
     """Hide more of the new report's cells until every protected quantity is safe.
 
@@ -1280,7 +1399,9 @@ def protect(
     `choosable` maps the new report's published cells that may be hidden to their order of
     choice (their value: smallest first; percentages at -1, first). A quantity still unsafe
     with every choosable cell hidden was given away by earlier reports: it is `unresolved`,
-    since nothing in this report can protect it."""
+    since nothing in this report can protect it. `start`: values of the unknowns that may be
+    a whole-number solution (the reports' true values), for parts to start from (checked
+    before use)."""
     stats = Stats()
     cache: dict = {}
     hidden: set[Key] = set()
@@ -1292,7 +1413,7 @@ def protect(
 
     # One whole-number solution of the last model, for the next round's parts to start from:
     # by the same reasoning, it is a solution of the next model too (checked before use).
-    hint: dict[Key, float] = {}
+    hint: dict[Key, float] = dict(start or {})
 
     def remember(model: Model, entries: Iterable[dict]) -> None:
         hint.update(model.known)

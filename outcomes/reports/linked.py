@@ -501,6 +501,7 @@ class Check:
             "relaxed_bounds": self.stats.relaxed,
             "block_programmes": self.stats.block_programmes,
             "propagated": self.stats.propagated,  # shown unsafe with no programme
+            "moved": self.stats.moved,  # shown safe with no programme
             "carried": self.stats.carried,  # safe in an earlier round, not checked again
             # Counts this report implies and must keep unknown, for later reports' checks.
             "protected": [[name, [list(t) for t in terms]] for name, terms in self.protected],
@@ -555,7 +556,9 @@ def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshol
     def touches(key: Key) -> bool:
         return isinstance(key, tuple) and key[0] == new.place
 
-    outcome = audit.protect(model, choosable, threshold, touches=touches)
+    outcome = audit.protect(
+        model, choosable, threshold, touches=touches, start=_true_values([new, *linked_to])
+    )
     model(outcome.hidden)  # the final model, for the counts it implies
     ranges = outcome.ranges
     return Check(
@@ -569,6 +572,21 @@ def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshol
         ranges={name: str(r) for name, r in ranges.items()},
         stats=outcome.stats,
     )
+
+
+def _true_values(sheets: list[Sheet]) -> dict[Key, float]:
+    """The true values of the sheets that have them (the new report's, and those London's
+    check plans for): a whole-number solution of their rows, for the check to start from."""
+    values: dict[Key, float] = {}
+    for s in sheets:
+        if s.true is None:
+            continue
+        for cell, value in s.true.items():
+            values[_key(s.place, cell)] = value
+        for indicator, (numerator, denominator) in (s.rates or {}).items():
+            values[_key(s.place, (indicator, NUMERATOR))] = numerator
+            values[_key(s.place, (indicator, DENOMINATOR))] = denominator
+    return values
 
 
 def sheet(

@@ -282,6 +282,28 @@ def test_a_part_decided_with_no_programme_makes_no_solver_and_a_contradiction_is
         audit.ranges(Model({"total": 1}, dict.fromkeys("ab", 1), [line], quantities))
 
 
+def test_hidden_cells_of_a_line_moved_against_each_other_are_shown_safe_with_no_programme():
+    """Referrals by age, three cells hidden beside their published total, each no fewer than
+    its published eligible referrals: from the true values, one cell up and another down by
+    the same number keeps the line's total, as far as the other cells' floors allow. Each
+    count is shown to have at least 10 possible values with no programme."""
+    rows = [
+        Row("line", {"r1": 1, "r2": 1, "r3": 1, "total": -1}, 0, 0),
+        *(Row(f"nested {k}", {k: 1, f"e{k[1]}": -1}, lower=0) for k in ("r1", "r2", "r3")),
+    ]
+    known = {"total": 50, "e1": 3, "e2": 2, "e3": 1}
+    quantities = [Quantity(k, {k: 1}) for k in ("r1", "r2", "r3")]
+    model = Model(known, dict.fromkeys(("r1", "r2", "r3"), 1), rows, quantities)
+    stats = audit.Stats()
+    found = audit.ranges(model, stats=stats, threshold=T, hint={"r1": 5, "r2": 20, "r3": 25})
+    # The first two moves' solutions, kept as witnesses, already show the third safe.
+    assert stats.moved == 2 and stats.programmes == 0
+    exact = brute_force(model, 50)
+    for name, r in found.items():
+        assert r.witnessed and r.safe(T)
+        assert exact[name][0] <= r.low and r.high <= exact[name][1]
+
+
 def test_an_integer_programme_stopped_at_its_node_limit_gives_a_bound_no_narrower_than_the_truth(
     monkeypatch,
 ):
@@ -373,7 +395,8 @@ def linked_reports(draw):
         if base == 0 or not draw(st.booleans()):
             continue
         numerator, total = (place, "rate", "#numerator"), (place, "n", "All")
-        shown = round(1000 * draw(st.integers(0, base)) / base) * 2  # p * 20, as linked.py
+        values[numerator] = draw(st.integers(0, base))
+        shown = round(1000 * values[numerator] / base) * 2  # p * 20, as linked.py
         rows += [
             Row(f"value {place}", {numerator: 2000, total: -(shown + 1)}, upper=0),
             Row(f"value-low {place}", {numerator: 2000, total: -(shown - 1)}, lower=0),
@@ -385,7 +408,7 @@ def linked_reports(draw):
             Quantity(f"{place} rest", {total: 1, numerator: -1}),
         ]
     model = Model(known, lower, rows, protected, block=_breakdown, hub="All")
-    return model, draw(st.sampled_from([3, 5, 10]))
+    return model, draw(st.sampled_from([3, 5, 10])), values
 
 
 def _breakdown(key: Any) -> tuple[str]:
@@ -395,16 +418,26 @@ def _breakdown(key: Any) -> tuple[str]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(linked_reports())
 def test_the_fast_check_finds_safe_exactly_the_counts_the_exact_bounds_find_safe(case):
-    """With a threshold, ranges decides each count by witnesses, block by block, and stops once
-    safety is known; every count it calls safe or unsafe is so by the exact integer bounds."""
-    model, threshold = case
+    """With a threshold, ranges decides each count by witnesses (block by block in a large
+    part, or by moving the true values in a small one) and stops once safety is known; every
+    count it calls safe or unsafe is so by the exact integer bounds."""
+    model, threshold, truth = case
     exact = audit.ranges(model)
     original = audit.BLOCK_LIMIT
     audit.BLOCK_LIMIT = 0  # every part is large enough for blocks: the fast path throughout
     try:
-        fast = audit.ranges(model, threshold=threshold)
+        by_blocks = audit.ranges(model, threshold=threshold)
     finally:
         audit.BLOCK_LIMIT = original
+    # Every part small: moves from the true values (a whole-number solution), then programmes.
+    by_moves = audit.ranges(model, threshold=threshold, hint=dict(truth))
+    for fast in (by_blocks, by_moves):
+        _agrees_with_exact(fast, exact, threshold)
+
+
+def _agrees_with_exact(
+    fast: dict[str, audit.Range], exact: dict[str, audit.Range], threshold: int
+) -> None:
     for name, r in exact.items():
         assert fast[name].safe(threshold) == r.safe(threshold), (name, fast[name], r)
         # What the fast check reports holds the truth: a witnessed range within it, else
