@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import highspy
@@ -213,6 +213,8 @@ class _Part:
         self._checker: _Rows | None = None  # the rows, to check a witness exactly
         self._partner: list[list[int]] | None = None  # made by `_partners`
         self._hint_tried = False
+        # `_room`'s: the solution moves start from, each row's terms, and their activity there.
+        self._moving: tuple[np.ndarray, list[dict[int, float]], list[float]] | None = None
         # Half the parts of a check are decided with no programme (one line adding up to its
         # total, or bounds too narrow): their solver is made when first needed. A part with
         # cross-report rows is settled now, since whether they give a little decides how
@@ -521,14 +523,12 @@ class _Part:
         return self._checker.hold(solution)
 
     def moved(self, terms: dict[Key, int], threshold: int) -> Range | None:
-        """Witnesses with no programme, for a part whose rows all hold: from a whole-number
-        solution already known (an earlier one, or the hint: the report's true values), one
-        unknown of the quantity moved up and another down by the same whole number, where
-        every equality row naming either names both with the same coefficient (two hidden
-        cells of one breakdown line), or one unknown moved alone where no equality row names
-        it. The equality rows still hold; the move goes as far as the lower bounds and the
-        other rows allow (each checked exactly, as every witness is). Safe if the moves show
-        `threshold` values; None if they do not (the programmes decide)."""
+        """Witnesses with no programme, for a part whose rows all hold: a whole-number solution
+        already known (an earlier one, or the hint: the report's true values) moved along a
+        direction that keeps every equality row, as far as the lower bounds and the other
+        rows allow (`_directions`). The solutions at the quantity's furthest ends are checked
+        row by row, as every witness is, and kept. Safe if they show `threshold` values; None
+        if not (the programmes decide)."""
         if self.elastic or len(self.columns) > BLOCK_LIMIT:
             # Large parts have blocks; their counts are linked across reports, where a move
             # needs more than two unknowns (London's rows), so moves seldom decide them.
@@ -546,39 +546,63 @@ class _Part:
         weight = dict(zip(index.tolist(), coefficients.tolist(), strict=True))
         value = float(coefficients @ base[index])
         low = high = value
-        furthest: dict[bool, tuple[float, int, int, float]] = {}
-        for i in weight:
-            for j in self._partners(i):
-                gain = weight[i] - weight.get(j, 0.0)
-                if gain == 0:
-                    continue
-                least, most = self._room(i, j, base)
-                # No limit that way: a move of `threshold` is far enough, and checked like
-                # any other (never a limit taken on trust).
-                least, most = max(least, -threshold), min(most, threshold)
-                for t in (least, most):
-                    change = gain * t
-                    if value + change > high:
-                        high = value + change
-                        furthest[True] = (change, i, j, t)
-                    elif value + change < low:
-                        low = value + change
-                        furthest[False] = (change, i, j, t)
+        furthest: dict[bool, tuple[dict[int, float], float]] = {}
+        for direction in self._directions(weight):
+            gain = sum(weight.get(c, 0.0) * step for c, step in direction.items())
+            if gain == 0:
+                continue
+            least, most = self._room(direction, base)
+            # No limit that way: a move of `threshold` is far enough, and checked like any
+            # other (never a limit taken on trust).
+            for t in (max(least, -threshold), min(most, threshold)):
+                if value + gain * t > high:
+                    high, furthest[True] = value + gain * t, (direction, t)
+                elif value + gain * t < low:
+                    low, furthest[False] = value + gain * t, (direction, t)
+            if high - low + 1 >= threshold:
+                break
         if high - low + 1 < threshold:
             return None
-        for _, i, j, t in furthest.values():
+        for direction, t in furthest.values():
             solution = base.copy()
-            solution[i] += t
-            if j >= 0:
-                solution[j] -= t
-            if not self.holds(solution):
+            for c, step in direction.items():
+                solution[c] += step * t
+            if not self._still_holds(solution, direction):
                 return None  # never expected: the moves keep to the rows
             self.witness(solution)
         return Range(low, high, witnessed=True)
 
+    def _directions(self, weight: dict[int, float]) -> Iterator[dict[int, float]]:
+        """Directions that keep every equality row, for moving the quantity's unknowns: one
+        unknown up and another down where every equality row naming either names both alike
+        (two hidden cells of one breakdown line), or one alone where no equality row names it;
+        then two such pairs at once, the second's unknowns sharing a row that is not an
+        equality with the first's (received and eligible referrals of the same two
+        categories, moved together so that neither goes below the other)."""
+        rows, of = self.incidence()
+        pairs = [(i, j) for i in weight for j in self._partners(i)]
+        for i, j in pairs:
+            yield {i: 1.0} if j < 0 else {i: 1.0, j: -1.0}
+        for i, j in pairs:
+            if j < 0:
+                continue
+            beside = {
+                int(k) for r in of[i] if self.rows[r][1] != self.rows[r][2] for k in rows[r][0]
+            } - {i, j}
+            for k in sorted(beside):
+                for m in self._partners(k):
+                    if m in (i, j, k):
+                        continue
+                    for sign in (1.0, -1.0):
+                        direction = {i: 1.0, j: -1.0, k: sign}
+                        if m >= 0:
+                            direction[m] = -sign
+                        yield direction
+
     def _partners(self, i: int) -> list[int]:
-        """The unknowns `moved` may move against unknown i: those named by exactly the same
-        equality rows with the same coefficients; -1 (i alone) if no equality row names it."""
+        """The unknowns `_directions` may move against unknown i: those named by exactly the
+        same equality rows with the same coefficients; -1 (i alone) if no equality row names
+        it."""
         if self._partner is None:
             rows, _ = self.incidence()
             named: list[list[tuple[int, float]]] = [[] for _ in self.columns]
@@ -597,23 +621,48 @@ class _Part:
             ]
         return self._partner[i]
 
-    def _room(self, i: int, j: int, base: np.ndarray) -> tuple[float, float]:
-        """How far unknown i may go up (and j down: j -1 for none) by a whole number t from
-        `base`, as (least t, most t): t = 0 always holds."""
+    def _still_holds(self, solution: np.ndarray, direction: dict[int, float]) -> bool:
+        """A moved solution, checked exactly: its values at their lower bounds or above, and
+        every row naming a moved unknown (the others are as they were, at a solution)."""
+        if any(solution[c] < self.lower[c] for c in direction):
+            return False
         rows, of = self.incidence()
-        least = self.lower[i] - base[i]
-        most = INF if j < 0 else base[j] - self.lower[j]
-        for r in set(of[i]) | (set(of[j]) if j >= 0 else set()):
+        for r in {r for c in direction for r in of[c]}:
+            index, values = rows[r]
+            _, low, high, _ = self.rows[r]
+            activity = float(values @ solution[index])
+            if not low - _TOLERANCE <= activity <= high + _TOLERANCE:
+                return False
+        return True
+
+    def _room(self, direction: dict[int, float], base: np.ndarray) -> tuple[float, float]:
+        """How far `base` may move along `direction` by a whole number t, as (least t, most
+        t), within the lower bounds and the rows that are not equalities (the direction keeps
+        those): t = 0 always holds."""
+        rows, of = self.incidence()
+        if self._moving is None or self._moving[0] is not base:
+            # Each row's terms, and its activity at `base` (the same solution for every move).
+            self._moving = (
+                base,
+                [dict(zip(i.tolist(), v.tolist(), strict=True)) for i, v in rows],
+                [float(v @ base[i]) for i, v in rows],
+            )
+        _, terms, activities = self._moving
+        least, most = -INF, INF
+        for c, step in direction.items():
+            room = (base[c] - self.lower[c]) / abs(step)  # base + step * t >= lower
+            if step > 0:
+                least = max(least, -room)
+            else:
+                most = min(most, room)
+        for r in {r for c in direction for r in of[c]}:
             _, row_low, row_high, _ = self.rows[r]
             if row_low == row_high:
-                continue  # an equality row names both alike: unchanged
-            index, values = rows[r]
-            step = float(values[index == i].sum())
-            if j >= 0:
-                step -= float(values[index == j].sum())
+                continue
+            step = sum(terms[r].get(c, 0.0) * d for c, d in direction.items())
             if step == 0:
                 continue
-            activity = float(values @ base[index])
+            activity = activities[r]
             up, down = row_high - activity, row_low - activity  # step * t within [down, up]
             if step > 0:
                 most, least = min(most, up / step), max(least, down / step)

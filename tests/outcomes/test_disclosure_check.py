@@ -304,6 +304,30 @@ def test_hidden_cells_of_a_line_moved_against_each_other_are_shown_safe_with_no_
         assert exact[name][0] <= r.low and r.high <= exact[name][1]
 
 
+def test_received_and_eligible_referrals_moved_together_are_shown_safe_with_no_programme():
+    """Referrals received and eligible by age, every cell hidden, each age's eligible no more
+    than its received (1 and 1, 6 and 6, 14 and 13): no cell can move against another of its
+    line alone without going below, or above, its pair, but the two lines moved together can
+    (received and eligible of one age up, of another down). Each count is shown safe with no
+    programme, within its exact range."""
+    ages = ("a", "b", "c")
+    rows = [
+        Row("received", {f"r{a}": 1 for a in ages}, 21, 21),
+        Row("eligible", {f"e{a}": 1 for a in ages}, 20, 20),
+        *(Row(f"nested {a}", {f"r{a}": 1, f"e{a}": -1}, lower=0) for a in ages),
+    ]
+    truth = {"ra": 1, "rb": 6, "rc": 14, "ea": 1, "eb": 6, "ec": 13}
+    quantities = [Quantity(k, {k: 1}) for k in truth]
+    model = Model({}, dict.fromkeys(truth, 1), rows, quantities)
+    stats = audit.Stats()
+    found = audit.ranges(model, stats=stats, threshold=T, hint=dict(truth))
+    assert stats.programmes == 0 and stats.moved > 0
+    exact = audit.ranges(model)
+    for name, r in found.items():
+        assert r.witnessed and r.safe(T)
+        assert exact[name].low <= r.low and r.high <= exact[name].high
+
+
 def test_an_integer_programme_stopped_at_its_node_limit_gives_a_bound_no_narrower_than_the_truth(
     monkeypatch,
 ):
