@@ -26,6 +26,7 @@ new report's figures imply, and those earlier reports recorded as protected.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -126,6 +127,11 @@ class Sheet:
     def new(self) -> bool:
         """Its true values are known: the counts it implies are worked out from them."""
         return self.true is not None
+
+    @functools.cached_property
+    def indicators(self) -> frozenset[str]:
+        """The indicators the sheet has figures of (a category of one it lacks is zero)."""
+        return frozenset(indicator for indicator, _ in self.values)
 
     def is_count(self, cell: Cell) -> bool:
         return self.units.get(cell) in (EPISODES, YOUNG_PEOPLE) or cell[0] in OTHER_COUNTS
@@ -230,7 +236,7 @@ def _piece(sheet: Sheet, threshold: int) -> _Piece:
         (an older report without the indicator)."""
         if cell in sheet.values:
             return _key(sheet.place, cell)
-        if any(ind == cell[0] for ind, _ in sheet.values):
+        if cell[0] in sheet.indicators:
             # The indicator is there but not the category: every category found is listed,
             # so this one is zero.
             key = _key(sheet.place, cell)
@@ -462,7 +468,7 @@ def _present(sheet: Sheet, cell: Cell, known: dict[Key, int]) -> Key | None:
         return key if (cell[0], ALL) in sheet.values else None
     if cell in sheet.values:
         return key
-    if any(ind == cell[0] for ind, _ in sheet.values):
+    if cell[0] in sheet.indicators:
         known[key] = 0  # every category found is listed: an absent one is zero
         return key
     return None
