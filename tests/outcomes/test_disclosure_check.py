@@ -291,7 +291,7 @@ def test_hidden_cells_of_a_line_moved_against_each_other_are_shown_safe_with_no_
         Row("line", {"r1": 1, "r2": 1, "r3": 1, "total": -1}, 0, 0),
         *(Row(f"nested {k}", {k: 1, f"e{k[1]}": -1}, lower=0) for k in ("r1", "r2", "r3")),
     ]
-    known = {"total": 50, "e1": 3, "e2": 2, "e3": 1}
+    known: dict[Hashable, int] = {"total": 50, "e1": 3, "e2": 2, "e3": 1}
     quantities = [Quantity(k, {k: 1}) for k in ("r1", "r2", "r3")]
     model = Model(known, dict.fromkeys(("r1", "r2", "r3"), 1), rows, quantities)
     stats = audit.Stats()
@@ -316,8 +316,8 @@ def test_received_and_eligible_referrals_moved_together_are_shown_safe_with_no_p
         Row("eligible", {f"e{a}": 1 for a in ages}, 20, 20),
         *(Row(f"nested {a}", {f"r{a}": 1, f"e{a}": -1}, lower=0) for a in ages),
     ]
-    truth = {"ra": 1, "rb": 6, "rc": 14, "ea": 1, "eb": 6, "ec": 13}
-    quantities = [Quantity(k, {k: 1}) for k in truth]
+    truth: dict[Hashable, float] = {"ra": 1, "rb": 6, "rc": 14, "ea": 1, "eb": 6, "ec": 13}
+    quantities = [Quantity(str(k), {k: 1}) for k in truth]
     model = Model({}, dict.fromkeys(truth, 1), rows, quantities)
     stats = audit.Stats()
     found = audit.ranges(model, stats=stats, threshold=T, hint=dict(truth))
