@@ -22,8 +22,10 @@ integer bounds.
 With a threshold (a report's check), only safety is decided, each count with as little work
 as that takes and each decision exact in its direction: safe when whole-number solutions
 (witnesses) show threshold values; unsafe when bounds that hold every whole-number solution
-(propagated through the rows, or a relaxation's, rounded inward) leave fewer. Large parts are
-first tried block by block (`_Block`). docs/disclosure.md, "The disclosure check", says how.
+(propagated through the rows, or a relaxation's, rounded inward) leave fewer. Small parts
+first move a known whole-number solution (the report's true values) along their lines
+(`_Part.moved`); large parts are first tried block by block (`_Block`). docs/disclosure.md,
+"The disclosure check", says how.
 
 This module knows nothing of reports: outcomes/reports/linked.py builds the model from them.
 """
