@@ -52,6 +52,10 @@ INTEGER_LIMIT = 300
 #: Parts with more unknowns than this are first tried block by block (`_Block`): most of their
 #: counts are shown safe, or unsafe, by a programme a fraction of the part's size.
 BLOCK_LIMIT = 150
+#: A block that has decided none of the first this many counts asked of it is not asked again:
+#: its part's own programmes decide the rest (a breakdown's block as large as most of its part,
+#: whose outer rows leave every count too wide and whose inner holds the rest fixed).
+_BLOCK_TRIES = 8
 #: Whole-number solutions kept per large part, as witnesses (rows of one array).
 _LARGE_POOL = 1000
 #: Branch-and-bound nodes an integer programme may take. The check's take 0 or 1 (its parts'
@@ -744,16 +748,33 @@ class _Part:
                     i for i, g in enumerate(self.groups) if g[level] is None or g[level] == name[1]
                 ]
                 block = self.blocks[name] = _Block(self, members, self.base)
-            for minimise in (False, True):
-                unbounded = block.inner(index, coefficients, minimise)
-                seen = self.witnessed(terms)
-                if unbounded and seen is not None:
-                    return Range(-INF, seen[1], True) if minimise else Range(seen[0], INF, True)
-                if seen is not None and seen[1] - seen[0] + 1 >= threshold:
-                    return Range(seen[0], seen[1], witnessed=True)
-            low, high = block.outer(index, coefficients)
-            if high - low + 1 < threshold:
-                return Range(low, high)
+            if block.tried >= _BLOCK_TRIES and not block.decided:
+                continue  # it has decided none of its first counts: the part decides the rest
+            block.tried += 1
+            decided = self._in_block(block, terms, index, coefficients, threshold)
+            if decided is not None:
+                block.decided += 1
+                return decided
+        return None
+
+    def _in_block(
+        self,
+        block: _Block,
+        terms: dict[Key, int],
+        index: np.ndarray,
+        coefficients: np.ndarray,
+        threshold: int,
+    ) -> Range | None:
+        for minimise in (False, True):
+            unbounded = block.inner(index, coefficients, minimise)
+            seen = self.witnessed(terms)
+            if unbounded and seen is not None:
+                return Range(-INF, seen[1], True) if minimise else Range(seen[0], INF, True)
+            if seen is not None and seen[1] - seen[0] + 1 >= threshold:
+                return Range(seen[0], seen[1], witnessed=True)
+        low, high = block.outer(index, coefficients)
+        if high - low + 1 < threshold:
+            return Range(low, high)
         return None
 
     def bound(self, terms: dict[Key, int], minimise: bool) -> float:
@@ -1068,6 +1089,8 @@ class _Block:
 
     def __init__(self, part: _Part, members: list[int], base: np.ndarray) -> None:
         self.part = part
+        self.tried = 0  # counts asked of the block, and decided by it (`_Part.block_range`)
+        self.decided = 0
         self.members = np.array(members, dtype=np.int64)
         self.base = base
         rows, of = part.incidence()
