@@ -269,7 +269,9 @@ def test_a_hung_redis_does_not_hold_up_a_coach_saving_a_concern(cast, redis):
         up = save(episodes[1])
         redis.pause()
         hung = save(episodes[2])
-        assert hung <= 2 * up + 0.3, f"{hung:.2f} s with Redis hung, {up:.2f} s with it up"
+        # A request that did contact Redis would wait out the broker's 3 s connect timeout:
+        # a second of slack keeps that in sight on a busy machine (0.75 s was seen there).
+        assert hung <= 2 * up + 1.0, f"{hung:.2f} s with Redis hung, {up:.2f} s with it up"
         assert _relay_found_queue(up=False)
         assert OutboxJob.objects.count() == 1  # the hung save's email waits
         assert mail.outbox == []
