@@ -219,8 +219,8 @@ class _Part:
         self._checker: _Rows | None = None  # the rows, to check a witness exactly
         self._partner: list[list[int]] | None = None  # made by `_partners`
         self._hint_tried = False
-        # `_room`'s: the solution moves start from, each row's terms, and their activity there.
-        self._moving: tuple[np.ndarray, list[dict[int, float]], list[float]] | None = None
+        # `_room`'s: each row's terms, and their activity at the first witness.
+        self._moving: tuple[list[dict[int, float]], list[float]] | None = None
         # Half the parts of a check are decided with no programme (one line adding up to its
         # total, or bounds too narrow): their solver is made when first needed. A part with
         # cross-report rows is settled now, since whether they give a little decides how
@@ -642,18 +642,18 @@ class _Part:
         return True
 
     def _room(self, direction: dict[int, float], base: np.ndarray) -> tuple[float, float]:
-        """How far `base` may move along `direction` by a whole number t, as (least t, most
-        t), within the lower bounds and the rows that are not equalities (the direction keeps
-        those): t = 0 always holds."""
+        """How far `base` (the part's first witness, `pool[0]`) may move along `direction` by
+        a whole number t, as (least t, most t), within the lower bounds and the rows that are
+        not equalities (the direction keeps those): t = 0 always holds."""
         rows, of = self.incidence()
-        if self._moving is None or self._moving[0] is not base:
-            # Each row's terms, and its activity at `base` (the same solution for every move).
+        if self._moving is None:
+            # Each row's terms, and its activity at `base`: the part's first witness, which
+            # never changes once kept, so every move starts from it.
             self._moving = (
-                base,
                 [dict(zip(i.tolist(), v.tolist(), strict=True)) for i, v in rows],
                 [float(v @ base[i]) for i, v in rows],
             )
-        _, terms, activities = self._moving
+        terms, activities = self._moving
         least, most = -INF, INF
         for c, step in direction.items():
             room = (base[c] - self.lower[c]) / abs(step)  # base + step * t >= lower
