@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 AXE = Path(__file__).resolve().parents[2] / "build" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -15,6 +17,42 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 @pytest.fixture(autouse=True)
 def _reference_data(reference_data):
     """Browser tests commit for real, so every table is flushed after each one."""
+
+
+class _Requests:
+    """The live server's requests in progress, counted by Django's own request signals."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs) -> None:
+        with self.changed:
+            self.running += 1
+
+    def finished(self, **kwargs) -> None:
+        with self.changed:
+            self.running = max(0, self.running - 1)
+            self.changed.notify_all()
+
+    def wait_until_idle(self, seconds: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.running == 0, timeout=seconds)
+
+
+_REQUESTS = _Requests()
+request_started.connect(_REQUESTS.started, dispatch_uid="e2e-requests-started")
+request_finished.connect(_REQUESTS.finished, dispatch_uid="e2e-requests-finished")
+
+
+@pytest.fixture(autouse=True)
+def _server_idle_before_flush(transactional_db):
+    """Set up after the database and torn down before it, so after the test's browser context
+    is closed: a request the page left behind (the service worker keeping a caseload on the
+    phone) finishes before the tables are flushed, rather than racing the flush for its locks
+    and leaving the next test with this one's rows."""
+    yield
+    assert _REQUESTS.wait_until_idle(30), "the live server was still answering after 30 s"
 
 
 @pytest.fixture(scope="session")
