@@ -208,6 +208,7 @@ class _Part:
         self._pool = np.zeros((min(16, self._capacity), len(columns)))  # grows as kept
         self._kept = 0
         self._linear: highspy.Highs | None = None
+        self._lowering: highspy.Highs | None = None  # a large part's, for minimums
         self.integer: highspy.Highs | None = None
         self.blocks: dict[tuple[int, Hashable], _Block] | None = None  # made when needed
         self.base: np.ndarray | None = None  # the whole-number solution blocks start from
@@ -235,6 +236,19 @@ class _Part:
             self._settle()
         assert self._linear is not None  # noqa: S101 - made by _settle
         return self._linear
+
+    def _solving(self, minimise: bool) -> highspy.Highs:
+        """The linear programme to re-solve for a bound. A large part keeps a second copy for
+        its minimums: each re-solve starts from the last optimum of the same sense, fewer
+        pivots away than the other sense's (a fifth fewer pivots in all in London's check)."""
+        if not minimise or len(self.columns) <= BLOCK_LIMIT:
+            return self.linear
+        if self._lowering is None:
+            if self._linear is None:
+                self._settle()  # first: whether its cross-report rows give a little
+            self._lowering = self._highs(integer=False)
+            self._solve(self._lowering, {}, minimise=True)
+        return self._lowering
 
     def _settle(self) -> None:
         """Make the linear programme and solve it once: with no objective nothing is
@@ -786,7 +800,7 @@ class _Part:
         """The linear programme's bound, rounded inward to a whole number (every whole-number
         solution lies within it), and whether it is exact: the optimum is a whole-number
         solution (kept as a witness), or there is no limit."""
-        h = self._solve(self.linear, terms, minimise)
+        h = self._solve(self._solving(minimise), terms, minimise)
         status = self._status(h)
         if status == "unbounded":
             return (-INF if minimise else INF), True

@@ -361,6 +361,40 @@ def test_a_percentage_of_a_published_base_gives_its_numerator_to_within_rounding
     assert audit.ranges(model)["rest"] == audit.Range(1, 1)
 
 
+def test_a_large_parts_minimums_solved_on_a_copy_of_its_programme_are_the_same(monkeypatch):
+    """A part of more than BLOCK_LIMIT unknowns keeps a second linear programme for its
+    minimums (each re-solve then starts from the last optimum of the same sense): every bound
+    is as the part's one programme gives it."""
+    rng = np.random.default_rng(7)
+    cells: dict[tuple[Hashable, Hashable], int] = {
+        (r, c): int(rng.integers(1, 30)) for r in range(12) for c in range(14)
+    }
+    table = Table(
+        cells=cells,
+        row_totals={r: sum(v for (rr, _), v in cells.items() if rr == r) for r in range(12)},
+        column_totals={c: sum(v for (_, cc), v in cells.items() if cc == c) for c in range(14)},
+    )
+    model = table_model(table, {("cell", *k) for k in cells})
+    assert len(model.hidden) > audit.BLOCK_LIMIT
+    made = []
+    highs = audit._Part._highs
+
+    def counted(self, integer):
+        made.append(integer)
+        return highs(self, integer)
+
+    monkeypatch.setattr(audit._Part, "_highs", counted)
+    two = audit.ranges(model)
+    assert len(made) == 2  # the part's programme, and its copy for minimums
+    monkeypatch.setattr(audit, "BLOCK_LIMIT", len(model.hidden))
+    one = audit.ranges(model)
+    assert len(made) == 3
+    assert {n: (r.low, r.high) for n, r in two.items()} == {
+        n: (r.low, r.high) for n, r in one.items()
+    }
+    assert len({r.high for r in two.values()}) > 1  # bounds the rows decide
+
+
 def test_an_unbounded_count_has_no_upper_limit():
     model = Model(
         {}, {"x": 1, "y": 1}, [Row("sum", {"x": 1, "y": -1}, 0, 0)], [Quantity("x", {"x": 1})]
