@@ -122,6 +122,11 @@ class Sheet:
     # A report not yet published that London's check plans for (with its true values, so the
     # counts it implies are protected); nothing in it is hidden by the check.
     planned: bool = False
+    # A report already published, in London's check: the place's counts and rates now, from
+    # the snapshot London's figures are made of. Only somewhere for the check to start from
+    # (used where they are a whole-number solution of every row; a report made from older
+    # data is not), never what a reader knows: that is `values`.
+    now: tuple[dict[Cell, int], dict[str, tuple[int, int]]] | None = None
 
     @property
     def new(self) -> bool:
@@ -585,11 +590,12 @@ def _true_values(sheets: list[Sheet]) -> dict[Key, float]:
     check plans for): a whole-number solution of their rows, for the check to start from."""
     values: dict[Key, float] = {}
     for s in sheets:
-        if s.true is None:
+        true, rates = (s.true, s.rates or {}) if s.true is not None else s.now or (None, {})
+        if true is None:
             continue
-        for cell, value in s.true.items():
+        for cell, value in true.items():
             values[_key(s.place, cell)] = value
-        for indicator, (numerator, denominator) in (s.rates or {}).items():
+        for indicator, (numerator, denominator) in rates.items():
             values[_key(s.place, (indicator, NUMERATOR))] = numerator
             values[_key(s.place, (indicator, DENOMINATOR))] = denominator
     return values
@@ -601,25 +607,34 @@ def sheet(
     figures: Iterable[Figure] | None = None,
     protected: Iterable[object] = (),
     planned: bool = False,
+    now: Iterable[Figure] | None = None,
 ) -> Sheet:
     """A report's sheet from its published rows (`Published.as_dict()`, or a stored report's
-    results); with `figures`, the new report's true values too."""
+    results); with `figures`, the new report's true values too; with `now`, a published
+    report's place's figures now (`Sheet.now`)."""
     values: dict[Cell, object] = {}
     units: dict[Cell, str] = {}
     for row in rows:
         cell = (str(row["indicator"]), str(row["breakdown"]))
         values[cell] = row["value"]
         units[cell] = str(row.get("unit", ""))
-    true = rates = None
-    if figures is not None:
-        true, rates = {}, {}
-        for f in figures:
-            if f.kind == COUNT or f.indicator in OTHER_COUNTS:
-                true[(f.indicator, f.breakdown)] = int(f.value or 0)
-            if f.numerator is not None and f.denominator is not None:
-                rates[f.indicator] = (f.numerator, f.denominator)
+    true, rates = _counts(figures) if figures is not None else (None, None)
     stored = [
         (str(item[0]), [(str(i), str(b), int(c)) for i, b, c in item[1]])  # type: ignore[index]
         for item in protected
     ]
-    return Sheet(place, values, units, true, rates, stored, planned)
+    return Sheet(place, values, units, true, rates, stored, planned, _counts(now) if now else None)
+
+
+def _counts(
+    figures: Iterable[Figure],
+) -> tuple[dict[Cell, int], dict[str, tuple[int, int]]]:
+    """Figures' counts, and the numerator and base of each of their rates."""
+    true: dict[Cell, int] = {}
+    rates: dict[str, tuple[int, int]] = {}
+    for f in figures:
+        if f.kind == COUNT or f.indicator in OTHER_COUNTS:
+            true[(f.indicator, f.breakdown)] = int(f.value or 0)
+        if f.numerator is not None and f.denominator is not None:
+            rates[f.indicator] = (f.numerator, f.denominator)
+    return true, rates

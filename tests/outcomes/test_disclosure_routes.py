@@ -216,6 +216,56 @@ def test_london_minus_the_published_boroughs_no_longer_gives_a_boroughs_hidden_c
     assert (london["planning_seconds"] > 0) == (order == "london first")
 
 
+@pytest.mark.parametrize("changed_since", [False, True])
+def test_londons_check_starts_from_the_published_boroughs_figures_now(
+    cast, monkeypatch, changed_since
+):
+    """To London's check a borough's report published before it is its published cells (what
+    a reader knows) and, as somewhere to start from, the borough's figures now, from London's
+    own snapshot. Where the borough's data changed since its report they need not agree with
+    its published rows, and the check uses them only where they do. It hides the same cells
+    with them or without them."""
+    from outcomes.reports import audit, linked
+
+    Authority.objects.exclude(
+        pk__in=[cast.hackney.authority.pk, cast.southwark.authority.pk]
+    ).update(active=False)
+    refer(cast.hackney, 15, 14)
+    refer(cast.hackney, 4, 12)
+    refer(cast.southwark, 12, 14)
+    refer(cast.southwark, 3, 16)
+    lead = cast.programme_lead
+    southwark = made(lead, cast.southwark.authority)
+    made(lead, cast.hackney.authority)
+    if changed_since:
+        refer(cast.southwark, 2, 16)
+    starts: list[dict] = []
+    protect = audit.protect
+
+    def watched(*args, **kwargs):
+        starts.append(kwargs["start"])
+        return protect(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "protect", watched)
+    london = made(lead, None)
+    place = str(cast.southwark.authority.pk)
+    published = values(southwark)
+    hidden = (REFERRALS_RECEIVED, f"{AGE}: 15 to 17")
+    assert published[hidden] == SUPPRESSED
+    assert starts[-1][(place, *hidden)] == (5 if changed_since else 3)
+
+    sheet = linked.sheet
+    monkeypatch.setattr(linked, "sheet", lambda *a, now=None, **k: sheet(*a, **k))
+    Report.objects.filter(pk=london.pk).delete()
+    without = made(lead, None)
+    assert (place, *hidden) not in starts[-1]
+    assert values(without) == values(london)
+    assert without.disclosure_check["cells"] == london.disclosure_check["cells"]
+    sheets = {"london": values(london), "southwark": published}
+    sheets["hackney"] = values(Report.objects.get(authority=cast.hackney.authority))
+    assert changed_since or not recovered_by_subtraction(sheets)
+
+
 def test_two_hidden_cells_summing_to_a_known_2_no_longer_give_both_as_1(cast):
     refer(cast.hackney, 20, 14)
     refer(cast.hackney, 1, 11)
