@@ -216,25 +216,23 @@ class _Piece:
     new_implied: list[tuple[str, list[tuple[str, str, int]]]]  # a new sheet's, to record
 
 
-def _piece(sheet: Sheet, threshold: int) -> _Piece:
-    known: dict[Key, int] = {}
-    hidden: dict[Key, int] = {}
-    rows: list[Row] = []
-    protected: list[Quantity] = []
-    implied: list[tuple[str, list[tuple[str, str, int]]]] = []
+@dataclass
+class _Frame:
+    """What a sheet's piece of the model takes from which figures it has, whatever of them is
+    hidden: a check's rounds hide more of the new sheet, and make its piece again from this."""
 
-    def cell_value(cell: Cell) -> None:
-        key = _key(sheet.place, cell)
-        value = sheet.values.get(cell)
-        if value == SUPPRESSED:
-            # Zero is always shown, so a hidden count is at least 1; a hidden count of goals
-            # (hidden on its base) may be anything.
-            hidden[key] = 0 if cell[0] in OTHER_COUNTS else 1
-            if cell[0] not in OTHER_COUNTS:
-                protected.append(Quantity(f"{key}", {key: 1}))
-        else:
-            number = _number(value)
-            known[key] = int(number) if number is not None else 0
+    counts: list[Cell]
+    zeros: dict[Key, int]  # categories of an indicator it has, not listed: zero
+    rows: list[Row]  # tables and nested counts
+    rates: list[tuple[Rate, list[Row]]]  # each percentage it has, with its base's rows
+    implied: list[Quantity]
+    new_implied: list[tuple[str, list[tuple[str, str, int]]]]
+
+
+def _frame(sheet: Sheet, threshold: int) -> _Frame:
+    zeros: dict[Key, int] = {}
+    rows: list[Row] = []
+    implied: list[tuple[str, list[tuple[str, str, int]]]] = []
 
     def term(cell: Cell) -> Key | None:
         """The key of a figure in this sheet, registering it; None if the sheet lacks it
@@ -245,13 +243,11 @@ def _piece(sheet: Sheet, threshold: int) -> _Piece:
             # The indicator is there but not the category: every category found is listed,
             # so this one is zero.
             key = _key(sheet.place, cell)
-            known[key] = 0
+            zeros[key] = 0
             return key
         return None
 
     counts = [cell for cell in sheet.values if sheet.is_count(cell)]
-    for cell in counts:
-        cell_value(cell)
     # Tables: each breakdown adds up to its indicator's All.
     groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
     for cell in counts:
@@ -281,16 +277,15 @@ def _piece(sheet: Sheet, threshold: int) -> _Piece:
             rows.append(Row(f"nested|{sheet.place}|{smaller}|{larger}", terms, 0))
             implied.append(_difference(big, small))
     # Percentages with their bases.
+    rates: list[tuple[Rate, list[Row]]] = []
     for rate in RATES:
-        cell = (rate.indicator, ALL)
-        if cell not in sheet.values:
+        if (rate.indicator, ALL) not in sheet.values:
             continue
         n, d = (
             _key(sheet.place, (rate.indicator, NUMERATOR)),
             _key(sheet.place, (rate.indicator, DENOMINATOR)),
         )
-        hidden[n] = hidden[d] = 0
-        rows.append(Row(f"part|{sheet.place}|{rate.indicator}", {d: 1, n: -1}, 0))
+        fixed = [Row(f"part|{sheet.place}|{rate.indicator}", {d: 1, n: -1}, 0)]
         base = {d: -1}
         complete = True
         for indicator, breakdown, coefficient in rate.base:
@@ -300,42 +295,14 @@ def _piece(sheet: Sheet, threshold: int) -> _Piece:
                 break
             base[key] = base.get(key, 0) + coefficient
         if complete:
-            rows.append(Row(f"base|{sheet.place}|{rate.indicator}", base, 0, 0))
+            fixed.append(Row(f"base|{sheet.place}|{rate.indicator}", base, 0, 0))
         for other in rate.at_most:
             if (other, ALL) in sheet.values:
                 bigger = _key(sheet.place, (other, NUMERATOR))
-                rows.append(
+                fixed.append(
                     Row(f"within|{sheet.place}|{rate.indicator}|{other}", {bigger: 1, n: -1}, 0)
                 )
-        value = sheet.values[cell]
-        source = frozenset({_key(sheet.place, cell)})
-        if value != SUPPRESSED:
-            number = _number(value)
-            if number is None:
-                rows.append(
-                    Row(f"value|{sheet.place}|{rate.indicator}", {d: 1}, 0, 0, False, source)
-                )
-            else:
-                # Published to `places` decimals: the true percentage is within half a step.
-                # 100 n / d in [p - h, p + h], times d, in whole numbers (times 2 * 10^places).
-                scale = 2 * 10**rate.places
-                shown = round(number * 10**rate.places) * 2  # p * scale
-                rows.append(
-                    Row(
-                        f"value|{sheet.place}|{rate.indicator}",
-                        {n: 100 * scale, d: -(shown + 1)},
-                        upper=0,
-                        sources=source,
-                    )
-                )
-                rows.append(
-                    Row(
-                        f"value-low|{sheet.place}|{rate.indicator}",
-                        {n: 100 * scale, d: -(shown - 1)},
-                        lower=0,
-                        sources=source,
-                    )
-                )
+        rates.append((rate, fixed))
         if sheet.rates is not None and rate.indicator in sheet.rates:
             numerator, denominator = sheet.rates[rate.indicator]
             if count_is_disclosive(numerator, threshold):
@@ -357,11 +324,73 @@ def _piece(sheet: Sheet, threshold: int) -> _Piece:
                 new_implied.append((name, parts))
             extra.append(_quantity(sheet.place, name, parts))
     else:
+        # Every count is known or hidden, and every percentage's numerator and base hidden.
+        named = {_key(sheet.place, c) for c in counts} | zeros.keys()
+        for rate, _ in rates:
+            named |= {_key(sheet.place, (rate.indicator, p)) for p in (NUMERATOR, DENOMINATOR)}
         for name, parts in sheet.protected:
-            keys = [_key(sheet.place, (i, b)) for i, b, _ in parts]
-            if all(k in known or k in hidden for k in keys):
+            if all(_key(sheet.place, (i, b)) in named for i, b, _ in parts):
                 extra.append(_quantity(sheet.place, name, parts))
-    return _Piece(known, hidden, rows, protected, extra, new_implied)
+    return _Frame(counts, zeros, rows, rates, extra, new_implied)
+
+
+def _piece(sheet: Sheet, threshold: int, frame: _Frame | None = None) -> _Piece:
+    """The sheet's piece of the model; `frame`, made earlier from a sheet with the same
+    figures (however many of them hidden), saves making it again."""
+    frame = frame or _frame(sheet, threshold)
+    known: dict[Key, int] = {}
+    hidden: dict[Key, int] = {}
+    protected: list[Quantity] = []
+    for cell in frame.counts:
+        key = _key(sheet.place, cell)
+        value = sheet.values.get(cell)
+        if value == SUPPRESSED:
+            # Zero is always shown, so a hidden count is at least 1; a hidden count of goals
+            # (hidden on its base) may be anything.
+            hidden[key] = 0 if cell[0] in OTHER_COUNTS else 1
+            if cell[0] not in OTHER_COUNTS:
+                protected.append(Quantity(f"{key}", {key: 1}))
+        else:
+            number = _number(value)
+            known[key] = int(number) if number is not None else 0
+    known |= frame.zeros
+    rows = list(frame.rows)
+    for rate, fixed in frame.rates:
+        n, d = (
+            _key(sheet.place, (rate.indicator, NUMERATOR)),
+            _key(sheet.place, (rate.indicator, DENOMINATOR)),
+        )
+        hidden[n] = hidden[d] = 0
+        rows += fixed
+        value = sheet.values[(rate.indicator, ALL)]
+        if value == SUPPRESSED:
+            continue
+        source = frozenset({_key(sheet.place, (rate.indicator, ALL))})
+        number = _number(value)
+        if number is None:
+            rows.append(Row(f"value|{sheet.place}|{rate.indicator}", {d: 1}, 0, 0, False, source))
+            continue
+        # Published to `places` decimals: the true percentage is within half a step.
+        # 100 n / d in [p - h, p + h], times d, in whole numbers (times 2 * 10^places).
+        scale = 2 * 10**rate.places
+        shown = round(number * 10**rate.places) * 2  # p * scale
+        rows.append(
+            Row(
+                f"value|{sheet.place}|{rate.indicator}",
+                {n: 100 * scale, d: -(shown + 1)},
+                upper=0,
+                sources=source,
+            )
+        )
+        rows.append(
+            Row(
+                f"value-low|{sheet.place}|{rate.indicator}",
+                {n: 100 * scale, d: -(shown - 1)},
+                lower=0,
+                sources=source,
+            )
+        )
+    return _Piece(known, hidden, rows, protected, frame.implied, frame.new_implied)
 
 
 def london_rows_of(
@@ -545,6 +574,7 @@ def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshol
     # Only the new sheet changes from one round to the next: the others' pieces, and London's
     # rows (they name cells, hidden or not), are made once.
     pieces = [_piece(sheet, threshold) for sheet in linked_to]
+    frame = _frame(new, threshold)  # each round's new sheet has the same figures as `new`
     london: list[tuple[list[Row], dict[Key, int]]] = []
 
     def model(extra: set[Key]) -> Model:
@@ -558,7 +588,7 @@ def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshol
             [sheet, *linked_to],
             authorities,
             threshold,
-            [_piece(sheet, threshold), *pieces],
+            [_piece(sheet, threshold, frame), *pieces],
             london[0],
         )
         last["built"] = built

@@ -269,6 +269,36 @@ def test_londons_check_starts_from_the_published_boroughs_figures_now(
     assert changed_since or not recovered_by_subtraction(sheets)
 
 
+def test_a_rounds_piece_of_the_model_made_from_the_reports_frame_is_the_piece_made_afresh(cast):
+    """Each round of a check hides more of the new report and makes its piece of the model
+    again from what its figures alone decide (`linked._frame`: tables, nested counts,
+    percentages' bases, implied counts), made once: the same piece as made from nothing, with
+    counts and a percentage hidden since."""
+    from outcomes.reports import linked
+
+    goals_rated(cast, 11, of=12)  # 11 of 12 goals improved: a percentage published
+    refer(cast.hackney, 4, 12)
+    figures = compute(Scope([cast.hackney.authority.pk], START, TODAY))
+    rows, _ = publish.publish(figures, T)
+    place = str(cast.hackney.authority.pk)
+    new = linked.sheet(place, [r.as_dict() for r in rows], figures)
+    frame = linked._frame(new, T)
+    shown = [c for c, v in new.values.items() if v != SUPPRESSED]
+    rate = (GOALS_IMPROVED, "All")
+    assert rate in shown
+    hide = {rate, *[c for c in shown if new.is_count(c) and new.values[c]][:3]}
+    later = linked.Sheet(
+        place,
+        {c: SUPPRESSED if c in hide else v for c, v in new.values.items()},
+        new.units,
+        new.true,
+        new.rates,
+    )
+    assert linked._piece(later, T, frame) == linked._piece(later, T)
+    assert linked._piece(new, T, frame) == linked._piece(new, T)
+    assert linked._piece(later, T) != linked._piece(new, T)
+
+
 def test_two_hidden_cells_summing_to_a_known_2_no_longer_give_both_as_1(cast):
     refer(cast.hackney, 20, 14)
     refer(cast.hackney, 1, 11)
