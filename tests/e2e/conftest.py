@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -24,20 +25,36 @@ class _Requests:
 
     def __init__(self) -> None:
         self.running = 0
+        self.begun = 0  # every request started, to tell whether one started since
         self.changed = threading.Condition()
 
     def started(self, **kwargs) -> None:
         with self.changed:
             self.running += 1
+            self.begun += 1
 
     def finished(self, **kwargs) -> None:
         with self.changed:
             self.running = max(0, self.running - 1)
             self.changed.notify_all()
 
-    def wait_until_idle(self, seconds: float) -> bool:
-        with self.changed:
-            return self.changed.wait_for(lambda: self.running == 0, timeout=seconds)
+    def wait_until_quiet(self, seconds: float, quiet: float = 0.05) -> bool:
+        """None running, and none started for `quiet` seconds: a request the browser sent as
+        its page closed may be accepted but not yet started."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.changed:
+                idle = self.changed.wait_for(
+                    lambda: self.running == 0, timeout=deadline - time.monotonic()
+                )
+                begun = self.begun
+            if not idle:
+                return False
+            time.sleep(quiet)
+            with self.changed:
+                if self.running == 0 and self.begun == begun:
+                    return True
+        return False
 
 
 _REQUESTS = _Requests()
@@ -49,10 +66,10 @@ request_finished.connect(_REQUESTS.finished, dispatch_uid="e2e-requests-finished
 def _server_idle_before_flush(transactional_db):
     """Set up after the database and torn down before it, so after the test's browser context
     is closed: a request the page left behind (the service worker keeping a caseload on the
-    phone) finishes before the tables are flushed, rather than racing the flush for its locks
-    and leaving the next test with this one's rows."""
+    phone) finishes before the tables are flushed, and none is about to start, rather than
+    racing the flush for its locks and leaving the next test with this one's rows."""
     yield
-    assert _REQUESTS.wait_until_idle(30), "the live server was still answering after 30 s"
+    assert _REQUESTS.wait_until_quiet(30), "the live server was still answering after 30 s"
 
 
 @pytest.fixture(scope="session")
