@@ -67,6 +67,8 @@ NUMERATOR = "#numerator"
 DENOMINATOR = "#denominator"
 
 Cell = tuple[str, str]  # (indicator, breakdown)
+#: A report's counts by cell, and each percentage's numerator and base by indicator.
+Counted = tuple[dict[Cell, int], dict[str, tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,13 @@ class Sheet:
     # the snapshot London's figures are made of. Only somewhere for the check to start from
     # (used where they are a whole-number solution of every row; a report made from older
     # data is not), never what a reader knows: that is `values`.
-    now: tuple[dict[Cell, int], dict[str, tuple[int, int]]] | None = None
+    now: Counted | None = None
+
+    @property
+    def start(self) -> Counted | None:
+        """The counts and rates the check may start from: the true ones of a new or planned
+        report, else a published one's figures now, if known."""
+        return (self.true, self.rates or {}) if self.true is not None else self.now
 
     @property
     def new(self) -> bool:
@@ -224,7 +232,8 @@ class _Frame:
     counts: list[Cell]
     zeros: dict[Key, int]  # categories of an indicator it has, not listed: zero
     rows: list[Row]  # tables and nested counts
-    rates: list[tuple[Rate, list[Row]]]  # each percentage it has, with its base's rows
+    # Each percentage it has: its numerator's and base's keys, and the rows of its base.
+    rates: list[tuple[Rate, Key, Key, list[Row]]]
     implied: list[Quantity]
     new_implied: list[tuple[str, list[tuple[str, str, int]]]]
 
@@ -277,7 +286,7 @@ def _frame(sheet: Sheet, threshold: int) -> _Frame:
             rows.append(Row(f"nested|{sheet.place}|{smaller}|{larger}", terms, 0))
             implied.append(_difference(big, small))
     # Percentages with their bases.
-    rates: list[tuple[Rate, list[Row]]] = []
+    rates: list[tuple[Rate, Key, Key, list[Row]]] = []
     for rate in RATES:
         if (rate.indicator, ALL) not in sheet.values:
             continue
@@ -302,7 +311,7 @@ def _frame(sheet: Sheet, threshold: int) -> _Frame:
                 fixed.append(
                     Row(f"within|{sheet.place}|{rate.indicator}|{other}", {bigger: 1, n: -1}, 0)
                 )
-        rates.append((rate, fixed))
+        rates.append((rate, n, d, fixed))
         if sheet.rates is not None and rate.indicator in sheet.rates:
             numerator, denominator = sheet.rates[rate.indicator]
             if count_is_disclosive(numerator, threshold):
@@ -326,8 +335,7 @@ def _frame(sheet: Sheet, threshold: int) -> _Frame:
     else:
         # Every count is known or hidden, and every percentage's numerator and base hidden.
         named = {_key(sheet.place, c) for c in counts} | zeros.keys()
-        for rate, _ in rates:
-            named |= {_key(sheet.place, (rate.indicator, p)) for p in (NUMERATOR, DENOMINATOR)}
+        named |= {key for _, n, d, _ in rates for key in (n, d)}
         for name, parts in sheet.protected:
             if all(_key(sheet.place, (i, b)) in named for i, b, _ in parts):
                 extra.append(_quantity(sheet.place, name, parts))
@@ -355,11 +363,7 @@ def _piece(sheet: Sheet, threshold: int, frame: _Frame | None = None) -> _Piece:
             known[key] = int(number) if number is not None else 0
     known |= frame.zeros
     rows = list(frame.rows)
-    for rate, fixed in frame.rates:
-        n, d = (
-            _key(sheet.place, (rate.indicator, NUMERATOR)),
-            _key(sheet.place, (rate.indicator, DENOMINATOR)),
-        )
+    for rate, n, d, fixed in frame.rates:
         hidden[n] = hidden[d] = 0
         rows += fixed
         value = sheet.values[(rate.indicator, ALL)]
@@ -616,13 +620,13 @@ def check(new: Sheet, earlier: list[Sheet], authorities: Iterable[str], threshol
 
 
 def _true_values(sheets: list[Sheet]) -> dict[Key, float]:
-    """The true values of the sheets that have them (the new report's, and those London's
-    check plans for): a whole-number solution of their rows, for the check to start from."""
+    """The values each sheet may start from (`Sheet.start`): for the new report and those
+    London's check plans for, their true values, a whole-number solution of their rows."""
     values: dict[Key, float] = {}
     for s in sheets:
-        true, rates = (s.true, s.rates or {}) if s.true is not None else s.now or (None, {})
-        if true is None:
+        if s.start is None:
             continue
+        true, rates = s.start
         for cell, value in true.items():
             values[_key(s.place, cell)] = value
         for indicator, (numerator, denominator) in rates.items():
@@ -656,9 +660,7 @@ def sheet(
     return Sheet(place, values, units, true, rates, stored, planned, _counts(now) if now else None)
 
 
-def _counts(
-    figures: Iterable[Figure],
-) -> tuple[dict[Cell, int], dict[str, tuple[int, int]]]:
+def _counts(figures: Iterable[Figure]) -> Counted:
     """Figures' counts, and the numerator and base of each of their rates."""
     true: dict[Cell, int] = {}
     rates: dict[str, tuple[int, int]] = {}
