@@ -241,11 +241,10 @@ class _Part:
         """The linear programme to re-solve for a bound. A large part keeps a second copy for
         its minimums: each re-solve starts from the last optimum of the same sense, fewer
         pivots away than the other sense's (a fifth fewer pivots in all in London's check)."""
+        linear = self.linear  # settled first: whether its cross-report rows give a little
         if not minimise or len(self.columns) <= BLOCK_LIMIT:
-            return self.linear
+            return linear
         if self._lowering is None:
-            if self._linear is None:
-                self._settle()  # first: whether its cross-report rows give a little
             self._lowering = self._highs(integer=False)
             self._solve(self._lowering, {}, minimise=True)
         return self._lowering
